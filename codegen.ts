@@ -1,0 +1,48 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * schema/*.graphql -> typed resolvers. The output is generated before `start`, `build` and `test`
+ * (see package.json) and is never committed or edited by hand.
+ *
+ * Mappers tie each GraphQL object type to the internal record a resolver returns for it, so the
+ * field resolvers receive the adapter's normalized records rather than GraphQL shapes.
+ */
+const config: CodegenConfig = {
+  overwrite: true,
+  schema: 'schema/*.graphql',
+  generates: {
+    'src/graphql/generated/resolvers-types.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        contextType: '../context#GatewayContext',
+        enumsAsTypes: true,
+        useIndexSignature: false,
+        scalars: {
+          SafeInt: 'number',
+          Date: 'string',
+          DateTime: 'string',
+          JSON: 'unknown',
+        },
+        mappers: {
+          Practice: '../models#PracticeModel',
+          Patient: '../models#PatientModel',
+          Guarantor: '../models#GuarantorModel',
+          Charge: '../models#ChargeModel',
+          Payment: '../models#PaymentModel',
+          Adjustment: '../models#AdjustmentModel',
+          Claim: '../models#ClaimModel',
+          Provider: '../models#ProviderModel',
+          Money: '../models#MoneyModel',
+          PatientBalance: '../models#PatientBalanceModel',
+          AgingBalance: '../models#AgingModel',
+          Reconciliation: '../models#ReconciliationModel',
+          LedgerTransaction: '../models#TransactionModel',
+          Copay: '../models#CopayModel',
+        },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,417 @@
+/**
+ * The port every billing-system adapter implements, and the normalized records it speaks.
+ *
+ * Nothing above `src/adapters/` knows a vendor's field names: an adapter fetches the vendor's wire
+ * format, parses it with zod at the boundary and hands back these records. Money is always integer
+ * cents, signed by its effect on the patient's balance (see DESIGN.md §2):
+ *
+ * - charges (fees) are positive,
+ * - payments are negative (a refund is positive),
+ * - credit adjustments are negative, debit adjustments positive.
+ *
+ * Batch methods take a list of keys and return a list of the same length and order, where each item
+ * is either the answer for that key or an `Error` for that key alone. That is the shape DataLoader
+ * wants, and it is what makes one failing upstream call a partial result rather than a failed request.
+ *
+ * Usage (through a per-request loader, never directly from a resolver):
+ *
+ *     const [charges] = await adapter.chargesByPatient(['42']);
+ *     if (charges instanceof Error) throw charges;
+ */
+
+/** An amount of money in integer cents (safe-integer range), never a float. */
+export type Cents = number;
+
+/** A calendar date, `YYYY-MM-DD`. */
+export type IsoDate = string;
+
+/** The systems the gateway can speak to; the GraphQL enum `PracticeSystem` mirrors it. */
+export type PracticeSystem = 'NEXHEALTH' | 'ATHENAHEALTH' | 'FHIR';
+
+/** Items of a batch answer: the value for that key, or the error for that key alone. */
+export type BatchResult<T> = Array<T | Error>;
+
+/**
+ * What a system can and cannot do. Vendor quirks are declared here as data, so the layers above
+ * decide with a capability, never with `if (system === …)`.
+ */
+export interface Capabilities {
+  /** The system reports write-off estimates (Dentrix and Dentrix Enterprise do not: `null`, not 0). */
+  writeOffEstimates: boolean;
+  /** The system has a guarantor A/R record with 30/60/90 aging. */
+  guarantorAging: boolean;
+  /** The system reports insurance A/R records with aging. */
+  insuranceAging: boolean;
+  /** Balances are known per claim, with a clean/collectible flag (athenahealth). */
+  claimLevelBalances: boolean;
+  /** Writes land later; their status arrives by webhook or polling. */
+  asyncInsertion: boolean;
+  /** The gateway can post payment / adjustment transactions into the ledger. */
+  ledgerWrites: boolean;
+  /** The system collects card payments itself (`collectPayment`). */
+  cardCollection: boolean;
+  /** Appointment copays can be read (`Patient.copay`). */
+  copays: boolean;
+  /** A refund (a positive payment) is recorded as an adjustment (NexHealth on Dentrix). */
+  refundsBecomeAdjustments: boolean;
+  /** A charge split on an adjustment lands on the charge's provider (NexHealth on Dentrix). */
+  chargeSplitsBecomeProviderSplits: boolean;
+  /** The gateway can register a webhook endpoint upstream for insertion status. */
+  webhooks: boolean;
+  /** The system can list a practice's patients (`Practice.patients`). */
+  patientListing: boolean;
+}
+
+/**
+ * One GraphQL operation's scope, passed to every read so an adapter can share an upstream response
+ * between methods within that operation (athenahealth returns charges, claims and payments in one
+ * patient call). Never shared across operations, so nothing stale survives a request.
+ */
+export interface RequestScope {
+  /** Keyed by the adapter's own request key (e.g. method + URL). */
+  memo: Map<string, Promise<unknown>>;
+}
+
+/** A fresh scope; the GraphQL context makes one per operation. */
+export function createRequestScope(): RequestScope {
+  return { memo: new Map() };
+}
+
+/** Why a capability is missing, when the schema needs to tell a reader (e.g. null aging). */
+export type UnsupportedReason = string;
+
+export interface PatientRecord {
+  sourceId: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  dateOfBirth: IsoDate | null;
+  /** The guarantor's source id; `null` when the patient is her own guarantor (every encoding of it). */
+  guarantorSourceId: string | null;
+  /** A guarantor who is not a patient (has no ledger of her own). */
+  nonPatient: boolean;
+  inactive: boolean;
+  /** The patient's current/primary department, where the system has departments. */
+  departmentId: string | null;
+  /**
+   * The guarantor's name where the system only has guarantor fields on the patient (athenahealth);
+   * `null` where the guarantor is a record of its own.
+   */
+  guarantorName: { firstName: string; lastName: string } | null;
+}
+
+/** A claim's payout on one charge, as the claim's adjudication stands. */
+export interface ClaimPayoutRecord {
+  claimSourceId: string;
+  billedToInsurance: Cents;
+  estimatedInsurancePayment: Cents;
+  insurancePayment: Cents;
+  writeOff: Cents;
+  allowedAmount: Cents | null;
+}
+
+/**
+ * Where a claim is in its life, which decides how its payouts affect the patient amount:
+ * PENDING subtracts estimates and write-offs, ADJUDICATED only write-offs, VOID nothing.
+ */
+export type ClaimStage = 'PENDING' | 'ADJUDICATED' | 'VOID';
+
+export type ClaimStatus = 'DRAFT' | 'SENT' | 'RECEIVED' | 'PAID' | 'CANCELED' | 'OPEN' | 'UNKNOWN';
+
+export interface ClaimRecord {
+  sourceId: string;
+  patientSourceId: string;
+  providerSourceId: string | null;
+  status: ClaimStatus;
+  /** The vendor's own status word, for display. */
+  rawStatus: string | null;
+  stage: ClaimStage;
+  serviceDate: IsoDate | null;
+  /** What the patient still owes on this claim, where the system reports it per claim. */
+  patientBalance: Cents | null;
+  /** Not tied to a payment plan or contract. Systems without the notion report `true`. */
+  clean: boolean;
+  /** Clean, and in the patient's collectible provider group (enterprise scoping). */
+  collectible: boolean;
+  providerGroupId: string | null;
+  departmentIds: string[];
+  billed: Cents | null;
+}
+
+export interface ChargeRecord {
+  sourceId: string;
+  patientSourceId: string;
+  providerSourceId: string | null;
+  procedureSourceId: string | null;
+  procedureCode: string | null;
+  description: string | null;
+  fee: Cents;
+  serviceDate: IsoDate | null;
+  claimPayouts: ClaimPayoutRecord[];
+  /** The claim the charge belongs to where the system ties it directly (athenahealth). */
+  claimSourceId: string | null;
+  /** A patient amount the system states itself; when `null` the ledger computes it. */
+  statedPatientAmount: Cents | null;
+}
+
+export interface PaymentRecord {
+  sourceId: string;
+  patientSourceId: string;
+  providerSourceId: string | null;
+  chargeSourceId: string | null;
+  claimSourceId: string | null;
+  paymentTypeSourceId: string | null;
+  /** Signed effect on the balance: a payment is negative, a refund positive. */
+  amount: Cents;
+  paidAt: string | null;
+  transactionId: string | null;
+  /** Paid by insurance (has an insurance plan or claim). */
+  fromInsurance: boolean;
+}
+
+export interface AdjustmentRecord {
+  sourceId: string;
+  patientSourceId: string;
+  providerSourceId: string | null;
+  chargeSourceId: string | null;
+  claimSourceId: string | null;
+  adjustmentTypeSourceId: string | null;
+  /** The type's name where the row carries it; otherwise resolved from the type list. */
+  typeName: string | null;
+  /** Signed effect on the balance: credit negative, debit positive. */
+  amount: Cents;
+  adjustedAt: string | null;
+  transactionId: string | null;
+  description: string | null;
+}
+
+/** Amounts in the four aging buckets: 0–30, 31–60, 61–90, over 90 days. */
+export interface AgingBuckets {
+  current: Cents;
+  days31To60: Cents;
+  days61To90: Cents;
+  over90: Cents;
+}
+
+export interface GuarantorBalanceRecord {
+  sourceId: string;
+  guarantorSourceId: string;
+  totalBalance: Cents;
+  guarantorPortion: Cents;
+  insuranceEstimate: Cents;
+  /** `null` where the system has no write-off estimates: never 0 in their place. */
+  writeOffEstimate: Cents | null;
+  buckets: AgingBuckets;
+  updatedAt: string | null;
+}
+
+export interface InsuranceBalanceRecord {
+  sourceId: string;
+  patientSourceId: string | null;
+  guarantorSourceId: string | null;
+  estimated: AgingBuckets;
+  billed: AgingBuckets;
+}
+
+export interface ProviderRecord {
+  sourceId: string;
+  name: string;
+}
+
+export interface ProcedureRecord {
+  sourceId: string;
+  code: string | null;
+  name: string | null;
+}
+
+export interface PaymentTypeRecord {
+  sourceId: string;
+  name: string;
+  active: boolean;
+}
+
+export type AdjustmentAction = 'CREDIT' | 'DEBIT' | 'UNKNOWN';
+
+export interface AdjustmentTypeRecord {
+  sourceId: string;
+  name: string;
+  active: boolean;
+  action: AdjustmentAction;
+}
+
+/** A guarantor with the patients she is responsible for (herself included when she is a patient). */
+export interface FamilyRecord {
+  guarantor: PatientRecord;
+  /** Patients whose guarantor she is, not including herself. */
+  dependents: PatientRecord[];
+}
+
+export interface CopayRecord {
+  appointmentSourceId: string;
+  patientSourceId: string;
+  expected: Cents | null;
+  collectedForAppointment: Cents;
+  collectedForOther: Cents;
+}
+
+export interface Page<T> {
+  items: T[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+// ---------------------------------------------------------------------------------------------
+
+export interface Split {
+  /** The provider's or charge's source id. */
+  id: string;
+  /** Signed like the transaction amount it splits. */
+  amount: Cents;
+}
+
+/** A ledger write as the gateway sends it: amounts already signed by their effect on the balance. */
+export interface OutgoingLedgerWrite {
+  kind: 'PAYMENT' | 'ADJUSTMENT';
+  transactionId: string;
+  patientSourceId: string;
+  /** Signed effect on the balance (a payment is negative). */
+  amount: Cents;
+  currency: string;
+  /** Payment type id (PAYMENT) or adjustment type id (ADJUSTMENT). */
+  typeSourceId: string;
+  providerSplits: Split[] | null;
+  chargeSplits: Split[] | null;
+  /** ISO 8601 date-time the transaction is dated. */
+  occurredAt: string;
+  notes: string | null;
+}
+
+/** The upstream's answer to a write. */
+export type WriteOutcome =
+  | { state: 'SUBMITTED' }
+  | { state: 'COMPLETED'; records: LedgerRecords; receiptId?: string | null }
+  | { state: 'FAILED'; reason: string };
+
+export interface LedgerRecords {
+  payments: PaymentRecord[];
+  adjustments: AdjustmentRecord[];
+}
+
+/** A verified insertion-status delivery from the upstream. */
+export interface InsertionEvent {
+  transactionId: string;
+  outcome: 'COMPLETED' | 'FAILED';
+  records: LedgerRecords;
+  reason: string | null;
+  /** A key identifying this delivery's content, for idempotent receipt. */
+  eventKey: string;
+}
+
+export interface WebhookRegistration {
+  endpointId: string;
+  secret: string;
+}
+
+export interface CardInput {
+  number: string;
+  expMonth: number;
+  expYear: number;
+  cvv: string;
+  nameOnCard: string;
+  billingAddress: string;
+  billingZip: string;
+}
+
+export interface CardCollection {
+  transactionId: string;
+  patientSourceId: string;
+  departmentId: string;
+  card: CardInput;
+  copayAmount: Cents | null;
+  appointmentId: string | null;
+  claimPayments: Array<{ claimId: string; amount: Cents }>;
+  otherAmount: Cents | null;
+  allowDuplicate: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The port
+// ---------------------------------------------------------------------------------------------
+
+export interface LedgerAdapter {
+  readonly system: PracticeSystem;
+  readonly capabilities: Capabilities;
+
+  /** Authenticate / try the connection once. Rejects with an UpstreamError when it cannot. */
+  connect(): Promise<void>;
+
+  /** Patients by source id; `null` for one that does not exist. */
+  patients(ids: readonly string[], scope?: RequestScope): Promise<BatchResult<PatientRecord | null>>;
+  /** A page of the practice's patients. */
+  listPatients(args: { first: number; after: string | null }, scope?: RequestScope): Promise<Page<PatientRecord>>;
+  /** Guarantors with their dependents; `null` for an unknown id. */
+  families(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<FamilyRecord | null>>;
+
+  chargesByPatient(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<ChargeRecord[]>>;
+  paymentsByPatient(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<PaymentRecord[]>>;
+  adjustmentsByPatient(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<AdjustmentRecord[]>>;
+  claimsByPatient(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<ClaimRecord[]>>;
+
+  /** The guarantor A/R record; `null` where there is none (or the capability is missing). */
+  guarantorBalances(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<GuarantorBalanceRecord | null>>;
+  insuranceBalancesByGuarantor(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<InsuranceBalanceRecord[]>>;
+
+  providers(ids: readonly string[], scope?: RequestScope): Promise<BatchResult<ProviderRecord | null>>;
+  procedures(ids: readonly string[], scope?: RequestScope): Promise<BatchResult<ProcedureRecord | null>>;
+
+  paymentTypes(): Promise<PaymentTypeRecord[]>;
+  adjustmentTypes(): Promise<AdjustmentTypeRecord[]>;
+
+  /** Appointment copays, where `capabilities.copays`. */
+  copays?(appointmentIds: readonly string[], scope?: RequestScope): Promise<BatchResult<CopayRecord | null>>;
+
+  /** Send a ledger write. Never retried blindly: the transaction store decides. */
+  submitWrite?(write: OutgoingLedgerWrite): Promise<WriteOutcome>;
+  /**
+   * Look a transaction up upstream by its id: the resulting rows if it has landed, `null` if the
+   * upstream knows nothing of it yet. Used before re-posting after a crash and when polling.
+   */
+  findTransaction?(kind: 'PAYMENT' | 'ADJUSTMENT', transactionId: string, patientSourceId: string): Promise<LedgerRecords | null>;
+  /** Register `targetUrl` for insertion-status deliveries; returns the signing secret. */
+  registerWebhooks?(targetUrl: string): Promise<WebhookRegistration>;
+  /**
+   * Verify and parse a webhook delivery. Throws a WebhookRejected error on a bad signature, a stale
+   * timestamp or a malformed body.
+   */
+  verifyWebhook?(args: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer; secret: string; now: Date }): InsertionEvent;
+  /** Collect a card payment synchronously (athenahealth). */
+  collectPayment?(collection: CardCollection): Promise<WriteOutcome>;
+
+  close(): Promise<void>;
+}
+
+/** Thrown by adapters for upstream trouble; the GraphQL layer maps `code` to `extensions.code`. */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_REJECTED' | 'NOT_FOUND',
+    readonly status: number | null = null,
+    readonly endpoint: string | null = null,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+/** Thrown by `verifyWebhook`; the route answers 401 (signature, timestamp) or 400 (body). */
+export class WebhookRejected extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 401,
+  ) {
+    super(message);
+    this.name = 'WebhookRejected';
+  }
+}
