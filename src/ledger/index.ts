@@ -1,0 +1,82 @@
+/**
+ * `src/ledger/`: the pure rules that decide every number the API returns (DESIGN.md §1–2).
+ * No I/O and no vendor names; adapters fetch, the ledger computes.
+ */
+export {
+  MoneyError,
+  assertCents,
+  formatCents,
+  isCents,
+  negateCents,
+  parseDecimal,
+  parseWireAmount,
+  subtractCents,
+  sumCents,
+} from './money';
+export {
+  chargeInsuranceFigures,
+  chargePatientAmount,
+  claimStageLookup,
+  effectiveStage,
+  payoutDeduction,
+  type ChargeInsuranceFigures,
+  type ClaimStageLookup,
+  type PatientAmountCharge,
+} from './patient-amount';
+export {
+  patientBalance,
+  patientBalanceOfRecords,
+  type PatientBalance,
+  type PatientBalanceParts,
+} from './patient-balance';
+export {
+  AGING_BUCKET_KEYS,
+  addBuckets,
+  guarantorAging,
+  insuranceAging,
+  outOfPocketAging,
+  subtractBuckets,
+  sumBuckets,
+  zeroBuckets,
+  type Aging,
+} from './aging';
+export { reconcile, type Reconciliation } from './reconciliation';
+export {
+  adjustmentRequiresSplit,
+  checkAmount,
+  checkSplits,
+  signPaymentAmount,
+  type SplitCheckInput,
+  type SplitViolation,
+  type SplitViolationCode,
+} from './splits';
+export { matchTypeById, matchTypeByName, type MatchableType } from './type-match';
+export {
+  MAX_TRANSACTION_ID_LENGTH,
+  TRANSACTION_ID_PREFIX,
+  TransactionIdError,
+  assertTransactionIdLength,
+  formatTransactionId,
+  isValidTransactionIdPrefix,
+  parseTransactionId,
+  type TransactionIdParts,
+} from './transaction-id';
+export {
+  buildInvoice,
+  buildItemizedInvoice,
+  compareIds,
+  compareInvoiceLines,
+  invoiceKey,
+  invoiceTotals,
+  type Invoice,
+  type InvoiceGroup,
+  type InvoiceGroupBy,
+  type InvoiceLine,
+} from './invoice';
+export {
+  claimCollectible,
+  collectibleBalance,
+  isEnterprise,
+  type CollectibleClaim,
+  type CollectibleContext,
+} from './collectible';
