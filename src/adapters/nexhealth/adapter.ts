@@ -1,0 +1,472 @@
+/**
+ * The NexHealth adapter: the port's reads, writes and webhooks over NexHealth's Synchronizer API
+ * (v20240412). See `createNexhealthAdapter`.
+ */
+import type {
+  AdjustmentRecord,
+  AdjustmentTypeRecord,
+  BatchResult,
+  Capabilities,
+  ChargeRecord,
+  ClaimRecord,
+  FamilyRecord,
+  InsertionEvent,
+  GuarantorBalanceRecord,
+  InsuranceBalanceRecord,
+  LedgerAdapter,
+  LedgerRecords,
+  OutgoingLedgerWrite,
+  Page,
+  PatientRecord,
+  PaymentRecord,
+  PaymentTypeRecord,
+  ProcedureRecord,
+  ProviderRecord,
+  Split,
+  WebhookRegistration,
+  WriteOutcome,
+} from '../port';
+import type { z } from 'zod';
+import { formatCents } from '../../ledger/money';
+import { TtlCache } from './cache';
+import { nexhealthCapabilities } from './capabilities';
+import { NexhealthClient, type CallSpec } from './client';
+import {
+  mapAdjustment,
+  mapAdjustmentType,
+  mapCharge,
+  mapClaim,
+  mapGuarantorBalance,
+  mapInsuranceBalance,
+  mapPatient,
+  mapPayment,
+  mapPaymentType,
+  mapProcedure,
+  mapProvider,
+} from './mapping';
+import { listAll, listPage } from './pagination';
+import {
+  adjustmentSchema,
+  adjustmentTypeSchema,
+  chargeSchema,
+  claimSchema,
+  guarantorBalanceSchema,
+  insuranceBalanceSchema,
+  isDeletedRow,
+  patientSchema,
+  patientWithChildrenSchema,
+  paymentSchema,
+  paymentTypeSchema,
+  procedureSchema,
+  providerSchema,
+} from './schemas';
+import { resolveOptions, type NexhealthAdapterOptions, type NexhealthConnection, type ResolvedNexhealthOptions } from './types';
+import { registerNexhealthWebhooks, verifyNexhealthWebhook } from './webhooks';
+
+/** The documented † filter that turns a list into a location-wide scan of every row. */
+export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
+
+/** The upstream's answer to "this transaction_id was already sent": the write did reach it. */
+const ALREADY_USED = /transaction_id has already been used|already been used/i;
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** Answer each unique key once, and align the answers with the input (an Error for a failed key). */
+async function perKey<T>(ids: readonly string[], fetch: (id: string) => Promise<T>): Promise<BatchResult<T>> {
+  const unique = [...new Set(ids)];
+  const settled = await Promise.allSettled(unique.map((id) => fetch(id)));
+  const byId = new Map(unique.map((id, i) => [id, settled[i]!] as const));
+  return ids.map((id) => {
+    const r = byId.get(id)!;
+    return r.status === 'fulfilled' ? r.value : toError(r.reason);
+  });
+}
+
+/** Ids travel as JSON numbers when they are plain integers (NexHealth's ids are), else as strings. */
+function wireId(id: string): string | number {
+  return /^[1-9][0-9]{0,14}$/.test(id) ? Number(id) : id;
+}
+
+function splitMap(splits: Split[] | null): Record<string, string> | undefined {
+  if (!splits || splits.length === 0) return undefined;
+  const map: Record<string, string> = {};
+  for (const s of splits) map[s.id] = formatCents(s.amount);
+  return map;
+}
+
+interface ByPatientKind<S extends z.ZodType, R> {
+  endpoint: string;
+  schema: S;
+  map: (row: z.output<S>) => R;
+  patientOf: (row: z.output<S>) => string;
+  include?: string[];
+  /** The list documents `updated_since`, so a location-wide scan is possible. */
+  scannable: boolean;
+}
+
+class NexhealthAdapter implements LedgerAdapter {
+  readonly system = 'NEXHEALTH' as const;
+  readonly capabilities: Capabilities;
+  private readonly client: NexhealthClient;
+  private readonly options: ResolvedNexhealthOptions;
+  private readonly providerCache: TtlCache<string, ProviderRecord | null>;
+  private readonly procedureCache: TtlCache<string, ProcedureRecord | null>;
+  private readonly paymentTypeCache: TtlCache<'all', PaymentTypeRecord[]>;
+  private readonly adjustmentTypeCache: TtlCache<'all', AdjustmentTypeRecord[]>;
+
+  constructor(
+    private readonly connection: NexhealthConnection,
+    options: NexhealthAdapterOptions = {},
+  ) {
+    this.options = resolveOptions(options);
+    this.capabilities = nexhealthCapabilities(connection.pms);
+    this.client = new NexhealthClient(connection, this.options);
+    const { referenceTtlMs: ttl, now } = this.options;
+    this.providerCache = new TtlCache(ttl, now, (v) => v !== null);
+    this.procedureCache = new TtlCache(ttl, now, (v) => v !== null);
+    this.paymentTypeCache = new TtlCache(ttl, now);
+    this.adjustmentTypeCache = new TtlCache(ttl, now);
+  }
+
+  connect(): Promise<void> {
+    return this.client.connect();
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private get location() {
+    return { location_id: this.connection.locationId };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Patients
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * `GET /patients/{id}` is institution-wide: a patient whose `location_ids` (when given) do not include
+   * this adapter's location belongs to another practice and reads as `null`, like an unknown id.
+   */
+  private inLocation(row: { location_ids?: ReadonlyArray<string | number> | null }): boolean {
+    const ids = row.location_ids;
+    return !ids || ids.length === 0 || ids.some((l) => String(l) === this.connection.locationId);
+  }
+
+  patients(ids: readonly string[]): Promise<BatchResult<PatientRecord | null>> {
+    return perKey(ids, (id) =>
+      this.client.read(
+        { endpoint: '/patients/{id}', path: `/patients/${encodeURIComponent(id)}` },
+        (env) => {
+          if (isDeletedRow(env.data)) return null;
+          const row = patientSchema.parse(env.data);
+          return this.inLocation(row) ? mapPatient(row) : null;
+        },
+        'null',
+      ),
+    );
+  }
+
+  async listPatients(args: { first: number; after: string | null }): Promise<Page<PatientRecord>> {
+    const perPage = Math.max(1, Math.min(1000, Math.floor(args.first)));
+    const page = await listPage(
+      this.client,
+      { endpoint: '/patients', path: '/patients', query: this.location },
+      patientSchema,
+      perPage,
+      args.after,
+    );
+    return { items: page.items.map(mapPatient), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+  }
+
+  families(guarantorIds: readonly string[]): Promise<BatchResult<FamilyRecord | null>> {
+    return perKey(guarantorIds, (id) =>
+      this.client.read(
+        { endpoint: '/patients/{id}', path: `/patients/${encodeURIComponent(id)}`, query: { 'include[]': ['children'] } },
+        (env): FamilyRecord | null => {
+          if (isDeletedRow(env.data)) return null;
+          const row = patientWithChildrenSchema.parse(env.data);
+          if (!this.inLocation(row)) return null;
+          const guarantor = mapPatient(row);
+          const children = (row.children ?? [])
+            .filter((c) => !isDeletedRow(c))
+            .map((c) => patientSchema.parse(c))
+            .filter((c) => this.inLocation(c))
+            .map(mapPatient);
+          const seen = new Set<string>([guarantor.sourceId]);
+          const dependents = children.filter((c) => !seen.has(c.sourceId) && (seen.add(c.sourceId), true));
+          return { guarantor, dependents };
+        },
+        'null',
+      ),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ledger rows by patient
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Up to `locationScanThreshold` patients: one list call per patient (under the concurrency limit).
+   * More (and the list documents `updated_since`): ONE location-wide scan, grouped by patient.
+   */
+  private async byPatient<S extends z.ZodType, R>(ids: readonly string[], kind: ByPatientKind<S, R>): Promise<BatchResult<R[]>> {
+    const unique = [...new Set(ids)];
+    const include = kind.include ? { 'include[]': kind.include } : {};
+    if (kind.scannable && unique.length > this.options.locationScanThreshold) {
+      try {
+        const rows = await listAll(
+          this.client,
+          { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, updated_since: LOCATION_SCAN_SINCE, ...include } },
+          kind.schema,
+          this.options.perPage,
+        );
+        const wanted = new Set(unique);
+        const groups = new Map<string, R[]>(unique.map((id) => [id, []]));
+        for (const row of rows) {
+          const patientId = kind.patientOf(row);
+          if (wanted.has(patientId)) groups.get(patientId)!.push(kind.map(row));
+        }
+        return ids.map((id) => groups.get(id)!);
+      } catch (err) {
+        const error = toError(err);
+        return ids.map(() => error);
+      }
+    }
+    return perKey(ids, async (id) => {
+      const rows = await listAll(
+        this.client,
+        { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, patient_id: id, ...include } },
+        kind.schema,
+        this.options.perPage,
+      );
+      return rows.filter((row) => kind.patientOf(row) === id).map(kind.map);
+    });
+  }
+
+  chargesByPatient(patientIds: readonly string[]): Promise<BatchResult<ChargeRecord[]>> {
+    return this.byPatient(patientIds, {
+      endpoint: '/charges',
+      schema: chargeSchema,
+      map: mapCharge,
+      patientOf: (r) => r.patient_id,
+      include: ['claim_payouts'],
+      scannable: true,
+    });
+  }
+
+  paymentsByPatient(patientIds: readonly string[]): Promise<BatchResult<PaymentRecord[]>> {
+    return this.byPatient(patientIds, {
+      endpoint: '/payments',
+      schema: paymentSchema,
+      map: mapPayment,
+      patientOf: (r) => r.patient_id,
+      scannable: true,
+    });
+  }
+
+  adjustmentsByPatient(patientIds: readonly string[]): Promise<BatchResult<AdjustmentRecord[]>> {
+    return this.byPatient(patientIds, {
+      endpoint: '/adjustments',
+      schema: adjustmentSchema,
+      map: mapAdjustment,
+      patientOf: (r) => r.patient_id,
+      scannable: true,
+    });
+  }
+
+  /**
+   * Always one call per patient: `GET /claims` documents no `updated_since` († filters are
+   * patient_id, guarantor_id, provider_id, date_of_service), so a location-wide scan is impossible.
+   */
+  claimsByPatient(patientIds: readonly string[]): Promise<BatchResult<ClaimRecord[]>> {
+    return this.byPatient(patientIds, {
+      endpoint: '/claims',
+      schema: claimSchema,
+      map: mapClaim,
+      patientOf: (r) => r.patient_id,
+      scannable: false,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Balances
+  // -------------------------------------------------------------------------------------------
+
+  guarantorBalances(guarantorIds: readonly string[]): Promise<BatchResult<GuarantorBalanceRecord | null>> {
+    return perKey(guarantorIds, async (id) => {
+      const rows = await listAll(
+        this.client,
+        {
+          endpoint: '/guarantor_balances',
+          path: '/guarantor_balances',
+          query: { guarantor_id: id, show_zero_balances: true, ...this.location },
+        },
+        guarantorBalanceSchema,
+        this.options.perPage,
+      );
+      const mine = rows.filter((r) => r.guarantor_id === id);
+      const here = mine.find((r) => r.location_id === this.connection.locationId) ?? mine.find((r) => r.location_id === null) ?? mine[0];
+      return here ? mapGuarantorBalance(here) : null;
+    });
+  }
+
+  insuranceBalancesByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<InsuranceBalanceRecord[]>> {
+    return perKey(guarantorIds, async (id) => {
+      const rows = await listAll(
+        this.client,
+        { endpoint: '/insurance_balances', path: '/insurance_balances', query: { guarantor_id: id, ...this.location } },
+        insuranceBalanceSchema,
+        this.options.perPage,
+      );
+      return rows.filter((r) => r.guarantor_id === null || r.guarantor_id === id).map(mapInsuranceBalance);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reference data
+  // -------------------------------------------------------------------------------------------
+
+  providers(ids: readonly string[]): Promise<BatchResult<ProviderRecord | null>> {
+    return perKey(ids, (id) =>
+      this.providerCache.get(id, () =>
+        this.client.read(
+          { endpoint: '/providers/{id}', path: `/providers/${encodeURIComponent(id)}` },
+          (env) => (isDeletedRow(env.data) ? null : mapProvider(providerSchema.parse(env.data))),
+          'null',
+        ),
+      ),
+    );
+  }
+
+  procedures(ids: readonly string[]): Promise<BatchResult<ProcedureRecord | null>> {
+    return perKey(ids, (id) =>
+      this.procedureCache.get(id, () =>
+        this.client.read(
+          { endpoint: '/procedures/{id}', path: `/procedures/${encodeURIComponent(id)}` },
+          (env) => (isDeletedRow(env.data) ? null : mapProcedure(procedureSchema.parse(env.data))),
+          'null',
+        ),
+      ),
+    );
+  }
+
+  paymentTypes(): Promise<PaymentTypeRecord[]> {
+    return this.paymentTypeCache.get('all', async () => {
+      const rows = await listAll(
+        this.client,
+        { endpoint: '/payment_types', path: '/payment_types', query: this.location },
+        paymentTypeSchema,
+        this.options.perPage,
+      );
+      return rows.map(mapPaymentType);
+    });
+  }
+
+  adjustmentTypes(): Promise<AdjustmentTypeRecord[]> {
+    return this.adjustmentTypeCache.get('all', async () => {
+      const rows = await listAll(
+        this.client,
+        { endpoint: '/adjustment_types', path: '/adjustment_types', query: this.location },
+        adjustmentTypeSchema,
+        this.options.perPage,
+      );
+      return rows.map(mapAdjustmentType);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes
+  // -------------------------------------------------------------------------------------------
+
+  async submitWrite(write: OutgoingLedgerWrite): Promise<WriteOutcome> {
+    const payment = write.kind === 'PAYMENT';
+    const resource = payment ? 'payments' : 'adjustments';
+    const spec: CallSpec = { endpoint: `/${resource}`, path: `/${resource}`, query: this.location };
+    const chargeSplits = splitMap(write.chargeSplits);
+    const providerSplits = splitMap(write.providerSplits);
+    const fields: Record<string, unknown> = {
+      patient_id: wireId(write.patientSourceId),
+      amount: formatCents(write.amount),
+      currency: write.currency,
+      [payment ? 'payment_type_id' : 'adjustment_type_id']: wireId(write.typeSourceId),
+      transaction_id: write.transactionId,
+      [payment ? 'paid_at' : 'adjusted_at']: write.occurredAt,
+      ...(chargeSplits ? { charge_splits: chargeSplits } : {}),
+      ...(providerSplits ? { provider_splits: providerSplits } : {}),
+      ...(write.notes != null ? { notes: write.notes } : {}),
+    };
+    const res = await this.client.write(spec, payment ? { payment: fields } : { adjustment: fields });
+    if (res.status >= 200 && res.status < 300) return { state: 'SUBMITTED' };
+    if (res.status === 400 && ALREADY_USED.test(res.errorText)) return { state: 'SUBMITTED' };
+    throw this.client.writeError(spec, res);
+  }
+
+  async findTransaction(kind: 'PAYMENT' | 'ADJUSTMENT', transactionId: string, patientSourceId: string): Promise<LedgerRecords | null> {
+    const patientAdjustments = async () => {
+      const rows = await listAll(
+        this.client,
+        { endpoint: '/adjustments', path: '/adjustments', query: { ...this.location, patient_id: patientSourceId } },
+        adjustmentSchema,
+        this.options.perPage,
+      );
+      return rows.filter((r) => r.transaction_id === transactionId).map(mapAdjustment);
+    };
+    let payments: PaymentRecord[] = [];
+    let adjustments: AdjustmentRecord[] = [];
+    if (kind === 'PAYMENT') {
+      const [rows, refunds] = await Promise.all([
+        listAll(
+          this.client,
+          { endpoint: '/payments', path: '/payments', query: { ...this.location, transaction_id: transactionId } },
+          paymentSchema,
+          this.options.perPage,
+        ),
+        this.capabilities.refundsBecomeAdjustments ? patientAdjustments() : Promise.resolve([]),
+      ]);
+      payments = rows.filter((r) => r.transaction_id === transactionId).map(mapPayment);
+      adjustments = refunds;
+    } else {
+      adjustments = await patientAdjustments();
+    }
+    return payments.length === 0 && adjustments.length === 0 ? null : { payments, adjustments };
+  }
+
+  registerWebhooks(targetUrl: string): Promise<WebhookRegistration> {
+    return registerNexhealthWebhooks(this.client, targetUrl, this.options.perPage, this.connection.locationId);
+  }
+
+  verifyWebhook(args: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer; secret: string; now: Date }): InsertionEvent {
+    return verifyNexhealthWebhook(args);
+  }
+}
+
+/**
+ * A LedgerAdapter over a NexHealth location (Synchronizer API v20240412).
+ *
+ * One undici pool per adapter; the API key is exchanged for a bearer token at `POST /authenticates`
+ * (cached, renewed once on a 401); reads are retried (429 with `Retry-After`, 5xx, timeouts, network
+ * errors) and writes never are. Batch methods answer per key; by-patient batches larger than
+ * `locationScanThreshold` cost one location-wide scan instead of one call per patient.
+ *
+ * @example
+ * ```ts
+ * import { createNexhealthAdapter } from './adapters/nexhealth';
+ *
+ * const adapter = createNexhealthAdapter(
+ *   { baseUrl: 'https://nexhealth.info', apiKey: process.env.NEX_KEY!, subdomain: 'smile', locationId: '123', pms: 'dentrix' },
+ *   { timeoutMs: 5_000, onUpstreamCall: (e) => histogram.observe({ endpoint: e.endpoint }, e.durationMs) },
+ * );
+ * await adapter.connect();
+ * const [charges] = await adapter.chargesByPatient(['42']);
+ * if (charges instanceof Error) throw charges;
+ * await adapter.submitWrite!({ kind: 'PAYMENT', transactionId: 'LG:1042', patientSourceId: '42', amount: -12500,
+ *   currency: 'USD', typeSourceId: '7', providerSplits: null, chargeSplits: null, occurredAt: new Date().toISOString(), notes: null });
+ * await adapter.close();
+ * ```
+ */
+export function createNexhealthAdapter(connection: NexhealthConnection, options?: NexhealthAdapterOptions): LedgerAdapter {
+  return new NexhealthAdapter(connection, options);
+}
