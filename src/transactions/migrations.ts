@@ -1,0 +1,155 @@
+/**
+ * Versioned schema migrations for the transaction store, recorded in `schema_migrations`.
+ *
+ * `migrate(client)` runs at every open. It takes a transaction-scoped advisory lock first, so two
+ * gateway instances starting at once against one PostgreSQL server apply each migration exactly once
+ * (the second waits, then finds everything applied). Each migration runs in that same transaction:
+ * a failure leaves the schema as it was.
+ *
+ *     const applied = await migrate(client); // [1] on a fresh database, [] afterwards
+ *
+ * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
+ */
+import type { SqlClient } from './sql-client';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** One statement per entry (PGlite's parameterized protocol runs one statement at a time). */
+  statements: readonly string[];
+}
+
+/** A constant key for `pg_advisory_xact_lock`: "ledger-gateway transactions schema". */
+export const MIGRATION_LOCK_KEY = 7_381_946_025_113;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'transactions, idempotency keys, id sequence, webhook receipts and registrations',
+    statements: [
+      // Transaction ids are `<prefix>:<nextval>`: a SEQUENCE is unique across restarts and across
+      // every instance sharing the server. Gaps (rolled-back inserts) are harmless.
+      `CREATE SEQUENCE ledger_transaction_id_seq AS BIGINT START WITH 1000 NO CYCLE`,
+      `CREATE TABLE ledger_transactions (
+         transaction_id    TEXT PRIMARY KEY CHECK (char_length(transaction_id) BETWEEN 1 AND 50),
+         practice_id       TEXT NOT NULL,
+         kind              TEXT NOT NULL CHECK (kind IN ('PAYMENT', 'ADJUSTMENT', 'COLLECTION')),
+         status            TEXT NOT NULL DEFAULT 'PENDING'
+                             CHECK (status IN ('PENDING', 'SUBMITTED', 'COMPLETED', 'FAILED')),
+         amount_cents      BIGINT NOT NULL
+                             CHECK (amount_cents BETWEEN -9007199254740991 AND 9007199254740991),
+         currency          TEXT NOT NULL,
+         patient_source_id TEXT NOT NULL,
+         idempotency_key   TEXT NOT NULL,
+         request           JSONB NOT NULL,
+         failure_reason    TEXT,
+         records           JSONB NOT NULL DEFAULT '{"payments": [], "adjustments": []}'::jsonb,
+         receipt_id        TEXT,
+         attempts          INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+         last_error        TEXT,
+         next_attempt_at   TIMESTAMPTZ,
+         submitted_at      TIMESTAMPTZ,
+         next_poll_at      TIMESTAMPTZ,
+         created_at        TIMESTAMPTZ NOT NULL,
+         updated_at        TIMESTAMPTZ NOT NULL,
+         CONSTRAINT failure_reason_iff_failed CHECK ((status = 'FAILED') = (failure_reason IS NOT NULL))
+       )`,
+      `CREATE INDEX ledger_transactions_practice_idx
+         ON ledger_transactions (practice_id, created_at DESC, transaction_id DESC)`,
+      `CREATE INDEX ledger_transactions_due_submit_idx
+         ON ledger_transactions (next_attempt_at) WHERE status = 'PENDING'`,
+      `CREATE INDEX ledger_transactions_due_poll_idx
+         ON ledger_transactions (next_poll_at) WHERE status = 'SUBMITTED'`,
+      // Backstop for the forward-only rule every UPDATE already states in its WHERE clause.
+      `CREATE FUNCTION ledger_transactions_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
+              (OLD.status = 'PENDING' AND NEW.status IN ('SUBMITTED', 'COMPLETED', 'FAILED'))
+           OR (OLD.status = 'SUBMITTED' AND NEW.status IN ('COMPLETED', 'FAILED'))
+         ) THEN
+           RAISE EXCEPTION 'ledger transaction % cannot move from % to %',
+             OLD.transaction_id, OLD.status, NEW.status;
+         END IF;
+         IF OLD.status IN ('COMPLETED', 'FAILED') AND (
+              NEW.records IS DISTINCT FROM OLD.records
+           OR NEW.failure_reason IS DISTINCT FROM OLD.failure_reason
+           OR NEW.amount_cents IS DISTINCT FROM OLD.amount_cents
+         ) THEN
+           RAISE EXCEPTION 'ledger transaction % is % and final', OLD.transaction_id, OLD.status;
+         END IF;
+         RETURN NEW;
+       END
+       $$`,
+      `CREATE TRIGGER ledger_transactions_forward_only
+         BEFORE UPDATE ON ledger_transactions
+         FOR EACH ROW EXECUTE FUNCTION ledger_transactions_forward_only()`,
+      // One row per (practice, key): the unique constraint is what makes racing requests converge.
+      // The FK is deferred because the key is inserted before its transaction row, in one transaction.
+      `CREATE TABLE idempotency_keys (
+         practice_id     TEXT NOT NULL,
+         idempotency_key TEXT NOT NULL CHECK (char_length(idempotency_key) BETWEEN 1 AND 255),
+         fingerprint     TEXT NOT NULL,
+         transaction_id  TEXT NOT NULL
+                           REFERENCES ledger_transactions (transaction_id) DEFERRABLE INITIALLY DEFERRED,
+         created_at      TIMESTAMPTZ NOT NULL,
+         PRIMARY KEY (practice_id, idempotency_key)
+       )`,
+      `CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at)`,
+      `CREATE TABLE webhook_receipts (
+         practice_id    TEXT NOT NULL,
+         event_key      TEXT NOT NULL,
+         transaction_id TEXT NOT NULL,
+         outcome        TEXT NOT NULL CHECK (outcome IN ('COMPLETED', 'FAILED')),
+         received_at    TIMESTAMPTZ NOT NULL,
+         PRIMARY KEY (practice_id, event_key)
+       )`,
+      `CREATE INDEX webhook_receipts_received_idx ON webhook_receipts (received_at)`,
+      `CREATE TABLE webhook_registrations (
+         practice_id TEXT PRIMARY KEY,
+         endpoint_id TEXT NOT NULL,
+         secret      TEXT NOT NULL,
+         created_at  TIMESTAMPTZ NOT NULL,
+         updated_at  TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
+];
+
+/**
+ * Apply every migration newer than the database's, in order, under an advisory lock. Returns the
+ * versions applied by this call. Throws if the database is newer than this code (a downgrade).
+ */
+export async function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return client.transaction(async (tx) => {
+    // Lock first: even `CREATE TABLE IF NOT EXISTS` races between two sessions on a fresh server.
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version    INTEGER PRIMARY KEY,
+         name       TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const known = new Set(migrations.map((m) => m.version));
+    const unknown = [...done].filter((v) => !known.has(v));
+    if (unknown.length > 0) {
+      throw new Error(
+        `the transaction store has schema versions ${unknown.join(', ')} this gateway does not know; ` +
+          'it was written by a newer version',
+      );
+    }
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

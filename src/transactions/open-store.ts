@@ -1,0 +1,75 @@
+/**
+ * Open the transaction store named by the config's `store.url` and bring its schema up to date.
+ *
+ * - `memory://`               PGlite in memory (tests, throw-away sandboxes; gone on close)
+ * - `pglite://PATH`           PGlite in the directory PATH (created if missing; relative to the cwd).
+ *                             One process at a time per directory.
+ * - `postgres://…`, `postgresql://…`  a PostgreSQL server through a `pg` pool (several gateway
+ *                             instances may share it: ids come from one SEQUENCE, migrations take an
+ *                             advisory lock, submit/poll claims are conditional UPDATEs).
+ *
+ *     const store = await openStore('pglite://./.data/ledger');
+ *     try { … } finally { await store.close(); }
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { migrate } from './migrations';
+import { createPgClient } from './pg-client';
+import { createPgliteClient } from './pglite-client';
+import type { SqlClient } from './sql-client';
+import { SqlTransactionStore, type TransactionStore } from './store';
+
+export interface OpenStoreOptions {
+  /** Pool size for `postgres://` (default 10). */
+  poolSize?: number;
+  /** Told about background connection errors of the `pg` pool. */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** The URL with any password replaced, fit for logs and error messages. */
+export function redactStoreUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+/** Open (and migrate) the store at `url`. Rejects with a message naming the URL (password hidden). */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<TransactionStore> {
+  const client = await openClient(url, options);
+  try {
+    await migrate(client);
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot prepare the transaction store at ${redactStoreUrl(url)}: ${message}`, { cause: error });
+  }
+  return new SqlTransactionStore(client);
+}
+
+async function openClient(url: string, options: OpenStoreOptions): Promise<SqlClient> {
+  if (url === 'memory://' || url === 'memory:') {
+    return createPgliteClient(new PGlite());
+  }
+  if (url.startsWith('pglite://')) {
+    const path = url.slice('pglite://'.length);
+    if (path.length === 0) throw new Error('store.url "pglite://" needs a directory, e.g. pglite://./.data/ledger');
+    const dir = resolve(path);
+    await mkdir(dir, { recursive: true });
+    try {
+      return await createPgliteClient(new PGlite(dir));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`cannot open the embedded store in ${dir} (is another process using it?): ${message}`, {
+        cause: error,
+      });
+    }
+  }
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return createPgClient(url, {
+      ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
+      ...(options.onConnectionError ? { onIdleError: options.onConnectionError } : {}),
+    });
+  }
+  throw new Error(
+    `store.url ${JSON.stringify(redactStoreUrl(url))} is not supported: use memory://, pglite://PATH or postgres://…`,
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * The status bus: "transaction X of practice P changed". It carries ids only; a subscriber re-reads
+ * the row from the store to render it, so a notification can never show stale or partial data and a
+ * cross-process implementation (PostgreSQL LISTEN/NOTIFY) can carry the same tiny payload.
+ *
+ *     const bus = createInProcessStatusBus();
+ *     const sub = bus.subscribe({ practiceId: 'smile-dental' });          // every transaction
+ *     const one = bus.subscribe({ practiceId: 'smile-dental', transactionId: 'LG:1000' });
+ *     await bus.publish({ practiceId: 'smile-dental', transactionId: 'LG:1000' });
+ *     const { value } = await sub.next();  // { practiceId: 'smile-dental', transactionId: 'LG:1000' }
+ *     await sub.return();                   // unsubscribe
+ *
+ * Each subscriber has a bounded queue: when a slow client falls behind, the OLDEST notifications are
+ * dropped (and counted in `dropped`), so memory stays bounded. Dropping is safe because notifications
+ * are only hints to re-read the store; the latest one for a transaction still arrives.
+ */
+
+export interface StatusEvent {
+  practiceId: string;
+  transactionId: string;
+}
+
+export interface StatusFilter {
+  practiceId: string;
+  /** Only this transaction; `null`/absent = all of the practice's transactions. */
+  transactionId?: string | null;
+}
+
+/** An async iterator of status events; `return()` unsubscribes. */
+export interface StatusSubscription extends AsyncIterableIterator<StatusEvent> {
+  next(): Promise<IteratorResult<StatusEvent, undefined>>;
+  return(): Promise<IteratorResult<StatusEvent, undefined>>;
+  [Symbol.asyncIterator](): StatusSubscription;
+  /** How many notifications were dropped because the subscriber was too slow. */
+  readonly dropped: number;
+}
+
+export interface StatusBus {
+  /** Announce a status change. Called AFTER the change is durable. Never throws for slow subscribers. */
+  publish(event: StatusEvent): Promise<void>;
+  subscribe(filter: StatusFilter): StatusSubscription;
+  /** End every subscription (their iterators finish) and refuse new ones. */
+  close(): Promise<void>;
+}
+
+export interface InProcessStatusBusOptions {
+  /** Per-subscriber queue bound (default 256). */
+  maxQueue?: number;
+  /** Told when a subscriber drops notifications (e.g. to count a metric). */
+  onDrop?: (filter: StatusFilter, dropped: number) => void;
+}
+
+/** Whether `event` passes `filter`. */
+export function matchesFilter(filter: StatusFilter, event: StatusEvent): boolean {
+  if (filter.practiceId !== event.practiceId) return false;
+  return filter.transactionId == null || filter.transactionId === event.transactionId;
+}
+
+interface Subscriber {
+  filter: StatusFilter;
+  push(event: StatusEvent): void;
+  end(): void;
+}
+
+/** A bus within one process: enough for one gateway instance (or tests). */
+export function createInProcessStatusBus(options: InProcessStatusBusOptions = {}): StatusBus & { readonly subscriberCount: number } {
+  const maxQueue = Math.max(1, options.maxQueue ?? 256);
+  const subscribers = new Set<Subscriber>();
+  let closed = false;
+
+  function subscribe(filter: StatusFilter): StatusSubscription {
+    const ownFilter: StatusFilter = { practiceId: filter.practiceId, transactionId: filter.transactionId ?? null };
+    const queue: StatusEvent[] = [];
+    let waiting: ((result: IteratorResult<StatusEvent, undefined>) => void) | null = null;
+    let done = closed;
+    let dropped = 0;
+    const finished: IteratorResult<StatusEvent, undefined> = { done: true, value: undefined };
+
+    const subscriber: Subscriber = {
+      filter: ownFilter,
+      push(event) {
+        if (done) return;
+        if (waiting) {
+          const resolve = waiting;
+          waiting = null;
+          resolve({ done: false, value: { ...event } });
+          return;
+        }
+        queue.push({ ...event });
+        if (queue.length > maxQueue) {
+          queue.shift();
+          dropped += 1;
+          options.onDrop?.(ownFilter, dropped);
+        }
+      },
+      end() {
+        done = true;
+        queue.length = 0;
+        subscribers.delete(subscriber);
+        if (waiting) {
+          const resolve = waiting;
+          waiting = null;
+          resolve(finished);
+        }
+      },
+    };
+    if (!done) subscribers.add(subscriber);
+
+    const iterator: StatusSubscription = {
+      next() {
+        const head = queue.shift();
+        if (head) return Promise.resolve({ done: false, value: head });
+        if (done) return Promise.resolve(finished);
+        if (waiting) return Promise.reject(new Error('a status subscription supports one pending next() at a time'));
+        return new Promise((resolve) => {
+          waiting = resolve;
+        });
+      },
+      return() {
+        subscriber.end();
+        return Promise.resolve(finished);
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+      get dropped() {
+        return dropped;
+      },
+    };
+    return iterator;
+  }
+
+  return {
+    async publish(event) {
+      for (const subscriber of subscribers) {
+        if (matchesFilter(subscriber.filter, event)) subscriber.push(event);
+      }
+    },
+    subscribe,
+    async close() {
+      closed = true;
+      for (const subscriber of [...subscribers]) subscriber.end();
+    },
+    get subscriberCount() {
+      return subscribers.size;
+    },
+  };
+}

@@ -1,0 +1,477 @@
+/**
+ * The durable transaction store: ledger transactions, idempotency keys, the transaction-id sequence,
+ * webhook receipts and webhook registrations, in PostgreSQL (PGlite or a server) through `SqlClient`.
+ *
+ * Every status change is a single `UPDATE … WHERE status IN (<allowed predecessors>)`, so a terminal
+ * status never moves back whatever order deliveries, polls and submits race in; a trigger backs that
+ * up. Card data never reaches this module: a collection's stored request holds only non-card fields.
+ * All timestamps come from the caller (`now`), which keeps the service deterministic under test.
+ *
+ *     const store = await openStore('memory://');
+ *     const { row, created } = await store.createTransaction({
+ *       practiceId: 'smile-dental', idempotencyKey: 'k-1', fingerprint: 'payment|42|-5000|…',
+ *       transactionIdPrefix: 'LG', kind: 'PAYMENT', amount: -5000, currency: 'USD',
+ *       patientSourceId: '42', request: { kind: 'PAYMENT', write }, now: new Date(),
+ *     });
+ *     // row.transactionId === 'LG:1000', row.status === 'PENDING', created === true
+ *     await store.transition(row.transactionId, 'SUBMITTED', { now: new Date(), nextPollAt });
+ */
+import type { CardCollection, LedgerRecords, OutgoingLedgerWrite, WebhookRegistration } from '../adapters/port';
+import { IdempotencyConflict } from './errors';
+import { fromJson, toIso, toIsoOrNull, toSafeInteger } from './row-values';
+import type { SqlClient, SqlExecutor } from './sql-client';
+import { ALLOWED_FROM, emptyRecords, type TransactionKind, type TransactionRow, type TransactionStatus } from './types';
+
+/** A ledger write as stored: everything but the transaction id (the row has it). */
+export type StoredLedgerWrite = Omit<OutgoingLedgerWrite, 'transactionId'>;
+/** A card collection as stored: the card is NEVER part of it. */
+export type StoredCollection = Omit<CardCollection, 'transactionId' | 'card'>;
+
+/** What the submitter needs to (re)send the transaction, minus anything secret. */
+export type StoredRequest =
+  | { kind: 'PAYMENT' | 'ADJUSTMENT'; write: StoredLedgerWrite }
+  | { kind: 'COLLECTION'; collection: StoredCollection };
+
+/** The full stored row: the public view plus the submitter's bookkeeping. */
+export interface StoredTransaction extends TransactionRow {
+  currency: string;
+  request: StoredRequest;
+  /** How many times a submit was started (incremented, durably, BEFORE each upstream call). */
+  attempts: number;
+  lastError: string | null;
+  /** PENDING: when the next submit may start (a retry time, or the lease of a running attempt). */
+  nextAttemptAt: string | null;
+  submittedAt: string | null;
+  /** SUBMITTED: when to look the transaction up upstream next. */
+  nextPollAt: string | null;
+}
+
+export interface NewTransaction {
+  practiceId: string;
+  idempotencyKey: string;
+  /** A canonical text of the input (never card data); same key + other fingerprint = conflict. */
+  fingerprint: string;
+  /** The id is `<transactionIdPrefix>:<nextval>`. */
+  transactionIdPrefix: string;
+  kind: TransactionKind;
+  /** Signed like a ledger entry. */
+  amount: number;
+  currency: string;
+  patientSourceId: string;
+  request: StoredRequest;
+  now: Date;
+  /** When the first submit may start; `null` (default) = right away. */
+  nextAttemptAt?: Date | null;
+}
+
+/** Fields that go with a status change. */
+export interface TransitionFields {
+  now: Date;
+  /** FAILED: why (required). */
+  failureReason?: string;
+  /** COMPLETED: the resulting ledger rows. */
+  records?: LedgerRecords;
+  receiptId?: string | null;
+  /** SUBMITTED: when to poll upstream if no webhook arrives. */
+  nextPollAt?: Date;
+  /** Only apply if `attempts` still equals this (e.g. "no attempt was ever started"). */
+  expectAttempts?: number;
+}
+
+export type InsertionApplyResult = 'applied' | 'duplicate' | 'ignored';
+
+export interface InsertionEventRecord {
+  practiceId: string;
+  eventKey: string;
+  transactionId: string;
+  outcome: 'COMPLETED' | 'FAILED';
+  records: LedgerRecords;
+  reason: string | null;
+  now: Date;
+}
+
+/** The store's API. `SqlTransactionStore` is the one implementation (every back end speaks SQL). */
+export interface TransactionStore {
+  /** Which back end, for logs (`pglite` or `postgres`). */
+  readonly dialect: SqlClient['dialect'];
+
+  /**
+   * In ONE SQL transaction: bind the idempotency key to a new id and insert the PENDING row.
+   * The same key with the same fingerprint (and kind) returns the existing row (`created: false`),
+   * also when requests race; a different fingerprint throws `IdempotencyConflict`, writing nothing.
+   */
+  createTransaction(input: NewTransaction): Promise<{ row: StoredTransaction; created: boolean }>;
+  /** A practice's transaction; `null` when unknown or another practice's. */
+  get(practiceId: string, transactionId: string): Promise<StoredTransaction | null>;
+  /** A transaction by id alone (internal use: the submitter). */
+  findById(transactionId: string): Promise<StoredTransaction | null>;
+  /** A practice's transactions, newest first. */
+  listByPractice(practiceId: string, options?: { limit?: number; status?: TransactionStatus }): Promise<StoredTransaction[]>;
+
+  /** PENDING rows whose `next_attempt_at` is due (or unset), oldest first. */
+  duePending(now: Date, limit: number): Promise<StoredTransaction[]>;
+  /** SUBMITTED rows whose `next_poll_at` is due, oldest first. */
+  duePolls(now: Date, limit: number): Promise<StoredTransaction[]>;
+  /**
+   * Claim a due PENDING ledger write for one submit attempt: `attempts + 1` and a lease until
+   * `leaseUntil`, committed before the upstream call. `null` if not PENDING, not due, or claimed by
+   * someone else first (another instance, a concurrent tick).
+   */
+  claimSubmit(transactionId: string, now: Date, leaseUntil: Date): Promise<StoredTransaction | null>;
+  /** Claim a just-created collection for its one and only attempt (`attempts` 0 → 1). */
+  claimCollection(transactionId: string): Promise<StoredTransaction | null>;
+  /** Claim an abandoned PENDING collection (its lease ran out) for resolution, without counting an attempt. */
+  claimCollectionRecovery(transactionId: string, now: Date, leaseUntil: Date): Promise<StoredTransaction | null>;
+  /** Leave a PENDING row for a retry at `nextAttemptAt`, remembering the error. */
+  deferSubmit(transactionId: string, nextAttemptAt: Date, lastError: string): Promise<void>;
+  /** Claim a due SUBMITTED row for one upstream look-up; the next one is due at `nextPollAt`. */
+  claimPoll(transactionId: string, now: Date, nextPollAt: Date): Promise<StoredTransaction | null>;
+  /**
+   * Move a transaction forward. Returns the updated row, or `null` when the current status does not
+   * allow it (already terminal, already submitted, …): a no-op, never an error.
+   */
+  transition(transactionId: string, to: Exclude<TransactionStatus, 'PENDING'>, fields: TransitionFields): Promise<StoredTransaction | null>;
+
+  /** Whether a webhook delivery with this key was already received. */
+  hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean>;
+  /**
+   * In one SQL transaction: record the delivery's key and apply its outcome from a non-terminal
+   * status. `duplicate`: key seen before, nothing changed. `ignored`: recorded, but the transaction was
+   * already terminal (or unknown: then nothing is recorded). `applied`: the status changed.
+   */
+  applyInsertionEvent(event: InsertionEventRecord): Promise<{ result: InsertionApplyResult; row: StoredTransaction | null }>;
+
+  /** Delete idempotency keys created before `cutoff`; returns how many. */
+  pruneIdempotencyKeys(cutoff: Date): Promise<number>;
+  /** Delete webhook receipts received before `cutoff`; returns how many. */
+  pruneWebhookReceipts(cutoff: Date): Promise<number>;
+
+  /** Create or replace the practice's upstream webhook endpoint and its signing secret. */
+  saveWebhookRegistration(practiceId: string, registration: WebhookRegistration, now?: Date): Promise<void>;
+  getWebhookRegistration(practiceId: string): Promise<WebhookRegistration | null>;
+
+  close(): Promise<void>;
+}
+
+const TABLE = 'ledger_transactions';
+
+/** `'A', 'B'` from a list of our own constants (never user input). */
+function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+}
+
+function rowFrom(raw: Record<string, unknown>): StoredTransaction {
+  return {
+    practiceId: String(raw.practice_id),
+    transactionId: String(raw.transaction_id),
+    kind: raw.kind as TransactionKind,
+    status: raw.status as TransactionStatus,
+    amount: toSafeInteger(raw.amount_cents, 'amount_cents'),
+    failureReason: (raw.failure_reason as string | null) ?? null,
+    records: fromJson<LedgerRecords | null>(raw.records) ?? emptyRecords(),
+    patientSourceId: String(raw.patient_source_id),
+    idempotencyKey: String(raw.idempotency_key),
+    createdAt: toIso(raw.created_at),
+    updatedAt: toIso(raw.updated_at),
+    receiptId: (raw.receipt_id as string | null) ?? null,
+    currency: String(raw.currency),
+    request: fromJson<StoredRequest>(raw.request),
+    attempts: toSafeInteger(raw.attempts, 'attempts'),
+    lastError: (raw.last_error as string | null) ?? null,
+    nextAttemptAt: toIsoOrNull(raw.next_attempt_at),
+    submittedAt: toIsoOrNull(raw.submitted_at),
+    nextPollAt: toIsoOrNull(raw.next_poll_at),
+  };
+}
+
+/** The SQL implementation of `TransactionStore`, for every back end. Build it with `openStore(url)`. */
+export class SqlTransactionStore implements TransactionStore {
+  constructor(private readonly sql: SqlClient) {}
+
+  get dialect(): SqlClient['dialect'] {
+    return this.sql.dialect;
+  }
+
+  async createTransaction(input: NewTransaction): Promise<{ row: StoredTransaction; created: boolean }> {
+    const { practiceId, idempotencyKey } = input;
+    return this.sql.transaction(async (tx) => {
+      const existing = await this.readKey(tx, practiceId, idempotencyKey);
+      if (existing) return { row: this.checkReplay(existing, input), created: false };
+
+      const { rows } = await tx.query<{ id: unknown }>(`SELECT nextval('ledger_transaction_id_seq') AS id`);
+      const transactionId = `${input.transactionIdPrefix}:${toSafeInteger(rows[0]?.id, 'nextval')}`;
+      const now = input.now.toISOString();
+      // The unique (practice_id, idempotency_key) makes racers converge: the loser's insert waits for
+      // the winner's commit, does nothing, and reads the winner's row back.
+      const key = await tx.query(
+        `INSERT INTO idempotency_keys (practice_id, idempotency_key, fingerprint, transaction_id, created_at)
+         VALUES ($1, $2, $3, $4, $5::timestamptz)
+         ON CONFLICT (practice_id, idempotency_key) DO NOTHING`,
+        [practiceId, idempotencyKey, input.fingerprint, transactionId, now],
+      );
+      if (key.rowCount === 0) {
+        const winner = await this.readKey(tx, practiceId, idempotencyKey);
+        if (!winner) throw new Error(`idempotency key ${JSON.stringify(idempotencyKey)} vanished during a race`);
+        return { row: this.checkReplay(winner, input), created: false };
+      }
+      const inserted = await tx.query<Record<string, unknown>>(
+        `INSERT INTO ${TABLE} (transaction_id, practice_id, kind, status, amount_cents, currency,
+           patient_source_id, idempotency_key, request, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, 'PENDING', $4::bigint, $5, $6, $7, $8::jsonb, $9::timestamptz, $10::timestamptz, $10::timestamptz)
+         RETURNING *`,
+        [
+          transactionId,
+          practiceId,
+          input.kind,
+          String(toSafeInteger(input.amount, 'amount')),
+          input.currency,
+          input.patientSourceId,
+          idempotencyKey,
+          JSON.stringify(input.request),
+          input.nextAttemptAt ? input.nextAttemptAt.toISOString() : null,
+          now,
+        ],
+      );
+      return { row: rowFrom(inserted.rows[0]!), created: true };
+    });
+  }
+
+  private async readKey(
+    tx: SqlExecutor,
+    practiceId: string,
+    idempotencyKey: string,
+  ): Promise<{ fingerprint: string; row: StoredTransaction } | null> {
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `SELECT k.fingerprint AS key_fingerprint, t.*
+         FROM idempotency_keys k JOIN ${TABLE} t ON t.transaction_id = k.transaction_id
+        WHERE k.practice_id = $1 AND k.idempotency_key = $2`,
+      [practiceId, idempotencyKey],
+    );
+    const raw = rows[0];
+    return raw ? { fingerprint: String(raw.key_fingerprint), row: rowFrom(raw) } : null;
+  }
+
+  private checkReplay(existing: { fingerprint: string; row: StoredTransaction }, input: NewTransaction): StoredTransaction {
+    if (existing.fingerprint !== input.fingerprint || existing.row.kind !== input.kind) {
+      throw new IdempotencyConflict(input.practiceId, input.idempotencyKey, existing.row.transactionId);
+    }
+    return existing.row;
+  }
+
+  async get(practiceId: string, transactionId: string): Promise<StoredTransaction | null> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `SELECT * FROM ${TABLE} WHERE practice_id = $1 AND transaction_id = $2`,
+      [practiceId, transactionId],
+    );
+    return rows[0] ? rowFrom(rows[0]) : null;
+  }
+
+  async findById(transactionId: string): Promise<StoredTransaction | null> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(`SELECT * FROM ${TABLE} WHERE transaction_id = $1`, [
+      transactionId,
+    ]);
+    return rows[0] ? rowFrom(rows[0]) : null;
+  }
+
+  async listByPractice(
+    practiceId: string,
+    options: { limit?: number; status?: TransactionStatus } = {},
+  ): Promise<StoredTransaction[]> {
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `SELECT * FROM ${TABLE}
+        WHERE practice_id = $1 AND ($2::text IS NULL OR status = $2::text)
+        ORDER BY created_at DESC, transaction_id DESC LIMIT $3`,
+      [practiceId, options.status ?? null, limit],
+    );
+    return rows.map(rowFrom);
+  }
+
+  async duePending(now: Date, limit: number): Promise<StoredTransaction[]> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `SELECT * FROM ${TABLE}
+        WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= $1::timestamptz)
+        ORDER BY created_at, transaction_id LIMIT $2`,
+      [now.toISOString(), limit],
+    );
+    return rows.map(rowFrom);
+  }
+
+  async duePolls(now: Date, limit: number): Promise<StoredTransaction[]> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `SELECT * FROM ${TABLE}
+        WHERE status = 'SUBMITTED' AND next_poll_at <= $1::timestamptz
+        ORDER BY next_poll_at, transaction_id LIMIT $2`,
+      [now.toISOString(), limit],
+    );
+    return rows.map(rowFrom);
+  }
+
+  async claimSubmit(transactionId: string, now: Date, leaseUntil: Date): Promise<StoredTransaction | null> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `UPDATE ${TABLE} SET attempts = attempts + 1, next_attempt_at = $3::timestamptz
+        WHERE transaction_id = $1 AND status = 'PENDING' AND kind <> 'COLLECTION'
+          AND (next_attempt_at IS NULL OR next_attempt_at <= $2::timestamptz)
+        RETURNING *`,
+      [transactionId, now.toISOString(), leaseUntil.toISOString()],
+    );
+    return rows[0] ? rowFrom(rows[0]) : null;
+  }
+
+  async claimCollection(transactionId: string): Promise<StoredTransaction | null> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `UPDATE ${TABLE} SET attempts = attempts + 1
+        WHERE transaction_id = $1 AND status = 'PENDING' AND kind = 'COLLECTION' AND attempts = 0
+        RETURNING *`,
+      [transactionId],
+    );
+    return rows[0] ? rowFrom(rows[0]) : null;
+  }
+
+  async claimCollectionRecovery(transactionId: string, now: Date, leaseUntil: Date): Promise<StoredTransaction | null> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `UPDATE ${TABLE} SET next_attempt_at = $3::timestamptz
+        WHERE transaction_id = $1 AND status = 'PENDING' AND kind = 'COLLECTION'
+          AND (next_attempt_at IS NULL OR next_attempt_at <= $2::timestamptz)
+        RETURNING *`,
+      [transactionId, now.toISOString(), leaseUntil.toISOString()],
+    );
+    return rows[0] ? rowFrom(rows[0]) : null;
+  }
+
+  async deferSubmit(transactionId: string, nextAttemptAt: Date, lastError: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE ${TABLE} SET next_attempt_at = $2::timestamptz, last_error = $3
+        WHERE transaction_id = $1 AND status = 'PENDING'`,
+      [transactionId, nextAttemptAt.toISOString(), lastError.slice(0, 2000)],
+    );
+  }
+
+  async claimPoll(transactionId: string, now: Date, nextPollAt: Date): Promise<StoredTransaction | null> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `UPDATE ${TABLE} SET next_poll_at = $3::timestamptz
+        WHERE transaction_id = $1 AND status = 'SUBMITTED' AND next_poll_at <= $2::timestamptz
+        RETURNING *`,
+      [transactionId, now.toISOString(), nextPollAt.toISOString()],
+    );
+    return rows[0] ? rowFrom(rows[0]) : null;
+  }
+
+  transition(
+    transactionId: string,
+    to: Exclude<TransactionStatus, 'PENDING'>,
+    fields: TransitionFields,
+  ): Promise<StoredTransaction | null> {
+    return transitionWith(this.sql, transactionId, to, fields);
+  }
+
+  async hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean> {
+    const { rows } = await this.sql.query(
+      'SELECT 1 FROM webhook_receipts WHERE practice_id = $1 AND event_key = $2',
+      [practiceId, eventKey],
+    );
+    return rows.length > 0;
+  }
+
+  async applyInsertionEvent(
+    event: InsertionEventRecord,
+  ): Promise<{ result: InsertionApplyResult; row: StoredTransaction | null }> {
+    return this.sql.transaction(async (tx) => {
+      const known = await tx.query(`SELECT 1 FROM ${TABLE} WHERE practice_id = $1 AND transaction_id = $2`, [
+        event.practiceId,
+        event.transactionId,
+      ]);
+      if (known.rows.length === 0) return { result: 'ignored' as const, row: null };
+      const receipt = await tx.query(
+        `INSERT INTO webhook_receipts (practice_id, event_key, transaction_id, outcome, received_at)
+         VALUES ($1, $2, $3, $4, $5::timestamptz)
+         ON CONFLICT (practice_id, event_key) DO NOTHING`,
+        [event.practiceId, event.eventKey, event.transactionId, event.outcome, event.now.toISOString()],
+      );
+      if (receipt.rowCount === 0) return { result: 'duplicate' as const, row: null };
+      const row =
+        event.outcome === 'COMPLETED'
+          ? await transitionWith(tx, event.transactionId, 'COMPLETED', { now: event.now, records: event.records })
+          : await transitionWith(tx, event.transactionId, 'FAILED', {
+              now: event.now,
+              failureReason: event.reason?.trim() || 'the upstream reported the insertion as failed',
+            });
+      return { result: row ? ('applied' as const) : ('ignored' as const), row };
+    });
+  }
+
+  async pruneIdempotencyKeys(cutoff: Date): Promise<number> {
+    const result = await this.sql.query('DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz', [
+      cutoff.toISOString(),
+    ]);
+    return result.rowCount;
+  }
+
+  async pruneWebhookReceipts(cutoff: Date): Promise<number> {
+    const result = await this.sql.query('DELETE FROM webhook_receipts WHERE received_at < $1::timestamptz', [
+      cutoff.toISOString(),
+    ]);
+    return result.rowCount;
+  }
+
+  async saveWebhookRegistration(practiceId: string, registration: WebhookRegistration, now: Date = new Date()): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO webhook_registrations (practice_id, endpoint_id, secret, created_at, updated_at)
+       VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
+       ON CONFLICT (practice_id) DO UPDATE
+         SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`,
+      [practiceId, registration.endpointId, registration.secret, now.toISOString()],
+    );
+  }
+
+  async getWebhookRegistration(practiceId: string): Promise<WebhookRegistration | null> {
+    const { rows } = await this.sql.query<{ endpoint_id: string; secret: string }>(
+      'SELECT endpoint_id, secret FROM webhook_registrations WHERE practice_id = $1',
+      [practiceId],
+    );
+    const row = rows[0];
+    return row ? { endpointId: row.endpoint_id, secret: row.secret } : null;
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
+  }
+}
+
+/** The forward-only UPDATE: `WHERE status IN (ALLOWED_FROM[to])`. `null` = not allowed now (a no-op). */
+async function transitionWith(
+  exec: SqlExecutor,
+  transactionId: string,
+  to: Exclude<TransactionStatus, 'PENDING'>,
+  fields: TransitionFields,
+): Promise<StoredTransaction | null> {
+  const now = fields.now.toISOString();
+  const from = sqlList(ALLOWED_FROM[to]);
+  const attemptsGuard = fields.expectAttempts === undefined ? '' : ` AND attempts = ${Math.trunc(fields.expectAttempts)}`;
+  let sql: string;
+  let params: unknown[];
+  switch (to) {
+    case 'SUBMITTED':
+      if (!fields.nextPollAt) throw new Error('a SUBMITTED transition needs nextPollAt');
+      sql = `UPDATE ${TABLE} SET status = 'SUBMITTED', submitted_at = $2::timestamptz, updated_at = $2::timestamptz,
+               next_poll_at = $3::timestamptz, next_attempt_at = NULL
+             WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard} RETURNING *`;
+      params = [transactionId, now, fields.nextPollAt.toISOString()];
+      break;
+    case 'COMPLETED':
+      sql = `UPDATE ${TABLE} SET status = 'COMPLETED', records = $3::jsonb, receipt_id = COALESCE($4, receipt_id),
+               updated_at = $2::timestamptz, next_poll_at = NULL, next_attempt_at = NULL
+             WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard} RETURNING *`;
+      params = [transactionId, now, JSON.stringify(fields.records ?? emptyRecords()), fields.receiptId ?? null];
+      break;
+    case 'FAILED':
+      if (!fields.failureReason) throw new Error('a FAILED transition needs failureReason');
+      sql = `UPDATE ${TABLE} SET status = 'FAILED', failure_reason = $3, updated_at = $2::timestamptz,
+               next_poll_at = NULL, next_attempt_at = NULL
+             WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard} RETURNING *`;
+      params = [transactionId, now, fields.failureReason.slice(0, 2000)];
+      break;
+  }
+  const { rows } = await exec.query<Record<string, unknown>>(sql, params);
+  return rows[0] ? rowFrom(rows[0]) : null;
+}
