@@ -1,0 +1,345 @@
+/**
+ * Query limits (DESIGN.md §3 `limits`): refuse, before execution, an operation that is too deep, has
+ * too many aliases, too many lexical tokens, or too high an estimated cost, with `QUERY_TOO_COMPLEX`
+ * (HTTP 400). The message names the limit, its value and the measured value; so do the extensions:
+ * `{ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', max: 12, measured: 14 }`.
+ *
+ *     const limits = config.limits;
+ *     new ApolloServer({
+ *       parseOptions: { maxTokens: limits.maxTokens }, // stop the parser early (see below)
+ *       plugins: [queryLimits(limits), ...],
+ *     })
+ *
+ * - **Tokens** are counted with graphql's `Lexer` on the raw source in `didResolveSource`, before
+ *   anything is parsed, the way the parser counts them (comments and `<EOF>` excluded). Apollo gives a
+ *   plugin no way to stop a request before parsing, so the plugin records the verdict and rewrites the
+ *   response in `willSendResponse`; passing the same limit as `parseOptions.maxTokens` makes graphql's
+ *   parser abort after `maxTokens` tokens, so a huge document is never turned into an AST nor
+ *   validated (validation is where quadratic work hides). Without it, parsing and validation run, and
+ *   the operation is still refused before execution with the same error.
+ * - **Depth, aliases and cost** are measured in `didResolveOperation`, on the validated document (so
+ *   fragment cycles and unknown fields are already refused), for the operation about to run, with
+ *   fragment spreads followed (each spread counts, each fragment is measured once) and introspection
+ *   fields measured like any other. Every request is measured, including those whose document came
+ *   from Apollo's document cache.
+ *
+ * Depth: a top-level field is depth 1; `{ practice(id: "a") { name } }` has depth 2.
+ * Aliases: every aliased field the operation would execute (a fragment's aliases once per spread).
+ * Cost: a static upper bound: each field costs 1, plus its sub-selection's cost times a multiplier:
+ * the field's `first`/`last` argument when given (literal or variable), else `listCost` when the
+ * field returns a list, else 1. Fragments on different types of an abstract field are summed.
+ * Introspection is the exception: its data is the schema itself, so `__schema`/`__type` cost exactly
+ * the number of fields they would resolve (walked in memory, stopping at maxCost); and `__Type.ofType`
+ * adds no depth. With the defaults, GraphiQL's introspection query passes (depth 6, cost ≈ the
+ * schema's size), while `types { fields { type { fields … } } }` nesting is refused on cost.
+ */
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  defaultFieldResolver,
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  Lexer,
+  SchemaMetaFieldDef,
+  Source,
+  TokenKind,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLError,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import { gatewayError } from '../graphql/errors';
+import { respondWithError } from './error-response';
+
+export interface QueryLimitsOptions {
+  /** Deepest field nesting allowed (top-level fields are depth 1). Default 12. */
+  maxDepth?: number;
+  /** Most aliased fields allowed in the executed operation. Default 30. */
+  maxAliases?: number;
+  /** Most lexical tokens allowed in the request's document. Default 5000. */
+  maxTokens?: number;
+  /** Highest estimated cost allowed (see the cost model above). Default 20000. */
+  maxCost?: number;
+  /** Assumed length of a list when no size argument is given. Default 10. */
+  listCost?: number;
+  /** Arguments that give a list's length, first present wins. Default `['first', 'last']`. */
+  sizeArguments?: readonly string[];
+}
+
+export type QueryLimitName = 'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxCost';
+
+export interface OperationMeasures {
+  depth: number;
+  aliases: number;
+  cost: number;
+  /** Set when the cost walk of an introspection field stopped early: the real cost is higher. */
+  costIsLowerBound?: boolean;
+}
+
+const DESCRIPTION: Record<QueryLimitName, string> = {
+  maxDepth: 'depth',
+  maxAliases: 'aliases',
+  maxTokens: 'tokens',
+  maxCost: 'estimated cost',
+};
+
+/** The `QUERY_TOO_COMPLEX` error for one limit. */
+export function queryTooComplex(limit: QueryLimitName, max: number, measured: number, atLeast = false): GraphQLError {
+  return gatewayError(
+    'QUERY_TOO_COMPLEX',
+    `query is too complex: ${DESCRIPTION[limit]} ${atLeast ? 'of at least ' : ''}${measured} exceeds ${limit} ${max}`,
+    { limit, max, measured, ...(atLeast ? { measuredIsLowerBound: true } : {}) },
+  );
+}
+
+/**
+ * The lexical tokens of `source`, counted as graphql's parser counts them for `maxTokens` (comments
+ * and `<EOF>` excluded). With `stopAfter`, stops at `stopAfter + 1`. A lexical error ends the count
+ * (the parser reports the error itself).
+ */
+export function countTokens(source: string, stopAfter = Infinity): number {
+  const lexer = new Lexer(new Source(source));
+  let count = 0;
+  try {
+    while (lexer.advance().kind !== TokenKind.EOF) {
+      count += 1;
+      if (count > stopAfter) break;
+    }
+  } catch {
+    // A syntax error: the count so far stands; parsing will report the error itself.
+  }
+  return count;
+}
+
+type FieldParent = GraphQLNamedType | undefined;
+
+function fieldDefinition(parent: FieldParent, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+  if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+  if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  if (isObjectType(parent) || isInterfaceType(parent)) return parent.getFields()[name];
+  return undefined;
+}
+
+function sizeArgument(
+  field: FieldNode,
+  names: readonly string[],
+  variables: Readonly<Record<string, unknown>>,
+): number | undefined {
+  for (const name of names) {
+    const argument = field.arguments?.find((a) => a.name.value === name);
+    if (!argument) continue;
+    const value = valueOf(argument.value, variables);
+    if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
+  }
+  return undefined;
+}
+
+function valueOf(node: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
+  if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
+  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
+  return undefined;
+}
+
+/**
+ * Depth, aliases and estimated cost of `operation` (with `fragments` followed), against `schema`.
+ * Expects a validated document; unknown fields count 1 with no multiplier, unknown fragments nothing.
+ * Introspection (`__schema`, `__type`) is costed exactly by walking the schema it would return, and
+ * that walk stops once the cost passes `costCeiling` (then `costIsLowerBound` is true).
+ */
+export function measureOperation(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Readonly<Record<string, unknown>> = {},
+  options: Pick<QueryLimitsOptions, 'listCost' | 'sizeArguments'> & { costCeiling?: number } = {},
+): OperationMeasures {
+  const listCost = options.listCost ?? 10;
+  const sizeArguments = options.sizeArguments ?? ['first', 'last'];
+  const costCeiling = options.costCeiling ?? Infinity;
+  const memo = new Map<string, OperationMeasures>();
+  const inProgress = new Set<string>();
+  let costIsLowerBound = false;
+  let introspected = 0;
+  const nothing = (): OperationMeasures => ({ depth: 0, aliases: 0, cost: 0 });
+
+  function measureFragment(name: string): OperationMeasures {
+    const known = memo.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    // Unknown or cyclic (only possible without validation): measure as nothing.
+    if (!fragment || inProgress.has(name)) return nothing();
+    inProgress.add(name);
+    const measures = measureSelections(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value));
+    inProgress.delete(name);
+    memo.set(name, measures);
+    return measures;
+  }
+
+  function measureSelections(selectionSet: SelectionSetNode, parent: FieldParent): OperationMeasures {
+    let depth = 0;
+    let aliases = 0;
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      let inner: OperationMeasures;
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        const definition = fieldDefinition(parent, name);
+        const sub = selection.selectionSet
+          ? measureSelections(selection.selectionSet, definition ? getNamedType(definition.type) : undefined)
+          : nothing();
+        let fieldCost: number;
+        if (definition && selection.selectionSet && (name === SchemaMetaFieldDef.name || name === TypeMetaFieldDef.name)) {
+          // One budget for every introspection walk of the operation, so many `__schema` aliases
+          // cannot multiply the work.
+          const walked = introspectionCost(schema, selection, definition, fragments, variables, costCeiling - introspected, () => {
+            costIsLowerBound = true;
+          });
+          introspected += walked;
+          fieldCost = 1 + walked;
+        } else {
+          const multiplier =
+            sizeArgument(selection, sizeArguments, variables) ??
+            (definition && isListType(getNullableType(definition.type)) ? listCost : 1);
+          fieldCost = 1 + multiplier * sub.cost;
+        }
+        // `__Type.ofType` walks a type's wrappers (a few levels at most, never back into fields):
+        // it adds no depth, so the standard introspection query (ofType nested 7–9 deep) passes.
+        const addsDepth = parent?.name === '__Type' && name === 'ofType' ? 0 : 1;
+        inner = { depth: addsDepth + sub.depth, aliases: (selection.alias ? 1 : 0) + sub.aliases, cost: fieldCost };
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        inner = measureSelections(selection.selectionSet, type);
+      } else {
+        inner = measureFragment(selection.name.value);
+      }
+      depth = Math.max(depth, inner.depth);
+      aliases += inner.aliases;
+      cost += inner.cost;
+    }
+    return { depth, aliases, cost };
+  }
+
+  const root =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+  const measures = measureSelections(operation.selectionSet, root ?? undefined);
+  return costIsLowerBound ? { ...measures, costIsLowerBound } : measures;
+}
+
+/**
+ * The exact number of fields an introspection selection would resolve, found by walking the schema
+ * with graphql's own introspection resolvers (no I/O). A static multiplier is wrong both ways here:
+ * the standard introspection query (lists three deep) would cost far more than it does, while
+ * `types { fields { type { fields { type { fields … } } } } }` would cost far less. The walk stops
+ * once it passes `ceiling`, so it never does more work than the limit allows.
+ */
+function introspectionCost(
+  schema: GraphQLSchema,
+  field: FieldNode,
+  definition: GraphQLField<unknown, unknown>,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Readonly<Record<string, unknown>>,
+  ceiling: number,
+  stopped: () => void,
+): number {
+  let spent = 0;
+  const resolve = (def: GraphQLField<unknown, unknown>, node: FieldNode, source: unknown): unknown => {
+    let args: Record<string, unknown> = {};
+    try {
+      args = getArgumentValues(def, node, variables as Record<string, unknown>);
+    } catch {
+      // Invalid arguments fail at execution; measure with none.
+    }
+    const info = { schema, fieldName: def.name } as unknown as GraphQLResolveInfo;
+    return (def.resolve ?? defaultFieldResolver)(source, args, undefined, info);
+  };
+
+  function walk(selectionSet: SelectionSetNode, source: unknown, type: GraphQLNamedType): void {
+    for (const selection of selectionSet.selections) {
+      if (spent > ceiling) return;
+      if (selection.kind === Kind.FIELD) {
+        spent += 1;
+        const def = isObjectType(type) ? type.getFields()[selection.name.value] : undefined;
+        if (!def || !selection.selectionSet) continue;
+        const value = resolve(def, selection, source);
+        const itemType = getNamedType(def.type);
+        const items = Array.isArray(value) ? value : value == null ? [] : [value];
+        for (const item of items) {
+          if (spent > ceiling) return;
+          if (item != null) walk(selection.selectionSet, item, itemType);
+        }
+      } else {
+        const condition =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection.typeCondition : fragments.get(selection.name.value)?.typeCondition;
+        const body = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
+        if (body && (!condition || condition.name.value === type.name)) walk(body, source, type);
+      }
+    }
+  }
+
+  const root = resolve(definition, field, undefined);
+  if (root != null && field.selectionSet) walk(field.selectionSet, root, getNamedType(definition.type));
+  if (spent > ceiling) stopped();
+  return spent;
+}
+
+export function queryLimits<TContext extends BaseContext = BaseContext>(
+  options: QueryLimitsOptions = {},
+): ApolloServerPlugin<TContext> {
+  const maxDepth = options.maxDepth ?? 12;
+  const maxAliases = options.maxAliases ?? 30;
+  const maxTokens = options.maxTokens ?? 5000;
+  const maxCost = options.maxCost ?? 20000;
+  const measureOptions = { listCost: options.listCost ?? 10, sizeArguments: options.sizeArguments ?? ['first', 'last'] };
+
+  return {
+    async requestDidStart() {
+      let tooManyTokens: GraphQLError | undefined;
+      return {
+        async didResolveSource({ source }) {
+          // The count is exact; its cost is one pass over a body the HTTP layer already bounds.
+          const tokens = countTokens(source);
+          if (tokens > maxTokens) tooManyTokens = queryTooComplex('maxTokens', maxTokens, tokens);
+        },
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (tooManyTokens) throw tooManyTokens;
+          if (!operation) return; // no such operation: execution reports it
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const definition of document.definitions) {
+            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+          }
+          const measured = measureOperation(schema, operation, fragments, request.variables ?? {}, {
+            ...measureOptions,
+            costCeiling: maxCost,
+          });
+          if (measured.depth > maxDepth) throw queryTooComplex('maxDepth', maxDepth, measured.depth);
+          if (measured.aliases > maxAliases) throw queryTooComplex('maxAliases', maxAliases, measured.aliases);
+          if (measured.cost > maxCost) {
+            throw queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound);
+          }
+        },
+        async willSendResponse(requestContext) {
+          // Covers the paths that end before didResolveOperation: the parser aborting at
+          // `parseOptions.maxTokens`, or a syntax/validation error in an over-long document.
+          if (tooManyTokens) respondWithError(requestContext, tooManyTokens);
+        },
+      };
+    },
+  };
+}
