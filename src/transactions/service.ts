@@ -134,6 +134,11 @@ export interface TransactionService {
   collect(input: CollectInput): Promise<TransactionRow>;
   /** The practice's transaction, or `null` (also for another practice's id). */
   get(practiceId: string, transactionId: string): Promise<TransactionRow | null>;
+  /**
+   * The transaction an idempotency key is bound to and the fingerprint it was bound with, so a
+   * replay can be answered before any upstream read; `null` for a new key.
+   */
+  findByIdempotencyKey(practiceId: string, idempotencyKey: string): Promise<{ fingerprint: string; transaction: TransactionRow } | null>;
   /** The practice's transactions, newest first. */
   listByPractice(practiceId: string, options?: { limit?: number; status?: TransactionStatus }): Promise<TransactionRow[]>;
   /**
@@ -674,6 +679,11 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
     async get(practiceId, transactionId) {
       const row = await store.get(practiceId, transactionId);
       return row ? toTransactionRow(row) : null;
+    },
+
+    async findByIdempotencyKey(practiceId, idempotencyKey) {
+      const found = await store.findByIdempotencyKey(practiceId, idempotencyKey);
+      return found ? { fingerprint: found.fingerprint, transaction: toTransactionRow(found.row) } : null;
     },
 
     async listByPractice(practiceId, options) {

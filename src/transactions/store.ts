@@ -103,6 +103,8 @@ export interface TransactionStore {
   createTransaction(input: NewTransaction): Promise<{ row: StoredTransaction; created: boolean }>;
   /** A practice's transaction; `null` when unknown or another practice's. */
   get(practiceId: string, transactionId: string): Promise<StoredTransaction | null>;
+  /** The transaction an idempotency key is bound to, with the fingerprint it was bound with. */
+  findByIdempotencyKey(practiceId: string, idempotencyKey: string): Promise<{ fingerprint: string; row: StoredTransaction } | null>;
   /** A transaction by id alone (internal use: the submitter). */
   findById(transactionId: string): Promise<StoredTransaction | null>;
   /** A practice's transactions, newest first. */
@@ -256,6 +258,10 @@ export class SqlTransactionStore implements TransactionStore {
       throw new IdempotencyConflict(input.practiceId, input.idempotencyKey, existing.row.transactionId);
     }
     return existing.row;
+  }
+
+  findByIdempotencyKey(practiceId: string, idempotencyKey: string) {
+    return this.readKey(this.sql, practiceId, idempotencyKey);
   }
 
   async get(practiceId: string, transactionId: string): Promise<StoredTransaction | null> {

@@ -3,13 +3,8 @@
  * guarantor), lists under lists, a `first` argument, introspection, and a mutation whose input
  * carries a practice id next to data that must never be logged.
  *
- * Every test file starts with
- *     vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
- * Under Node (tsx, production) every `import 'graphql'` resolves to graphql's CommonJS build (the
- * package has no `exports`, `main` is `index`). Vite, which transforms `src/` and `test/`, prefers its
- * `module` field (`index.mjs`), while Apollo Server and graphql-tools stay external and get the CJS
- * build: two graphql realms, so `instanceof GraphQLError` and schema type checks fail across them.
- * The mock gives vite-transformed code the same CJS module Node uses, i.e. production's resolution.
+ * vitest.config.ts aliases `graphql` to its CommonJS build, the one Apollo Server loads, so the
+ * tests and Apollo share one graphql realm (as under Node in production).
  */
 import { ApolloServer, type ApolloServerPlugin, type ApolloServerOptions, type GraphQLResponse } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';

@@ -1,14 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../../src/plugins/metrics';
 import { queryLimits } from '../../src/plugins/query-limits';
 import { rateLimit } from '../../src/plugins/rate-limit';
 import { caller, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 /** The value of one series line, e.g. `name{a="b"} 3`. */
 function sample(text: string, series: string): number | undefined {

@@ -7,12 +7,11 @@ import {
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
 } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countTokens, measureOperation, queryLimits } from '../../src/plugins/query-limits';
 import { caller, calls, schema, single, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 function measure(source: string, variables: Record<string, unknown> = {}, options = {}) {
   const document = parse(source);

@@ -1,10 +1,9 @@
 import type { ApolloServer } from '@apollo/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rateLimit, TokenBuckets } from '../../src/plugins/rate-limit';
 import { caller, calls, single, startServer, type TestCaller, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 describe('TokenBuckets', () => {
   it('allows a minute’s worth at once, then refills continuously', () => {

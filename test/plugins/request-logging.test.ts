@@ -1,14 +1,13 @@
 import { Writable } from 'node:stream';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger';
 import { practiceIdsOf, requestLogging, saneRequestId } from '../../src/plugins/request-logging';
 import { rateLimit } from '../../src/plugins/rate-limit';
 import { caller, single, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 const lines: string[] = [];
 const sink = new Writable({

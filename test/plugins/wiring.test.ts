@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
 import { pino } from 'pino';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../src/graphql/context';
 import { introspectionPerKey } from '../../src/plugins/introspection-per-key';
 import { createMetrics } from '../../src/plugins/metrics';
@@ -15,7 +15,6 @@ import { requestLogging } from '../../src/plugins/request-logging';
 import { caller, schema, single } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 describe('the plugins wired together', () => {
   it('refuse, count and log the same operations consistently', async () => {

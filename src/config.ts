@@ -1,0 +1,182 @@
+/**
+ * The gateway's configuration: the JSON of DESIGN.md §3, validated with zod. Every error names the
+ * bad key and what was expected, e.g. `practices[1].connection.baseUrl: expected a URL, got "foo"`.
+ *
+ *     const config = parseConfig(JSON.parse(await readFile(path, 'utf8')));
+ *
+ * Secrets (API keys, client secrets) come from the file or from the environment: any string value
+ * of the form `env:NAME` is replaced by `process.env.NAME` (an error names the key if it is unset),
+ * so a config file can be committed without its secrets.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const nonEmpty = z.string().min(1, 'expected a non-empty string');
+
+const nexhealthConnection = z.strictObject({
+  baseUrl: url,
+  apiKey: nonEmpty,
+  subdomain: nonEmpty,
+  locationId: z.union([nonEmpty, z.number().int().transform(String)]),
+  /** The practice-management system behind the location ("dentrix", "open_dental", …); optional. */
+  pms: nonEmpty.optional(),
+});
+
+const athenahealthConnection = z.strictObject({
+  baseUrl: url,
+  clientId: nonEmpty,
+  clientSecret: nonEmpty,
+  practiceId: z.union([nonEmpty, z.number().int().transform(String)]),
+});
+
+const practiceId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a practice id of lowercase letters, digits and dashes');
+
+const practice = z.discriminatedUnion(
+  'system',
+  [
+    z.strictObject({ id: practiceId, name: nonEmpty, system: z.literal('nexhealth'), connection: nexhealthConnection }),
+    z.strictObject({ id: practiceId, name: nonEmpty, system: z.literal('athenahealth'), connection: athenahealthConnection }),
+  ],
+  { error: 'expected system to be one of "nexhealth", "athenahealth"' },
+);
+
+const apiKey = z
+  .strictObject({
+    name: nonEmpty,
+    /** The key itself, or `sha256:<hex>` of it, so the file need not hold the key. */
+    key: z.string().min(16, 'expected a key of at least 16 characters (or sha256:<64 hex digits>)'),
+    practices: z.array(z.union([practiceId, z.literal('*')])).min(1, 'expected at least one practice id'),
+    introspection: z.boolean().default(true),
+    /** Requests per minute for this key (default: limits.requestsPerMinute). */
+    requestsPerMinute: z.number().int().positive().optional(),
+  })
+  .refine((k) => !k.key.startsWith('sha256:') || /^sha256:[0-9a-f]{64}$/.test(k.key), {
+    message: 'expected sha256: followed by 64 lowercase hex digits',
+    path: ['key'],
+  });
+
+const limits = z
+  .strictObject({
+    maxDepth: z.number().int().positive().default(12),
+    maxAliases: z.number().int().positive().default(30),
+    maxTokens: z.number().int().positive().default(5000),
+    maxCost: z.number().int().positive().default(20000),
+    requestsPerMinute: z.number().int().positive().default(600),
+    maxBodyBytes: z.number().int().positive().default(1_000_000),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(4000),
+        host: nonEmpty.default('127.0.0.1'),
+        publicUrl: url.optional(),
+      })
+      .prefault({}),
+    store: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^(memory:\/\/|pglite:\/\/|postgres(ql)?:\/\/)/, 'expected memory://, pglite://PATH or postgres://…')
+          .default('pglite://./.data/ledger'),
+      })
+      .prefault({}),
+    transactionIdPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,20}$/, 'expected 1–20 letters, digits, "_" or "-"')
+      .default('LG'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD').default('USD'),
+    apiKeys: z.array(apiKey).min(1, 'expected at least one API key'),
+    practices: z.array(practice).min(1, 'expected at least one practice'),
+    limits,
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set<string>();
+    config.practices.forEach((p, i) => {
+      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', message: `duplicate practice id "${p.id}"`, path: ['practices', i, 'id'] });
+      ids.add(p.id);
+    });
+    config.apiKeys.forEach((k, i) =>
+      k.practices.forEach((p, j) => {
+        if (p !== '*' && !ids.has(p)) {
+          ctx.addIssue({ code: 'custom', message: `unknown practice "${p}"`, path: ['apiKeys', i, 'practices', j] });
+        }
+      }),
+    );
+  });
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type PracticeConfig = GatewayConfig['practices'][number];
+export type ApiKeyConfig = GatewayConfig['apiKeys'][number];
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+/** Replace `env:NAME` strings by the environment's value; errors name the key. */
+function resolveEnv(value: unknown, env: NodeJS.ProcessEnv, path: Array<string | number>, issues: string[]): unknown {
+  if (typeof value === 'string' && value.startsWith('env:')) {
+    const name = value.slice(4);
+    const resolved = env[name];
+    if (resolved === undefined) issues.push(`${pathText(path)}: expected environment variable ${name} to be set`);
+    return resolved ?? value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(v, env, [...path, i], issues));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnv(v, env, [...path, k], issues)]));
+  }
+  return value;
+}
+
+/** Validate a parsed config object; throws ConfigError listing every bad key. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const issues: string[] = [];
+  const resolved = resolveEnv(raw, env, [], issues);
+  if (issues.length) throw new ConfigError(issues);
+  const result = configSchema.safeParse(resolved);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const where = pathText(issue.path) || '(root)';
+        const secret = /key|secret/i.test(String(issue.path.at(-1) ?? ''));
+        const got =
+          'input' in issue && issue.input !== undefined && !secret ? `, got ${JSON.stringify(issue.input)}` : '';
+        return `${where}: ${issue.message}${issue.code === 'invalid_type' ? '' : got}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+/** Read and validate a config file. */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${path}: expected JSON (${(error as Error).message})`]);
+  }
+  return parseConfig(raw, env);
+}

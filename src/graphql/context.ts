@@ -1,0 +1,47 @@
+/**
+ * The context every resolver receives: who is calling, the request's loaders, and the gateway's
+ * long-lived services. One per GraphQL operation (HTTP request or subscription event).
+ */
+import { callerMayTouch, type Caller } from '../auth/api-keys';
+import type { GatewayConfig } from '../config';
+import type { Practice, PracticeRegistry } from '../practices';
+import type { StatusBus } from '../transactions/status-bus';
+import type { TransactionService } from '../transactions/service';
+import { gatewayError } from './errors';
+import { createLoaders, type BatchObserver, type Loaders } from './loaders';
+
+export interface GatewayServices {
+  config: GatewayConfig;
+  registry: PracticeRegistry;
+  transactions: TransactionService;
+  bus: StatusBus;
+  observeBatch?: BatchObserver;
+}
+
+export interface GatewayContext {
+  caller: Caller;
+  loaders: Loaders;
+  services: GatewayServices;
+}
+
+export function createContext(caller: Caller, services: GatewayServices): GatewayContext {
+  return { caller, services, loaders: createLoaders(services.registry, services.observeBatch) };
+}
+
+/**
+ * The practice for an argument, if the caller may touch it. A practice outside the key's list is
+ * FORBIDDEN whether or not it exists, so a key cannot probe for other tenants.
+ */
+export function requirePractice(ctx: GatewayContext, practiceId: string): Practice {
+  const practice = callerMayTouch(ctx.caller, practiceId) ? ctx.services.registry.get(practiceId) : undefined;
+  if (!practice) {
+    if (ctx.caller.practices === '*') throw gatewayError('NOT_FOUND', `no practice "${practiceId}"`);
+    throw gatewayError('FORBIDDEN', `this API key may not touch practice "${practiceId}"`);
+  }
+  return practice;
+}
+
+/** The practices the caller may see, in config order. */
+export function visiblePractices(ctx: GatewayContext): Practice[] {
+  return ctx.services.registry.all().filter((p) => callerMayTouch(ctx.caller, p.id));
+}

@@ -1,0 +1,121 @@
+/**
+ * The mutation inputs beyond their GraphQL types, validated with zod: decimal amounts (at most two
+ * places, no exponent, no spaces), ids, idempotency keys and card fields. A failure becomes
+ * BAD_USER_INPUT naming the field, and nothing is written.
+ */
+import { z } from 'zod';
+import { MoneyError, parseDecimal } from '../ledger/money';
+import { gatewayError } from './errors';
+
+/** A decimal string → cents; a refinement error carries the money parser's message. */
+export const amountText = z.string().transform((text, ctx) => {
+  try {
+    return parseDecimal(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof MoneyError ? error.message : 'expected a decimal amount' });
+    return z.NEVER;
+  }
+});
+
+const sourceId = z
+  .string()
+  .min(1, 'expected a non-empty id')
+  .max(64, 'expected an id of at most 64 characters')
+  .regex(/^[\x21-\x7e]+$/, 'expected an id of printable ASCII without spaces');
+
+export const idempotencyKey = z
+  .string()
+  .min(1, 'expected a non-empty idempotency key')
+  .max(200, 'expected an idempotency key of at most 200 characters')
+  .regex(/^[\x21-\x7e]+$/, 'expected an idempotency key of printable ASCII without spaces');
+
+const splits = z
+  .array(z.object({ id: sourceId, amount: amountText }))
+  .max(100, 'expected at most 100 splits')
+  .nullish()
+  .transform((list) => (list && list.length > 0 ? list : null));
+
+const notes = z.string().max(500, 'expected notes of at most 500 characters').nullish();
+
+export const paymentInput = z.object({
+  practiceId: z.string(),
+  patientId: sourceId,
+  amount: amountText.refine((cents) => cents > 0, 'expected a positive amount: the sum collected'),
+  paymentTypeId: sourceId,
+  providerSplits: splits,
+  chargeSplits: splits,
+  refund: z.boolean().nullish(),
+  notes,
+  idempotencyKey,
+});
+
+export const adjustmentInput = z
+  .object({
+    practiceId: z.string(),
+    patientId: sourceId,
+    amount: amountText.refine((cents) => cents !== 0, 'expected a non-zero amount (credit negative, debit positive)'),
+    typeName: z.string().min(1).max(100).nullish(),
+    typeId: sourceId.nullish(),
+    providerSplits: splits,
+    chargeSplits: splits,
+    notes,
+    idempotencyKey,
+  })
+  .refine((input) => Boolean(input.typeName) !== Boolean(input.typeId), {
+    message: 'expected exactly one of typeName or typeId',
+    path: ['typeName'],
+  });
+
+const digits = (min: number, max: number, what: string) =>
+  z.string().regex(new RegExp(`^[0-9]{${min},${max}}$`), `expected ${what}`);
+
+export const cardInput = z.object({
+  number: digits(12, 19, 'a card number of 12 to 19 digits'),
+  expMonth: z.number().int().min(1).max(12),
+  expYear: z.number().int().min(2000).max(2100),
+  cvv: digits(3, 4, 'a security code of 3 or 4 digits'),
+  nameOnCard: z.string().min(1).max(30, 'expected a name on card of at most 30 characters'),
+  billingAddress: z.string().min(1).max(20, 'expected a billing address of at most 20 characters'),
+  billingZip: z.string().regex(/^[0-9]{5}(-[0-9]{4})?$/, 'expected a ZIP code'),
+});
+
+const positiveAmount = amountText.refine((cents) => cents > 0, 'expected a positive amount');
+
+export const collectInput = z
+  .object({
+    practiceId: z.string(),
+    patientId: sourceId,
+    departmentId: sourceId.nullish(),
+    card: cardInput,
+    copayAmount: positiveAmount.nullish(),
+    appointmentId: sourceId.nullish(),
+    claimPayments: z
+      .array(z.object({ claimId: sourceId, amount: positiveAmount }))
+      .max(50)
+      .nullish()
+      .transform((list) => list ?? []),
+    otherAmount: positiveAmount.nullish(),
+    allowDuplicate: z.boolean().nullish(),
+    idempotencyKey,
+  })
+  .refine((input) => !input.copayAmount || Boolean(input.appointmentId), {
+    message: 'expected appointmentId with copayAmount',
+    path: ['appointmentId'],
+  })
+  .refine((input) => Boolean(input.copayAmount || input.otherAmount || input.claimPayments.length), {
+    message: 'expected at least one of copayAmount, otherAmount or claimPayments',
+    path: ['copayAmount'],
+  })
+  .refine((input) => new Set(input.claimPayments.map((c) => c.claimId)).size === input.claimPayments.length, {
+    message: 'expected each claim at most once',
+    path: ['claimPayments'],
+  });
+
+/** Parse or throw BAD_USER_INPUT naming the first bad field (never echoing card data). */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || 'input';
+  throw gatewayError('BAD_USER_INPUT', `input.${field}: ${issue.message}`, { field });
+}

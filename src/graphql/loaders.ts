@@ -1,0 +1,156 @@
+/**
+ * Per-request DataLoaders over the practices' adapters. Every read a resolver makes goes through
+ * one of these, keyed by (practice, id), so sibling fields batch into one adapter call per practice
+ * and identical reads within an operation happen once.
+ *
+ * Why per request: a loader caches for its whole life, and a ledger must never be served stale
+ * across requests. The adapter's `RequestScope` lives exactly as long, for the same reason.
+ *
+ *     const loaders = createLoaders(registry);
+ *     const charges = await loaders.charges.load({ practiceId: 'smile-dental', id: '42' });
+ */
+import DataLoader from 'dataloader';
+import {
+  createRequestScope,
+  type AdjustmentRecord,
+  type AdjustmentTypeRecord,
+  type BatchResult,
+  type ChargeRecord,
+  type ClaimRecord,
+  type CopayRecord,
+  type FamilyRecord,
+  type GuarantorBalanceRecord,
+  type InsuranceBalanceRecord,
+  type LedgerAdapter,
+  type Page,
+  type PatientRecord,
+  type PaymentRecord,
+  type PaymentTypeRecord,
+  type ProcedureRecord,
+  type ProviderRecord,
+  type RequestScope,
+} from '../adapters/port';
+import type { PracticeRegistry } from '../practices';
+import { toGraphQLError } from './errors';
+
+export interface PracticeKey {
+  practiceId: string;
+  id: string;
+}
+
+type BatchMethod<T> = (adapter: LedgerAdapter, ids: readonly string[], scope: RequestScope) => Promise<BatchResult<T>>;
+
+/** Observes batch sizes (for metrics); optional. */
+export type BatchObserver = (loader: string, size: number) => void;
+
+/**
+ * A loader keyed by (practice, id) that splits each batch by practice and calls the adapter once per
+ * practice with that practice's ids. A failing adapter call fails only its own keys.
+ */
+function practiceLoader<T>(
+  name: string,
+  registry: PracticeRegistry,
+  scope: RequestScope,
+  method: BatchMethod<T>,
+  observe?: BatchObserver,
+): DataLoader<PracticeKey, T, string> {
+  return new DataLoader<PracticeKey, T, string>(
+    async (keys) => {
+      const byPractice = new Map<string, number[]>();
+      keys.forEach((key, index) => {
+        const list = byPractice.get(key.practiceId) ?? [];
+        list.push(index);
+        byPractice.set(key.practiceId, list);
+      });
+      const results: Array<T | Error> = new Array(keys.length);
+      await Promise.all(
+        [...byPractice].map(async ([practiceId, indexes]) => {
+          const practice = registry.get(practiceId);
+          if (!practice) {
+            for (const i of indexes) results[i] = new Error(`unknown practice "${practiceId}"`);
+            return;
+          }
+          const ids = indexes.map((i) => keys[i]!.id);
+          observe?.(name, ids.length);
+          try {
+            const answers = await method(practice.adapter, ids, scope);
+            if (answers.length !== ids.length) {
+              throw new Error(`${name}: expected ${ids.length} answers from the adapter, got ${answers.length}`);
+            }
+            indexes.forEach((i, j) => {
+              const answer = answers[j] as T | Error;
+              results[i] = answer instanceof Error ? (toGraphQLError(answer) as Error) : answer;
+            });
+          } catch (error) {
+            const mapped = toGraphQLError(error) as Error;
+            for (const i of indexes) results[i] = mapped;
+          }
+        }),
+      );
+      return results;
+    },
+    { cacheKeyFn: (key) => `${key.practiceId}\u0000${key.id}` },
+  );
+}
+
+/** A loader of one whole list per practice (reference data such as payment types). */
+function practiceListLoader<T>(
+  registry: PracticeRegistry,
+  method: (adapter: LedgerAdapter) => Promise<T[]>,
+): DataLoader<string, T[]> {
+  return new DataLoader<string, T[]>(async (practiceIds) =>
+    Promise.all(
+      practiceIds.map(async (practiceId) => {
+        const practice = registry.get(practiceId);
+        if (!practice) return new Error(`unknown practice "${practiceId}"`);
+        try {
+          return await method(practice.adapter);
+        } catch (error) {
+          return toGraphQLError(error) as Error;
+        }
+      }),
+    ),
+  );
+}
+
+export function createLoaders(registry: PracticeRegistry, observe?: BatchObserver) {
+  const scope = createRequestScope();
+  const make = <T>(name: string, method: BatchMethod<T>) => practiceLoader<T>(name, registry, scope, method, observe);
+  return {
+    scope,
+    patients: make<PatientRecord | null>('patients', (a, ids, s) => a.patients(ids, s)),
+    families: make<FamilyRecord | null>('families', (a, ids, s) => a.families(ids, s)),
+    charges: make<ChargeRecord[]>('charges', (a, ids, s) => a.chargesByPatient(ids, s)),
+    payments: make<PaymentRecord[]>('payments', (a, ids, s) => a.paymentsByPatient(ids, s)),
+    adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s)),
+    claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s)),
+    guarantorBalances: make<GuarantorBalanceRecord | null>('guarantorBalances', (a, ids, s) => a.guarantorBalances(ids, s)),
+    insuranceBalances: make<InsuranceBalanceRecord[]>('insuranceBalances', (a, ids, s) =>
+      a.insuranceBalancesByGuarantor(ids, s),
+    ),
+    providers: make<ProviderRecord | null>('providers', (a, ids, s) => a.providers(ids, s)),
+    procedures: make<ProcedureRecord | null>('procedures', (a, ids, s) => a.procedures(ids, s)),
+    copays: make<CopayRecord | null>('copays', async (a, ids, s) =>
+      a.copays ? a.copays(ids, s) : ids.map(() => null),
+    ),
+    patientPages: new DataLoader<{ practiceId: string; first: number; after: string | null }, Page<PatientRecord>, string>(
+      (keys) =>
+        Promise.all(
+          keys.map(async ({ practiceId, first, after }) => {
+            const practice = registry.get(practiceId);
+            if (!practice) return new Error(`unknown practice "${practiceId}"`);
+            try {
+              return await practice.adapter.listPatients({ first, after }, scope);
+            } catch (error) {
+              return toGraphQLError(error) as Error;
+            }
+          }),
+        ),
+      { cacheKeyFn: (key) => JSON.stringify([key.practiceId, key.first, key.after]) },
+    ),
+    paymentTypes: practiceListLoader<PaymentTypeRecord>(registry, (a) => a.paymentTypes()),
+    adjustmentTypes: practiceListLoader<AdjustmentTypeRecord>(registry, (a) => a.adjustmentTypes()),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,24 @@
+/** Every resolver map, merged; one file per type family. */
+import type { Resolvers } from '../generated/resolvers-types';
+import { collectPaymentResolvers } from './collect-payment';
+import { guarantorResolvers } from './guarantor';
+import { ledgerRowResolvers } from './ledger-rows';
+import { moneyResolvers } from './money';
+import { mutationResolvers } from './mutation';
+import { patientResolvers } from './patient';
+import { practiceResolvers } from './practice';
+import { queryResolvers } from './query';
+import { subscriptionResolvers } from './subscription';
+import { transactionResolvers } from './transaction';
+
+export const resolvers: Resolvers = {
+  ...moneyResolvers,
+  ...queryResolvers,
+  ...practiceResolvers,
+  ...patientResolvers,
+  ...guarantorResolvers,
+  ...ledgerRowResolvers,
+  ...transactionResolvers,
+  Mutation: { ...mutationResolvers.Mutation, ...collectPaymentResolvers.Mutation },
+  ...subscriptionResolvers,
+};

@@ -1,0 +1,31 @@
+/**
+ * Reads that several resolvers share, each through the request's loaders: a patient's ledger rows
+ * and the claim-stage lookup the ledger rules need. Kept in one place so every field that shows a
+ * number computes it from the same rows, the same way.
+ */
+import type { PatientRecord } from '../../adapters/port';
+import { claimStageLookup, type ClaimStageLookup } from '../../ledger/patient-amount';
+import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patient-balance';
+import type { GatewayContext } from '../context';
+
+export async function claimStages(ctx: GatewayContext, practiceId: string, patientId: string): Promise<ClaimStageLookup> {
+  const claims = await ctx.loaders.claims.load({ practiceId, id: patientId });
+  return claimStageLookup(claims);
+}
+
+/** The computed balance of one patient: Σ charge patient amounts + payments + adjustments. */
+export async function computePatientBalance(
+  ctx: GatewayContext,
+  practiceId: string,
+  patient: PatientRecord,
+): Promise<PatientBalance> {
+  const key = { practiceId, id: patient.sourceId };
+  if (patient.nonPatient) return patientBalanceOfRecords({ charges: [], payments: [], adjustments: [] }, () => undefined);
+  const [charges, payments, adjustments, claims] = await Promise.all([
+    ctx.loaders.charges.load(key),
+    ctx.loaders.payments.load(key),
+    ctx.loaders.adjustments.load(key),
+    ctx.loaders.claims.load(key),
+  ]);
+  return patientBalanceOfRecords({ charges, payments, adjustments }, claimStageLookup(claims));
+}

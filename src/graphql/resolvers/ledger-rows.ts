@@ -1,0 +1,93 @@
+import type { Resolvers } from '../generated/resolvers-types';
+import { chargeInsuranceFigures, chargePatientAmount } from '../../ledger/patient-amount';
+import type { GatewayContext } from '../context';
+import { encodeGlobalId } from '../global-id';
+import type { ChargeModel } from '../models';
+import { claimStages } from './ledger-access';
+
+async function provider(ctx: GatewayContext, practiceId: string, providerId: string | null) {
+  if (!providerId) return null;
+  const record = await ctx.loaders.providers.load({ practiceId, id: providerId });
+  return record ? { practiceId, record } : null;
+}
+
+async function charge(ctx: GatewayContext, practiceId: string, patientId: string, chargeId: string | null) {
+  if (!chargeId) return null;
+  const charges = await ctx.loaders.charges.load({ practiceId, id: patientId });
+  const record = charges.find((c) => c.sourceId === chargeId);
+  return record ? { practiceId, record } : null;
+}
+
+async function figures(ctx: GatewayContext, c: ChargeModel) {
+  return chargeInsuranceFigures(c.record, await claimStages(ctx, c.practiceId, c.record.patientSourceId));
+}
+
+export const ledgerRowResolvers: Resolvers = {
+  Charge: {
+    id: (c) => encodeGlobalId('Charge', c.practiceId, [c.record.patientSourceId, c.record.sourceId]),
+    sourceId: (c) => c.record.sourceId,
+    fee: (c) => c.record.fee,
+    paymentEstimate: async (c, _args, ctx) => (await figures(ctx, c)).paymentEstimate,
+    writeOffEstimate: async (c, _args, ctx) => (await figures(ctx, c)).writeOffEstimate,
+    writeOff: async (c, _args, ctx) => (await figures(ctx, c)).writeOff,
+    patientAmount: async (c, _args, ctx) =>
+      chargePatientAmount(c.record, await claimStages(ctx, c.practiceId, c.record.patientSourceId)),
+    serviceDate: (c) => c.record.serviceDate,
+    description: (c) => c.record.description,
+    provider: (c, _args, ctx) => provider(ctx, c.practiceId, c.record.providerSourceId),
+    procedure: async (c, _args, ctx) => {
+      const own = { code: c.record.procedureCode, name: c.record.description };
+      if (!c.record.procedureSourceId) return own.code || own.name ? own : null;
+      const record = await ctx.loaders.procedures.load({ practiceId: c.practiceId, id: c.record.procedureSourceId });
+      return record ? { code: record.code ?? own.code, name: record.name ?? own.name } : own;
+    },
+    claim: async (c, _args, ctx) => {
+      const claimId = c.record.claimSourceId ?? c.record.claimPayouts[0]?.claimSourceId ?? null;
+      if (!claimId) return null;
+      const claims = await ctx.loaders.claims.load({ practiceId: c.practiceId, id: c.record.patientSourceId });
+      const record = claims.find((claim) => claim.sourceId === claimId);
+      return record ? { practiceId: c.practiceId, record } : null;
+    },
+  },
+  Payment: {
+    id: (p) => encodeGlobalId('Payment', p.practiceId, [p.record.patientSourceId, p.record.sourceId]),
+    sourceId: (p) => p.record.sourceId,
+    amount: (p) => p.record.amount,
+    transactionId: (p) => p.record.transactionId,
+    paidAt: (p) => p.record.paidAt,
+    fromInsurance: (p) => p.record.fromInsurance,
+    provider: (p, _args, ctx) => provider(ctx, p.practiceId, p.record.providerSourceId),
+    charge: (p, _args, ctx) => charge(ctx, p.practiceId, p.record.patientSourceId, p.record.chargeSourceId),
+  },
+  Adjustment: {
+    id: (a) => encodeGlobalId('Adjustment', a.practiceId, [a.record.patientSourceId, a.record.sourceId]),
+    sourceId: (a) => a.record.sourceId,
+    amount: (a) => a.record.amount,
+    transactionId: (a) => a.record.transactionId,
+    adjustedAt: (a) => a.record.adjustedAt,
+    typeName: async (a, _args, ctx) => {
+      if (a.record.typeName !== null || a.record.adjustmentTypeSourceId === null) return a.record.typeName;
+      const types = await ctx.loaders.adjustmentTypes.load(a.practiceId);
+      return types.find((t) => t.sourceId === a.record.adjustmentTypeSourceId)?.name ?? null;
+    },
+    provider: (a, _args, ctx) => provider(ctx, a.practiceId, a.record.providerSourceId),
+    charge: (a, _args, ctx) => charge(ctx, a.practiceId, a.record.patientSourceId, a.record.chargeSourceId),
+  },
+  Claim: {
+    id: (c) => encodeGlobalId('Claim', c.practiceId, [c.record.patientSourceId, c.record.sourceId]),
+    sourceId: (c) => c.record.sourceId,
+    status: (c) => c.record.status,
+    rawStatus: (c) => c.record.rawStatus,
+    serviceDate: (c) => c.record.serviceDate,
+    patientBalance: (c) => c.record.patientBalance,
+    clean: (c) => c.record.clean,
+    collectible: (c) => c.record.collectible,
+    providerGroupId: (c) => c.record.providerGroupId,
+    departmentIds: (c) => c.record.departmentIds,
+  },
+  Provider: {
+    id: (p) => encodeGlobalId('Provider', p.practiceId, [p.record.sourceId]),
+    sourceId: (p) => p.record.sourceId,
+    name: (p) => p.record.name,
+  },
+};

@@ -1,0 +1,32 @@
+import type { Resolvers } from '../generated/resolvers-types';
+import { encodeGlobalId } from '../global-id';
+import { gatewayError } from '../errors';
+
+const MAX_PAGE = 200;
+
+export const practiceResolvers: Resolvers = {
+  Practice: {
+    id: (p) => encodeGlobalId('Practice', p.id, [p.id]),
+    name: (p) => p.name,
+    system: (p) => p.system,
+    capabilities: (p) => p.capabilities,
+    patients: async (p, { first, after }, ctx) => {
+      if (!p.capabilities.patientListing) return { nodes: [], endCursor: null, hasNextPage: false };
+      const size = first ?? 50;
+      if (size < 1 || size > MAX_PAGE) throw gatewayError('BAD_USER_INPUT', `expected first between 1 and ${MAX_PAGE}, got ${size}`);
+      const page = await ctx.loaders.patientPages.load({ practiceId: p.id, first: size, after: after ?? null });
+      for (const record of page.items) ctx.loaders.patients.prime({ practiceId: p.id, id: record.sourceId }, record);
+      return {
+        nodes: page.items.map((record) => ({ practiceId: p.id, record })),
+        endCursor: page.endCursor,
+        hasNextPage: page.hasNextPage,
+      };
+    },
+    paymentTypes: async (p, _args, ctx) =>
+      (await ctx.loaders.paymentTypes.load(p.id)).filter((t) => t.active).map((t) => ({ sourceId: t.sourceId, name: t.name })),
+    adjustmentTypes: async (p, _args, ctx) =>
+      (await ctx.loaders.adjustmentTypes.load(p.id))
+        .filter((t) => t.active)
+        .map((t) => ({ sourceId: t.sourceId, name: t.name, action: t.action })),
+  },
+};

@@ -1,0 +1,99 @@
+import type { Resolvers } from '../generated/resolvers-types';
+import { requirePractice, visiblePractices, type GatewayContext } from '../context';
+import { decodeGlobalId } from '../global-id';
+import { gatewayError } from '../errors';
+import { callerMayTouch } from '../../auth/api-keys';
+
+async function loadPatient(ctx: GatewayContext, practiceId: string, patientId: string) {
+  const record = await ctx.loaders.patients.load({ practiceId, id: patientId });
+  return record ? { practiceId, record } : null;
+}
+
+async function loadGuarantor(ctx: GatewayContext, practiceId: string, guarantorId: string) {
+  const family = await ctx.loaders.families.load({ practiceId, id: guarantorId });
+  return family ? { practiceId, record: family.guarantor, role: 'guarantor' as const } : null;
+}
+
+/** Find one row in a patient's list, for `node(id:)` of rows that have no by-id read upstream. */
+async function findInPatientList<T extends { sourceId: string }>(
+  list: Promise<T[]>,
+  sourceId: string,
+): Promise<T | undefined> {
+  return (await list).find((row) => row.sourceId === sourceId);
+}
+
+export const queryResolvers: Resolvers = {
+  Query: {
+    practices: (_root, _args, ctx) => visiblePractices(ctx),
+    practice: (_root, { id }, ctx) => requirePractice(ctx, id),
+    patient: (_root, { practiceId, patientId }, ctx) => {
+      requirePractice(ctx, practiceId);
+      return loadPatient(ctx, practiceId, patientId);
+    },
+    guarantor: (_root, { practiceId, guarantorId }, ctx) => {
+      requirePractice(ctx, practiceId);
+      return loadGuarantor(ctx, practiceId, guarantorId);
+    },
+    transaction: async (_root, { practiceId, transactionId }, ctx) => {
+      requirePractice(ctx, practiceId);
+      return ctx.services.transactions.get(practiceId, transactionId);
+    },
+    node: async (_root, { id }, ctx) => {
+      const decoded = decodeGlobalId(id);
+      if (!decoded) throw gatewayError('BAD_USER_INPUT', 'expected an id issued by this gateway');
+      const { type, practiceId, keys } = decoded;
+      if (!callerMayTouch(ctx.caller, practiceId)) {
+        throw gatewayError('FORBIDDEN', `this API key may not touch practice "${practiceId}"`);
+      }
+      const practice = requirePractice(ctx, practiceId);
+      const [first, second] = keys;
+      if (first === undefined) return null;
+      const key = { practiceId, id: first };
+      switch (type) {
+        case 'Practice':
+          return practice;
+        case 'Patient':
+          return loadPatient(ctx, practiceId, first);
+        case 'Guarantor':
+          return loadGuarantor(ctx, practiceId, first);
+        case 'Provider': {
+          const record = await ctx.loaders.providers.load(key);
+          return record ? { practiceId, record } : null;
+        }
+        case 'LedgerTransaction':
+          return ctx.services.transactions.get(practiceId, first);
+        case 'Charge': {
+          const record = second && (await findInPatientList(ctx.loaders.charges.load(key), second));
+          return record ? { practiceId, record } : null;
+        }
+        case 'Payment': {
+          const record = second && (await findInPatientList(ctx.loaders.payments.load(key), second));
+          return record ? { practiceId, record } : null;
+        }
+        case 'Adjustment': {
+          const record = second && (await findInPatientList(ctx.loaders.adjustments.load(key), second));
+          return record ? { practiceId, record } : null;
+        }
+        case 'Claim': {
+          const record = second && (await findInPatientList(ctx.loaders.claims.load(key), second));
+          return record ? { practiceId, record } : null;
+        }
+      }
+    },
+  },
+  Node: {
+    // Every model carries enough to tell its type; node() returns the models of the resolvers below.
+    __resolveType: (obj) => {
+      if ('adapter' in obj) return 'Practice';
+      if ('transactionId' in obj && 'status' in obj) return 'LedgerTransaction';
+      const record = (obj as { record: object }).record;
+      if ('fee' in record) return 'Charge';
+      if ('stage' in record) return 'Claim';
+      if ('paymentTypeSourceId' in record) return 'Payment';
+      if ('adjustmentTypeSourceId' in record) return 'Adjustment';
+      if ('role' in obj) return 'Guarantor';
+      if ('firstName' in record) return 'Patient';
+      return 'Provider';
+    },
+  },
+};

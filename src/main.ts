@@ -1,0 +1,68 @@
+/**
+ * `npm start`: read the config (`--config FILE` or `LEDGER_GATEWAY_CONFIG`), or with neither start
+ * the vendors' sandboxes in-process and point the gateway at them (like a processor's test mode).
+ * Shuts down cleanly on SIGTERM / SIGINT: stop accepting, drain, close websockets, finish store
+ * writes, exit 0.
+ */
+import { ConfigError, loadConfigFile, type GatewayConfig } from './config';
+import { createLogger } from './logging/logger';
+import { startGateway } from './server/gateway';
+import { startSandboxes, type RunningSandboxes } from './sandbox/default-config';
+
+function configPath(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
+  const index = argv.indexOf('--config');
+  if (index >= 0) {
+    const path = argv[index + 1];
+    if (!path) throw new ConfigError(['--config: expected a file path after --config']);
+    return path;
+  }
+  const inline = argv.find((arg) => arg.startsWith('--config='));
+  if (inline) return inline.slice('--config='.length);
+  return env.LEDGER_GATEWAY_CONFIG || null;
+}
+
+async function main() {
+  const path = configPath(process.argv.slice(2), process.env);
+  let config: GatewayConfig;
+  let sandboxes: RunningSandboxes | null = null;
+  if (path) {
+    config = await loadConfigFile(path);
+  } else {
+    sandboxes = await startSandboxes({ port: Number(process.env.PORT ?? 4000) });
+    config = sandboxes.config;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const gateway = await startGateway(config, {
+    logger,
+    graphiql: sandboxes ? { defaultHeaders: { Authorization: `Bearer ${sandboxes.apiKey}` } } : undefined,
+  });
+  const lines = [
+    `ledger-gateway listening on ${gateway.url}`,
+    `  GraphQL:  ${gateway.url}/graphql   (ws subscriptions on the same path)`,
+    `  GraphiQL: ${gateway.url}/graphiql`,
+  ];
+  if (sandboxes) {
+    lines.push(
+      `  mode:     sandbox (no config given) — practices: ${config.practices.map((p) => p.id).join(', ')}`,
+      `  API key:  ${sandboxes.apiKey}   (send "Authorization: Bearer <key>")`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await gateway.close();
+    await sandboxes?.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * Sandbox mode, what `npm start` runs with no config: both vendors' simulators in-process on free
+ * ports and a gateway config pointing at them, like a payment processor's test mode. Four practices:
+ * a NexHealth Open Dental-like location, a NexHealth Dentrix location, an athenahealth enterprise
+ * practice and a non-enterprise one. The API key is made fresh at each start and printed.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseConfig, type GatewayConfig } from '../config';
+import { startAthenahealthSandbox } from './athenahealth';
+import { startNexhealthSandbox } from './nexhealth';
+
+export interface SandboxModeOptions {
+  /** The gateway's port. Default 4000. */
+  port?: number;
+  /** The store. Default `pglite://./.data/sandbox-ledger` (kept apart from a real config's store). */
+  storeUrl?: string;
+  /** The API key to use; default a random one (or `LEDGER_GATEWAY_SANDBOX_KEY`). */
+  apiKey?: string;
+}
+
+export interface RunningSandboxes {
+  config: GatewayConfig;
+  apiKey: string;
+  close(): Promise<void>;
+}
+
+export async function startSandboxes(options: SandboxModeOptions = {}): Promise<RunningSandboxes> {
+  const nex = await startNexhealthSandbox({ port: 0 });
+  const athena = await startAthenahealthSandbox({ port: 0 });
+  const apiKey = options.apiKey ?? process.env.LEDGER_GATEWAY_SANDBOX_KEY ?? `lg_sandbox_${randomBytes(18).toString('base64url')}`;
+  const port = options.port ?? 4000;
+  const config = parseConfig({
+    server: { port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}` },
+    store: { url: options.storeUrl ?? 'pglite://./.data/sandbox-ledger' },
+    transactionIdPrefix: 'LG',
+    apiKeys: [{ name: 'sandbox', key: apiKey, practices: ['*'] }],
+    practices: [
+      {
+        id: 'smile-dental',
+        name: 'Smile Dental (NexHealth sandbox, Open Dental)',
+        system: 'nexhealth',
+        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
+      },
+      {
+        id: 'bright-dentrix',
+        name: 'Bright Family Dentistry (NexHealth sandbox, Dentrix)',
+        system: 'nexhealth',
+        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.dentrix, pms: 'dentrix' },
+      },
+      {
+        id: 'northside',
+        name: 'Northside Clinic (athenahealth sandbox, enterprise)',
+        system: 'athenahealth',
+        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
+      },
+      {
+        id: 'lakeside',
+        name: 'Lakeside Family Practice (athenahealth sandbox)',
+        system: 'athenahealth',
+        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.single },
+      },
+    ],
+  });
+  return {
+    config,
+    apiKey,
+    async close() {
+      await Promise.all([nex.close(), athena.close()]);
+    },
+  };
+}

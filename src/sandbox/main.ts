@@ -1,0 +1,29 @@
+/**
+ * `npm run sandbox`: both vendors' simulators on fixed ports, for pointing a gateway config (or a
+ * curl) at them by hand. `npm start` without a config starts them in-process by itself.
+ *
+ * Environment: `NEXHEALTH_SANDBOX_PORT` (4010), `ATHENAHEALTH_SANDBOX_PORT` (4020),
+ * `NEXHEALTH_SANDBOX_FAULTS` (JSON fault rules, see `faultRulesFromJson`).
+ */
+import { startAthenahealthSandbox } from './athenahealth';
+import { faultRulesFromJson, startNexhealthSandbox } from './nexhealth';
+
+const env = process.env;
+const nex = await startNexhealthSandbox({
+  port: Number(env.NEXHEALTH_SANDBOX_PORT ?? 4010),
+  faults: env.NEXHEALTH_SANDBOX_FAULTS ? faultRulesFromJson(env.NEXHEALTH_SANDBOX_FAULTS) : [],
+});
+const athena = await startAthenahealthSandbox({ port: Number(env.ATHENAHEALTH_SANDBOX_PORT ?? 4020) });
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      nexhealth: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locations: nex.locations },
+      athenahealth: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practices: athena.practices },
+    },
+    null,
+    2,
+  )}\n`,
+);
+const stop = () => void Promise.all([nex.close(), athena.close()]).then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

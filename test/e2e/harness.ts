@@ -1,0 +1,125 @@
+/**
+ * The whole gateway for end-to-end tests: both vendors' sandboxes and the gateway, each in-process
+ * on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over HTTP like
+ * any client. Tests count upstream requests through the sandboxes' request logs.
+ */
+import { parseConfig, type GatewayConfig } from '../../src/config';
+import { createLogger } from '../../src/logging/logger';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server/gateway';
+import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
+import { startNexhealthSandbox, type NexhealthSandbox, type NexhealthSandboxOptions } from '../../src/sandbox/nexhealth';
+
+export const KEYS = {
+  /** Every practice. */
+  all: 'test-key-all-practices-000000000001',
+  /** smile-dental only. */
+  smile: 'test-key-smile-dental-only-00000002',
+  /** Every practice, introspection off. */
+  noIntrospection: 'test-key-no-introspection-000000003',
+} as const;
+
+export interface TestGateway {
+  gateway: RunningGateway;
+  nex: NexhealthSandbox;
+  athena: AthenahealthSandbox;
+  url: string;
+  config: GatewayConfig;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data: T | null | undefined;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+}
+
+export interface TestGatewayOptions {
+  nexhealth?: NexhealthSandboxOptions;
+  gateway?: GatewayOptions;
+  config?: (raw: Record<string, any>) => void;
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const nex = await startNexhealthSandbox({ port: 0, rateLimits: false, insertion: 'manual', webhookRetryDelaysMs: [20, 40], ...options.nexhealth });
+  const athena = await startAthenahealthSandbox({ port: 0 });
+  const raw: Record<string, any> = {
+    server: { port: 0, host: '127.0.0.1' },
+    store: { url: 'memory://' },
+    transactionIdPrefix: 'LG',
+    logLevel: 'silent',
+    apiKeys: [
+      { name: 'all', key: KEYS.all, practices: ['*'] },
+      { name: 'smile', key: KEYS.smile, practices: ['smile-dental'] },
+      { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
+    ],
+    practices: [
+      {
+        id: 'smile-dental',
+        name: 'Smile Dental',
+        system: 'nexhealth',
+        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
+      },
+      {
+        id: 'bright-dentrix',
+        name: 'Bright Family Dentistry',
+        system: 'nexhealth',
+        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.dentrix, pms: 'dentrix' },
+      },
+      {
+        id: 'northside',
+        name: 'Northside Clinic',
+        system: 'athenahealth',
+        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
+      },
+      {
+        id: 'lakeside',
+        name: 'Lakeside Family Practice',
+        system: 'athenahealth',
+        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.single },
+      },
+    ],
+  };
+  options.config?.(raw);
+  const config = parseConfig(raw);
+  const gateway = await startGateway(config, {
+    logger: createLogger({ level: 'silent' }),
+    adapterOptions: { retryBaseDelayMs: 1, maxRetries: 2, timeoutMs: 2000 },
+    ...options.gateway,
+  });
+  await gateway.settled;
+  nex.resetRequestLog();
+  athena.resetRequestLog();
+  const url = gateway.url;
+  return {
+    gateway,
+    nex,
+    athena,
+    url,
+    config,
+    async gql(query, variables = {}, key: string | null = KEYS.all) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as GqlResult<any>;
+      return { status: response.status, data: body.data, errors: body.errors };
+    },
+    async close() {
+      await gateway.close();
+      await Promise.all([nex.close(), athena.close()]);
+    },
+  };
+}
+
+/** Requests in a sandbox log as comparable strings, e.g. `GET /charges?patient_id=12&...`. */
+export function requestKeys(requests: ReadonlyArray<{ method: string; path: string; query: Record<string, unknown> }>): string[] {
+  return requests.map((r) => {
+    const query = Object.keys(r.query)
+      .sort()
+      .map((k) => `${k}=${JSON.stringify(r.query[k])}`)
+      .join('&');
+    return `${r.method} ${r.path}?${query}`;
+  });
+}
