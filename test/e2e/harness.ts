@@ -25,6 +25,12 @@ export interface TestGateway {
   url: string;
   config: GatewayConfig;
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
+  /**
+   * A second gateway lifetime over the same config (store, sandboxes): closes the running gateway and
+   * starts a new one with `options` (not the first lifetime's `gateway` options). `gateway` and `url`
+   * then name the new one. The sandboxes' request logs are kept, so counts span both lifetimes.
+   */
+  restartGateway(options?: GatewayOptions & { awaitSettled?: boolean }): Promise<RunningGateway>;
   close(): Promise<void>;
 }
 
@@ -36,7 +42,8 @@ export interface GqlResult<T> {
 
 export interface TestGatewayOptions {
   nexhealth?: NexhealthSandboxOptions;
-  gateway?: GatewayOptions;
+  /** Gateway options; `awaitSettled: false` returns before every practice connection was tried. */
+  gateway?: GatewayOptions & { awaitSettled?: boolean };
   config?: (raw: Record<string, any>) => void;
 }
 
@@ -82,21 +89,32 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   };
   options.config?.(raw);
   const config = parseConfig(raw);
-  const gateway = await startGateway(config, {
+  const baseOptions: GatewayOptions = {
     logger: createLogger({ level: 'silent' }),
     adapterOptions: { retryBaseDelayMs: 1, maxRetries: 2, timeoutMs: 2000 },
-    ...options.gateway,
-  });
-  await gateway.settled;
+  };
+  let gateway = await startGateway(config, { ...baseOptions, ...options.gateway });
+  if (options.gateway?.awaitSettled !== false) await gateway.settled;
   nex.resetRequestLog();
   athena.resetRequestLog();
-  const url = gateway.url;
+  let url = gateway.url;
   return {
-    gateway,
+    get gateway() {
+      return gateway;
+    },
     nex,
     athena,
-    url,
+    get url() {
+      return url;
+    },
     config,
+    async restartGateway(restartOptions = {}) {
+      await gateway.close();
+      gateway = await startGateway(config, { ...baseOptions, ...restartOptions });
+      url = gateway.url;
+      if (restartOptions.awaitSettled !== false) await gateway.settled;
+      return gateway;
+    },
     async gql(query, variables = {}, key: string | null = KEYS.all) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

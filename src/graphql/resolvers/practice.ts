@@ -1,12 +1,12 @@
 import type { Resolvers } from '../generated/resolvers-types';
-import { encodeGlobalId } from '../global-id';
 import { gatewayError } from '../errors';
 
 const MAX_PAGE = 200;
 
 export const practiceResolvers: Resolvers = {
   Practice: {
-    id: (p) => encodeGlobalId('Practice', p.id, [p.id]),
+    // DESIGN.md §4: a practice's id is the config's practice id (node(id:) accepts it too).
+    id: (p) => p.id,
     name: (p) => p.name,
     system: (p) => p.system,
     capabilities: (p) => p.capabilities,

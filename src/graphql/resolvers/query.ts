@@ -40,7 +40,11 @@ export const queryResolvers: Resolvers = {
     },
     node: async (_root, { id }, ctx) => {
       const decoded = decodeGlobalId(id);
-      if (!decoded) throw gatewayError('BAD_USER_INPUT', 'expected an id issued by this gateway');
+      if (!decoded) {
+        // A practice's id is its config id (DESIGN.md §4), not an encoded one. Anything else the
+        // caller cannot touch is FORBIDDEN, whether or not it exists, so ids cannot be probed.
+        return requirePractice(ctx, id);
+      }
       const { type, practiceId, keys } = decoded;
       if (!callerMayTouch(ctx.caller, practiceId)) {
         throw gatewayError('FORBIDDEN', `this API key may not touch practice "${practiceId}"`);

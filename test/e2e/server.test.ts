@@ -1,0 +1,136 @@
+/**
+ * The HTTP surface around GraphQL: health and readiness, the self-hosted GraphiQL playground, the
+ * API-key gate, global ids through `node(id:)`, and the GraphQL-over-websocket handshake.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { NEX_SEED } from '../../src/sandbox/nexhealth';
+import { KEYS, startTestGateway, type TestGateway } from './harness';
+
+let t: TestGateway;
+
+beforeAll(async () => {
+  // Slow authentication upstream, so readiness can be seen before every connection was tried.
+  t = await startTestGateway({
+    nexhealth: { faults: [{ path: '/authenticates', latencyMs: 300, times: 2 }] },
+    gateway: { awaitSettled: false },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('health and readiness', () => {
+  it('answers /healthz at once and /readyz only once every practice connection was tried', async () => {
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    const before = await fetch(`${t.url}/readyz`);
+    expect(before.status).toBe(503);
+    await t.gateway.settled;
+    const after = await fetch(`${t.url}/readyz`);
+    expect(after.status).toBe(200);
+  });
+});
+
+describe('GraphiQL, served by the gateway itself', () => {
+  it('serves the page and every asset it loads from the npm packages, with no CDN', async () => {
+    const page = await (await fetch(`${t.url}/graphiql`)).text();
+    expect(page).toContain('<div id="graphiql">');
+    const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(5);
+    for (const asset of assets) {
+      expect(asset.startsWith('/graphiql/assets/')).toBe(true);
+      const response = await fetch(`${t.url}${asset}`);
+      expect(response.status).toBe(200);
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    const browser = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await browser.text()).toContain('GraphiQL');
+  });
+
+  it('serves nothing else from disk through the asset route', async () => {
+    expect((await fetch(`${t.url}/graphiql/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${t.url}/graphiql/assets/package.json`)).status).toBe(404);
+  });
+});
+
+describe('the API-key gate', () => {
+  it('refuses a request without a key or with a wrong key, introspection included', async () => {
+    for (const key of [null, 'not-a-configured-key-000000000000']) {
+      const result = await t.gql('{ __schema { queryType { name } } }', {}, key);
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('allows introspection per key', async () => {
+    const allowed = await t.gql('{ __schema { queryType { name } } }');
+    expect(allowed.data.__schema.queryType.name).toBe('Query');
+    const refused = await t.gql('{ __schema { queryType { name } } }', {}, KEYS.noIntrospection);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refused.data ?? null).toBeNull();
+  });
+
+  it('lists only the practices a key may touch, by their config ids', async () => {
+    const all = await t.gql('{ practices { id system } }');
+    expect(all.data.practices.map((p: any) => p.id)).toEqual(['smile-dental', 'bright-dentrix', 'northside', 'lakeside']);
+    const smile = await t.gql('{ practices { id } practice(id: "smile-dental") { name } }', {}, KEYS.smile);
+    expect(smile.data.practices).toEqual([{ id: 'smile-dental' }]);
+    const foreign = await t.gql('{ practice(id: "northside") { name } }', {}, KEYS.smile);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('global ids', () => {
+  it('fetches a patient, a charge and a practice again through node(id:)', async () => {
+    const patientId = NEX_SEED.ownGuarantor.ownId;
+    const first = await t.gql(
+      `query($p: ID!) { patient(practiceId: "smile-dental", patientId: $p) { id sourceId charges { id sourceId fee { cents } } } }`,
+      { p: patientId },
+    );
+    const patient = first.data.patient;
+    const charge = patient.charges[0];
+    const again = await t.gql(
+      `query($a: ID!, $b: ID!) {
+        a: node(id: $a) { id ... on Patient { sourceId } }
+        b: node(id: $b) { id ... on Charge { sourceId fee { cents } } }
+        c: node(id: "smile-dental") { id ... on Practice { name } }
+      }`,
+      { a: patient.id, b: charge.id },
+    );
+    expect(again.errors).toBeUndefined();
+    expect(again.data.a).toEqual({ id: patient.id, sourceId: patientId });
+    expect(again.data.b).toEqual(charge);
+    expect(again.data.c).toEqual({ id: 'smile-dental', name: 'Smile Dental' });
+  });
+
+  it('refuses a global id of a practice outside the key', async () => {
+    const first = await t.gql(`{ patient(practiceId: "smile-dental", patientId: "${NEX_SEED.ownGuarantor.ownId}") { id } }`);
+    const other = await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: first.data.patient.id }, KEYS.smile);
+    expect(other.errors).toBeUndefined();
+    const bright = await t.gql(`{ patient(practiceId: "bright-dentrix", patientId: "${NEX_SEED.dentrixPatientId}") { id } }`);
+    const refused = await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: bright.data.patient.id }, KEYS.smile);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('graphql-ws on the same path', () => {
+  it('refuses a connection without a valid key in connection_init', async () => {
+    const client = createClient({
+      url: t.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: 'Bearer wrong-key-000000000000000000' },
+      retryAttempts: 0,
+    });
+    const closed = await new Promise<number>((resolve) => {
+      client.on('closed', (event) => resolve((event as { code: number }).code));
+      client.subscribe({ query: 'subscription { transactionStatusChanged(practiceId: "smile-dental") { status } }' }, {
+        next: () => undefined,
+        error: () => undefined,
+        complete: () => undefined,
+      });
+    });
+    expect(closed).toBe(4403);
+    await client.dispose();
+  });
+});
