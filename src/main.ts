@@ -34,7 +34,9 @@ async function main() {
   const logger = createLogger({ level: config.logLevel });
   const gateway = await startGateway(config, {
     logger,
-    graphiql: sandboxes ? { defaultHeaders: { Authorization: `Bearer ${sandboxes.apiKey}` } } : undefined,
+    graphiql: sandboxes
+      ? { defaultHeaders: { Authorization: `Bearer ${sandboxes.apiKey}` }, defaultQuery: sandboxes.exampleQuery }
+      : undefined,
   });
   const lines = [
     `ledger-gateway listening on ${gateway.url}`,

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type GatewayConfig } from '../config';
 import { startAthenahealthSandbox } from './athenahealth';
-import { startNexhealthSandbox } from './nexhealth';
+import { NEX_SEED, startNexhealthSandbox } from './nexhealth';
 
 export interface SandboxModeOptions {
   /** The gateway's port. Default 4000. */
@@ -21,6 +21,8 @@ export interface SandboxModeOptions {
 export interface RunningSandboxes {
   config: GatewayConfig;
   apiKey: string;
+  /** A first query for GraphiQL: a family's ledger in the NexHealth sandbox. */
+  exampleQuery: string;
   close(): Promise<void>;
 }
 
@@ -61,9 +63,27 @@ export async function startSandboxes(options: SandboxModeOptions = {}): Promise<
       },
     ],
   });
+  const family = NEX_SEED.families.alvarez.guarantorId;
+  const exampleQuery = `# A family's ledger in the NexHealth sandbox: balances, aging and reconciliation.
+# Other sandbox practices: bright-dentrix (Dentrix), northside and lakeside (athenahealth).
+query FamilyLedger {
+  practices { id name system }
+  guarantor(practiceId: "smile-dental", guarantorId: "${family}") {
+    sourceId
+    patients {
+      sourceId firstName lastName
+      balance { charges { amount } payments { amount } adjustments { amount } total { amount } }
+    }
+    aging { current { amount } days31To60 { amount } days61To90 { amount } over90 { amount } total { amount } }
+    outOfPocketAging { total { amount } writeOffEstimate { amount } }
+    reconciliation { computed { amount } reported { amount } difference { amount } consistent }
+  }
+}
+`;
   return {
     config,
     apiKey,
+    exampleQuery,
     async close() {
       await Promise.all([nex.close(), athena.close()]);
     },

@@ -37,6 +37,8 @@ export interface GraphiQLOptions {
   defaultHeaders?: Record<string, string>;
   /** Where the page is served; assets live below it. Default `/graphiql`. */
   basePath?: string;
+  /** The query shown on a first visit. Default GraphiQL's welcome text. */
+  defaultQuery?: string;
 }
 
 export function graphiqlPage(options: GraphiQLOptions = {}): string {
@@ -60,6 +62,7 @@ export function graphiqlPage(options: GraphiQLOptions = {}): string {
     const url = new URL('/graphql', window.location.href).toString();
     const wsUrl = url.replace(/^http/, 'ws');
     const initialHeaders = ${headers};
+    const defaultQuery = ${options.defaultQuery === undefined ? 'undefined' : JSON.stringify(options.defaultQuery).replace(/</g, '\\u003c')};
     function currentHeaders() {
       try { return JSON.parse(localStorage.getItem('graphiql:headers') || initialHeaders); } catch { return {}; }
     }
@@ -68,7 +71,7 @@ export function graphiqlPage(options: GraphiQLOptions = {}): string {
       wsClient: graphqlWs.createClient({ url: wsUrl, connectionParams: () => currentHeaders(), lazy: true }),
     });
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, { fetcher, defaultHeaders: initialHeaders, shouldPersistHeaders: true }),
+      React.createElement(GraphiQL, { fetcher, defaultHeaders: initialHeaders, defaultQuery, shouldPersistHeaders: true }),
     );
   </script>
 </body>
