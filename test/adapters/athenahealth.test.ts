@@ -215,7 +215,7 @@ describe('athenahealth adapter: mapping', () => {
       claimPayouts: [],
     });
     const patientPayment = ok(payments!).find((p) => p.chargeSourceId === '11006' && !p.fromInsurance)!;
-    expect(patientPayment).toMatchObject({ amount: -1900, claimSourceId: C.paidOff, paidAt: '2024-06-30', fromInsurance: false });
+    expect(patientPayment).toMatchObject({ amount: -1900, claimSourceId: C.paidOff, paidAt: '2024-06-30T00:00:00Z', fromInsurance: false });
     expect(patientPayment.transactionId).toMatch(/^\d+$/);
     const insurancePayment = ok(payments!).find((p) => p.chargeSourceId === '11001')!;
     expect(insurancePayment).toMatchObject({ amount: -9000, fromInsurance: true, transactionId: null });

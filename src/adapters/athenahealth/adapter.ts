@@ -410,7 +410,8 @@ export function createAthenahealthAdapter(
    * gateway's transaction id.
    */
   async function collectedRecords(collection: CardCollection, epaymentId: string | null): Promise<PaymentRecord[]> {
-    const paidAt = new Date().toISOString().slice(0, 10);
+    // Like a read's rows (athenahealth dates a payment by its day): midnight UTC of today.
+    const paidAt = `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
     const base = {
       patientSourceId: collection.patientSourceId,
       providerSourceId: null,

@@ -61,6 +61,15 @@ export function athenaDate(text: string | null | undefined): IsoDate | null {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/**
+ * An athenahealth transaction date (a calendar day, no time, no zone) as the ISO date-time the port's
+ * `paidAt` / `adjustedAt` carry (the API's `DateTime`): midnight UTC of that day; `null` when unreadable.
+ */
+export function athenaDateTime(text: string | null | undefined): string | null {
+  const date = athenaDate(text);
+  return date === null ? null : `${date}T00:00:00Z`;
+}
+
 /** The patient's current (primary) department. */
 export function currentDepartmentOf(p: WirePatient): string | null {
   return p.departmentid ?? p.primarydepartmentid ?? null;
@@ -253,7 +262,7 @@ export function mapLedger(p: WirePatient): PatientLedger {
             claimSourceId: claim.claimid,
             paymentTypeSourceId: null,
             amount: t.amount,
-            paidAt: athenaDate(t.date),
+            paidAt: athenaDateTime(t.date),
             transactionId: transactionIdOf(t),
             fromInsurance: t.transfertype === '1' || t.transfertype === '2',
           });
@@ -267,7 +276,7 @@ export function mapLedger(p: WirePatient): PatientLedger {
             adjustmentTypeSourceId: null,
             typeName: t.description || null,
             amount: t.amount,
-            adjustedAt: athenaDate(t.date),
+            adjustedAt: athenaDateTime(t.date),
             transactionId: transactionIdOf(t),
             description: t.description || null,
           });
