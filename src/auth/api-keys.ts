@@ -31,15 +31,20 @@ export class ApiKeyRing {
   private readonly keys: StoredKey[];
 
   constructor(keys: readonly ApiKeyConfig[]) {
-    this.keys = keys.map((k) => ({
-      digest: k.key.startsWith('sha256:') ? Buffer.from(k.key.slice(7), 'hex') : digestOf(k.key),
-      caller: {
-        keyName: k.name,
-        practices: k.practices.includes('*') ? '*' : new Set(k.practices),
-        introspection: k.introspection,
-        requestsPerMinute: k.requestsPerMinute ?? null,
-      },
-    }));
+    this.keys = keys.map((k) => {
+      const digest = k.key.startsWith('sha256:') ? Buffer.from(k.key.slice(7), 'hex') : digestOf(k.key);
+      // timingSafeEqual needs equal lengths; a malformed digest must fail here, not at request time.
+      if (digest.length !== 32) throw new Error(`API key "${k.name}": expected sha256: followed by 64 hex digits`);
+      return {
+        digest,
+        caller: {
+          keyName: k.name,
+          practices: k.practices.includes('*') ? '*' : new Set(k.practices),
+          introspection: k.introspection,
+          requestsPerMinute: k.requestsPerMinute ?? null,
+        },
+      };
+    });
   }
 
   /** The caller for an `Authorization` header value (`Bearer <key>`), or `null`. */

@@ -17,7 +17,8 @@
  * dropped; beyond `maxKeys` buckets the least recently used is dropped. Buckets live in one process:
  * with several gateway instances each enforces its own limit.
  *
- * Only operations over HTTP pass through Apollo's plugins; graphql-ws subscriptions do not.
+ * Only operations over HTTP pass through Apollo's plugins; the graphql-ws server applies the same
+ * limit in its `onSubscribe` with the same `TokenBuckets` (see `buckets`), so a key has one budget.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
@@ -32,6 +33,11 @@ export interface RateLimitOptions {
   now?: () => number;
   /** Most buckets kept; the least recently used is dropped beyond it. Default 10 000. */
   maxKeys?: number;
+  /**
+   * The buckets to draw from. Default: the plugin's own. Pass the same instance to every transport
+   * (HTTP and graphql-ws) so a key has one budget, not one per transport.
+   */
+  buckets?: TokenBuckets;
 }
 
 /** What the plugin needs from the context: `caller.keyName` and the optional per-key override. */
@@ -110,7 +116,7 @@ export function rateLimit<TContext extends RateLimitedContext = RateLimitedConte
   options: RateLimitOptions = {},
 ): ApolloServerPlugin<TContext> {
   const defaultPerMinute = options.requestsPerMinute ?? 600;
-  const buckets = new TokenBuckets(options.now ?? Date.now, options.maxKeys ?? 10_000);
+  const buckets = options.buckets ?? new TokenBuckets(options.now ?? Date.now, options.maxKeys ?? 10_000);
 
   return {
     async requestDidStart({ contextValue }) {

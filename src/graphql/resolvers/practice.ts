@@ -1,5 +1,6 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { gatewayError } from '../errors';
+import { adapterHealth } from '../../resilience';
 
 const MAX_PAGE = 200;
 
@@ -10,6 +11,7 @@ export const practiceResolvers: Resolvers = {
     name: (p) => p.name,
     system: (p) => p.system,
     capabilities: (p) => p.capabilities,
+    status: (p) => adapterHealth(p.adapter),
     patients: async (p, { first, after }, ctx) => {
       if (!p.capabilities.patientListing) return { nodes: [], endCursor: null, hasNextPage: false };
       const size = first ?? 50;

@@ -1,0 +1,134 @@
+/**
+ * `withCircuitBreaker(adapter, options)`: the same `LedgerAdapter`, with every upstream-touching
+ * method of the port run through one circuit breaker (one per practice connection).
+ *
+ * - Batch reads (`patients`, `chargesByPatient`, …) answer per key: while the circuit is open they
+ *   resolve to a list of `CircuitOpenError`s, one per key, so the GraphQL layer reports
+ *   UPSTREAM_UNAVAILABLE on exactly the affected paths. A batch answer that carries an
+ *   UPSTREAM_UNAVAILABLE error for any key counts as one failure.
+ * - Other methods (`connect`, `paymentTypes`, writes, …) reject with `CircuitOpenError` while open.
+ * - Nothing is retried here: a write goes upstream at most once per call, as the store decided.
+ * - `verifyWebhook` (local, no I/O) and `close` pass straight through.
+ *
+ *     const adapter = withCircuitBreaker(createNexhealthAdapter(conn), {
+ *       name: practice.id,
+ *       onStateChange: (state) => metrics.setCircuitState(practice.id, state),
+ *     });
+ *     circuitOf(adapter)?.snapshot(); // { state: 'closed', … }
+ */
+import type { BatchResult, LedgerAdapter } from '../adapters/port';
+import { createCircuitBreaker, isUpstreamUnavailable, type CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker';
+
+/** Methods of the port that take a list of keys first and answer one item per key. */
+const BATCH_METHODS = [
+  'patients',
+  'families',
+  'chargesByPatient',
+  'paymentsByPatient',
+  'adjustmentsByPatient',
+  'claimsByPatient',
+  'guarantorBalances',
+  'insuranceBalancesByGuarantor',
+  'providers',
+  'procedures',
+  'copays',
+] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
+
+/** Methods that call the upstream once and answer (or throw) as a whole. */
+const WHOLE_METHODS = [
+  'connect',
+  'listPatients',
+  'paymentTypes',
+  'adjustmentTypes',
+  'submitWrite',
+  'findTransaction',
+  'registerWebhooks',
+  'collectPayment',
+] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
+
+export interface WithCircuitBreakerOptions extends CircuitBreakerOptions {
+  /** Use this breaker instead of making one from the options. */
+  breaker?: CircuitBreaker;
+}
+
+const breakers = new WeakMap<object, CircuitBreaker>();
+
+/** The breaker guarding `adapter`, when it was wrapped by {@link withCircuitBreaker}. */
+export function circuitOf(adapter: LedgerAdapter): CircuitBreaker | undefined {
+  return breakers.get(adapter);
+}
+
+export type PracticeHealthState = 'OK' | 'DEGRADED' | 'DOWN';
+
+export interface PracticeHealth {
+  state: PracticeHealthState;
+  circuit: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+/** OK (closed, no recent failure), DEGRADED (closed with failures, or half-open), DOWN (open). */
+export function healthOf(snapshot: CircuitSnapshot | undefined): PracticeHealth {
+  if (!snapshot) return { state: 'OK', circuit: 'CLOSED', consecutiveFailures: 0, lastError: null };
+  const circuit = snapshot.state === 'open' ? 'OPEN' : snapshot.state === 'half-open' ? 'HALF_OPEN' : 'CLOSED';
+  const state: PracticeHealthState =
+    circuit === 'OPEN' ? 'DOWN' : circuit === 'HALF_OPEN' || snapshot.consecutiveFailures > 0 ? 'DEGRADED' : 'OK';
+  return { state, circuit, consecutiveFailures: snapshot.consecutiveFailures, lastError: snapshot.lastError };
+}
+
+/** The health of a (possibly wrapped) adapter's connection. */
+export function adapterHealth(adapter: LedgerAdapter): PracticeHealth {
+  return healthOf(circuitOf(adapter)?.snapshot());
+}
+
+export function withCircuitBreaker(adapter: LedgerAdapter, options: WithCircuitBreakerOptions = {}): LedgerAdapter {
+  const breaker = options.breaker ?? createCircuitBreaker(options);
+  const isFailure = options.isFailure ?? isUpstreamUnavailable;
+  // Own properties shadow the prototype's methods; everything else (system, capabilities,
+  // verifyWebhook, close) is the adapter's own, bound to it.
+  const wrapped = Object.create(null) as Record<string, unknown>;
+  const source = adapter as unknown as Record<string, unknown>;
+  const bound = (name: string) => {
+    const fn = source[name];
+    return typeof fn === 'function' ? (fn as (...args: unknown[]) => unknown).bind(adapter) : fn;
+  };
+
+  for (const name of BATCH_METHODS) {
+    const fn = bound(name) as ((keys: readonly string[], ...rest: unknown[]) => Promise<BatchResult<unknown>>) | undefined;
+    if (typeof fn !== 'function') continue;
+    wrapped[name] = async (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
+      let ticket;
+      try {
+        ticket = breaker.acquire();
+      } catch (open) {
+        return keys.map(() => open as Error);
+      }
+      let result: BatchResult<unknown>;
+      try {
+        result = await fn(keys, ...rest);
+      } catch (error) {
+        ticket.failure(error);
+        throw error;
+      }
+      const failed = Array.isArray(result) ? result.find((item) => item instanceof Error && isFailure(item)) : undefined;
+      if (failed) ticket.failure(failed);
+      else ticket.success();
+      return result;
+    };
+  }
+  for (const name of WHOLE_METHODS) {
+    const fn = bound(name) as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (typeof fn !== 'function') continue;
+    wrapped[name] = (...args: unknown[]) => breaker.run(() => fn(...args));
+  }
+
+  const proxy = new Proxy(adapter as unknown as Record<string, unknown>, {
+    get(target, property) {
+      if (typeof property === 'string' && property in wrapped) return wrapped[property];
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as LedgerAdapter;
+  breakers.set(proxy, breaker);
+  return proxy;
+}
