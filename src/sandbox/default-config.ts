@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type GatewayConfig } from '../config';
-import { startAthenahealthSandbox } from './athenahealth';
-import { NEX_SEED, startNexhealthSandbox } from './nexhealth';
+import { startAthenahealthSandbox, type AthenahealthSandbox } from './athenahealth';
+import { NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from './nexhealth';
 
 export interface SandboxModeOptions {
   /** The gateway's port. Default 4000. */
@@ -26,6 +26,42 @@ export interface RunningSandboxes {
   close(): Promise<void>;
 }
 
+/**
+ * The four sandbox practices over running simulators, as config entries: the one list both
+ * `npm start`'s sandbox mode and the end-to-end tests use.
+ */
+export function sandboxPractices(
+  nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>,
+  athena: Pick<AthenahealthSandbox, 'url' | 'clientId' | 'clientSecret' | 'practices'>,
+) {
+  return [
+    {
+      id: 'smile-dental',
+      name: 'Smile Dental (NexHealth sandbox, Open Dental)',
+      system: 'nexhealth',
+      connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
+    },
+    {
+      id: 'bright-dentrix',
+      name: 'Bright Family Dentistry (NexHealth sandbox, Dentrix)',
+      system: 'nexhealth',
+      connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.dentrix, pms: 'dentrix' },
+    },
+    {
+      id: 'northside',
+      name: 'Northside Clinic (athenahealth sandbox, enterprise)',
+      system: 'athenahealth',
+      connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
+    },
+    {
+      id: 'lakeside',
+      name: 'Lakeside Family Practice (athenahealth sandbox)',
+      system: 'athenahealth',
+      connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.single },
+    },
+  ];
+}
+
 export async function startSandboxes(options: SandboxModeOptions = {}): Promise<RunningSandboxes> {
   const nex = await startNexhealthSandbox({ port: 0 });
   const athena = await startAthenahealthSandbox({ port: 0 });
@@ -36,32 +72,7 @@ export async function startSandboxes(options: SandboxModeOptions = {}): Promise<
     store: { url: options.storeUrl ?? 'pglite://./.data/sandbox-ledger' },
     transactionIdPrefix: 'LG',
     apiKeys: [{ name: 'sandbox', key: apiKey, practices: ['*'] }],
-    practices: [
-      {
-        id: 'smile-dental',
-        name: 'Smile Dental (NexHealth sandbox, Open Dental)',
-        system: 'nexhealth',
-        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
-      },
-      {
-        id: 'bright-dentrix',
-        name: 'Bright Family Dentistry (NexHealth sandbox, Dentrix)',
-        system: 'nexhealth',
-        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.dentrix, pms: 'dentrix' },
-      },
-      {
-        id: 'northside',
-        name: 'Northside Clinic (athenahealth sandbox, enterprise)',
-        system: 'athenahealth',
-        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
-      },
-      {
-        id: 'lakeside',
-        name: 'Lakeside Family Practice (athenahealth sandbox)',
-        system: 'athenahealth',
-        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.single },
-      },
-    ],
+    practices: sandboxPractices(nex, athena),
   });
   const family = NEX_SEED.families.alvarez.guarantorId;
   const exampleQuery = `# A family's ledger in the NexHealth sandbox: balances, aging and reconciliation.

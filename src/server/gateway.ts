@@ -13,16 +13,19 @@ import { createNexhealthAdapter } from '../adapters/nexhealth';
 import { ApiKeyRing } from '../auth/api-keys';
 import type { GatewayConfig, PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
+import { redactFormattedError } from '../graphql/redact-errors';
 import { createSchema } from '../graphql/schema';
 import { createLogger, type Logger } from '../logging/logger';
 import { introspectionPerKey } from '../plugins/introspection-per-key';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../plugins/metrics';
 import { queryLimits } from '../plugins/query-limits';
-import { rateLimit } from '../plugins/rate-limit';
+import { rateLimit, TokenBuckets } from '../plugins/rate-limit';
 import { requestLogging } from '../plugins/request-logging';
 import { PracticeRegistry } from '../practices';
+import { adapterHealth, withCircuitBreaker, type CircuitBreakerOptions } from '../resilience';
 import { openStore } from '../transactions/open-store';
-import { createTransactionService } from '../transactions/service';
+import { createTransactionService, type TransactionServiceHooks } from '../transactions/service';
+import { createPgStatusBus } from '../transactions/pg-status-bus';
 import { createInProcessStatusBus } from '../transactions/status-bus';
 import type { TransactionStore } from '../transactions/store';
 import { startHttpServer, type RunningHttpServer } from './http-server';
@@ -36,8 +39,21 @@ export interface GatewayOptions {
   createAdapter?: (practice: PracticeConfig) => LedgerAdapter;
   /** Adapter tuning for tests (small retry delays). */
   adapterOptions?: { retryBaseDelayMs?: number; maxRetries?: number; timeoutMs?: number };
+  /**
+   * The circuit breaker put around every practice's adapter (also a `createAdapter` one); `false`
+   * for none. Default: 5 consecutive UPSTREAM_UNAVAILABLE failures open it for 30 s.
+   */
+  circuitBreaker?: Omit<CircuitBreakerOptions, 'name' | 'onStateChange'> | false;
   /** Transaction service tuning for tests. */
-  transactionOptions?: { pollIntervalMs?: number; pollAfterMs?: number; now?: () => Date };
+  transactionOptions?: {
+    pollIntervalMs?: number;
+    pollAfterMs?: number;
+    now?: () => Date;
+    /** How long a submit attempt owns its row before a restart may resume it. */
+    submitLeaseMs?: number;
+    /** Crash seams (tests): a hook that throws stops the operation right there. */
+    hooks?: TransactionServiceHooks;
+  };
   /** Override the webhook target base (default: `server.publicUrl`, else the listening URL). */
   publicUrl?: string;
 }
@@ -69,35 +85,72 @@ export function defaultAdapterFactory(options: GatewayOptions['adapterOptions'] 
   };
 }
 
+/**
+ * `factory`'s adapters, each behind its own circuit breaker (one per practice connection) whose
+ * state is reported to the metrics. Open: calls fail fast with UPSTREAM_UNAVAILABLE, no upstream call.
+ */
+export function withCircuitBreakers(
+  factory: (practice: PracticeConfig) => LedgerAdapter,
+  options: GatewayOptions['circuitBreaker'] = {},
+  metrics?: GatewayMetrics,
+) {
+  if (options === false) return factory;
+  return (practice: PracticeConfig): LedgerAdapter => {
+    metrics?.setCircuitState(practice.id, 'closed');
+    return withCircuitBreaker(factory(practice), {
+      ...options,
+      name: practice.id,
+      onStateChange: (state) => metrics?.setCircuitState(practice.id, state),
+    });
+  };
+}
+
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
   const registry = new PracticeRegistry(
     config.practices,
-    options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics),
+    withCircuitBreakers(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics), options.circuitBreaker, metrics),
   );
   const store = await openStore(config.store.url);
-  const bus = createInProcessStatusBus();
+  // Several instances share a postgres:// store: their status changes travel by LISTEN/NOTIFY.
+  const bus = /^postgres(ql)?:\/\//i.test(config.store.url)
+    ? await createPgStatusBus({
+        connectionString: config.store.url,
+        onError: (error) => logger.warn({ err: { message: error.message } }, 'status bus connection error'),
+      }).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      })
+    : createInProcessStatusBus();
   const transactions = createTransactionService({
     store,
     bus,
     adapters: (practiceId) => registry.get(practiceId)?.adapter,
     transactionIdPrefix: config.transactionIdPrefix,
-    logger,
+    // The service logs (message, context); pino wants (context, message).
+    logger: {
+      info: (message, context) => logger.info(context ?? {}, message),
+      warn: (message, context) => logger.warn(context ?? {}, message),
+      error: (message, context) => logger.error(context ?? {}, message),
+    },
     ...options.transactionOptions,
   });
   const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch };
   const schema = createSchema();
+  // One budget per key across HTTP and graphql-ws.
+  const rateLimitBuckets = new TokenBuckets(Date.now);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: true,
     csrfPrevention: true,
     hideSchemaDetailsFromClientErrors: true,
     includeStacktraceInErrorResponses: false,
+    formatError: redactFormattedError,
     // The parser stops at the token limit, so a huge document is never built (queryLimits reports it).
     parseOptions: { maxTokens: config.limits.maxTokens },
     plugins: [
-      rateLimit({ requestsPerMinute: config.limits.requestsPerMinute }),
+      rateLimit({ requestsPerMinute: config.limits.requestsPerMinute, buckets: rateLimitBuckets }),
       queryLimits(config.limits),
       introspectionPerKey(),
       metrics.plugin, // after the refusing plugins, so it sees the final response
@@ -115,6 +168,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       services,
       webhooks: { registry, store, transactions, onResult: ({ result }) => metrics.observeWebhook(result) },
       ready: () => ready,
+      health: () => registry.all().map((practice) => ({ practiceId: practice.id, ...adapterHealth(practice.adapter) })),
+      limits: config.limits,
+      rateLimitBuckets,
       graphiql: options.graphiql,
       maxBodyBytes: config.limits.maxBodyBytes,
       logger,

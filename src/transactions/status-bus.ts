@@ -62,8 +62,21 @@ interface Subscriber {
   end(): void;
 }
 
-/** A bus within one process: enough for one gateway instance (or tests). */
-export function createInProcessStatusBus(options: InProcessStatusBusOptions = {}): StatusBus & { readonly subscriberCount: number } {
+/**
+ * The local half of any status bus: subscribers with bounded queues, and `deliver()` to hand an
+ * event to every matching one. The in-process bus delivers on `publish`; a cross-process bus
+ * (PostgreSQL LISTEN/NOTIFY) delivers what it hears from the server.
+ */
+export interface LocalSubscribers {
+  subscribe(filter: StatusFilter): StatusSubscription;
+  /** Hand `event` to every matching subscriber (never blocks: a full queue drops its oldest). */
+  deliver(event: StatusEvent): void;
+  /** End every subscription and refuse new ones (they start ended). */
+  close(): void;
+  readonly size: number;
+}
+
+export function createLocalSubscribers(options: InProcessStatusBusOptions = {}): LocalSubscribers {
   const maxQueue = Math.max(1, options.maxQueue ?? 256);
   const subscribers = new Set<Subscriber>();
   let closed = false;
@@ -131,18 +144,35 @@ export function createInProcessStatusBus(options: InProcessStatusBusOptions = {}
   }
 
   return {
-    async publish(event) {
+    subscribe,
+    deliver(event) {
       for (const subscriber of subscribers) {
         if (matchesFilter(subscriber.filter, event)) subscriber.push(event);
       }
     },
-    subscribe,
-    async close() {
+    close() {
       closed = true;
       for (const subscriber of [...subscribers]) subscriber.end();
     },
-    get subscriberCount() {
+    get size() {
       return subscribers.size;
+    },
+  };
+}
+
+/** A bus within one process: enough for one gateway instance (or tests). */
+export function createInProcessStatusBus(options: InProcessStatusBusOptions = {}): StatusBus & { readonly subscriberCount: number } {
+  const local = createLocalSubscribers(options);
+  return {
+    async publish(event) {
+      local.deliver(event);
+    },
+    subscribe: (filter) => local.subscribe(filter),
+    async close() {
+      local.close();
+    },
+    get subscriberCount() {
+      return local.size;
     },
   };
 }

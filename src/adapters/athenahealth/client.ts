@@ -15,6 +15,7 @@
  *   the HTTP status and the upstream's own error text (card-like digit runs redacted); never a body
  *   the gateway sent.
  */
+import type { UpstreamCallEvent } from '../http/upstream-call';
 import { Pool } from 'undici';
 import { UpstreamError } from '../port';
 import { backoffDelayMs, DEFAULT_MAX_BACKOFF_MS, parseRetryAfterMs, sleep } from '../http/backoff';
@@ -30,16 +31,7 @@ export interface AthenahealthConnection {
   practiceId: string;
 }
 
-export interface UpstreamCallEvent {
-  /** The endpoint template, e.g. `/v1/{practiceid}/patients/{patientid}` (no ids: low cardinality). */
-  endpoint: string;
-  method: string;
-  /** HTTP status, `null` when no response arrived (network error, timeout). */
-  status: number | null;
-  durationMs: number;
-  /** 1 for the first try, 2 for the first retry, … */
-  attempt: number;
-}
+export type { UpstreamCallEvent } from '../http/upstream-call';
 
 export interface ResolvedClientOptions {
   timeoutMs: number;

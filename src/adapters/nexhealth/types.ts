@@ -1,4 +1,5 @@
 /** The connection and options of a NexHealth adapter (what the config hands to the factory). */
+import type { UpstreamCallEvent } from '../http/upstream-call';
 
 export interface NexhealthConnection {
   /** e.g. `https://nexhealth.info` (a path prefix is kept). */
@@ -13,17 +14,7 @@ export interface NexhealthConnection {
   pms?: string;
 }
 
-/** One upstream HTTP exchange, reported once per attempt (for metrics). */
-export interface UpstreamCallEvent {
-  /** The endpoint template, e.g. `GET /patients/{id}` is reported as `/patients/{id}`. */
-  endpoint: string;
-  method: string;
-  /** HTTP status, `null` when no response arrived (network error, timeout). */
-  status: number | null;
-  durationMs: number;
-  /** 1 for the first attempt of a call, 2 for its first retry, … */
-  attempt: number;
-}
+export type { UpstreamCallEvent } from '../http/upstream-call';
 
 export interface NexhealthAdapterOptions {
   /** Total time for one HTTP exchange (headers and body), in ms. Default `10000`. */

@@ -10,6 +10,7 @@
  * `latency` delays the request and lets it go on (to other faults, then the real route); every other
  * kind answers in place of the route. The first matching non-latency rule wins.
  */
+import { seededRng } from '../shared/seeded-rng';
 
 export type FaultKind =
   /** Delay by `latencyMs`, then continue. */
@@ -63,17 +64,6 @@ export interface FaultControls {
   list(): ActiveFault[];
 }
 
-/** mulberry32: a small deterministic PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Entry {
   id: number;
@@ -96,7 +86,7 @@ export class FaultRegistry implements FaultControls {
       rule: { ...rule },
       hits: 0,
       remaining: rule.times ?? (rule.probability !== undefined ? Infinity : 1),
-      random: rule.probability !== undefined ? mulberry32(rule.seed ?? 1) : null,
+      random: rule.probability !== undefined ? seededRng(rule.seed ?? 1) : null,
     };
     this.entries.push(entry);
     return this.view(entry);

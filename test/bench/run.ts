@@ -1,0 +1,496 @@
+/**
+ * `npm run bench`: the gateway's performance against its targets, on loopback, in about 2–4 minutes.
+ *
+ * Everything runs in this process (the NexHealth and athenahealth sandboxes, the gateway on a
+ * `memory://` store) except the fan-out's graphql-ws subscribers (a child process). Upstream latency
+ * is injected into the NexHealth sandbox with its fault knobs. Prints a table and writes
+ * `bench-results/bench.json`.
+ *
+ * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation), BENCH_SUBSCRIBERS (10000),
+ * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events, plus one
+ * with the proposed single-flight store read, see `singleFlightGet`).
+ */
+import { execSync, fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { NEX_SEED, type RecordedRequest } from '../../src/sandbox/nexhealth';
+import type { RunningGateway } from '../../src/server/gateway';
+import { startBareApollo } from './bare-apollo';
+import { naiveFamily, naiveInvoice, naivePracticePage } from './naive';
+import { nexRest } from './nex-rest';
+import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
+import { restBalanceAndInvoice } from './rest-flow';
+import { BENCH_KEY, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
+import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
+
+const env = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return value;
+};
+const LATENCY = env('BENCH_LATENCY_MS', 20);
+const ITERATIONS = Math.max(5, env('BENCH_ITERATIONS', 30));
+const SUBSCRIBERS_WANTED = Math.floor(env('BENCH_SUBSCRIBERS', 10_000));
+const TP_SECONDS = env('BENCH_THROUGHPUT_SECONDS', 5);
+const CONCURRENCY = Math.max(1, Math.floor(env('BENCH_CONCURRENCY', 16)));
+const EVENTS = Math.max(1, Math.floor(env('BENCH_EVENTS', 2)));
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (...args: unknown[]) => console.error('[bench]', ...args);
+const upstreamOnly = (rs: readonly RecordedRequest[]) => rs.filter((r) => r.path !== '/authenticates');
+
+interface OpResult {
+  key: Operation['key'];
+  label: string;
+  upstream: number;
+  coldUpstream: number;
+  duplicates: number;
+  levels: number;
+  criticalPathMs: number;
+  latency: { p50: number; p95: number; p99: number; n: number };
+}
+
+async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Operation): Promise<OpResult> {
+  const once = async () => {
+    const response = await gql(gateway.url, op.query, op.variables);
+    if (response.errors) throw new Error(`${op.key}: ${JSON.stringify(response.errors).slice(0, 500)}`);
+  };
+  // Cold: the first request of this gateway (empty reference cache).
+  world.nex.resetRequestLog();
+  await once();
+  const coldUpstream = upstreamOnly(world.nex.requests).length;
+  // Traced warm run: count, duplicates and levels.
+  world.nex.resetRequestLog();
+  await once();
+  const traced = upstreamOnly(world.nex.requests);
+  const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
+  for (let i = 0; i < 3; i += 1) await once(); // warm-up (JIT), untimed
+  const times: number[] = [];
+  for (let i = 0; i < ITERATIONS; i += 1) {
+    const t0 = now();
+    await once();
+    times.push(now() - t0);
+  }
+  return {
+    key: op.key,
+    label: op.label,
+    upstream: traced.length,
+    coldUpstream,
+    duplicates: duplicateRequests(traced),
+    levels,
+    criticalPathMs: levels * LATENCY,
+    latency: summarize(times),
+  };
+}
+
+async function latencyPart(world: BenchWorld, referenceTtlMs: number | undefined): Promise<OpResult[]> {
+  const gateway = await world.gateway(referenceTtlMs === undefined ? {} : { referenceTtlMs });
+  const fault = world.nex.faults.add({ latencyMs: LATENCY });
+  try {
+    const results: OpResult[] = [];
+    for (const op of OPERATIONS) results.push(await runOperation(world, gateway, op));
+    return results;
+  } finally {
+    world.nex.faults.remove(fault);
+    await gateway.close();
+  }
+}
+
+async function throughput(url: string, body: string, headers: Record<string, string>, seconds: number): Promise<{ rps: number; errors: number; p50: number; p99: number }> {
+  const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
+  let done = 0;
+  let errors = 0;
+  const times: number[] = [];
+  const run = async (until: number, record: boolean) => {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (now() < until) {
+          const t0 = now();
+          const res = await request(`${url}/graphql`, { method: 'POST', body, headers, dispatcher: agent });
+          const text = await res.body.text();
+          if (!record) continue;
+          if (res.statusCode !== 200 || text.includes('"errors"')) errors += 1;
+          done += 1;
+          times.push(now() - t0);
+        }
+      }),
+    );
+  };
+  await run(now() + Math.min(1000, seconds * 200), false); // warm-up
+  const start = now();
+  await run(start + seconds * 1000, true);
+  const elapsed = (now() - start) / 1000;
+  await agent.close();
+  const s = summarize(times);
+  return { rps: done / elapsed, errors, p50: s.p50, p99: s.p99 };
+}
+
+function fdLimit(): { soft: number; hard: number; text: string } {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files')) ?? '';
+    const [soft, hard] = line.replace('Max open files', '').trim().split(/\s+/);
+    return { soft: Number(soft), hard: Number(hard), text: `ulimit -n ${execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim()} (soft ${soft}, hard ${hard})` };
+  } catch {
+    return { soft: Infinity, hard: Infinity, text: 'unknown' };
+  }
+}
+
+interface FanoutResult {
+  subscribers: number;
+  requested: number;
+  fdLimit: string;
+  connectSeconds: number;
+  events: number;
+  webhookToDelivery: { p50: number; p95: number; p99: number; n: number };
+  /** One more event with the subscribers' store re-reads coalesced (single flight). */
+  proposedSingleFlight: { p50: number; p95: number; p99: number; n: number };
+  publishToDelivery: { p50: number; p95: number; p99: number; n: number };
+  missing: number;
+  gatewayRssMbBefore: number;
+  gatewayRssMbAfter: number;
+  gatewayKbPerSubscriber: number;
+  clientRssMb: number;
+  note?: string;
+}
+
+/** Concurrent reads of the same transaction share one store read. */
+function singleFlightGet<T>(get: (practiceId: string, transactionId: string) => Promise<T>) {
+  const inFlight = new Map<string, Promise<T>>();
+  return (practiceId: string, transactionId: string): Promise<T> => {
+    const key = `${practiceId}\u0000${transactionId}`;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = get(practiceId, transactionId).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  };
+}
+
+async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<FanoutResult> {
+  const limit = fdLimit();
+  // Each subscriber costs the gateway one socket (fd); keep head room for the sandboxes and the store.
+  let n = SUBSCRIBERS_WANTED;
+  let note: string | undefined;
+  if (limit.soft < n + 1024) {
+    n = Math.max(0, limit.soft - 1024);
+    note = `fd limit ${limit.soft} < ${SUBSCRIBERS_WANTED} + 1024: ran ${n} subscribers (raise it with ulimit -n)`;
+    log(note);
+  }
+  const rss = () => process.memoryUsage().rss / 1024 / 1024;
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = rss();
+  const child = fork(join(here, 'fanout-subscribers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = <T>(msg: object, type: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: any) => {
+        if (m?.type === type) {
+          child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      child.on('message', on);
+      child.send(msg);
+    });
+  const bus = gateway.services.bus as typeof gateway.services.bus & { subscriberCount?: number };
+  const publishedAt = new Map<string, number>();
+  const originalPublish = bus.publish.bind(bus);
+  bus.publish = async (event) => {
+    publishedAt.set(event.transactionId, now());
+    return originalPublish(event);
+  };
+  try {
+    const t0 = now();
+    const query = `subscription { transactionStatusChanged(practiceId: "${PRACTICE}") { transactionId status } }`;
+    const connected = await ask<{ count: number; failed: number }>(
+      { type: 'start', url: gateway.url.replace(/^http/, 'ws') + '/graphql', key: BENCH_KEY, n, query },
+      'connected',
+    );
+    const deadline = now() + 60_000;
+    while ((bus.subscriberCount ?? n) < connected.count && now() < deadline) await sleep(100);
+    const connectSeconds = (now() - t0) / 1000;
+    log(`fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; bus has ${bus.subscriberCount}`);
+    const rssAfter = rss();
+
+    const webhookLat: number[] = [];
+    const publishLat: number[] = [];
+    const proposedLat: number[] = [];
+    let missing = 0;
+    const tx = gateway.services.transactions;
+    const originalGet = tx.get;
+    for (let e = 0; e <= EVENTS; e += 1) {
+      const proposed = e === EVENTS;
+      // Last event: every subscriber's re-read of the same row coalesced into one store read (the
+      // change proposed for src/graphql/resolvers/subscription.ts), measured on the same sockets.
+      if (proposed) tx.get = singleFlightGet(originalGet.bind(tx));
+      const res = await gql(gateway.url, `mutation($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { transactionId } } }`, {
+        input: {
+          practiceId: PRACTICE,
+          patientId: NEX_SEED.families.alvarez.guarantorId,
+          amount: '1.00',
+          paymentTypeId: NEX_SEED.paymentTypes.openDental.cash,
+          idempotencyKey: `bench-fanout-${Date.now()}-${e}`,
+        },
+      });
+      if (res.errors) throw new Error(`fan-out mutation: ${JSON.stringify(res.errors)}`);
+      const txId = (res.data as any).createPaymentTransaction.transaction.transactionId as string;
+      const until = now() + 30_000;
+      while (world.nex.pendingInsertions.length === 0 && now() < until) await sleep(20);
+      // let the SUBMITTED fan-out drain before the measured event
+      for (let c = 0; c < 100; c += 1) {
+        const { count } = await ask<{ count: number }>({ type: 'count', key: `${txId} SUBMITTED` }, 'count');
+        if (count >= connected.count) break;
+        await sleep(100);
+      }
+      const webhookAt = now();
+      await world.nex.completePendingInsertions();
+      const key = `${txId} COMPLETED`;
+      for (let c = 0; c < 300; c += 1) {
+        const { count } = await ask<{ count: number }>({ type: 'count', key }, 'count');
+        if (count >= connected.count) break;
+        await sleep(100);
+      }
+      const report = await ask<{ received: Record<string, number[]> }>({ type: 'report' }, 'report');
+      const got = report.received[key] ?? [];
+      missing += connected.count - got.length;
+      const publish = publishedAt.get(txId) ?? NaN;
+      for (const t of got) {
+        if (proposed) {
+          proposedLat.push(t - webhookAt);
+          continue;
+        }
+        webhookLat.push(t - webhookAt);
+        publishLat.push(t - publish);
+      }
+      log(`fan-out event ${e + 1}/${EVENTS + 1}${proposed ? ' (+ proposed single-flight read)' : ''}: ${got.length} deliveries, p99 ${fmt(summarize(got.map((t) => t - webhookAt)).p99)} ms`);
+    }
+    tx.get = originalGet;
+    const final = await ask<{ rss: number }>({ type: 'report' }, 'report');
+    return {
+      subscribers: connected.count,
+      requested: SUBSCRIBERS_WANTED,
+      fdLimit: limit.text,
+      connectSeconds,
+      events: EVENTS,
+      webhookToDelivery: summarize(webhookLat),
+      proposedSingleFlight: summarize(proposedLat),
+      publishToDelivery: summarize(publishLat),
+      missing,
+      gatewayRssMbBefore: rssBefore,
+      gatewayRssMbAfter: rssAfter,
+      gatewayKbPerSubscriber: connected.count ? ((rssAfter - rssBefore) * 1024) / connected.count : NaN,
+      clientRssMb: final.rss / 1024 / 1024,
+      ...(note ? { note } : {}),
+    };
+  } finally {
+    bus.publish = originalPublish;
+    child.send({ type: 'stop' });
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+async function main() {
+  const started = now();
+  const machine = {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+  log(`machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}`);
+  log(`upstream latency ${LATENCY} ms, ${ITERATIONS} iterations per operation`);
+  const loadStart = os.loadavg()[0]!;
+  const world = await startWorld();
+  try {
+    // (a) naive per-field baseline counts (no latency needed: only counted)
+    const rest = await nexRest(world.nex);
+    const naive = {
+      family: await naiveFamily(rest, NEX_SEED.families.alvarez.guarantorId),
+      practicePage: await naivePracticePage(rest),
+      invoice: await naiveInvoice(rest, INVOICE_PATIENT_ID),
+    };
+    log('naive baseline', naive);
+
+    // (a, b) + 2: with the reference cache (default TTL) and without (referenceTtlMs: 0)
+    log('operations, reference cache on (default referenceTtlMs)');
+    const cached = await latencyPart(world, undefined);
+    log('operations, reference cache off (referenceTtlMs: 0)');
+    const uncached = await latencyPart(world, 0);
+
+    // (c) REST flow vs the gateway for balance + itemized invoice
+    log('sequential REST flow');
+    const fault = world.nex.faults.add({ latencyMs: LATENCY });
+    const restTimes: number[] = [];
+    let restCalls = 0;
+    let restLines = 0;
+    for (let i = 0; i < Math.max(5, Math.round(ITERATIONS / 3)); i += 1) {
+      const t0 = now();
+      const r = await restBalanceAndInvoice(rest, INVOICE_PATIENT_ID);
+      restTimes.push(now() - t0);
+      restCalls = r.calls;
+      restLines = r.lines;
+    }
+    world.nex.faults.remove(fault);
+    await rest.close();
+    const restSummary = summarize(restTimes);
+    const gatewayInvoice = cached.find((r) => r.key === 'invoice')!;
+
+    // (d) throughput at zero latency, and (e) fan-out, on one gateway with defaults
+    const gateway = await world.gateway();
+    const variables = { practiceId: PRACTICE, patientId: INVOICE_PATIENT_ID };
+    const body = JSON.stringify({ query: THREE_LEVEL_QUERY, variables });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
+    const answer = await gql(gateway.url, THREE_LEVEL_QUERY, variables);
+    if (answer.errors) throw new Error(`3-level query: ${JSON.stringify(answer.errors)}`);
+    const bare = await startBareApollo((answer.data as any).patient);
+    log(`throughput: ${TP_SECONDS} s each, ${CONCURRENCY} concurrent requests`);
+    world.nex.resetRequestLog();
+    const tpGateway = await throughput(gateway.url, body, headers, TP_SECONDS);
+    const upstreamPerRequest = upstreamOnly(world.nex.requests).length / Math.max(1, tpGateway.rps * TP_SECONDS);
+    world.nex.resetRequestLog();
+    const tpBare = await throughput(bare.url, body, { 'content-type': 'application/json' }, TP_SECONDS);
+    await bare.close();
+
+    let fanout: FanoutResult | null = null;
+    if (SUBSCRIBERS_WANTED > 0) {
+      log(`fan-out: ${SUBSCRIBERS_WANTED} subscribers`);
+      fanout = await fanoutPart(world, gateway);
+    }
+    await gateway.close();
+
+    // ----- report -----
+    const byKey = (list: OpResult[], key: string) => list.find((r) => r.key === key)!;
+    const opRows = OPERATIONS.map((op) => {
+      const c = byKey(cached, op.key);
+      const u = byKey(uncached, op.key);
+      const ratio = c.latency.p50 / c.criticalPathMs;
+      return [
+        op.label,
+        `${c.upstream} (cold ${c.coldUpstream})`,
+        u.upstream,
+        naive[op.key],
+        c.duplicates === 0 ? '0 ✓' : `${c.duplicates} ✗`,
+        `${c.levels} × ${LATENCY} = ${c.criticalPathMs}`,
+        `${fmt(c.latency.p50)} / ${fmt(c.latency.p95)} / ${fmt(c.latency.p99)}`,
+        `${fmt(ratio)}× ${ratio <= 1.15 ? '✓' : '✗'}`,
+        `${fmt(u.latency.p50)} (${u.levels} lvl)`,
+      ];
+    });
+    const restRatio = restSummary.p50 / gatewayInvoice.latency.p50;
+    const tpRatio = tpGateway.rps / tpBare.rps;
+    const lines: string[] = [];
+    lines.push(`ledger-gateway bench — ${new Date().toISOString()}`);
+    lines.push(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGb} GB RAM, node ${machine.node}, ${machine.platform}`);
+    lines.push(`load average (1 min) at start ${fmt(loadStart)}, at end ${fmt(os.loadavg()[0]!)} — other processes on this machine skew latency and throughput`);
+    lines.push(`upstream latency injected into the NexHealth sandbox: ${LATENCY} ms per call; ${ITERATIONS} timed runs per operation; store memory://`);
+    lines.push('');
+    lines.push('(a, b, 2) operations — upstream requests per operation and latency in ms (cache on = default referenceTtlMs 300000)');
+    lines.push(
+      table(
+        ['operation', 'upstream (cache on)', 'cache off', 'naive per-field', 'duplicates', 'critical path (levels × L)', 'p50 / p95 / p99', 'p50 ÷ critical (≤ 1.15)', 'cache off p50'],
+        opRows,
+      ),
+    );
+    lines.push('levels = dependent upstream round trips, measured from the sandbox log (a request is one level deeper than the deepest one answered before it arrived).');
+    lines.push('');
+    lines.push('(c) balance + itemized invoice: gateway vs the documented sequential REST flow');
+    lines.push(
+      table(
+        ['client', 'upstream calls', 'p50 ms', 'p95 ms', 'target'],
+        [
+          [`REST flow (patient ${INVOICE_PATIENT_ID}, ${restLines} charges)`, restCalls, restSummary.p50, restSummary.p95, ''],
+          ['gateway, one query', gatewayInvoice.upstream, gatewayInvoice.latency.p50, gatewayInvoice.latency.p95, `${fmt(restRatio)}× faster ${restRatio >= 5 ? '✓' : '✗'} (≥ 5×)`],
+        ],
+      ),
+    );
+    lines.push('');
+    lines.push(`(d) throughput at 0 ms upstream latency, 3-level query (patient → charges → provider), ${CONCURRENCY} concurrent, ${TP_SECONDS} s`);
+    lines.push(
+      table(
+        ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'target'],
+        [
+          [`gateway (${fmt(upstreamPerRequest)} upstream calls/request, sandbox in-process)`, tpGateway.rps, tpGateway.p50, tpGateway.p99, tpGateway.errors, `${fmt(tpRatio)}× of bare ${tpRatio >= 0.5 ? '✓' : '✗'} (≥ 0.5×)`],
+          ['bare Apollo Server, same document from memory', tpBare.rps, tpBare.p50, tpBare.p99, tpBare.errors, ''],
+        ],
+      ),
+    );
+    lines.push('');
+    if (fanout) {
+      lines.push(`(e) subscription fan-out on one instance (in-process bus, memory:// store); fd limit: ${fanout.fdLimit}`);
+      lines.push(
+        table(
+          ['subscribers', 'connect s', 'events', 'webhook → delivery p50 / p95 / p99 ms', 'publish → delivery p50 / p99 ms', 'missing', 'gateway RSS MB (before → after)', 'KB / subscriber', 'target p99 < 200 ms'],
+          [
+            [
+              `${fanout.subscribers} of ${fanout.requested}`,
+              fanout.connectSeconds,
+              fanout.events,
+              `${fmt(fanout.webhookToDelivery.p50)} / ${fmt(fanout.webhookToDelivery.p95)} / ${fmt(fanout.webhookToDelivery.p99)}`,
+              `${fmt(fanout.publishToDelivery.p50)} / ${fmt(fanout.publishToDelivery.p99)}`,
+              fanout.missing,
+              `${fmt(fanout.gatewayRssMbBefore)} → ${fmt(fanout.gatewayRssMbAfter)}`,
+              fanout.gatewayKbPerSubscriber,
+              fanout.webhookToDelivery.p99 < 200 ? '✓' : '✗',
+            ],
+          ],
+        ),
+      );
+      lines.push(
+        `proposed: one store read per event instead of one per subscriber (single flight in the subscription resolver), 1 event: ` +
+          `webhook → delivery p50 / p95 / p99 ${fmt(fanout.proposedSingleFlight.p50)} / ${fmt(fanout.proposedSingleFlight.p95)} / ${fmt(fanout.proposedSingleFlight.p99)} ms ` +
+          `${fanout.proposedSingleFlight.p99 < 200 ? '✓' : '✗'}`,
+      );
+      if (fanout.note) lines.push(fanout.note);
+      lines.push(`(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; gateway RSS includes the in-process sandboxes)`);
+    }
+    lines.push('');
+    lines.push(`total bench time ${fmt((now() - started) / 1000)} s`);
+    console.log(lines.join('\n'));
+
+    const out = join(root, 'bench-results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, 'bench.json'),
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          machine,
+          settings: { latencyMs: LATENCY, iterations: ITERATIONS, subscribers: SUBSCRIBERS_WANTED, throughputSeconds: TP_SECONDS, concurrency: CONCURRENCY, events: EVENTS },
+          naive,
+          operations: { cacheOn: cached, cacheOff: uncached },
+          restFlow: { patientId: INVOICE_PATIENT_ID, charges: restLines, calls: restCalls, latency: restSummary, gateway: gatewayInvoice.latency, ratio: restRatio },
+          throughput: { gateway: { ...tpGateway, upstreamPerRequest }, bare: tpBare, ratio: tpRatio },
+          fanout,
+          targets: {
+            noDuplicateUpstream: cached.every((r) => r.duplicates === 0),
+            p50WithinCriticalPath: Object.fromEntries(cached.map((r) => [r.key, r.latency.p50 <= 1.15 * r.criticalPathMs])),
+            restRatioAtLeast5: restRatio >= 5,
+            throughputAtLeastHalfOfBare: tpRatio >= 0.5,
+            fanoutP99Under200: fanout ? fanout.webhookToDelivery.p99 < 200 : null,
+          },
+          table: lines.join('\n'),
+        },
+        null,
+        2,
+      ),
+    );
+    log(`wrote ${join('bench-results', 'bench.json')}`);
+  } finally {
+    await world.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
