@@ -57,14 +57,19 @@ export interface PgStatusBus extends StatusBus {
 interface Payload {
   p: string;
   t: string;
+  /** The publishing instance. */
   o: string;
+  /** The publication's number at that instance (with `o`, the event's id). */
+  n?: number;
 }
 
 function parsePayload(text: string | undefined): Payload | null {
   if (!text) return null;
   try {
     const value = JSON.parse(text) as Partial<Payload>;
-    return typeof value.p === 'string' && typeof value.t === 'string' ? { p: value.p, t: value.t, o: String(value.o ?? '') } : null;
+    return typeof value.p === 'string' && typeof value.t === 'string'
+      ? { p: value.p, t: value.t, o: String(value.o ?? ''), n: typeof value.n === 'number' ? value.n : undefined }
+      : null;
   } catch {
     return null;
   }
@@ -94,7 +99,11 @@ export async function createPgStatusBus(options: PgStatusBusOptions): Promise<Pg
     if (message.channel !== channel) return;
     const payload = parsePayload(message.payload);
     if (!payload || payload.o === instanceId) return;
-    local.deliver({ practiceId: payload.p, transactionId: payload.t });
+    local.deliver({
+      practiceId: payload.p,
+      transactionId: payload.t,
+      ...(payload.n !== undefined ? { eventId: `${payload.o}:${payload.n}` } : {}),
+    });
   };
 
   async function connectOnce(): Promise<void> {
@@ -155,13 +164,15 @@ export async function createPgStatusBus(options: PgStatusBusOptions): Promise<Pg
     throw error;
   }
 
+  let published = 0;
   return {
     instanceId,
     async publish(event: StatusEvent) {
       if (closed) return;
       // Local subscribers first (they must not wait for the round trip), then everyone else.
-      local.deliver(event);
-      const payload: Payload = { p: event.practiceId, t: event.transactionId, o: instanceId };
+      const n = ++published;
+      local.deliver({ ...event, eventId: `${instanceId}:${n}` });
+      const payload: Payload = { p: event.practiceId, t: event.transactionId, o: instanceId, n };
       await pool.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
     },
     subscribe: (filter) => local.subscribe(filter),

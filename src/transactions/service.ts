@@ -45,7 +45,7 @@ import {
   type OutgoingLedgerWrite,
   type WriteOutcome,
 } from '../adapters/port';
-import { MoneyError, sumCents } from '../ledger/money';
+import { formatCents, MoneyError, sumCents } from '../ledger/money';
 import { TransactionInputError } from './errors';
 import type { StatusBus } from './status-bus';
 import type { StoredCollection, StoredLedgerWrite, StoredTransaction, TransactionStore } from './store';
@@ -313,6 +313,36 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
     return updated;
   }
 
+  /**
+   * Why rows found upstream under a ledger write's transaction id cannot be that write's, or `null`.
+   * A transaction id is unique upstream, but this gateway's sequence is not the only source of ids:
+   * another originator with the same prefix, or this gateway after its store was reset, may have used
+   * it; the upstream then refuses our write ("already used") and a look-up finds the OTHER write's
+   * rows. Completing with them would report money as landed that never was. Rows for another patient,
+   * or rows that do not add up to the amount (possibly still landing), never complete a write.
+   */
+  function foreignRows(row: StoredTransaction, records: LedgerRecords): string | null {
+    if (row.kind === 'COLLECTION') return null;
+    const all = [...records.payments, ...records.adjustments];
+    const stranger = all.find((r) => r.patientSourceId !== row.patientSourceId);
+    if (stranger) return `a row of patient ${stranger.patientSourceId}, not ${row.patientSourceId}`;
+    try {
+      const total = sumCents(all.map((r) => r.amount));
+      if (total !== row.amount) return `rows totalling ${formatCents(total)}, not ${formatCents(row.amount)}`;
+    } catch (error) {
+      if (!(error instanceof MoneyError)) throw error;
+      return 'rows with an out-of-range total';
+    }
+    return null;
+  }
+
+  function foreignRowsReason(row: StoredTransaction, why: string): string {
+    return (
+      `the rows upstream under transaction id ${row.transactionId} are not this write's (${why}): ` +
+      'the id was already used by another write, and nothing was recorded for this one'
+    );
+  }
+
   /** A landed transaction whose rows do not add up to its amount is reported, never "fixed". */
   function checkRecordsSum(row: StoredTransaction): void {
     try {
@@ -379,6 +409,16 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
         return;
       }
       if (hasRows(found)) {
+        const foreign = foreignRows(row, found);
+        if (foreign) {
+          // Not ours (or not all landed yet): never complete with them, never re-post under the id.
+          log.warn('rows under this transaction id are not this write; polling instead of re-posting', {
+            transactionId: row.transactionId,
+            why: foreign,
+          });
+          await move(row, 'SUBMITTED', {});
+          return;
+        }
         log.info('an earlier attempt had landed; completing without re-posting', { transactionId: row.transactionId });
         await move(row, 'COMPLETED', { records: found });
         return;
@@ -473,7 +513,13 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
         return;
       }
       if (hasRows(found)) {
-        await move(claimed, 'COMPLETED', { records: found });
+        const foreign = foreignRows(claimed, found);
+        if (!foreign) {
+          await move(claimed, 'COMPLETED', { records: found });
+          return;
+        }
+        log.warn('poll found rows under this transaction id that are not this write', { transactionId: claimed.transactionId, why: foreign });
+        if (pastDeadline) await move(claimed, 'FAILED', { failureReason: foreignRowsReason(claimed, foreign) });
         return;
       }
     }
@@ -710,6 +756,19 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
               );
             }
             records = found;
+          }
+        }
+        if (event.outcome === 'COMPLETED' && !isTerminal(row.status) && hasRows(records)) {
+          const foreign = foreignRows(row, records);
+          if (foreign) {
+            // Another write's completion under the same id: not ours. Nothing is recorded, so the
+            // poller keeps looking for this write's own outcome.
+            log.warn('webhook rows under this transaction id are not this write; ignored', {
+              practiceId,
+              transactionId: row.transactionId,
+              why: foreign,
+            });
+            return 'ignored';
           }
         }
         const { result, row: updated } = await store.applyInsertionEvent({

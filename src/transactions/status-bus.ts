@@ -14,10 +14,17 @@
  * dropped (and counted in `dropped`), so memory stays bounded. Dropping is safe because notifications
  * are only hints to re-read the store; the latest one for a transaction still arrives.
  */
+import { randomUUID } from 'node:crypto';
 
 export interface StatusEvent {
   practiceId: string;
   transactionId: string;
+  /**
+   * The identity of one publication, the same for every subscriber that receives it (the bus sets
+   * it). Subscribers of one event may share one store read by it: the read starts after the event
+   * arrived, so after the change was durable.
+   */
+  eventId?: string;
 }
 
 export interface StatusFilter {
@@ -80,6 +87,8 @@ export function createLocalSubscribers(options: InProcessStatusBusOptions = {}):
   const maxQueue = Math.max(1, options.maxQueue ?? 256);
   const subscribers = new Set<Subscriber>();
   let closed = false;
+  const busId = randomUUID();
+  let published = 0;
 
   function subscribe(filter: StatusFilter): StatusSubscription {
     const ownFilter: StatusFilter = { practiceId: filter.practiceId, transactionId: filter.transactionId ?? null };
@@ -146,8 +155,9 @@ export function createLocalSubscribers(options: InProcessStatusBusOptions = {}):
   return {
     subscribe,
     deliver(event) {
+      const identified = event.eventId ? event : { ...event, eventId: `${busId}:${++published}` };
       for (const subscriber of subscribers) {
-        if (matchesFilter(subscriber.filter, event)) subscriber.push(event);
+        if (matchesFilter(subscriber.filter, identified)) subscriber.push(identified);
       }
     },
     close() {

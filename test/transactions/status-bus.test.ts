@@ -3,6 +3,8 @@ import { createInProcessStatusBus } from '../../src/transactions/status-bus';
 import { drainNow } from './harness';
 
 const ev = (practiceId: string, transactionId: string) => ({ practiceId, transactionId });
+/** An event as delivered: the ids plus the publication's id the bus stamps on it. */
+const delivered = (practiceId: string, transactionId: string) => ({ practiceId, transactionId, eventId: expect.any(String) });
 
 describe('in-process status bus', () => {
   it('delivers to the matching filters only', async () => {
@@ -14,10 +16,10 @@ describe('in-process status bus', () => {
     await bus.publish(ev('p1', 'LG:1'));
     await bus.publish(ev('p1', 'LG:2'));
     await bus.publish(ev('p2', 'LG:3'));
-    expect(await drainNow(practice)).toEqual([ev('p1', 'LG:1'), ev('p1', 'LG:2')]);
-    expect(await drainNow(one)).toEqual([ev('p1', 'LG:1')]);
-    expect(await drainNow(nullFilter)).toEqual([ev('p1', 'LG:1'), ev('p1', 'LG:2')]);
-    expect(await drainNow(other)).toEqual([ev('p2', 'LG:3')]);
+    expect(await drainNow(practice)).toEqual([delivered('p1', 'LG:1'), delivered('p1', 'LG:2')]);
+    expect(await drainNow(one)).toEqual([delivered('p1', 'LG:1')]);
+    expect(await drainNow(nullFilter)).toEqual([delivered('p1', 'LG:1'), delivered('p1', 'LG:2')]);
+    expect(await drainNow(other)).toEqual([delivered('p2', 'LG:3')]);
     await bus.close();
   });
 
@@ -62,7 +64,7 @@ describe('in-process status bus', () => {
     expect(drops).toEqual([1, 2]);
     expect((await drainNow(slow)).map((e) => e.transactionId)).toEqual(['LG:3', 'LG:4', 'LG:5']);
     expect(fast.dropped).toBe(0);
-    expect(await drainNow(fast)).toEqual([ev('p1', 'LG:5')]);
+    expect(await drainNow(fast)).toEqual([delivered('p1', 'LG:5')]);
     await bus.close();
   });
 
@@ -84,7 +86,20 @@ describe('in-process status bus', () => {
     await bus.publish(event);
     const [fromA] = await drainNow(a);
     fromA!.transactionId = 'tampered';
-    expect(await drainNow(b)).toEqual([ev('p1', 'LG:1')]);
+    expect(await drainNow(b)).toEqual([delivered('p1', 'LG:1')]);
+    await bus.close();
+  });
+
+  it('stamps one id per publication, the same for every subscriber that receives it', async () => {
+    const bus = createInProcessStatusBus();
+    const a = bus.subscribe({ practiceId: 'p1' });
+    const b = bus.subscribe({ practiceId: 'p1', transactionId: 'LG:1' });
+    await bus.publish(ev('p1', 'LG:1'));
+    await bus.publish(ev('p1', 'LG:1'));
+    const fromA = await drainNow(a);
+    const fromB = await drainNow(b);
+    expect(fromA.map((e) => e.eventId)).toEqual(fromB.map((e) => e.eventId));
+    expect(new Set(fromA.map((e) => e.eventId)).size).toBe(2);
     await bus.close();
   });
 });
