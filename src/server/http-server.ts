@@ -103,11 +103,21 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
 export interface RunningHttpServer {
   server: Server;
   url: string;
-  close(): Promise<void>;
+  close(drainMs?: number): Promise<void>;
 }
 
 export async function startHttpServer(deps: HttpServerDeps, port: number, host: string): Promise<RunningHttpServer> {
+  // In-flight requests, so a graceful close can cut keep-alive connections as soon as the last
+  // response is out instead of waiting for clients to hang up.
+  let inFlight = 0;
+  let closing = false;
   const server = createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (closing && inFlight === 0) server.closeAllConnections();
+    });
+    if (closing) res.setHeader('connection', 'close');
     route(req, res).catch((error: unknown) => {
       // Never echo internals; the id-only log line is the caller's (see logging).
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
@@ -173,11 +183,21 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   return {
     server,
     url: `http://${printableHost}:${address.port}`,
-    async close() {
+    /**
+     * Graceful: stop accepting, close websockets with 1001 (going away), let in-flight HTTP
+     * requests finish (up to `drainMs`, default 10 s), then cut what is left.
+     */
+    async close(drainMs = 10_000) {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+      timer.unref();
+      if (inFlight === 0) server.closeAllConnections();
+      await closed;
+      clearTimeout(timer);
     },
   };
 }
