@@ -338,8 +338,8 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
 
   function foreignRowsReason(row: StoredTransaction, why: string): string {
     return (
-      `the rows upstream under transaction id ${row.transactionId} are not this write's (${why}): ` +
-      'the id was already used by another write, and nothing was recorded for this one'
+      `the rows upstream under transaction id ${row.transactionId} do not match this write (${why}): ` +
+      'the id was probably used by another write; check the ledger before entering this one again'
     );
   }
 

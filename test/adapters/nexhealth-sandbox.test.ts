@@ -265,7 +265,8 @@ describe('writes and webhooks', () => {
     });
     expect(await a.submitWrite!(w)).toEqual({ state: 'SUBMITTED' });
     expect(await a.findTransaction!('PAYMENT', w.transactionId, w.patientSourceId)).toBeNull();
-    expect(await a.submitWrite!(w)).toEqual({ state: 'SUBMITTED' }); // transaction_id already used
+    // The id is taken now: the adapter reports the upstream's refusal; the store decides what it means.
+    await expect(a.submitWrite!(w)).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED', message: expect.stringContaining('already been used') });
     expect(nex.requests.filter((r) => r.method === 'POST' && r.path === '/payments')).toHaveLength(2);
 
     await nex.completePendingInsertions();

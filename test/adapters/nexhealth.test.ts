@@ -855,9 +855,11 @@ describe('writes', () => {
     expect(fake.calls().map((c) => c.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-2']);
   });
 
-  it('"transaction_id has already been used" → SUBMITTED; another 400 → UPSTREAM_REJECTED with the text', async () => {
+  it('a 400 → UPSTREAM_REJECTED with the upstream text, "transaction_id has already been used" included', async () => {
     fake.handler = () => fail(400, 'transaction_id has already been used');
-    expect(await adapter.submitWrite!(payment)).toEqual({ state: 'SUBMITTED' });
+    const used = await rejection(adapter.submitWrite!(payment));
+    expect(used.code).toBe('UPSTREAM_REJECTED');
+    expect(used.message).toContain('transaction_id has already been used');
     fake.handler = () => fail(400, 'Patient with ID 10 not found in location 77');
     const err = await rejection(adapter.submitWrite!(payment));
     expect(err.code).toBe('UPSTREAM_REJECTED');

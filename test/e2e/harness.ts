@@ -29,8 +29,10 @@ export interface TestGateway {
    * A second gateway lifetime over the same config (store, sandboxes): closes the running gateway and
    * starts a new one with `options` (not the first lifetime's `gateway` options). `gateway` and `url`
    * then name the new one. The sandboxes' request logs are kept, so counts span both lifetimes.
+   * `whileDown` runs after the old gateway closed and before the new one starts (e.g. land writes
+   * upstream while no gateway listens).
    */
-  restartGateway(options?: GatewayOptions & { awaitSettled?: boolean }): Promise<RunningGateway>;
+  restartGateway(options?: GatewayOptions & { awaitSettled?: boolean; whileDown?: () => Promise<void> }): Promise<RunningGateway>;
   close(): Promise<void>;
 }
 
@@ -108,8 +110,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       return url;
     },
     config,
-    async restartGateway(restartOptions = {}) {
+    async restartGateway({ whileDown, ...restartOptions } = {}) {
       await gateway.close();
+      await whileDown?.();
       gateway = await startGateway(config, { ...baseOptions, ...restartOptions });
       url = gateway.url;
       if (restartOptions.awaitSettled !== false) await gateway.settled;

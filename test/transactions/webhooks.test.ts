@@ -39,7 +39,7 @@ describe('insertion webhooks', () => {
     expect(await h.service.get(PRACTICE, transactionId)).toEqual(first);
 
     // exactly one status notification: the completion, not the duplicate
-    expect(await drainNow(sub)).toEqual([{ practiceId: PRACTICE, transactionId }]);
+    expect(await drainNow(sub)).toEqual([{ practiceId: PRACTICE, transactionId, eventId: expect.any(String) }]);
   });
 
   it('never moves a terminal status back: failed after completed, completed after failed', async () => {

@@ -66,9 +66,6 @@ import { registerNexhealthWebhooks, verifyNexhealthWebhook } from './webhooks';
 /** The documented † filter that turns a list into a location-wide scan of every row. */
 export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
 
-/** The upstream's answer to "this transaction_id was already sent": the write did reach it. */
-const ALREADY_USED = /transaction_id has already been used|already been used/i;
-
 function toError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
@@ -400,7 +397,9 @@ class NexhealthAdapter implements LedgerAdapter {
     };
     const res = await this.client.write(spec, payment ? { payment: fields } : { adjustment: fields });
     if (res.status >= 200 && res.status < 300) return { state: 'SUBMITTED' };
-    if (res.status === 400 && ALREADY_USED.test(res.errorText)) return { state: 'SUBMITTED' };
+    // A 400 "transaction_id has already been used" is a rejection here too: only the transaction
+    // store knows whether the id's earlier use was its own attempt (then the write is on its way)
+    // or someone else's (then this one must not be reported as landed).
     throw this.client.writeError(spec, res);
   }
 
