@@ -189,8 +189,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           await practice.adapter.connect();
           if (practice.capabilities.webhooks && practice.adapter.registerWebhooks) {
             const target = `${publicUrl}/webhooks/${practice.routeSystem}/${practice.id}`;
-            const registration = await practice.adapter.registerWebhooks(target);
-            await store.saveWebhookRegistration(practice.id, registration);
+            const adapter = practice.adapter;
+            await store.registerWebhookOnce(practice.id, () => adapter.registerWebhooks!(target));
           }
           logger.info({ practiceId: practice.id }, 'practice connected');
         } catch (error) {

@@ -151,6 +151,13 @@ export interface TransactionStore {
   /** Create or replace the practice's upstream webhook endpoint and its signing secret. */
   saveWebhookRegistration(practiceId: string, registration: WebhookRegistration, now?: Date): Promise<void>;
   getWebhookRegistration(practiceId: string): Promise<WebhookRegistration | null>;
+  /**
+   * Register the practice's webhook upstream and save it, one instance at a time: several gateway
+   * instances starting together on one store would otherwise each create an endpoint and overwrite
+   * each other's secret. Under a per-practice advisory lock, `register` runs (an adapter reuses an
+   * endpoint that already has the same target URL) and its answer is saved.
+   */
+  registerWebhookOnce(practiceId: string, register: () => Promise<WebhookRegistration>, now?: Date): Promise<WebhookRegistration>;
 
   close(): Promise<void>;
 }
@@ -437,6 +444,25 @@ export class SqlTransactionStore implements TransactionStore {
     );
     const row = rows[0];
     return row ? { endpointId: row.endpoint_id, secret: row.secret } : null;
+  }
+
+  async registerWebhookOnce(
+    practiceId: string,
+    register: () => Promise<WebhookRegistration>,
+    now: Date = new Date(),
+  ): Promise<WebhookRegistration> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger-webhook:' || $1))`, [practiceId]);
+      const registration = await register();
+      await tx.query(
+        `INSERT INTO webhook_registrations (practice_id, endpoint_id, secret, created_at, updated_at)
+         VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
+         ON CONFLICT (practice_id) DO UPDATE
+           SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`,
+        [practiceId, registration.endpointId, registration.secret, now.toISOString()],
+      );
+      return registration;
+    });
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createNexhealthAdapter } from '../../src/adapters/nexhealth';
 import type { NexhealthAdapterOptions } from '../../src/adapters/nexhealth/types';
+import { sandboxPractices } from '../../src/sandbox/default-config';
 import { createLogger } from '../../src/logging/logger';
 import { defaultAdapterFactory, startGateway, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
@@ -32,20 +33,7 @@ export async function startWorld(): Promise<BenchWorld> {
     logLevel: 'silent',
     limits: { requestsPerMinute: 100_000_000 },
     apiKeys: [{ name: 'bench', key: BENCH_KEY, practices: ['*'] }],
-    practices: [
-      {
-        id: PRACTICE,
-        name: 'Smile Dental',
-        system: 'nexhealth',
-        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
-      },
-      {
-        id: 'northside',
-        name: 'Northside Clinic',
-        system: 'athenahealth',
-        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
-      },
-    ],
+    practices: sandboxPractices(nex, athena).filter((p) => p.id === PRACTICE || p.id === 'northside'),
   });
   return {
     nex,

@@ -5,6 +5,7 @@
  */
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
+import { sandboxPractices } from '../../src/sandbox/default-config';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
 import { startNexhealthSandbox, type NexhealthSandbox, type NexhealthSandboxOptions } from '../../src/sandbox/nexhealth';
@@ -62,32 +63,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       { name: 'smile', key: KEYS.smile, practices: ['smile-dental'] },
       { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
     ],
-    practices: [
-      {
-        id: 'smile-dental',
-        name: 'Smile Dental',
-        system: 'nexhealth',
-        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
-      },
-      {
-        id: 'bright-dentrix',
-        name: 'Bright Family Dentistry',
-        system: 'nexhealth',
-        connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.dentrix, pms: 'dentrix' },
-      },
-      {
-        id: 'northside',
-        name: 'Northside Clinic',
-        system: 'athenahealth',
-        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
-      },
-      {
-        id: 'lakeside',
-        name: 'Lakeside Family Practice',
-        system: 'athenahealth',
-        connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.single },
-      },
-    ],
+    practices: sandboxPractices(nex, athena),
   };
   options.config?.(raw);
   const config = parseConfig(raw);

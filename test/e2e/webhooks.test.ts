@@ -71,13 +71,13 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function pay(amount: string) {
+async function pay(amount: string, expectedStatus = 'SUBMITTED') {
   const { data, errors } = await t.gql(PAY, {
     input: { practiceId: SMILE, patientId: PATIENT, amount, paymentTypeId: NEX_SEED.paymentTypes.openDental.cash, idempotencyKey: `e2e-wh-${++keySeq}` },
   });
   expect(errors).toBeUndefined();
   const tx = data.createPaymentTransaction.transaction;
-  expect(tx.status).toBe('SUBMITTED');
+  expect(tx.status).toBe(expectedStatus);
   return tx as { transactionId: string; status: string; updatedAt: string };
 }
 
@@ -366,25 +366,19 @@ describe('polling when no delivery comes', () => {
     await t.nex.completePendingInsertions();
 
     t.nex.resetRequestLog();
-    const tx = await pay('99.00');
+    const tx = await pay('99.00', 'FAILED');
     expect(tx.transactionId).toBe(next);
     expect(t.nex.requests.filter((r) => r.method === 'POST' && r.path === '/payments').map((r) => r.status)).toEqual([400]); // "already used"
-    // The other write's completion, delivered (again) now that this gateway knows the id: 2xx, ignored.
-    expect((await t.nex.webhooks.redeliver(deliveryFor(next).id)).status).toBe(200);
-    expect((await getTx(next)).status).toBe('SUBMITTED');
-    advance(POLL_AFTER_MS + 1_000);
-    await t.gateway.services.transactions.tick();
-    expect(paymentLookups(next)).toHaveLength(1);
-    const polled = await getTx(next);
-    expect(polled.status).not.toBe('COMPLETED'); // the -10.00 row is not this $99 payment
-    expect(polled.records).toEqual([]);
-
-    advance(49 * 3_600_000); // past the poll deadline
-    await t.gateway.services.transactions.tick();
+    // The id was never ours: the upstream's refusal of a first attempt is final, at once. The
+    // caller learns now that nothing was posted, instead of after a 48 h wait.
     const failed = await getTx(next);
     expect(failed.status).toBe('FAILED');
-    expect(failed.failureReason).toMatch(/do not match this write \(rows totalling -10\.00, not -99\.00\)/);
+    expect(failed.failureReason).toMatch(/already been used/);
     expect(failed.records).toEqual([]);
+    // The other write's completion, delivered (again) now that this gateway knows the id: 2xx,
+    // and nothing moves: FAILED stays FAILED, no foreign rows are attached.
+    expect((await t.nex.webhooks.redeliver(deliveryFor(next).id)).status).toBe(200);
+    expect(await getTx(next)).toEqual(failed);
   });
 
   it('keeps polling while the write has not landed, and completes once it has', async () => {

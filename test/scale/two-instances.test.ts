@@ -22,6 +22,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config';
+import { sandboxPractices } from '../../src/sandbox/default-config';
 import { createLogger } from '../../src/logging/logger';
 import { startGateway, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
@@ -97,14 +98,7 @@ describe.runIf(baseUrl)('two gateway instances on one PostgreSQL', () => {
       transactionIdPrefix: 'LG',
       logLevel: 'silent',
       apiKeys: [{ name: 'all', key: KEY, practices: ['*'] }],
-      practices: [
-        {
-          id: 'smile-dental',
-          name: 'Smile Dental',
-          system: 'nexhealth',
-          connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
-        },
-      ],
+      practices: sandboxPractices(nex, athena).filter((p) => p.id === 'smile-dental'),
     });
 
   async function gql(gateway: RunningGateway, query: string, variables: Record<string, unknown> = {}) {
