@@ -7,6 +7,7 @@
  *     await gateway.close();
  */
 import { ApolloServer } from '@apollo/server';
+import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { LedgerAdapter } from '../adapters/port';
 import { createAthenahealthAdapter } from '../adapters/athenahealth';
 import { createNexhealthAdapter } from '../adapters/nexhealth';
@@ -69,13 +70,20 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Each vendor's adapter, reporting its upstream calls to the metrics with the practice's id. */
-export function defaultAdapterFactory(options: GatewayOptions['adapterOptions'] = {}, metrics?: GatewayMetrics) {
+/**
+ * Each vendor's adapter, reporting every upstream call (endpoint template, status, duration; never
+ * a patient's data) to the metrics and, at debug level, to the log, with the practice's id.
+ */
+export function defaultAdapterFactory(
+  options: GatewayOptions['adapterOptions'] = {},
+  metrics?: GatewayMetrics,
+  logger?: Logger,
+) {
   return (practice: PracticeConfig): LedgerAdapter => {
-    const onUpstreamCall = metrics
-      ? (e: { endpoint: string; method: string; status: number | null; durationMs: number }) =>
-          metrics.observeUpstreamCall({ practiceId: practice.id, ...e })
-      : undefined;
+    const onUpstreamCall = (e: UpstreamCallEvent) => {
+      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
+      logger?.debug({ practiceId: practice.id, upstream: e }, 'upstream call');
+    };
     switch (practice.system) {
       case 'nexhealth':
         return createNexhealthAdapter(practice.connection, { ...options, onUpstreamCall });
@@ -110,7 +118,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const metrics = createMetrics();
   const registry = new PracticeRegistry(
     config.practices,
-    withCircuitBreakers(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics), options.circuitBreaker, metrics),
+    withCircuitBreakers(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics, logger), options.circuitBreaker, metrics),
   );
   const store = await openStore(config.store.url);
   // Several instances share a postgres:// store: their status changes travel by LISTEN/NOTIFY.
@@ -128,6 +136,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     bus,
     adapters: (practiceId) => registry.get(practiceId)?.adapter,
     transactionIdPrefix: config.transactionIdPrefix,
+    onStatus: (status) => metrics.observeTransactionStatus(status),
     // The service logs (message, context); pino wants (context, message).
     logger: {
       info: (message, context) => logger.info(context ?? {}, message),

@@ -74,6 +74,8 @@ export interface TransactionServiceDeps {
   bus: StatusBus;
   /** Ids are `<prefix>:<n>`; at most 30 characters so ids fit the 50 upstream allows. */
   transactionIdPrefix: string;
+  /** Told each durable status a transaction reaches, creation included (metrics). Default none. */
+  onStatus?: (status: TransactionStatus) => void;
   now?: () => Date;
   /** How often the background pass runs (default 5 s). */
   pollIntervalMs?: number;
@@ -279,6 +281,7 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
   }
 
   async function publish(row: StoredTransaction): Promise<void> {
+    deps.onStatus?.(row.status);
     try {
       await bus.publish({ practiceId: row.practiceId, transactionId: row.transactionId });
     } catch (error) {
