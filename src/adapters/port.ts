@@ -392,6 +392,37 @@ export interface LedgerAdapter {
   close(): Promise<void>;
 }
 
+/**
+ * The port's methods that touch the upstream, by shape, for decorators that wrap them all (circuit
+ * breaker, tracing). Batch methods take a list of keys first and answer one item per key; whole
+ * methods call the upstream once and answer (or throw) as a whole. `verifyWebhook` (no I/O) and
+ * `close` are neither.
+ */
+export const BATCH_METHODS = [
+  'patients',
+  'families',
+  'chargesByPatient',
+  'paymentsByPatient',
+  'adjustmentsByPatient',
+  'claimsByPatient',
+  'guarantorBalances',
+  'insuranceBalancesByGuarantor',
+  'providers',
+  'procedures',
+  'copays',
+] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
+
+export const WHOLE_METHODS = [
+  'connect',
+  'listPatients',
+  'paymentTypes',
+  'adjustmentTypes',
+  'submitWrite',
+  'findTransaction',
+  'registerWebhooks',
+  'collectPayment',
+] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
+
 /** Thrown by adapters for upstream trouble; the GraphQL layer maps `code` to `extensions.code`. */
 export class UpstreamError extends Error {
   constructor(

@@ -16,35 +16,8 @@
  *     });
  *     circuitOf(adapter)?.snapshot(); // { state: 'closed', … }
  */
-import type { BatchResult, LedgerAdapter } from '../adapters/port';
+import { BATCH_METHODS, WHOLE_METHODS, type BatchResult, type LedgerAdapter } from '../adapters/port';
 import { createCircuitBreaker, isUpstreamUnavailable, type CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker';
-
-/** Methods of the port that take a list of keys first and answer one item per key. */
-const BATCH_METHODS = [
-  'patients',
-  'families',
-  'chargesByPatient',
-  'paymentsByPatient',
-  'adjustmentsByPatient',
-  'claimsByPatient',
-  'guarantorBalances',
-  'insuranceBalancesByGuarantor',
-  'providers',
-  'procedures',
-  'copays',
-] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
-
-/** Methods that call the upstream once and answer (or throw) as a whole. */
-const WHOLE_METHODS = [
-  'connect',
-  'listPatients',
-  'paymentTypes',
-  'adjustmentTypes',
-  'submitWrite',
-  'findTransaction',
-  'registerWebhooks',
-  'collectPayment',
-] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
 
 export interface WithCircuitBreakerOptions extends CircuitBreakerOptions {
   /** Use this breaker instead of making one from the options. */

@@ -17,6 +17,7 @@ import type { GatewayContext, GatewayServices } from '../graphql/context';
 import { redactFormattedError } from '../graphql/redact-errors';
 import { createSchema } from '../graphql/schema';
 import { createLogger, type Logger } from '../logging/logger';
+import { withTracing } from '../observability/with-tracing';
 import { introspectionPerKey } from '../plugins/introspection-per-key';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../plugins/metrics';
 import { queryLimits } from '../plugins/query-limits';
@@ -93,6 +94,11 @@ export function defaultAdapterFactory(
   };
 }
 
+/** `factory`'s adapters with an OpenTelemetry span around every upstream-touching call. */
+export function withTracingSpans(factory: (practice: PracticeConfig) => LedgerAdapter) {
+  return (practice: PracticeConfig): LedgerAdapter => withTracing(factory(practice), { practiceId: practice.id });
+}
+
 /**
  * `factory`'s adapters, each behind its own circuit breaker (one per practice connection) whose
  * state is reported to the metrics. Open: calls fail fast with UPSTREAM_UNAVAILABLE, no upstream call.
@@ -118,7 +124,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const metrics = createMetrics();
   const registry = new PracticeRegistry(
     config.practices,
-    withCircuitBreakers(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics, logger), options.circuitBreaker, metrics),
+    withCircuitBreakers(
+      withTracingSpans(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics, logger)),
+      options.circuitBreaker,
+      metrics,
+    ),
   );
   const store = await openStore(config.store.url);
   // Several instances share a postgres:// store: their status changes travel by LISTEN/NOTIFY.

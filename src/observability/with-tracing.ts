@@ -1,0 +1,65 @@
+/**
+ * `withTracing(adapter, { practiceId })`: the same `LedgerAdapter`, with every upstream-touching
+ * method of the port in an OpenTelemetry span (`ledger.adapter <method>`), through
+ * `@opentelemetry/api` only. With no SDK registered (the default) the spans are no-ops; an operator
+ * who registers a tracer provider and exporter gets them with no change here.
+ *
+ * Attributes are ids and sizes only — practice id, system, method, batch size, error code — never a
+ * patient's data.
+ *
+ *     const adapter = withTracing(createNexhealthAdapter(conn), { practiceId: 'smile-dental' });
+ */
+import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { BATCH_METHODS, UpstreamError, WHOLE_METHODS, type LedgerAdapter } from '../adapters/port';
+
+export interface WithTracingOptions {
+  /** The config's practice id, set on every span. */
+  practiceId: string;
+  /** The tracer. Default `trace.getTracer('ledger-gateway')` from the global provider. */
+  tracer?: Tracer;
+}
+
+export function withTracing(adapter: LedgerAdapter, options: WithTracingOptions): LedgerAdapter {
+  const tracer = options.tracer ?? trace.getTracer('ledger-gateway');
+  const wrapped = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  const source = adapter as unknown as Record<string, unknown>;
+
+  for (const name of [...BATCH_METHODS, ...WHOLE_METHODS]) {
+    const fn = source[name];
+    if (typeof fn !== 'function') continue;
+    const batch = (BATCH_METHODS as readonly string[]).includes(name);
+    wrapped.set(name, (...args: unknown[]) =>
+      tracer.startActiveSpan(`ledger.adapter ${name}`, async (span) => {
+        span.setAttributes({
+          'ledger.practice_id': options.practiceId,
+          'ledger.system': adapter.system,
+          'ledger.method': name,
+          ...(batch && Array.isArray(args[0]) ? { 'ledger.batch_size': args[0].length } : {}),
+        });
+        try {
+          const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(adapter, args);
+          const failures = batch && Array.isArray(result) ? result.filter((item) => item instanceof Error).length : 0;
+          if (failures > 0) {
+            span.setAttribute('ledger.failed_keys', failures);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: `${failures} key(s) failed` });
+          }
+          return result;
+        } catch (error) {
+          span.setAttribute('ledger.error_code', error instanceof UpstreamError ? error.code : 'INTERNAL');
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof UpstreamError ? error.code : 'error' });
+          throw error;
+        } finally {
+          span.end();
+        }
+      }),
+    );
+  }
+
+  return new Proxy(source, {
+    get(target, property) {
+      if (typeof property === 'string' && wrapped.has(property)) return wrapped.get(property);
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as LedgerAdapter;
+}
