@@ -7,8 +7,8 @@
  * `bench-results/bench.json`.
  *
  * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation), BENCH_SUBSCRIBERS (10000),
- * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events, plus one
- * with the proposed single-flight store read, see `singleFlightGet`).
+ * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events; the
+ * subscribers of one event share one store read, see src/graphql/resolvers/event-reads.ts).
  */
 import { execSync, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -148,8 +148,6 @@ interface FanoutResult {
   connectSeconds: number;
   events: number;
   webhookToDelivery: { p50: number; p95: number; p99: number; n: number };
-  /** One more event with the subscribers' store re-reads coalesced (single flight). */
-  proposedSingleFlight: { p50: number; p95: number; p99: number; n: number };
   publishToDelivery: { p50: number; p95: number; p99: number; n: number };
   missing: number;
   gatewayRssMbBefore: number;
@@ -157,20 +155,6 @@ interface FanoutResult {
   gatewayKbPerSubscriber: number;
   clientRssMb: number;
   note?: string;
-}
-
-/** Concurrent reads of the same transaction share one store read. */
-function singleFlightGet<T>(get: (practiceId: string, transactionId: string) => Promise<T>) {
-  const inFlight = new Map<string, Promise<T>>();
-  return (practiceId: string, transactionId: string): Promise<T> => {
-    const key = `${practiceId}\u0000${transactionId}`;
-    let pending = inFlight.get(key);
-    if (!pending) {
-      pending = get(practiceId, transactionId).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    return pending;
-  };
 }
 
 async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<FanoutResult> {
@@ -220,15 +204,8 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
 
     const webhookLat: number[] = [];
     const publishLat: number[] = [];
-    const proposedLat: number[] = [];
     let missing = 0;
-    const tx = gateway.services.transactions;
-    const originalGet = tx.get;
-    for (let e = 0; e <= EVENTS; e += 1) {
-      const proposed = e === EVENTS;
-      // Last event: every subscriber's re-read of the same row coalesced into one store read (the
-      // change proposed for src/graphql/resolvers/subscription.ts), measured on the same sockets.
-      if (proposed) tx.get = singleFlightGet(originalGet.bind(tx));
+    for (let e = 0; e < EVENTS; e += 1) {
       const res = await gql(gateway.url, `mutation($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { transactionId } } }`, {
         input: {
           practiceId: PRACTICE,
@@ -261,16 +238,11 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       missing += connected.count - got.length;
       const publish = publishedAt.get(txId) ?? NaN;
       for (const t of got) {
-        if (proposed) {
-          proposedLat.push(t - webhookAt);
-          continue;
-        }
         webhookLat.push(t - webhookAt);
         publishLat.push(t - publish);
       }
-      log(`fan-out event ${e + 1}/${EVENTS + 1}${proposed ? ' (+ proposed single-flight read)' : ''}: ${got.length} deliveries, p99 ${fmt(summarize(got.map((t) => t - webhookAt)).p99)} ms`);
+      log(`fan-out event ${e + 1}/${EVENTS}: ${got.length} deliveries, p99 ${fmt(summarize(got.map((t) => t - webhookAt)).p99)} ms`);
     }
-    tx.get = originalGet;
     const final = await ask<{ rss: number }>({ type: 'report' }, 'report');
     return {
       subscribers: connected.count,
@@ -279,7 +251,6 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       connectSeconds,
       events: EVENTS,
       webhookToDelivery: summarize(webhookLat),
-      proposedSingleFlight: summarize(proposedLat),
       publishToDelivery: summarize(publishLat),
       missing,
       gatewayRssMbBefore: rssBefore,
@@ -441,11 +412,6 @@ async function main() {
             ],
           ],
         ),
-      );
-      lines.push(
-        `proposed: one store read per event instead of one per subscriber (single flight in the subscription resolver), 1 event: ` +
-          `webhook → delivery p50 / p95 / p99 ${fmt(fanout.proposedSingleFlight.p50)} / ${fmt(fanout.proposedSingleFlight.p95)} / ${fmt(fanout.proposedSingleFlight.p99)} ms ` +
-          `${fanout.proposedSingleFlight.p99 < 200 ? '✓' : '✗'}`,
       );
       if (fanout.note) lines.push(fanout.note);
       lines.push(`(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; gateway RSS includes the in-process sandboxes)`);
