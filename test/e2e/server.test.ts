@@ -81,6 +81,34 @@ describe('the API-key gate', () => {
   });
 });
 
+describe('request hygiene', () => {
+  it('does not suggest field names to a client that guesses', async () => {
+    const result = await t.gql('{ practicez { id } }');
+    expect(result.errors?.[0]?.message).toBeDefined();
+    expect(result.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('refuses a GET query a browser could send cross-site (CSRF prevention)', async () => {
+    const query = encodeURIComponent('{ practices { id } }');
+    const simple = await fetch(`${t.url}/graphql?query=${query}`, { headers: { authorization: `Bearer ${KEYS.all}` } });
+    expect(simple.status).toBe(400);
+    const preflighted = await fetch(`${t.url}/graphql?query=${query}`, {
+      headers: { authorization: `Bearer ${KEYS.all}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(preflighted.status).toBe(200);
+  });
+
+  it('refuses a request body over the size limit before parsing it', async () => {
+    const huge = JSON.stringify({ query: `{ practices { id } } # ${'x'.repeat(1_100_000)}` });
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.all}` },
+      body: huge,
+    });
+    expect(response.status).toBe(413);
+  });
+});
+
 describe('global ids', () => {
   it('fetches a patient, a charge and a practice again through node(id:)', async () => {
     const patientId = NEX_SEED.ownGuarantor.ownId;
