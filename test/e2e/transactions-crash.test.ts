@@ -12,28 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/server/gateway';
 import { NEX_SEED } from '../../src/sandbox/nexhealth';
 import { startTestGateway, type TestGateway } from './harness';
+import { ADJUST, PAY, TRANSACTION } from './documents';
 
-const TX_FIELDS = /* GraphQL */ `
-  fragment Tx on LedgerTransaction {
-    transactionId
-    status
-    amount { cents }
-    failureReason
-    records { __typename ... on Payment { sourceId transactionId amount { cents } } ... on Adjustment { sourceId transactionId amount { cents } } }
-  }
-`;
-const PAY = /* GraphQL */ `
-  mutation Pay($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { ...Tx } } }
-  ${TX_FIELDS}
-`;
-const ADJUST = /* GraphQL */ `
-  mutation Adjust($input: CreateAdjustmentTransactionInput!) { createAdjustmentTransaction(input: $input) { transaction { ...Tx } } }
-  ${TX_FIELDS}
-`;
-const TRANSACTION = /* GraphQL */ `
-  query Tx($practiceId: ID!, $transactionId: ID!) { transaction(practiceId: $practiceId, transactionId: $transactionId) { ...Tx } }
-  ${TX_FIELDS}
-`;
 
 const SMILE = 'smile-dental';
 const PATIENT = NEX_SEED.ownGuarantor.ownId;

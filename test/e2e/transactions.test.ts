@@ -10,34 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEX_SEED } from '../../src/sandbox/nexhealth';
 import { KEYS, startTestGateway, type TestGateway } from './harness';
+import { ADJUST, PAY, TRANSACTION } from './documents';
 
-const TX_FIELDS = /* GraphQL */ `
-  fragment Tx on LedgerTransaction {
-    id
-    transactionId
-    kind
-    status
-    amount { cents amount currency }
-    failureReason
-    records {
-      __typename
-      ... on Payment { sourceId transactionId amount { cents } provider { sourceId } charge { sourceId } }
-      ... on Adjustment { sourceId transactionId typeName amount { cents } provider { sourceId } charge { sourceId } }
-    }
-  }
-`;
-const PAY = /* GraphQL */ `
-  mutation Pay($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { ...Tx } } }
-  ${TX_FIELDS}
-`;
-const ADJUST = /* GraphQL */ `
-  mutation Adjust($input: CreateAdjustmentTransactionInput!) { createAdjustmentTransaction(input: $input) { transaction { ...Tx } } }
-  ${TX_FIELDS}
-`;
-const TRANSACTION = /* GraphQL */ `
-  query Tx($practiceId: ID!, $transactionId: ID!) { transaction(practiceId: $practiceId, transactionId: $transactionId) { ...Tx } }
-  ${TX_FIELDS}
-`;
 const BALANCE = /* GraphQL */ `
   query Balance($practiceId: ID!, $patientId: ID!) {
     patient(practiceId: $practiceId, patientId: $patientId) {

@@ -10,29 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEX_SEED, signWebhook, type WebhookDelivery } from '../../src/sandbox/nexhealth';
 import type { StatusEvent } from '../../src/transactions/status-bus';
 import { startTestGateway, type TestGateway } from './harness';
+import { ADJUST, PAY, TRANSACTION } from './documents';
 
-const TX_FIELDS = /* GraphQL */ `
-  fragment Tx on LedgerTransaction {
-    transactionId
-    status
-    updatedAt
-    amount { cents }
-    failureReason
-    records { __typename ... on Payment { sourceId transactionId amount { cents } } ... on Adjustment { sourceId transactionId amount { cents } } }
-  }
-`;
-const PAY = /* GraphQL */ `
-  mutation Pay($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { ...Tx } } }
-  ${TX_FIELDS}
-`;
-const ADJUST = /* GraphQL */ `
-  mutation Adjust($input: CreateAdjustmentTransactionInput!) { createAdjustmentTransaction(input: $input) { transaction { ...Tx } } }
-  ${TX_FIELDS}
-`;
-const TRANSACTION = /* GraphQL */ `
-  query Tx($practiceId: ID!, $transactionId: ID!) { transaction(practiceId: $practiceId, transactionId: $transactionId) { ...Tx } }
-  ${TX_FIELDS}
-`;
 
 const SMILE = 'smile-dental';
 const PATIENT = NEX_SEED.ownGuarantor.ownId;
