@@ -430,6 +430,12 @@ export class UpstreamError extends Error {
     readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_REJECTED' | 'NOT_FOUND',
     readonly status: number | null = null,
     readonly endpoint: string | null = null,
+    /**
+     * What a rejection means where the store must tell cases apart, in the port's words:
+     * `TRANSACTION_ID_USED` — the upstream already has a write under this transaction id (an
+     * earlier attempt of ours, or someone else's). Adapters map their vendor's wording to it.
+     */
+    readonly reason: 'TRANSACTION_ID_USED' | null = null,
   ) {
     super(message);
     this.name = 'UpstreamError';

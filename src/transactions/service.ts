@@ -175,7 +175,6 @@ const DEFAULTS = {
 };
 
 /** An upstream answer to a re-post that means "the earlier attempt landed": not a failure. */
-const ALREADY_USED = /already (been )?used|duplicate transaction/i;
 
 const silentLogger: TransactionLogger = { info() {}, warn() {}, error() {} };
 
@@ -441,7 +440,7 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
       outcome = await adapter.submitWrite(write);
     } catch (error) {
       if (error instanceof UpstreamError && error.code !== 'UPSTREAM_UNAVAILABLE') {
-        if (attemptedBefore && ALREADY_USED.test(error.message)) {
+        if (attemptedBefore && error.reason === 'TRANSACTION_ID_USED') {
           // Our earlier attempt is in the upstream's pipeline; its rows will come by webhook or poll.
           log.info('the upstream already has this transaction id; waiting for it to land', {
             transactionId: row.transactionId,

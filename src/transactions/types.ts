@@ -11,7 +11,7 @@ import type { Cents, LedgerRecords } from '../adapters/port';
 
 /**
  * What a transaction writes upstream. `COLLECTION` is a card collection on a synchronous system
- * (athenahealth `collectpayment`); the GraphQL layer renders it as a `PAYMENT`.
+ * (athenahealth `collectpayment`); the GraphQL enum `TransactionKind` has it as `COLLECTION`.
  */
 export type TransactionKind = 'PAYMENT' | 'ADJUSTMENT' | 'COLLECTION';
 

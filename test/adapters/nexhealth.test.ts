@@ -860,6 +860,7 @@ describe('writes', () => {
     const used = await rejection(adapter.submitWrite!(payment));
     expect(used.code).toBe('UPSTREAM_REJECTED');
     expect(used.message).toContain('transaction_id has already been used');
+    expect(used.reason).toBe('TRANSACTION_ID_USED');
     fake.handler = () => fail(400, 'Patient with ID 10 not found in location 77');
     const err = await rejection(adapter.submitWrite!(payment));
     expect(err.code).toBe('UPSTREAM_REJECTED');

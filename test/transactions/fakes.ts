@@ -148,7 +148,7 @@ export class FakeLedgerAdapter implements LedgerAdapter {
     const behaviour = this.script.shift() ?? 'accept';
     if (behaviour === 'unavailable') throw new UpstreamError('connect ECONNREFUSED', 'UPSTREAM_UNAVAILABLE', null, '/payments');
     if (this.accepted.has(write.transactionId)) {
-      throw new UpstreamError('transaction_id has already been used', 'UPSTREAM_REJECTED', 400, '/payments');
+      throw new UpstreamError('transaction_id has already been used', 'UPSTREAM_REJECTED', 400, '/payments', 'TRANSACTION_ID_USED');
     }
     if (behaviour === 'reject') {
       throw new UpstreamError('Patient with ID 42 not found in location 456', 'UPSTREAM_REJECTED', 400, '/payments');

@@ -26,6 +26,7 @@ import type {
   WebhookRegistration,
   WriteOutcome,
 } from '../port';
+import { UpstreamError } from '../port';
 import type { z } from 'zod';
 import { formatCents } from '../../ledger/money';
 import { TtlCache } from './cache';
@@ -62,6 +63,9 @@ import {
 } from './schemas';
 import { resolveOptions, type NexhealthAdapterOptions, type NexhealthConnection, type ResolvedNexhealthOptions } from './types';
 import { registerNexhealthWebhooks, verifyNexhealthWebhook } from './webhooks';
+
+/** NexHealth's answer to a reused `transaction_id` (shared/specs/nexhealth.md, Writes). */
+const TRANSACTION_ID_USED = /transaction_id has already been used/i;
 
 /** The documented † filter that turns a list into a location-wide scan of every row. */
 export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
@@ -397,10 +401,14 @@ class NexhealthAdapter implements LedgerAdapter {
     };
     const res = await this.client.write(spec, payment ? { payment: fields } : { adjustment: fields });
     if (res.status >= 200 && res.status < 300) return { state: 'SUBMITTED' };
-    // A 400 "transaction_id has already been used" is a rejection here too: only the transaction
-    // store knows whether the id's earlier use was its own attempt (then the write is on its way)
-    // or someone else's (then this one must not be reported as landed).
-    throw this.client.writeError(spec, res);
+    const error = this.client.writeError(spec, res);
+    // A 400 "transaction_id has already been used" is a rejection here too, marked so: only the
+    // transaction store knows whether the id's earlier use was its own attempt (then the write is
+    // on its way) or someone else's (then this one must not be reported as landed).
+    if (res.status === 400 && TRANSACTION_ID_USED.test(res.errorText)) {
+      throw new UpstreamError(error.message, error.code, error.status, error.endpoint, 'TRANSACTION_ID_USED');
+    }
+    throw error;
   }
 
   async findTransaction(kind: 'PAYMENT' | 'ADJUSTMENT', transactionId: string, patientSourceId: string): Promise<LedgerRecords | null> {
