@@ -507,9 +507,9 @@ describe('athenahealth adapter: connection, token and retries', () => {
   });
 
   it('times out after timeoutMs (UPSTREAM_UNAVAILABLE) and keeps each key’s failure to itself', async () => {
-    const adapter = adapterFor('enterprise', { timeoutMs: 100, maxRetries: 0 });
+    const adapter = adapterFor('enterprise', { timeoutMs: 1000, maxRetries: 0 });
     await adapter.connect();
-    sandbox.faults.add({ path: `/patients/${P.selfGuarantor}`, kind: 'latency', latencyMs: 400 });
+    sandbox.faults.add({ path: `/patients/${P.selfGuarantor}`, kind: 'latency', latencyMs: 2500 });
     const [slow, fine] = await adapter.patients([P.selfGuarantor, P.withGuarantor]);
     expect(slow).toBeInstanceOf(UpstreamError);
     expect((slow as UpstreamError).code).toBe('UPSTREAM_UNAVAILABLE');
@@ -640,14 +640,14 @@ describe('athenahealth adapter: collectPayment', () => {
   });
 
   it('never retries the POST: a 500, a 429, a malformed body or a timeout is UPSTREAM_UNAVAILABLE after one call', async () => {
-    const adapter = adapterFor('enterprise', { timeoutMs: 150 });
+    const adapter = adapterFor('enterprise', { timeoutMs: 1000 });
     await adapter.connect();
     const faults = [
       { kind: '500' as const },
       { kind: '429' as const, retryAfterSeconds: 1 },
       { kind: 'malformed' as const },
       { kind: 'reset' as const },
-      { kind: 'latency' as const, latencyMs: 400 },
+      { kind: 'latency' as const, latencyMs: 2500 },
     ];
     let expected = 0;
     for (const fault of faults) {

@@ -22,7 +22,7 @@ beforeAll(async () => {
       smile.connection.baseUrl = proxy.url;
     },
     gateway: {
-      adapterOptions: { retryBaseDelayMs: 1, maxRetries: 0, timeoutMs: 300 },
+      adapterOptions: { retryBaseDelayMs: 1, maxRetries: 0, timeoutMs: 1500 },
       circuitBreaker: { failureThreshold: 3, coolDownMs: COOL_DOWN_MS },
     },
   });

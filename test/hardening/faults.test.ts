@@ -25,7 +25,7 @@ beforeAll(async () => {
       smile.connection.baseUrl = proxy.url;
     },
     gateway: {
-      adapterOptions: { retryBaseDelayMs: 1, maxRetries: 1, timeoutMs: 300 },
+      adapterOptions: { retryBaseDelayMs: 1, maxRetries: 1, timeoutMs: 1500 },
       // High threshold: these scenarios are about partial results, the breaker has its own file.
       circuitBreaker: { failureThreshold: 1000 },
     },
@@ -142,7 +142,7 @@ describe('partial results under upstream faults', () => {
   });
 
   const scenarios: Array<[string, () => void, RegExp, string[]?]> = [
-    ['latency spike past the adapter timeout on /charges', () => void t.nex.faults.add({ path: '/charges', latencyMs: 700 }), /^p\d+$/],
+    ['latency spike past the adapter timeout on /charges', () => void t.nex.faults.add({ path: '/charges', latencyMs: 2500 }), /^p\d+$/],
     ['500s on /payments', () => void t.nex.faults.add({ path: '/payments', status: 500 }), /^p\d+$/],
     ['429 storm with Retry-After on /adjustments', () => void t.nex.faults.add({ path: '/adjustments', status: 429, retryAfterSeconds: 1 }), /^p\d+$/],
     ['connection resets on /claims', () => void t.nex.faults.add({ path: '/claims', reset: true }), /^p\d+$/],

@@ -349,13 +349,14 @@ describe('NexHealth sandbox: writes and insertion', () => {
   });
 
   it('lands automatically after insertionDelayMs in auto mode', async () => {
-    const auto = await startNexhealthSandbox({ insertionDelayMs: 20, rateLimits: false });
+    // A delay long enough that a loaded CI machine still reads before the landing; then wait for it.
+    const auto = await startNexhealthSandbox({ insertionDelayMs: 1000, rateLimits: false });
     try {
       const a = client(auto);
       const id = 'LG:auto-1';
       await a.post('/payments', a.scope(), { payment: { patient_id, amount: -5, payment_type_id: 501, transaction_id: id } });
       expect((await a.get('/payments', { ...a.scope(), transaction_id: id })).body.data).toHaveLength(0);
-      await new Promise((r) => setTimeout(r, 60));
+      for (let i = 0; i < 100 && auto.insertions.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       await auto.settle();
       const rows = (await a.get('/payments', { ...a.scope(), transaction_id: id })).body.data;
       expect(rows).toHaveLength(1);
