@@ -25,7 +25,7 @@ export const refSchema = z
 
 /** `{ "amount": "62.00", "currency": "USD" }` → 6200 (cents). */
 export const moneySchema = z
-  .object({ amount: z.union([z.string(), z.number()]), currency: z.string().min(1) })
+  .object({ amount: z.union([z.string(), z.number()]), currency: z.string().nullish() })
   .transform((value, ctx) => {
     try {
       return parseWireAmount(value.amount);
@@ -117,11 +117,14 @@ export const patientWithChildrenSchema = patientSchema.extend({
 // Ledger rows
 // ---------------------------------------------------------------------------------------------
 
+/** A payout figure the balance rule does not use: tolerated when a server leaves it out (0). */
+const informativeMoneySchema = moneySchema.nullish().transform((v) => v ?? 0);
+
 export const claimPayoutSchema = z.object({
   claim_id: idSchema,
-  amount_billed_to_insurance: moneySchema,
+  amount_billed_to_insurance: informativeMoneySchema,
   estimated_insurance_payment: moneySchema,
-  insurance_payment: moneySchema,
+  insurance_payment: informativeMoneySchema,
   write_off: moneySchema,
   allowed_amount: nullableMoneySchema,
 });
