@@ -25,7 +25,7 @@ export interface NexhealthAdapterOptions {
   retryBaseDelayMs?: number;
   /** `per_page` of list calls (NexHealth's maximum is 1000). Default `1000`. */
   perPage?: number;
-  /** Upstream calls in flight at once for this adapter (also the pool's socket count). Default `8`. */
+  /** Upstream calls in flight at once for this adapter (also the pool's socket count). Default `24`: a family of up to 5 patients reads its four ledger lists and both balances in one wave. */
   concurrency?: number;
   /**
    * A by-patient batch (charges, payments, adjustments) larger than this is answered by ONE
@@ -70,7 +70,7 @@ export function resolveOptions(options: NexhealthAdapterOptions = {}): ResolvedN
     maxRetries: nonNegativeInt(options.maxRetries, 3, 'maxRetries'),
     retryBaseDelayMs: nonNegativeInt(options.retryBaseDelayMs, 200, 'retryBaseDelayMs'),
     perPage: Math.min(1000, nonNegativeInt(options.perPage, 1000, 'perPage', 1)),
-    concurrency: nonNegativeInt(options.concurrency, 8, 'concurrency', 1),
+    concurrency: nonNegativeInt(options.concurrency, 24, 'concurrency', 1),
     locationScanThreshold: nonNegativeInt(options.locationScanThreshold, 8, 'locationScanThreshold'),
     referenceTtlMs: nonNegativeInt(options.referenceTtlMs, 300_000, 'referenceTtlMs'),
     onUpstreamCall: options.onUpstreamCall ?? null,
