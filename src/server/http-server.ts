@@ -21,6 +21,7 @@ import { rateLimitedError, TokenBuckets } from '../plugins/rate-limit';
 import { usesIntrospection } from '../plugins/introspection-per-key';
 import { gatewayError } from '../graphql/errors';
 import { redactFormattedError } from '../graphql/redact-errors';
+import { createSharedSubscribe } from './shared-subscription-results';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -156,6 +157,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
     {
       schema: deps.schema,
+      subscribe: createSharedSubscribe(),
       onConnect: (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.Authorization ?? params.authorization;

@@ -7,7 +7,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import type { TransactionRow } from '../../transactions/types';
 import { requirePractice } from '../context';
-import { readForEvent } from './event-reads';
+import { readForEvent, SHARED_EVENT_KEY } from './event-reads';
 
 /** Transactions a practice-wide subscription remembers the last emitted status of (oldest forgotten). */
 const MAX_REMEMBERED = 10_000;
@@ -33,7 +33,9 @@ export const subscriptionResolvers: Resolvers = {
               emitted.delete(row.transactionId); // re-insert: the map stays in last-emitted order
               emitted.set(row.transactionId, row.status);
               if (emitted.size > MAX_REMEMBERED) emitted.delete(emitted.keys().next().value!);
-              return { done: false, value: { transactionStatusChanged: row } };
+              // Subscribers of one event see one durable row: graphql-ws may render it once for all.
+              const shared = event.value.eventId ? `${event.value.eventId}\u0000${row.status}` : undefined;
+              return { done: false, value: { transactionStatusChanged: row, ...(shared ? { [SHARED_EVENT_KEY]: shared } : {}) } };
             }
           },
           async return() {

@@ -1,0 +1,75 @@
+/**
+ * graphql-ws's `subscribe`, rendering each status event once per document instead of once per
+ * subscriber. graphql-js executes a subscription's selection set for every subscriber and every
+ * event; with thousands of subscribers of one practice that is thousands of identical executions
+ * (and, for nested fields such as a record's provider, identical upstream reads) per event.
+ *
+ * Why sharing is safe: a payload marked with {@link SHARED_EVENT_KEY} is the same durable row for
+ * everyone who receives it (the subscribers of one event share one store read), every subscriber of
+ * it was authorized for its practice when it subscribed, and nothing a `LedgerTransaction` shows
+ * depends on who asks. The key is the event plus the exact document, operation and variables, so two
+ * different selections are never confused. A result is kept for a few seconds after it is rendered.
+ *
+ *     useServer({ schema, subscribe: createSharedSubscribe() }, wss);
+ */
+import {
+  createSourceEventStream,
+  execute,
+  print,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { SHARED_EVENT_KEY } from '../graphql/resolvers/event-reads';
+
+export interface SharedSubscribeOptions {
+  /** How long a rendered result is kept for late subscribers of the same event, ms. Default 5000. */
+  keepMs?: number;
+}
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+export function createSharedSubscribe(options: SharedSubscribeOptions = {}) {
+  const keepMs = options.keepMs ?? 5000;
+  const rendered = new Map<string, Result>();
+
+  return async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const stream = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in Object(stream))) return stream as ExecutionResult;
+    const source = stream as AsyncIterableIterator<unknown>;
+    // One key per subscription, computed once: the document as text, the operation and variables.
+    const documentKey = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? null]);
+
+    const render = (payload: unknown): Result => {
+      const eventKey = (payload as { [SHARED_EVENT_KEY]?: string } | null)?.[SHARED_EVENT_KEY];
+      if (!eventKey) return execute({ ...args, rootValue: payload });
+      const key = `${eventKey}\u0000${documentKey}`;
+      let result = rendered.get(key);
+      if (!result) {
+        result = execute({ ...args, rootValue: payload });
+        rendered.set(key, result);
+        setTimeout(() => rendered.delete(key), keepMs).unref();
+      }
+      return result;
+    };
+
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        const item = await source.next();
+        if (item.done) return { done: true, value: undefined };
+        return { done: false, value: await render(item.value) };
+      },
+      async return() {
+        await source.return?.();
+        return { done: true, value: undefined };
+      },
+      async throw(error?: unknown) {
+        await source.return?.();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  };
+}
