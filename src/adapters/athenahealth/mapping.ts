@@ -20,7 +20,8 @@ import type {
   PaymentRecord,
 } from '../port';
 import { claimCollectible, type CollectibleContext } from '../../ledger/collectible';
-import { subtractCents, sumCents } from '../../ledger/money';
+import { allocateClaimBalance } from '../../ledger/claim-allocation';
+import { sumCents } from '../../ledger/money';
 import type { WireAppointment, WireCharge, WireClaim, WirePatient, WireTransaction } from './schemas';
 
 /** The prefix of a synthetic guarantor id: `g-<patientid>`. */
@@ -192,15 +193,11 @@ export function statedPatientAmounts(claim: WireClaim): Cents[] {
   if (claim.patientbalance === null || claim.patientbalance === undefined) {
     return charges.map((c) => c.amount ?? 0);
   }
-  let remaining = claim.patientbalance;
-  return charges.map((charge, i) => {
-    const own = postedOn(charge);
-    const open = Math.max(0, sumCents([charge.amount ?? 0, own]));
-    const last = i === charges.length - 1;
-    const share = last ? remaining : Math.min(Math.max(0, remaining), open);
-    remaining = subtractCents(remaining, share);
-    return subtractCents(share, own);
-  });
+  // The arithmetic is the ledger's; this only says what athenahealth's fields are.
+  return allocateClaimBalance(
+    claim.patientbalance,
+    charges.map((charge) => ({ fee: charge.amount ?? 0, posted: postedOn(charge) })),
+  );
 }
 
 /** The id a read reports as a payment's `transactionId`: the epayment id (the collect's receipt id). */
