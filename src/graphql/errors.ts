@@ -20,8 +20,7 @@ export type ErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_REJECTED'
   | 'QUERY_TOO_COMPLEX'
-  | 'RATE_LIMITED'
-  | 'UNSUPPORTED';
+  | 'RATE_LIMITED';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,

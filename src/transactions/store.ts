@@ -428,13 +428,7 @@ export class SqlTransactionStore implements TransactionStore {
   }
 
   async saveWebhookRegistration(practiceId: string, registration: WebhookRegistration, now: Date = new Date()): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO webhook_registrations (practice_id, endpoint_id, secret, created_at, updated_at)
-       VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
-       ON CONFLICT (practice_id) DO UPDATE
-         SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`,
-      [practiceId, registration.endpointId, registration.secret, now.toISOString()],
-    );
+    await upsertWebhookRegistration(this.sql, practiceId, registration, now);
   }
 
   async getWebhookRegistration(practiceId: string): Promise<WebhookRegistration | null> {
@@ -454,13 +448,7 @@ export class SqlTransactionStore implements TransactionStore {
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger-webhook:' || $1))`, [practiceId]);
       const registration = await register();
-      await tx.query(
-        `INSERT INTO webhook_registrations (practice_id, endpoint_id, secret, created_at, updated_at)
-         VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
-         ON CONFLICT (practice_id) DO UPDATE
-           SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`,
-        [practiceId, registration.endpointId, registration.secret, now.toISOString()],
-      );
+      await upsertWebhookRegistration(tx, practiceId, registration, now);
       return registration;
     });
   }
@@ -468,6 +456,17 @@ export class SqlTransactionStore implements TransactionStore {
   close(): Promise<void> {
     return this.sql.close();
   }
+}
+
+/** Create or replace a practice's webhook registration (one row per practice). */
+async function upsertWebhookRegistration(sql: SqlExecutor, practiceId: string, registration: WebhookRegistration, now: Date): Promise<void> {
+  await sql.query(
+    `INSERT INTO webhook_registrations (practice_id, endpoint_id, secret, created_at, updated_at)
+     VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
+     ON CONFLICT (practice_id) DO UPDATE
+       SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`,
+    [practiceId, registration.endpointId, registration.secret, now.toISOString()],
+  );
 }
 
 /** The forward-only UPDATE: `WHERE status IN (ALLOWED_FROM[to])`. `null` = not allowed now (a no-op). */
