@@ -12,8 +12,9 @@ export const patientResolvers: Resolvers = {
     lastName: (p) => p.record.lastName,
     isOwnGuarantor: (p) => p.record.guarantorSourceId === null,
     guarantor: async (p, _args, ctx) => {
-      const guarantorId = p.record.guarantorSourceId ?? p.record.sourceId;
-      const family = await ctx.loaders.families.load({ practiceId: p.practiceId, id: guarantorId });
+      // Her own guarantor: the record is already here; her family is read only if asked for.
+      if (p.record.guarantorSourceId === null) return { practiceId: p.practiceId, record: p.record, role: 'guarantor' as const };
+      const family = await ctx.loaders.families.load({ practiceId: p.practiceId, id: p.record.guarantorSourceId });
       return family ? { practiceId: p.practiceId, record: family.guarantor, role: 'guarantor' as const } : null;
     },
     charges: async (p, _args, ctx) =>
