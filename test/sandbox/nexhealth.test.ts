@@ -529,6 +529,27 @@ describe('NexHealth sandbox: faults, rate limits, request log', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(75);
   });
 
+  it('holds every answer, errors included, until its response time has passed', async () => {
+    const rule = nex.faults.add({ path: '/payment_types', responseTimeMs: 80 });
+    try {
+      const timed = async (call: () => Promise<{ status: number }>) => {
+        const started = Date.now();
+        const { status } = await call();
+        return { status, ms: Date.now() - started };
+      };
+      const answers = await Promise.all([
+        timed(() => c.get('/payment_types', c.scope())),
+        timed(() => c.get('/payment_types', c.scope())),
+        timed(() => c.get('/payment_types', c.scope(null))), // no location_id: a 400, also held
+      ]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 400]);
+      for (const a of answers) expect(a.ms).toBeGreaterThanOrEqual(75);
+    } finally {
+      nex.faults.remove(rule);
+    }
+    expect(() => nex.faults.add({ responseTimeMs: -1 })).toThrow(/responseTimeMs must be a non-negative number/);
+  });
+
   it('rate-limits per key with Retry-After', async () => {
     const limited = await startNexhealthSandbox({ rateLimits: { perSecond: 1000, othersPerMinute: 4, patientsPerMinute: 1000 } });
     try {

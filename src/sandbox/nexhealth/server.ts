@@ -9,8 +9,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type FaultInjector, faultRulesFromJson } from '../shared/fault-injection';
-import { parseQuery, type RecordedRequest } from '../shared/request-log';
+import { type FaultDecision, type FaultInjector, faultRulesFromJson } from '../shared/fault-injection';
+import { parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
 import type { TokenAuthority } from './auth';
 import type { RequestContext } from './context';
 import { badRequest, failureBody, forbidden, NexHttpError, notFound, ok, type Reply } from './envelope';
@@ -138,6 +138,7 @@ export function createNexServer(parts: ServerParts): http.Server {
   const { store, auth, rateLimiter, faults, log } = parts;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
@@ -166,6 +167,12 @@ export function createNexServer(parts: ServerParts): http.Server {
 
     const decision = faults.decide(method, path);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    // Everything after the decision answers through `reply`, so a response time covers errors too.
+    const reply = async (r: Reply): Promise<void> => {
+      const wait = arrived + decision.responseTimeMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      send(res, r);
+    };
     const effect = decision.effect;
     if (effect?.kind === 'reset') {
       resetSocket(req.socket);
@@ -173,18 +180,37 @@ export function createNexServer(parts: ServerParts): http.Server {
     }
     if (effect?.kind === 'malformed') {
       const text = '{"code": true, "description": null, "error": [], "data": [{"id": 1, "first_na';
+      const wait = arrived + decision.responseTimeMs - performance.now();
+      if (wait > 0) await sleep(wait);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);
       return;
     }
+    try {
+      await reply(await answer(req, method, path, query, body, bodyError, effect));
+    } catch (error) {
+      if (!(error instanceof NexHttpError)) throw error;
+      await reply(error.toReply());
+    }
+  }
+
+  /** The answer to a request past the fault decision: a forced status, or the route's own. */
+  async function answer(
+    req: http.IncomingMessage,
+    method: string,
+    path: string,
+    query: ParsedQuery,
+    body: unknown,
+    bodyError: boolean,
+    effect: FaultDecision['effect'],
+  ): Promise<Reply> {
     if (effect?.kind === 'status') {
       const message = effect.status === 429 ? 'Rate limit exceeded' : effect.status >= 500 ? 'Internal server error' : `Injected fault (${effect.status})`;
-      send(res, {
+      return {
         status: effect.status,
         body: failureBody(message),
         headers: effect.retryAfterSeconds !== null ? { 'Retry-After': String(effect.retryAfterSeconds) } : {},
-      });
-      return;
+      };
     }
 
     if (header(req, 'nex-api-version') !== API_VERSION) throw notFound('Not found: the Nex-Api-Version header must be v20240412');
@@ -192,8 +218,7 @@ export function createNexServer(parts: ServerParts): http.Server {
     if (method === 'POST' && path === '/authenticates') {
       const token = auth.authenticate(header(req, 'authorization'));
       rateLimiter?.hit(`key:${store.seed.apiKey}`, path);
-      send(res, ok({ token }, 201, 'Authenticated'));
-      return;
+      return ok({ token }, 201, 'Authenticated');
     }
 
     let params: string[] = [];
@@ -223,7 +248,7 @@ export function createNexServer(parts: ServerParts): http.Server {
     }
     if (bodyError) throw badRequest('Request body is not valid JSON');
 
-    send(res, await route.handle({ method, path, params, query, body, store, locationId }));
+    return route.handle({ method, path, params, query, body, store, locationId });
   }
 
   return http.createServer((req, res) => {

@@ -20,6 +20,13 @@ export interface FaultRule {
   method?: string;
   /** Delay the answer by this many milliseconds (combined with an effect, or alone). */
   latencyMs?: number;
+  /**
+   * Answer no sooner than this many milliseconds after the request arrived, the simulator's own work
+   * included: an upstream whose every call takes that long however many run at once. `latencyMs`
+   * instead adds its delay before that work, so concurrent calls also queue behind the simulator's
+   * single thread. The largest of the matching rules applies.
+   */
+  responseTimeMs?: number;
   /** Answer this status with a failure body instead of handling the request. */
   status?: number;
   /** `Retry-After` seconds sent with a forced 429 (default 1); omitted with `null`. */
@@ -42,6 +49,8 @@ export type FaultEffect =
 
 export interface FaultDecision {
   latencyMs: number;
+  /** 0 when no matching rule sets one. */
+  responseTimeMs: number;
   effect: FaultEffect | null;
   ruleIds: string[];
 }
@@ -78,6 +87,10 @@ export class FaultInjector implements FaultControl {
   add(rule: FaultRule): string {
     if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 1)) throw new Error('fault rule: times must be a positive integer');
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) throw new Error('fault rule: probability must be within 0..1');
+    for (const key of ['latencyMs', 'responseTimeMs'] as const) {
+      const value = rule[key];
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new Error(`fault rule: ${key} must be a non-negative number, got ${value}`);
+    }
     const id = `fault-${this.nextId++}`;
     this.rules.push({ id, rule: { ...rule }, hits: 0, remaining: rule.times ?? null });
     return id;
@@ -103,7 +116,7 @@ export class FaultInjector implements FaultControl {
 
   /** Decide the faults for one request (and count them). */
   decide(method: string, path: string): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, effect: null, ruleIds: [] };
+    const decision: FaultDecision = { latencyMs: 0, responseTimeMs: 0, effect: null, ruleIds: [] };
     for (const active of [...this.rules]) {
       const { rule } = active;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
@@ -113,6 +126,7 @@ export class FaultInjector implements FaultControl {
       decision.ruleIds.push(active.id);
       if (active.remaining !== null && --active.remaining <= 0) this.remove(active.id);
       decision.latencyMs += rule.latencyMs ?? 0;
+      decision.responseTimeMs = Math.max(decision.responseTimeMs, rule.responseTimeMs ?? 0);
       if (decision.effect) continue;
       if (rule.reset) decision.effect = { kind: 'reset' };
       else if (rule.malformedJson) decision.effect = { kind: 'malformed' };
