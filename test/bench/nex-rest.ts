@@ -5,6 +5,8 @@
 import { Agent } from 'undici';
 import { API_VERSION, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
 
+type SandboxAddress = Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>;
+
 export type Row = Record<string, any>;
 
 export interface NexRest {
@@ -16,7 +18,7 @@ export interface NexRest {
   close(): Promise<void>;
 }
 
-export async function nexRest(nex: NexhealthSandbox): Promise<NexRest> {
+export async function nexRest(nex: SandboxAddress): Promise<NexRest> {
   const dispatcher = new Agent({ connections: 64 });
   const auth = await fetch(`${nex.url}/authenticates`, {
     method: 'POST',

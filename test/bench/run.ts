@@ -1,9 +1,12 @@
 /**
- * `npm run bench`: the gateway's performance against its targets, on loopback, in about 2–4 minutes.
+ * `npm run bench`: the gateway's performance against its targets, on loopback, in about a minute.
  *
- * Everything runs in this process (the NexHealth and athenahealth sandboxes, the gateway on a
- * `memory://` store) except the fan-out's graphql-ws subscribers (a child process). Upstream latency
- * is injected into the NexHealth sandbox with its fault knobs. Prints a table and writes
+ * Three processes: this one (the gateway on a `memory://` store, and the load), the NexHealth and
+ * athenahealth sandboxes (sandbox-process.ts: the upstream must not share the gateway's thread), and
+ * the fan-out's graphql-ws subscribers (fanout-subscribers.ts). Upstream latency is the sandbox's
+ * `responseTimeMs` fault knob: every NexHealth call is answered that long after it arrived, the
+ * simulator's own work included, as a vendor answering calls in parallel would. `npm run bench`
+ * sets NODE_ENV=production, as a deployment does. Prints a table and writes
  * `bench-results/bench.json`.
  *
  * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation), BENCH_SUBSCRIBERS (10000),
@@ -62,13 +65,13 @@ async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Oper
     if (response.errors) throw new Error(`${op.key}: ${JSON.stringify(response.errors).slice(0, 500)}`);
   };
   // Cold: the first request of this gateway (empty reference cache).
-  world.nex.resetRequestLog();
+  await world.nex.resetRequestLog();
   await once();
-  const coldUpstream = upstreamOnly(world.nex.requests).length;
+  const coldUpstream = upstreamOnly(await world.nex.requests()).length;
   // Traced warm run: count, duplicates and levels.
-  world.nex.resetRequestLog();
+  await world.nex.resetRequestLog();
   await once();
-  const traced = upstreamOnly(world.nex.requests);
+  const traced = upstreamOnly(await world.nex.requests());
   const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
   for (let i = 0; i < 3; i += 1) await once(); // warm-up (JIT), untimed
   const times: number[] = [];
@@ -91,13 +94,13 @@ async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Oper
 
 async function latencyPart(world: BenchWorld, referenceTtlMs: number | undefined): Promise<OpResult[]> {
   const gateway = await world.gateway(referenceTtlMs === undefined ? {} : { referenceTtlMs });
-  const fault = world.nex.faults.add({ latencyMs: LATENCY });
+  const fault = await world.nex.addFault({ responseTimeMs: LATENCY });
   try {
     const results: OpResult[] = [];
     for (const op of OPERATIONS) results.push(await runOperation(world, gateway, op));
     return results;
   } finally {
-    world.nex.faults.remove(fault);
+    await world.nex.removeFault(fault);
     await gateway.close();
   }
 }
@@ -218,7 +221,7 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       if (res.errors) throw new Error(`fan-out mutation: ${JSON.stringify(res.errors)}`);
       const txId = (res.data as any).createPaymentTransaction.transaction.transactionId as string;
       const until = now() + 30_000;
-      while (world.nex.pendingInsertions.length === 0 && now() < until) await sleep(20);
+      while ((await world.nex.pendingInsertions()) === 0 && now() < until) await sleep(20);
       // let the SUBMITTED fan-out drain before the measured event
       for (let c = 0; c < 100; c += 1) {
         const { count } = await ask<{ count: number }>({ type: 'count', key: `${txId} SUBMITTED` }, 'count');
@@ -297,7 +300,7 @@ async function main() {
 
     // (c) REST flow vs the gateway for balance + itemized invoice
     log('sequential REST flow');
-    const fault = world.nex.faults.add({ latencyMs: LATENCY });
+    const fault = await world.nex.addFault({ responseTimeMs: LATENCY });
     const restTimes: number[] = [];
     let restCalls = 0;
     let restLines = 0;
@@ -308,7 +311,7 @@ async function main() {
       restCalls = r.calls;
       restLines = r.lines;
     }
-    world.nex.faults.remove(fault);
+    await world.nex.removeFault(fault);
     await rest.close();
     const restSummary = summarize(restTimes);
     const gatewayInvoice = cached.find((r) => r.key === 'invoice')!;
@@ -322,10 +325,10 @@ async function main() {
     if (answer.errors) throw new Error(`3-level query: ${JSON.stringify(answer.errors)}`);
     const bare = await startBareApollo((answer.data as any).patient);
     log(`throughput: ${TP_SECONDS} s each, ${CONCURRENCY} concurrent requests`);
-    world.nex.resetRequestLog();
+    await world.nex.resetRequestLog();
     const tpGateway = await throughput(gateway.url, body, headers, TP_SECONDS);
-    const upstreamPerRequest = upstreamOnly(world.nex.requests).length / Math.max(1, tpGateway.rps * TP_SECONDS);
-    world.nex.resetRequestLog();
+    const upstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpGateway.rps * TP_SECONDS);
+    await world.nex.resetRequestLog();
     const tpBare = await throughput(bare.url, body, { 'content-type': 'application/json' }, TP_SECONDS);
     await bare.close();
 
@@ -360,7 +363,7 @@ async function main() {
     lines.push(`ledger-gateway bench — ${new Date().toISOString()}`);
     lines.push(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGb} GB RAM, node ${machine.node}, ${machine.platform}`);
     lines.push(`load average (1 min) at start ${fmt(loadStart)}, at end ${fmt(os.loadavg()[0]!)} — other processes on this machine skew latency and throughput`);
-    lines.push(`upstream latency injected into the NexHealth sandbox: ${LATENCY} ms per call; ${ITERATIONS} timed runs per operation; store memory://`);
+    lines.push(`upstream: every NexHealth sandbox call answered ${LATENCY} ms after it arrived (sandboxes in their own process); ${ITERATIONS} timed runs per operation; store memory://; NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}`);
     lines.push('');
     lines.push('(a, b, 2) operations — upstream requests per operation and latency in ms (cache on = default referenceTtlMs 300000)');
     lines.push(
@@ -387,7 +390,7 @@ async function main() {
       table(
         ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'target'],
         [
-          [`gateway (${fmt(upstreamPerRequest)} upstream calls/request, sandbox in-process)`, tpGateway.rps, tpGateway.p50, tpGateway.p99, tpGateway.errors, `${fmt(tpRatio)}× of bare ${tpRatio >= 0.5 ? '✓' : '✗'} (≥ 0.5×)`],
+          [`gateway (${fmt(upstreamPerRequest)} upstream calls/request to the sandbox process)`, tpGateway.rps, tpGateway.p50, tpGateway.p99, tpGateway.errors, `${fmt(tpRatio)}× of bare ${tpRatio >= 0.5 ? '✓' : '✗'} (≥ 0.5×)`],
           ['bare Apollo Server, same document from memory', tpBare.rps, tpBare.p50, tpBare.p99, tpBare.errors, ''],
         ],
       ),
@@ -414,7 +417,7 @@ async function main() {
         ),
       );
       if (fanout.note) lines.push(fanout.note);
-      lines.push(`(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; gateway RSS includes the in-process sandboxes)`);
+      lines.push(`(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; the sandboxes run in their own process)`);
     }
     lines.push('');
     lines.push(`total bench time ${fmt((now() - started) / 1000)} s`);

@@ -1,31 +1,93 @@
 /**
- * The bench's world: both sandboxes and one gateway, in this process, on loopback port 0, with a
- * `memory://` store. The NexHealth adapter may be built with other options (e.g. `referenceTtlMs: 0`).
+ * The bench's world: both sandboxes in a child process (sandbox-process.ts), and gateways in this
+ * process on loopback port 0 with a `memory://` store. The NexHealth adapter may be built with other
+ * options (e.g. `referenceTtlMs: 0`). The sandbox is driven through {@link BenchNex}, a small IPC
+ * proxy: its fault knobs, request log and manual insertions.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createNexhealthAdapter } from '../../src/adapters/nexhealth';
 import type { NexhealthAdapterOptions } from '../../src/adapters/nexhealth/types';
 import { sandboxPractices } from '../../src/sandbox/default-config';
 import { createLogger } from '../../src/logging/logger';
 import { defaultAdapterFactory, startGateway, type RunningGateway } from '../../src/server/gateway';
-import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
-import { startNexhealthSandbox, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
+import type { AthenahealthSandbox } from '../../src/sandbox/athenahealth';
+import type { NexhealthSandbox, RecordedRequest } from '../../src/sandbox/nexhealth';
 
 export const BENCH_KEY = 'bench-key-all-practices-000000000001';
 export const PRACTICE = 'smile-dental';
 
+/** The NexHealth sandbox as the bench sees it across the process boundary. */
+export interface BenchNex extends Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'institutionId' | 'locations'> {
+  /** Add a JSON fault rule (e.g. `{ responseTimeMs: 20 }`); resolves to its id. */
+  addFault(rule: { latencyMs?: number; responseTimeMs?: number; path?: string; status?: number }): Promise<string>;
+  removeFault(id: string): Promise<void>;
+  /** The request log, oldest first (`time` is the child's `Date.now()`: the same clock). */
+  requests(): Promise<RecordedRequest[]>;
+  resetRequestLog(): Promise<void>;
+  pendingInsertions(): Promise<number>;
+  /** Land every pending write (manual insertion mode) and send its webhooks. */
+  completePendingInsertions(): Promise<void>;
+}
+
 export interface BenchWorld {
-  nex: NexhealthSandbox;
-  athena: AthenahealthSandbox;
+  nex: BenchNex;
   config: GatewayConfig;
+  /** The sandboxes' process id (for its CPU time). */
+  sandboxPid: number;
   /** Start a gateway over the world's sandboxes (close it yourself). */
   gateway(nexOptions?: NexhealthAdapterOptions): Promise<RunningGateway>;
   close(): Promise<void>;
 }
 
+type Ready = {
+  type: 'ready';
+  nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'institutionId' | 'locations'>;
+  athena: Pick<AthenahealthSandbox, 'url' | 'clientId' | 'clientSecret' | 'practices'>;
+};
+
+function rpc(child: ChildProcess) {
+  let seq = 0;
+  const waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
+  child.on('message', (m: any) => {
+    const w = typeof m?.seq === 'number' ? waiting.get(m.seq) : undefined;
+    if (!w) return;
+    waiting.delete(m.seq);
+    if (m.ok) w.resolve(m);
+    else w.reject(new Error(`sandbox process: ${m.error}`));
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`sandbox process exited with ${code}`));
+    waiting.clear();
+  });
+  return <T = Record<string, unknown>>(type: string, extra: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve, reject) => {
+      seq += 1;
+      waiting.set(seq, { resolve, reject });
+      child.send({ seq, type, ...extra });
+    });
+}
+
 export async function startWorld(): Promise<BenchWorld> {
-  const nex = await startNexhealthSandbox({ port: 0, rateLimits: false, insertion: 'manual', webhookRetryDelaysMs: [50, 100] });
-  const athena = await startAthenahealthSandbox({ port: 0 });
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = fork(join(here, 'sandbox-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sandbox process exited with ${code} before it was ready`)));
+    child.on('message', (m: any) => m?.type === 'ready' && resolve(m as Ready));
+  });
+  const call = rpc(child);
+  const nex: BenchNex = {
+    ...ready.nex,
+    addFault: async (rule) => (await call<{ id: string }>('addFault', { rule })).id,
+    removeFault: async (id) => void (await call('removeFault', { id })),
+    requests: async () => (await call<{ requests: RecordedRequest[] }>('requests')).requests,
+    resetRequestLog: async () => void (await call('resetRequestLog')),
+    pendingInsertions: async () => (await call<{ count: number }>('pendingInsertions')).count,
+    completePendingInsertions: async () => void (await call('completePendingInsertions')),
+  };
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1' },
     store: { url: 'memory://' },
@@ -33,12 +95,12 @@ export async function startWorld(): Promise<BenchWorld> {
     logLevel: 'silent',
     limits: { requestsPerMinute: 100_000_000 },
     apiKeys: [{ name: 'bench', key: BENCH_KEY, practices: ['*'] }],
-    practices: sandboxPractices(nex, athena).filter((p) => p.id === PRACTICE || p.id === 'northside'),
+    practices: sandboxPractices(ready.nex, ready.athena).filter((p) => p.id === PRACTICE || p.id === 'northside'),
   });
   return {
     nex,
-    athena,
     config,
+    sandboxPid: child.pid!,
     async gateway(nexOptions = {}) {
       const fallback = defaultAdapterFactory();
       const gateway = await startGateway(config, {
@@ -50,7 +112,10 @@ export async function startWorld(): Promise<BenchWorld> {
       return gateway;
     },
     async close() {
-      await Promise.all([nex.close(), athena.close()]);
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await call('close').catch(() => undefined);
+      await exited;
     },
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * Child process of the bench: both vendors' sandboxes, so the simulated upstream does not share the
+ * gateway's event loop. A real EHR answers from its own machines; with the sandbox in the gateway's
+ * process, every upstream call would also cost the gateway's thread the simulator's routing, seed
+ * look-ups and JSON rendering, and the bench would measure the two together. Driven over IPC by
+ * setup.ts (every message carries a `seq`, echoed in its answer):
+ *
+ *   ← { type: 'ready', nex: { url, apiKey, subdomain, institutionId, locations }, athena: { … } }
+ *   → { type: 'addFault', rule }            ← { id }        (JSON fault rule, e.g. { responseTimeMs: 20 })
+ *   → { type: 'removeFault', id }
+ *   → { type: 'requests' }                   ← { requests }  (the NexHealth request log)
+ *   → { type: 'resetRequestLog' }
+ *   → { type: 'pendingInsertions' }          ← { count }
+ *   → { type: 'completePendingInsertions' }
+ *   → { type: 'close' }                      (stops both sandboxes, exits)
+ */
+import { startAthenahealthSandbox } from '../../src/sandbox/athenahealth';
+import { faultRulesFromJson, startNexhealthSandbox } from '../../src/sandbox/nexhealth';
+
+const nex = await startNexhealthSandbox({ port: 0, rateLimits: false, insertion: 'manual', webhookRetryDelaysMs: [50, 100] });
+const athena = await startAthenahealthSandbox({ port: 0 });
+
+type Message = { seq: number; type: string; rule?: unknown; id?: string };
+
+async function answer(msg: Message): Promise<Record<string, unknown>> {
+  switch (msg.type) {
+    case 'addFault':
+      return { id: nex.faults.add(faultRulesFromJson(JSON.stringify([msg.rule]))[0]!) };
+    case 'removeFault':
+      nex.faults.remove(String(msg.id));
+      return {};
+    case 'requests':
+      return { requests: nex.requests };
+    case 'resetRequestLog':
+      nex.resetRequestLog();
+      return {};
+    case 'pendingInsertions':
+      return { count: nex.pendingInsertions.length };
+    case 'completePendingInsertions':
+      await nex.completePendingInsertions();
+      return {};
+    case 'close':
+      await Promise.all([nex.close(), athena.close()]);
+      return {};
+    default:
+      throw new Error(`sandbox-process: unknown message type ${JSON.stringify(msg.type)}`);
+  }
+}
+
+process.on('message', (msg: Message) => {
+  answer(msg).then(
+    (body) => {
+      process.send!({ seq: msg.seq, ok: true, ...body });
+      if (msg.type === 'close') process.disconnect();
+    },
+    (error: unknown) => process.send!({ seq: msg.seq, ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
+});
+
+process.send!({
+  type: 'ready',
+  nex: { url: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, institutionId: nex.institutionId, locations: nex.locations },
+  athena: { url: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practices: athena.practices },
+});
