@@ -7,6 +7,12 @@
  *     await gateway.close();
  */
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { LedgerAdapter } from '../adapters/port';
 import { createAthenahealthAdapter } from '../adapters/athenahealth';
@@ -174,6 +180,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       introspectionPerKey(),
       metrics.plugin, // after the refusing plugins, so it sees the final response
       requestLogging({ logger }),
+      // Apollo's built-ins the gateway does not use, off so none runs by accident:
+      // - cache control would wrap every field resolver (willResolveField) to compute cache hints
+      //   no response carries (patient ledgers are never cacheable);
+      // - usage and schema reporting would send operation data to Apollo's cloud if an APOLLO_KEY
+      //   ever appeared in the environment; inline traces would answer federation gateways.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();
