@@ -10,6 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError, WebhookRejected, type ChargeRecord, type LedgerAdapter, type OutgoingLedgerWrite } from '../../src/adapters/port';
 import { createNexhealthAdapter, nexhealthCapabilities, type NexhealthAdapterOptions, type UpstreamCallEvent } from '../../src/adapters/nexhealth';
 import { backoffDelayMs, parseRetryAfterMs } from '../../src/adapters/http';
+import { NexhealthClient } from '../../src/adapters/nexhealth/client';
+import { listAll } from '../../src/adapters/nexhealth/pagination';
+import { resolveOptions } from '../../src/adapters/nexhealth/types';
+import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------
 // The fake
@@ -549,6 +553,48 @@ describe('ledger rows', () => {
       [-8000, true],
       [1200, true],
     ]);
+  });
+
+  it('asks for the next page before the rows of the page before are parsed, and stops at a failure', async () => {
+    const client = new NexhealthClient(
+      { baseUrl: fake.url, apiKey: API_KEY, subdomain: SUBDOMAIN, locationId: LOCATION },
+      resolveOptions({ retryBaseDelayMs: 1, maxRetries: 2 }),
+    );
+    try {
+      let parsed = 0;
+      const counted = z.object({ id: z.number() }).transform((row) => {
+        parsed += 1;
+        return row;
+      });
+      const rows = Array.from({ length: 750 }, (_, i) => ({ id: i + 1 }));
+      const parsedWhenAsked: Array<[string | null, number]> = [];
+      fake.handler = (r) => {
+        parsedWhenAsked.push([r.query.get('end_cursor'), parsed]);
+        return paged(r, rows);
+      };
+      const spec = { endpoint: '/charges', path: '/charges', query: { location_id: LOCATION, patient_id: '1' } };
+      const all = await listAll(client, spec, counted, 250);
+      expect(all.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+      expect(parsedWhenAsked.map(([cursor]) => cursor)).toEqual([null, '250', '500']);
+      // Page 2 left while page 1's 250 rows were still being parsed (they are parsed in turns).
+      expect(parsedWhenAsked[1]![1]).toBeLessThan(250);
+
+      // Page 3 never parses: it is retried, then the scan fails; page 4 was asked for ahead, no later one.
+      const broken = rows.map((r) => (r.id > 250 && r.id <= 300 ? { id: 'not a number' } : r));
+      const asked: Array<string | null> = [];
+      fake.handler = (r) => {
+        asked.push(r.query.get('end_cursor'));
+        return paged(r, broken);
+      };
+      const failure = await rejection(listAll(client, spec, counted, 100));
+      expect(failure.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(failure.message).toMatch(/unexpected payload shape: 50\.id/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(asked.filter((c) => c === '200')).toHaveLength(3); // the first attempt and 2 retries
+      expect(asked.filter((c) => c !== '200')).toEqual([null, '100', '300']); // '300' once, ahead
+    } finally {
+      await client.close();
+    }
   });
 
   it('a cursor that never ends is UPSTREAM_UNAVAILABLE, not a loop', async () => {

@@ -100,12 +100,13 @@ export class NexhealthClient {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * GET with retries. `parse` turns the envelope into the caller's value and may throw a ZodError
-   * (a shape mismatch: retried, then UPSTREAM_UNAVAILABLE). With `notFound: 'null'` a 404 is `null`.
+   * GET with retries. `parse` turns the envelope into the caller's value (at once or as a promise)
+   * and may throw a ZodError (a shape mismatch: retried, then UPSTREAM_UNAVAILABLE). With
+   * `notFound: 'null'` a 404 is `null`.
    */
-  read<T>(spec: CallSpec, parse: (envelope: Envelope) => T, notFound: 'null'): Promise<T | null>;
-  read<T>(spec: CallSpec, parse: (envelope: Envelope) => T, notFound?: 'error'): Promise<T>;
-  async read<T>(spec: CallSpec, parse: (envelope: Envelope) => T, notFound: 'null' | 'error' = 'error'): Promise<T | null> {
+  read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound: 'null'): Promise<T | null>;
+  read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound?: 'error'): Promise<T>;
+  async read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound: 'null' | 'error' = 'error'): Promise<T | null> {
     const label = `GET ${spec.endpoint}`;
     const maxAttempts = this.options.maxRetries + 1;
     let reauthenticated = false;
@@ -150,7 +151,7 @@ export class NexhealthClient {
             return { done: false, error: this.rejected(label, spec, status, upstreamErrorText(env.data)), retryable: false };
           }
           try {
-            return { done: true, value: parse(env.data) };
+            return { done: true, value: await parse(env.data) };
           } catch (err) {
             if (err instanceof z.ZodError) {
               return { done: false, error: unavailable(`unexpected payload shape: ${describeIssues(err)}`, status), retryable: true };

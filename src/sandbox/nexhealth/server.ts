@@ -159,10 +159,11 @@ export function createNexServer(parts: ServerParts): http.Server {
         bodyError = true;
       }
     }
-    const entry: RecordedRequest = { method, path, query, headers: { ...req.headers }, body, time: Date.now(), status: null };
+    const entry: RecordedRequest = { method, path, query, headers: { ...req.headers }, body, time: Date.now(), status: null, answeredAt: null };
     log.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
+      entry.answeredAt = Date.now();
     });
 
     const decision = faults.decide(method, path);

@@ -19,6 +19,8 @@ export interface RecordedRequest {
   time: number;
   /** The status answered; `null` for a reset connection or while in flight. */
   status: number | null;
+  /** `Date.now()` when the answer was written; `null` for a reset connection or while in flight. */
+  answeredAt?: number | null;
 }
 
 export function parseQuery(params: URLSearchParams): ParsedQuery {
