@@ -1,10 +1,20 @@
 /**
- * A bare Apollo Server over node:http answering the bench's 3-level document from memory: the
- * throughput ceiling of "parse, validate, execute, serialize" without auth, plugins, loaders or upstreams.
+ * Bare Apollo Servers over node:http answering the bench's 3-level document: the throughput
+ * references for the gateway.
+ *
+ * - `startBareApollo(answer)`: from memory, the issue's reference. "Parse, validate, execute,
+ *   serialize" and nothing else: no auth, plugins, loaders, or upstream.
+ * - `startBareApollo(answer, upstream)`: the same server, but `Query.patient` first makes the two
+ *   upstream reads the gateway makes for this document (the patient, then the patient's charges),
+ *   with a plain undici pool and `JSON.parse`: no validation, no retries, no breaker. What any
+ *   server making those calls costs on this machine, so the gateway's own overhead can be told
+ *   apart from the price of the calls.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import { Pool } from 'undici';
+import { API_VERSION, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
 
 const SDL = /* GraphQL */ `
   type Provider { sourceId: ID! name: String! }
@@ -13,8 +23,53 @@ const SDL = /* GraphQL */ `
   type Query { patient(practiceId: ID!, patientId: ID!): Patient }
 `;
 
-export async function startBareApollo(patient: unknown): Promise<{ url: string; close(): Promise<void> }> {
-  const apollo = new ApolloServer({ typeDefs: SDL, resolvers: { Query: { patient: () => patient } } });
+type Answer = { sourceId: string; charges: Array<{ sourceId: string; provider: { sourceId: string; name: string } | null }> };
+
+/** The NexHealth sandbox reads of the 3-level document, made plainly. */
+export interface PlainUpstream {
+  patientWithCharges(patientId: string): Promise<{ patient: { id: number | string }; charges: Array<{ id: number | string; provider_id: number | string | null }> }>;
+  close(): Promise<void>;
+}
+
+export async function plainUpstream(
+  nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>,
+  connections: number,
+): Promise<PlainUpstream> {
+  const pool = new Pool(nex.url, { connections });
+  const auth = await pool.request({ method: 'POST', path: '/authenticates', headers: { authorization: nex.apiKey, 'nex-api-version': API_VERSION } });
+  const token = ((await auth.body.json()) as { data: { token: string } }).data.token;
+  const headers = { authorization: `Bearer ${token}`, 'nex-api-version': API_VERSION, accept: 'application/json' };
+  const get = async (path: string) => {
+    const res = await pool.request({ method: 'GET', path, headers });
+    const body = JSON.parse(await res.body.text()) as { data: any };
+    if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode}`);
+    return body.data;
+  };
+  const scope = `subdomain=${encodeURIComponent(nex.subdomain)}`;
+  return {
+    async patientWithCharges(patientId) {
+      const patient = await get(`/patients/${encodeURIComponent(patientId)}?${scope}`);
+      const charges = await get(
+        `/charges?${scope}&location_id=${nex.locations.openDental}&patient_id=${encodeURIComponent(patientId)}&include[]=claim_payouts&per_page=1000`,
+      );
+      return { patient, charges };
+    },
+    close: () => pool.close(),
+  };
+}
+
+export async function startBareApollo(answer: Answer, upstream?: PlainUpstream): Promise<{ url: string; close(): Promise<void> }> {
+  const providers = new Map(answer.charges.flatMap((c) => (c.provider ? [[c.provider.sourceId, c.provider] as const] : [])));
+  const patient = upstream
+    ? async (_: unknown, args: { patientId: string }) => {
+        const read = await upstream.patientWithCharges(args.patientId);
+        return {
+          sourceId: String(read.patient.id),
+          charges: read.charges.map((c) => ({ sourceId: String(c.id), provider: providers.get(String(c.provider_id)) ?? null })),
+        };
+      }
+    : () => answer;
+  const apollo = new ApolloServer({ typeDefs: SDL, resolvers: { Query: { patient } } });
   await apollo.start();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

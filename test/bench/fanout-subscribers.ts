@@ -6,6 +6,10 @@
  *   → { type: 'start', url, key, n, query }     ← { type: 'connected', count, failed }
  *   → { type: 'count', key }                    ← { type: 'count', count }
  *   → { type: 'report' }                         ← { type: 'report', received: { "<txId> <status>": [ms…] }, rss }
+ *   → { type: 'dispose' }                        ← { type: 'disposed' }  (closes the graphql-ws clients)
+ *   → { type: 'start-raw', url, n }              ← { type: 'connected', count, failed }
+ *       plain ws clients for the floor measurement: each message's arrival is recorded under its
+ *       `payload.data.transactionStatusChanged` key, like the graphql-ws clients' deliveries
  *   → { type: 'stop' }                           (disposes every client, exits)
  */
 import { createClient, type Client } from 'graphql-ws';
@@ -59,13 +63,49 @@ async function start(msg: { url: string; key: string; n: number; query: string }
   process.send!({ type: 'connected', count: clients.length - failed, failed });
 }
 
+const raw: WebSocket[] = [];
+
+/** Plain sockets: the time a frame arrived and was parsed, without graphql-ws's own handling. */
+async function startRaw(msg: { url: string; n: number }) {
+  let failed = 0;
+  for (let i = 0; i < msg.n; i += 250) {
+    await Promise.all(
+      Array.from({ length: Math.min(250, msg.n - i) }, () =>
+        new Promise<void>((resolve) => {
+          const socket = new WebSocket(msg.url);
+          raw.push(socket);
+          socket.on('open', () => resolve());
+          socket.on('error', () => {
+            failed += 1;
+            resolve();
+          });
+          socket.on('message', (data) => {
+            const change = JSON.parse(String(data))?.payload?.data?.transactionStatusChanged;
+            const at = now();
+            const key = `${change?.transactionId} ${change?.status}`;
+            let list = received.get(key);
+            if (!list) received.set(key, (list = []));
+            list.push(at);
+          });
+        }),
+      ),
+    );
+  }
+  process.send!({ type: 'connected', count: raw.length - failed, failed });
+}
+
 process.on('message', async (msg: any) => {
   if (msg.type === 'start') await start(msg);
-  else if (msg.type === 'report') {
+  else if (msg.type === 'start-raw') await startRaw(msg);
+  else if (msg.type === 'dispose') {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    process.send!({ type: 'disposed' });
+  } else if (msg.type === 'report') {
     process.send!({ type: 'report', received: Object.fromEntries(received), rss: process.memoryUsage().rss });
   } else if (msg.type === 'count') {
     process.send!({ type: 'count', count: received.get(msg.key)?.length ?? 0 });
   } else if (msg.type === 'stop') {
+    for (const socket of raw) socket.terminate();
     await Promise.all(clients.map((c) => c.dispose()));
     process.exit(0);
   }

@@ -19,9 +19,11 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { NEX_SEED, type RecordedRequest } from '../../src/sandbox/nexhealth';
 import type { RunningGateway } from '../../src/server/gateway';
-import { startBareApollo } from './bare-apollo';
+import { plainUpstream, startBareApollo } from './bare-apollo';
 import { naiveFamily, naiveInvoice, naivePracticePage } from './naive';
 import { nexRest } from './nex-rest';
 import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
@@ -105,7 +107,14 @@ async function latencyPart(world: BenchWorld, referenceTtlMs: number | undefined
   }
 }
 
-async function throughput(url: string, body: string, headers: Record<string, string>, seconds: number): Promise<{ rps: number; errors: number; p50: number; p99: number }> {
+/** Requests per second from CONCURRENCY closed-loop clients, after a warm-up (`measured` runs between the two). */
+async function throughput(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  seconds: number,
+  measured: () => Promise<void> = async () => undefined,
+): Promise<{ rps: number; errors: number; p50: number; p99: number; requests: number }> {
   const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
   let done = 0;
   let errors = 0;
@@ -126,12 +135,13 @@ async function throughput(url: string, body: string, headers: Record<string, str
     );
   };
   await run(now() + Math.min(1000, seconds * 200), false); // warm-up
+  await measured();
   const start = now();
   await run(start + seconds * 1000, true);
   const elapsed = (now() - start) / 1000;
   await agent.close();
   const s = summarize(times);
-  return { rps: done / elapsed, errors, p50: s.p50, p99: s.p99 };
+  return { rps: done / elapsed, errors, p50: s.p50, p99: s.p99, requests: done };
 }
 
 function fdLimit(): { soft: number; hard: number; text: string } {
@@ -157,7 +167,53 @@ interface FanoutResult {
   gatewayRssMbAfter: number;
   gatewayKbPerSubscriber: number;
   clientRssMb: number;
+  /** The same sockets' worth of plain `ws`: the least one process on this machine needs. */
+  floor: { subscribers: number; events: number; delivery: { p50: number; p95: number; p99: number; n: number }; missing: number };
   note?: string;
+}
+
+/**
+ * The floor for (e): a plain `ws` server in this process (the gateway idle beside it) writing one
+ * `next` frame, serialized per socket with its own subscription id, to `n` plain sockets of the
+ * subscriber process; the latency from the first write to each frame's arrival. Whatever the
+ * gateway adds (graphql-ws, the bus, the shared read and render) comes on top of this.
+ */
+async function wsFloor(
+  n: number,
+  ask: <T>(msg: object, type: string) => Promise<T>,
+): Promise<FanoutResult['floor']> {
+  await ask({ type: 'dispose' }, 'disposed'); // free the graphql-ws clients' sockets first
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  try {
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const connected = await ask<{ count: number }>({ type: 'start-raw', url, n }, 'connected');
+    const latencies: number[] = [];
+    let missing = 0;
+    for (let e = 0; e < EVENTS; e += 1) {
+      const change = { transactionId: `FLOOR:${e}`, status: 'COMPLETED' };
+      const key = `${change.transactionId} ${change.status}`;
+      const sentAt = now();
+      let id = 0;
+      for (const socket of wss.clients) {
+        id += 1;
+        socket.send(JSON.stringify({ id: String(id), type: 'next', payload: { data: { transactionStatusChanged: change } } }));
+      }
+      let got: number[] = [];
+      for (let c = 0; c < 300; c += 1) {
+        const report = await ask<{ received: Record<string, number[]> }>({ type: 'report' }, 'report');
+        got = report.received[key] ?? [];
+        if (got.length >= connected.count) break;
+        await sleep(100);
+      }
+      missing += connected.count - got.length;
+      for (const t of got) latencies.push(t - sentAt);
+    }
+    return { subscribers: connected.count, events: EVENTS, delivery: summarize(latencies), missing };
+  } finally {
+    for (const socket of wss.clients) socket.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  }
 }
 
 async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<FanoutResult> {
@@ -247,6 +303,7 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       log(`fan-out event ${e + 1}/${EVENTS}: ${got.length} deliveries, p99 ${fmt(summarize(got.map((t) => t - webhookAt)).p99)} ms`);
     }
     const final = await ask<{ rss: number }>({ type: 'report' }, 'report');
+    const floor = await wsFloor(connected.count, ask);
     return {
       subscribers: connected.count,
       requested: SUBSCRIBERS_WANTED,
@@ -260,6 +317,7 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       gatewayRssMbAfter: rssAfter,
       gatewayKbPerSubscriber: connected.count ? ((rssAfter - rssBefore) * 1024) / connected.count : NaN,
       clientRssMb: final.rss / 1024 / 1024,
+      floor,
       ...(note ? { note } : {}),
     };
   } finally {
@@ -324,13 +382,16 @@ async function main() {
     const answer = await gql(gateway.url, THREE_LEVEL_QUERY, variables);
     if (answer.errors) throw new Error(`3-level query: ${JSON.stringify(answer.errors)}`);
     const bare = await startBareApollo((answer.data as any).patient);
+    const plain = await plainUpstream(world.nex, 24);
+    const bareUpstream = await startBareApollo((answer.data as any).patient, plain);
     log(`throughput: ${TP_SECONDS} s each, ${CONCURRENCY} concurrent requests`);
-    await world.nex.resetRequestLog();
-    const tpGateway = await throughput(gateway.url, body, headers, TP_SECONDS);
-    const upstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpGateway.rps * TP_SECONDS);
-    await world.nex.resetRequestLog();
+    const tpGateway = await throughput(gateway.url, body, headers, TP_SECONDS, () => world.nex.resetRequestLog());
+    const upstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpGateway.requests);
     const tpBare = await throughput(bare.url, body, { 'content-type': 'application/json' }, TP_SECONDS);
-    await bare.close();
+    const tpBareUpstream = await throughput(bareUpstream.url, body, { 'content-type': 'application/json' }, TP_SECONDS, () => world.nex.resetRequestLog());
+    const bareUpstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpBareUpstream.requests);
+    await Promise.all([bare.close(), bareUpstream.close()]);
+    await plain.close();
 
     let fanout: FanoutResult | null = null;
     if (SUBSCRIBERS_WANTED > 0) {
@@ -359,6 +420,7 @@ async function main() {
     });
     const restRatio = restSummary.p50 / gatewayInvoice.latency.p50;
     const tpRatio = tpGateway.rps / tpBare.rps;
+    const tpUpstreamRatio = tpGateway.rps / tpBareUpstream.rps;
     const lines: string[] = [];
     lines.push(`ledger-gateway bench — ${new Date().toISOString()}`);
     lines.push(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGb} GB RAM, node ${machine.node}, ${machine.platform}`);
@@ -392,6 +454,14 @@ async function main() {
         [
           [`gateway (${fmt(upstreamPerRequest)} upstream calls/request to the sandbox process)`, tpGateway.rps, tpGateway.p50, tpGateway.p99, tpGateway.errors, `${fmt(tpRatio)}× of bare ${tpRatio >= 0.5 ? '✓' : '✗'} (≥ 0.5×)`],
           ['bare Apollo Server, same document from memory', tpBare.rps, tpBare.p50, tpBare.p99, tpBare.errors, ''],
+          [
+            `bare Apollo Server making the same upstream reads (${fmt(bareUpstreamPerRequest)} calls/request, plain undici + JSON.parse)`,
+            tpBareUpstream.rps,
+            tpBareUpstream.p50,
+            tpBareUpstream.p99,
+            tpBareUpstream.errors,
+            `gateway = ${fmt(tpUpstreamRatio)}× of it`,
+          ],
         ],
       ),
     );
@@ -416,6 +486,11 @@ async function main() {
           ],
         ),
       );
+      const f = fanout.floor;
+      lines.push(
+        `floor on this machine: plain ws, one frame per socket to ${f.subscribers} plain sockets of the same process, ${f.events} events: ` +
+          `first write → arrival p50 ${fmt(f.delivery.p50)} / p95 ${fmt(f.delivery.p95)} / p99 ${fmt(f.delivery.p99)} ms, ${f.missing} missing`,
+      );
       if (fanout.note) lines.push(fanout.note);
       lines.push(`(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; the sandboxes run in their own process)`);
     }
@@ -435,7 +510,13 @@ async function main() {
           naive,
           operations: { cacheOn: cached, cacheOff: uncached },
           restFlow: { patientId: INVOICE_PATIENT_ID, charges: restLines, calls: restCalls, latency: restSummary, gateway: gatewayInvoice.latency, ratio: restRatio },
-          throughput: { gateway: { ...tpGateway, upstreamPerRequest }, bare: tpBare, ratio: tpRatio },
+          throughput: {
+            gateway: { ...tpGateway, upstreamPerRequest },
+            bare: tpBare,
+            ratio: tpRatio,
+            bareWithUpstream: { ...tpBareUpstream, upstreamPerRequest: bareUpstreamPerRequest },
+            ratioToBareWithUpstream: tpUpstreamRatio,
+          },
           fanout,
           targets: {
             noDuplicateUpstream: cached.every((r) => r.duplicates === 0),
