@@ -30,7 +30,10 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 
 export function createSharedSubscribe(options: SharedSubscribeOptions = {}) {
   const keepMs = options.keepMs ?? 5000;
-  const rendered = new Map<string, Result>();
+  // event key → document key → result. Two levels rather than one concatenated key: a subscriber's
+  // document key is the same string on every event (its hash computed once), and a concatenation
+  // would build and hash a new string of the whole document per subscriber per event.
+  const rendered = new Map<string, Map<string, Result>>();
 
   return async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const stream = await createSourceEventStream(args);
@@ -42,12 +45,15 @@ export function createSharedSubscribe(options: SharedSubscribeOptions = {}) {
     const render = (payload: unknown): Result => {
       const eventKey = (payload as { [SHARED_EVENT_KEY]?: string } | null)?.[SHARED_EVENT_KEY];
       if (!eventKey) return execute({ ...args, rootValue: payload });
-      const key = `${eventKey}\u0000${documentKey}`;
-      let result = rendered.get(key);
+      let byDocument = rendered.get(eventKey);
+      if (!byDocument) {
+        rendered.set(eventKey, (byDocument = new Map()));
+        setTimeout(() => rendered.delete(eventKey), keepMs).unref();
+      }
+      let result = byDocument.get(documentKey);
       if (!result) {
         result = execute({ ...args, rootValue: payload });
-        rendered.set(key, result);
-        setTimeout(() => rendered.delete(key), keepMs).unref();
+        byDocument.set(documentKey, result);
       }
       return result;
     };

@@ -116,7 +116,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function send(res: http.ServerResponse, reply: Reply): void {
-  const text = JSON.stringify(reply.body);
+  write(res, reply, JSON.stringify(reply.body));
+}
+
+function write(res: http.ServerResponse, reply: Reply, text: string): void {
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
@@ -169,10 +172,12 @@ export function createNexServer(parts: ServerParts): http.Server {
     const decision = faults.decide(method, path);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     // Everything after the decision answers through `reply`, so a response time covers errors too.
+    // The body is rendered before the wait, so the answer leaves at its time and not after it.
     const reply = async (r: Reply): Promise<void> => {
+      const text = JSON.stringify(r.body);
       const wait = arrived + decision.responseTimeMs - performance.now();
       if (wait > 0) await sleep(wait);
-      send(res, r);
+      write(res, r, text);
     };
     const effect = decision.effect;
     if (effect?.kind === 'reset') {
