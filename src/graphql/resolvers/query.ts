@@ -3,6 +3,7 @@ import { requirePractice, visiblePractices, type GatewayContext } from '../conte
 import { decodeGlobalId } from '../global-id';
 import { gatewayError } from '../errors';
 import { callerMayTouch } from '../../auth/api-keys';
+import { ledgerListsSelected, prefetchLedger } from '../ledger-prefetch';
 
 async function loadPatient(ctx: GatewayContext, practiceId: string, patientId: string) {
   const record = await ctx.loaders.patients.load({ practiceId, id: patientId });
@@ -26,8 +27,10 @@ export const queryResolvers: Resolvers = {
   Query: {
     practices: (_root, _args, ctx) => visiblePractices(ctx),
     practice: (_root, { id }, ctx) => requirePractice(ctx, id),
-    patient: (_root, { practiceId, patientId }, ctx) => {
+    patient: (_root, { practiceId, patientId }, ctx, info) => {
       requirePractice(ctx, practiceId);
+      // The ledger reads this selection will make go out with the patient read, not after it.
+      prefetchLedger(ctx, practiceId, patientId, ledgerListsSelected(info));
       return loadPatient(ctx, practiceId, patientId);
     },
     guarantor: (_root, { practiceId, guarantorId }, ctx) => {

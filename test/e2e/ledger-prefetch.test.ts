@@ -1,0 +1,83 @@
+/**
+ * `Query.patient` asks for the ledger lists its selection will read together with the patient
+ * itself (src/graphql/ledger-prefetch.ts): "balance + itemized invoice" in one upstream round trip.
+ * Checked through the public API against the NexHealth sandbox, from its request log: when each
+ * read arrived, what was read, and that nothing was read that the selection does not need.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createNexSeed, patientBalanceCents } from '../../src/sandbox/nexhealth';
+import { requestKeys, startTestGateway, type TestGateway } from './harness';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(async () => {
+  await t?.close();
+});
+afterEach(() => {
+  t.nex.faults.clear();
+});
+
+const PATIENT = '1010';
+const seed = createNexSeed();
+
+/** Upstream reads of one operation, by path (authentication left out). */
+async function readsOf(query: string, variables: Record<string, unknown> = {}) {
+  t.nex.resetRequestLog();
+  const result = await t.gql(query, { practiceId: 'smile-dental', patientId: PATIENT, ...variables });
+  const requests = t.nex.requests.filter((r) => r.path !== '/authenticates');
+  return { result, requests, paths: requests.map((r) => r.path).sort() };
+}
+
+describe('Query.patient reads its ledger with the patient, not after it', () => {
+  it('balance + itemized invoice: the four ledger reads leave before the patient read is answered', async () => {
+    // The patient read takes 200 ms: a ledger read made only after it would arrive after that.
+    t.nex.faults.add({ path: `/patients/${PATIENT}`, responseTimeMs: 200 });
+    const { result, requests, paths } = await readsOf(`
+      query($practiceId: ID!, $patientId: ID!) {
+        patient(practiceId: $practiceId, patientId: $patientId) {
+          balance { total { cents } }
+          invoice(groupBy: SERVICE_DATE) { total { cents } groups { lines { charge { sourceId } patientAmount { cents } } } }
+        }
+      }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data.patient.balance.total.cents).toBe(patientBalanceCents(Number(PATIENT), seed));
+    expect(result.data.patient.invoice.groups.flatMap((g: { lines: unknown[] }) => g.lines).length).toBeGreaterThanOrEqual(10);
+    expect(paths).toEqual(['/adjustments', '/charges', '/claims', '/patients/1010', '/payments']);
+    expect(new Set(requestKeys(requests)).size).toBe(requests.length); // nothing asked twice
+    const patientRead = requests.find((r) => r.path === `/patients/${PATIENT}`)!;
+    for (const ledgerRead of requests.filter((r) => r !== patientRead)) {
+      expect(ledgerRead.time).toBeLessThan(patientRead.answeredAt!);
+    }
+  });
+
+  it('reads only the lists the selection needs, through fragments and @skip/@include', async () => {
+    const cases: Array<[string, Record<string, unknown>, string[]]> = [
+      ['{ firstName }', {}, []],
+      ['{ payments { sourceId } }', {}, ['/payments']],
+      ['{ charges { sourceId fee { cents } } }', {}, ['/charges']],
+      ['{ charges { sourceId patientAmount { cents } } }', {}, ['/charges', '/claims']],
+      ['{ ...Ledger } fragment Ledger on Patient { adjustments { sourceId } claims { sourceId } }', {}, ['/adjustments', '/claims']],
+      ['{ firstName balance @include(if: $withBalance) { total { cents } } }', { withBalance: false }, []],
+      ['{ firstName ... @skip(if: $noCharges) { charges { sourceId } } }', { noCharges: true }, []],
+    ];
+    for (const [selection, variables, ledgerPaths] of cases) {
+      const [body, ...fragments] = selection.split(' fragment ');
+      const declared = Object.keys(variables).map((name) => `, $${name}: Boolean!`).join('');
+      const query = `query($practiceId: ID!, $patientId: ID!${declared}) { patient(practiceId: $practiceId, patientId: $patientId) ${body} }${fragments.map((f) => ` fragment ${f}`).join('')}`;
+      const { result, paths } = await readsOf(query, variables);
+      expect(result.errors, selection).toBeUndefined();
+      expect(paths, selection).toEqual([...ledgerPaths, `/patients/${PATIENT}`].sort());
+    }
+  });
+
+  it('a patient that does not exist is null; the lists asked for ahead are its only cost', async () => {
+    const { result, paths } = await readsOf(
+      `query($practiceId: ID!, $patientId: ID!) { patient(practiceId: $practiceId, patientId: $patientId) { balance { total { cents } } } }`,
+      { patientId: '999999' },
+    );
+    expect(result.data.patient).toBeNull();
+    expect(paths).toEqual(['/adjustments', '/charges', '/claims', '/patients/999999', '/payments']);
+  });
+});
