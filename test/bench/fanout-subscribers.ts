@@ -94,6 +94,9 @@ async function startRaw(msg: { url: string; n: number }) {
   process.send!({ type: 'connected', count: raw.length - failed, failed });
 }
 
+// Never outlive the bench: if it dies, its IPC channel closes.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async (msg: any) => {
   if (msg.type === 'start') await start(msg);
   else if (msg.type === 'start-raw') await startRaw(msg);

@@ -47,6 +47,9 @@ async function answer(msg: Message): Promise<Record<string, unknown>> {
   }
 }
 
+// Never outlive the bench: if it dies, its IPC channel closes.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (msg: Message) => {
   answer(msg).then(
     (body) => {
