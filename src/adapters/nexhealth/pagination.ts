@@ -86,15 +86,16 @@ export async function listAll<S extends z.ZodType>(
   perPage: number,
 ): Promise<Array<z.output<S>>> {
   type Page = ListPage<z.output<S>>;
-  // Pages requested ahead of their turn, by cursor: at most one beyond the page being read, so a
-  // failure wastes at most one call. A failed one is thrown only when its turn comes (until then
-  // its rejection is marked handled). Once this call has returned or thrown, none is requested.
+  // Pages requested ahead of their turn, by cursor: only the page being read asks for the next
+  // one, so at most one page is ahead and a failure wastes at most one call. A failed one is
+  // thrown only when its turn comes (until then its rejection is marked handled). Once this call
+  // has returned or thrown, none is requested.
   const ahead = new Map<string, Promise<Page>>();
   let reading = 0; // the index of the page the loop below waits for
   let finished = false;
   const fetchPage = (after: string | null, index: number): Promise<Page> =>
     listPage(client, spec, itemSchema, perPage, after, ({ endCursor, hasNextPage }) => {
-      if (finished || index + 1 > reading + 1 || !hasNextPage || endCursor === null || endCursor === after || ahead.has(endCursor)) return;
+      if (finished || index !== reading || !hasNextPage || endCursor === null || endCursor === after || ahead.has(endCursor)) return;
       const next = fetchPage(endCursor, index + 1);
       next.catch(() => undefined);
       ahead.set(endCursor, next);
