@@ -24,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { NEX_SEED, type RecordedRequest } from '../../src/sandbox/nexhealth';
 import type { RunningGateway } from '../../src/server/gateway';
 import { plainUpstream, startBareApollo } from './bare-apollo';
+import { plainReads } from './plain-floor';
 import { naiveFamily, naiveInvoice, naivePracticePage } from './naive';
 import { nexRest } from './nex-rest';
 import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
@@ -108,6 +109,50 @@ async function latencyPart(world: BenchWorld, referenceTtlMs: number | undefined
 }
 
 /** Requests per second from CONCURRENCY closed-loop clients, after a warm-up (`measured` runs between the two). */
+interface FloorResult {
+  key: Operation['key'];
+  upstream: number;
+  levels: number;
+  criticalPathMs: number;
+  latency: { p50: number; p95: number; p99: number; n: number };
+}
+
+/** (b)'s floor: the same upstream reads made plainly (plain-floor.ts), timed like the gateway's. */
+async function readsFloorPart(world: BenchWorld): Promise<FloorResult[]> {
+  const reads = await plainReads(world.nex);
+  const fault = await world.nex.addFault({ responseTimeMs: LATENCY });
+  try {
+    const cases: Array<[Operation['key'], () => Promise<number>]> = [
+      ['family', () => reads.family(NEX_SEED.families.alvarez.guarantorId)],
+      ['invoice', () => reads.invoice(INVOICE_PATIENT_ID)],
+    ];
+    const results: FloorResult[] = [];
+    for (const [key, once] of cases) {
+      for (let i = 0; i < 3; i += 1) await once(); // warm-up, untimed
+      await world.nex.resetRequestLog();
+      await once();
+      const traced = upstreamOnly(await world.nex.requests());
+      const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
+      const times: number[] = [];
+      for (let i = 0; i < ITERATIONS; i += 1) {
+        const t0 = now();
+        await once();
+        times.push(now() - t0);
+      }
+      results.push({ key, upstream: traced.length, levels, criticalPathMs: levels * LATENCY, latency: summarize(times) });
+    }
+    return results;
+  } finally {
+    await world.nex.removeFault(fault);
+    await reads.close();
+  }
+}
+
+function floorCell(f: FloorResult | undefined): string {
+  if (!f) return '—';
+  return `${fmt(f.latency.p50)} (${fmt(f.latency.p50 / f.criticalPathMs)}×, ${f.upstream} calls, ${f.levels} lvl)`;
+}
+
 async function throughput(
   url: string,
   body: string,
@@ -355,6 +400,8 @@ async function main() {
     const cached = await latencyPart(world, undefined);
     log('operations, reference cache off (referenceTtlMs: 0)');
     const uncached = await latencyPart(world, 0);
+    log('floor: the same upstream reads, made plainly');
+    const readsFloor = await readsFloorPart(world);
 
     // (c) REST flow vs the gateway for balance + itemized invoice
     log('sequential REST flow');
@@ -416,6 +463,7 @@ async function main() {
         `${fmt(c.latency.p50)} / ${fmt(c.latency.p95)} / ${fmt(c.latency.p99)}`,
         `${fmt(ratio)}× ${ratio <= 1.15 ? '✓' : '✗'}`,
         `${fmt(u.latency.p50)} (${u.levels} lvl)`,
+        floorCell(readsFloor.find((f) => f.key === op.key)),
       ];
     });
     const restRatio = restSummary.p50 / gatewayInvoice.latency.p50;
@@ -430,11 +478,12 @@ async function main() {
     lines.push('(a, b, 2) operations — upstream requests per operation and latency in ms (cache on = default referenceTtlMs 300000)');
     lines.push(
       table(
-        ['operation', 'upstream (cache on)', 'cache off', 'naive per-field', 'duplicates', 'critical path (levels × L)', 'p50 / p95 / p99', 'p50 ÷ critical (≤ 1.15)', 'cache off p50'],
+        ['operation', 'upstream (cache on)', 'cache off', 'naive per-field', 'duplicates', 'critical path (levels × L)', 'p50 / p95 / p99', 'p50 ÷ critical (≤ 1.15)', 'cache off p50', 'floor: same reads made plainly, p50 (÷ its critical path)'],
         opRows,
       ),
     );
     lines.push('levels = dependent upstream round trips, measured from the sandbox log (a request is one level deeper than the deepest one answered before it arrived).');
+    lines.push('floor = the operation\'s upstream reads with a plain undici pool and JSON.parse, no GraphQL (plain-floor.ts): the least any server spends here.');
     lines.push('');
     lines.push('(c) balance + itemized invoice: gateway vs the documented sequential REST flow');
     lines.push(
@@ -508,7 +557,7 @@ async function main() {
           machine,
           settings: { latencyMs: LATENCY, iterations: ITERATIONS, subscribers: SUBSCRIBERS_WANTED, throughputSeconds: TP_SECONDS, concurrency: CONCURRENCY, events: EVENTS },
           naive,
-          operations: { cacheOn: cached, cacheOff: uncached },
+          operations: { cacheOn: cached, cacheOff: uncached, readsFloor },
           restFlow: { patientId: INVOICE_PATIENT_ID, charges: restLines, calls: restCalls, latency: restSummary, gateway: gatewayInvoice.latency, ratio: restRatio },
           throughput: {
             gateway: { ...tpGateway, upstreamPerRequest },

@@ -1,0 +1,58 @@
+/**
+ * The floor for (b): the upstream reads of an operation made as plainly as Node can — one undici
+ * pool, `JSON.parse`, nothing else: no GraphQL, no validation, no loaders — with the same levels as
+ * the gateway (the reads that need an earlier answer wait for it, the rest go out at once). Its p50
+ * over the critical path is the least overhead any server has on this machine for that operation.
+ */
+import { Pool } from 'undici';
+import { API_VERSION, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
+
+export interface PlainReads {
+  /** Balance + itemized invoice of one patient: the patient and its four lists, one level. */
+  invoice(patientId: string): Promise<number>;
+  /** The family ledger: the family read, then every list of every member and the guarantor's balances. */
+  family(guarantorId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function plainReads(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>, connections = 24): Promise<PlainReads> {
+  const pool = new Pool(nex.url, { connections });
+  const auth = await pool.request({ method: 'POST', path: '/authenticates', headers: { authorization: nex.apiKey, 'nex-api-version': API_VERSION } });
+  const token = ((await auth.body.json()) as { data: { token: string } }).data.token;
+  const headers = { authorization: `Bearer ${token}`, 'nex-api-version': API_VERSION, accept: 'application/json' };
+  let calls = 0;
+  const get = async (path: string, query: Record<string, string> = {}): Promise<any> => {
+    calls += 1;
+    const params = new URLSearchParams({ subdomain: nex.subdomain, ...query });
+    const res = await pool.request({ method: 'GET', path: `${path}?${params}`, headers });
+    const body = JSON.parse(await res.body.text()) as { data: unknown };
+    if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode}`);
+    return body.data;
+  };
+  const list = (path: string, query: Record<string, string>) => get(path, { location_id: nex.locations.openDental, per_page: '1000', ...query });
+  const ledger = (patientId: string) => [
+    list('/charges', { patient_id: patientId, 'include[]': 'claim_payouts' }),
+    list('/payments', { patient_id: patientId }),
+    list('/adjustments', { patient_id: patientId }),
+    list('/claims', { patient_id: patientId }),
+  ];
+  return {
+    async invoice(patientId) {
+      const before = calls;
+      await Promise.all([get(`/patients/${patientId}`), ...ledger(patientId)]);
+      return calls - before;
+    },
+    async family(guarantorId) {
+      const before = calls;
+      const guarantor = await get(`/patients/${guarantorId}`, { 'include[]': 'children' });
+      const members = [guarantor, ...((guarantor.children ?? []) as Array<{ id: number }>)].map((p) => String(p.id));
+      await Promise.all([
+        list('/guarantor_balances', { guarantor_id: guarantorId, show_zero_balances: 'true' }),
+        list('/insurance_balances', { guarantor_id: guarantorId }),
+        ...members.flatMap(ledger),
+      ]);
+      return calls - before;
+    },
+    close: () => pool.close(),
+  };
+}
