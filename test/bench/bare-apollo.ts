@@ -13,8 +13,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { Pool } from 'undici';
-import { API_VERSION, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
+import type { NexhealthSandbox } from '../../src/sandbox/nexhealth';
+import { plainClient } from './plain-floor';
 
 const SDL = /* GraphQL */ `
   type Provider { sourceId: ID! name: String! }
@@ -35,26 +35,19 @@ export async function plainUpstream(
   nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>,
   connections: number,
 ): Promise<PlainUpstream> {
-  const pool = new Pool(nex.url, { connections });
-  const auth = await pool.request({ method: 'POST', path: '/authenticates', headers: { authorization: nex.apiKey, 'nex-api-version': API_VERSION } });
-  const token = ((await auth.body.json()) as { data: { token: string } }).data.token;
-  const headers = { authorization: `Bearer ${token}`, 'nex-api-version': API_VERSION, accept: 'application/json' };
-  const get = async (path: string) => {
-    const res = await pool.request({ method: 'GET', path, headers });
-    const body = JSON.parse(await res.body.text()) as { data: any };
-    if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode}`);
-    return body.data;
-  };
-  const scope = `subdomain=${encodeURIComponent(nex.subdomain)}`;
+  const client = await plainClient(nex, connections);
   return {
     async patientWithCharges(patientId) {
-      const patient = await get(`/patients/${encodeURIComponent(patientId)}?${scope}`);
-      const charges = await get(
-        `/charges?${scope}&location_id=${nex.locations.openDental}&patient_id=${encodeURIComponent(patientId)}&include[]=claim_payouts&per_page=1000`,
-      );
+      const patient = await client.get(`/patients/${encodeURIComponent(patientId)}`);
+      const charges = await client.get('/charges', {
+        location_id: nex.locations.openDental,
+        patient_id: patientId,
+        'include[]': 'claim_payouts',
+        per_page: '1000',
+      });
       return { patient, charges };
     },
-    close: () => pool.close(),
+    close: () => client.close(),
   };
 }
 

@@ -15,19 +15,35 @@ export interface PlainReads {
   close(): Promise<void>;
 }
 
-export async function plainReads(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>, connections = 24): Promise<PlainReads> {
+/** One undici pool with a token: `get(path, query)` answers the envelope's `data`, JSON.parse only. */
+export interface PlainClient {
+  get(path: string, query?: Record<string, string>): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function plainClient(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain'>, connections = 24): Promise<PlainClient> {
   const pool = new Pool(nex.url, { connections });
   const auth = await pool.request({ method: 'POST', path: '/authenticates', headers: { authorization: nex.apiKey, 'nex-api-version': API_VERSION } });
   const token = ((await auth.body.json()) as { data: { token: string } }).data.token;
   const headers = { authorization: `Bearer ${token}`, 'nex-api-version': API_VERSION, accept: 'application/json' };
+  return {
+    async get(path, query = {}) {
+      const params = new URLSearchParams({ subdomain: nex.subdomain, ...query });
+      const res = await pool.request({ method: 'GET', path: `${path}?${params}`, headers });
+      const body = JSON.parse(await res.body.text()) as { data: unknown };
+      if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode}`);
+      return body.data;
+    },
+    close: () => pool.close(),
+  };
+}
+
+export async function plainReads(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>, connections = 24): Promise<PlainReads> {
+  const client = await plainClient(nex, connections);
   let calls = 0;
-  const get = async (path: string, query: Record<string, string> = {}): Promise<any> => {
+  const get = (path: string, query: Record<string, string> = {}) => {
     calls += 1;
-    const params = new URLSearchParams({ subdomain: nex.subdomain, ...query });
-    const res = await pool.request({ method: 'GET', path: `${path}?${params}`, headers });
-    const body = JSON.parse(await res.body.text()) as { data: unknown };
-    if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode}`);
-    return body.data;
+    return client.get(path, query);
   };
   const list = (path: string, query: Record<string, string>) => get(path, { location_id: nex.locations.openDental, per_page: '1000', ...query });
   const ledger = (patientId: string) => [
@@ -53,6 +69,6 @@ export async function plainReads(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 
       ]);
       return calls - before;
     },
-    close: () => pool.close(),
+    close: () => client.close(),
   };
 }
