@@ -1,45 +1,10 @@
 /** The standard operations the bench measures, as GraphQL documents with their variables. */
 import { NEX_SEED } from '../../src/sandbox/nexhealth';
+import { FAMILY_QUERY } from '../e2e/documents';
 import { PRACTICE } from './setup';
 
 /** A patient of the Open Dental location with ≥ 10 charges (Lindqvist family: 11 charges). */
 export const INVOICE_PATIENT_ID = '1010';
-
-export const FAMILY_QUERY = /* GraphQL */ `
-  query Family($practiceId: ID!, $guarantorId: ID!) {
-    guarantor(practiceId: $practiceId, guarantorId: $guarantorId) {
-      id
-      sourceId
-      nonPatient
-      patients {
-        sourceId
-        firstName
-        isOwnGuarantor
-        balance {
-          charges { cents amount }
-          payments { cents }
-          adjustments { cents }
-          total { cents amount currency }
-        }
-        charges {
-          sourceId
-          fee { cents }
-          patientAmount { cents }
-          serviceDate
-          description
-          provider { sourceId name }
-          procedure { code name }
-          claim { sourceId status }
-        }
-      }
-      aging { current { cents } days31To60 { cents } days61To90 { cents } over90 { cents } total { cents } guarantorPortion { cents } insuranceEstimate { cents } writeOffEstimate { cents } }
-      insuranceAging { current { cents } total { cents } guarantorPortion { cents } writeOffEstimate { cents } }
-      outOfPocketAging { current { cents } days31To60 { cents } days61To90 { cents } over90 { cents } total { cents } writeOffEstimate { cents } }
-      reconciliation { computed { cents } reported { cents } difference { cents } consistent }
-      invoice(groupBy: PROVIDER) { groupBy total { cents } groups { key label subtotal { cents } lines { charge { sourceId } patientAmount { cents } } } }
-    }
-  }
-`;
 
 export const PRACTICE_PAGE_QUERY = /* GraphQL */ `
   query Page($id: ID!) {

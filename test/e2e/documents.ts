@@ -27,3 +27,40 @@ export const TRANSACTION = /* GraphQL */ `
   query Tx($practiceId: ID!, $transactionId: ID!) { transaction(practiceId: $practiceId, transactionId: $transactionId) { ...Tx } }
   ${TX_FIELDS}
 `;
+
+/** The analyst's family ledger of issue 2: balances, aging, reconciliation and an invoice in one operation (e2e and bench). */
+export const FAMILY_QUERY = /* GraphQL */ `
+  query Family($practiceId: ID!, $guarantorId: ID!) {
+    guarantor(practiceId: $practiceId, guarantorId: $guarantorId) {
+      id
+      sourceId
+      nonPatient
+      patients {
+        sourceId
+        firstName
+        isOwnGuarantor
+        balance {
+          charges { cents amount }
+          payments { cents }
+          adjustments { cents }
+          total { cents amount currency }
+        }
+        charges {
+          sourceId
+          fee { cents }
+          patientAmount { cents }
+          serviceDate
+          description
+          provider { sourceId name }
+          procedure { code name }
+          claim { sourceId status }
+        }
+      }
+      aging { current { cents } days31To60 { cents } days61To90 { cents } over90 { cents } total { cents } guarantorPortion { cents } insuranceEstimate { cents } writeOffEstimate { cents } }
+      insuranceAging { current { cents } total { cents } guarantorPortion { cents } writeOffEstimate { cents } }
+      outOfPocketAging { current { cents } days31To60 { cents } days61To90 { cents } over90 { cents } total { cents } writeOffEstimate { cents } }
+      reconciliation { computed { cents } reported { cents } difference { cents } consistent }
+      invoice(groupBy: PROVIDER) { groupBy total { cents } groups { key label subtotal { cents } lines { charge { sourceId } patientAmount { cents } } } }
+    }
+  }
+`;
