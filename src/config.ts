@@ -10,37 +10,32 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { httpUrl, nonEmpty } from './adapters/connection-fields';
+import { LEDGER_SYSTEMS } from './adapters/registry';
+import type { LedgerSystemDescriptor } from './adapters/system';
 
-const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
-const nonEmpty = z.string().min(1, 'expected a non-empty string');
-
-const nexhealthConnection = z.strictObject({
-  baseUrl: url,
-  apiKey: nonEmpty,
-  subdomain: nonEmpty,
-  locationId: z.union([nonEmpty, z.number().int().transform(String)]),
-  /** The practice-management system behind the location ("dentrix", "open_dental", …); optional. */
-  pms: nonEmpty.optional(),
-});
-
-const athenahealthConnection = z.strictObject({
-  baseUrl: url,
-  clientId: nonEmpty,
-  clientSecret: nonEmpty,
-  practiceId: z.union([nonEmpty, z.number().int().transform(String)]),
-});
+const url = httpUrl;
 
 const practiceId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a practice id of lowercase letters, digits and dashes');
 
+/** A practice of one ledger system: its `connection` is validated by that system's own schema. */
+function practiceOf(descriptor: LedgerSystemDescriptor) {
+  return z.strictObject({
+    id: practiceId,
+    name: nonEmpty,
+    system: z.literal(descriptor.system),
+    connection: descriptor.connection,
+  });
+}
+
+type PracticeSchema = ReturnType<typeof practiceOf>;
+
 const practice = z.discriminatedUnion(
   'system',
-  [
-    z.strictObject({ id: practiceId, name: nonEmpty, system: z.literal('nexhealth'), connection: nexhealthConnection }),
-    z.strictObject({ id: practiceId, name: nonEmpty, system: z.literal('athenahealth'), connection: athenahealthConnection }),
-  ],
-  { error: 'expected system to be one of "nexhealth", "athenahealth"' },
+  LEDGER_SYSTEMS.map(practiceOf) as [PracticeSchema, ...PracticeSchema[]],
+  { error: `expected system to be one of ${LEDGER_SYSTEMS.map((d) => `"${d.system}"`).join(', ')}` },
 );
 
 const apiKey = z

@@ -2,7 +2,7 @@
  * The practices the gateway serves, each with its adapter. Built once from the config; the GraphQL
  * layer and the transaction service look practices up here by the config's practice id.
  */
-import type { Capabilities, LedgerAdapter, PracticeSystem } from './adapters/port';
+import type { Capabilities, LedgerAdapter, PracticeSystem } from './adapters/ledger/port';
 import type { PracticeConfig } from './config';
 
 export interface Practice {

@@ -3,7 +3,7 @@
  * `extensions.code`; the message is for people and never carries patient data beyond ids.
  */
 import { GraphQLError } from 'graphql';
-import { UpstreamError } from '../adapters/port';
+import { UpstreamError } from '../adapters/ledger/port';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'

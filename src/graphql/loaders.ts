@@ -29,7 +29,7 @@ import {
   type ProcedureRecord,
   type ProviderRecord,
   type RequestScope,
-} from '../adapters/port';
+} from '../adapters/ledger/port';
 import type { PracticeRegistry } from '../practices';
 import { toGraphQLError } from './errors';
 

@@ -11,7 +11,7 @@ import type {
   PaymentRecord,
   AdjustmentRecord,
   ProviderRecord,
-} from '../adapters/port';
+} from '../adapters/ledger/port';
 import type { Aging } from '../ledger/aging';
 import type { PatientBalance } from '../ledger/patient-balance';
 import type { Reconciliation } from '../ledger/reconciliation';

@@ -8,7 +8,7 @@
  * `total` is always computed from the buckets (DESIGN.md §4), never copied from a vendor figure.
  * A write-off estimate the system does not report is `null`, never `0` (DESIGN.md §2).
  */
-import type { AgingBuckets, Cents, GuarantorBalanceRecord, InsuranceBalanceRecord } from '../adapters/port';
+import type { AgingBuckets, Cents, GuarantorBalanceRecord, InsuranceBalanceRecord } from './records';
 import { subtractCents, sumCents } from './money';
 
 /** An aging balance as the API reports it. */

@@ -9,7 +9,7 @@
  *
  *     allocateClaimBalance(4000, [{ fee: 15000, posted: -11000 }])  // [15000]: 15000 - 11000 = 4000
  */
-import type { Cents } from '../adapters/port';
+import type { Cents } from './records';
 import { subtractCents, sumCents } from './money';
 
 export interface AllocatableCharge {

@@ -10,7 +10,7 @@
  * enterprise practice (more than one provider group) only the group whose departments include the
  * patient's current department. A non-enterprise practice has a blank group listing every department.
  */
-import type { Cents } from '../adapters/port';
+import type { Cents } from './records';
 import { sumCents } from './money';
 
 /** A provider group id as a comparable string; `null` when blank. */

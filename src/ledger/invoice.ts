@@ -9,7 +9,7 @@
  * then charge id. Ids made only of digits sort numerically and before any other id ("9" < "10" <
  * "A7"); other ids and dates sort by UTF-16 code units, never by locale.
  */
-import type { Cents, IsoDate } from '../adapters/port';
+import type { Cents, IsoDate } from './records';
 import { sumCents } from './money';
 
 /** One charge on an invoice. */

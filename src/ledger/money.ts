@@ -6,7 +6,7 @@
  *     formatCents(-13850)       // '-138.50'
  *     sumCents([1, 2, 3])       // 6, or a MoneyError past Number.MAX_SAFE_INTEGER
  */
-import type { Cents } from '../adapters/port';
+import type { Cents } from './records';
 
 export class MoneyError extends Error {
   constructor(message: string) {

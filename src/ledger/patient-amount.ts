@@ -10,7 +10,7 @@
  * payment is a negative payment row of its own); a VOID (canceled) claim subtracts nothing. A claim
  * whose stage is unknown counts as PENDING: the estimate is the best figure there is.
  */
-import type { ChargeRecord, ClaimPayoutRecord, ClaimRecord, ClaimStage, Cents } from '../adapters/port';
+import type { ChargeRecord, ClaimPayoutRecord, ClaimRecord, ClaimStage, Cents } from './records';
 import { MoneyError, assertCents, subtractCents, sumCents } from './money';
 
 /** Looks up a claim's stage by its source id; `undefined` for a claim the caller does not know. */

@@ -8,7 +8,7 @@
  * payments negative and refunds positive, credit adjustments negative and debit adjustments positive.
  * Nothing here flips a sign.
  */
-import type { AdjustmentRecord, ChargeRecord, Cents, PaymentRecord } from '../adapters/port';
+import type { AdjustmentRecord, ChargeRecord, Cents, PaymentRecord } from './records';
 import { sumCents } from './money';
 import { chargePatientAmount, type ClaimStageLookup } from './patient-amount';
 

@@ -6,7 +6,7 @@
  *     reconcile([3000, 1500], 4000)  // { computed: 4500, reported: 4000, difference: 500, consistent: false }
  *     reconcile([3000], null)        // { computed: 3000, reported: null, difference: null, consistent: false }
  */
-import type { Cents } from '../adapters/port';
+import type { Cents } from './records';
 import { sumCents, subtractCents } from './money';
 
 export interface Reconciliation {

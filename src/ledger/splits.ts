@@ -8,7 +8,7 @@
  *
  * Splits are value splits: signed like the amount they split, and summing to it exactly.
  */
-import type { Cents, Split } from '../adapters/port';
+import type { Cents, Split } from './records';
 import { formatCents, isCents, negateCents, sumCents } from './money';
 
 /** The stable codes of the write rules (`extensions.code`). */

@@ -10,7 +10,7 @@
  *     const adapter = withTracing(createNexhealthAdapter(conn), { practiceId: 'smile-dental' });
  */
 import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { BATCH_METHODS, UpstreamError, WHOLE_METHODS, type LedgerAdapter } from '../adapters/port';
+import { BATCH_METHODS, UpstreamError, WHOLE_METHODS, type LedgerAdapter } from '../adapters/ledger/port';
 
 export interface WithTracingOptions {
   /** The config's practice id, set on every span. */

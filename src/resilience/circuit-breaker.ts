@@ -15,7 +15,7 @@
  *     const value = await breaker.run(() => adapter.paymentTypes()); // throws CircuitOpenError when open
  *     breaker.snapshot(); // { state: 'closed', consecutiveFailures: 0, lastError: null, … }
  */
-import { UpstreamError } from '../adapters/port';
+import { UpstreamError } from '../adapters/ledger/port';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

@@ -16,7 +16,7 @@
  *     });
  *     circuitOf(adapter)?.snapshot(); // { state: 'closed', … }
  */
-import { BATCH_METHODS, WHOLE_METHODS, type BatchResult, type LedgerAdapter } from '../adapters/port';
+import { BATCH_METHODS, WHOLE_METHODS, type BatchResult, type LedgerAdapter } from '../adapters/ledger/port';
 import { createCircuitBreaker, isUpstreamUnavailable, type CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker';
 
 export interface WithCircuitBreakerOptions extends CircuitBreakerOptions {

@@ -1,13 +1,13 @@
 /**
- * Sandbox mode, what `npm start` runs with no config: both vendors' simulators in-process on free
- * ports and a gateway config pointing at them, like a payment processor's test mode. Four practices:
- * a NexHealth Open Dental-like location, a NexHealth Dentrix location, an athenahealth enterprise
- * practice and a non-enterprise one. The API key is made fresh at each start and printed.
+ * Sandbox mode, what `npm start` runs with no config: every registered system's simulator in-process
+ * on a free port and a gateway config pointing at them, like a payment processor's test mode. Each
+ * simulator brings its own practices (`src/sandbox/<vendor>/mode.ts`). The API key is made fresh at
+ * each start and printed.
  */
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type GatewayConfig } from '../config';
-import { startAthenahealthSandbox, type AthenahealthSandbox } from './athenahealth';
-import { NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from './nexhealth';
+import { SYSTEMS } from '../adapters/registry';
+import type { RunningSystemSandbox } from '../adapters/system';
 
 export interface SandboxModeOptions {
   /** The gateway's port. Default 4000. */
@@ -21,50 +21,30 @@ export interface SandboxModeOptions {
 export interface RunningSandboxes {
   config: GatewayConfig;
   apiKey: string;
-  /** A first query for GraphiQL: a family's ledger in the NexHealth sandbox. */
+  /** A first query for GraphiQL, offered by one of the simulators. */
   exampleQuery: string;
   close(): Promise<void>;
 }
 
 /**
- * The four sandbox practices over running simulators, as config entries: the one list both
- * `npm start`'s sandbox mode and the end-to-end tests use.
+ * Start every registered system's simulator on a free port and gather their practices: the one
+ * sandbox list `npm start`'s sandbox mode serves. A system without a simulator is simply absent.
  */
-export function sandboxPractices(
-  nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>,
-  athena: Pick<AthenahealthSandbox, 'url' | 'clientId' | 'clientSecret' | 'practices'>,
-) {
-  return [
-    {
-      id: 'smile-dental',
-      name: 'Smile Dental (NexHealth sandbox, Open Dental)',
-      system: 'nexhealth',
-      connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.openDental, pms: 'open_dental' },
-    },
-    {
-      id: 'bright-dentrix',
-      name: 'Bright Family Dentistry (NexHealth sandbox, Dentrix)',
-      system: 'nexhealth',
-      connection: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locationId: nex.locations.dentrix, pms: 'dentrix' },
-    },
-    {
-      id: 'northside',
-      name: 'Northside Clinic (athenahealth sandbox, enterprise)',
-      system: 'athenahealth',
-      connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.enterprise },
-    },
-    {
-      id: 'lakeside',
-      name: 'Lakeside Family Practice (athenahealth sandbox)',
-      system: 'athenahealth',
-      connection: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practiceId: athena.practices.single },
-    },
-  ];
+export async function startSystemSandboxes(): Promise<RunningSystemSandbox[]> {
+  const started: RunningSystemSandbox[] = [];
+  try {
+    for (const descriptor of SYSTEMS) {
+      if (descriptor.sandbox) started.push(await descriptor.sandbox.start({ port: 0 }));
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw error;
+  }
+  return started;
 }
 
 export async function startSandboxes(options: SandboxModeOptions = {}): Promise<RunningSandboxes> {
-  const nex = await startNexhealthSandbox({ port: 0 });
-  const athena = await startAthenahealthSandbox({ port: 0 });
+  const sandboxes = await startSystemSandboxes();
   const apiKey = options.apiKey ?? process.env.LEDGER_GATEWAY_SANDBOX_KEY ?? `lg_sandbox_${randomBytes(18).toString('base64url')}`;
   const port = options.port ?? 4000;
   const config = parseConfig({
@@ -72,31 +52,17 @@ export async function startSandboxes(options: SandboxModeOptions = {}): Promise<
     store: { url: options.storeUrl ?? 'pglite://./.data/sandbox-ledger' },
     transactionIdPrefix: 'LG',
     apiKeys: [{ name: 'sandbox', key: apiKey, practices: ['*'] }],
-    practices: sandboxPractices(nex, athena),
+    practices: SYSTEMS.flatMap((descriptor, i) =>
+      (sandboxes[i]?.practices ?? []).map((practice) => ({ ...practice, system: descriptor.system })),
+    ),
   });
-  const family = NEX_SEED.families.alvarez.guarantorId;
-  const exampleQuery = `# A family's ledger in the NexHealth sandbox: balances, aging and reconciliation.
-# Other sandbox practices: bright-dentrix (Dentrix), northside and lakeside (athenahealth).
-query FamilyLedger {
-  practices { id name system }
-  guarantor(practiceId: "smile-dental", guarantorId: "${family}") {
-    sourceId
-    patients {
-      sourceId firstName lastName
-      balance { charges { amount } payments { amount } adjustments { amount } total { amount } }
-    }
-    aging { current { amount } days31To60 { amount } days61To90 { amount } over90 { amount } total { amount } }
-    outOfPocketAging { total { amount } writeOffEstimate { amount } }
-    reconciliation { computed { amount } reported { amount } difference { amount } consistent }
-  }
-}
-`;
+  const exampleQuery = sandboxes.find((s) => s.exampleQuery)?.exampleQuery ?? '{ practices { id name system } }\n';
   return {
     config,
     apiKey,
     exampleQuery,
     async close() {
-      await Promise.all([nex.close(), athena.close()]);
+      await Promise.all(sandboxes.map((s) => s.close()));
     },
   };
 }

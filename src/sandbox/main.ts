@@ -1,29 +1,26 @@
 /**
- * `npm run sandbox`: both vendors' simulators on fixed ports, for pointing a gateway config (or a
- * curl) at them by hand. `npm start` without a config starts them in-process by itself.
+ * `npm run sandbox`: every registered system's simulator on a fixed port, for pointing a gateway
+ * config (or a curl) at them by hand. `npm start` without a config starts them in-process by itself.
+ * It prints the practices each simulator serves as config entries, ready to paste into `practices`.
  *
- * Environment: `NEXHEALTH_SANDBOX_PORT` (4010), `ATHENAHEALTH_SANDBOX_PORT` (4020),
- * `NEXHEALTH_SANDBOX_FAULTS` (JSON fault rules, see `faultRulesFromJson`).
+ * Environment: `<SYSTEM>_SANDBOX_PORT` for each system (e.g. `NEXHEALTH_SANDBOX_PORT`); by default
+ * the systems take 4010, 4020, 4030, … in registry order. A simulator may read knobs of its own
+ * (e.g. `NEXHEALTH_SANDBOX_FAULTS`, see that sandbox's README).
  */
-import { startAthenahealthSandbox } from './athenahealth';
-import { faultRulesFromJson, startNexhealthSandbox } from './nexhealth';
+import { SYSTEMS } from '../adapters/registry';
+import type { RunningSystemSandbox } from '../adapters/system';
 
 const env = process.env;
-const nex = await startNexhealthSandbox({
-  port: Number(env.NEXHEALTH_SANDBOX_PORT ?? 4010),
-  faults: env.NEXHEALTH_SANDBOX_FAULTS ? faultRulesFromJson(env.NEXHEALTH_SANDBOX_FAULTS) : [],
-});
-const athena = await startAthenahealthSandbox({ port: Number(env.ATHENAHEALTH_SANDBOX_PORT ?? 4020) });
-process.stdout.write(
-  `${JSON.stringify(
-    {
-      nexhealth: { baseUrl: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, locations: nex.locations },
-      athenahealth: { baseUrl: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practices: athena.practices },
-    },
-    null,
-    2,
-  )}\n`,
-);
-const stop = () => void Promise.all([nex.close(), athena.close()]).then(() => process.exit(0));
+const running: RunningSystemSandbox[] = [];
+const practices: Array<Record<string, unknown>> = [];
+for (const [index, descriptor] of SYSTEMS.entries()) {
+  if (!descriptor.sandbox) continue;
+  const port = Number(env[`${descriptor.system.toUpperCase()}_SANDBOX_PORT`] ?? 4010 + 10 * index);
+  const sandbox = await descriptor.sandbox.start({ port });
+  running.push(sandbox);
+  practices.push(...sandbox.practices.map((p) => ({ ...p, system: descriptor.system })));
+}
+process.stdout.write(`${JSON.stringify({ practices }, null, 2)}\n`);
+const stop = () => void Promise.all(running.map((s) => s.close())).then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -14,9 +14,8 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
-import type { LedgerAdapter } from '../adapters/port';
-import { createAthenahealthAdapter } from '../adapters/athenahealth';
-import { createNexhealthAdapter } from '../adapters/nexhealth';
+import type { LedgerAdapter } from '../adapters/ledger/port';
+import { ledgerSystem } from '../adapters/registry';
 import { ApiKeyRing } from '../auth/api-keys';
 import type { GatewayConfig, PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
@@ -91,12 +90,7 @@ export function defaultAdapterFactory(
       metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
       logger?.debug({ practiceId: practice.id, upstream: e }, 'upstream call');
     };
-    switch (practice.system) {
-      case 'nexhealth':
-        return createNexhealthAdapter(practice.connection, { ...options, onUpstreamCall });
-      case 'athenahealth':
-        return createAthenahealthAdapter(practice.connection, { ...options, onUpstreamCall });
-    }
+    return ledgerSystem(practice.system).createAdapter(practice.connection, { ...options, onUpstreamCall });
   };
 }
 

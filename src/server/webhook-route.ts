@@ -5,7 +5,7 @@
  * gateway could not store is retried by the upstream. A duplicate answers 200 and changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WebhookRejected } from '../adapters/port';
+import { WebhookRejected } from '../adapters/ledger/port';
 import type { PracticeRegistry } from '../practices';
 import type { TransactionService } from '../transactions/service';
 import type { TransactionStore } from '../transactions/store';

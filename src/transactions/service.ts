@@ -44,7 +44,7 @@ import {
   type LedgerRecords,
   type OutgoingLedgerWrite,
   type WriteOutcome,
-} from '../adapters/port';
+} from '../adapters/ledger/port';
 import { formatCents, MoneyError, sumCents } from '../ledger/money';
 import { TransactionInputError } from './errors';
 import type { StatusBus } from './status-bus';

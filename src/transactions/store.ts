@@ -16,7 +16,7 @@
  *     // row.transactionId === 'LG:1000', row.status === 'PENDING', created === true
  *     await store.transition(row.transactionId, 'SUBMITTED', { now: new Date(), nextPollAt });
  */
-import type { CardCollection, LedgerRecords, OutgoingLedgerWrite, WebhookRegistration } from '../adapters/port';
+import type { CardCollection, LedgerRecords, OutgoingLedgerWrite, WebhookRegistration } from '../adapters/ledger/port';
 import { IdempotencyConflict } from './errors';
 import { fromJson, toIso, toIsoOrNull, toSafeInteger } from './row-values';
 import type { SqlClient, SqlExecutor } from './sql-client';

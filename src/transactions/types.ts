@@ -7,7 +7,7 @@
  *     canTransition('COMPLETED', 'FAILED');    // false: a terminal status never moves
  *     isTerminal('FAILED');                    // true
  */
-import type { Cents, LedgerRecords } from '../adapters/port';
+import type { Cents, LedgerRecords } from '../adapters/ledger/port';
 
 /**
  * What a transaction writes upstream. `COLLECTION` is a card collection on a synchronous system

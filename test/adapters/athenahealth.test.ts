@@ -7,16 +7,16 @@ import {
   type AthenahealthAdapter,
   type AthenahealthAdapterOptions,
   type UpstreamCallEvent,
-} from '../../src/adapters/athenahealth';
-import { upstreamErrorText } from '../../src/adapters/athenahealth/client';
-import { patientSchema } from '../../src/adapters/athenahealth/schemas';
+} from '../../src/adapters/ledger/athenahealth';
+import { upstreamErrorText } from '../../src/adapters/ledger/athenahealth/client';
+import { patientSchema } from '../../src/adapters/ledger/athenahealth/schemas';
 import {
   createRequestScope,
   UpstreamError,
   type CardCollection,
   type ClaimRecord,
   type RequestScope,
-} from '../../src/adapters/port';
+} from '../../src/adapters/ledger/port';
 import { collectibleBalance } from '../../src/ledger/collectible';
 import { claimStageLookup } from '../../src/ledger/patient-amount';
 import { patientBalanceOfRecords } from '../../src/ledger/patient-balance';

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createNexhealthAdapter, type NexhealthAdapterOptions } from '../../src/adapters/nexhealth';
+import { createNexhealthAdapter, type NexhealthAdapterOptions } from '../../src/adapters/ledger/nexhealth';
 import {
   UpstreamError,
   type AdjustmentRecord,
@@ -16,7 +16,7 @@ import {
   type LedgerAdapter,
   type OutgoingLedgerWrite,
   type PaymentRecord,
-} from '../../src/adapters/port';
+} from '../../src/adapters/ledger/port';
 import { NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
 
 let nex: NexhealthSandbox;

@@ -7,12 +7,12 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError, WebhookRejected, type ChargeRecord, type LedgerAdapter, type OutgoingLedgerWrite } from '../../src/adapters/port';
-import { createNexhealthAdapter, nexhealthCapabilities, type NexhealthAdapterOptions, type UpstreamCallEvent } from '../../src/adapters/nexhealth';
+import { UpstreamError, WebhookRejected, type ChargeRecord, type LedgerAdapter, type OutgoingLedgerWrite } from '../../src/adapters/ledger/port';
+import { createNexhealthAdapter, nexhealthCapabilities, type NexhealthAdapterOptions, type UpstreamCallEvent } from '../../src/adapters/ledger/nexhealth';
 import { backoffDelayMs, parseRetryAfterMs } from '../../src/adapters/http';
-import { NexhealthClient } from '../../src/adapters/nexhealth/client';
-import { listAll } from '../../src/adapters/nexhealth/pagination';
-import { resolveOptions } from '../../src/adapters/nexhealth/types';
+import { NexhealthClient } from '../../src/adapters/ledger/nexhealth/client';
+import { listAll } from '../../src/adapters/ledger/nexhealth/pagination';
+import { resolveOptions } from '../../src/adapters/ledger/nexhealth/types';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { parseConfig, type GatewayConfig } from '../../src/config';
-import { createNexhealthAdapter } from '../../src/adapters/nexhealth';
-import type { NexhealthAdapterOptions } from '../../src/adapters/nexhealth/types';
-import { sandboxPractices } from '../../src/sandbox/default-config';
+import { createNexhealthAdapter, nexhealthConnectionSchema } from '../../src/adapters/ledger/nexhealth';
+import type { NexhealthAdapterOptions } from '../../src/adapters/ledger/nexhealth/types';
+import { athenahealthSandboxPractices } from '../../src/sandbox/athenahealth/mode';
+import { nexhealthSandboxPractices } from '../../src/sandbox/nexhealth/mode';
 import { createLogger } from '../../src/logging/logger';
 import { defaultAdapterFactory, startGateway, type RunningGateway } from '../../src/server/gateway';
 import type { AthenahealthSandbox } from '../../src/sandbox/athenahealth';
@@ -96,7 +97,7 @@ export async function startWorld(): Promise<BenchWorld> {
     logLevel: 'silent',
     limits: { requestsPerMinute: 100_000_000 },
     apiKeys: [{ name: 'bench', key: BENCH_KEY, practices: ['*'] }],
-    practices: sandboxPractices(ready.nex, ready.athena).filter((p) => p.id === PRACTICE || p.id === 'northside'),
+    practices: [...nexhealthSandboxPractices(ready.nex), ...athenahealthSandboxPractices(ready.athena)].filter((p) => p.id === PRACTICE || p.id === 'northside'),
   });
   return {
     nex,
@@ -107,7 +108,9 @@ export async function startWorld(): Promise<BenchWorld> {
       const gateway = await startGateway(config, {
         logger: createLogger({ level: 'silent' }),
         createAdapter: (practice) =>
-          practice.system === 'nexhealth' ? createNexhealthAdapter(practice.connection, nexOptions) : fallback(practice),
+          practice.system === 'nexhealth'
+            ? createNexhealthAdapter(nexhealthConnectionSchema.parse(practice.connection), nexOptions)
+            : fallback(practice),
       });
       await gateway.settled;
       return gateway;

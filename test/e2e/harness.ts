@@ -5,7 +5,8 @@
  */
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
-import { sandboxPractices } from '../../src/sandbox/default-config';
+import { athenahealthSandboxPractices } from '../../src/sandbox/athenahealth/mode';
+import { nexhealthSandboxPractices } from '../../src/sandbox/nexhealth/mode';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
 import { startNexhealthSandbox, type NexhealthSandbox, type NexhealthSandboxOptions } from '../../src/sandbox/nexhealth';
@@ -63,7 +64,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       { name: 'smile', key: KEYS.smile, practices: ['smile-dental'] },
       { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
     ],
-    practices: sandboxPractices(nex, athena),
+    practices: [...nexhealthSandboxPractices(nex), ...athenahealthSandboxPractices(athena)],
   };
   options.config?.(raw);
   const config = parseConfig(raw);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxPractices } from '../../src/sandbox/default-config';
+import { athenahealthSandboxPractices } from '../../src/sandbox/athenahealth/mode';
+import { nexhealthSandboxPractices } from '../../src/sandbox/nexhealth/mode';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
 import { NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
       store: { url: 'memory://' },
       logLevel: 'silent',
       apiKeys: [{ name: 'test', key: KEY, practices: ['*'] }],
-      practices: sandboxPractices(nex, athena),
+      practices: [...nexhealthSandboxPractices(nex), ...athenahealthSandboxPractices(athena)],
     }),
   );
   child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configPath], {

@@ -1,6 +1,6 @@
 /** The circuit breaker and the adapter decorator, with an injected clock and a fake adapter. */
 import { describe, expect, it, vi } from 'vitest';
-import { UpstreamError, type LedgerAdapter } from '../../src/adapters/port';
+import { UpstreamError, type LedgerAdapter } from '../../src/adapters/ledger/port';
 import { CircuitOpenError, createCircuitBreaker, withCircuitBreaker, circuitOf, adapterHealth } from '../../src/resilience';
 
 const down = () => new UpstreamError('upstream down (HTTP 503)', 'UPSTREAM_UNAVAILABLE', 503, '/x');

@@ -22,7 +22,8 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config';
-import { sandboxPractices } from '../../src/sandbox/default-config';
+import { athenahealthSandboxPractices } from '../../src/sandbox/athenahealth/mode';
+import { nexhealthSandboxPractices } from '../../src/sandbox/nexhealth/mode';
 import { createLogger } from '../../src/logging/logger';
 import { startGateway, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
@@ -98,7 +99,7 @@ describe.runIf(baseUrl)('two gateway instances on one PostgreSQL', () => {
       transactionIdPrefix: 'LG',
       logLevel: 'silent',
       apiKeys: [{ name: 'all', key: KEY, practices: ['*'] }],
-      practices: sandboxPractices(nex, athena).filter((p) => p.id === 'smile-dental'),
+      practices: [...nexhealthSandboxPractices(nex), ...athenahealthSandboxPractices(athena)].filter((p) => p.id === 'smile-dental'),
     });
 
   async function gql(gateway: RunningGateway, query: string, variables: Record<string, unknown> = {}) {

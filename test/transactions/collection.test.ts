@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { UpstreamError, type CardCollection } from '../../src/adapters/port';
+import { UpstreamError, type CardCollection } from '../../src/adapters/ledger/port';
 import { freshMemoryStore, harness, PRACTICE, type Harness } from './harness';
 import { SimulatedCrash } from './fakes';
 

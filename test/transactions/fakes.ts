@@ -15,7 +15,7 @@ import {
   type LedgerRecords,
   type OutgoingLedgerWrite,
   type WriteOutcome,
-} from '../../src/adapters/port';
+} from '../../src/adapters/ledger/port';
 
 export type SubmitBehaviour = 'accept' | 'complete' | 'unavailable' | 'reject' | 'fail' | 'crash-after-accept';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InsertionEvent } from '../../src/adapters/port';
+import type { InsertionEvent } from '../../src/adapters/ledger/port';
 import { recordsFor } from './fakes';
 import { drainNow, harness, paymentInput, PRACTICE, type Harness } from './harness';
 

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/resolvers-types';
-import type { PatientRecord } from '../../adapters/port';
+import type { PatientRecord } from '../../adapters/ledger/port';
 import { guarantorAging, insuranceAging, outOfPocketAging } from '../../ledger/aging';
 import { reconcile } from '../../ledger/reconciliation';
 import type { GatewayContext } from '../context';

@@ -2,7 +2,7 @@
  * The itemized invoice of one patient or of a guarantor's family: each charge with its patient
  * amount, grouped by patient, provider or service date. The grouping and the sums are the ledger's.
  */
-import type { ChargeRecord, PatientRecord } from '../../adapters/port';
+import type { ChargeRecord, PatientRecord } from '../../adapters/ledger/port';
 import { buildItemizedInvoice, type InvoiceGroupBy, type InvoiceLine } from '../../ledger/invoice';
 import { chargePatientAmount } from '../../ledger/patient-amount';
 import type { GatewayContext } from '../context';

@@ -3,7 +3,7 @@
  * and the claim-stage lookup the ledger rules need. Kept in one place so every field that shows a
  * number computes it from the same rows, the same way.
  */
-import type { PatientRecord } from '../../adapters/port';
+import type { PatientRecord } from '../../adapters/ledger/port';
 import { claimStageLookup, type ClaimStageLookup } from '../../ledger/patient-amount';
 import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patient-balance';
 import type { GatewayContext } from '../context';

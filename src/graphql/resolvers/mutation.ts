@@ -6,7 +6,7 @@
  * stores it durably before the upstream call.
  */
 import type { Resolvers } from '../generated/resolvers-types';
-import type { Split } from '../../adapters/port';
+import type { Split } from '../../adapters/ledger/port';
 import { negateCents } from '../../ledger/money';
 import { adjustmentRequiresSplit, checkSplits } from '../../ledger/splits';
 import { matchTypeById, matchTypeByName } from '../../ledger/type-match';

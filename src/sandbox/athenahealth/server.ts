@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Cents } from '../../adapters/port';
+import type { Cents } from '../../ledger/records';
 import { claimCollectible, isEnterprise } from '../../ledger/collectible';
 import { formatCents, parseWireAmount } from '../../ledger/money';
 import { FaultRegistry, type FaultControls, type FaultRule } from './faults';

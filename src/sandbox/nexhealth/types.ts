@@ -5,7 +5,7 @@
  * integer cents (the serializer turns it into `{ amount: "62.00", currency: "USD" }`), and every row
  * carries the `location_id` it belongs to. Ids are numbers, as on the wire.
  */
-import type { Cents } from '../../adapters/port';
+import type { Cents } from '../../ledger/records';
 
 export type { Cents };
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AgingBuckets } from '../../../src/adapters/port';
+import type { AgingBuckets } from '../../../src/adapters/ledger/port';
 import {
   AGING_BUCKET_KEYS,
   addBuckets,

@@ -3,7 +3,7 @@ import type {
   ClaimPayoutRecord,
   GuarantorBalanceRecord,
   InsuranceBalanceRecord,
-} from '../../../src/adapters/port';
+} from '../../../src/adapters/ledger/port';
 
 /** A claim payout with zeros everywhere but what the test sets. */
 export function payout(claimSourceId: string, fields: Partial<ClaimPayoutRecord> = {}): ClaimPayoutRecord {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ClaimStage } from '../../../src/adapters/port';
+import type { ClaimStage } from '../../../src/adapters/ledger/port';
 import { MoneyError } from '../../../src/ledger/money';
 import {
   chargeInsuranceFigures,

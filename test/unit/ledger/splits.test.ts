@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Split } from '../../../src/adapters/port';
+import type { Split } from '../../../src/adapters/ledger/port';
 import {
   adjustmentRequiresSplit,
   checkAmount,

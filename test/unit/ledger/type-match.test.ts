@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AdjustmentTypeRecord, PaymentTypeRecord } from '../../../src/adapters/port';
+import type { AdjustmentTypeRecord, PaymentTypeRecord } from '../../../src/adapters/ledger/port';
 import { matchTypeById, matchTypeByName } from '../../../src/ledger/type-match';
 
 const adjustmentTypes: AdjustmentTypeRecord[] = [

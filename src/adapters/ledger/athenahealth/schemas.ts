@@ -9,7 +9,7 @@
  *     const [patient] = patientResponseSchema.parse(json);   // patient.claimbalancedetails[0].claimdetails[0].patientbalance is cents
  */
 import { z } from 'zod';
-import { parseWireAmount } from '../../ledger/money';
+import { parseWireAmount } from '../../../ledger/money';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars

@@ -39,9 +39,9 @@ import {
   type RequestScope,
   type WriteOutcome,
 } from '../port';
-import { isEnterprise, type CollectibleContext } from '../../ledger/collectible';
-import { formatCents, negateCents } from '../../ledger/money';
-import { createLimiter, type Limiter } from '../http/limiter';
+import { isEnterprise, type CollectibleContext } from '../../../ledger/collectible';
+import { formatCents, negateCents } from '../../../ledger/money';
+import { createLimiter, type Limiter } from '../../http/limiter';
 import {
   AthenaClient,
   NOT_FOUND,

@@ -4,6 +4,10 @@
  *     import { createAthenahealthAdapter } from './adapters/athenahealth';
  *     const adapter = createAthenahealthAdapter({ baseUrl, clientId, clientSecret, practiceId });
  */
+import { defineLedgerSystem } from '../../system';
+import { createAthenahealthAdapter as create } from './adapter';
+import { athenahealthConnectionSchema } from './connection';
+
 export {
   createAthenahealthAdapter,
   collectPaymentForm,
@@ -27,3 +31,15 @@ export {
   mapSyntheticGuarantor,
   statedPatientAmounts,
 } from './mapping';
+
+
+export { athenahealthConnectionSchema } from './connection';
+
+/** athenahealth (athenaOne) as a registered system. */
+export const athenahealthSystem = defineLedgerSystem({
+  system: 'athenahealth',
+  practiceSystem: 'ATHENAHEALTH',
+  connection: athenahealthConnectionSchema,
+  createAdapter: (connection, options) => create(connection, options),
+  sandbox: { start: async (options) => (await import('../../../sandbox/athenahealth/mode')).startSandboxMode(options) },
+});

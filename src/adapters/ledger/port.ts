@@ -1,13 +1,10 @@
 /**
- * The port every billing-system adapter implements, and the normalized records it speaks.
+ * The port every ledger adapter implements (NexHealth, athenahealth, FHIR, …).
  *
  * Nothing above `src/adapters/` knows a vendor's field names: an adapter fetches the vendor's wire
- * format, parses it with zod at the boundary and hands back these records. Money is always integer
- * cents, signed by its effect on the patient's balance (see DESIGN.md §2):
- *
- * - charges (fees) are positive,
- * - payments are negative (a refund is positive),
- * - credit adjustments are negative, debit adjustments positive.
+ * format, parses it with zod at the boundary and hands back the ledger's own records
+ * (`src/ledger/records.ts`, re-exported here for adapters). Money is always integer cents, signed
+ * by its effect on the patient's balance.
  *
  * Batch methods take a list of keys and return a list of the same length and order, where each item
  * is either the answer for that key or an `Error` for that key alone. That is the shape DataLoader
@@ -18,12 +15,26 @@
  *     const [charges] = await adapter.chargesByPatient(['42']);
  *     if (charges instanceof Error) throw charges;
  */
+import type {
+  AdjustmentRecord,
+  AdjustmentTypeRecord,
+  Cents,
+  ChargeRecord,
+  ClaimRecord,
+  CopayRecord,
+  FamilyRecord,
+  GuarantorBalanceRecord,
+  InsuranceBalanceRecord,
+  LedgerRecords,
+  PatientRecord,
+  PaymentRecord,
+  PaymentTypeRecord,
+  ProcedureRecord,
+  ProviderRecord,
+  Split,
+} from '../../ledger/records';
 
-/** An amount of money in integer cents (safe-integer range), never a float. */
-export type Cents = number;
-
-/** A calendar date, `YYYY-MM-DD`. */
-export type IsoDate = string;
+export type * from '../../ledger/records';
 
 /** The systems the gateway can speak to; the GraphQL enum `PracticeSystem` mirrors it. */
 export type PracticeSystem = 'NEXHEALTH' | 'ATHENAHEALTH' | 'FHIR';
@@ -80,180 +91,6 @@ export function createRequestScope(): RequestScope {
 /** Why a capability is missing, when the schema needs to tell a reader (e.g. null aging). */
 export type UnsupportedReason = string;
 
-export interface PatientRecord {
-  sourceId: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  dateOfBirth: IsoDate | null;
-  /** The guarantor's source id; `null` when the patient is her own guarantor (every encoding of it). */
-  guarantorSourceId: string | null;
-  /** A guarantor who is not a patient (has no ledger of her own). */
-  nonPatient: boolean;
-  inactive: boolean;
-  /** The patient's current/primary department, where the system has departments. */
-  departmentId: string | null;
-  /**
-   * The guarantor's name where the system only has guarantor fields on the patient (athenahealth);
-   * `null` where the guarantor is a record of its own.
-   */
-  guarantorName: { firstName: string; lastName: string } | null;
-}
-
-/** A claim's payout on one charge, as the claim's adjudication stands. */
-export interface ClaimPayoutRecord {
-  claimSourceId: string;
-  billedToInsurance: Cents;
-  estimatedInsurancePayment: Cents;
-  insurancePayment: Cents;
-  writeOff: Cents;
-  allowedAmount: Cents | null;
-}
-
-/**
- * Where a claim is in its life, which decides how its payouts affect the patient amount:
- * PENDING subtracts estimates and write-offs, ADJUDICATED only write-offs, VOID nothing.
- */
-export type ClaimStage = 'PENDING' | 'ADJUDICATED' | 'VOID';
-
-export type ClaimStatus = 'DRAFT' | 'SENT' | 'RECEIVED' | 'PAID' | 'CANCELED' | 'OPEN' | 'UNKNOWN';
-
-export interface ClaimRecord {
-  sourceId: string;
-  patientSourceId: string;
-  providerSourceId: string | null;
-  status: ClaimStatus;
-  /** The vendor's own status word, for display. */
-  rawStatus: string | null;
-  stage: ClaimStage;
-  serviceDate: IsoDate | null;
-  /** What the patient still owes on this claim, where the system reports it per claim. */
-  patientBalance: Cents | null;
-  /** Not tied to a payment plan or contract. Systems without the notion report `true`. */
-  clean: boolean;
-  /** Clean, and in the patient's collectible provider group (enterprise scoping). */
-  collectible: boolean;
-  providerGroupId: string | null;
-  departmentIds: string[];
-  billed: Cents | null;
-}
-
-export interface ChargeRecord {
-  sourceId: string;
-  patientSourceId: string;
-  providerSourceId: string | null;
-  procedureSourceId: string | null;
-  procedureCode: string | null;
-  description: string | null;
-  fee: Cents;
-  serviceDate: IsoDate | null;
-  claimPayouts: ClaimPayoutRecord[];
-  /** The claim the charge belongs to where the system ties it directly (athenahealth). */
-  claimSourceId: string | null;
-  /** A patient amount the system states itself; when `null` the ledger computes it. */
-  statedPatientAmount: Cents | null;
-}
-
-export interface PaymentRecord {
-  sourceId: string;
-  patientSourceId: string;
-  providerSourceId: string | null;
-  chargeSourceId: string | null;
-  claimSourceId: string | null;
-  paymentTypeSourceId: string | null;
-  /** Signed effect on the balance: a payment is negative, a refund positive. */
-  amount: Cents;
-  paidAt: string | null;
-  transactionId: string | null;
-  /** Paid by insurance (has an insurance plan or claim). */
-  fromInsurance: boolean;
-}
-
-export interface AdjustmentRecord {
-  sourceId: string;
-  patientSourceId: string;
-  providerSourceId: string | null;
-  chargeSourceId: string | null;
-  claimSourceId: string | null;
-  adjustmentTypeSourceId: string | null;
-  /** The type's name where the row carries it; otherwise resolved from the type list. */
-  typeName: string | null;
-  /** Signed effect on the balance: credit negative, debit positive. */
-  amount: Cents;
-  adjustedAt: string | null;
-  transactionId: string | null;
-  description: string | null;
-}
-
-/** Amounts in the four aging buckets: 0–30, 31–60, 61–90, over 90 days. */
-export interface AgingBuckets {
-  current: Cents;
-  days31To60: Cents;
-  days61To90: Cents;
-  over90: Cents;
-}
-
-export interface GuarantorBalanceRecord {
-  sourceId: string;
-  guarantorSourceId: string;
-  totalBalance: Cents;
-  guarantorPortion: Cents;
-  insuranceEstimate: Cents;
-  /** `null` where the system has no write-off estimates: never 0 in their place. */
-  writeOffEstimate: Cents | null;
-  buckets: AgingBuckets;
-  updatedAt: string | null;
-}
-
-export interface InsuranceBalanceRecord {
-  sourceId: string;
-  patientSourceId: string | null;
-  guarantorSourceId: string | null;
-  estimated: AgingBuckets;
-  billed: AgingBuckets;
-}
-
-export interface ProviderRecord {
-  sourceId: string;
-  name: string;
-}
-
-export interface ProcedureRecord {
-  sourceId: string;
-  code: string | null;
-  name: string | null;
-}
-
-export interface PaymentTypeRecord {
-  sourceId: string;
-  name: string;
-  active: boolean;
-}
-
-export type AdjustmentAction = 'CREDIT' | 'DEBIT' | 'UNKNOWN';
-
-export interface AdjustmentTypeRecord {
-  sourceId: string;
-  name: string;
-  active: boolean;
-  action: AdjustmentAction;
-}
-
-/** A guarantor with the patients she is responsible for (herself included when she is a patient). */
-export interface FamilyRecord {
-  guarantor: PatientRecord;
-  /** Patients whose guarantor she is, not including herself. */
-  dependents: PatientRecord[];
-}
-
-export interface CopayRecord {
-  appointmentSourceId: string;
-  patientSourceId: string;
-  expected: Cents | null;
-  collectedForAppointment: Cents;
-  collectedForOther: Cents;
-}
-
 export interface Page<T> {
   items: T[];
   endCursor: string | null;
@@ -264,14 +101,6 @@ export interface Page<T> {
 // Writes
 // ---------------------------------------------------------------------------------------------
 
-export interface Split {
-  /** The provider's or charge's source id. */
-  id: string;
-  /** Signed like the transaction amount it splits. */
-  amount: Cents;
-}
-
-/** A ledger write as the gateway sends it: amounts already signed by their effect on the balance. */
 export interface OutgoingLedgerWrite {
   kind: 'PAYMENT' | 'ADJUSTMENT';
   transactionId: string;
@@ -294,12 +123,6 @@ export type WriteOutcome =
   | { state: 'COMPLETED'; records: LedgerRecords; receiptId?: string | null }
   | { state: 'FAILED'; reason: string };
 
-export interface LedgerRecords {
-  payments: PaymentRecord[];
-  adjustments: AdjustmentRecord[];
-}
-
-/** A verified insertion-status delivery from the upstream. */
 export interface InsertionEvent {
   transactionId: string;
   outcome: 'COMPLETED' | 'FAILED';

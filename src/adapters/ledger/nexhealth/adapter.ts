@@ -28,7 +28,7 @@ import type {
 } from '../port';
 import { UpstreamError } from '../port';
 import type { z } from 'zod';
-import { formatCents } from '../../ledger/money';
+import { formatCents } from '../../../ledger/money';
 import { TtlCache } from './cache';
 import { nexhealthCapabilities } from './capabilities';
 import { NexhealthClient, type CallSpec } from './client';

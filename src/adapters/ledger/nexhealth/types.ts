@@ -1,20 +1,9 @@
 /** The connection and options of a NexHealth adapter (what the config hands to the factory). */
-import type { UpstreamCallEvent } from '../http/upstream-call';
+import type { UpstreamCallEvent } from '../../http/upstream-call';
 
-export interface NexhealthConnection {
-  /** e.g. `https://nexhealth.info` (a path prefix is kept). */
-  baseUrl: string;
-  /** The raw API key, sent as is to `POST /authenticates`. */
-  apiKey: string;
-  /** The institution's subdomain, sent as `subdomain` on every call. */
-  subdomain: string;
-  /** The location, sent as `location_id` on every list call and on writes. */
-  locationId: string;
-  /** The practice-management system behind the location, e.g. "dentrix", "dentrix_enterprise", "open_dental". */
-  pms?: string;
-}
+export type { NexhealthConnection } from './connection';
 
-export type { UpstreamCallEvent } from '../http/upstream-call';
+export type { UpstreamCallEvent } from '../../http/upstream-call';
 
 export interface NexhealthAdapterOptions {
   /** Total time for one HTTP exchange (headers and body), in ms. Default `10000`. */

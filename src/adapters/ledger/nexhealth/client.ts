@@ -15,8 +15,8 @@
  *     const env = await client.read({ endpoint: '/patients/{id}', path: '/patients/42' }, (e) => e.data, 'null');
  */
 import { z } from 'zod';
-import { HttpTransport, TransportError, retry, createLimiter, withQuery, parseRetryAfterMs } from '../http';
-import type { AttemptOutcome, HttpMethod, HttpResponse, Limiter, Query } from '../http';
+import { HttpTransport, TransportError, retry, createLimiter, withQuery, parseRetryAfterMs } from '../../http';
+import type { AttemptOutcome, HttpMethod, HttpResponse, Limiter, Query } from '../../http';
 import { UpstreamError } from '../port';
 import { TokenCache } from './auth';
 import { authDataSchema, envelopeSchema, type Envelope } from './schemas';

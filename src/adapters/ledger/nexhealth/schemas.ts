@@ -8,7 +8,7 @@
  *     const charge = chargeSchema.parse(row);   // charge.fee is cents
  */
 import { z } from 'zod';
-import { parseWireAmount } from '../../ledger/money';
+import { parseWireAmount } from '../../../ledger/money';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars

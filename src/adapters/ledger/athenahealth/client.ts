@@ -15,23 +15,20 @@
  *   the HTTP status and the upstream's own error text (card-like digit runs redacted); never a body
  *   the gateway sent.
  */
-import type { UpstreamCallEvent } from '../http/upstream-call';
+import type { UpstreamCallEvent } from '../../http/upstream-call';
 import { Pool } from 'undici';
 import { UpstreamError } from '../port';
-import { backoffDelayMs, DEFAULT_MAX_BACKOFF_MS, parseRetryAfterMs, sleep } from '../http/backoff';
+import { backoffDelayMs, DEFAULT_MAX_BACKOFF_MS, parseRetryAfterMs, sleep } from '../../http/backoff';
 import { errorBodySchema, tokenResponseSchema } from './schemas';
 
 export const ATHENA_TOKEN_PATH = '/oauth2/v1/token';
 export const ATHENA_TOKEN_SCOPE = 'athena/service/Athenanet.MDP.*';
 
-export interface AthenahealthConnection {
-  baseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  practiceId: string;
-}
+import type { AthenahealthConnection } from './connection';
 
-export type { UpstreamCallEvent } from '../http/upstream-call';
+export type { AthenahealthConnection };
+
+export type { UpstreamCallEvent } from '../../http/upstream-call';
 
 export interface ResolvedClientOptions {
   timeoutMs: number;

@@ -19,9 +19,9 @@ import type {
   PatientRecord,
   PaymentRecord,
 } from '../port';
-import { claimCollectible, type CollectibleContext } from '../../ledger/collectible';
-import { allocateClaimBalance } from '../../ledger/claim-allocation';
-import { sumCents } from '../../ledger/money';
+import { claimCollectible, type CollectibleContext } from '../../../ledger/collectible';
+import { allocateClaimBalance } from '../../../ledger/claim-allocation';
+import { sumCents } from '../../../ledger/money';
 import type { WireAppointment, WireCharge, WireClaim, WirePatient, WireTransaction } from './schemas';
 
 /** The prefix of a synthetic guarantor id: `g-<patientid>`. */

@@ -1,0 +1,26 @@
+/** The NexHealth adapter (Synchronizer API v20240412). */
+import { defineLedgerSystem } from '../../system';
+import { createNexhealthAdapter as create } from './adapter';
+import { nexhealthConnectionSchema } from './connection';
+
+export { createNexhealthAdapter, LOCATION_SCAN_SINCE } from './adapter';
+export { nexhealthCapabilities } from './capabilities';
+export { verifyNexhealthWebhook, signNexhealthWebhook, WEBHOOK_TOLERANCE_MS } from './webhooks';
+export {
+  NEXHEALTH_API_VERSION,
+  type NexhealthConnection,
+  type NexhealthAdapterOptions,
+  type UpstreamCallEvent,
+} from './types';
+
+
+export { nexhealthConnectionSchema } from './connection';
+
+/** NexHealth (Synchronizer API; Dentrix, Eaglesoft, Open Dental behind it) as a registered system. */
+export const nexhealthSystem = defineLedgerSystem({
+  system: 'nexhealth',
+  practiceSystem: 'NEXHEALTH',
+  connection: nexhealthConnectionSchema,
+  createAdapter: (connection, options) => create(connection, options),
+  sandbox: { start: async (options) => (await import('../../../sandbox/nexhealth/mode')).startSandboxMode(options) },
+});

@@ -1,0 +1,30 @@
+/**
+ * Every system the gateway speaks to: one line each. The config schema (`src/config.ts`), the
+ * gateway's wiring (`src/server/gateway.ts`), sandbox mode (`src/sandbox/default-config.ts`) and
+ * the webhook routes are built from this list; `README.md` here tells how to add a system.
+ */
+import { athenahealthSystem } from './ledger/athenahealth';
+import { nexhealthSystem } from './ledger/nexhealth';
+import type { LedgerSystemDescriptor, SystemDescriptor } from './system';
+
+export const SYSTEMS = [
+  nexhealthSystem,
+  athenahealthSystem,
+] as const satisfies readonly SystemDescriptor[];
+
+/** The ledger systems, in registry order: a practice's `system` is one of their words. */
+export const LEDGER_SYSTEMS: readonly LedgerSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'ledger');
+
+/** The descriptor of a system word from the config, or `undefined`. */
+export function findSystem(system: string): SystemDescriptor | undefined {
+  return SYSTEMS.find((d) => d.system === system);
+}
+
+/** The ledger descriptor for a practice's `system`; throws for a word the config could not have accepted. */
+export function ledgerSystem(system: string): LedgerSystemDescriptor {
+  const found = LEDGER_SYSTEMS.find((d) => d.system === system);
+  if (!found) {
+    throw new Error(`expected a registered ledger system (${LEDGER_SYSTEMS.map((d) => d.system).join(', ')}), got "${system}"`);
+  }
+  return found;
+}

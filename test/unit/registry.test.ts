@@ -1,0 +1,48 @@
+/**
+ * The registry is the one list every wiring reads: these checks keep a new system's descriptor
+ * honest before any gateway starts (its word is unique, its GraphQL enum value exists, its sandbox's
+ * practices pass its own connection schema and the gateway's config).
+ */
+import type { GraphQLEnumType } from 'graphql';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LEDGER_SYSTEMS, SYSTEMS, findSystem, ledgerSystem } from '../../src/adapters/registry';
+import type { RunningSystemSandbox } from '../../src/adapters/system';
+import { parseConfig } from '../../src/config';
+import { createSchema } from '../../src/graphql/schema';
+import { startSystemSandboxes } from '../../src/sandbox/default-config';
+
+describe('system registry', () => {
+  let sandboxes: RunningSystemSandbox[] = [];
+  afterAll(async () => {
+    await Promise.all(sandboxes.map((s) => s.close()));
+  });
+
+  it('gives every system a unique word of lowercase letters and digits', () => {
+    const words = SYSTEMS.map((d) => d.system);
+    expect(new Set(words).size).toBe(words.length);
+    for (const word of words) expect(word).toMatch(/^[a-z][a-z0-9-]*$/);
+  });
+
+  it('answers each ledger system with a value the GraphQL enum PracticeSystem has', () => {
+    const schema = createSchema();
+    const values = (schema.getType('PracticeSystem') as GraphQLEnumType).getValues().map((v) => v.name);
+    for (const descriptor of LEDGER_SYSTEMS) expect(values).toContain(descriptor.practiceSystem);
+  });
+
+  it('finds a system by its config word and refuses an unknown one with what was expected', () => {
+    expect(findSystem('nexhealth')?.kind).toBe('ledger');
+    expect(findSystem('nope')).toBeUndefined();
+    expect(() => ledgerSystem('nope')).toThrow(/expected a registered ledger system \(nexhealth, athenahealth\), got "nope"/);
+  });
+
+  it("starts every simulator for sandbox mode, whose practices pass their system's schema and the config", async () => {
+    sandboxes = await startSystemSandboxes();
+    const practices = SYSTEMS.flatMap((d, i) => (sandboxes[i]?.practices ?? []).map((p) => ({ ...p, system: d.system })));
+    expect(practices.map((p) => p.id)).toEqual(['smile-dental', 'bright-dentrix', 'northside', 'lakeside']);
+    for (const practice of practices) {
+      expect(ledgerSystem(practice.system).connection.safeParse(practice.connection).success).toBe(true);
+    }
+    const config = parseConfig({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), practices: ['*'] }], practices });
+    expect(config.practices).toHaveLength(4);
+  });
+});
