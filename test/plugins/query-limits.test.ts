@@ -8,8 +8,8 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { countTokens, measureOperation, queryLimits } from '../../src/plugins/query-limits';
-import { caller, calls, schema, single, startServer, type TestContext } from './helpers';
+import { countTokens, measureOperation } from '../../src/plugins/operation-guard';
+import { caller, calls, guardPlugin, schema, single, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
 
@@ -117,14 +117,14 @@ describe('measureOperation (the cost model)', () => {
   });
 });
 
-describe('queryLimits plugin', () => {
+describe('the operation guard: query limits', () => {
   let server: ApolloServer<TestContext>;
   const contextValue = (): TestContext => ({ caller: caller() });
   const run = (query: string, variables?: Record<string, unknown>) =>
     server.executeOperation({ query, variables }, { contextValue: contextValue() });
 
   beforeAll(async () => {
-    server = await startServer([queryLimits({ maxDepth: 12, maxAliases: 30, maxTokens: 400, maxCost: 20000 })]);
+    server = await startServer([guardPlugin({ maxDepth: 12, maxAliases: 30, maxTokens: 400, maxCost: 20000 })]);
   });
   afterAll(async () => server.stop());
   beforeEach(() => {
@@ -169,7 +169,7 @@ describe('queryLimits plugin', () => {
     const deepest = '{ __schema { directives { args { type { fields { args { type { inputFields { type { enumValues { name } } } } } } } } } } }';
     expect(measure(deepest).depth).toBe(11);
     expect(measure('{ __type(name: "Patient") { ofType { ofType { ofType { name } } } } }').depth).toBe(2);
-    const shallow = await startServer([queryLimits({ maxDepth: 10 })]);
+    const shallow = await startServer([guardPlugin({ maxDepth: 10 })]);
     try {
       const response = await shallow.executeOperation({ query: deepest }, { contextValue: contextValue() });
       expectRefused(response, 'maxDepth', 10, 11);
@@ -195,7 +195,7 @@ describe('queryLimits plugin', () => {
   });
 
   it('lets GraphiQL introspect with the default limits', async () => {
-    const defaults = await startServer([queryLimits()]);
+    const defaults = await startServer([guardPlugin()]);
     try {
       const ok = await defaults.executeOperation(
         { query: getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true }) },
@@ -212,7 +212,7 @@ describe('queryLimits plugin', () => {
     const selection = 'types { fields { type { ofType { ofType { fields { type { ofType { ofType { name } } } } } } } } }';
     const cost = measure(`{ __schema { ${selection} } }`).cost;
     const maxCost = 3 * cost;
-    const small = await startServer([queryLimits({ maxCost })]);
+    const small = await startServer([guardPlugin({ maxCost })]);
     try {
       const one = await small.executeOperation({ query: `{ __schema { ${selection} } }` }, { contextValue: contextValue() });
       expect(single(one).errors).toBeUndefined();
@@ -241,7 +241,7 @@ describe('queryLimits plugin', () => {
   });
 
   it('with parseOptions.maxTokens the parser stops early and the answer is the same', async () => {
-    const guarded = await startServer([queryLimits({ maxTokens: 400 })], { parseOptions: { maxTokens: 400 } });
+    const guarded = await startServer([guardPlugin({ maxTokens: 400 })], { parseOptions: { maxTokens: 400 } });
     try {
       const big = `{ ${'practices { id } '.repeat(200)} }`;
       const response = await guarded.executeOperation({ query: big }, { contextValue: contextValue() });

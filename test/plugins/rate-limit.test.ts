@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rateLimit, TokenBuckets } from '../../src/plugins/rate-limit';
-import { caller, calls, single, startServer, type TestCaller, type TestContext } from './helpers';
+import { TokenBuckets } from '../../src/plugins/operation-guard';
+import { caller, calls, guardPlugin, single, startServer, type TestCaller, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
 
@@ -37,7 +37,7 @@ describe('TokenBuckets', () => {
   });
 });
 
-describe('rateLimit plugin', () => {
+describe('the operation guard: rate limit per key', () => {
   let server: ApolloServer<TestContext>;
   let now = 1_000_000;
   const run = (who: TestCaller, query = '{ practices { id } }') => server.executeOperation({ query }, { contextValue: { caller: who } });
@@ -45,7 +45,7 @@ describe('rateLimit plugin', () => {
   beforeEach(async () => {
     now = 1_000_000;
     calls.count = 0;
-    server = await startServer([rateLimit({ requestsPerMinute: 3, now: () => now })]);
+    server = await startServer([guardPlugin({ requestsPerMinute: 3, now: () => now })]);
   });
   afterEach(async () => server.stop());
 
