@@ -97,4 +97,17 @@ describe('the operation guard: rate limit per key', () => {
     expectLimited(await run(who, '{ practices {'), 20, 'sloppy');
     expectLimited(await run(who, '{ nope }'), 20, 'sloppy');
   });
+
+  it('refuses on the rate first, whatever else is wrong with the request (too many tokens)', async () => {
+    const guarded = await startServer([guardPlugin({ requestsPerMinute: 1, maxTokens: 10, now: () => now })], { parseOptions: { maxTokens: 10 } });
+    try {
+      const who = caller('long-winded');
+      const long = `{ practices { ${'id '.repeat(20)}} }`;
+      const first = single(await guarded.executeOperation({ query: long }, { contextValue: { caller: who } }));
+      expect(first.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens' });
+      expectLimited(await guarded.executeOperation({ query: long }, { contextValue: { caller: who } }), 60, 'long-winded');
+    } finally {
+      await guarded.stop();
+    }
+  });
 });
