@@ -11,6 +11,7 @@ import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApiKeyRing } from '../auth/api-keys';
+import { defaultLimits } from '../config';
 import type { Logger } from '../logging/logger';
 import { createContext, type GatewayContext, type GatewayServices } from '../graphql/context';
 import { BodyTooLarge, readBody } from './body';
@@ -36,7 +37,7 @@ export interface HttpServerDeps {
    */
   guard: OperationGuard;
   graphiql?: GraphiQLOptions;
-  /** Largest GraphQL request body accepted. Default 1 MB. */
+  /** Largest GraphQL request body accepted. Default: `limits.maxBodyBytes` of src/config.ts. */
   maxBodyBytes?: number;
   /** Extra routes (e.g. `/metrics`); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -65,7 +66,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   if (req.method === 'POST') {
     let raw: Buffer;
     try {
-      raw = await readBody(req, deps.maxBodyBytes ?? 1_000_000);
+      raw = await readBody(req, deps.maxBodyBytes ?? defaultLimits.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLarge) return graphqlError(res, 413, 'BAD_USER_INPUT', error.message);
       throw error;

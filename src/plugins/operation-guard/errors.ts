@@ -18,7 +18,7 @@ const DESCRIPTION: Record<QueryLimitName, string> = {
 
 /**
  * `QUERY_TOO_COMPLEX` (HTTP 400) for one limit: the message names the limit, its value and the
- * measured value; so do the extensions, `{ code, limit: 'maxDepth', max: 12, measured: 14 }`, with
+ * measured value; so do the extensions, `{ code, limit: 'maxDepth', max: 4, measured: 6 }`, with
  * `measuredIsLowerBound: true` when the measure stopped early.
  */
 export function queryTooComplex(limit: QueryLimitName, max: number, measured: number, atLeast = false): GraphQLError {
