@@ -14,7 +14,8 @@
  *
  *     const guard = createOperationGuard(config.limits);
  *     new ApolloServer({ parseOptions: { maxTokens: guard.limits.maxTokens }, plugins: [apolloOperationGuard(guard)] });
- *     useServer({ onSubscribe: (ctx, _id, payload) => guardWs(ctx.extra.caller, payload) }, wss); // guardWs = graphqlWsOperationGuard(guard, schema)
+ *     const guardWs = graphqlWsOperationGuard(guard, schema);
+ *     useServer({ schema, onSubscribe: (ctx, _id, payload) => guardWs(ctx.extra.caller, payload) }, wss);
  */
 import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { defaultLimits, type LimitsConfig } from '../../config';
