@@ -53,16 +53,31 @@ const apiKey = z
     path: ['key'],
   });
 
-const limits = z
+/**
+ * What one operation may ask for, over HTTP and graphql-ws alike (src/plugins/operation-guard). The
+ * defaults are written here and nowhere else: code and tests that need them read `defaultLimits`.
+ */
+export const limitsSchema = z
   .strictObject({
+    /** Deepest field nesting; a top-level field is depth 1. */
     maxDepth: z.number().int().positive().default(12),
+    /** Most aliased fields in the operation that runs. */
     maxAliases: z.number().int().positive().default(30),
+    /** Most lexical tokens in the document. */
     maxTokens: z.number().int().positive().default(5000),
+    /** Highest estimated cost (the model is in src/plugins/operation-guard/cost.ts). */
     maxCost: z.number().int().positive().default(20000),
+    /** Operations per minute per API key, unless the key sets its own. */
     requestsPerMinute: z.number().int().positive().default(600),
+    /** Largest GraphQL request body accepted over HTTP. */
     maxBodyBytes: z.number().int().positive().default(1_000_000),
   })
   .prefault({});
+
+export type LimitsConfig = z.output<typeof limitsSchema>;
+
+/** Every limit at its default: what `limits` becomes when a config leaves it out. */
+export const defaultLimits: Readonly<LimitsConfig> = Object.freeze(limitsSchema.parse(undefined));
 
 export const configSchema = z
   .strictObject({
@@ -88,7 +103,7 @@ export const configSchema = z
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD').default('USD'),
     apiKeys: z.array(apiKey).min(1, 'expected at least one API key'),
     practices: z.array(practice).min(1, 'expected at least one practice'),
-    limits,
+    limits: limitsSchema,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {

@@ -22,7 +22,7 @@
  * that never resolved to an operation (syntax error, too many tokens) are `(unresolved)`.
  *
  *     const metrics = createMetrics();
- *     new ApolloServer({ plugins: [rateLimit(), queryLimits(), metrics.plugin, ...] });
+ *     new ApolloServer({ plugins: [apolloOperationGuard(guard), metrics.plugin, ...] });
  *     const services = { ..., observeBatch: metrics.observeBatch };
  *     startHttpServer({ ..., extraRoutes: metricsRoute(metrics.registry) }, port, host);
  */
@@ -171,8 +171,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       const startedAt = now();
       return {
         async willSendResponse(requestContext) {
-          // Let every plugin's synchronous part of willSendResponse run first: the rate-limit and
-          // query-limit plugins replace the response there.
+          // Let every plugin's synchronous part of willSendResponse run first: the operation
+          // guard replaces the response there.
           await Promise.resolve();
           const { outcome, errors: errorList } = outcomeOf(requestContext.response);
           const operation = operationLabel(requestContext.operationName, requestContext.operation !== undefined);

@@ -5,7 +5,7 @@
  *      "operationType":"query","practiceIds":["smile-dental"],"durationMs":12.3,"outcome":"ok",
  *      "errorCodes":[]}
  *
- *     new ApolloServer({ plugins: [rateLimit(), queryLimits(), requestLogging({ logger }), ...] })
+ *     new ApolloServer({ plugins: [apolloOperationGuard(guard), requestLogging({ logger }), ...] })
  *
  * What it never logs: variables other than practice ids (no names, amounts, card data), the query
  * text, or anything derived from it (not even its hash: a hash of a document with a card number in a
@@ -124,7 +124,7 @@ export function requestLogging<TContext extends BaseContext = BaseContext>(
       return {
         async willSendResponse(context) {
           context.response.http.headers.set('x-request-id', requestId);
-          // Let the plugins that replace the response (rate limit, query limits) run first.
+          // Let the plugin that replaces the response (the operation guard) run first.
           await Promise.resolve();
           const { outcome, errors } = outcomeOf(context.response);
           const errorCodes = [...new Set(errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];

@@ -23,10 +23,8 @@ import { redactFormattedError } from '../graphql/redact-errors';
 import { createSchema } from '../graphql/schema';
 import { createLogger, type Logger } from '../logging/logger';
 import { withTracing } from '../observability/with-tracing';
-import { introspectionPerKey } from '../plugins/introspection-per-key';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../plugins/metrics';
-import { queryLimits } from '../plugins/query-limits';
-import { rateLimit, TokenBuckets } from '../plugins/rate-limit';
+import { apolloOperationGuard, createOperationGuard } from '../plugins/operation-guard';
 import { requestLogging } from '../plugins/request-logging';
 import { PracticeRegistry } from '../practices';
 import { adapterHealth, withCircuitBreaker, type CircuitBreakerOptions } from '../resilience';
@@ -157,8 +155,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch };
   const schema = createSchema();
-  // One budget per key across HTTP and graphql-ws.
-  const rateLimitBuckets = new TokenBuckets(Date.now);
+  // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
+  // budget per key across both.
+  const guard = createOperationGuard(config.limits);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: true,
@@ -166,13 +165,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     hideSchemaDetailsFromClientErrors: true,
     includeStacktraceInErrorResponses: false,
     formatError: redactFormattedError,
-    // The parser stops at the token limit, so a huge document is never built (queryLimits reports it).
-    parseOptions: { maxTokens: config.limits.maxTokens },
+    // The parser stops at the token limit, so a huge document is never built (the guard reports it).
+    parseOptions: { maxTokens: guard.limits.maxTokens },
     plugins: [
-      rateLimit({ requestsPerMinute: config.limits.requestsPerMinute, buckets: rateLimitBuckets }),
-      queryLimits(config.limits),
-      introspectionPerKey(),
-      metrics.plugin, // after the refusing plugins, so it sees the final response
+      apolloOperationGuard(guard),
+      metrics.plugin, // after the guard, so it sees the final response
       requestLogging({ logger }),
       // Apollo's built-ins the gateway does not use, off so none runs by accident:
       // - cache control would wrap every field resolver (willResolveField) to compute cache hints
@@ -197,8 +194,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       webhooks: { registry, store, transactions, onResult: ({ result }) => metrics.observeWebhook(result) },
       ready: () => ready,
       health: () => registry.all().map((practice) => ({ practiceId: practice.id, ...adapterHealth(practice.adapter) })),
-      limits: config.limits,
-      rateLimitBuckets,
+      guard,
       graphiql: options.graphiql,
       maxBodyBytes: config.limits.maxBodyBytes,
       logger,

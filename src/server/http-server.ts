@@ -7,19 +7,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApiKeyRing } from '../auth/api-keys';
+import { defaultLimits } from '../config';
 import type { Logger } from '../logging/logger';
 import { createContext, type GatewayContext, type GatewayServices } from '../graphql/context';
 import { BodyTooLarge, readBody } from './body';
 import { graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } from './graphiql';
 import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
-import { countTokens, measureOperation, queryTooComplex, type QueryLimitsOptions } from '../plugins/query-limits';
-import { rateLimitedError, TokenBuckets } from '../plugins/rate-limit';
-import { usesIntrospection } from '../plugins/introspection-per-key';
-import { gatewayError } from '../graphql/errors';
+import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operation-guard';
 import { redactFormattedError } from '../graphql/redact-errors';
 import { createSharedSubscribe } from './shared-subscription-results';
 
@@ -34,16 +32,12 @@ export interface HttpServerDeps {
   /** Per-practice connection health, shown in `/readyz`'s body. */
   health?: () => unknown;
   /**
-   * The limits applied over HTTP by the Apollo plugins, applied here to graphql-ws operations
-   * (which bypass Apollo): query limits, the per-key rate limit and introspection per key.
+   * The operation guard Apollo applies over HTTP (src/plugins/operation-guard), applied here to
+   * graphql-ws operations, which bypass Apollo: the same rules, and one rate budget per key.
    */
-  limits?: QueryLimitsOptions & { requestsPerMinute?: number };
-  /** Clock of the websocket rate limit, in ms (tests). Default `Date.now`. */
-  now?: () => number;
-  /** The rate-limit buckets shared with the HTTP plugin, so a key has one budget. Default: the websocket's own. */
-  rateLimitBuckets?: TokenBuckets;
+  guard: OperationGuard;
   graphiql?: GraphiQLOptions;
-  /** Largest GraphQL request body accepted. Default 1 MB. */
+  /** Largest GraphQL request body accepted. Default: `limits.maxBodyBytes` of src/config.ts. */
   maxBodyBytes?: number;
   /** Extra routes (e.g. `/metrics`); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -72,7 +66,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   if (req.method === 'POST') {
     let raw: Buffer;
     try {
-      raw = await readBody(req, deps.maxBodyBytes ?? 1_000_000);
+      raw = await readBody(req, deps.maxBodyBytes ?? defaultLimits.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLarge) return graphqlError(res, 413, 'BAD_USER_INPUT', error.message);
       throw error;
@@ -153,7 +147,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   }
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
-  const wsLimits = websocketLimits(deps);
+  const guardOperation = graphqlWsOperationGuard(deps.guard, deps.schema);
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
     {
       schema: deps.schema,
@@ -166,7 +160,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
         ctx.extra.caller = caller;
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => wsLimits(ctx.extra.caller!, payload),
+      onSubscribe: (ctx, _id, payload) => guardOperation(ctx.extra.caller, payload),
       context: (ctx) => createContext(ctx.extra.caller!, deps.services),
       // The same redaction as Apollo's formatError: no client-sent value (a card) is echoed back.
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => redactFormattedError(error.toJSON())),
@@ -202,73 +196,4 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       clearTimeout(timer);
     },
   };
-}
-
-/**
- * The HTTP plugins' refusals for one graphql-ws operation (subscriptions, and the queries and
- * mutations graphql-ws also executes), reusing their measures: the per-key rate limit (its own
- * buckets: one token per operation started over the socket), the token limit, depth / aliases / cost,
- * and introspection per key. Returns errors to send, or nothing to let graphql-ws go on.
- */
-function websocketLimits(deps: HttpServerDeps) {
-  const limits = deps.limits ?? {};
-  const maxDepth = limits.maxDepth ?? 12;
-  const maxAliases = limits.maxAliases ?? 30;
-  const maxTokens = limits.maxTokens ?? 5000;
-  const maxCost = limits.maxCost ?? 20000;
-  const perMinute = limits.requestsPerMinute ?? 600;
-  const buckets = deps.rateLimitBuckets ?? new TokenBuckets(deps.now ?? Date.now);
-
-  type WsCaller = NonNullable<ReturnType<ApiKeyRing['authenticate']>>;
-  type WsPayload = { query: string; operationName?: string | null; variables?: Record<string, unknown> | null };
-  return (caller: WsCaller, payload: WsPayload): readonly GraphQLError[] | void => {
-    const errors = refusal(caller, payload);
-    // No HTTP response to shape on a socket: drop the status/headers hints of `gatewayError`.
-    for (const error of errors ?? []) delete (error.extensions as Record<string, unknown>).http;
-    return errors;
-  };
-
-  function refusal(caller: WsCaller, payload: WsPayload): GraphQLError[] | void {
-    const decision = buckets.take(caller.keyName, caller.requestsPerMinute ?? perMinute);
-    if (!decision.allowed) {
-      return [rateLimitedError(decision.retryAfterSeconds, caller.keyName)];
-    }
-    const query = typeof payload.query === 'string' ? payload.query : '';
-    const tokens = countTokens(query, maxTokens);
-    if (tokens > maxTokens) return [queryTooComplex('maxTokens', maxTokens, tokens, true)];
-    let document: DocumentNode;
-    try {
-      document = parse(query, { maxTokens });
-    } catch {
-      return; // graphql-ws reports the syntax error itself
-    }
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    const operations = [];
-    for (const definition of document.definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-      else if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
-    }
-    const operation = payload.operationName
-      ? operations.find((o) => o.name?.value === payload.operationName)
-      : operations.length === 1
-        ? operations[0]
-        : undefined;
-    if (!operation) return; // graphql-ws reports it
-    if (!caller.introspection && usesIntrospection(document, ['__schema', '__type'])) {
-      return [gatewayError('FORBIDDEN', 'introspection is disabled for this API key')];
-    }
-    let measured;
-    try {
-      measured = measureOperation(deps.schema, operation, fragments, payload.variables ?? {}, {
-        listCost: limits.listCost,
-        sizeArguments: limits.sizeArguments,
-        costCeiling: maxCost,
-      });
-    } catch {
-      return; // invalid documents fail validation in graphql-ws
-    }
-    if (measured.depth > maxDepth) return [queryTooComplex('maxDepth', maxDepth, measured.depth)];
-    if (measured.aliases > maxAliases) return [queryTooComplex('maxAliases', maxAliases, measured.aliases)];
-    if (measured.cost > maxCost) return [queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound)];
-  }
 }

@@ -10,6 +10,7 @@ import { ApolloServer, type ApolloServerPlugin, type ApolloServerOptions, type G
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLFormattedError } from 'graphql';
 import { gatewayError } from '../../src/graphql/errors';
+import { apolloOperationGuard, createOperationGuard, type OperationGuardOptions } from '../../src/plugins/operation-guard';
 
 export const typeDefs = /* GraphQL */ `
   type Query {
@@ -113,6 +114,11 @@ export const schema = makeExecutableSchema({
     Guarantor: { patient: () => patient },
   },
 });
+
+/** The operation guard as the Apollo plugin, with `options` (the config's defaults for the rest). */
+export function guardPlugin(options: OperationGuardOptions = {}): ApolloServerPlugin<TestContext> {
+  return apolloOperationGuard<TestContext>(createOperationGuard(options));
+}
 
 export async function startServer(
   plugins: ApolloServerPlugin<TestContext>[],

@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../../src/plugins/metrics';
-import { queryLimits } from '../../src/plugins/query-limits';
-import { rateLimit } from '../../src/plugins/rate-limit';
-import { caller, startServer, type TestContext } from './helpers';
+import { caller, guardPlugin, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
 
@@ -25,8 +23,7 @@ describe('createMetrics', () => {
   beforeAll(async () => {
     metrics = createMetrics({ defaultMetrics: false, maxOperationNames: 3, now: clock });
     server = await startServer([
-      rateLimit({ requestsPerMinute: 1, now: () => 0 }),
-      queryLimits({ maxDepth: 3 }),
+      guardPlugin({ requestsPerMinute: 1, maxDepth: 3, now: () => 0 }),
       metrics.plugin,
     ]);
     const run = (query: string, keyName: string) =>

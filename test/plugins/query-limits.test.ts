@@ -8,10 +8,13 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { countTokens, measureOperation, queryLimits } from '../../src/plugins/query-limits';
-import { caller, calls, schema, single, startServer, type TestContext } from './helpers';
+import { defaultLimits } from '../../src/config';
+import { countTokens, measureOperation } from '../../src/plugins/operation-guard';
+import { caller, calls, guardPlugin, schema, single, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
+
+const { maxDepth, maxAliases, maxCost } = defaultLimits;
 
 function measure(source: string, variables: Record<string, unknown> = {}, options = {}) {
   const document = parse(source);
@@ -29,6 +32,21 @@ function nested(levels: number): string {
   let inner = 'id';
   for (let depth = levels - 1; depth >= 2; depth -= 1) inner = `${depth % 2 === 0 ? 'guarantor' : 'patient'} { ${inner} }`;
   return `{ patient(practiceId: "smile-dental", patientId: "p1") { ${inner} } }`;
+}
+
+/** `nested(levels)` with the chain under `patient` cut into two fragments on Patient, G spreading H. */
+function nestedThroughFragments(levels: number): string {
+  const chain = (fields: number, end: string) => {
+    let inner = end;
+    for (let i = fields; i >= 1; i -= 1) inner = `${i % 2 === 1 ? 'guarantor' : 'patient'} { ${inner} }`;
+    return inner;
+  };
+  const between = levels - 2; // the fields between the root `patient` and the leaf `id`
+  const inG = 2 * Math.floor(between / 4); // even: G ends on a Patient, where H applies
+  return `
+    { patient(practiceId: "a", patientId: "b") { ...G } }
+    fragment G on Patient { ${chain(inG, '...H')} }
+    fragment H on Patient { ${chain(between - inG, 'id')} }`;
 }
 
 /** The number of fields a result resolved: every key of every object in it. */
@@ -102,9 +120,9 @@ describe('measureOperation (the cost model)', () => {
 
   it('costs introspection exactly: the standard query passes the defaults', () => {
     const result = measure(getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true }));
-    expect(result.depth).toBeLessThanOrEqual(12);
+    expect(result.depth).toBeLessThanOrEqual(maxDepth);
     expect(result.cost).toBeGreaterThan(100);
-    expect(result.cost).toBeLessThan(20000);
+    expect(result.cost).toBeLessThan(maxCost);
     // __type(name:) walks just that type: __type 1 + name 1 + fields 1 + 3 fields × name 1
     expect(measure('{ __type(name: "Practice") { name fields { name } } }').cost).toBe(6);
   });
@@ -117,14 +135,15 @@ describe('measureOperation (the cost model)', () => {
   });
 });
 
-describe('queryLimits plugin', () => {
+describe('the operation guard: query limits', () => {
   let server: ApolloServer<TestContext>;
   const contextValue = (): TestContext => ({ caller: caller() });
   const run = (query: string, variables?: Record<string, unknown>) =>
     server.executeOperation({ query, variables }, { contextValue: contextValue() });
 
   beforeAll(async () => {
-    server = await startServer([queryLimits({ maxDepth: 12, maxAliases: 30, maxTokens: 400, maxCost: 20000 })]);
+    // The config's defaults, but for a token limit small enough to write documents past it.
+    server = await startServer([guardPlugin({ maxTokens: 400 })]);
   });
   afterAll(async () => server.stop());
   beforeEach(() => {
@@ -143,24 +162,22 @@ describe('queryLimits plugin', () => {
   }
 
   it('runs an operation within every limit', async () => {
-    const response = await run(nested(12));
+    const response = await run(nested(maxDepth));
     expect(single(response).errors).toBeUndefined();
     expect(single(response).data).toMatchObject({ patient: { guarantor: { patient: { guarantor: {} } } } });
     expect(calls.count).toBe(1);
   });
 
   it('refuses a document nested deeper than maxDepth', async () => {
-    const response = await run(nested(13));
-    expectRefused(response, 'maxDepth', 12, 13);
-    expect(single(response).errors![0]!.message).toBe('query is too complex: depth 13 exceeds maxDepth 12');
+    const response = await run(nested(maxDepth + 1));
+    expectRefused(response, 'maxDepth', maxDepth, maxDepth + 1);
+    expect(single(response).errors![0]!.message).toBe(`query is too complex: depth ${maxDepth + 1} exceeds maxDepth ${maxDepth}`);
   });
 
   it('counts depth through fragments', async () => {
-    const response = await run(`
-      { patient(practiceId: "a", patientId: "b") { ...G } }
-      fragment G on Patient { guarantor { patient { guarantor { patient { guarantor { patient { ...H } } } } } } }
-      fragment H on Patient { guarantor { patient { guarantor { patient { guarantor { id } } } } } }`);
-    expectRefused(response, 'maxDepth', 12, 13);
+    const document = nestedThroughFragments(maxDepth + 1);
+    expect(measure(document).depth).toBe(measure(nested(maxDepth + 1)).depth);
+    expectRefused(await run(document), 'maxDepth', maxDepth, maxDepth + 1);
   });
 
   it('counts introspection fields in the depth (but not `ofType`)', async () => {
@@ -169,7 +186,7 @@ describe('queryLimits plugin', () => {
     const deepest = '{ __schema { directives { args { type { fields { args { type { inputFields { type { enumValues { name } } } } } } } } } } }';
     expect(measure(deepest).depth).toBe(11);
     expect(measure('{ __type(name: "Patient") { ofType { ofType { ofType { name } } } } }').depth).toBe(2);
-    const shallow = await startServer([queryLimits({ maxDepth: 10 })]);
+    const shallow = await startServer([guardPlugin({ maxDepth: 10 })]);
     try {
       const response = await shallow.executeOperation({ query: deepest }, { contextValue: contextValue() });
       expectRefused(response, 'maxDepth', 10, 11);
@@ -179,23 +196,24 @@ describe('queryLimits plugin', () => {
   });
 
   it('refuses more aliases than maxAliases', async () => {
-    const fields = Array.from({ length: 31 }, (_, i) => `a${i}: practice(id: "p${i}") { id }`).join(' ');
-    expectRefused(await run(`{ ${fields} }`), 'maxAliases', 30, 31);
+    const fields = Array.from({ length: maxAliases + 1 }, (_, i) => `a${i}: practice(id: "p${i}") { id }`).join(' ');
+    expectRefused(await run(`{ ${fields} }`), 'maxAliases', maxAliases, maxAliases + 1);
     calls.count = 0;
-    const fewer = Array.from({ length: 30 }, (_, i) => `a${i}: practice(id: "p${i}") { id }`).join(' ');
+    const fewer = Array.from({ length: maxAliases }, (_, i) => `a${i}: practice(id: "p${i}") { id }`).join(' ');
     expect(single(await run(`{ ${fewer} }`)).errors).toBeUndefined();
   });
 
   it('refuses an estimated cost above maxCost, with `first` taken from the variables', async () => {
     const query = 'query Q($n: Int) { practices { patients(first: $n) { charges { fee } } } }';
     // 1 + 10 × (1 + n × (1 + 10 × 1)) = 11 + 110 n
-    expect(single(await run(query, { n: 181 })).errors).toBeUndefined();
+    const most = Math.floor((maxCost - 11) / 110);
+    expect(single(await run(query, { n: most })).errors).toBeUndefined();
     calls.count = 0;
-    expectRefused(await run(query, { n: 182 }), 'maxCost', 20000, 11 + 110 * 182);
+    expectRefused(await run(query, { n: most + 1 }), 'maxCost', maxCost, 11 + 110 * (most + 1));
   });
 
   it('lets GraphiQL introspect with the default limits', async () => {
-    const defaults = await startServer([queryLimits()]);
+    const defaults = await startServer([guardPlugin()]);
     try {
       const ok = await defaults.executeOperation(
         { query: getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true }) },
@@ -212,7 +230,7 @@ describe('queryLimits plugin', () => {
     const selection = 'types { fields { type { ofType { ofType { fields { type { ofType { ofType { name } } } } } } } } }';
     const cost = measure(`{ __schema { ${selection} } }`).cost;
     const maxCost = 3 * cost;
-    const small = await startServer([queryLimits({ maxCost })]);
+    const small = await startServer([guardPlugin({ maxCost })]);
     try {
       const one = await small.executeOperation({ query: `{ __schema { ${selection} } }` }, { contextValue: contextValue() });
       expect(single(one).errors).toBeUndefined();
@@ -241,7 +259,7 @@ describe('queryLimits plugin', () => {
   });
 
   it('with parseOptions.maxTokens the parser stops early and the answer is the same', async () => {
-    const guarded = await startServer([queryLimits({ maxTokens: 400 })], { parseOptions: { maxTokens: 400 } });
+    const guarded = await startServer([guardPlugin({ maxTokens: 400 })], { parseOptions: { maxTokens: 400 } });
     try {
       const big = `{ ${'practices { id } '.repeat(200)} }`;
       const response = await guarded.executeOperation({ query: big }, { contextValue: contextValue() });
@@ -255,6 +273,7 @@ describe('queryLimits plugin', () => {
     const query = 'query Q($n: Int) { practices { patients(first: $n) { charges { fee } } } }';
     expect(single(await run(query, { n: 1 })).errors).toBeUndefined();
     calls.count = 0;
-    expectRefused(await run(query, { n: 1000 }), 'maxCost', 20000, 11 + 110 * 1000);
+    const n = 5 * Math.ceil(maxCost / 110); // far past maxCost
+    expectRefused(await run(query, { n }), 'maxCost', maxCost, 11 + 110 * n);
   });
 });

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rateLimit, TokenBuckets } from '../../src/plugins/rate-limit';
-import { caller, calls, single, startServer, type TestCaller, type TestContext } from './helpers';
+import { TokenBuckets } from '../../src/plugins/operation-guard';
+import { caller, calls, guardPlugin, single, startServer, type TestCaller, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
 
@@ -37,7 +37,7 @@ describe('TokenBuckets', () => {
   });
 });
 
-describe('rateLimit plugin', () => {
+describe('the operation guard: rate limit per key', () => {
   let server: ApolloServer<TestContext>;
   let now = 1_000_000;
   const run = (who: TestCaller, query = '{ practices { id } }') => server.executeOperation({ query }, { contextValue: { caller: who } });
@@ -45,7 +45,7 @@ describe('rateLimit plugin', () => {
   beforeEach(async () => {
     now = 1_000_000;
     calls.count = 0;
-    server = await startServer([rateLimit({ requestsPerMinute: 3, now: () => now })]);
+    server = await startServer([guardPlugin({ requestsPerMinute: 3, now: () => now })]);
   });
   afterEach(async () => server.stop());
 
@@ -96,5 +96,18 @@ describe('rateLimit plugin', () => {
     expect(single(await run(who)).errors).toBeUndefined();
     expectLimited(await run(who, '{ practices {'), 20, 'sloppy');
     expectLimited(await run(who, '{ nope }'), 20, 'sloppy');
+  });
+
+  it('refuses on the rate first, whatever else is wrong with the request (too many tokens)', async () => {
+    const guarded = await startServer([guardPlugin({ requestsPerMinute: 1, maxTokens: 10, now: () => now })], { parseOptions: { maxTokens: 10 } });
+    try {
+      const who = caller('long-winded');
+      const long = `{ practices { ${'id '.repeat(20)}} }`;
+      const first = single(await guarded.executeOperation({ query: long }, { contextValue: { caller: who } }));
+      expect(first.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens' });
+      expectLimited(await guarded.executeOperation({ query: long }, { contextValue: { caller: who } }), 60, 'long-winded');
+    } finally {
+      await guarded.stop();
+    }
   });
 });

@@ -4,8 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger';
 import { practiceIdsOf, requestLogging, saneRequestId } from '../../src/plugins/request-logging';
-import { rateLimit } from '../../src/plugins/rate-limit';
-import { caller, single, startServer, type TestContext } from './helpers';
+import { caller, guardPlugin, single, startServer, type TestContext } from './helpers';
 
 // One graphql for everything, as under Node (see helpers.ts).
 
@@ -43,7 +42,7 @@ describe('requestLogging plugin', () => {
   beforeAll(async () => {
     const logger = pino({ level: 'info', base: undefined }, sink);
     server = await startServer([
-      rateLimit({ requestsPerMinute: 2, now: () => 0 }),
+      guardPlugin({ requestsPerMinute: 2, now: () => 0 }),
       requestLogging({
         logger,
         now: () => (clock += 12.5),

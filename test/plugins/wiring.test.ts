@@ -1,16 +1,15 @@
 /**
  * All the plugins together, typed as the gateway wires them (ApolloServer<GatewayContext>), in the
- * recommended order: refusals first, then metrics and logging, which see the final response.
+ * recommended order: the operation guard first, then metrics and logging, which see the final response.
  */
 import { Writable } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../src/graphql/context';
-import { introspectionPerKey } from '../../src/plugins/introspection-per-key';
+import { defaultLimits } from '../../src/config';
 import { createMetrics } from '../../src/plugins/metrics';
-import { queryLimits } from '../../src/plugins/query-limits';
-import { rateLimit } from '../../src/plugins/rate-limit';
+import { apolloOperationGuard, createOperationGuard } from '../../src/plugins/operation-guard';
 import { requestLogging } from '../../src/plugins/request-logging';
 import { caller, schema, single } from './helpers';
 
@@ -18,7 +17,7 @@ import { caller, schema, single } from './helpers';
 
 describe('the plugins wired together', () => {
   it('refuse, count and log the same operations consistently', async () => {
-    const limits = { maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 20000, requestsPerMinute: 2 };
+    const limits = { ...defaultLimits, requestsPerMinute: 2 };
     const lines: string[] = [];
     const logger = pino(
       { base: undefined },
@@ -35,9 +34,7 @@ describe('the plugins wired together', () => {
       introspection: true,
       parseOptions: { maxTokens: limits.maxTokens },
       plugins: [
-        rateLimit({ requestsPerMinute: limits.requestsPerMinute, now: () => 0 }),
-        queryLimits(limits),
-        introspectionPerKey(),
+        apolloOperationGuard(createOperationGuard({ ...limits, now: () => 0 })),
         metrics.plugin,
         requestLogging({ logger }),
       ],

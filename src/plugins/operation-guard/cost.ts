@@ -1,39 +1,21 @@
 /**
- * Query limits (DESIGN.md §3 `limits`): refuse, before execution, an operation that is too deep, has
- * too many aliases, too many lexical tokens, or too high an estimated cost, with `QUERY_TOO_COMPLEX`
- * (HTTP 400). The message names the limit, its value and the measured value; so do the extensions:
- * `{ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', max: 12, measured: 14 }`.
- *
- *     const limits = config.limits;
- *     new ApolloServer({
- *       parseOptions: { maxTokens: limits.maxTokens }, // stop the parser early (see below)
- *       plugins: [queryLimits(limits), ...],
- *     })
- *
- * - **Tokens** are counted with graphql's `Lexer` on the raw source in `didResolveSource`, before
- *   anything is parsed, the way the parser counts them (comments and `<EOF>` excluded). Apollo gives a
- *   plugin no way to stop a request before parsing, so the plugin records the verdict and rewrites the
- *   response in `willSendResponse`; passing the same limit as `parseOptions.maxTokens` makes graphql's
- *   parser abort after `maxTokens` tokens, so a huge document is never turned into an AST nor
- *   validated (validation is where quadratic work hides). Without it, parsing and validation run, and
- *   the operation is still refused before execution with the same error.
- * - **Depth, aliases and cost** are measured in `didResolveOperation`, on the validated document (so
- *   fragment cycles and unknown fields are already refused), for the operation about to run, with
- *   fragment spreads followed (each spread counts, each fragment is measured once) and introspection
- *   fields measured like any other. Every request is measured, including those whose document came
- *   from Apollo's document cache.
+ * The operation guard's measures of a document: its lexical tokens, and the depth, aliases and
+ * estimated cost of the operation that would run. Pure functions of the document, the schema and the
+ * variables; the guard (./guard.ts) compares them with the limits.
  *
  * Depth: a top-level field is depth 1; `{ practice(id: "a") { name } }` has depth 2.
  * Aliases: every aliased field the operation would execute (a fragment's aliases once per spread).
- * Cost: a static upper bound: each field costs 1, plus its sub-selection's cost times a multiplier:
- * the field's `first`/`last` argument when given (literal or variable), else `listCost` when the
- * field returns a list, else 1. Fragments on different types of an abstract field are summed.
- * Introspection is the exception: its data is the schema itself, so `__schema`/`__type` cost exactly
- * the number of fields they would resolve (walked in memory, stopping at maxCost); and `__Type.ofType`
- * adds no depth. With the defaults, GraphiQL's introspection query passes (depth 6, cost ≈ the
- * schema's size), while `types { fields { type { fields … } } }` nesting is refused on cost.
+ * Cost: a static upper bound: each field costs 1, plus its sub-selection's cost times a multiplier
+ * (see `multiplierOf`, the one place a list's assumed length is decided): the field's `first`/`last`
+ * argument when given (literal or variable), else `listCost` when the field returns a list, else 1.
+ * Fragments on different types of an abstract field are summed. Fragment spreads are followed (each
+ * spread counts, each fragment is measured once) and introspection fields are measured like any
+ * other, with one exception: their data is the schema itself, so `__schema`/`__type` cost exactly the
+ * number of fields they would resolve (walked in memory, stopping at the cost ceiling); and
+ * `__Type.ofType` adds no depth. With the default limits, GraphiQL's introspection query passes
+ * (depth 6, cost ≈ the schema's size), while `types { fields { type { fields … } } }` nesting is
+ * refused on cost.
  */
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
   defaultFieldResolver,
   getArgumentValues,
@@ -49,9 +31,9 @@ import {
   TokenKind,
   TypeMetaFieldDef,
   TypeNameMetaFieldDef,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLError,
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLResolveInfo,
@@ -60,25 +42,22 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { gatewayError } from '../graphql/errors';
-import { respondWithError } from './error-response';
 
-export interface QueryLimitsOptions {
-  /** Deepest field nesting allowed (top-level fields are depth 1). Default 12. */
-  maxDepth?: number;
-  /** Most aliased fields allowed in the executed operation. Default 30. */
-  maxAliases?: number;
-  /** Most lexical tokens allowed in the request's document. Default 5000. */
-  maxTokens?: number;
-  /** Highest estimated cost allowed (see the cost model above). Default 20000. */
-  maxCost?: number;
-  /** Assumed length of a list when no size argument is given. Default 10. */
+/** The cost model's parameters (not limits: they say how cost is estimated, not how much is allowed). */
+export interface CostModel {
+  /**
+   * Assumed length of a list when no size argument is given.
+   * @default 10
+   */
   listCost?: number;
-  /** Arguments that give a list's length, first present wins. Default `['first', 'last']`. */
+  /**
+   * Arguments that give a list's length, first present wins.
+   * @default ['first', 'last']
+   */
   sizeArguments?: readonly string[];
 }
 
-export type QueryLimitName = 'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxCost';
+const DEFAULT_COST_MODEL: Required<CostModel> = { listCost: 10, sizeArguments: ['first', 'last'] };
 
 export interface OperationMeasures {
   depth: number;
@@ -86,22 +65,6 @@ export interface OperationMeasures {
   cost: number;
   /** Set when the cost walk of an introspection field stopped early: the real cost is higher. */
   costIsLowerBound?: boolean;
-}
-
-const DESCRIPTION: Record<QueryLimitName, string> = {
-  maxDepth: 'depth',
-  maxAliases: 'aliases',
-  maxTokens: 'tokens',
-  maxCost: 'estimated cost',
-};
-
-/** The `QUERY_TOO_COMPLEX` error for one limit. */
-export function queryTooComplex(limit: QueryLimitName, max: number, measured: number, atLeast = false): GraphQLError {
-  return gatewayError(
-    'QUERY_TOO_COMPLEX',
-    `query is too complex: ${DESCRIPTION[limit]} ${atLeast ? 'of at least ' : ''}${measured} exceeds ${limit} ${max}`,
-    { limit, max, measured, ...(atLeast ? { measuredIsLowerBound: true } : {}) },
-  );
 }
 
 /**
@@ -123,6 +86,15 @@ export function countTokens(source: string, stopAfter = Infinity): number {
   return count;
 }
 
+/** The fragment definitions of a document, by name. */
+export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
+}
+
 type FieldParent = GraphQLNamedType | undefined;
 
 function fieldDefinition(parent: FieldParent, name: string): GraphQLField<unknown, unknown> | undefined {
@@ -133,18 +105,24 @@ function fieldDefinition(parent: FieldParent, name: string): GraphQLField<unknow
   return undefined;
 }
 
-function sizeArgument(
+/**
+ * How many times a field's sub-selection counts towards the cost: the one place a list's assumed
+ * length is decided. The field's size argument (`first`/`last`, a literal or a variable) when given,
+ * else `listCost` for a list, else 1. Argument defaults from the schema are not read (yet).
+ */
+function multiplierOf(
   field: FieldNode,
-  names: readonly string[],
+  definition: GraphQLField<unknown, unknown> | undefined,
   variables: Readonly<Record<string, unknown>>,
-): number | undefined {
-  for (const name of names) {
+  model: Required<CostModel>,
+): number {
+  for (const name of model.sizeArguments) {
     const argument = field.arguments?.find((a) => a.name.value === name);
     if (!argument) continue;
     const value = valueOf(argument.value, variables);
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
   }
-  return undefined;
+  return definition && isListType(getNullableType(definition.type)) ? model.listCost : 1;
 }
 
 function valueOf(node: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
@@ -164,10 +142,12 @@ export function measureOperation(
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Readonly<Record<string, unknown>> = {},
-  options: Pick<QueryLimitsOptions, 'listCost' | 'sizeArguments'> & { costCeiling?: number } = {},
+  options: CostModel & { costCeiling?: number } = {},
 ): OperationMeasures {
-  const listCost = options.listCost ?? 10;
-  const sizeArguments = options.sizeArguments ?? ['first', 'last'];
+  const model: Required<CostModel> = {
+    listCost: options.listCost ?? DEFAULT_COST_MODEL.listCost,
+    sizeArguments: options.sizeArguments ?? DEFAULT_COST_MODEL.sizeArguments,
+  };
   const costCeiling = options.costCeiling ?? Infinity;
   const memo = new Map<string, OperationMeasures>();
   const inProgress = new Set<string>();
@@ -210,10 +190,7 @@ export function measureOperation(
           introspected += walked;
           fieldCost = 1 + walked;
         } else {
-          const multiplier =
-            sizeArgument(selection, sizeArguments, variables) ??
-            (definition && isListType(getNullableType(definition.type)) ? listCost : 1);
-          fieldCost = 1 + multiplier * sub.cost;
+          fieldCost = 1 + multiplierOf(selection, definition, variables, model) * sub.cost;
         }
         // `__Type.ofType` walks a type's wrappers (a few levels at most, never back into fields):
         // it adds no depth, so the standard introspection query (ofType nested 7–9 deep) passes.
@@ -297,49 +274,4 @@ function introspectionCost(
   if (root != null && field.selectionSet) walk(field.selectionSet, root, getNamedType(definition.type));
   if (spent > ceiling) stopped();
   return spent;
-}
-
-export function queryLimits<TContext extends BaseContext = BaseContext>(
-  options: QueryLimitsOptions = {},
-): ApolloServerPlugin<TContext> {
-  const maxDepth = options.maxDepth ?? 12;
-  const maxAliases = options.maxAliases ?? 30;
-  const maxTokens = options.maxTokens ?? 5000;
-  const maxCost = options.maxCost ?? 20000;
-  const measureOptions = { listCost: options.listCost ?? 10, sizeArguments: options.sizeArguments ?? ['first', 'last'] };
-
-  return {
-    async requestDidStart() {
-      let tooManyTokens: GraphQLError | undefined;
-      return {
-        async didResolveSource({ source }) {
-          // The count is exact; its cost is one pass over a body the HTTP layer already bounds.
-          const tokens = countTokens(source);
-          if (tokens > maxTokens) tooManyTokens = queryTooComplex('maxTokens', maxTokens, tokens);
-        },
-        async didResolveOperation({ schema, document, operation, request }) {
-          if (tooManyTokens) throw tooManyTokens;
-          if (!operation) return; // no such operation: execution reports it
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const definition of document.definitions) {
-            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-          }
-          const measured = measureOperation(schema, operation, fragments, request.variables ?? {}, {
-            ...measureOptions,
-            costCeiling: maxCost,
-          });
-          if (measured.depth > maxDepth) throw queryTooComplex('maxDepth', maxDepth, measured.depth);
-          if (measured.aliases > maxAliases) throw queryTooComplex('maxAliases', maxAliases, measured.aliases);
-          if (measured.cost > maxCost) {
-            throw queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound);
-          }
-        },
-        async willSendResponse(requestContext) {
-          // Covers the paths that end before didResolveOperation: the parser aborting at
-          // `parseOptions.maxTokens`, or a syntax/validation error in an over-long document.
-          if (tooManyTokens) respondWithError(requestContext, tooManyTokens);
-        },
-      };
-    },
-  };
 }

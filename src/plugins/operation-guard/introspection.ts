@@ -1,0 +1,20 @@
+/**
+ * Introspection per API key (DESIGN.md §4): allowed for every valid key unless that key sets
+ * `"introspection": false`; never without a key. Apollo's own `introspection` switch is server-wide,
+ * and graphql-ws has none, so the operation guard refuses per operation instead.
+ */
+import { Kind, visit, type DocumentNode } from 'graphql';
+
+/** Meta fields that count as introspection (`__typename` is always allowed). */
+export const INTROSPECTION_FIELDS: readonly string[] = ['__schema', '__type'];
+
+/** Whether `document` selects any of `fields` anywhere (any operation, any fragment). */
+export function usesIntrospection(document: DocumentNode, fields: readonly string[] = INTROSPECTION_FIELDS): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.FIELD]: (node) => {
+      if (fields.includes(node.name.value)) found = true;
+    },
+  });
+  return found;
+}
