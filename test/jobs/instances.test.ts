@@ -46,6 +46,8 @@ describe.each(backends)('several queue instances on $name', (backend) => {
       await Promise.all(Array.from({ length: 50 }, (_, k) => a.enqueue('work', { n: i + k })));
     }
 
+    // both pools connected before the race, so neither starts late
+    await Promise.all([a.counts(), b.counts()]);
     const drain = async (q: JobQueue<Kinds>) => {
       while ((await q.tick({ maxPasses: 5 })).ran > 0) {
         /* keep claiming while there is work */

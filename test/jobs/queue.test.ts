@@ -401,6 +401,8 @@ describe.each(backends)('job queue on $name', (backend) => {
     await waitUntil(async () => (await a.list({ kind: 'cycle', state: 'active' })).length === 1);
     clock.set('2030-01-01T10:02:00.000Z');
     const second = a.tick();
+    // let the second tick see 10:02 while the 10:01 job still runs, then let that job finish
+    await waitUntil(async () => (await a.schedules())[0]!.lastTickAt === '2030-01-01T10:02:00.000Z');
     release.open();
     await Promise.all([running, second]);
     const jobs = await a.list({ kind: 'cycle' });
