@@ -6,6 +6,7 @@
  *     mkdir -p /tmp/pgboss && (cd /tmp/pgboss && npm init -y >/dev/null && npm i pg-boss@10.4.2)
  *     eval "$(bash .ci/run postgres)"        # for the PostgreSQL rows (skipped without it)
  *     PG_BOSS_DIR=/tmp/pgboss/node_modules/pg-boss npx tsx test/jobs/bench/measure.ts [rounds]
+ *     PG_BOSS_DIR=… npx tsx test/jobs/bench/measure.ts probe   # pg-boss's singleton policies, expiry, fetch errors
  *
  * Each (implementation, back end) runs in a child process of its own (memory figures stay apart),
  * `rounds` times (default 3), interleaved; the table shows medians. Per run:
@@ -50,6 +51,7 @@ interface Result {
 
 /** The part of pg-boss 10's API used here (it is not a dependency, so no types are imported). */
 interface PgBossLike {
+  on(event: 'maintenance', listener: () => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   start(): Promise<unknown>;
   stop(options: { graceful: boolean; close: boolean; wait?: boolean }): Promise<void>;
@@ -58,6 +60,7 @@ interface PgBossLike {
   fetch(name: string, options: { batchSize: number }): Promise<{ id: string }[]>;
   complete(name: string, id: string): Promise<unknown>;
   getQueueSize(name: string, options?: { before?: string }): Promise<number>;
+  getJobById(name: string, id: string): Promise<Record<string, unknown> | null>;
 }
 type PgBossClass = new (options: Record<string, unknown>) => PgBossLike;
 
@@ -247,6 +250,49 @@ async function runOurs(backend: BackendName): Promise<Result> {
   };
 }
 
+/**
+ * pg-boss's behaviour on PGlite, for the README: what each queue policy does with a singleton key
+ * (two sends while nothing runs, two more while one job is active), how soon a fetched but never
+ * completed job comes back (expireInSeconds 1, maintenance every second), and what `fetch` answers
+ * when its SQL fails.
+ */
+async function probePgBoss(): Promise<void> {
+  const PgBoss = await loadPgBoss();
+  const errors: string[] = [];
+  const db = new PGlite();
+  const boss = new PgBoss({ db: pgliteExecutor(db, errors), maintenanceIntervalSeconds: 1 });
+  let maintenance = 0;
+  boss.on('maintenance', () => maintenance++);
+  boss.on('error', (error) => errors.push(`error event: ${error.message}`));
+  await boss.start();
+  for (const policy of ['standard', 'short', 'singleton', 'stately']) {
+    const name = `policy-${policy}`;
+    await boss.createQueue(name, { policy });
+    const queued = [await boss.send(name, {}, { singletonKey: 'LG:1' }), await boss.send(name, {}, { singletonKey: 'LG:1' })];
+    await boss.fetch(name, { batchSize: 1 });
+    const whileActive = [await boss.send(name, {}, { singletonKey: 'LG:1' }), await boss.send(name, {}, { singletonKey: 'LG:1' })];
+    const created = (ids: (string | null)[]) => ids.map((id) => (id ? 'job' : 'null')).join(', ');
+    console.log(`${policy}: two sends with one key → ${created(queued)}; with one of them active, two more → ${created(whileActive)}`);
+  }
+  await boss.createQueue('crash', { expireInSeconds: 1, retryLimit: 2 });
+  const id = await boss.send('crash', {});
+  await boss.fetch('crash', { batchSize: 1 });
+  const t = performance.now();
+  let again: { id: string }[] = [];
+  while (again.length === 0 && performance.now() - t < 30_000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    again = await boss.fetch('crash', { batchSize: 1 });
+  }
+  const job = await boss.getJobById('crash', id!);
+  console.log(`never-completed job fetched again after ${ms(t)} ms (maintenance ran ${maintenance}×), retryCount ${String(job?.retryCount)}`);
+  const before = errors.length;
+  await db.exec('ALTER TABLE pgboss.job RENAME COLUMN priority TO prio');
+  const answer = await boss.fetch('crash', { batchSize: 1 });
+  console.log(`fetch with a broken job table answers ${JSON.stringify(answer)}; the adapter saw: ${errors.slice(before).join('; ')}`);
+  await boss.stop({ graceful: false, close: false, wait: true });
+  await db.close();
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -254,6 +300,10 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const [mode, impl, backend] = process.argv.slice(2);
+  if (mode === 'probe') {
+    await probePgBoss();
+    return;
+  }
   if (mode === 'child') {
     const result = impl === 'pg-boss' ? await runPgBoss(backend as BackendName) : await runOurs(backend as BackendName);
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
