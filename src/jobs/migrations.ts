@@ -1,0 +1,115 @@
+/**
+ * The job tables (`jobs`, `job_schedules`), versioned in their own `job_schema_migrations`.
+ *
+ * Why not `src/transactions/migrations.ts`: its `migrate()` refuses a database holding versions it
+ * does not know, so two lists of migrations cannot share its `schema_migrations` table. The job
+ * tables have their own list, their own record and their own advisory lock; `migrateJobs` works on
+ * a database with or without the transaction tables.
+ *
+ *     await migrateJobs(sql); // [1] on a fresh database, [] afterwards
+ *
+ * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
+ */
+import type { SqlClient } from '../transactions/sql-client';
+
+export interface JobMigration {
+  version: number;
+  name: string;
+  /** One statement per entry (PGlite's parameterized protocol runs one statement at a time). */
+  statements: readonly string[];
+}
+
+/** A constant key for `pg_advisory_xact_lock`: "ledger-gateway jobs schema". */
+export const JOB_MIGRATION_LOCK_KEY = 7_381_946_025_227;
+
+export const JOB_MIGRATIONS: readonly JobMigration[] = [
+  {
+    version: 1,
+    name: 'jobs and job_schedules',
+    statements: [
+      `CREATE TABLE jobs (
+         id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         kind            TEXT NOT NULL CHECK (char_length(kind) BETWEEN 1 AND 100),
+         state           TEXT NOT NULL CHECK (state IN ('queued', 'active', 'done', 'failed', 'cancelled')),
+         payload         JSONB NOT NULL,
+         singleton_key   TEXT CHECK (char_length(singleton_key) BETWEEN 1 AND 255),
+         idempotency_key TEXT CHECK (char_length(idempotency_key) BETWEEN 1 AND 255),
+         run_at          TIMESTAMPTZ NOT NULL,
+         attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+         max_attempts    INTEGER NOT NULL CHECK (max_attempts >= 1),
+         runs            INTEGER NOT NULL DEFAULT 0 CHECK (runs >= 0),
+         locked_by       TEXT,
+         locked_until    TIMESTAMPTZ,
+         last_error      TEXT,
+         created_at      TIMESTAMPTZ NOT NULL,
+         updated_at      TIMESTAMPTZ NOT NULL,
+         finished_at     TIMESTAMPTZ,
+         CONSTRAINT jobs_lease_iff_active CHECK ((state = 'active') = (locked_until IS NOT NULL)),
+         CONSTRAINT jobs_finished_iff_final
+           CHECK ((state IN ('done', 'failed', 'cancelled')) = (finished_at IS NOT NULL))
+       )`,
+      // The singleton rule IS this index: a second queued/active job with the key cannot exist, so
+      // racing enqueues from several instances converge on one row (ON CONFLICT DO NOTHING).
+      `CREATE UNIQUE INDEX jobs_singleton_key ON jobs (kind, singleton_key)
+         WHERE singleton_key IS NOT NULL AND state IN ('queued', 'active')`,
+      `CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (kind, idempotency_key)
+         WHERE idempotency_key IS NOT NULL`,
+      // The claim's scan: due queued jobs of one kind, oldest run_at first.
+      `CREATE INDEX jobs_due ON jobs (kind, run_at, id) WHERE state = 'queued'`,
+      // The reaper's scan: active jobs whose lease ran out.
+      `CREATE INDEX jobs_leases ON jobs (locked_until) WHERE state = 'active'`,
+      `CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL`,
+      // The visibility API: by kind (and state), newest first.
+      `CREATE INDEX jobs_by_kind ON jobs (kind, state, id DESC)`,
+      `CREATE TABLE job_schedules (
+         name         TEXT PRIMARY KEY CHECK (char_length(name) BETWEEN 1 AND 200),
+         kind         TEXT NOT NULL,
+         cron         TEXT NOT NULL,
+         timezone     TEXT NOT NULL,
+         payload      JSONB NOT NULL,
+         last_tick_at TIMESTAMPTZ NOT NULL,
+         created_at   TIMESTAMPTZ NOT NULL,
+         updated_at   TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
+];
+
+/**
+ * Apply every job migration newer than the database's, in order, in one transaction under an
+ * advisory lock (two instances starting together apply each once). Returns the versions applied.
+ * Throws if the database has job schema versions this code does not know (a downgrade).
+ */
+export async function migrateJobs(sql: SqlClient, migrations: readonly JobMigration[] = JOB_MIGRATIONS): Promise<number[]> {
+  return sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [JOB_MIGRATION_LOCK_KEY]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS job_schema_migrations (
+         version    INTEGER PRIMARY KEY,
+         name       TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM job_schema_migrations');
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const known = new Set(migrations.map((m) => m.version));
+    const unknown = [...done].filter((v) => !known.has(v));
+    if (unknown.length > 0) {
+      throw new Error(
+        `the job tables have schema versions ${unknown.join(', ')} this gateway does not know ` +
+          `(it knows ${[...known].join(', ')}); they were written by a newer version`,
+      );
+    }
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO job_schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
