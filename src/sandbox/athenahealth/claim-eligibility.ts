@@ -13,7 +13,7 @@
  * that imported it would agree with the gateway by construction and could never show it wrong.
  */
 import { claimPatientBalance, isCleanClaim, type SimClaim, type SimPatient, type SimPractice } from './seed';
-import type { Cents } from './wire-money';
+import type { Cents } from '../shared/wire-money';
 
 /** Provider group ids compare as trimmed strings; a blank one is no group. */
 function groupKey(id: string | null | undefined): string | null {

@@ -8,7 +8,7 @@
  * strings) when it answers. The ids worth knowing are exported as `ATHENA_SEED_*` constants and
  * described in README.md next to this file.
  */
-import type { Cents } from './wire-money';
+import type { Cents } from '../shared/wire-money';
 
 export type TransactionType = 'PAYMENT' | 'TRANSFERIN' | 'TRANSFEROUT' | 'ADJUSTMENT';
 /** `1` primary insurance, `2` secondary insurance, `p` patient. */

@@ -37,7 +37,7 @@ import {
   type SimState,
   type SimTransaction,
 } from './seed';
-import { decimalText, jsonNumber, readAmount, shortText, type Cents } from './wire-money';
+import { decimalText, jsonNumber, readAmount, shortText, type Cents } from '../shared/wire-money';
 
 /** The OAuth scope the token endpoint requires (spec). */
 export const ATHENA_TOKEN_SCOPE = 'athena/service/Athenanet.MDP.*';

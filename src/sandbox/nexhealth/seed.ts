@@ -12,7 +12,7 @@
  * Ids in `NEX_SEED` are strings (as the gateway's `sourceId`s); the wire carries them as JSON numbers.
  * Money is integer cents throughout; percentages use exact integer division.
  */
-import { sumCents } from '../../ledger/money';
+import { sumCents } from '../shared/wire-money';
 import { seededRng } from '../shared/seeded-rng';
 import {
   agingBucket,

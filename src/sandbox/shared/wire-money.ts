@@ -1,13 +1,14 @@
 /**
- * Money on athenahealth's wire, for the simulator alone: integer cents inside, loose decimal values
- * outside (`"40.00"`, `"40"`, `40`, `"-978.7"`). The sandbox reads and writes the vendor's format on
- * its own rather than through the gateway's money code, so a mistake there cannot hide by being
- * made on both sides of the wire.
+ * Money on the vendors' wires, for the simulators alone: integer cents inside, decimal values outside
+ * (`"40.00"`, `"40"`, `40`, `"-978.7"`). The sandboxes read and write the vendors' formats on their
+ * own rather than through the gateway's money code (`src/ledger/money.ts`), so a mistake there
+ * cannot hide by being made on both sides of the wire.
  *
  *     decimalText(-97870)   // '-978.70'
  *     shortText(-97870)     // '-978.7' (trailing zeros dropped, as athenahealth often sends)
  *     jsonNumber(1250)      // 12.5
  *     readAmount('12.5')    // 1250; readAmount('1.005') → null (never rounded)
+ *     sumCents([1, 2, 3])   // 6
  */
 
 /** An amount in integer cents (a safe integer), never a float. */
@@ -47,4 +48,14 @@ export function readAmount(value: string | number): Cents | null {
   const cents = Number(match[2]) * 100 + Number(decimals.padEnd(2, '0'));
   if (!Number.isSafeInteger(cents)) return null;
   return match[1] === '-' && cents !== 0 ? -cents : cents;
+}
+
+/** Exact sum of amounts in cents; throws past the safe-integer range instead of losing a cent. */
+export function sumCents(values: Iterable<Cents>): Cents {
+  let total = 0;
+  for (const value of values) {
+    total += value;
+    if (!Number.isSafeInteger(total)) throw new RangeError(`a sum of cents left the safe-integer range: ${total}`);
+  }
+  return total;
 }
