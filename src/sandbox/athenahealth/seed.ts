@@ -125,8 +125,6 @@ export const ATHENA_SEED_PRACTICE_ENTERPRISE = '195900';
 /** A non-enterprise practice: one provider group, two departments. */
 export const ATHENA_SEED_PRACTICE_SINGLE = '80000';
 
-export const ATHENA_SEED_PROVIDER_GROUPS = { north: '1', south: '2' } as const;
-
 export const ATHENA_SEED_DEPARTMENTS = {
   /** Enterprise practice, North group ('1'). */
   northMain: '1',

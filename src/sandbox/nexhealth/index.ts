@@ -149,7 +149,7 @@ export async function startNexhealthSandbox(options: NexhealthSandboxOptions = {
   };
 }
 
-export { NEX_SEED, createNexSeed, SEED_AS_OF, type NexSeedIds } from './seed';
+export { NEX_SEED, createNexSeed, SEED_AS_OF } from './seed';
 export { signWebhook, type WebhookControl, type WebhookDelivery, type DeliveryAttempt, type RedeliverOptions } from './webhooks';
 export { patientBalanceCents, resolvedGuarantorId, chargePatientAmount } from './balance';
 export { API_VERSION } from './server';

@@ -833,7 +833,6 @@ const BUILT = build();
 
 /** Notable ids and figures of the default seed, for tests. Ids are strings (sourceIds). */
 export const NEX_SEED = BUILT.ids;
-export type NexSeedIds = typeof NEX_SEED;
 
 /** A fresh deep copy of the default seed; the sandbox mutates its copy. */
 export function createNexSeed(): NexSeed {

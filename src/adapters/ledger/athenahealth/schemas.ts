@@ -57,9 +57,6 @@ function toCents(value: string | number, ctx: z.RefinementCtx): number {
   }
 }
 
-/** A required amount (string or number) → integer cents. */
-export const moneySchema = z.union([z.string(), z.number()]).transform((v, ctx) => toCents(v, ctx));
-
 /** An optional amount: `null`, absent and `""` become `null`. */
 export const optionalMoneySchema = z
   .union([z.string(), z.number()])
@@ -186,7 +183,6 @@ export const claimGroupSchema = z.object({
   departmentids: idListSchema.optional(),
   claimdetails: listOf(claimDetailSchema),
 });
-export type WireClaimGroup = z.output<typeof claimGroupSchema>;
 
 export const balanceSchema = z.object({
   balance: optionalMoneySchema.optional(),
