@@ -1,6 +1,6 @@
 /**
  * NexHealth sandbox: an in-process HTTP simulator of the NexHealth Synchronizer API (v20240412)
- * exactly as /work/shared/specs/nexhealth.md describes it, with seed data, asynchronous insertion,
+ * exactly as the NexHealth spec gives its wire format, with seed data, asynchronous insertion,
  * signed webhooks, rate limits, fault injection and a request log.
  *
  * Usage (tests start it on port 0):

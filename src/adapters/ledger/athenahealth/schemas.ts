@@ -1,5 +1,5 @@
 /**
- * zod schemas of athenahealth's athenaOne v1 wire format, per /work/shared/specs/athenahealth.md.
+ * zod schemas of athenahealth's athenaOne v1 wire format, as the athenahealth spec gives it.
  *
  * Types on this wire are loose: numbers arrive as strings (`"-978.7"`, `"254"`), booleans as
  * `"true"`/`"false"`, ids as numbers or strings. Every schema here coerces those into one shape:

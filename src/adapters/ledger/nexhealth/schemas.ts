@@ -1,5 +1,5 @@
 /**
- * zod schemas of NexHealth's wire format (API v20240412), per /work/shared/specs/nexhealth.md.
+ * zod schemas of NexHealth's wire format (API v20240412), as the NexHealth spec gives it.
  *
  * Tolerant where the spec says so (unknown claim statuses, nullable fields, `description` as a string,
  * a list of strings or null, ids as numbers or strings), strict about money: every monetary field of a
