@@ -15,11 +15,6 @@ export const SYSTEMS = [
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
 export const LEDGER_SYSTEMS: readonly LedgerSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'ledger');
 
-/** The descriptor of a system word from the config, or `undefined`. */
-export function findSystem(system: string): SystemDescriptor | undefined {
-  return SYSTEMS.find((d) => d.system === system);
-}
-
 /** The ledger descriptor for a practice's `system`; throws for a word the config could not have accepted. */
 export function ledgerSystem(system: string): LedgerSystemDescriptor {
   const found = LEDGER_SYSTEMS.find((d) => d.system === system);

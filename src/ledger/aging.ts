@@ -5,8 +5,9 @@
  *     // each bucket = guarantor bucket − Σ insurance estimated bucket;
  *     // total = Σ buckets − write-off estimate (null counts as 0, and stays null on the result)
  *
- * `total` is always computed from the buckets (DESIGN.md §4), never copied from a vendor figure.
- * A write-off estimate the system does not report is `null`, never `0` (DESIGN.md §2).
+ * `total` is always computed from the buckets, never copied from a vendor figure. A write-off
+ * estimate the system does not report is `null`, never `0`. The rules: README.md here, "Guarantor
+ * aging", "Insurance aging" and "Out-of-pocket aging".
  */
 import type { AgingBuckets, Cents, GuarantorBalanceRecord, InsuranceBalanceRecord } from './records';
 import { subtractCents, sumCents } from './money';

@@ -5,10 +5,11 @@
  *       { claimSourceId: 'c1', estimatedInsurancePayment: 6000, writeOff: 1000, … },
  *     ] }, () => 'PENDING')   // 3000
  *
- * Rules (DESIGN.md §2): a payout whose claim is still PENDING subtracts the insurance payment
- * estimate and the write-off; once ADJUDICATED it subtracts only the write-off (the real insurance
- * payment is a negative payment row of its own); a VOID (canceled) claim subtracts nothing. A claim
- * whose stage is unknown counts as PENDING: the estimate is the best figure there is.
+ * Rules (README.md here, "A charge's patient amount"): a payout whose claim is still PENDING
+ * subtracts the insurance payment estimate and the write-off; once ADJUDICATED it subtracts only the
+ * write-off (the real insurance payment is a negative payment row of its own); a VOID (canceled)
+ * claim subtracts nothing. A claim whose stage is unknown counts as PENDING: the estimate is the best
+ * figure there is.
  */
 import type { ChargeRecord, ClaimPayoutRecord, ClaimRecord, ClaimStage, Cents } from './records';
 import { MoneyError, assertCents, subtractCents, sumCents } from './money';

@@ -1,5 +1,6 @@
 /**
- * A patient's balance: the plain sum of signed ledger entries (DESIGN.md §2).
+ * A patient's balance: the plain sum of signed ledger entries (README.md here, "Patient balance"
+ * and "Signs").
  *
  *     patientBalance({ chargeAmounts: [3000, 2500], payments: [-2000], adjustments: [-500] })
  *     // { charges: 5500, payments: -2000, adjustments: -500, total: 3000 }

@@ -1,7 +1,7 @@
 /**
  * Reconciliation: the balances the ledger computes for a guarantor's patients, compared with the
- * guarantor portion the system reports (DESIGN.md §2, §4). A difference is reported with its
- * amount, never hidden or "fixed".
+ * guarantor portion the system reports (README.md here, "Reconciliation"). A difference is reported
+ * with its amount, never hidden or "fixed".
  *
  *     reconcile([3000, 1500], 4000)  // { computed: 4500, reported: 4000, difference: 500, consistent: false }
  *     reconcile([3000], null)        // { computed: 3000, reported: null, difference: null, consistent: false }

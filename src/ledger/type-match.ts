@@ -1,6 +1,7 @@
 /**
- * Finding a payment or adjustment type in the system's list (DESIGN.md §2): an adjustment's type
- * name must match an existing type exactly, case and spaces included; only active types match.
+ * Finding a payment or adjustment type in the system's list (README.md here, "Write rules"): an
+ * adjustment's type name must match an existing type exactly, case and spaces included; only active
+ * types match.
  *
  *     matchTypeByName(types, 'Courtesy Credit')  // the active type named exactly so, or null
  */

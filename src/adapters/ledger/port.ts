@@ -88,9 +88,6 @@ export function createRequestScope(): RequestScope {
   return { memo: new Map() };
 }
 
-/** Why a capability is missing, when the schema needs to tell a reader (e.g. null aging). */
-export type UnsupportedReason = string;
-
 export interface Page<T> {
   items: T[];
   endCursor: string | null;

@@ -6,7 +6,7 @@ const MAX_PAGE = 200;
 
 export const practiceResolvers: Resolvers = {
   Practice: {
-    // DESIGN.md §4: a practice's id is the config's practice id (node(id:) accepts it too).
+    // A practice's id is the config's practice id; node(id:) accepts it too (README.md, "Ids").
     id: (p) => p.id,
     name: (p) => p.name,
     system: (p) => p.system,

@@ -44,7 +44,7 @@ export const queryResolvers: Resolvers = {
     node: async (_root, { id }, ctx) => {
       const decoded = decodeGlobalId(id);
       if (!decoded) {
-        // A practice's id is its config id (DESIGN.md §4), not an encoded one. Anything else the
+        // A practice's id is its config id (README.md, "Ids"), not an encoded one. Anything else the
         // caller cannot touch is FORBIDDEN, whether or not it exists, so ids cannot be probed.
         return requirePractice(ctx, id);
       }

@@ -25,7 +25,6 @@ export {
   ATHENA_SEED_PATIENTS,
   ATHENA_SEED_PRACTICE_ENTERPRISE,
   ATHENA_SEED_PRACTICE_SINGLE,
-  ATHENA_SEED_PROVIDER_GROUPS,
   buildAthenahealthSeed,
   chargePatientRemaining,
   claimBilled,

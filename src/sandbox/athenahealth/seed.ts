@@ -8,7 +8,7 @@
  * strings) when it answers. The ids worth knowing are exported as `ATHENA_SEED_*` constants and
  * described in README.md next to this file.
  */
-import type { Cents } from '../../ledger/records';
+import type { Cents } from '../shared/wire-money';
 
 export type TransactionType = 'PAYMENT' | 'TRANSFERIN' | 'TRANSFEROUT' | 'ADJUSTMENT';
 /** `1` primary insurance, `2` secondary insurance, `p` patient. */
@@ -124,8 +124,6 @@ export const ATHENA_SEED_CLIENT_SECRET = 'sandbox-athena-secret';
 export const ATHENA_SEED_PRACTICE_ENTERPRISE = '195900';
 /** A non-enterprise practice: one provider group, two departments. */
 export const ATHENA_SEED_PRACTICE_SINGLE = '80000';
-
-export const ATHENA_SEED_PROVIDER_GROUPS = { north: '1', south: '2' } as const;
 
 export const ATHENA_SEED_DEPARTMENTS = {
   /** Enterprise practice, North group ('1'). */

@@ -1,6 +1,6 @@
 /**
  * An in-process athenahealth athenaOne (v1) simulator over node:http, following
- * /work/shared/specs/athenahealth.md to the letter, including every *Decision*.
+ * the wire format the athenahealth spec gives, to the letter, including every *Decision*.
  *
  *     const sandbox = await startAthenahealthSandbox();
  *     const adapter = createAthenahealthAdapter({
@@ -18,9 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Cents } from '../../ledger/records';
-import { claimCollectible, isEnterprise } from '../../ledger/collectible';
-import { formatCents, parseWireAmount } from '../../ledger/money';
+import { claimEligibleForPayment, isEnterprisePractice } from './claim-eligibility';
 import { FaultRegistry, type FaultControls, type FaultRule } from './faults';
 import {
   ATHENA_SEED_CARDS,
@@ -39,6 +37,7 @@ import {
   type SimState,
   type SimTransaction,
 } from './seed';
+import { decimalText, jsonNumber, readAmount, shortText, type Cents } from '../shared/wire-money';
 
 /** The OAuth scope the token endpoint requires (spec). */
 export const ATHENA_TOKEN_SCOPE = 'athena/service/Athenanet.MDP.*';
@@ -98,12 +97,6 @@ export interface AthenahealthSandbox {
 // Loose wire values
 // ---------------------------------------------------------------------------------------------
 
-/** 4000 → 40, 1250 → 12.5 (a JSON number). */
-const num = (c: Cents): number => Number(formatCents(c));
-/** 4000 → "40", 1250 → "12.5", -97870 → "-978.7" (a short string, as athenahealth sends). */
-const shortStr = (c: Cents): string => String(Number(formatCents(c)));
-/** 4000 → "40.00". */
-const str = (c: Cents): string => formatCents(c);
 const boolStr = (b: boolean): string => (b ? 'true' : 'false');
 /** A numeric id as a JSON number when it is all digits, else the string. */
 const idNum = (id: string): number | string => (/^\d+$/.test(id) && id.length < 15 ? Number(id) : id);
@@ -348,10 +341,6 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
     return practice.departments.find((d) => d.departmentid === departmentid)?.providergroupid ?? '';
   }
 
-  function enterprise(practice: SimPractice): boolean {
-    return isEnterprise(practice.departments.map((d) => ({ providerGroupId: d.providergroupid })));
-  }
-
   /** Provider groups in department order, each with its department ids. */
   function groups(practice: SimPractice): Array<{ id: string; departmentids: string[] }> {
     const out: Array<{ id: string; departmentids: string[] }> = [];
@@ -363,24 +352,11 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
     return out;
   }
 
-  function claimGroupDepartments(practice: SimPractice, claim: SimClaim): string[] {
-    if (!enterprise(practice)) return practice.departments.map((d) => d.departmentid);
-    const gid = groupOf(practice, claim.departmentid);
-    return practice.departments.filter((d) => d.providergroupid === gid).map((d) => d.departmentid);
-  }
-
-  function collectible(practice: SimPractice, patient: SimPatient, claim: SimClaim): boolean {
-    return claimCollectible(
-      { clean: isCleanClaim(claim), providerGroupId: groupOf(practice, claim.departmentid), departmentIds: claimGroupDepartments(practice, claim) },
-      { enterprise: enterprise(practice), currentDepartmentId: patient.departmentid },
-    );
-  }
-
   function wireTransaction(t: SimTransaction, i: number) {
     const out: Record<string, unknown> = {
       id: i % 2 === 0 ? t.id : idNum(t.id),
       date: t.date,
-      amount: i % 2 === 0 ? shortStr(t.amount) : num(t.amount),
+      amount: i % 2 === 0 ? shortText(t.amount) : jsonNumber(t.amount),
       type: t.type,
       description: t.description,
       transfertype: t.transfertype,
@@ -394,14 +370,14 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
       claimid: index % 2 === 0 ? idNum(claim.claimid) : claim.claimid,
       departmentid: claim.departmentid,
       servicedate: claim.servicedate,
-      amount: str(claimBilled(claim)),
-      patientbalance: index % 2 === 0 ? num(claimPatientBalance(claim)) : shortStr(claimPatientBalance(claim)),
+      amount: decimalText(claimBilled(claim)),
+      patientbalance: index % 2 === 0 ? jsonNumber(claimPatientBalance(claim)) : shortText(claimPatientBalance(claim)),
       cleanbalance: index % 2 === 0 ? boolStr(isCleanClaim(claim)) : isCleanClaim(claim),
       chargeleveldetail: claim.charges.map((c, ci) => ({
         id: ci % 2 === 0 ? idNum(c.id) : c.id,
         procedurecode: c.procedurecode,
         description: c.description,
-        amount: ci % 2 === 0 ? str(c.amount) : num(c.amount),
+        amount: ci % 2 === 0 ? decimalText(c.amount) : jsonNumber(c.amount),
         servicedate: c.servicedate,
         transactions: c.transactions.map(wireTransaction),
       })),
@@ -425,7 +401,7 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
     };
     if (p.email) out.email = p.email;
     if (q.get('showbalancedetails') === 'true') {
-      const ent = enterprise(practice);
+      const ent = isEnterprisePractice(practice);
       const showAll = q.get('showallclaims') === 'true';
       const gs = groups(practice);
       out.balances = gs.map((g, gi) => {
@@ -434,15 +410,15 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
         const total = claims.reduce((s, c) => s + claimPatientBalance(c), 0) - unapplied;
         const plan = claims.filter((c) => c.paymentPlan).reduce((s, c) => s + claimPatientBalance(c), 0);
         return {
-          balance: shortStr(total),
+          balance: shortText(total),
           departmentlist: g.departmentids.join(','),
           providergroupid: gi % 2 === 0 ? idNum(g.id) : g.id,
           cleanbalance: claims.every(isCleanClaim),
           collectionsbalance: '0',
-          paymentplanbalance: num(plan),
+          paymentplanbalance: jsonNumber(plan),
           contracts: claims
             .filter((c) => c.contractId !== null)
-            .map((c) => ({ contractid: c.contractId, balance: str(claimPatientBalance(c)) })),
+            .map((c) => ({ contractid: c.contractId, balance: decimalText(claimPatientBalance(c)) })),
         };
       });
       const details: Array<Record<string, unknown>> = [];
@@ -477,11 +453,11 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
       date: a.date,
     };
     if (url.searchParams.get('showcopay') === 'true') {
-      out.copay = str(a.copay);
+      out.copay = decimalText(a.copay);
       out.appointmentcopay = {
-        insurancecopay: num(a.insurancecopay),
-        collectedforappointment: shortStr(a.collectedforappointment),
-        collectedforother: num(a.collectedforother),
+        insurancecopay: jsonNumber(a.insurancecopay),
+        collectedforappointment: shortText(a.collectedforappointment),
+        collectedforother: jsonNumber(a.collectedforother),
       };
     }
     return [out];
@@ -494,7 +470,7 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
       .filter((r) => r.patientid === patientid && (dept === null || r.departmentid === dept))
       .map((r) => ({
         epaymentid: idNum(r.epaymentid),
-        amount: str(r.amount),
+        amount: decimalText(r.amount),
         type: r.type,
         requestdate: r.requestdate,
         cardnumberlast4digits: r.cardnumberlast4digits,
@@ -507,12 +483,8 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
   function amountField(form: URLSearchParams, name: string): Cents {
     const raw = form.get(name);
     if (raw === null || raw.trim() === '') return 0;
-    let cents: Cents;
-    try {
-      cents = parseWireAmount(raw);
-    } catch {
-      throw fail(400, `Invalid ${name}.`);
-    }
+    const cents = readAmount(raw);
+    if (cents === null) throw fail(400, `Invalid ${name}.`);
     if (cents < 0) throw fail(400, `Invalid ${name}.`, 'Amounts must not be negative.');
     return cents;
   }
@@ -549,12 +521,8 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
         if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fail(400, 'Invalid claimpayment.');
         for (const [claimid, value] of Object.entries(item as Record<string, unknown>)) {
           if (typeof value !== 'string' && typeof value !== 'number') throw fail(400, 'Invalid claimpayment.');
-          let cents: Cents;
-          try {
-            cents = parseWireAmount(value);
-          } catch {
-            throw fail(400, 'Invalid claimpayment.');
-          }
+          const cents = readAmount(value);
+          if (cents === null) throw fail(400, 'Invalid claimpayment.');
           if (cents < 0) throw fail(400, 'Invalid claimpayment.', 'Amounts must not be negative.');
           claimPayments.push({ claimid, amount: cents });
         }
@@ -574,8 +542,7 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
     const perClaim = new Map<string, Cents>();
     for (const c of claimPayments) perClaim.set(c.claimid, (perClaim.get(c.claimid) ?? 0) + c.amount);
     for (const [claimid, amount] of perClaim) {
-      const claim = p.claims.find((c) => c.claimid === claimid);
-      if (!claim || !collectible(practice, p, claim) || amount > claimPatientBalance(claim)) {
+      if (!claimEligibleForPayment(practice, p, p.claims.find((c) => c.claimid === claimid), amount)) {
         throw fail(400, `Claim ${claimid} is not eligible for payment.`);
       }
     }

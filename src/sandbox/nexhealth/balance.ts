@@ -8,7 +8,7 @@
  * A payout is pending when its claim is `draft` or `sent`, adjudicated when `received` or `paid`;
  * a `canceled` claim subtracts nothing.
  */
-import { sumCents } from '../../ledger/money';
+import { sumCents } from '../shared/wire-money';
 import type { Cents, NexAdjustment, NexCharge, NexClaim, NexClaimStatus, NexPatient, NexPayment } from './types';
 
 export type PayoutStage = 'pending' | 'adjudicated' | 'void';

@@ -6,7 +6,7 @@
  * Handlers return an `Envelope` (with the HTTP status) or throw a `NexHttpError`; the server turns
  * either into JSON. Failures carry `code: false` and the HTTP status says which failure it is.
  */
-import { formatCents } from '../../ledger/money';
+import { decimalText } from '../shared/wire-money';
 import type { Cents } from './types';
 
 export interface PageInfo {
@@ -63,7 +63,7 @@ export interface WireMoney {
 }
 
 export function money(cents: Cents): WireMoney {
-  return { amount: formatCents(cents), currency: 'USD' };
+  return { amount: decimalText(cents), currency: 'USD' };
 }
 
 export function moneyOrNull(cents: Cents | null): WireMoney | null {

@@ -1,6 +1,6 @@
 /**
  * NexHealth sandbox: an in-process HTTP simulator of the NexHealth Synchronizer API (v20240412)
- * exactly as /work/shared/specs/nexhealth.md describes it, with seed data, asynchronous insertion,
+ * exactly as the NexHealth spec gives its wire format, with seed data, asynchronous insertion,
  * signed webhooks, rate limits, fault injection and a request log.
  *
  * Usage (tests start it on port 0):
@@ -149,7 +149,7 @@ export async function startNexhealthSandbox(options: NexhealthSandboxOptions = {
   };
 }
 
-export { NEX_SEED, createNexSeed, SEED_AS_OF, type NexSeedIds } from './seed';
+export { NEX_SEED, createNexSeed, SEED_AS_OF } from './seed';
 export { signWebhook, type WebhookControl, type WebhookDelivery, type DeliveryAttempt, type RedeliverOptions } from './webhooks';
 export { patientBalanceCents, resolvedGuarantorId, chargePatientAmount } from './balance';
 export { API_VERSION } from './server';

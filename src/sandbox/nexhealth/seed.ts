@@ -12,7 +12,7 @@
  * Ids in `NEX_SEED` are strings (as the gateway's `sourceId`s); the wire carries them as JSON numbers.
  * Money is integer cents throughout; percentages use exact integer division.
  */
-import { sumCents } from '../../ledger/money';
+import { sumCents } from '../shared/wire-money';
 import { seededRng } from '../shared/seeded-rng';
 import {
   agingBucket,
@@ -833,7 +833,6 @@ const BUILT = build();
 
 /** Notable ids and figures of the default seed, for tests. Ids are strings (sourceIds). */
 export const NEX_SEED = BUILT.ids;
-export type NexSeedIds = typeof NEX_SEED;
 
 /** A fresh deep copy of the default seed; the sandbox mutates its copy. */
 export function createNexSeed(): NexSeed {

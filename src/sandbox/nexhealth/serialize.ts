@@ -2,7 +2,7 @@
  * Store records → wire JSON, exactly as the spec names the fields. Money becomes
  * `{ amount: "62.00", currency: "USD" }`; rows gain the resolved `guarantor_id` of their patient.
  */
-import { sumCents } from '../../ledger/money';
+import { sumCents } from '../shared/wire-money';
 import { money, moneyOrNull } from './envelope';
 import type { NexStore } from './store';
 import type {

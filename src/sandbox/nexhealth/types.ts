@@ -1,11 +1,11 @@
 /**
  * The NexHealth sandbox's internal records: what its store holds and what its seed is made of.
  *
- * These mirror the wire rows of /work/shared/specs/nexhealth.md, with two differences: money is
+ * These mirror the wire rows the NexHealth spec gives, with two differences: money is
  * integer cents (the serializer turns it into `{ amount: "62.00", currency: "USD" }`), and every row
  * carries the `location_id` it belongs to. Ids are numbers, as on the wire.
  */
-import type { Cents } from '../../ledger/records';
+import type { Cents } from '../shared/wire-money';
 
 export type { Cents };
 

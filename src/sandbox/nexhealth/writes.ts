@@ -6,7 +6,7 @@
  * Accepted amounts: JSON numbers in dollars (`-138.5`) or decimal strings (`"-138.50"`), read exactly
  * (never through float arithmetic). Splits are maps `{ "<id>": amount }` signed like `amount`.
  */
-import { MoneyError, parseWireAmount, sumCents } from '../../ledger/money';
+import { readAmount, sumCents } from '../shared/wire-money';
 import type { RequestContext } from './context';
 import { badRequest, ok, type Reply } from './envelope';
 import type { Cents } from './types';
@@ -34,12 +34,9 @@ export interface AcceptedWrite {
 
 function amountOf(name: string, value: unknown): Cents {
   if (typeof value !== 'number' && typeof value !== 'string') throw badRequest(`${name} must be a number or a decimal string`);
-  try {
-    return parseWireAmount(value);
-  } catch (error) {
-    if (error instanceof MoneyError) throw badRequest(`${name} is invalid: ${error.message}`);
-    throw error;
-  }
+  const cents = readAmount(value);
+  if (cents === null) throw badRequest(`${name} is invalid: expected a plain decimal amount with at most 2 decimal places`);
+  return cents;
 }
 
 function idOf(name: string, value: unknown): number {

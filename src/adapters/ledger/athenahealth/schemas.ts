@@ -1,5 +1,5 @@
 /**
- * zod schemas of athenahealth's athenaOne v1 wire format, per /work/shared/specs/athenahealth.md.
+ * zod schemas of athenahealth's athenaOne v1 wire format, as the athenahealth spec gives it.
  *
  * Types on this wire are loose: numbers arrive as strings (`"-978.7"`, `"254"`), booleans as
  * `"true"`/`"false"`, ids as numbers or strings. Every schema here coerces those into one shape:
@@ -56,9 +56,6 @@ function toCents(value: string | number, ctx: z.RefinementCtx): number {
     return z.NEVER;
   }
 }
-
-/** A required amount (string or number) → integer cents. */
-export const moneySchema = z.union([z.string(), z.number()]).transform((v, ctx) => toCents(v, ctx));
 
 /** An optional amount: `null`, absent and `""` become `null`. */
 export const optionalMoneySchema = z
@@ -186,7 +183,6 @@ export const claimGroupSchema = z.object({
   departmentids: idListSchema.optional(),
   claimdetails: listOf(claimDetailSchema),
 });
-export type WireClaimGroup = z.output<typeof claimGroupSchema>;
 
 export const balanceSchema = z.object({
   balance: optionalMoneySchema.optional(),

@@ -64,7 +64,7 @@ import {
 import { resolveOptions, type NexhealthAdapterOptions, type NexhealthConnection, type ResolvedNexhealthOptions } from './types';
 import { registerNexhealthWebhooks, verifyNexhealthWebhook } from './webhooks';
 
-/** NexHealth's answer to a reused `transaction_id` (shared/specs/nexhealth.md, Writes). */
+/** NexHealth's answer to a reused `transaction_id` (the NexHealth spec, "Writes"). */
 const TRANSACTION_ID_USED = /transaction_id has already been used/i;
 
 /** The documented † filter that turns a list into a location-wide scan of every row. */

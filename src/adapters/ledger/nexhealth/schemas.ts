@@ -1,5 +1,5 @@
 /**
- * zod schemas of NexHealth's wire format (API v20240412), per /work/shared/specs/nexhealth.md.
+ * zod schemas of NexHealth's wire format (API v20240412), as the NexHealth spec gives it.
  *
  * Tolerant where the spec says so (unknown claim statuses, nullable fields, `description` as a string,
  * a list of strings or null, ids as numbers or strings), strict about money: every monetary field of a
@@ -279,20 +279,12 @@ export const adjustmentTypeSchema = z.object({
 // Writes and webhooks
 // ---------------------------------------------------------------------------------------------
 
-/** The 202 body of a write: `data { transaction_id, status }` (read loosely: the write was accepted). */
-export const writeAcceptedSchema = z
-  .object({ transaction_id: refSchema, status: nullableString })
-  .partial()
-  .nullish();
-
 export const webhookEndpointSchema = z.object({
   id: idSchema,
   target_url: z.string(),
   secret_key: nullableString,
   active: z.boolean().nullish(),
 });
-export type WireWebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
-
 
 export const INSERTION_EVENTS = [
   'payment_insertion.complete',
