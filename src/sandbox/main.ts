@@ -5,15 +5,26 @@
  * Environment: `NEXHEALTH_SANDBOX_PORT` (4010), `ATHENAHEALTH_SANDBOX_PORT` (4020),
  * `NEXHEALTH_SANDBOX_FAULTS` (JSON fault rules, see `faultRulesFromJson`).
  */
+import { ListenError } from '../server/listen';
 import { startAthenahealthSandbox } from './athenahealth';
 import { faultRulesFromJson, startNexhealthSandbox } from './nexhealth';
+
+/** A startup failure as one line on stderr (a taken port says which variable moves it), exit 1. */
+function fail(error: unknown, portVariable: string): never {
+  let message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ListenError) message += ` (set ${portVariable} to use another port)`;
+  process.stderr.write(`ledger-gateway sandbox: ${message}\n`);
+  process.exit(1);
+}
 
 const env = process.env;
 const nex = await startNexhealthSandbox({
   port: Number(env.NEXHEALTH_SANDBOX_PORT ?? 4010),
   faults: env.NEXHEALTH_SANDBOX_FAULTS ? faultRulesFromJson(env.NEXHEALTH_SANDBOX_FAULTS) : [],
-});
-const athena = await startAthenahealthSandbox({ port: Number(env.ATHENAHEALTH_SANDBOX_PORT ?? 4020) });
+}).catch((error: unknown) => fail(error, 'NEXHEALTH_SANDBOX_PORT'));
+const athena = await startAthenahealthSandbox({ port: Number(env.ATHENAHEALTH_SANDBOX_PORT ?? 4020) }).catch(
+  (error: unknown) => fail(error, 'ATHENAHEALTH_SANDBOX_PORT'),
+);
 process.stdout.write(
   `${JSON.stringify(
     {

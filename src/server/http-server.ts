@@ -5,7 +5,6 @@
  * framework sits between the socket and the gateway.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
@@ -22,6 +21,7 @@ import { usesIntrospection } from '../plugins/introspection-per-key';
 import { gatewayError } from '../graphql/errors';
 import { redactFormattedError } from '../graphql/redact-errors';
 import { createSharedSubscribe } from './shared-subscription-results';
+import { addressUrl, listen } from './listen';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -152,6 +152,9 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     json(res, 404, { error: 'not found' });
   }
 
+  // Listen before the websocket server is attached: it re-emits the HTTP server's errors, and a
+  // taken port should reach the caller as one ListenError, not also as a websocket server error.
+  const address = await listen(server, port, host);
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const wsLimits = websocketLimits(deps);
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
@@ -176,15 +179,9 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     wss,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const printableHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     server,
-    url: `http://${printableHost}:${address.port}`,
+    url: addressUrl(address),
     /**
      * Graceful: stop accepting, close websockets with 1001 (going away), let in-flight HTTP
      * requests finish (up to `drainMs`, default 10 s), then cut what is left.
