@@ -1,8 +1,10 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * schema/*.graphql -> typed resolvers. The output is generated before `start`, `build` and `test`
- * (see package.json) and is never committed or edited by hand.
+ * schema/*.graphql -> typed resolvers. Before `start`, `build`, `test` and `bench`,
+ * scripts/codegen-if-changed.mjs regenerates the output when its inputs (the SDL, this file, the
+ * codegen packages' versions) changed; `npm run codegen` always does. The output is never committed
+ * or edited by hand.
  *
  * Mappers tie each GraphQL object type to the internal record a resolver returns for it, so the
  * field resolvers receive the adapter's normalized records rather than GraphQL shapes.

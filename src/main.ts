@@ -6,8 +6,8 @@
  */
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config';
 import { createLogger } from './logging/logger';
-import { startGateway } from './server/gateway';
-import { startSandboxes, type RunningSandboxes } from './sandbox/default-config';
+import { assertCanListen, ListenError } from './server/listen';
+import type { RunningSandboxes } from './sandbox/default-config';
 
 function configPath(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
   const index = argv.indexOf('--config');
@@ -23,21 +23,33 @@ function configPath(argv: readonly string[], env: NodeJS.ProcessEnv): string | n
 
 async function main() {
   const path = configPath(process.argv.slice(2), process.env);
+  /** A port that cannot be listened on is one line saying how to choose another (PORT: sandbox mode only). */
+  const explainPort = (error: unknown): never => {
+    if (error instanceof ListenError) error.message += path ? ` (set server.port in ${path})` : ' (set PORT to use another port)';
+    throw error;
+  };
   let config: GatewayConfig;
   let sandboxes: RunningSandboxes | null = null;
+  // The port is tried before anything starts, and before the gateway's modules load (seconds): a
+  // second `npm start` fails at once, without opening (and migrating) the store the first one uses.
   if (path) {
     config = await loadConfigFile(path);
+    await assertCanListen(config.server.port, config.server.host).catch(explainPort);
   } else {
-    sandboxes = await startSandboxes({ port: Number(process.env.PORT ?? 4000) });
+    const port = Number(process.env.PORT ?? 4000);
+    await assertCanListen(port, '127.0.0.1').catch(explainPort);
+    const { startSandboxes } = await import('./sandbox/default-config');
+    sandboxes = await startSandboxes({ port });
     config = sandboxes.config;
   }
+  const { startGateway } = await import('./server/gateway');
   const logger = createLogger({ level: config.logLevel });
   const gateway = await startGateway(config, {
     logger,
     graphiql: sandboxes
       ? { defaultHeaders: { Authorization: `Bearer ${sandboxes.apiKey}` }, defaultQuery: sandboxes.exampleQuery }
       : undefined,
-  });
+  }).catch(explainPort);
   const lines = [
     `ledger-gateway listening on ${gateway.url}`,
     `  GraphQL:  ${gateway.url}/graphql   (ws subscriptions on the same path)`,
@@ -64,7 +76,8 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+// A startup failure is what it says, on stderr, prefixed with the program's name: no stack trace.
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`ledger-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -9,14 +9,27 @@
  */
 import { SYSTEMS } from '../adapters/registry';
 import type { RunningSystemSandbox } from '../adapters/system';
+import { ListenError } from '../server/listen';
+
+/** A startup failure as one line on stderr (a taken port says which variable moves it), exit 1. */
+function fail(error: unknown, portVariable: string): never {
+  let message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ListenError) message += ` (set ${portVariable} to use another port)`;
+  process.stderr.write(`ledger-gateway sandbox: ${message}\n`);
+  process.exit(1);
+}
 
 const env = process.env;
 const running: RunningSystemSandbox[] = [];
 const practices: Array<Record<string, unknown>> = [];
 for (const [index, descriptor] of SYSTEMS.entries()) {
   if (!descriptor.sandbox) continue;
-  const port = Number(env[`${descriptor.system.toUpperCase()}_SANDBOX_PORT`] ?? 4010 + 10 * index);
-  const sandbox = await descriptor.sandbox.start({ port });
+  const portVariable = `${descriptor.system.toUpperCase()}_SANDBOX_PORT`;
+  const port = Number(env[portVariable] ?? 4010 + 10 * index);
+  const sandbox = await descriptor.sandbox.start({ port }).catch(async (error: unknown) => {
+    await Promise.allSettled(running.map((s) => s.close()));
+    return fail(error, portVariable);
+  });
   running.push(sandbox);
   practices.push(...sandbox.practices.map((p) => ({ ...p, system: descriptor.system })));
 }

@@ -202,7 +202,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     config.server.port,
     config.server.host,
-  );
+  ).catch(async (error: unknown) => {
+    // Nothing listens (e.g. the port is taken): release what was opened, so the caller can exit.
+    await apollo.stop();
+    await bus.close();
+    await registry.close();
+    await store.close();
+    throw error;
+  });
   await transactions.start();
 
   const publicUrl = (options.publicUrl ?? config.server.publicUrl ?? http.url).replace(/\/$/, '');

@@ -5,7 +5,6 @@
  * framework sits between the socket and the gateway.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
@@ -20,6 +19,7 @@ import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
 import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operation-guard';
 import { redactFormattedError } from '../graphql/redact-errors';
 import { createSharedSubscribe } from './shared-subscription-results';
+import { addressUrl, listen } from './listen';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -146,6 +146,9 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     json(res, 404, { error: 'not found' });
   }
 
+  // Listen before the websocket server is attached: it re-emits the HTTP server's errors, and a
+  // taken port should reach the caller as one ListenError, not also as a websocket server error.
+  const address = await listen(server, port, host);
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const guardOperation = graphqlWsOperationGuard(deps.guard, deps.schema);
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
@@ -170,15 +173,9 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     wss,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const printableHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     server,
-    url: `http://${printableHost}:${address.port}`,
+    url: addressUrl(address),
     /**
      * Graceful: stop accepting, close websockets with 1001 (going away), let in-flight HTTP
      * requests finish (up to `drainMs`, default 10 s), then cut what is left.

@@ -1,12 +1,13 @@
 /**
- * The LISTEN/NOTIFY status bus against a real server (runs only with LEDGER_TEST_POSTGRES_URL).
+ * The LISTEN/NOTIFY status bus against a real server (LEDGER_TEST_POSTGRES_URL; `npm test` sets it).
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPgStatusBus, type PgStatusBus } from '../../src/transactions/pg-status-bus';
 import type { StatusEvent, StatusSubscription } from '../../src/transactions/status-bus';
+import { testPostgresUrl } from '../postgres-url';
 
-const url = process.env.LEDGER_TEST_POSTGRES_URL;
+const url = testPostgresUrl();
 const ev = (practiceId: string, transactionId: string): StatusEvent => ({ practiceId, transactionId });
 
 async function nextWithin(sub: StatusSubscription, ms = 3000): Promise<StatusEvent | 'timeout'> {
@@ -17,10 +18,10 @@ async function nextWithin(sub: StatusSubscription, ms = 3000): Promise<StatusEve
   return result;
 }
 
-describe.runIf(url)('PostgreSQL LISTEN/NOTIFY status bus', () => {
+describe('PostgreSQL LISTEN/NOTIFY status bus', () => {
   const buses: PgStatusBus[] = [];
   const open = async (options: Partial<Parameters<typeof createPgStatusBus>[0]> = {}) => {
-    const bus = await createPgStatusBus({ connectionString: url!, channel: 'ledger_status_test', ...options });
+    const bus = await createPgStatusBus({ connectionString: url, channel: 'ledger_status_test', ...options });
     buses.push(bus);
     return bus;
   };

@@ -1,6 +1,6 @@
 /**
- * Scale-out: two gateway instances on one PostgreSQL server (runs only with LEDGER_TEST_POSTGRES_URL;
- * `.ci/run` sets it). The instances share nothing but the database: transactions (one SEQUENCE for
+ * Scale-out: two gateway instances on one PostgreSQL server (LEDGER_TEST_POSTGRES_URL; `npm test`
+ * sets it). The instances share nothing but the database: transactions (one SEQUENCE for
  * ids, idempotency rows) and status changes (LISTEN/NOTIFY, src/transactions/pg-status-bus.ts).
  *
  * Webhooks: both instances register the SAME public URL (`server.publicUrl`), the one of a load
@@ -28,8 +28,9 @@ import { createLogger } from '../../src/logging/logger';
 import { startGateway, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
 import { NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
+import { testPostgresUrl } from '../postgres-url';
 
-const baseUrl = process.env.LEDGER_TEST_POSTGRES_URL;
+const baseUrl = testPostgresUrl();
 const SCHEMA = 'ledger_scale_test';
 const KEY = 'scale-test-key-all-practices-0000001';
 
@@ -84,7 +85,7 @@ async function startForwarder(): Promise<{ url: string; target: string; hits: Ma
   };
 }
 
-describe.runIf(baseUrl)('two gateway instances on one PostgreSQL', () => {
+describe('two gateway instances on one PostgreSQL', () => {
   let nex: NexhealthSandbox;
   let athena: AthenahealthSandbox;
   let lb: Awaited<ReturnType<typeof startForwarder>>;
@@ -174,7 +175,7 @@ describe.runIf(baseUrl)('two gateway instances on one PostgreSQL', () => {
     await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await admin.query(`CREATE SCHEMA ${SCHEMA}`);
     await admin.end();
-    const storeUrl = withSearchPath(baseUrl!, SCHEMA);
+    const storeUrl = withSearchPath(baseUrl, SCHEMA);
 
     nex = await startNexhealthSandbox({ rateLimits: false, insertion: 'manual', webhookRetryDelaysMs: [20, 40] });
     athena = await startAthenahealthSandbox({ port: 0 });

@@ -1,6 +1,6 @@
 /**
- * The `postgres://` back end against a real server. Skipped unless LEDGER_TEST_POSTGRES_URL names a
- * throw-away database (its ledger tables are dropped first), e.g.
+ * The `postgres://` back end against a real server: LEDGER_TEST_POSTGRES_URL names a throw-away
+ * database (its ledger tables are dropped first). `npm test` sets it; by hand, e.g.
  *   LEDGER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres npx vitest run test/transactions
  */
 import pg from 'pg';
@@ -12,10 +12,11 @@ import { createTransactionService } from '../../src/transactions/service';
 import type { TransactionStore } from '../../src/transactions/store';
 import { FakeLedgerAdapter } from './fakes';
 import { paymentInput, PRACTICE } from './harness';
+import { testPostgresUrl } from '../postgres-url';
 
-const url = process.env.LEDGER_TEST_POSTGRES_URL;
+const url = testPostgresUrl();
 
-describe.skipIf(!url)('postgres:// store (several gateway instances on one server)', () => {
+describe('postgres:// store (several gateway instances on one server)', () => {
   const stores: TransactionStore[] = [];
 
   beforeAll(async () => {
@@ -27,7 +28,7 @@ describe.skipIf(!url)('postgres:// store (several gateway instances on one serve
     await admin.query('DROP FUNCTION IF EXISTS ledger_transactions_forward_only() CASCADE');
     await admin.end();
     // Two instances starting at once: the advisory lock lets exactly one migrate.
-    stores.push(...(await Promise.all([openStore(url!), openStore(url!), openStore(url!)])));
+    stores.push(...(await Promise.all([openStore(url), openStore(url), openStore(url)])));
   });
   afterAll(async () => {
     for (const store of stores) await store.close();

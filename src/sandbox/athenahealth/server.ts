@@ -17,8 +17,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { claimEligibleForPayment, isEnterprisePractice } from './claim-eligibility';
+import { addressUrl, listen } from '../../server/listen';
 import { FaultRegistry, type FaultControls, type FaultRule } from './faults';
 import {
   ATHENA_SEED_CARDS,
@@ -617,18 +617,10 @@ export async function startAthenahealthSandbox(options: AthenahealthSandboxOptio
     return { success: 'true', epaymentid: Number(epaymentid) };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const address = await listen(server, options.port ?? 0, host);
 
   return {
-    url: `http://${hostForUrl}:${address.port}`,
+    url: addressUrl(address),
     clientId,
     clientSecret,
     practices: { enterprise: ATHENA_SEED_PRACTICE_ENTERPRISE, single: ATHENA_SEED_PRACTICE_SINGLE },

@@ -8,7 +8,8 @@
  * that cannot reach the in-process API (no version, no auth, not logged, no faults).
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { addressUrl, listen } from '../../server/listen';
 import { type FaultDecision, type FaultInjector, faultRulesFromJson } from '../shared/fault-injection';
 import { parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
 import type { TokenAuthority } from './auth';
@@ -303,14 +304,7 @@ async function admin(method: string, path: string, raw: string, parts: ServerPar
   return { status: 404, body: failureBody(`Not found: ${method} ${path}`) };
 }
 
-export function listenOn(server: http.Server, port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shownHost}:${address.port}`);
-    });
-  });
+/** Listens and resolves with the base URL; a taken port rejects with a `ListenError`. */
+export async function listenOn(server: http.Server, port: number, host: string): Promise<string> {
+  return addressUrl(await listen(server, port, host));
 }
