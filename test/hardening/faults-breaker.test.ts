@@ -12,6 +12,12 @@ let t: TestGateway;
 let proxy: FaultProxy;
 let nexTarget = '';
 const COOL_DOWN_MS = 400;
+// The breakers' clock: the cool-down ends when the test moves it, not when real time has passed, so a
+// loaded machine can neither end it early (between two assertions) nor need a longer sleep.
+let clock = Date.parse('2025-01-01T00:00:00Z');
+const passCoolDown = () => {
+  clock += COOL_DOWN_MS + 50;
+};
 
 beforeAll(async () => {
   proxy = await startFaultProxy(() => nexTarget);
@@ -23,7 +29,7 @@ beforeAll(async () => {
     },
     gateway: {
       adapterOptions: { retryBaseDelayMs: 1, maxRetries: 0, timeoutMs: 1500 },
-      circuitBreaker: { failureThreshold: 3, coolDownMs: COOL_DOWN_MS },
+      circuitBreaker: { failureThreshold: 3, coolDownMs: COOL_DOWN_MS, now: () => clock },
     },
   });
 });
@@ -84,14 +90,14 @@ describe('circuit breaker per practice connection', () => {
     expect(metrics).toMatch(/ledger_gateway_circuit_state\{[^}]*practice="smile-dental"[^}]*state="open"[^}]*\} 1/);
 
     // Still down when the cool-down ends: the probe fails and the circuit opens again.
-    await new Promise((r) => setTimeout(r, COOL_DOWN_MS + 50));
+    passCoolDown();
     expect((await statusOf('smile-dental')).circuit).toBe('HALF_OPEN');
     await t.gql(PATIENT);
     expect((await statusOf('smile-dental')).circuit).toBe('OPEN');
 
     // The upstream comes back: after the cool-down one probe closes the circuit.
     proxy.clear();
-    await new Promise((r) => setTimeout(r, COOL_DOWN_MS + 50));
+    passCoolDown();
     const back = await t.gql(PATIENT);
     expect(back.errors).toBeUndefined();
     expect(back.data.p.charges.length).toBeGreaterThan(0);
@@ -117,7 +123,7 @@ describe('circuit breaker per practice connection', () => {
 
   async function closeCircuit() {
     proxy.clear();
-    await new Promise((r) => setTimeout(r, COOL_DOWN_MS + 50));
+    passCoolDown();
     await t.gql('{ patient(practiceId: "smile-dental", patientId: "1001") { sourceId } }');
     expect((await statusOf('smile-dental')).circuit).toBe('CLOSED');
   }

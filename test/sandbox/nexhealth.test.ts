@@ -95,12 +95,15 @@ describe('NexHealth sandbox: auth, version, scope', () => {
   });
 
   it('expires tokens after tokenTtlMs', async () => {
-    const short = await startNexhealthSandbox({ tokenTtlMs: 40, rateLimits: false });
+    // A fake clock: the token expires because the clock moves past its TTL, not because real time
+    // passed (a 40 ms sleep was flaky under load).
+    let now = Date.parse('2025-06-30T12:00:00Z');
+    const short = await startNexhealthSandbox({ tokenTtlMs: 40, rateLimits: false, now: () => now });
     try {
       const c = client(short);
       await c.authenticate();
       expect((await c.get('/payment_types', c.scope())).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 60));
+      now += 60;
       const expired = await c.get('/payment_types', c.scope());
       expect(expired.status).toBe(401);
       expect(expired.body.code).toBe(false);

@@ -52,6 +52,8 @@ export interface NexhealthSandboxOptions {
   rateLimits?: RateLimits | false;
   /** Bearer token lifetime; default 24 h (the NexHealth sandbox's). */
   tokenTtlMs?: number;
+  /** The clock token issue and expiry are judged by, in ms since the epoch; default `Date.now`. Tests pass a fake one to expire tokens without waiting. */
+  now?: () => number;
   /** Seed data; default `createNexSeed()`. The sandbox works on its own copy. */
   seed?: NexSeed;
   /** Fault rules active from the start (e.g. from `faultRulesFromJson(process.env.…)`). */
@@ -95,7 +97,7 @@ export async function startNexhealthSandbox(options: NexhealthSandboxOptions = {
   const seed = options.seed ?? createNexSeed();
   const apiKey = options.apiKey ?? seed.apiKey;
   const store = new NexStore({ ...seed, apiKey });
-  const auth = new TokenAuthority(apiKey, options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS);
+  const auth = new TokenAuthority(apiKey, options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, options.now ?? Date.now);
   const rateLimiter = options.rateLimits === false ? null : new RateLimiter(options.rateLimits ?? {});
   const faults = new FaultInjector(options.faultSeed ?? 1);
   for (const rule of options.faults ?? []) faults.add(rule);
