@@ -41,6 +41,7 @@ export {
   type Aging,
 } from './aging';
 export { reconcile, type Reconciliation } from './reconciliation';
+export { recordsSum, rowsMismatch, type ExpectedRows, type RecordsSum } from './records-sum';
 export {
   adjustmentRequiresSplit,
   checkAmount,

@@ -45,7 +45,8 @@ import {
   type OutgoingLedgerWrite,
   type WriteOutcome,
 } from '../adapters/ledger/port';
-import { formatCents, MoneyError, sumCents } from '../ledger/money';
+import { sumCents } from '../ledger/money';
+import { recordsSum, rowsMismatch } from '../ledger/records-sum';
 import { TransactionInputError } from './errors';
 import type { StatusBus } from './status-bus';
 import type { StoredCollection, StoredLedgerWrite, StoredTransaction, TransactionStore } from './store';
@@ -316,26 +317,14 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
   }
 
   /**
-   * Why rows found upstream under a ledger write's transaction id cannot be that write's, or `null`.
-   * A transaction id is unique upstream, but this gateway's sequence is not the only source of ids:
-   * another originator with the same prefix, or this gateway after its store was reset, may have used
-   * it; the upstream then refuses our write ("already used") and a look-up finds the OTHER write's
-   * rows. Completing with them would report money as landed that never was. Rows for another patient,
-   * or rows that do not add up to the amount (possibly still landing), never complete a write.
+   * Why rows found upstream under a ledger write's transaction id cannot be that write's, or `null`
+   * (`rowsMismatch` in `src/ledger/records-sum.ts` says how such rows come about). A collection's
+   * rows are taken as found: the check guards ledger writes, whose re-post the upstream may refuse as
+   * "id already used"; a collection is charged once and never re-posted.
    */
   function foreignRows(row: StoredTransaction, records: LedgerRecords): string | null {
     if (row.kind === 'COLLECTION') return null;
-    const all = [...records.payments, ...records.adjustments];
-    const stranger = all.find((r) => r.patientSourceId !== row.patientSourceId);
-    if (stranger) return `a row of patient ${stranger.patientSourceId}, not ${row.patientSourceId}`;
-    try {
-      const total = sumCents(all.map((r) => r.amount));
-      if (total !== row.amount) return `rows totalling ${formatCents(total)}, not ${formatCents(row.amount)}`;
-    } catch (error) {
-      if (!(error instanceof MoneyError)) throw error;
-      return 'rows with an out-of-range total';
-    }
-    return null;
+    return rowsMismatch(row, records);
   }
 
   function foreignRowsReason(row: StoredTransaction, why: string): string {
@@ -347,17 +336,14 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
 
   /** A landed transaction whose rows do not add up to its amount is reported, never "fixed". */
   function checkRecordsSum(row: StoredTransaction): void {
-    try {
-      const total = sumCents([...row.records.payments, ...row.records.adjustments].map((r) => r.amount));
-      if (total !== row.amount) {
-        log.warn('upstream rows do not sum to the transaction amount', {
-          transactionId: row.transactionId,
-          amount: row.amount,
-          recordsTotal: total,
-        });
-      }
-    } catch (error) {
-      if (!(error instanceof MoneyError)) throw error;
+    const sum = recordsSum(row.records, row.amount);
+    if (sum.state === 'differs') {
+      log.warn('upstream rows do not sum to the transaction amount', {
+        transactionId: row.transactionId,
+        amount: row.amount,
+        recordsTotal: sum.total,
+      });
+    } else if (sum.state === 'out-of-range') {
       log.warn('upstream rows carry an out-of-range amount', { transactionId: row.transactionId });
     }
   }

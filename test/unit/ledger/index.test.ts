@@ -7,13 +7,14 @@ import * as money from '../../../src/ledger/money';
 import * as patientAmount from '../../../src/ledger/patient-amount';
 import * as patientBalance from '../../../src/ledger/patient-balance';
 import * as reconciliation from '../../../src/ledger/reconciliation';
+import * as recordsSum from '../../../src/ledger/records-sum';
 import * as splits from '../../../src/ledger/splits';
 import * as transactionId from '../../../src/ledger/transaction-id';
 import * as typeMatch from '../../../src/ledger/type-match';
 
 describe('src/ledger/index', () => {
   it('re-exports every runtime export of every module, unchanged', () => {
-    const modules = [aging, collectible, invoice, money, patientAmount, patientBalance, reconciliation, splits, transactionId, typeMatch];
+    const modules = [aging, collectible, invoice, money, patientAmount, patientBalance, reconciliation, recordsSum, splits, transactionId, typeMatch];
     const expected = new Map<string, unknown>();
     for (const mod of modules) for (const [name, value] of Object.entries(mod)) expected.set(name, value);
     expect(Object.keys(ledger).sort()).toEqual([...expected.keys()].sort());
