@@ -55,12 +55,10 @@ export { matchTypeById, matchTypeByName, type MatchableType } from './type-match
 export {
   MAX_TRANSACTION_ID_LENGTH,
   TRANSACTION_ID_PREFIX,
+  TRANSACTION_ID_PREFIX_RULE,
   TransactionIdError,
-  assertTransactionIdLength,
+  assertTransactionIdPrefix,
   formatTransactionId,
-  isValidTransactionIdPrefix,
-  parseTransactionId,
-  type TransactionIdParts,
 } from './transaction-id';
 export {
   buildInvoice,

@@ -47,6 +47,7 @@ import {
 } from '../adapters/ledger/port';
 import { sumCents } from '../ledger/money';
 import { recordsSum, rowsMismatch } from '../ledger/records-sum';
+import { assertTransactionIdPrefix } from '../ledger/transaction-id';
 import { TransactionInputError } from './errors';
 import type { StatusBus } from './status-bus';
 import type { StoredCollection, StoredLedgerWrite, StoredTransaction, TransactionStore } from './store';
@@ -73,7 +74,7 @@ export interface TransactionServiceDeps {
   store: TransactionStore;
   adapters: (practiceId: string) => LedgerAdapter | undefined;
   bus: StatusBus;
-  /** Ids are `<prefix>:<n>`; at most 30 characters so ids fit the 50 upstream allows. */
+  /** Ids are `<prefix>:<n>`; the prefix follows the one rule of `src/ledger/transaction-id.ts`. */
   transactionIdPrefix: string;
   /** Told each durable status a transaction reaches, creation included (metrics). Default none. */
   onStatus?: (status: TransactionStatus) => void;
@@ -255,10 +256,7 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
     batchSize: Math.max(1, deps.batchSize ?? DEFAULTS.batchSize),
     concurrency: Math.max(1, deps.concurrency ?? DEFAULTS.concurrency),
   };
-  const prefix = deps.transactionIdPrefix;
-  if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > 30 || /\s/.test(prefix)) {
-    throw new Error('transactionIdPrefix must be 1–30 characters without spaces (ids are "<prefix>:<n>", ≤ 50)');
-  }
+  const prefix = assertTransactionIdPrefix(deps.transactionIdPrefix);
   if (cfg.idempotencyRetentionMs < 24 * HOUR) {
     throw new Error('idempotencyRetentionMs must be at least 24 hours: keys are promised for a day');
   }

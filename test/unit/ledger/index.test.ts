@@ -40,7 +40,6 @@ describe('src/ledger/index', () => {
       'matchTypeByName',
       'matchTypeById',
       'formatTransactionId',
-      'parseTransactionId',
       'buildInvoice',
       'isEnterprise',
       'claimCollectible',
