@@ -44,9 +44,7 @@ export { reconcile, type Reconciliation } from './reconciliation';
 export { recordsSum, rowsMismatch, type ExpectedRows, type RecordsSum } from './records-sum';
 export {
   adjustmentRequiresSplit,
-  checkAmount,
   checkSplits,
-  signPaymentAmount,
   type SplitCheckInput,
   type SplitViolation,
   type SplitViolationCode,

@@ -35,7 +35,6 @@ describe('src/ledger/index', () => {
       'sumBuckets',
       'reconcile',
       'checkSplits',
-      'signPaymentAmount',
       'adjustmentRequiresSplit',
       'matchTypeByName',
       'matchTypeById',
