@@ -1,24 +1,23 @@
 /**
  * The split rules checked before a payment or adjustment goes upstream (see `src/ledger/README.md`).
- * Each check returns a typed violation with a stable error code (`extensions.code`) instead of
- * throwing, so the mutation layer can turn it into a GraphQL error as is.
+ * Each check returns a typed `Violation` (`violation.ts`) with a stable error code instead of
+ * throwing; a caller that cannot go on throws it as a `RuleViolation`.
  *
  *     checkSplits({ amount: -10000, requireSplit: false, chargeSplits: null,
  *                   providerSplits: [{ id: '7', amount: -6000 }, { id: '9', amount: -4000 }] })  // null
  *
  * Splits are value splits: signed like the amount they split, and summing to it exactly.
  */
-import type { Cents, Split } from './records';
+import type { ErrorCode } from '../errors';
 import { formatCents, isCents, sumCents } from './money';
+import type { Cents, Split } from './records';
+import type { Violation } from './violation';
 
-/** The stable codes of the write rules (`extensions.code`). */
-export type SplitViolationCode = 'SPLIT_KIND_CONFLICT' | 'SPLIT_SUM_MISMATCH' | 'DEBIT_REQUIRES_SPLIT' | 'BAD_USER_INPUT';
+/** The stable codes of the split rules (`extensions.code`). */
+export type SplitViolationCode = Extract<ErrorCode, 'SPLIT_KIND_CONFLICT' | 'SPLIT_SUM_MISMATCH' | 'DEBIT_REQUIRES_SPLIT' | 'BAD_USER_INPUT'>;
 
-/** A broken write rule: a stable code and a message for the client. */
-export interface SplitViolation {
-  code: SplitViolationCode;
-  message: string;
-}
+/** A broken split rule: a stable code and a message for the client. */
+export type SplitViolation = Violation<SplitViolationCode>;
 
 /** A transaction's amount and splits, as they will be sent upstream (already signed). */
 export interface SplitCheckInput {
