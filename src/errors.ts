@@ -40,7 +40,9 @@ export type ErrorCode =
 
 /**
  * An error a client may see, with its stable `code`. Subclasses fix the code (or narrow it, like
- * `UpstreamError`) and may add `extensions`: fields that travel beside the code (ids only).
+ * `UpstreamError`) and may add `details`: fields that travel beside the code in `extensions` (ids
+ * only). Not named `extensions` on purpose: graphql-js copies an error's own `extensions` into the
+ * GraphQL error it wraps it in, which would bypass `toGraphQLError`.
  */
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -48,7 +50,7 @@ export abstract class DomainError extends Error {
   constructor(
     message: string,
     /** Extra `extensions` fields for the client, e.g. `{ claimId: '1003' }`. Ids only, never patient data. */
-    readonly extensions: Readonly<Record<string, unknown>> = {},
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = new.target.name;

@@ -26,11 +26,11 @@ export function gatewayError(code: ErrorCode, message: string, extra: Record<str
 
 /**
  * Map what a ledger rule, an adapter or the store threw to a GraphQL error with a stable code: a
- * `DomainError` by its type (its `code` and `extensions`), a GraphQLError as it is. Anything else is
+ * `DomainError` by its type (its `code`, and its `details` beside it), a GraphQLError as it is. Anything else is
  * a bug of ours and is returned as it is, for Apollo to mask as INTERNAL_SERVER_ERROR.
  */
 export function toGraphQLError(error: unknown): unknown {
   if (error instanceof GraphQLError) return error;
-  if (error instanceof DomainError) return gatewayError(error.code, error.message, { ...error.extensions });
+  if (error instanceof DomainError) return gatewayError(error.code, error.message, { ...error.details });
   return error;
 }

@@ -14,7 +14,7 @@ export interface Violation<C extends ErrorCode = ErrorCode> {
   code: C;
   message: string;
   /** Ids that travel beside the code in `extensions`, e.g. `{ claimId: '1003' }`. */
-  extensions?: Readonly<Record<string, string>>;
+  details?: Readonly<Record<string, string>>;
 }
 
 /** A {@link Violation}, thrown. */
@@ -22,7 +22,7 @@ export class RuleViolation extends DomainError {
   readonly code: ErrorCode;
 
   constructor(readonly violation: Violation) {
-    super(violation.message, violation.extensions ?? {});
+    super(violation.message, violation.details ?? {});
     this.code = violation.code;
   }
 }

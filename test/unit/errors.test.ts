@@ -43,7 +43,7 @@ describe('DomainError and toGraphQLError', () => {
       endpoint: '/payments',
     });
     expect(extensionsOf(new UpstreamError('down', 'UPSTREAM_REJECTED'))).toEqual({ code: 'UPSTREAM_REJECTED' });
-    const violation = { code: 'CLAIM_NOT_COLLECTIBLE' as const, message: 'no', extensions: { claimId: '1003' } };
+    const violation = { code: 'CLAIM_NOT_COLLECTIBLE' as const, message: 'no', details: { claimId: '1003' } };
     expect(extensionsOf(new RuleViolation(violation))).toEqual({ code: 'CLAIM_NOT_COLLECTIBLE', claimId: '1003' });
   });
 
