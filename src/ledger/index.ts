@@ -1,5 +1,6 @@
 /**
- * `src/ledger/`: the pure rules that decide every number the API returns (DESIGN.md §1–2).
+ * `src/ledger/`: the pure rules that decide every number the API returns and every write it makes
+ * (see `src/ledger/README.md`).
  * No I/O and no vendor names; adapters fetch, the ledger computes.
  */
 export {
@@ -50,6 +51,26 @@ export {
   type SplitViolationCode,
 } from './splits';
 export { matchTypeById, matchTypeByName, type MatchableType } from './type-match';
+export { fingerprint } from './fingerprint';
+export {
+  checkAdjustmentInput,
+  checkCollectionInput,
+  checkPaymentInput,
+  prepareAdjustment,
+  prepareCollection,
+  preparePayment,
+  type AdjustmentRequest,
+  type CheckedInput,
+  type CollectionFacts,
+  type CollectionRequest,
+  type LedgerWriteFacts,
+  type PatientFact,
+  type PaymentRequest,
+  type Prepared,
+  type PreparedCollection,
+  type PreparedLedgerWrite,
+} from './prepare-write';
+export { RuleViolation, type Violation } from './violation';
 export {
   MAX_TRANSACTION_ID_LENGTH,
   TRANSACTION_ID_PREFIX,
