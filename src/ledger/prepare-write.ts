@@ -12,7 +12,7 @@
  * 2. `prepare…(request, facts)`: step 1 again, then the rules that need the facts; the write to store.
  *
  *     const checked = checkPaymentInput(request);              // { ok: true, fingerprint } or a violation
- *     const prepared = preparePayment(request, { paymentTypes, patient, chargeIds });
+ *     const prepared = preparePayment(request, { types: paymentTypes, patient, chargeIds });
  *     if (!prepared.ok) throw new RuleViolation(prepared.violation);
  *     await service.createLedgerTransaction({ …, fingerprint: prepared.fingerprint, write: { ...prepared.write, occurredAt } });
  *
