@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { httpUrl, nonEmpty } from './adapters/connection-fields';
 import { LEDGER_SYSTEMS } from './adapters/registry';
 import type { LedgerSystemDescriptor } from './adapters/system';
+import { TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE } from './ledger/transaction-id';
 
 const url = httpUrl;
 
@@ -96,10 +97,7 @@ export const configSchema = z
           .default('pglite://./.data/ledger'),
       })
       .prefault({}),
-    transactionIdPrefix: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,20}$/, 'expected 1–20 letters, digits, "_" or "-"')
-      .default('LG'),
+    transactionIdPrefix: z.string().regex(TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE).default('LG'),
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD').default('USD'),
     apiKeys: z.array(apiKey).min(1, 'expected at least one API key'),
     practices: z.array(practice).min(1, 'expected at least one practice'),

@@ -1,24 +1,23 @@
 /**
- * The write rules checked before a payment or adjustment goes upstream (DESIGN.md §2). Each check
- * returns a typed violation with a stable error code (DESIGN.md §3) instead of throwing, so the
- * mutation layer can turn it into a GraphQL error as is.
+ * The split rules checked before a payment or adjustment goes upstream (see `src/ledger/README.md`).
+ * Each check returns a typed `Violation` (`violation.ts`) with a stable error code instead of
+ * throwing; a caller that cannot go on throws it as a `RuleViolation`.
  *
  *     checkSplits({ amount: -10000, requireSplit: false, chargeSplits: null,
  *                   providerSplits: [{ id: '7', amount: -6000 }, { id: '9', amount: -4000 }] })  // null
  *
  * Splits are value splits: signed like the amount they split, and summing to it exactly.
  */
+import type { ErrorCode } from '../errors';
+import { formatCents, isCents, sumCents } from './money';
 import type { Cents, Split } from './records';
-import { formatCents, isCents, negateCents, sumCents } from './money';
+import type { Violation } from './violation';
 
-/** The stable codes of the write rules (`extensions.code`). */
-export type SplitViolationCode = 'SPLIT_KIND_CONFLICT' | 'SPLIT_SUM_MISMATCH' | 'DEBIT_REQUIRES_SPLIT' | 'BAD_USER_INPUT';
+/** The stable codes of the split rules (`extensions.code`). */
+export type SplitViolationCode = Extract<ErrorCode, 'SPLIT_KIND_CONFLICT' | 'SPLIT_SUM_MISMATCH' | 'DEBIT_REQUIRES_SPLIT' | 'BAD_USER_INPUT'>;
 
-/** A broken write rule: a stable code and a message for the client. */
-export interface SplitViolation {
-  code: SplitViolationCode;
-  message: string;
-}
+/** A broken split rule: a stable code and a message for the client. */
+export type SplitViolation = Violation<SplitViolationCode>;
 
 /** A transaction's amount and splits, as they will be sent upstream (already signed). */
 export interface SplitCheckInput {
@@ -96,33 +95,7 @@ export function checkSplits(input: SplitCheckInput): SplitViolation | null {
   return violation('SPLIT_SUM_MISMATCH', `${kind} splits must sum to the amount: expected ${expected}, got ${got}`);
 }
 
-/**
- * The ledger effect of a payment: the positive sum collected becomes a negative amount
- * (`12500` → `-12500`). Requiring the collected sum to be positive is {@link checkAmount}'s job;
- * this only signs.
- */
-export function signPaymentAmount(collected: Cents): Cents {
-  return negateCents(collected);
-}
-
 /** A debit (positive) adjustment needs a split; a credit (negative) one does not. */
 export function adjustmentRequiresSplit(amount: Cents): boolean {
   return amount > 0;
-}
-
-/**
- * The amount an input may carry, before signing: a payment's collected sum must be positive, an
- * adjustment's signed amount non-zero; both whole cents. `BAD_USER_INPUT` otherwise.
- */
-export function checkAmount(kind: 'PAYMENT' | 'ADJUSTMENT', amount: Cents): SplitViolation | null {
-  if (!isCents(amount)) {
-    return violation('BAD_USER_INPUT', `expected an amount in whole cents, got ${String(amount)}`);
-  }
-  if (kind === 'PAYMENT' && amount <= 0) {
-    return violation('BAD_USER_INPUT', `a payment amount must be positive, got ${formatCents(amount)}`);
-  }
-  if (kind === 'ADJUSTMENT' && amount === 0) {
-    return violation('BAD_USER_INPUT', 'an adjustment amount must not be zero');
-  }
-  return null;
 }

@@ -1,17 +1,17 @@
 /**
- * Errors the transaction layer throws to its callers. Each carries the `code` the GraphQL layer puts in
- * `extensions.code` (DESIGN.md §3).
+ * Errors the transaction layer throws to its callers. The two a client may see are `DomainError`s
+ * (`src/errors.ts`): their `code` becomes `extensions.code` through `toGraphQLError`.
  *
  *     try {
  *       await service.createLedgerTransaction(input);
  *     } catch (error) {
- *       if (error instanceof IdempotencyConflict) return graphQLError(error.message, error.code);
- *       throw error;
+ *       throw toGraphQLError(error); // IdempotencyConflict → IDEMPOTENCY_CONFLICT
  *     }
  */
+import { DomainError } from '../errors';
 
 /** The idempotency key was already used with a different input (a different fingerprint). */
-export class IdempotencyConflict extends Error {
+export class IdempotencyConflict extends DomainError {
   readonly code = 'IDEMPOTENCY_CONFLICT' as const;
 
   constructor(
@@ -29,7 +29,7 @@ export class IdempotencyConflict extends Error {
 }
 
 /** The request cannot be stored as asked (bad argument, practice without ledger writes, …). */
-export class TransactionInputError extends Error {
+export class TransactionInputError extends DomainError {
   readonly code = 'BAD_USER_INPUT' as const;
 
   constructor(message: string) {
@@ -38,7 +38,10 @@ export class TransactionInputError extends Error {
   }
 }
 
-/** A value read from the store is not what the schema promises (e.g. an amount past 2^53). */
+/**
+ * A value read from the store is not what the schema promises (e.g. an amount past 2^53). Not a
+ * `DomainError` on purpose: no client input causes it, so it reaches clients as an internal error.
+ */
 export class StoreIntegrityError extends Error {
   constructor(message: string) {
     super(message);

@@ -77,6 +77,109 @@ function parsePayload(text: string | undefined): Payload | null {
 
 const toError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
+interface ListenerSettings {
+  connectionString: string;
+  channel: string;
+  baseDelay: number;
+  maxDelay: number;
+  onError: (error: Error) => void;
+  onNotification: (message: pg.Notification) => void;
+}
+
+/**
+ * The LISTEN side: one dedicated connection running `LISTEN <channel>`, re-established with capped
+ * backoff after any error or end, until `close()`.
+ */
+class Listener {
+  private client: pg.Client | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private delay: number;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly settings: ListenerSettings) {
+    this.delay = settings.baseDelay;
+  }
+
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  whenListening(): Promise<void> {
+    if (this.client || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Connect and LISTEN once; rejects (leaving nothing open) when that fails. */
+  async connectOnce(): Promise<void> {
+    const { settings } = this;
+    const client = new pg.Client({ connectionString: settings.connectionString });
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      if (this.client === client) this.client = null;
+      client.removeAllListeners('notification');
+      client.end().catch(() => undefined);
+      if (!this.closed) {
+        settings.onError(toError(error));
+        this.scheduleReconnect();
+      }
+    };
+    client.on('error', fail);
+    client.on('end', () => fail(new Error('status bus LISTEN connection ended')));
+    client.on('notification', settings.onNotification);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${settings.channel}`);
+    } catch (error) {
+      failed = true;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      failed = true;
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.delay = settings.baseDelay;
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /** Stop reconnecting, release `whenListening()` waiters and end the connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const resolve of this.waiters.splice(0)) resolve();
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners('notification');
+      client.removeAllListeners('end');
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer) return;
+    const wait = this.delay;
+    this.delay = Math.min(this.settings.maxDelay, this.delay * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connectOnce().catch((error) => {
+        this.settings.onError(toError(error));
+        this.scheduleReconnect();
+      });
+    }, wait);
+    this.retryTimer.unref?.();
+  }
+}
+
 /** Open the bus; resolves once the first LISTEN is in place (rejects if the server is unreachable). */
 export async function createPgStatusBus(options: PgStatusBusOptions): Promise<PgStatusBus> {
   const channel = options.channel ?? STATUS_CHANNEL;
@@ -89,12 +192,6 @@ export async function createPgStatusBus(options: PgStatusBusOptions): Promise<Pg
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.publishPoolSize ?? 2 });
   pool.on('error', (error) => onError(error));
 
-  let closed = false;
-  let listener: pg.Client | null = null;
-  let retryTimer: NodeJS.Timeout | null = null;
-  let delay = baseDelay;
-  let waiters: Array<() => void> = [];
-
   const onNotification = (message: pg.Notification) => {
     if (message.channel !== channel) return;
     const payload = parsePayload(message.payload);
@@ -105,65 +202,15 @@ export async function createPgStatusBus(options: PgStatusBusOptions): Promise<Pg
       ...(payload.n !== undefined ? { eventId: `${payload.o}:${payload.n}` } : {}),
     });
   };
-
-  async function connectOnce(): Promise<void> {
-    const client = new pg.Client({ connectionString: options.connectionString });
-    let failed = false;
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      if (listener === client) listener = null;
-      client.removeAllListeners('notification');
-      client.end().catch(() => undefined);
-      if (!closed) {
-        onError(toError(error));
-        scheduleReconnect();
-      }
-    };
-    client.on('error', fail);
-    client.on('end', () => fail(new Error('status bus LISTEN connection ended')));
-    client.on('notification', onNotification);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${channel}`);
-    } catch (error) {
-      failed = true;
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (closed) {
-      failed = true;
-      await client.end().catch(() => undefined);
-      return;
-    }
-    listener = client;
-    delay = baseDelay;
-    for (const resolve of waiters.splice(0)) resolve();
-  }
-
-  function scheduleReconnect(): void {
-    if (closed || retryTimer) return;
-    const wait = delay;
-    delay = Math.min(maxDelay, delay * 2);
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      connectOnce().catch((error) => {
-        onError(toError(error));
-        scheduleReconnect();
-      });
-    }, wait);
-    retryTimer.unref?.();
-  }
-
+  const listener = new Listener({ connectionString: options.connectionString, channel, baseDelay, maxDelay, onError, onNotification });
   try {
-    await connectOnce();
+    await listener.connectOnce();
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
   }
 
+  let closed = false;
   let published = 0;
   return {
     instanceId,
@@ -179,29 +226,16 @@ export async function createPgStatusBus(options: PgStatusBusOptions): Promise<Pg
     async close() {
       if (closed) return;
       closed = true;
-      if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = null;
       local.close();
-      for (const resolve of waiters.splice(0)) resolve();
-      const client = listener;
-      listener = null;
-      if (client) {
-        client.removeAllListeners('notification');
-        client.removeAllListeners('end');
-        client.on('error', () => undefined);
-        await client.end().catch(() => undefined);
-      }
+      await listener.close();
       await pool.end().catch(() => undefined);
     },
     get subscriberCount() {
       return local.size;
     },
     get listening() {
-      return listener !== null;
+      return listener.listening;
     },
-    whenListening() {
-      if (listener || closed) return Promise.resolve();
-      return new Promise<void>((resolve) => waiters.push(resolve));
-    },
+    whenListening: () => listener.whenListening(),
   };
 }

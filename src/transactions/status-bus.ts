@@ -63,10 +63,76 @@ export function matchesFilter(filter: StatusFilter, event: StatusEvent): boolean
   return filter.transactionId == null || filter.transactionId === event.transactionId;
 }
 
-interface Subscriber {
-  filter: StatusFilter;
-  push(event: StatusEvent): void;
-  end(): void;
+const FINISHED: IteratorResult<StatusEvent, undefined> = { done: true, value: undefined };
+
+/**
+ * One subscriber: its filter, its bounded queue, and the async iterator over it. `push` never
+ * blocks: it hands the event to a waiting `next()`, else queues it, dropping the oldest when full.
+ */
+class QueuedSubscription implements StatusSubscription {
+  private readonly queue: StatusEvent[] = [];
+  private waiting: ((result: IteratorResult<StatusEvent, undefined>) => void) | null = null;
+  private done: boolean;
+  private droppedCount = 0;
+
+  constructor(
+    readonly filter: StatusFilter,
+    private readonly maxQueue: number,
+    private readonly hooks: { onDrop?: InProcessStatusBusOptions['onDrop']; onEnd: (sub: QueuedSubscription) => void },
+    startEnded: boolean,
+  ) {
+    this.done = startEnded;
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  push(event: StatusEvent): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ done: false, value: { ...event } });
+      return;
+    }
+    this.queue.push({ ...event });
+    if (this.queue.length > this.maxQueue) {
+      this.queue.shift();
+      this.droppedCount += 1;
+      this.hooks.onDrop?.(this.filter, this.droppedCount);
+    }
+  }
+
+  end(): void {
+    this.done = true;
+    this.queue.length = 0;
+    this.hooks.onEnd(this);
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve(FINISHED);
+    }
+  }
+
+  next(): Promise<IteratorResult<StatusEvent, undefined>> {
+    const head = this.queue.shift();
+    if (head) return Promise.resolve({ done: false, value: head });
+    if (this.done) return Promise.resolve(FINISHED);
+    if (this.waiting) return Promise.reject(new Error('a status subscription supports one pending next() at a time'));
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<StatusEvent, undefined>> {
+    this.end();
+    return Promise.resolve(FINISHED);
+  }
+
+  [Symbol.asyncIterator](): StatusSubscription {
+    return this;
+  }
 }
 
 /**
@@ -85,75 +151,19 @@ export interface LocalSubscribers {
 
 export function createLocalSubscribers(options: InProcessStatusBusOptions = {}): LocalSubscribers {
   const maxQueue = Math.max(1, options.maxQueue ?? 256);
-  const subscribers = new Set<Subscriber>();
+  const subscribers = new Set<QueuedSubscription>();
+  const hooks = { onDrop: options.onDrop, onEnd: (sub: QueuedSubscription) => subscribers.delete(sub) };
   let closed = false;
   const busId = randomUUID();
   let published = 0;
 
-  function subscribe(filter: StatusFilter): StatusSubscription {
-    const ownFilter: StatusFilter = { practiceId: filter.practiceId, transactionId: filter.transactionId ?? null };
-    const queue: StatusEvent[] = [];
-    let waiting: ((result: IteratorResult<StatusEvent, undefined>) => void) | null = null;
-    let done = closed;
-    let dropped = 0;
-    const finished: IteratorResult<StatusEvent, undefined> = { done: true, value: undefined };
-
-    const subscriber: Subscriber = {
-      filter: ownFilter,
-      push(event) {
-        if (done) return;
-        if (waiting) {
-          const resolve = waiting;
-          waiting = null;
-          resolve({ done: false, value: { ...event } });
-          return;
-        }
-        queue.push({ ...event });
-        if (queue.length > maxQueue) {
-          queue.shift();
-          dropped += 1;
-          options.onDrop?.(ownFilter, dropped);
-        }
-      },
-      end() {
-        done = true;
-        queue.length = 0;
-        subscribers.delete(subscriber);
-        if (waiting) {
-          const resolve = waiting;
-          waiting = null;
-          resolve(finished);
-        }
-      },
-    };
-    if (!done) subscribers.add(subscriber);
-
-    const iterator: StatusSubscription = {
-      next() {
-        const head = queue.shift();
-        if (head) return Promise.resolve({ done: false, value: head });
-        if (done) return Promise.resolve(finished);
-        if (waiting) return Promise.reject(new Error('a status subscription supports one pending next() at a time'));
-        return new Promise((resolve) => {
-          waiting = resolve;
-        });
-      },
-      return() {
-        subscriber.end();
-        return Promise.resolve(finished);
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-      get dropped() {
-        return dropped;
-      },
-    };
-    return iterator;
-  }
-
   return {
-    subscribe,
+    subscribe(filter) {
+      const own: StatusFilter = { practiceId: filter.practiceId, transactionId: filter.transactionId ?? null };
+      const subscription = new QueuedSubscription(own, maxQueue, hooks, closed);
+      if (!closed) subscribers.add(subscription);
+      return subscription;
+    },
     deliver(event) {
       const identified = event.eventId ? event : { ...event, eventId: `${busId}:${++published}` };
       for (const subscriber of subscribers) {

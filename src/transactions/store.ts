@@ -17,6 +17,7 @@
  *     await store.transition(row.transactionId, 'SUBMITTED', { now: new Date(), nextPollAt });
  */
 import type { CardCollection, LedgerRecords, OutgoingLedgerWrite, WebhookRegistration } from '../adapters/ledger/port';
+import { formatTransactionId } from '../ledger/transaction-id';
 import { IdempotencyConflict } from './errors';
 import { fromJson, toIso, toIsoOrNull, toSafeInteger } from './row-values';
 import type { SqlClient, SqlExecutor } from './sql-client';
@@ -51,7 +52,7 @@ export interface NewTransaction {
   idempotencyKey: string;
   /** A canonical text of the input (never card data); same key + other fingerprint = conflict. */
   fingerprint: string;
-  /** The id is `<transactionIdPrefix>:<nextval>`. */
+  /** The id is `<transactionIdPrefix>:<nextval>` (`formatTransactionId`, `src/ledger/transaction-id.ts`). */
   transactionIdPrefix: string;
   kind: TransactionKind;
   /** Signed like a ledger entry. */
@@ -208,7 +209,7 @@ export class SqlTransactionStore implements TransactionStore {
       if (existing) return { row: this.checkReplay(existing, input), created: false };
 
       const { rows } = await tx.query<{ id: unknown }>(`SELECT nextval('ledger_transaction_id_seq') AS id`);
-      const transactionId = `${input.transactionIdPrefix}:${toSafeInteger(rows[0]?.id, 'nextval')}`;
+      const transactionId = formatTransactionId(input.transactionIdPrefix, toSafeInteger(rows[0]?.id, 'nextval'));
       const now = input.now.toISOString();
       // The unique (practice_id, idempotency_key) makes racers converge: the loser's insert waits for
       // the winner's commit, does nothing, and reads the winner's row back.

@@ -33,6 +33,7 @@ import type {
   ProviderRecord,
   Split,
 } from '../../ledger/records';
+import { DomainError } from '../../errors';
 
 export type * from '../../ledger/records';
 
@@ -243,8 +244,13 @@ export const WHOLE_METHODS = [
   'collectPayment',
 ] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
 
-/** Thrown by adapters for upstream trouble; the GraphQL layer maps `code` to `extensions.code`. */
-export class UpstreamError extends Error {
+/**
+ * Thrown by adapters for upstream trouble. A `DomainError`: its `code` becomes `extensions.code`, and
+ * the endpoint (when known) travels beside it.
+ *
+ *     throw new UpstreamError('GET /patients/42 timed out after 10 s', 'UPSTREAM_UNAVAILABLE', null, '/patients/42');
+ */
+export class UpstreamError extends DomainError {
   constructor(
     message: string,
     readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_REJECTED' | 'NOT_FOUND',
@@ -257,18 +263,24 @@ export class UpstreamError extends Error {
      */
     readonly reason: 'TRANSACTION_ID_USED' | null = null,
   ) {
-    super(message);
+    super(message, endpoint ? { endpoint } : {});
     this.name = 'UpstreamError';
   }
 }
 
-/** Thrown by `verifyWebhook`; the route answers 401 (signature, timestamp) or 400 (body). */
-export class WebhookRejected extends Error {
+/**
+ * Thrown by `verifyWebhook`; the route answers 401 (signature, timestamp) or 400 (body). Its `code`
+ * says the same in the gateway's words: UNAUTHENTICATED for 401, BAD_USER_INPUT for 400.
+ */
+export class WebhookRejected extends DomainError {
+  readonly code: 'UNAUTHENTICATED' | 'BAD_USER_INPUT';
+
   constructor(
     message: string,
     readonly status: 400 | 401,
   ) {
     super(message);
+    this.code = status === 401 ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT';
     this.name = 'WebhookRejected';
   }
 }

@@ -1,8 +1,21 @@
 /**
- * What every write mutation does before and around the transaction service: refuse a practice whose
- * system cannot take the write, fingerprint the input for idempotency, answer a replay before any
- * upstream read, require the patient, and map the service's errors to stable codes.
+ * What every write mutation does around the ledger rules (`src/ledger/prepare-write.ts`): refuse a
+ * practice whose system cannot take the write, answer a replay before any upstream read, load the
+ * practice's live facts the rules need through the request's loaders, and turn whatever is thrown
+ * into a stable code.
+ *
+ *     createPaymentTransaction: (_root, { input }, ctx) => withStableErrors(async () => {
+ *       const request = { ...parseInput(paymentInput, input), currency };
+ *       const { fingerprint } = orRefuse(checkPaymentInput(request));
+ *       const replayed = await replay(ctx, practice.id, request.idempotencyKey, fingerprint);
+ *       const facts = await loadLedgerWriteFacts(ctx, practice.id, request, ctx.loaders.paymentTypes.load(practice.id));
+ *       const { write } = orRefuse(preparePayment(request, facts));
+ *       …
+ *     })
  */
+import type { Split } from '../../adapters/ledger/port';
+import type { CollectionFacts, LedgerWriteFacts } from '../../ledger/prepare-write';
+import { RuleViolation, type Violation } from '../../ledger/violation';
 import type { Practice } from '../../practices';
 import type { TransactionRow } from '../../transactions/types';
 import type { GatewayContext } from '../context';
@@ -16,20 +29,10 @@ export function requireCapability(practice: Practice, capability: Capability, wh
   }
 }
 
-/** A stable text of the input for idempotency: keys sorted, splits sorted, card data never included. */
-export function fingerprint(value: unknown): string {
-  const canonical = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canonical);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.keys(v)
-          .sort()
-          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v ?? null;
-  };
-  return JSON.stringify(canonical(value));
+/** The answer of a ledger rule when it passed; a RuleViolation (thrown) when it did not. */
+export function orRefuse<T extends { ok: true }>(result: T | { ok: false; violation: Violation }): T {
+  if (!result.ok) throw new RuleViolation(result.violation);
+  return result;
 }
 
 /**
@@ -45,13 +48,59 @@ export async function replay(ctx: GatewayContext, practiceId: string, key: strin
   return found.transaction;
 }
 
-export async function requirePatient(ctx: GatewayContext, practiceId: string, patientId: string) {
-  const patient = await ctx.loaders.patients.load({ practiceId, id: patientId });
-  if (!patient || patient.nonPatient) throw gatewayError('NOT_FOUND', `no patient "${patientId}" in practice "${practiceId}"`);
-  return patient;
+/**
+ * The facts a payment or adjustment is checked against: the practice's types and the patient
+ * (together), then — for a patient that exists — her charges if the write splits by charge, and the
+ * split providers if it splits by provider (together). A failed read fails the request with its
+ * upstream code, even when another rule would also have refused it.
+ */
+export async function loadLedgerWriteFacts<Type>(
+  ctx: GatewayContext,
+  practiceId: string,
+  request: { patientId: string; providerSplits?: readonly Split[] | null; chargeSplits?: readonly Split[] | null },
+  types: Promise<Type[]>,
+): Promise<LedgerWriteFacts<Type>> {
+  const { loaders } = ctx;
+  const [loadedTypes, patient] = await Promise.all([types, loaders.patients.load({ practiceId, id: request.patientId })]);
+  if (!patient || patient.nonPatient) return { types: loadedTypes, patient };
+  const providerIds = request.providerSplits?.map((s) => s.id) ?? [];
+  const [charges, providers] = await Promise.all([
+    request.chargeSplits?.length ? loaders.charges.load({ practiceId, id: request.patientId }) : undefined,
+    providerIds.length ? Promise.all(providerIds.map((id) => loaders.providers.load({ practiceId, id }))) : undefined,
+  ]);
+  return {
+    types: loadedTypes,
+    patient,
+    ...(charges ? { chargeIds: new Set(charges.map((c) => c.sourceId)) } : {}),
+    ...(providers ? { providerIds: new Set(providerIds.filter((_, i) => providers[i] !== null)) } : {}),
+  };
 }
 
-export async function submit<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * The facts a card collection is checked against: the patient, then — for a patient that exists —
+ * her claims if the collection pays claims, and the appointment's copay record if it names one.
+ */
+export async function loadCollectionFacts(
+  ctx: GatewayContext,
+  practiceId: string,
+  request: { patientId: string; claimPayments: readonly unknown[]; appointmentId?: string | null },
+): Promise<CollectionFacts> {
+  const { loaders } = ctx;
+  const patient = await loaders.patients.load({ practiceId, id: request.patientId });
+  if (!patient || patient.nonPatient) return { patient };
+  const [claims, copay] = await Promise.all([
+    request.claimPayments.length ? loaders.claims.load({ practiceId, id: patient.sourceId }) : undefined,
+    request.appointmentId ? loaders.copays.load({ practiceId, id: request.appointmentId }) : undefined,
+  ]);
+  return { patient, ...(claims ? { claims } : {}), ...(request.appointmentId ? { copay: copay ?? null } : {}) };
+}
+
+/**
+ * Run a write resolver's body so that what it throws reaches the client with its stable code: a
+ * `DomainError` (a broken rule, an idempotency conflict, upstream trouble) mapped by its type, a
+ * GraphQL error as it is, anything else as an internal error.
+ */
+export async function withStableErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

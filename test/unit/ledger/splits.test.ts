@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Split } from '../../../src/adapters/ledger/port';
-import {
-  adjustmentRequiresSplit,
-  checkAmount,
-  checkSplits,
-  signPaymentAmount,
-  type SplitCheckInput,
-} from '../../../src/ledger/splits';
+import { adjustmentRequiresSplit, checkSplits, type SplitCheckInput } from '../../../src/ledger/splits';
 
 const input = (fields: Partial<SplitCheckInput>): SplitCheckInput => ({
   amount: -10000,
@@ -147,19 +141,6 @@ describe('checkSplits', () => {
   });
 });
 
-describe('signPaymentAmount', () => {
-  it('turns the positive collected sum into the negative ledger effect', () => {
-    expect(signPaymentAmount(12500)).toBe(-12500);
-    expect(signPaymentAmount(1)).toBe(-1);
-    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (c) => signPaymentAmount(c) === -c));
-  });
-
-  it('only signs: a negative input (which checkAmount refuses) comes out positive', () => {
-    expect(signPaymentAmount(-300)).toBe(300);
-    expect(() => signPaymentAmount(1.5)).toThrow();
-  });
-});
-
 describe('adjustmentRequiresSplit', () => {
   it('is true for a debit (positive) adjustment only', () => {
     expect(adjustmentRequiresSplit(1)).toBe(true);
@@ -177,21 +158,5 @@ describe('adjustmentRequiresSplit', () => {
     expect(
       checkSplits({ amount: credit, providerSplits: null, chargeSplits: null, requireSplit: adjustmentRequiresSplit(credit) }),
     ).toBeNull();
-  });
-});
-
-describe('checkAmount', () => {
-  it('a payment must be positive whole cents', () => {
-    expect(checkAmount('PAYMENT', 12500)).toBeNull();
-    expect(checkAmount('PAYMENT', 0)).toEqual({ code: 'BAD_USER_INPUT', message: 'a payment amount must be positive, got 0.00' });
-    expect(checkAmount('PAYMENT', -100)?.message).toMatch(/-1.00/);
-    expect(checkAmount('PAYMENT', 1.5)?.code).toBe('BAD_USER_INPUT');
-  });
-
-  it('an adjustment must be non-zero whole cents, of either sign', () => {
-    expect(checkAmount('ADJUSTMENT', -2500)).toBeNull();
-    expect(checkAmount('ADJUSTMENT', 2500)).toBeNull();
-    expect(checkAmount('ADJUSTMENT', 0)?.code).toBe('BAD_USER_INPUT');
-    expect(checkAmount('ADJUSTMENT', Number.NaN)?.message).toMatch(/whole cents/);
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Creating a ledger write (PAYMENT / ADJUSTMENT on systems that take writes, such as NexHealth):
+ * check it, store it PENDING durably — idempotency key, transaction id and row in ONE SQL
+ * transaction, committed before anything goes upstream — then make the first submit attempt.
+ *
+ *     const row = await createLedgerWrite(ctx, {
+ *       practiceId: 'smile-dental', idempotencyKey: input.idempotencyKey, fingerprint,
+ *       write: { kind: 'PAYMENT', patientSourceId: '42', amount: -5000, currency: 'USD',
+ *                typeSourceId: '7', providerSplits: null, chargeSplits: null,
+ *                occurredAt: new Date().toISOString(), notes: null },
+ *     });
+ *     // row.status is usually 'SUBMITTED'; a replay of the key returns the stored row as it is.
+ */
+import type { OutgoingLedgerWrite } from '../adapters/ledger/port';
+import { toTransactionRow, type WritePathContext } from './context';
+import { TransactionInputError } from './errors';
+import { requireCents, requireRequestKeys, requireText } from './input-checks';
+import type { StoredLedgerWrite } from './store';
+import { submitIfDue } from './submit';
+import type { TransactionRow } from './types';
+
+export interface CreateLedgerTransactionInput {
+  practiceId: string;
+  idempotencyKey: string;
+  /** A canonical text of the mutation's input, computed by the caller (no card data). */
+  fingerprint: string;
+  write: Omit<OutgoingLedgerWrite, 'transactionId'>;
+}
+
+/** Store the write PENDING, then submit it once; returns the row after that first attempt. */
+export async function createLedgerWrite(ctx: WritePathContext, input: CreateLedgerTransactionInput): Promise<TransactionRow> {
+  const keys = requireRequestKeys(input);
+  const write = storedWriteFrom(input.write);
+  if (!ctx.adapters(keys.practiceId)?.submitWrite) {
+    throw new TransactionInputError(`practice ${keys.practiceId} does not accept ledger writes`);
+  }
+  const { row, created } = await ctx.store.createTransaction({
+    ...keys,
+    transactionIdPrefix: ctx.options.transactionIdPrefix,
+    kind: write.kind,
+    amount: write.amount,
+    currency: write.currency,
+    patientSourceId: write.patientSourceId,
+    request: { kind: write.kind, write },
+    now: ctx.now(),
+  });
+  if (!created) return toTransactionRow(row);
+  ctx.log.info('transaction stored', { practiceId: keys.practiceId, transactionId: row.transactionId, kind: row.kind });
+  await ctx.publish(row);
+  return ctx.inFlight.track(async () => {
+    await ctx.hooks.afterStore?.(toTransactionRow(row));
+    await submitIfDue(ctx, row.transactionId);
+    return toTransactionRow((await ctx.store.findById(row.transactionId)) ?? row);
+  });
+}
+
+/** The write as stored, every field checked (a TransactionInputError names the first bad one). */
+function storedWriteFrom(w: Omit<OutgoingLedgerWrite, 'transactionId'>): StoredLedgerWrite {
+  if (w.kind !== 'PAYMENT' && w.kind !== 'ADJUSTMENT') {
+    throw new TransactionInputError('write.kind must be PAYMENT or ADJUSTMENT');
+  }
+  const splits = (list: OutgoingLedgerWrite['providerSplits']) =>
+    list ? list.map((s) => ({ id: s.id, amount: requireCents(s.amount, 'split.amount') })) : null;
+  return {
+    kind: w.kind,
+    patientSourceId: requireText(w.patientSourceId, 'write.patientSourceId'),
+    amount: requireCents(w.amount, 'write.amount'),
+    currency: requireText(w.currency, 'write.currency', 8),
+    typeSourceId: requireText(w.typeSourceId, 'write.typeSourceId'),
+    providerSplits: splits(w.providerSplits),
+    chargeSplits: splits(w.chargeSplits),
+    occurredAt: requireText(w.occurredAt, 'write.occurredAt', 64),
+    notes: w.notes ?? null,
+  };
+}
