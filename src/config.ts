@@ -110,13 +110,13 @@ export const configSchema = z
       if (ids.has(p.id)) ctx.addIssue({ code: 'custom', message: `duplicate practice id "${p.id}"`, path: ['practices', i, 'id'] });
       ids.add(p.id);
     });
-    config.apiKeys.forEach((k, i) =>
+    config.apiKeys.forEach((k, i) => {
       k.practices.forEach((p, j) => {
         if (p !== '*' && !ids.has(p)) {
           ctx.addIssue({ code: 'custom', message: `unknown practice "${p}"`, path: ['apiKeys', i, 'practices', j] });
         }
-      }),
-    );
+      });
+    });
   });
 
 export type GatewayConfig = z.output<typeof configSchema>;

@@ -260,7 +260,11 @@ export async function countJobs(sql: SqlExecutor): Promise<JobCounts> {
   );
   const counts: JobCounts = {};
   for (const row of rows) {
-    const perState = (counts[row.kind] ??= { queued: 0, active: 0, done: 0, failed: 0, cancelled: 0 });
+    let perState = counts[row.kind];
+    if (!perState) {
+      perState = { queued: 0, active: 0, done: 0, failed: 0, cancelled: 0 };
+      counts[row.kind] = perState;
+    }
     perState[row.state] = toSafeInteger(row.n, 'count');
   }
   return counts;

@@ -39,7 +39,6 @@ import {
 import { compileCron, fireDue, listSchedules, registerSchedule, type LocalSchedule } from './schedules';
 import type {
   BackoffOptions,
-  DefineOptions,
   EnqueueOptions,
   EnqueueResult,
   JobHandler,

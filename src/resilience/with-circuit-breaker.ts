@@ -70,7 +70,7 @@ export function withCircuitBreaker(adapter: LedgerAdapter, options: WithCircuitB
     const fn = bound(name) as ((keys: readonly string[], ...rest: unknown[]) => Promise<BatchResult<unknown>>) | undefined;
     if (typeof fn !== 'function') continue;
     wrapped[name] = async (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
-      let ticket;
+      let ticket: ReturnType<typeof breaker.acquire>;
       try {
         ticket = breaker.acquire();
       } catch (open) {

@@ -62,7 +62,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   if (!caller) {
     return graphqlError(res, 401, 'UNAUTHENTICATED', 'expected an Authorization: Bearer <api key> header with a valid key');
   }
-  let body: unknown = undefined;
+  let body: unknown ;
   if (req.method === 'POST') {
     let raw: Buffer;
     try {

@@ -47,7 +47,8 @@ export function createSharedSubscribe(options: SharedSubscribeOptions = {}) {
       if (!eventKey) return execute({ ...args, rootValue: payload });
       let byDocument = rendered.get(eventKey);
       if (!byDocument) {
-        rendered.set(eventKey, (byDocument = new Map()));
+        byDocument = new Map();
+        rendered.set(eventKey, byDocument);
         setTimeout(() => rendered.delete(eventKey), keepMs).unref();
       }
       let result = byDocument.get(documentKey);

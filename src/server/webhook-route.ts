@@ -55,7 +55,7 @@ export async function handleWebhook(
     report('unregistered');
     return reply(res, 401, { error: 'no webhook secret registered for this practice' });
   }
-  let event;
+  let event: ReturnType<NonNullable<typeof practice.adapter.verifyWebhook>>;
   try {
     event = practice.adapter.verifyWebhook({
       headers: req.headers,

@@ -86,7 +86,7 @@ async function startFake(handler: Handler = () => fail(404, 'no handler')): Prom
     req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = undefined;
+      let body: unknown ;
       if (text) {
         try {
           body = JSON.parse(text);

@@ -49,7 +49,10 @@ async function start(msg: { url: string; key: string; n: number; query: string }
                 if (!data) return;
                 const key = `${data.transactionStatusChanged.transactionId} ${data.transactionStatusChanged.status}`;
                 let list = received.get(key);
-                if (!list) received.set(key, (list = []));
+                if (!list) {
+                  list = [];
+                  received.set(key, list);
+                }
                 list.push(now());
               },
               error: () => undefined,
@@ -84,7 +87,10 @@ async function startRaw(msg: { url: string; n: number }) {
             const at = now();
             const key = `${change?.transactionId} ${change?.status}`;
             let list = received.get(key);
-            if (!list) received.set(key, (list = []));
+            if (!list) {
+              list = [];
+              received.set(key, list);
+            }
             list.push(at);
           });
         }),

@@ -40,7 +40,7 @@ describe('circuit breaker', () => {
     await expect(breaker.run(async () => Promise.reject(down()))).rejects.toThrow();
     c.advance(100);
     let release!: () => void;
-    const probe = breaker.run(() => new Promise<void>((resolve, reject) => (release = () => reject(down()))));
+    const probe = breaker.run(() => new Promise<void>((_resolve, reject) => (release = () => reject(down()))));
     await expect(breaker.run(async () => 'second')).rejects.toBeInstanceOf(CircuitOpenError);
     release();
     await expect(probe).rejects.toThrow(/503/);

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createJobQueue, type JobQueueOptions } from '../../src/jobs/queue';
 import type { JobQueue } from '../../src/jobs/types';
-import { backends, fakeClock, gate, recordingLogger, type TestDatabase } from './harness';
+import { backends, fakeClock, gate, type TestDatabase } from './harness';
 
 type Kinds = {
   work: { n: number };

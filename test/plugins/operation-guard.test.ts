@@ -2,7 +2,7 @@
  * The operation guard's own contract, in process: defaults from the config, the order of its steps,
  * the documents slot, the token count's bound, and what each adapter hands its transport.
  */
-import { GraphQLError, parse, print, type ExecutionArgs } from 'graphql';
+import { type GraphQLError, parse, print, type ExecutionArgs } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config';
 import { gatewayError } from '../../src/graphql/errors';

@@ -146,7 +146,11 @@ describe('two gateway instances on one PostgreSQL', () => {
       {
         next: ({ data }) => {
           if (data) seen.push(data.transactionStatusChanged);
-          for (const w of [...waiters]) if (w.test()) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+          for (const w of [...waiters]) {
+            if (!w.test()) continue;
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
         },
         error: () => undefined,
         complete: () => undefined,
@@ -160,7 +164,13 @@ describe('two gateway instances on one PostgreSQL', () => {
         if (test()) return Promise.resolve();
         return new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`no ${status} for ${transactionId}; saw ${JSON.stringify(seen)}`)), timeoutMs);
-          waiters.push({ test, resolve: () => (clearTimeout(timer), resolve()) });
+          waiters.push({
+            test,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+          });
         });
       },
     };

@@ -48,7 +48,9 @@ function world() {
   return {
     schema,
     renders: () => renders,
-    publish: (payload: unknown) => listeners.forEach((push) => push(payload)),
+    publish: (payload: unknown) => {
+      for (const push of listeners) push(payload);
+    },
   };
 }
 

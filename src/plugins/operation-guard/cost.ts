@@ -119,13 +119,13 @@ function multiplierOf(
   for (const name of model.sizeArguments) {
     const argument = field.arguments?.find((a) => a.name.value === name);
     if (!argument) continue;
-    const value = valueOf(argument.value, variables);
+    const value = argumentValue(argument.value, variables);
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
   }
   return definition && isListType(getNullableType(definition.type)) ? model.listCost : 1;
 }
 
-function valueOf(node: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
+function argumentValue(node: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
   if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
   if (node.kind === Kind.VARIABLE) return variables[node.name.value];
   return undefined;

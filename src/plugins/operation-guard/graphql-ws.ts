@@ -25,7 +25,7 @@ export interface WsOperationPayload {
 }
 
 export function graphqlWsOperationGuard(guard: OperationGuard, schema: GraphQLSchema) {
-  return (caller: GuardCaller | null | undefined, payload: WsOperationPayload): ExecutionArgs | readonly GraphQLError[] | void => {
+  return (caller: GuardCaller | null | undefined, payload: WsOperationPayload): ExecutionArgs | readonly GraphQLError[] | undefined => {
     const query = typeof payload.query === 'string' ? payload.query : '';
     const early = guard.admit(caller) ?? guard.checkSource(query, caller);
     if (early) return [withoutHttpHead(early)];

@@ -38,7 +38,7 @@ export interface GuardCaller {
  * it. Called with the document's text (after Apollo resolved an automatic persisted query) before it
  * is parsed, after the rate limit.
  */
-export type DocumentsCheck = (request: { source: string; caller: GuardCaller | null }) => GraphQLError | undefined | void;
+export type DocumentsCheck = (request: { source: string; caller: GuardCaller | null }) => GraphQLError | undefined;
 
 export interface OperationGuardOptions {
   /**

@@ -22,7 +22,10 @@ export function groups(practice: SimPractice): Array<{ id: string; departmentids
   const out: Array<{ id: string; departmentids: string[] }> = [];
   for (const d of practice.departments) {
     let g = out.find((x) => x.id === d.providergroupid);
-    if (!g) out.push((g = { id: d.providergroupid, departmentids: [] }));
+    if (!g) {
+      g = { id: d.providergroupid, departmentids: [] };
+      out.push(g);
+    }
     g.departmentids.push(d.departmentid);
   }
   return out;

@@ -184,19 +184,19 @@ function route(ctx: SandboxContext, method: string, url: URL, headers: RequestHe
   const practice = ctx.state.practices.get(decodeURIComponent(m[1]!));
   if (!practice) throw fail(404, ATHENA_INVALID_PRACTICE);
   const rest = m[2] ?? '';
-  let r: RegExpExecArray | null;
+  /** The decoded id when `method` and `rest` match the route, else `null`. */
+  const id = (verb: string, pattern: RegExp): string | null => {
+    const match = method === verb ? pattern.exec(rest) : null;
+    return match ? decodeURIComponent(match[1]!) : null;
+  };
   if (method === 'GET' && rest === '/departments') return { status: 200, body: departments(practice, url, ctx.defaultPageSize) };
-  if (method === 'GET' && (r = /^\/patients\/([^/]+)$/.exec(rest))) {
-    return { status: 200, body: patient(practice, decodeURIComponent(r[1]!), url) };
-  }
-  if (method === 'GET' && (r = /^\/patients\/([^/]+)\/receipts$/.exec(rest))) {
-    return { status: 200, body: receipts(practice, decodeURIComponent(r[1]!), url) };
-  }
-  if (method === 'POST' && (r = /^\/patients\/([^/]+)\/collectpayment$/.exec(rest))) {
-    return { status: 200, body: collectPayment(ctx, practice, decodeURIComponent(r[1]!), headers, body) };
-  }
-  if (method === 'GET' && (r = /^\/appointments\/([^/]+)$/.exec(rest))) {
-    return { status: 200, body: appointment(practice, decodeURIComponent(r[1]!), url) };
-  }
+  let patientId = id('GET', /^\/patients\/([^/]+)$/);
+  if (patientId !== null) return { status: 200, body: patient(practice, patientId, url) };
+  patientId = id('GET', /^\/patients\/([^/]+)\/receipts$/);
+  if (patientId !== null) return { status: 200, body: receipts(practice, patientId, url) };
+  patientId = id('POST', /^\/patients\/([^/]+)\/collectpayment$/);
+  if (patientId !== null) return { status: 200, body: collectPayment(ctx, practice, patientId, headers, body) };
+  const appointmentId = id('GET', /^\/appointments\/([^/]+)$/);
+  if (appointmentId !== null) return { status: 200, body: appointment(practice, appointmentId, url) };
   throw fail(404, 'Not found.', `No route for ${method} ${url.pathname}`);
 }

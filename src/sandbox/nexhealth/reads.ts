@@ -117,7 +117,10 @@ export function listPatients(ctx: RequestContext): Reply {
       name: (p, value) => `${p.first_name} ${p.last_name}`.toLowerCase().includes(value.toLowerCase()),
       non_patient: (p, value) => p.non_patient === boolValue('non_patient', value),
       updated_since: updatedSince(),
-      location_strict: (_p, value) => (boolValue('location_strict', value), true),
+      location_strict: (_p, value) => {
+        boolValue('location_strict', value); // validated only: the simulator is always location-strict
+        return true;
+      },
     },
     serialize: (p) => patientWithIncludes(store, p, include),
   });

@@ -196,8 +196,13 @@ class NexhealthAdapter implements LedgerAdapter {
             .map((c) => patientSchema.parse(c))
             .filter((c) => this.inLocation(c))
             .map(mapPatient);
+          // The guarantor herself and any repeated row are dropped, first occurrence kept.
           const seen = new Set<string>([guarantor.sourceId]);
-          const dependents = children.filter((c) => !seen.has(c.sourceId) && (seen.add(c.sourceId), true));
+          const dependents = children.filter((c) => {
+            if (seen.has(c.sourceId)) return false;
+            seen.add(c.sourceId);
+            return true;
+          });
           return { guarantor, dependents };
         },
         'null',

@@ -203,7 +203,7 @@ export function mapInsuranceBalance(row: WireInsuranceBalance): InsuranceBalance
 }
 
 export function mapProvider(row: z.output<typeof providerSchema>): ProviderRecord {
-  const name = row.name?.trim() || [row.first_name, row.last_name].filter((p) => p && p.trim()).join(' ');
+  const name = row.name?.trim() || [row.first_name, row.last_name].filter((p) => p?.trim()).join(' ');
   return { sourceId: row.id, name };
 }
 

@@ -134,7 +134,7 @@ export async function registerNexhealthWebhooks(
     perPage,
   );
   const reuse = existing.find((e) => e.target_url === targetUrl && e.secret_key);
-  if (reuse && reuse.secret_key) return { endpointId: reuse.id, secret: reuse.secret_key };
+  if (reuse?.secret_key) return { endpointId: reuse.id, secret: reuse.secret_key };
 
   const createSpec = { endpoint: '/webhook_endpoints', path: '/webhook_endpoints' };
   const created = await client.write(createSpec, { target_url: targetUrl, active: true });
