@@ -1,5 +1,5 @@
 /**
- * The gateway's configuration: the JSON of DESIGN.md §3, validated with zod. Every error names the
+ * The gateway's configuration: the JSON documented in the top-level README, validated with zod. Every error names the
  * bad key and what was expected, e.g. `practices[1].connection.baseUrl: expected a URL, got "foo"`.
  *
  *     const config = parseConfig(JSON.parse(await readFile(path, 'utf8')));

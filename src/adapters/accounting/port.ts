@@ -1,8 +1,7 @@
 /**
  * The port every accounting adapter implements (QuickBooks Online): the kind of system that holds
  * the practice's books. Every COMPLETED collection and refund is booked there once, as a durable
- * job, and read back live for the three-way reconciliation processor ⇄ ledger ⇄ books
- * (DESIGN.md §9).
+ * job, and read back live for the three-way reconciliation processor ⇄ ledger ⇄ books.
  *
  * What the port books. A COLLECTION becomes a `SALE` entry (QuickBooks: a SalesReceipt), a REFUND a
  * `REFUND` entry (a RefundReceipt), each with one line (the practice's configured item), under the

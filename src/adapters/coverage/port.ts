@@ -1,6 +1,6 @@
 /**
  * The port every coverage adapter implements: the kind of system that answers insurance questions
- * through a clearinghouse (DESIGN.md §7). Two services, one adapter each (the descriptor's
+ * through a clearinghouse. Two services, one adapter each (the descriptor's
  * `service`):
  * - `eligibility` (X12 270/271; Availity's Coverages API): is the coverage active, and the benefit
  *   rows from which the office-visit copay, deductible, coinsurance and out-of-pocket are derived.

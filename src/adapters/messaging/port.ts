@@ -1,7 +1,7 @@
 /**
  * The port every messaging adapter implements (Twilio for SMS, SendGrid for email): the kind of
  * system that tells a patient she has a balance and where to pay it, reports whether the message
- * arrived, and reports opt-outs (DESIGN.md §8).
+ * arrived, and reports opt-outs.
  *
  * One adapter serves one channel (`SMS` or `EMAIL`, the descriptor's `channel`), with one `send`
  * whose message type is that channel's. Every status is in the port's words, the GraphQL enum
@@ -115,13 +115,13 @@ export interface MessagingCapabilities {
 /**
  * What a balance reminder says, structured, for providers that render their own template
  * (`capabilities.templates`). Messages carry no PHI beyond the practice's name, the amount and the
- * link (DESIGN §8).
+ * link (least disclosure).
  */
 export interface ReminderContent {
   practiceName: string;
   /**
    * The patient's first name, for a template's greeting (the reminder template's contract names
-   * `patient_first_name`). DESIGN §8 allows no PHI beyond the practice's name, the amount and the
+   * `patient_first_name`). A reminder carries no PHI beyond the practice's name, the amount and the
    * link, so the gateway sends `null` and templates must read well without it.
    */
   patientFirstName: string | null;

@@ -1,7 +1,7 @@
 /**
  * The port every payment-processor adapter implements (Stripe, Square): the kind of system that
  * collects a patient's money on a hosted page, refunds it, and tells the gateway what happened
- * through signed webhooks (DESIGN.md §5).
+ * through signed webhooks (see `src/adapters/README.md`).
  *
  * The collection flow (`src/flows/`) drives one state machine per COLLECTION transaction: open a
  * checkout, learn it was paid (webhook, or polling while it is open), post the payment to the

@@ -1,5 +1,5 @@
 /**
- * Introspection per API key (DESIGN.md §4): allowed for every valid key unless that key sets
+ * Introspection per API key (the top-level README's config reference): allowed for every valid key unless that key sets
  * `"introspection": false`; never without a key. Apollo's own `introspection` switch is server-wide,
  * and graphql-ws has none, so the operation guard refuses per operation instead.
  */

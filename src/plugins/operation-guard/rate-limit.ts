@@ -1,5 +1,5 @@
 /**
- * The per-key rate of the operation guard (DESIGN.md §3 `limits.requestsPerMinute`, per-key
+ * The per-key rate of the operation guard (`limits.requestsPerMinute` in `src/config.ts`, per-key
  * `requestsPerMinute`): a token bucket per key, in memory. Each key's bucket holds up to one minute's
  * allowance (`rpm` tokens) and refills continuously at `rpm` per minute; every operation takes one
  * token, whichever transport carries it (one guard, so one budget per key). An empty bucket refuses
