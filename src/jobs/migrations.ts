@@ -1,23 +1,18 @@
 /**
  * The job tables (`jobs`, `job_schedules`), versioned in their own `job_schema_migrations`.
  *
- * Why not `src/transactions/migrations.ts`: its `migrate()` refuses a database holding versions it
- * does not know, so two lists of migrations cannot share its `schema_migrations` table. The job
- * tables have their own list, their own record and their own advisory lock; `migrateJobs` works on
- * a database with or without the transaction tables.
+ * Why a list of its own: the runner refuses a database holding versions it does not know, so two
+ * lists cannot share one record table. The job tables have their own list, record and advisory lock
+ * (the runner is shared); `migrateJobs` works on a database with or without the transaction tables.
  *
  *     await migrateJobs(sql); // [1] on a fresh database, [] afterwards
  *
  * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
  */
+import { applyMigrations, type Migration } from '../transactions/migration-runner';
 import type { SqlClient } from '../transactions/sql-client';
 
-export interface JobMigration {
-  version: number;
-  name: string;
-  /** One statement per entry (PGlite's parameterized protocol runs one statement at a time). */
-  statements: readonly string[];
-}
+export type JobMigration = Migration;
 
 /** A constant key for `pg_advisory_xact_lock`: "ledger-gateway jobs schema". */
 export const JOB_MIGRATION_LOCK_KEY = 7_381_946_025_227;
@@ -76,40 +71,15 @@ export const JOB_MIGRATIONS: readonly JobMigration[] = [
 ];
 
 /**
- * Apply every job migration newer than the database's, in order, in one transaction under an
- * advisory lock (two instances starting together apply each once). Returns the versions applied.
- * Throws if the database has job schema versions this code does not know (a downgrade).
+ * Apply every job migration newer than the database's, through the store's shared runner (one advisory
+ * lock, one SQL transaction, each migration once across instances). Returns the versions applied.
  */
-export async function migrateJobs(sql: SqlClient, migrations: readonly JobMigration[] = JOB_MIGRATIONS): Promise<number[]> {
-  return sql.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [JOB_MIGRATION_LOCK_KEY]);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS job_schema_migrations (
-         version    INTEGER PRIMARY KEY,
-         name       TEXT NOT NULL,
-         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-       )`,
-    );
-    const { rows } = await tx.query<{ version: number }>('SELECT version FROM job_schema_migrations');
-    const done = new Set(rows.map((row) => Number(row.version)));
-    const known = new Set(migrations.map((m) => m.version));
-    const unknown = [...done].filter((v) => !known.has(v));
-    if (unknown.length > 0) {
-      throw new Error(
-        `the job tables have schema versions ${unknown.join(', ')} this gateway does not know ` +
-          `(it knows ${[...known].join(', ')}); they were written by a newer version`,
-      );
-    }
-    const applied: number[] = [];
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.statements) await tx.query(statement);
-      await tx.query('INSERT INTO job_schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push(migration.version);
-    }
-    return applied;
+export function migrateJobs(sql: SqlClient, migrations: readonly JobMigration[] = JOB_MIGRATIONS): Promise<number[]> {
+  return applyMigrations(sql, {
+    table: 'job_schema_migrations',
+    lockKey: JOB_MIGRATION_LOCK_KEY,
+    what: 'the job tables',
+    plural: true,
+    migrations,
   });
 }

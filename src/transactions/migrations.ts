@@ -1,23 +1,17 @@
 /**
  * Versioned schema migrations for the transaction store, recorded in `schema_migrations`.
  *
- * `migrate(client)` runs at every open. It takes a transaction-scoped advisory lock first, so two
- * gateway instances starting at once against one PostgreSQL server apply each migration exactly once
- * (the second waits, then finds everything applied). Each migration runs in that same transaction:
- * a failure leaves the schema as it was.
+ * `migrate(client)` runs at every open, through the shared runner (`migration-runner.ts`: one
+ * advisory lock, one SQL transaction, each migration applied once across instances).
  *
  *     const applied = await migrate(client); // [1] on a fresh database, [] afterwards
  *
  * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
  */
+import { applyMigrations, type Migration } from './migration-runner';
 import type { SqlClient } from './sql-client';
 
-export interface Migration {
-  version: number;
-  name: string;
-  /** One statement per entry (PGlite's parameterized protocol runs one statement at a time). */
-  statements: readonly string[];
-}
+export type { Migration };
 
 /** A constant key for `pg_advisory_xact_lock`: "ledger-gateway transactions schema". */
 export const MIGRATION_LOCK_KEY = 7_381_946_025_113;
@@ -115,41 +109,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/**
- * Apply every migration newer than the database's, in order, under an advisory lock. Returns the
- * versions applied by this call. Throws if the database is newer than this code (a downgrade).
- */
-export async function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  return client.transaction(async (tx) => {
-    // Lock first: even `CREATE TABLE IF NOT EXISTS` races between two sessions on a fresh server.
-    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-         version    INTEGER PRIMARY KEY,
-         name       TEXT NOT NULL,
-         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-       )`,
-    );
-    const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const done = new Set(rows.map((row) => Number(row.version)));
-    const known = new Set(migrations.map((m) => m.version));
-    const unknown = [...done].filter((v) => !known.has(v));
-    if (unknown.length > 0) {
-      throw new Error(
-        `the transaction store has schema versions ${unknown.join(', ')} this gateway does not know; ` +
-          'it was written by a newer version',
-      );
-    }
-    const applied: number[] = [];
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.statements) await tx.query(statement);
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push(migration.version);
-    }
-    return applied;
-  });
+/** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */
+export function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return applyMigrations(client, { table: 'schema_migrations', lockKey: MIGRATION_LOCK_KEY, what: 'the transaction store', migrations });
 }

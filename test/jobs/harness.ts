@@ -4,7 +4,7 @@
  * costs nothing):
  * - `pglite`: an in-memory PGlite (what `memory://` opens). "Another instance" is another queue over
  *   the same client, since PGlite is one process's database.
- * - `postgres`: only when LEDGER_TEST_POSTGRES_URL is set (`eval "$(bash .ci/run postgres)"`). Each
+ * - `postgres`: the throw-away server `npm test` brings up (LEDGER_TEST_POSTGRES_URL). Each
  *   database is a schema of its own on that server (`search_path`), dropped at the end, so these
  *   tests never touch the tables of other suites sharing the server. "Another instance" is a second
  *   `pg` pool, as another gateway process would have.
@@ -17,8 +17,10 @@ import { createPgClient } from '../../src/transactions/pg-client';
 import { createPgliteClient } from '../../src/transactions/pglite-client';
 import type { SqlClient } from '../../src/transactions/sql-client';
 import type { JobLogger } from '../../src/jobs/types';
+import { testPostgresUrl } from '../postgres-url';
 
-export const postgresUrl = process.env.LEDGER_TEST_POSTGRES_URL;
+/** The throw-away PostgreSQL of the tests: a missing one fails these tests, never skips them. */
+export const postgresUrl = testPostgresUrl();
 
 export interface TestDatabase {
   /** The first instance's client (migrated). */
@@ -60,7 +62,6 @@ function withSearchPath(url: string, schema: string): string {
 export const postgresBackend: Backend = {
   name: 'postgres',
   async open() {
-    if (!postgresUrl) throw new Error('LEDGER_TEST_POSTGRES_URL is not set');
     const schema = `jobs_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
@@ -90,7 +91,7 @@ export const postgresBackend: Backend = {
 };
 
 /** The back ends available here: PGlite always, PostgreSQL when a server is given. */
-export const backends: Backend[] = postgresUrl ? [pgliteBackend, postgresBackend] : [pgliteBackend];
+export const backends: Backend[] = [pgliteBackend, postgresBackend];
 
 export function fakeClock(start = '2030-01-01T00:00:00.000Z') {
   let t = Date.parse(start);

@@ -36,7 +36,7 @@ function issuesOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
 }
 
 describe('config', () => {
-  it('accepts the README's example and fills the defaults', () => {
+  it('accepts the README example and fills the defaults', () => {
     const config = parseConfig(valid(), {});
     expect(config.server.host).toBe('127.0.0.1');
     expect(config.limits.maxDepth).toBe(12);
