@@ -6,7 +6,7 @@
  *                             One process at a time per directory.
  * - `postgres://…`, `postgresql://…`  a PostgreSQL server through a `pg` pool (several gateway
  *                             instances may share it: ids come from one SEQUENCE, migrations take an
- *                             advisory lock, submit/poll claims are conditional UPDATEs).
+ *                             advisory lock, submit claims are conditional UPDATEs, jobs are leased).
  *
  *     const store = await openStore('pglite://./.data/ledger');
  *     try { … } finally { await store.close(); }
