@@ -41,6 +41,7 @@ const config: CodegenConfig = {
           Reconciliation: '../models#ReconciliationModel',
           LedgerTransaction: '../models#TransactionModel',
           Copay: '../models#CopayModel',
+          Job: '../models#JobModel',
         },
       },
     },

@@ -12,6 +12,7 @@ import type {
   AdjustmentRecord,
   ProviderRecord,
 } from '../adapters/ledger/port';
+import type { JobRecord } from '../jobs/types';
 import type { Aging } from '../ledger/aging';
 import type { PatientBalance } from '../ledger/patient-balance';
 import type { Reconciliation } from '../ledger/reconciliation';
@@ -67,4 +68,7 @@ export type PatientBalanceModel = PatientBalance;
 export type AgingModel = Aging;
 export type ReconciliationModel = Reconciliation;
 export type TransactionModel = TransactionRow;
+
+/** A job of the durable queue (`src/jobs/`), as stored; its payload is never rendered whole. */
+export type JobModel = JobRecord;
 export type CopayModel = CopayRecord;

@@ -131,6 +131,24 @@ export async function claimDue(sql: SqlExecutor, kind: string, limit: number, pa
 }
 
 /**
+ * Claim one queued job by id for this worker, whether or not its `runAt` has come (a caller that
+ * just enqueued it runs it inline: the write path's first submit). `null` when it is not queued
+ * (another worker has it, it is final, or unknown). Same effects as `claimDue`.
+ */
+export async function claimById(sql: SqlExecutor, id: string, params: ClaimParams): Promise<JobRecord | null> {
+  if (!/^[0-9]{1,18}$/.test(id)) return null;
+  const { rows } = await sql.query<Row>(
+    `UPDATE jobs
+        SET state = 'active', attempts = attempts + 1, runs = runs + 1,
+            locked_by = $3, locked_until = $4::timestamptz, updated_at = $2::timestamptz
+      WHERE id = $1 AND state = 'queued'
+     RETURNING *`,
+    [id, params.now.toISOString(), params.workerId, params.leaseUntil.toISOString()],
+  );
+  return rows[0] ? jobFrom(rows[0]) : null;
+}
+
+/**
  * Release active jobs whose lease ran out before `now` (their worker died, was killed or hung without
  * renewing): back to `queued` for right away, or `failed` when that run was the last attempt. The
  * lease itself was the wait, so a job that kills its worker every time is not retried in a tight
@@ -247,9 +265,17 @@ export async function listJobs(sql: SqlExecutor, filter: JobListFilter): Promise
         AND ($2::text IS NULL OR state = ANY (string_to_array($2::text, ',')))
         AND ($3::text IS NULL OR singleton_key = $3::text)
         AND ($4::bigint IS NULL OR id < $4::bigint)
+        AND ($6::jsonb IS NULL OR payload @> $6::jsonb)
       ORDER BY id DESC
       LIMIT $5`,
-    [filter.kind ?? null, states ? states.join(',') : null, filter.singletonKey ?? null, filter.before ?? null, limit],
+    [
+      filter.kind ?? null,
+      states ? states.join(',') : null,
+      filter.singletonKey ?? null,
+      filter.before ?? null,
+      limit,
+      filter.payloadContains === undefined ? null : JSON.stringify(filter.payloadContains),
+    ],
   );
   return rows.map((raw) => jobFrom(raw));
 }

@@ -24,6 +24,7 @@ import type { SqlClient } from '../transactions/sql-client';
 import { checkBackoff, DEFAULT_BACKOFF, retryDelayMs } from './backoff';
 import {
   cancelJob,
+  claimById,
   claimDue,
   countJobs,
   finishDone,
@@ -91,6 +92,9 @@ const DEFAULTS = {
 };
 
 const KEY_MAX = 255;
+
+/** How one run ended, for `run(id)`; `error` is what the handler threw, if it threw. */
+type RunOutcome = { result: 'done' | 'retried' | 'deferred' | 'failed' | 'lost'; error?: unknown };
 
 interface Definition {
   kind: string;
@@ -212,6 +216,8 @@ export function createJobQueue<K extends JobKinds = JobKinds>(options: JobQueueO
   const schedules = new Map<string, LocalSchedule>();
   const runningPerKind = new Map<string, number>();
   const runs = new Set<Promise<void>>();
+  /** The runs of this instance by job id, so `run(id)` can wait for one already under way. */
+  const runningById = new Map<string, Promise<RunOutcome | undefined>>();
   /** Aborted when `stop()` gives up waiting: every running handler's signal follows it. */
   const shutdown = new AbortController();
   let passChain: Promise<unknown> = Promise.resolve();
@@ -273,27 +279,35 @@ export function createJobQueue<K extends JobKinds = JobKinds>(options: JobQueueO
   }
 
   function startRun(def: Definition, job: JobRecord, summary: TickSummary, background: boolean): Promise<void> {
+    return track(def, job, summary, background).then(() => undefined);
+  }
+
+  function track(def: Definition, job: JobRecord, summary: TickSummary, background: boolean): Promise<RunOutcome | undefined> {
     runningPerKind.set(def.kind, (runningPerKind.get(def.kind) ?? 0) + 1);
     summary.ran++;
-    const run = execute(def, job, summary)
-      .catch((error) => {
+    const outcome = execute(def, job, summary)
+      .catch((error): undefined => {
         // The answer could not be written (database gone): the lease runs out and the job is retried.
         log.error('job outcome could not be stored; it will run again after its lease', {
           jobId: job.id,
           kind: job.kind,
           error: message(error),
         });
+        return undefined;
       })
       .finally(() => {
         runningPerKind.set(def.kind, (runningPerKind.get(def.kind) ?? 1) - 1);
         runs.delete(run);
+        runningById.delete(job.id);
         if (background) nudge();
       });
+    const run = outcome.then(() => undefined);
     runs.add(run);
-    return run;
+    runningById.set(job.id, outcome);
+    return outcome;
   }
 
-  async function execute(def: Definition, job: JobRecord, summary: TickSummary): Promise<void> {
+  async function execute(def: Definition, job: JobRecord, summary: TickSummary): Promise<RunOutcome> {
     // `control` ends the run from our side (timeout, lost lease): we stop waiting for the handler.
     // `shutdown` only tells the handler; its answer is still stored if it comes.
     const control = new AbortController();
@@ -345,7 +359,7 @@ export function createJobQueue<K extends JobKinds = JobKinds>(options: JobQueueO
     if (lost) {
       summary.lost++;
       log.warn('job result discarded: the lease was lost while it ran', { jobId: job.id, kind: job.kind });
-      return;
+      return { result: 'lost', ...(threw ? { error: thrown } : {}) };
     }
 
     const at = now();
@@ -391,9 +405,10 @@ export function createJobQueue<K extends JobKinds = JobKinds>(options: JobQueueO
     if (!owned) {
       summary.lost++;
       log.warn('job result discarded: another worker took the job over (lease ran out)', { jobId: job.id, kind: job.kind });
-      return;
+      return { result: 'lost', ...(threw ? { error: thrown } : {}) };
     }
     summary[result]++;
+    return { result, ...(threw ? { error: thrown } : {}) };
   }
 
   /** One background pass soon, when a slot freed up or a job was enqueued (no waiting for the timer). */
@@ -552,6 +567,25 @@ export function createJobQueue<K extends JobKinds = JobKinds>(options: JobQueueO
         if (launched.length === 0) break;
       }
       return summary;
+    },
+
+    async run(id) {
+      if (stopped) throw new Error('the job queue is stopped');
+      const mine = runningById.get(id);
+      if (mine) return (await mine) ?? null;
+      const claimed = await serially(async () => {
+        const job = await getJob(sql, id);
+        if (!job || job.state !== 'queued') return null;
+        const def = definition(job.kind);
+        const at = now();
+        const got = await claimById(sql, id, { now: at, leaseUntil: later(at, def.leaseMs), workerId: instanceId });
+        return got ? { def, job: got } : null;
+      });
+      if (!claimed) {
+        const running = runningById.get(id);
+        return running ? ((await running) ?? null) : null;
+      }
+      return (await track(claimed.def, claimed.job, emptySummary(), false)) ?? null;
     },
 
     get: (id) => getJob(sql, id),

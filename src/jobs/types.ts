@@ -159,6 +159,11 @@ export interface JobListFilter {
   kind?: string;
   state?: JobState | readonly JobState[];
   singletonKey?: string;
+  /**
+   * Only jobs whose payload contains these fields with these values (JSON containment, `@>`): e.g.
+   * `{ practiceId: 'smile-dental' }` for one tenant's jobs.
+   */
+  payloadContains?: Record<string, string | number | boolean>;
   /** Only jobs with an id below this one (the last id of the previous page). */
   before?: string;
   /** Default 50, at most 1000. */
@@ -226,6 +231,14 @@ export interface JobQueue<K extends JobKinds = JobKinds> {
    * with an injected clock, and for an operator's "run now".
    */
   tick(options?: { maxPasses?: number }): Promise<TickSummary>;
+  /**
+   * Claim the queued job `id` now, even before its `runAt`, run it here and wait for its answer: for
+   * a caller that enqueued work and wants its first attempt inline (the write path's first submit).
+   * `null` when the job was not queued (another worker runs it, or it is final); when this instance
+   * is already running it, waits for that run instead. A thrown handler error is stored like any
+   * other (retry or failed) and also returned as `error`, so the caller can surface it.
+   */
+  run(id: string): Promise<{ result: 'done' | 'retried' | 'deferred' | 'failed' | 'lost'; error?: unknown } | null>;
   get(id: string): Promise<JobRecord | null>;
   /** Newest first. */
   list(filter?: JobListFilter): Promise<JobRecord[]>;

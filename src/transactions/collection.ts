@@ -14,6 +14,7 @@
  *     });
  */
 import { UpstreamError, type CardCollection, type CardInput, type Cents, type LedgerAdapter, type WriteOutcome } from '../adapters/ledger/port';
+import type { JobOutcome } from '../jobs/types';
 import { sumCents } from '../ledger/money';
 import { errorText, toTransactionRow, type WritePathContext } from './context';
 import { TransactionInputError } from './errors';
@@ -22,6 +23,7 @@ import type { StoredCollection, StoredTransaction } from './store';
 import { applyOutcome } from './submit';
 import type { TransactionRow } from './types';
 import { lookUpUpstream } from './upstream-lookup';
+import { deferUntil, enqueueCollectionRecovery } from './write-path-jobs';
 
 export interface CollectInput {
   practiceId: string;
@@ -65,8 +67,10 @@ export async function collect(ctx: WritePathContext, input: CollectInput): Promi
     patientSourceId: stored.patientSourceId,
     request: { kind: 'COLLECTION', collection: stored },
     now: ctx.now(),
-    // The lease: if this process dies mid-collection, recovery resolves the row after it.
+    // The lease: if this process dies mid-collection, recovery resolves the row after it. Its
+    // `ledger.recover-collection` job commits with the row and runs when the lease runs out.
     nextAttemptAt: ctx.later(ctx.options.collectionLeaseMs),
+    afterInsert: (tx, inserted) => enqueueCollectionRecovery(ctx, tx, inserted),
   });
   if (!created) return toTransactionRow(row);
   ctx.log.info('collection stored', { practiceId: keys.practiceId, transactionId: row.transactionId });
@@ -148,10 +152,19 @@ async function onChargeError(ctx: WritePathContext, claimed: StoredTransaction, 
   });
 }
 
-/** A PENDING collection whose lease ran out: its process died. Resolve it; never charge again. */
-export async function recoverCollection(ctx: WritePathContext, row: StoredTransaction): Promise<void> {
-  const claimed = await ctx.store.claimCollectionRecovery(row.transactionId, ctx.now(), ctx.later(ctx.options.collectionLeaseMs));
-  if (!claimed) return;
+/**
+ * The `ledger.recover-collection` job: a PENDING collection whose lease ran out (its process died).
+ * Resolve it; never charge again. A collection already settled ends the job; one still within its
+ * lease (or whose look-up failed) is looked at again when the lease runs out (no attempt spent).
+ */
+export async function recoverCollectionJob(ctx: WritePathContext, transactionId: string): Promise<JobOutcome> {
+  const claimed = await ctx.store.claimCollectionRecovery(transactionId, ctx.now(), ctx.later(ctx.options.collectionLeaseMs));
+  if (!claimed) {
+    const row = await ctx.store.findById(transactionId);
+    if (!row || row.status !== 'PENDING' || row.kind !== 'COLLECTION') return 'done';
+    const until = row.nextAttemptAt ? new Date(row.nextAttemptAt) : ctx.now();
+    return deferUntil(ctx, until, `the collection's lease runs until ${until.toISOString()}`);
+  }
   if (claimed.attempts === 0) {
     await ctx.move(claimed, 'FAILED', {
       expectAttempts: 0,
@@ -159,7 +172,7 @@ export async function recoverCollection(ctx: WritePathContext, row: StoredTransa
         'the collection was interrupted before the card was sent; nothing was charged ' +
         '(card data is never stored, so collect again with a new idempotency key)',
     });
-    return;
+    return 'done';
   }
   const found = await lookUpUpstream(ctx, claimed);
   if (found.answer === 'unknown') {
@@ -167,17 +180,19 @@ export async function recoverCollection(ctx: WritePathContext, row: StoredTransa
       transactionId: claimed.transactionId,
       error: errorText(found.error),
     });
-    return; // the fresh lease delays the next try
+    // The fresh lease delays the next try.
+    return deferUntil(ctx, ctx.later(ctx.options.collectionLeaseMs), 'look-up of the interrupted collection failed');
   }
   if (found.answer === 'landed') {
     await ctx.move(claimed, 'COMPLETED', { records: found.records });
-    return;
+    return 'done';
   }
   await ctx.move(claimed, 'FAILED', {
     failureReason:
       'the collection was interrupted after the card was sent upstream and its outcome is unknown; ' +
       "check the patient's receipts before collecting again",
   });
+  return 'done';
 }
 
 /** Replace every occurrence of the card's number and security code in a text meant for storage or logs. */

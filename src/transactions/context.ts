@@ -1,6 +1,6 @@
 /**
  * The small context every part of the write path shares: the store, the adapters, the clock, the
- * log, the options, and the two ways a status changes (`move`, `publish`). Each part (`submit.ts`,
+ * log, the options, the job queue (`jobs`) and the two ways a status changes (`move`, `publish`). Each part (`submit.ts`,
  * `poll.ts`, `insertion-events.ts`, `collection.ts`, …) is a set of plain functions taking it first,
  * so what a function may touch is visible in its signature.
  *
@@ -13,6 +13,7 @@ import { recordsSum } from '../ledger/records-sum';
 import type { ServiceOptions, TransactionLogger, TransactionServiceDeps, TransactionServiceHooks } from './options';
 import type { StoredTransaction, TransactionStore } from './store';
 import type { TransactionRow } from './types';
+import type { WritePathQueue } from './write-path-jobs';
 
 /** A status a transaction moves to (PENDING is only ever the first). */
 export type MoveTarget = 'SUBMITTED' | 'COMPLETED' | 'FAILED';
@@ -41,6 +42,8 @@ export interface WritePathContext {
   readonly log: TransactionLogger;
   readonly hooks: TransactionServiceHooks;
   readonly inFlight: InFlight;
+  /** The durable job queue over the store's own database: submit, poll, recovery, prune. */
+  readonly jobs: WritePathQueue;
   now(): Date;
   /** `now()` plus `ms`. */
   later(ms: number): Date;
@@ -48,7 +51,8 @@ export interface WritePathContext {
   publish(row: StoredTransaction): Promise<void>;
   /**
    * Persist a status change, then announce it. `null` when the current status does not allow it (it
-   * already moved on): a no-op, never an error. A SUBMITTED move schedules the first poll.
+   * already moved on): a no-op, never an error. A SUBMITTED move enqueues the `ledger.poll` job
+   * (at + `pollAfterMs`) in the same SQL transaction as the change.
    */
   move(row: StoredTransaction, to: MoveTarget, fields: MoveFields): Promise<StoredTransaction | null>;
 }
@@ -112,7 +116,7 @@ export function warnIfRowsDoNotSum(log: TransactionLogger, row: StoredTransactio
 }
 
 /** Build the context from the service's deps and resolved options. */
-export function createWritePathContext(deps: TransactionServiceDeps, options: ServiceOptions): WritePathContext {
+export function createWritePathContext(deps: TransactionServiceDeps, options: ServiceOptions, jobs: WritePathQueue): WritePathContext {
   const { store, bus } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger ?? silentLogger;
@@ -132,7 +136,19 @@ export function createWritePathContext(deps: TransactionServiceDeps, options: Se
     const updated = await store.transition(row.transactionId, to, {
       now: now(),
       ...fields,
-      ...(to === 'SUBMITTED' ? { nextPollAt: later(options.pollAfterMs) } : {}),
+      ...(to === 'SUBMITTED'
+        ? {
+            nextPollAt: later(options.pollAfterMs),
+            // The outbox: the status and its poll commit together (one live poll per transaction).
+            afterUpdate: async (tx, moved) => {
+              await jobs.enqueue(
+                'ledger.poll',
+                { practiceId: moved.practiceId, transactionId: moved.transactionId },
+                { singletonKey: moved.transactionId, runAt: later(options.pollAfterMs), tx },
+              );
+            },
+          }
+        : {}),
     });
     if (!updated) {
       log.info('status change skipped: the transaction already moved on', { transactionId: row.transactionId, to });
@@ -156,6 +172,7 @@ export function createWritePathContext(deps: TransactionServiceDeps, options: Se
     log,
     hooks: deps.hooks ?? {},
     inFlight: createInFlight(),
+    jobs,
     now,
     later,
     publish,

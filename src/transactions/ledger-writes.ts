@@ -1,7 +1,8 @@
 /**
  * Creating a ledger write (PAYMENT / ADJUSTMENT on systems that take writes, such as NexHealth):
- * check it, store it PENDING durably — idempotency key, transaction id and row in ONE SQL
- * transaction, committed before anything goes upstream — then make the first submit attempt.
+ * check it, store it PENDING durably — idempotency key, transaction id, row and its `ledger.submit`
+ * job in ONE SQL transaction (the outbox), committed before anything goes upstream — then run that
+ * job's first attempt inline, so the caller usually gets the upstream's answer at once.
  *
  *     const row = await createLedgerWrite(ctx, {
  *       practiceId: 'smile-dental', idempotencyKey: input.idempotencyKey, fingerprint,
@@ -16,8 +17,8 @@ import { toTransactionRow, type WritePathContext } from './context';
 import { TransactionInputError } from './errors';
 import { requireCents, requireRequestKeys, requireText } from './input-checks';
 import type { StoredLedgerWrite } from './store';
-import { submitIfDue } from './submit';
 import type { TransactionRow } from './types';
+import { enqueueSubmit } from './write-path-jobs';
 
 export interface CreateLedgerTransactionInput {
   practiceId: string;
@@ -27,13 +28,14 @@ export interface CreateLedgerTransactionInput {
   write: Omit<OutgoingLedgerWrite, 'transactionId'>;
 }
 
-/** Store the write PENDING, then submit it once; returns the row after that first attempt. */
+/** Store the write PENDING with its submit job, then run the job once here; returns the row after that first attempt. */
 export async function createLedgerWrite(ctx: WritePathContext, input: CreateLedgerTransactionInput): Promise<TransactionRow> {
   const keys = requireRequestKeys(input);
   const write = storedWriteFrom(input.write);
   if (!ctx.adapters(keys.practiceId)?.submitWrite) {
     throw new TransactionInputError(`practice ${keys.practiceId} does not accept ledger writes`);
   }
+  let jobId = null as string | null;
   const { row, created } = await ctx.store.createTransaction({
     ...keys,
     transactionIdPrefix: ctx.options.transactionIdPrefix,
@@ -43,13 +45,22 @@ export async function createLedgerWrite(ctx: WritePathContext, input: CreateLedg
     patientSourceId: write.patientSourceId,
     request: { kind: write.kind, write },
     now: ctx.now(),
+    afterInsert: async (tx, inserted) => {
+      jobId = await enqueueSubmit(ctx, tx, inserted);
+    },
   });
   if (!created) return toTransactionRow(row);
   ctx.log.info('transaction stored', { practiceId: keys.practiceId, transactionId: row.transactionId, kind: row.kind });
   await ctx.publish(row);
   return ctx.inFlight.track(async () => {
     await ctx.hooks.afterStore?.(toTransactionRow(row));
-    await submitIfDue(ctx, row.transactionId);
+    // The first attempt is the job's own (claimed by id, counted on the job): a process that dies
+    // here leaves the job to whichever instance claims it next. Another worker may have taken it
+    // first (then `null`): the row is answered as it is.
+    const ran = jobId ? await ctx.jobs.run(jobId) : null;
+    // What the handler threw (a crash seam, the database) reaches the caller, as before the queue;
+    // the job has stored it and retries.
+    if (ran?.error !== undefined) throw ran.error;
     return toTransactionRow((await ctx.store.findById(row.transactionId)) ?? row);
   });
 }

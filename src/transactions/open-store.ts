@@ -6,7 +6,7 @@
  *                             One process at a time per directory.
  * - `postgres://…`, `postgresql://…`  a PostgreSQL server through a `pg` pool (several gateway
  *                             instances may share it: ids come from one SEQUENCE, migrations take an
- *                             advisory lock, submit/poll claims are conditional UPDATEs).
+ *                             advisory lock, submit claims are conditional UPDATEs, jobs are leased).
  *
  *     const store = await openStore('pglite://./.data/ledger');
  *     try { … } finally { await store.close(); }
@@ -14,6 +14,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { migrateJobs } from '../jobs/migrations';
 import { migrate } from './migrations';
 import { createPgClient } from './pg-client';
 import { createPgliteClient } from './pglite-client';
@@ -32,11 +33,14 @@ export function redactStoreUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
-/** Open (and migrate) the store at `url`. Rejects with a message naming the URL (password hidden). */
+/** Open the store at `url` and migrate both its schemas (transactions, jobs). Rejects with a message naming the URL (password hidden). */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<TransactionStore> {
   const client = await openClient(url, options);
   try {
+    // One handle for both schemas: the job queue is built over `store.sql` (PGlite allows one
+    // instance per directory, and the outbox writes a row and its job in one SQL transaction).
     await migrate(client);
+    await migrateJobs(client);
   } catch (error) {
     await client.close().catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);

@@ -4,13 +4,13 @@
  * each part of the write path lives in a file named for what it does (`src/transactions/README.md`
  * walks through them in order):
  *
- * - `ledger-writes.ts`    store a PAYMENT / ADJUSTMENT durably, then submit it;
- * - `submit.ts`           claim a PENDING write, look up an earlier attempt, post, store the outcome;
- * - `poll.ts`             look up a SUBMITTED write no webhook settled, until its deadline;
+ * - `ledger-writes.ts`    store a PAYMENT / ADJUSTMENT and its submit job durably, then run the job;
+ * - `submit.ts`           the `ledger.submit` job: claim, look up an earlier attempt, post, store;
+ * - `poll.ts`             the `ledger.poll` job: look up a SUBMITTED write no webhook settled;
  * - `insertion-events.ts` apply a webhook delivery once, never backwards;
  * - `collection.ts`       charge a card once; resolve an interrupted collection without the card;
  * - `upstream-lookup.ts`  the one look-up they all share: landed / foreign / absent / unknown;
- * - `background.ts`       the timer, the pass and the service's start and stop;
+ * - `write-path-jobs.ts`  the job kinds on the durable queue (`src/jobs/`), their enqueueing, prune;
  * - `context.ts`          what they share (store, adapters, clock, log, options, move/publish);
  * - `options.ts`          the deps, their defaults and checks.
  *
@@ -32,19 +32,28 @@
  *     await service.stop();
  */
 import type { InsertionEvent } from '../adapters/ledger/port';
-import { BackgroundPasses } from './background';
+import { createJobQueue } from '../jobs/queue';
+import { migrateJobs } from '../jobs/migrations';
 import { collect, type CollectInput } from './collection';
-import { createWritePathContext, toTransactionRow } from './context';
+import { createWritePathContext, errorText, toTransactionRow } from './context';
 import { handleInsertionEvent, type InsertionEventResult } from './insertion-events';
 import { createLedgerWrite, type CreateLedgerTransactionInput } from './ledger-writes';
 import { resolveOptions, type TransactionServiceDeps } from './options';
 import type { TransactionRow, TransactionStatus } from './types';
+import {
+  defineWritePathJobs,
+  enqueueMissingJobs,
+  schedulePrune,
+  type WritePathJobKinds,
+  type WritePathQueue,
+} from './write-path-jobs';
 
 export type { CollectInput } from './collection';
 export { toTransactionRow } from './context';
 export type { InsertionEventResult } from './insertion-events';
 export type { CreateLedgerTransactionInput } from './ledger-writes';
 export type { TransactionLogger, TransactionServiceDeps, TransactionServiceHooks } from './options';
+export type { TransactionJobPayload, WritePathJobKinds, WritePathQueue } from './write-path-jobs';
 
 export interface TransactionService {
   /** Store a PENDING ledger write durably, then make its first submit attempt; returns the row after it. */
@@ -67,28 +76,67 @@ export interface TransactionService {
    * rows and they cannot be fetched yet.
    */
   handleInsertionEvent(practiceId: string, event: InsertionEvent): Promise<InsertionEventResult>;
-  /** Resume what the store holds unfinished (PENDING → submit, SUBMITTED → poll), then poll on a timer. */
+  /**
+   * Give unfinished rows without a job theirs (a store written before the jobs), run what is due now
+   * (resuming what a previous process left), then run the job queue in the background.
+   */
   start(): Promise<void>;
-  /** Stop the timer and wait for in-flight work. */
+  /** Refuse new work, wait for in-flight requests, then stop the job queue (its running jobs finish). */
   stop(): Promise<void>;
-  /** Run one submit / recover / poll / prune pass now (tests, and the timer). */
+  /** Run every due job now and wait for it (tests drive the fake clock with it). */
   tick(): Promise<void>;
+  /** The durable job queue of the write path (visibility: `list`, `get`, `counts`). */
+  readonly jobs: WritePathQueue;
 }
 
 /** Build the service. Nothing runs in the background until `start()`; bad options throw here. */
 export function createTransactionService(deps: TransactionServiceDeps): TransactionService {
-  const ctx = createWritePathContext(deps, resolveOptions(deps));
-  const passes = new BackgroundPasses(ctx);
+  const options = resolveOptions(deps);
+  const now = deps.now ?? (() => new Date());
+  // One database handle: the queue shares the store's SqlClient (the outbox needs both in one SQL
+  // transaction, and PGlite allows one instance per directory).
+  const jobs = createJobQueue<WritePathJobKinds>({
+    sql: deps.store.sql,
+    now,
+    pollIntervalMs: options.pollIntervalMs,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  const ctx = createWritePathContext(deps, options, jobs);
+  defineWritePathJobs(ctx);
   const { store } = ctx;
+  let stopped = false;
+  let started = false;
+  let readying: Promise<void> | null = null;
+  const assertOpen = () => {
+    if (stopped) throw new Error('the transaction service is stopped');
+  };
+  /** The job schema (`openStore` migrated it already; a store built by hand may not be) and the prune schedule. */
+  const ready = (): Promise<void> => {
+    readying ??= (async () => {
+      await migrateJobs(store.sql);
+      await schedulePrune(ctx);
+    })().catch((error: unknown) => {
+      readying = null;
+      throw error;
+    });
+    return readying;
+  };
   return {
+    jobs,
     // async: a stopped service rejects, it does not throw synchronously.
     async createLedgerTransaction(input) {
-      passes.assertOpen();
-      return createLedgerWrite(ctx, input);
+      assertOpen();
+      return ctx.inFlight.track(async () => {
+        await ready();
+        return createLedgerWrite(ctx, input);
+      });
     },
     async collect(input) {
-      passes.assertOpen();
-      return collect(ctx, input);
+      assertOpen();
+      return ctx.inFlight.track(async () => {
+        await ready();
+        return collect(ctx, input);
+      });
     },
     async get(practiceId, transactionId) {
       const row = await store.get(practiceId, transactionId);
@@ -104,8 +152,28 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
     handleInsertionEvent(practiceId, event) {
       return ctx.inFlight.track(() => handleInsertionEvent(ctx, practiceId, event));
     },
-    start: () => passes.start(),
-    stop: () => passes.stop(),
-    tick: () => passes.tick(),
+    async start() {
+      if (started) return;
+      assertOpen();
+      started = true;
+      try {
+        await ready();
+        await enqueueMissingJobs(ctx);
+        await jobs.tick();
+      } catch (error) {
+        ctx.log.error('resuming unfinished transactions failed; the job queue will retry', { error: errorText(error) });
+      }
+      await jobs.start();
+    },
+    async stop() {
+      stopped = true;
+      await ctx.inFlight.settle();
+      await jobs.stop();
+    },
+    async tick() {
+      assertOpen();
+      await ready();
+      await jobs.tick();
+    },
   };
 }

@@ -63,6 +63,11 @@ export interface NewTransaction {
   now: Date;
   /** When the first submit may start; `null` (default) = right away. */
   nextAttemptAt?: Date | null;
+  /**
+   * Runs inside the same SQL transaction, after the row is inserted (not for a replay): the outbox,
+   * where the write path enqueues the row's job with `tx`, so both commit or neither does.
+   */
+  afterInsert?: (tx: SqlExecutor, row: StoredTransaction) => Promise<void>;
 }
 
 /** Fields that go with a status change. */
@@ -77,6 +82,11 @@ export interface TransitionFields {
   nextPollAt?: Date;
   /** Only apply if `attempts` still equals this (e.g. "no attempt was ever started"). */
   expectAttempts?: number;
+  /**
+   * Runs inside the same SQL transaction when the change applied: the write path enqueues the
+   * SUBMITTED row's `ledger.poll` job with `tx`, so the status and its poll commit together.
+   */
+  afterUpdate?: (tx: SqlExecutor, row: StoredTransaction) => Promise<void>;
 }
 
 export type InsertionApplyResult = 'applied' | 'duplicate' | 'ignored';
@@ -95,6 +105,11 @@ export interface InsertionEventRecord {
 export interface TransactionStore {
   /** Which back end, for logs (`pglite` or `postgres`). */
   readonly dialect: SqlClient['dialect'];
+  /**
+   * The store's one database handle, shared with the job queue (`createJobQueue({ sql })`): PGlite
+   * allows one instance per directory, and the outbox needs both in one SQL transaction.
+   */
+  readonly sql: SqlClient;
 
   /**
    * In ONE SQL transaction: bind the idempotency key to a new id and insert the PENDING row.
@@ -111,10 +126,11 @@ export interface TransactionStore {
   /** A practice's transactions, newest first. */
   listByPractice(practiceId: string, options?: { limit?: number; status?: TransactionStatus }): Promise<StoredTransaction[]>;
 
-  /** PENDING rows whose `next_attempt_at` is due (or unset), oldest first. */
-  duePending(now: Date, limit: number): Promise<StoredTransaction[]>;
-  /** SUBMITTED rows whose `next_poll_at` is due, oldest first. */
-  duePolls(now: Date, limit: number): Promise<StoredTransaction[]>;
+  /**
+   * PENDING and SUBMITTED rows without a live (`queued`/`active`) job under their transaction id, oldest
+   * first: rows written before the write path ran on jobs, which `start()` gives a job.
+   */
+  unfinishedWithoutJob(limit: number): Promise<StoredTransaction[]>;
   /**
    * Claim a due PENDING ledger write for one submit attempt: `attempts + 1` and a lease until
    * `leaseUntil`, committed before the upstream call. `null` if not PENDING, not due, or claimed by
@@ -125,10 +141,11 @@ export interface TransactionStore {
   claimCollection(transactionId: string): Promise<StoredTransaction | null>;
   /** Claim an abandoned PENDING collection (its lease ran out) for resolution, without counting an attempt. */
   claimCollectionRecovery(transactionId: string, now: Date, leaseUntil: Date): Promise<StoredTransaction | null>;
-  /** Leave a PENDING row for a retry at `nextAttemptAt`, remembering the error. */
-  deferSubmit(transactionId: string, nextAttemptAt: Date, lastError: string): Promise<void>;
-  /** Claim a due SUBMITTED row for one upstream look-up; the next one is due at `nextPollAt`. */
-  claimPoll(transactionId: string, now: Date, nextPollAt: Date): Promise<StoredTransaction | null>;
+  /**
+   * Leave a PENDING row for a retry at `nextAttemptAt`, remembering the error. `refundAttempt`: the
+   * attempt provably never reached the upstream (an open circuit breaker): `attempts - 1`.
+   */
+  deferSubmit(transactionId: string, nextAttemptAt: Date, lastError: string, options?: { refundAttempt?: boolean }): Promise<void>;
   /**
    * Move a transaction forward. Returns the updated row, or `null` when the current status does not
    * allow it (already terminal, already submitted, …): a no-op, never an error.
@@ -196,7 +213,7 @@ function rowFrom(raw: Record<string, unknown>): StoredTransaction {
 
 /** The SQL implementation of `TransactionStore`, for every back end. Build it with `openStore(url)`. */
 export class SqlTransactionStore implements TransactionStore {
-  constructor(private readonly sql: SqlClient) {}
+  constructor(readonly sql: SqlClient) {}
 
   get dialect(): SqlClient['dialect'] {
     return this.sql.dialect;
@@ -242,7 +259,9 @@ export class SqlTransactionStore implements TransactionStore {
           now,
         ],
       );
-      return { row: rowFrom(inserted.rows[0]!), created: true };
+      const row = rowFrom(inserted.rows[0]!);
+      await input.afterInsert?.(tx, row);
+      return { row, created: true };
     });
   }
 
@@ -301,22 +320,14 @@ export class SqlTransactionStore implements TransactionStore {
     return rows.map(rowFrom);
   }
 
-  async duePending(now: Date, limit: number): Promise<StoredTransaction[]> {
+  async unfinishedWithoutJob(limit: number): Promise<StoredTransaction[]> {
     const { rows } = await this.sql.query<Record<string, unknown>>(
-      `SELECT * FROM ${TABLE}
-        WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= $1::timestamptz)
-        ORDER BY created_at, transaction_id LIMIT $2`,
-      [now.toISOString(), limit],
-    );
-    return rows.map(rowFrom);
-  }
-
-  async duePolls(now: Date, limit: number): Promise<StoredTransaction[]> {
-    const { rows } = await this.sql.query<Record<string, unknown>>(
-      `SELECT * FROM ${TABLE}
-        WHERE status = 'SUBMITTED' AND next_poll_at <= $1::timestamptz
-        ORDER BY next_poll_at, transaction_id LIMIT $2`,
-      [now.toISOString(), limit],
+      `SELECT t.* FROM ${TABLE} t
+        WHERE t.status IN ('PENDING', 'SUBMITTED')
+          AND NOT EXISTS (SELECT 1 FROM jobs j
+                           WHERE j.singleton_key = t.transaction_id AND j.state IN ('queued', 'active'))
+        ORDER BY t.created_at, t.transaction_id LIMIT $1`,
+      [limit],
     );
     return rows.map(rowFrom);
   }
@@ -353,22 +364,18 @@ export class SqlTransactionStore implements TransactionStore {
     return rows[0] ? rowFrom(rows[0]) : null;
   }
 
-  async deferSubmit(transactionId: string, nextAttemptAt: Date, lastError: string): Promise<void> {
+  async deferSubmit(
+    transactionId: string,
+    nextAttemptAt: Date,
+    lastError: string,
+    options: { refundAttempt?: boolean } = {},
+  ): Promise<void> {
     await this.sql.query(
-      `UPDATE ${TABLE} SET next_attempt_at = $2::timestamptz, last_error = $3
+      `UPDATE ${TABLE} SET next_attempt_at = $2::timestamptz, last_error = $3,
+              attempts = CASE WHEN $4::boolean AND attempts > 0 THEN attempts - 1 ELSE attempts END
         WHERE transaction_id = $1 AND status = 'PENDING'`,
-      [transactionId, nextAttemptAt.toISOString(), lastError.slice(0, 2000)],
+      [transactionId, nextAttemptAt.toISOString(), lastError.slice(0, 2000), options.refundAttempt === true],
     );
-  }
-
-  async claimPoll(transactionId: string, now: Date, nextPollAt: Date): Promise<StoredTransaction | null> {
-    const { rows } = await this.sql.query<Record<string, unknown>>(
-      `UPDATE ${TABLE} SET next_poll_at = $3::timestamptz
-        WHERE transaction_id = $1 AND status = 'SUBMITTED' AND next_poll_at <= $2::timestamptz
-        RETURNING *`,
-      [transactionId, now.toISOString(), nextPollAt.toISOString()],
-    );
-    return rows[0] ? rowFrom(rows[0]) : null;
   }
 
   transition(
@@ -376,7 +383,13 @@ export class SqlTransactionStore implements TransactionStore {
     to: Exclude<TransactionStatus, 'PENDING'>,
     fields: TransitionFields,
   ): Promise<StoredTransaction | null> {
-    return transitionWith(this.sql, transactionId, to, fields);
+    const { afterUpdate } = fields;
+    if (!afterUpdate) return transitionWith(this.sql, transactionId, to, fields);
+    return this.sql.transaction(async (tx) => {
+      const row = await transitionWith(tx, transactionId, to, fields);
+      if (row) await afterUpdate(tx, row);
+      return row;
+    });
   }
 
   async hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean> {

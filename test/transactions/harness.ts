@@ -5,6 +5,7 @@
  */
 import { createInProcessStatusBus, type StatusBus } from '../../src/transactions/status-bus';
 import { PGlite } from '@electric-sql/pglite';
+import { migrateJobs } from '../../src/jobs/migrations';
 import { migrate } from '../../src/transactions/migrations';
 import { createPgliteClient } from '../../src/transactions/pglite-client';
 import type { SqlClient } from '../../src/transactions/sql-client';
@@ -60,10 +61,11 @@ export async function freshMemoryStore(): Promise<{ client: SqlClient; store: Tr
   if (!shared) {
     const client = await createPgliteClient(new PGlite());
     await migrate(client);
+    await migrateJobs(client);
     shared = { client, store: new SqlTransactionStore(client) };
   }
   await shared.client.query(
-    'TRUNCATE ledger_transactions, idempotency_keys, webhook_receipts, webhook_registrations',
+    'TRUNCATE ledger_transactions, idempotency_keys, webhook_receipts, webhook_registrations, jobs, job_schedules',
   );
   await shared.client.query('ALTER SEQUENCE ledger_transaction_id_seq RESTART WITH 1000');
   return shared;

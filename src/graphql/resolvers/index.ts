@@ -2,6 +2,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { collectPaymentResolvers } from './collect-payment';
 import { guarantorResolvers } from './guarantor';
+import { jobResolvers } from './jobs';
 import { ledgerRowResolvers } from './ledger-rows';
 import { moneyResolvers } from './money';
 import { mutationResolvers } from './mutation';
@@ -14,6 +15,8 @@ import { transactionResolvers } from './transaction';
 export const resolvers: Resolvers = {
   ...moneyResolvers,
   ...queryResolvers,
+  Query: { ...queryResolvers.Query, ...jobResolvers.Query },
+  Job: jobResolvers.Job,
   ...practiceResolvers,
   ...patientResolvers,
   ...guarantorResolvers,

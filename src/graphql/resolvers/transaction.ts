@@ -1,5 +1,6 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { encodeGlobalId } from '../global-id';
+import { transactionJobs } from './jobs';
 
 export const transactionResolvers: Resolvers = {
   LedgerTransaction: {
@@ -12,6 +13,7 @@ export const transactionResolvers: Resolvers = {
     receiptId: (t) => t.receiptId,
     createdAt: (t) => t.createdAt,
     updatedAt: (t) => t.updatedAt,
+    jobs: transactionJobs,
     records: (t) => [
       ...t.records.payments.map((record) => ({ practiceId: t.practiceId, record, __typename: 'Payment' as const })),
       ...t.records.adjustments.map((record) => ({ practiceId: t.practiceId, record, __typename: 'Adjustment' as const })),
