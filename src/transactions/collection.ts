@@ -161,7 +161,7 @@ export async function recoverCollectionJob(ctx: WritePathContext, transactionId:
   const claimed = await ctx.store.claimCollectionRecovery(transactionId, ctx.now(), ctx.later(ctx.options.collectionLeaseMs));
   if (!claimed) {
     const row = await ctx.store.findById(transactionId);
-    if (!row || row.status !== 'PENDING' || row.kind !== 'COLLECTION') return 'done';
+    if (row?.status !== 'PENDING' || row.kind !== 'COLLECTION') return 'done';
     const until = row.nextAttemptAt ? new Date(row.nextAttemptAt) : ctx.now();
     return deferUntil(ctx, until, `the collection's lease runs until ${until.toISOString()}`);
   }

@@ -14,7 +14,7 @@ import { deferUntil } from './write-path-jobs';
 /** Look the write up once and act on the answer; look again after `pollIntervalMs` unless settled. */
 export async function pollJob(ctx: WritePathContext, transactionId: string): Promise<JobOutcome> {
   const row = await ctx.store.findById(transactionId);
-  if (!row || row.status !== 'SUBMITTED') return 'done';
+  if (row?.status !== 'SUBMITTED') return 'done';
   const again = (reason: string) => deferUntil(ctx, ctx.later(ctx.options.pollIntervalMs), reason, 1);
   const submittedAt = Date.parse(row.submittedAt ?? row.createdAt);
   const pastDeadline = ctx.now().getTime() - submittedAt >= ctx.options.pollDeadlineMs;

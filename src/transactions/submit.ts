@@ -36,7 +36,7 @@ export async function submitJob(ctx: WritePathContext, transactionId: string): P
   const claimed = await ctx.store.claimSubmit(transactionId, ctx.now(), ctx.later(ctx.options.submitLeaseMs));
   if (claimed) return submitClaimed(ctx, claimed);
   const row = await ctx.store.findById(transactionId);
-  if (!row || row.status !== 'PENDING' || row.kind === 'COLLECTION') return 'done';
+  if (row?.status !== 'PENDING' || row.kind === 'COLLECTION') return 'done';
   // Another attempt's lease (a process that died mid-call, or another instance) or a retry time.
   const until = row.nextAttemptAt ? new Date(row.nextAttemptAt) : ctx.now();
   return deferUntil(ctx, until, `the write is held by an earlier attempt until ${until.toISOString()}`);
