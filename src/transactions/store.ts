@@ -7,6 +7,10 @@
  * up. Card data never reaches this module: a collection's stored request holds only non-card fields.
  * All timestamps come from the caller (`now`), which keeps the service deterministic under test.
  *
+ * This file holds the store's types and its class; the SQL lives by role in `transaction-rows.ts`
+ * (row mapping), `create-transaction.ts` (idempotent creation), `transitions.ts` and
+ * `webhook-store.ts` (receipts and registrations).
+ *
  *     const store = await openStore('memory://');
  *     const { row, created } = await store.createTransaction({
  *       practiceId: 'smile-dental', idempotencyKey: 'k-1', fingerprint: 'payment|42|-5000|…',
@@ -17,11 +21,19 @@
  *     await store.transition(row.transactionId, 'SUBMITTED', { now: new Date(), nextPollAt });
  */
 import type { CardCollection, LedgerRecords, OutgoingLedgerWrite, WebhookRegistration } from '../adapters/ledger/port';
-import { formatTransactionId } from '../ledger/transaction-id';
-import { IdempotencyConflict } from './errors';
-import { fromJson, toIso, toIsoOrNull, toSafeInteger } from './row-values';
+import { createTransaction, readKey } from './create-transaction';
 import type { SqlClient, SqlExecutor } from './sql-client';
-import { ALLOWED_FROM, emptyRecords, type TransactionKind, type TransactionRow, type TransactionStatus } from './types';
+import { rowFrom, TABLE } from './transaction-rows';
+import { transitionWith } from './transitions';
+import type { TransactionKind, TransactionRow, TransactionStatus } from './types';
+import {
+  applyInsertionEvent,
+  getWebhookRegistration,
+  hasWebhookReceipt,
+  pruneWebhookReceipts,
+  registerWebhookOnce,
+  upsertWebhookRegistration,
+} from './webhook-store';
 
 /** A ledger write as stored: everything but the transaction id (the row has it). */
 export type StoredLedgerWrite = Omit<OutgoingLedgerWrite, 'transactionId'>;
@@ -120,7 +132,10 @@ export interface TransactionStore {
   /** A practice's transaction; `null` when unknown or another practice's. */
   get(practiceId: string, transactionId: string): Promise<StoredTransaction | null>;
   /** The transaction an idempotency key is bound to, with the fingerprint it was bound with. */
-  findByIdempotencyKey(practiceId: string, idempotencyKey: string): Promise<{ fingerprint: string; row: StoredTransaction } | null>;
+  findByIdempotencyKey(
+    practiceId: string,
+    idempotencyKey: string,
+  ): Promise<{ fingerprint: string; row: StoredTransaction } | null>;
   /** A transaction by id alone (internal use: the submitter). */
   findById(transactionId: string): Promise<StoredTransaction | null>;
   /** A practice's transactions, newest first. */
@@ -145,12 +160,21 @@ export interface TransactionStore {
    * Leave a PENDING row for a retry at `nextAttemptAt`, remembering the error. `refundAttempt`: the
    * attempt provably never reached the upstream (an open circuit breaker): `attempts - 1`.
    */
-  deferSubmit(transactionId: string, nextAttemptAt: Date, lastError: string, options?: { refundAttempt?: boolean }): Promise<void>;
+  deferSubmit(
+    transactionId: string,
+    nextAttemptAt: Date,
+    lastError: string,
+    options?: { refundAttempt?: boolean },
+  ): Promise<void>;
   /**
    * Move a transaction forward. Returns the updated row, or `null` when the current status does not
    * allow it (already terminal, already submitted, …): a no-op, never an error.
    */
-  transition(transactionId: string, to: Exclude<TransactionStatus, 'PENDING'>, fields: TransitionFields): Promise<StoredTransaction | null>;
+  transition(
+    transactionId: string,
+    to: Exclude<TransactionStatus, 'PENDING'>,
+    fields: TransitionFields,
+  ): Promise<StoredTransaction | null>;
 
   /** Whether a webhook delivery with this key was already received. */
   hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean>;
@@ -180,37 +204,6 @@ export interface TransactionStore {
   close(): Promise<void>;
 }
 
-const TABLE = 'ledger_transactions';
-
-/** `'A', 'B'` from a list of our own constants (never user input). */
-function sqlList(values: readonly string[]): string {
-  return values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
-}
-
-function rowFrom(raw: Record<string, unknown>): StoredTransaction {
-  return {
-    practiceId: String(raw.practice_id),
-    transactionId: String(raw.transaction_id),
-    kind: raw.kind as TransactionKind,
-    status: raw.status as TransactionStatus,
-    amount: toSafeInteger(raw.amount_cents, 'amount_cents'),
-    failureReason: (raw.failure_reason as string | null) ?? null,
-    records: fromJson<LedgerRecords | null>(raw.records) ?? emptyRecords(),
-    patientSourceId: String(raw.patient_source_id),
-    idempotencyKey: String(raw.idempotency_key),
-    createdAt: toIso(raw.created_at),
-    updatedAt: toIso(raw.updated_at),
-    receiptId: (raw.receipt_id as string | null) ?? null,
-    currency: String(raw.currency),
-    request: fromJson<StoredRequest>(raw.request),
-    attempts: toSafeInteger(raw.attempts, 'attempts'),
-    lastError: (raw.last_error as string | null) ?? null,
-    nextAttemptAt: toIsoOrNull(raw.next_attempt_at),
-    submittedAt: toIsoOrNull(raw.submitted_at),
-    nextPollAt: toIsoOrNull(raw.next_poll_at),
-  };
-}
-
 /** The SQL implementation of `TransactionStore`, for every back end. Build it with `openStore(url)`. */
 export class SqlTransactionStore implements TransactionStore {
   constructor(readonly sql: SqlClient) {}
@@ -219,76 +212,12 @@ export class SqlTransactionStore implements TransactionStore {
     return this.sql.dialect;
   }
 
-  async createTransaction(input: NewTransaction): Promise<{ row: StoredTransaction; created: boolean }> {
-    const { practiceId, idempotencyKey } = input;
-    return this.sql.transaction(async (tx) => {
-      const existing = await this.readKey(tx, practiceId, idempotencyKey);
-      if (existing) return { row: this.checkReplay(existing, input), created: false };
-
-      const { rows } = await tx.query<{ id: unknown }>(`SELECT nextval('ledger_transaction_id_seq') AS id`);
-      const transactionId = formatTransactionId(input.transactionIdPrefix, toSafeInteger(rows[0]?.id, 'nextval'));
-      const now = input.now.toISOString();
-      // The unique (practice_id, idempotency_key) makes racers converge: the loser's insert waits for
-      // the winner's commit, does nothing, and reads the winner's row back.
-      const key = await tx.query(
-        `INSERT INTO idempotency_keys (practice_id, idempotency_key, fingerprint, transaction_id, created_at)
-         VALUES ($1, $2, $3, $4, $5::timestamptz)
-         ON CONFLICT (practice_id, idempotency_key) DO NOTHING`,
-        [practiceId, idempotencyKey, input.fingerprint, transactionId, now],
-      );
-      if (key.rowCount === 0) {
-        const winner = await this.readKey(tx, practiceId, idempotencyKey);
-        if (!winner) throw new Error(`idempotency key ${JSON.stringify(idempotencyKey)} vanished during a race`);
-        return { row: this.checkReplay(winner, input), created: false };
-      }
-      const inserted = await tx.query<Record<string, unknown>>(
-        `INSERT INTO ${TABLE} (transaction_id, practice_id, kind, status, amount_cents, currency,
-           patient_source_id, idempotency_key, request, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, 'PENDING', $4::bigint, $5, $6, $7, $8::jsonb, $9::timestamptz, $10::timestamptz, $10::timestamptz)
-         RETURNING *`,
-        [
-          transactionId,
-          practiceId,
-          input.kind,
-          String(toSafeInteger(input.amount, 'amount')),
-          input.currency,
-          input.patientSourceId,
-          idempotencyKey,
-          JSON.stringify(input.request),
-          input.nextAttemptAt ? input.nextAttemptAt.toISOString() : null,
-          now,
-        ],
-      );
-      const row = rowFrom(inserted.rows[0]!);
-      await input.afterInsert?.(tx, row);
-      return { row, created: true };
-    });
-  }
-
-  private async readKey(
-    tx: SqlExecutor,
-    practiceId: string,
-    idempotencyKey: string,
-  ): Promise<{ fingerprint: string; row: StoredTransaction } | null> {
-    const { rows } = await tx.query<Record<string, unknown>>(
-      `SELECT k.fingerprint AS key_fingerprint, t.*
-         FROM idempotency_keys k JOIN ${TABLE} t ON t.transaction_id = k.transaction_id
-        WHERE k.practice_id = $1 AND k.idempotency_key = $2`,
-      [practiceId, idempotencyKey],
-    );
-    const raw = rows[0];
-    return raw ? { fingerprint: String(raw.key_fingerprint), row: rowFrom(raw) } : null;
-  }
-
-  private checkReplay(existing: { fingerprint: string; row: StoredTransaction }, input: NewTransaction): StoredTransaction {
-    if (existing.fingerprint !== input.fingerprint || existing.row.kind !== input.kind) {
-      throw new IdempotencyConflict(input.practiceId, input.idempotencyKey, existing.row.transactionId);
-    }
-    return existing.row;
+  createTransaction(input: NewTransaction): Promise<{ row: StoredTransaction; created: boolean }> {
+    return createTransaction(this.sql, input);
   }
 
   findByIdempotencyKey(practiceId: string, idempotencyKey: string) {
-    return this.readKey(this.sql, practiceId, idempotencyKey);
+    return readKey(this.sql, practiceId, idempotencyKey);
   }
 
   async get(practiceId: string, transactionId: string): Promise<StoredTransaction | null> {
@@ -392,39 +321,12 @@ export class SqlTransactionStore implements TransactionStore {
     });
   }
 
-  async hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean> {
-    const { rows } = await this.sql.query(
-      'SELECT 1 FROM webhook_receipts WHERE practice_id = $1 AND event_key = $2',
-      [practiceId, eventKey],
-    );
-    return rows.length > 0;
+  hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean> {
+    return hasWebhookReceipt(this.sql, practiceId, eventKey);
   }
 
-  async applyInsertionEvent(
-    event: InsertionEventRecord,
-  ): Promise<{ result: InsertionApplyResult; row: StoredTransaction | null }> {
-    return this.sql.transaction(async (tx) => {
-      const known = await tx.query(`SELECT 1 FROM ${TABLE} WHERE practice_id = $1 AND transaction_id = $2`, [
-        event.practiceId,
-        event.transactionId,
-      ]);
-      if (known.rows.length === 0) return { result: 'ignored' as const, row: null };
-      const receipt = await tx.query(
-        `INSERT INTO webhook_receipts (practice_id, event_key, transaction_id, outcome, received_at)
-         VALUES ($1, $2, $3, $4, $5::timestamptz)
-         ON CONFLICT (practice_id, event_key) DO NOTHING`,
-        [event.practiceId, event.eventKey, event.transactionId, event.outcome, event.now.toISOString()],
-      );
-      if (receipt.rowCount === 0) return { result: 'duplicate' as const, row: null };
-      const row =
-        event.outcome === 'COMPLETED'
-          ? await transitionWith(tx, event.transactionId, 'COMPLETED', { now: event.now, records: event.records })
-          : await transitionWith(tx, event.transactionId, 'FAILED', {
-              now: event.now,
-              failureReason: event.reason?.trim() || 'the upstream reported the insertion as failed',
-            });
-      return { result: row ? ('applied' as const) : ('ignored' as const), row };
-    });
+  applyInsertionEvent(event: InsertionEventRecord): Promise<{ result: InsertionApplyResult; row: StoredTransaction | null }> {
+    return applyInsertionEvent(this.sql, event);
   }
 
   async pruneIdempotencyKeys(cutoff: Date): Promise<number> {
@@ -434,89 +336,27 @@ export class SqlTransactionStore implements TransactionStore {
     return result.rowCount;
   }
 
-  async pruneWebhookReceipts(cutoff: Date): Promise<number> {
-    const result = await this.sql.query('DELETE FROM webhook_receipts WHERE received_at < $1::timestamptz', [
-      cutoff.toISOString(),
-    ]);
-    return result.rowCount;
+  pruneWebhookReceipts(cutoff: Date): Promise<number> {
+    return pruneWebhookReceipts(this.sql, cutoff);
   }
 
   async saveWebhookRegistration(practiceId: string, registration: WebhookRegistration, now: Date = new Date()): Promise<void> {
     await upsertWebhookRegistration(this.sql, practiceId, registration, now);
   }
 
-  async getWebhookRegistration(practiceId: string): Promise<WebhookRegistration | null> {
-    const { rows } = await this.sql.query<{ endpoint_id: string; secret: string }>(
-      'SELECT endpoint_id, secret FROM webhook_registrations WHERE practice_id = $1',
-      [practiceId],
-    );
-    const row = rows[0];
-    return row ? { endpointId: row.endpoint_id, secret: row.secret } : null;
+  getWebhookRegistration(practiceId: string): Promise<WebhookRegistration | null> {
+    return getWebhookRegistration(this.sql, practiceId);
   }
 
-  async registerWebhookOnce(
+  registerWebhookOnce(
     practiceId: string,
     register: () => Promise<WebhookRegistration>,
     now: Date = new Date(),
   ): Promise<WebhookRegistration> {
-    return this.sql.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger-webhook:' || $1))`, [practiceId]);
-      const registration = await register();
-      await upsertWebhookRegistration(tx, practiceId, registration, now);
-      return registration;
-    });
+    return registerWebhookOnce(this.sql, practiceId, register, now);
   }
 
   close(): Promise<void> {
     return this.sql.close();
   }
-}
-
-/** Create or replace a practice's webhook registration (one row per practice). */
-async function upsertWebhookRegistration(sql: SqlExecutor, practiceId: string, registration: WebhookRegistration, now: Date): Promise<void> {
-  await sql.query(
-    `INSERT INTO webhook_registrations (practice_id, endpoint_id, secret, created_at, updated_at)
-     VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
-     ON CONFLICT (practice_id) DO UPDATE
-       SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`,
-    [practiceId, registration.endpointId, registration.secret, now.toISOString()],
-  );
-}
-
-/** The forward-only UPDATE: `WHERE status IN (ALLOWED_FROM[to])`. `null` = not allowed now (a no-op). */
-async function transitionWith(
-  exec: SqlExecutor,
-  transactionId: string,
-  to: Exclude<TransactionStatus, 'PENDING'>,
-  fields: TransitionFields,
-): Promise<StoredTransaction | null> {
-  const now = fields.now.toISOString();
-  const from = sqlList(ALLOWED_FROM[to]);
-  const attemptsGuard = fields.expectAttempts === undefined ? '' : ` AND attempts = ${Math.trunc(fields.expectAttempts)}`;
-  let sql: string;
-  let params: unknown[];
-  switch (to) {
-    case 'SUBMITTED':
-      if (!fields.nextPollAt) throw new Error('a SUBMITTED transition needs nextPollAt');
-      sql = `UPDATE ${TABLE} SET status = 'SUBMITTED', submitted_at = $2::timestamptz, updated_at = $2::timestamptz,
-               next_poll_at = $3::timestamptz, next_attempt_at = NULL
-             WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard} RETURNING *`;
-      params = [transactionId, now, fields.nextPollAt.toISOString()];
-      break;
-    case 'COMPLETED':
-      sql = `UPDATE ${TABLE} SET status = 'COMPLETED', records = $3::jsonb, receipt_id = COALESCE($4, receipt_id),
-               updated_at = $2::timestamptz, next_poll_at = NULL, next_attempt_at = NULL
-             WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard} RETURNING *`;
-      params = [transactionId, now, JSON.stringify(fields.records ?? emptyRecords()), fields.receiptId ?? null];
-      break;
-    case 'FAILED':
-      if (!fields.failureReason) throw new Error('a FAILED transition needs failureReason');
-      sql = `UPDATE ${TABLE} SET status = 'FAILED', failure_reason = $3, updated_at = $2::timestamptz,
-               next_poll_at = NULL, next_attempt_at = NULL
-             WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard} RETURNING *`;
-      params = [transactionId, now, fields.failureReason.slice(0, 2000)];
-      break;
-  }
-  const { rows } = await exec.query<Record<string, unknown>>(sql, params);
-  return rows[0] ? rowFrom(rows[0]) : null;
 }

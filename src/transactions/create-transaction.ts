@@ -1,0 +1,84 @@
+/**
+ * Creating a transaction exactly once per (practice, idempotency key): the key, the next transaction
+ * id and the PENDING row in one SQL transaction (with the caller's `afterInsert`, e.g. its submit job).
+ * A replay returns the existing row; a different request under a used key is an `IdempotencyConflict`.
+ */
+import { formatTransactionId } from '../ledger/transaction-id';
+import { IdempotencyConflict } from './errors';
+import { toSafeInteger } from './row-values';
+import type { SqlClient, SqlExecutor } from './sql-client';
+import type { NewTransaction, StoredTransaction } from './store';
+import { rowFrom, TABLE } from './transaction-rows';
+
+export async function createTransaction(
+  sql: SqlClient,
+  input: NewTransaction,
+): Promise<{ row: StoredTransaction; created: boolean }> {
+  const { practiceId, idempotencyKey } = input;
+  return sql.transaction(async (tx) => {
+    const existing = await readKey(tx, practiceId, idempotencyKey);
+    if (existing) return { row: checkReplay(existing, input), created: false };
+
+    const { rows } = await tx.query<{ id: unknown }>(`SELECT nextval('ledger_transaction_id_seq') AS id`);
+    const transactionId = formatTransactionId(input.transactionIdPrefix, toSafeInteger(rows[0]?.id, 'nextval'));
+    const now = input.now.toISOString();
+    // The unique (practice_id, idempotency_key) makes racers converge: the loser's insert waits for
+    // the winner's commit, does nothing, and reads the winner's row back.
+    const key = await tx.query(
+      `INSERT INTO idempotency_keys (practice_id, idempotency_key, fingerprint, transaction_id, created_at)
+       VALUES ($1, $2, $3, $4, $5::timestamptz)
+       ON CONFLICT (practice_id, idempotency_key) DO NOTHING`,
+      [practiceId, idempotencyKey, input.fingerprint, transactionId, now],
+    );
+    if (key.rowCount === 0) {
+      const winner = await readKey(tx, practiceId, idempotencyKey);
+      if (!winner) throw new Error(`idempotency key ${JSON.stringify(idempotencyKey)} vanished during a race`);
+      return { row: checkReplay(winner, input), created: false };
+    }
+    const inserted = await tx.query<Record<string, unknown>>(
+      `INSERT INTO ${TABLE} (transaction_id, practice_id, kind, status, amount_cents, currency,
+         patient_source_id, idempotency_key, request, next_attempt_at, created_at, updated_at)
+       VALUES ($1, $2, $3, 'PENDING', $4::bigint, $5, $6, $7, $8::jsonb, $9::timestamptz, $10::timestamptz, $10::timestamptz)
+       RETURNING *`,
+      [
+        transactionId,
+        practiceId,
+        input.kind,
+        String(toSafeInteger(input.amount, 'amount')),
+        input.currency,
+        input.patientSourceId,
+        idempotencyKey,
+        JSON.stringify(input.request),
+        input.nextAttemptAt ? input.nextAttemptAt.toISOString() : null,
+        now,
+      ],
+    );
+    const row = rowFrom(inserted.rows[0]!);
+    await input.afterInsert?.(tx, row);
+    return { row, created: true };
+  });
+}
+
+/** The transaction an idempotency key names, with the fingerprint of the request that created it. */
+export async function readKey(
+  tx: SqlExecutor,
+  practiceId: string,
+  idempotencyKey: string,
+): Promise<{ fingerprint: string; row: StoredTransaction } | null> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `SELECT k.fingerprint AS key_fingerprint, t.*
+       FROM idempotency_keys k JOIN ${TABLE} t ON t.transaction_id = k.transaction_id
+      WHERE k.practice_id = $1 AND k.idempotency_key = $2`,
+    [practiceId, idempotencyKey],
+  );
+  const raw = rows[0];
+  return raw ? { fingerprint: String(raw.key_fingerprint), row: rowFrom(raw) } : null;
+}
+
+/** A replay of the same request gets its row; another request under the same key is a conflict. */
+function checkReplay(existing: { fingerprint: string; row: StoredTransaction }, input: NewTransaction): StoredTransaction {
+  if (existing.fingerprint !== input.fingerprint || existing.row.kind !== input.kind) {
+    throw new IdempotencyConflict(input.practiceId, input.idempotencyKey, existing.row.transactionId);
+  }
+  return existing.row;
+}
