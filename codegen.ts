@@ -20,6 +20,8 @@ const config: CodegenConfig = {
         contextType: '../context#GatewayContext',
         enumsAsTypes: true,
         useIndexSignature: false,
+        // Federation 2 (schema/federation.graphql): `__resolveReference` is typed on the entity types.
+        federation: true,
         scalars: {
           SafeInt: 'number',
           Date: 'string',

@@ -48,6 +48,9 @@ function matrix(): { cases: Case[]; unclassified: string[] } {
       const scoped = takesPractice(field);
       const byId = root === 'query' && field.name === 'practice';
       if (root === 'query' && (field.name === 'practices' || field.name === 'node')) continue; // own tests below
+      // Federation: `_entities` takes global ids like `node` (own test below); `_service` is the
+      // schema's SDL, which the operation guard treats as introspection (test/federation/).
+      if (root === 'query' && (field.name === '_entities' || field.name === '_service')) continue;
       if (!scoped && !byId) {
         unclassified.push(`${root}.${field.name}`);
         continue;
@@ -134,6 +137,34 @@ describe('tenancy matrix (generated from the schema)', () => {
       const { data, errors } = await t.gql('query ($id: ID!) { node(id: $id) { id __typename } }', { id }, KEYS.smile);
       expect(errors?.map((e) => e.extensions?.code), id).toEqual(['FORBIDDEN']);
       expect(data?.node ?? null).toBeNull();
+    }
+    expect(upstreamCounts()).toEqual(before);
+  });
+
+  it('_entities (federation) of every entity type of a foreign practice is FORBIDDEN on its path, without an upstream call', async () => {
+    const before = upstreamCounts();
+    const entityTypes: NodeType[] = ['Patient', 'Guarantor', 'Charge', 'Claim', 'LedgerTransaction'];
+    const query = `query ($representations: [_Any!]!) { _entities(representations: $representations) {
+      __typename ... on Patient { id firstName } ... on Guarantor { id } ... on Charge { id } ... on Claim { id } ... on LedgerTransaction { id }
+    } }`;
+    for (const type of entityTypes) {
+      for (const practiceId of ['northside', 'bright-dentrix', 'no-such-practice']) {
+        // Also a reference whose __typename differs from its id's type: still FORBIDDEN, never a probe.
+        for (const typename of [type, type === 'Patient' ? 'Guarantor' : 'Patient']) {
+          const id = encodeGlobalId(type, practiceId, ['1', '2']);
+          const response = await fetch(`${t.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.smile}` },
+            body: JSON.stringify({ query, variables: { representations: [{ __typename: typename, id }] } }),
+          });
+          const text = await response.text();
+          const body = JSON.parse(text) as { data?: { _entities?: unknown[] } | null; errors?: Array<{ path?: unknown[]; extensions?: { code?: string } }> };
+          expect(body.errors?.map((e) => e.extensions?.code), text).toEqual(['FORBIDDEN']);
+          expect(body.errors?.[0]?.path, text).toEqual(['_entities', 0]);
+          expect(body.data?._entities ?? [null]).toEqual([null]);
+          for (const name of FOREIGN_NAMES) expect(text).not.toContain(name);
+        }
+      }
     }
     expect(upstreamCounts()).toEqual(before);
   });

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { requirePractice, visiblePractices, type GatewayContext } from '../context';
-import { decodeGlobalId } from '../global-id';
+import { decodeGlobalId, type GlobalId } from '../global-id';
 import { gatewayError } from '../errors';
 import { callerMayTouch } from '../../auth/api-keys';
 import { ledgerListsSelected, prefetchLedger } from '../ledger-prefetch';
@@ -23,6 +23,58 @@ async function findInPatientList<T extends { sourceId: string }>(
   return (await list).find((row) => row.sourceId === sourceId);
 }
 
+/** The practice of a decoded id: FORBIDDEN outside the caller's key, even for `*` keys' unknown ids. */
+export function requireNodePractice(ctx: GatewayContext, practiceId: string) {
+  if (!callerMayTouch(ctx.caller, practiceId)) {
+    throw gatewayError('FORBIDDEN', `this API key may not touch practice "${practiceId}"`);
+  }
+  return requirePractice(ctx, practiceId);
+}
+
+/**
+ * The object a decoded global id names, through the request's loaders, after the caller's practice
+ * access is checked (FORBIDDEN otherwise, before any upstream call). `node(id:)` and the federation
+ * entity references (`_entities`, ./federation.ts) both resolve ids here, so they cannot differ in
+ * tenancy or batching. `null` when the object does not exist.
+ */
+export async function loadNode(ctx: GatewayContext, decoded: GlobalId) {
+  const { type, practiceId, keys } = decoded;
+  const practice = requireNodePractice(ctx, practiceId);
+  const [first, second] = keys;
+  if (first === undefined) return null;
+  const key = { practiceId, id: first };
+  switch (type) {
+    case 'Practice':
+      return practice;
+    case 'Patient':
+      return loadPatient(ctx, practiceId, first);
+    case 'Guarantor':
+      return loadGuarantor(ctx, practiceId, first);
+    case 'Provider': {
+      const record = await ctx.loaders.providers.load(key);
+      return record ? { practiceId, record } : null;
+    }
+    case 'LedgerTransaction':
+      return ctx.services.transactions.get(practiceId, first);
+    case 'Charge': {
+      const record = second && (await findInPatientList(ctx.loaders.charges.load(key), second));
+      return record ? { practiceId, record } : null;
+    }
+    case 'Payment': {
+      const record = second && (await findInPatientList(ctx.loaders.payments.load(key), second));
+      return record ? { practiceId, record } : null;
+    }
+    case 'Adjustment': {
+      const record = second && (await findInPatientList(ctx.loaders.adjustments.load(key), second));
+      return record ? { practiceId, record } : null;
+    }
+    case 'Claim': {
+      const record = second && (await findInPatientList(ctx.loaders.claims.load(key), second));
+      return record ? { practiceId, record } : null;
+    }
+  }
+}
+
 export const queryResolvers: Resolvers = {
   Query: {
     practices: (_root, _args, ctx) => visiblePractices(ctx),
@@ -41,51 +93,14 @@ export const queryResolvers: Resolvers = {
       requirePractice(ctx, practiceId);
       return ctx.services.transactions.get(practiceId, transactionId);
     },
-    node: async (_root, { id }, ctx) => {
+    node: (_root, { id }, ctx) => {
       const decoded = decodeGlobalId(id);
       if (!decoded) {
         // A practice's id is its config id (README.md, "Ids"), not an encoded one. Anything else the
         // caller cannot touch is FORBIDDEN, whether or not it exists, so ids cannot be probed.
         return requirePractice(ctx, id);
       }
-      const { type, practiceId, keys } = decoded;
-      if (!callerMayTouch(ctx.caller, practiceId)) {
-        throw gatewayError('FORBIDDEN', `this API key may not touch practice "${practiceId}"`);
-      }
-      const practice = requirePractice(ctx, practiceId);
-      const [first, second] = keys;
-      if (first === undefined) return null;
-      const key = { practiceId, id: first };
-      switch (type) {
-        case 'Practice':
-          return practice;
-        case 'Patient':
-          return loadPatient(ctx, practiceId, first);
-        case 'Guarantor':
-          return loadGuarantor(ctx, practiceId, first);
-        case 'Provider': {
-          const record = await ctx.loaders.providers.load(key);
-          return record ? { practiceId, record } : null;
-        }
-        case 'LedgerTransaction':
-          return ctx.services.transactions.get(practiceId, first);
-        case 'Charge': {
-          const record = second && (await findInPatientList(ctx.loaders.charges.load(key), second));
-          return record ? { practiceId, record } : null;
-        }
-        case 'Payment': {
-          const record = second && (await findInPatientList(ctx.loaders.payments.load(key), second));
-          return record ? { practiceId, record } : null;
-        }
-        case 'Adjustment': {
-          const record = second && (await findInPatientList(ctx.loaders.adjustments.load(key), second));
-          return record ? { practiceId, record } : null;
-        }
-        case 'Claim': {
-          const record = second && (await findInPatientList(ctx.loaders.claims.load(key), second));
-          return record ? { practiceId, record } : null;
-        }
-      }
+      return loadNode(ctx, decoded);
     },
   },
   Node: {

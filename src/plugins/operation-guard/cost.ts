@@ -7,7 +7,8 @@
  * Aliases: every aliased field the operation would execute (a fragment's aliases once per spread).
  * Cost: a static upper bound: each field costs 1, plus its sub-selection's cost times a multiplier
  * (see `multiplierOf`, the one place a list's assumed length is decided): the field's `first`/`last`
- * argument when given (literal or variable), else `listCost` when the field returns a list, else 1.
+ * argument when given (literal or variable), else the length of a list argument such as `_entities`'
+ * `representations`, else `listCost` when the field returns a list, else 1.
  * Fragments on different types of an abstract field are summed. Fragment spreads are followed (each
  * spread counts, each fragment is measured once) and introspection fields are measured like any
  * other, with one exception: their data is the schema itself, so `__schema`/`__type` cost exactly the
@@ -55,9 +56,16 @@ export interface CostModel {
    * @default ['first', 'last']
    */
   sizeArguments?: readonly string[];
+  /**
+   * List arguments whose length gives the list's length, after `sizeArguments`: the federation
+   * `_entities(representations:)` returns one entity per representation, so a router's batch of 100
+   * references costs 100 times its selection, not `listCost` times.
+   * @default ['representations']
+   */
+  listArguments?: readonly string[];
 }
 
-const DEFAULT_COST_MODEL: Required<CostModel> = { listCost: 10, sizeArguments: ['first', 'last'] };
+const DEFAULT_COST_MODEL: Required<CostModel> = { listCost: 10, sizeArguments: ['first', 'last'], listArguments: ['representations'] };
 
 export interface OperationMeasures {
   depth: number;
@@ -108,7 +116,7 @@ function fieldDefinition(parent: FieldParent, name: string): GraphQLField<unknow
 /**
  * How many times a field's sub-selection counts towards the cost: the one place a list's assumed
  * length is decided. The field's size argument (`first`/`last`, a literal or a variable) when given,
- * else `listCost` for a list, else 1. Argument defaults from the schema are not read (yet).
+ * else the length of its list argument (`representations`), else `listCost` for a list, else 1. Argument defaults from the schema are not read (yet).
  */
 function multiplierOf(
   field: FieldNode,
@@ -122,7 +130,24 @@ function multiplierOf(
     const value = argumentValue(argument.value, variables);
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
   }
+  for (const name of model.listArguments) {
+    const argument = field.arguments?.find((a) => a.name.value === name);
+    if (!argument) continue;
+    const length = listLength(argument.value, variables);
+    if (length !== undefined) return length;
+  }
   return definition && isListType(getNullableType(definition.type)) ? model.listCost : 1;
+}
+
+/** The length of a list argument (a literal list or a variable holding an array); a single value is 1. */
+function listLength(node: ValueNode, variables: Readonly<Record<string, unknown>>): number | undefined {
+  if (node.kind === Kind.LIST) return node.values.length;
+  if (node.kind === Kind.VARIABLE) {
+    const value = variables[node.name.value];
+    if (Array.isArray(value)) return value.length;
+    return value === undefined || value === null ? undefined : 1;
+  }
+  return node.kind === Kind.NULL ? undefined : 1;
 }
 
 function argumentValue(node: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
@@ -147,6 +172,7 @@ export function measureOperation(
   const model: Required<CostModel> = {
     listCost: options.listCost ?? DEFAULT_COST_MODEL.listCost,
     sizeArguments: options.sizeArguments ?? DEFAULT_COST_MODEL.sizeArguments,
+    listArguments: options.listArguments ?? DEFAULT_COST_MODEL.listArguments,
   };
   const costCeiling = options.costCeiling ?? Infinity;
   const memo = new Map<string, OperationMeasures>();

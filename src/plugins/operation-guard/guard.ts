@@ -75,12 +75,12 @@ export interface OperationGuardOptions {
   maxBodyBytes?: number;
   /**
    * How cost is estimated.
-   * @default ./cost.ts's model (`listCost` 10, `sizeArguments` first/last)
+   * @default ./cost.ts's model (`listCost` 10, `sizeArguments` first/last, `listArguments` representations)
    */
   costModel?: CostModel;
   /**
-   * Meta fields that count as introspection (`__typename` never does).
-   * @default `['__schema', '__type']`
+   * Fields that count as introspection (`__typename` never does).
+   * @default `['__schema', '__type', '_service']` (the federation SDL is schema disclosure too)
    */
   introspectionFields?: readonly string[];
   /**

@@ -5,8 +5,11 @@
  */
 import { Kind, visit, type DocumentNode } from 'graphql';
 
-/** Meta fields that count as introspection (`__typename` is always allowed). */
-export const INTROSPECTION_FIELDS: readonly string[] = ['__schema', '__type'];
+/**
+ * Fields that count as introspection (`__typename` is always allowed): the meta fields, and the
+ * federation subgraph's `_service { sdl }`, which discloses the whole schema just the same.
+ */
+export const INTROSPECTION_FIELDS: readonly string[] = ['__schema', '__type', '_service'];
 
 /** Whether `document` selects any of `fields` anywhere (any operation, any fragment). */
 export function usesIntrospection(document: DocumentNode, fields: readonly string[] = INTROSPECTION_FIELDS): boolean {
