@@ -39,7 +39,10 @@ function inputsHash() {
     .sort()
     .map((name) => join(schemaDir, name));
   for (const file of [...files, codegenConfig]) {
-    hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+    hash
+      .update(`${relative(root, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   }
   let codegenPackages = [];
   try {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm test: type-check, then the whole suite, the PostgreSQL-backed tests included (they fail, never
-# skip, without a database). Extra arguments go to vitest: `npm test -- test/unit`.
+# npm test: the house style (Biome: formatter and linter), the type-check, then the whole suite, the
+# PostgreSQL-backed tests included (they fail, never skip, without a database). Extra arguments go to
+# vitest: `npm test -- test/unit`.
 #
 # PostgreSQL: LEDGER_TEST_POSTGRES_URL if set (a throw-away database: the tests drop their tables);
 # otherwise, as root, `.ci/run postgres` installs Debian's postgresql if needed and starts (or reuses)
@@ -18,5 +19,6 @@ if [[ -z "${LEDGER_TEST_POSTGRES_URL:-}" ]]; then
   eval "$pg_env"
 fi
 
+biome ci .
 tsc -p tsconfig.json --noEmit
 vitest run "$@"

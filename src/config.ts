@@ -33,11 +33,9 @@ function practiceOf(descriptor: LedgerSystemDescriptor) {
 
 type PracticeSchema = ReturnType<typeof practiceOf>;
 
-const practice = z.discriminatedUnion(
-  'system',
-  LEDGER_SYSTEMS.map(practiceOf) as [PracticeSchema, ...PracticeSchema[]],
-  { error: `expected system to be one of ${LEDGER_SYSTEMS.map((d) => `"${d.system}"`).join(', ')}` },
-);
+const practice = z.discriminatedUnion('system', LEDGER_SYSTEMS.map(practiceOf) as [PracticeSchema, ...PracticeSchema[]], {
+  error: `expected system to be one of ${LEDGER_SYSTEMS.map((d) => `"${d.system}"`).join(', ')}`,
+});
 
 const apiKey = z
   .strictObject({
@@ -98,7 +96,10 @@ export const configSchema = z
       })
       .prefault({}),
     transactionIdPrefix: z.string().regex(TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE).default('LG'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD').default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD')
+      .default('USD'),
     apiKeys: z.array(apiKey).min(1, 'expected at least one API key'),
     practices: z.array(practice).min(1, 'expected at least one practice'),
     limits: limitsSchema,
@@ -107,7 +108,8 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const ids = new Set<string>();
     config.practices.forEach((p, i) => {
-      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', message: `duplicate practice id "${p.id}"`, path: ['practices', i, 'id'] });
+      if (ids.has(p.id))
+        ctx.addIssue({ code: 'custom', message: `duplicate practice id "${p.id}"`, path: ['practices', i, 'id'] });
       ids.add(p.id);
     });
     config.apiKeys.forEach((k, i) => {
@@ -163,8 +165,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
       result.error.issues.map((issue) => {
         const where = pathText(issue.path) || '(root)';
         const secret = /key|secret/i.test(String(issue.path.at(-1) ?? ''));
-        const got =
-          'input' in issue && issue.input !== undefined && !secret ? `, got ${JSON.stringify(issue.input)}` : '';
+        const got = 'input' in issue && issue.input !== undefined && !secret ? `, got ${JSON.stringify(issue.input)}` : '';
         return `${where}: ${issue.message}${issue.code === 'invalid_type' ? '' : got}`;
       }),
     );

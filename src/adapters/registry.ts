@@ -7,10 +7,7 @@ import { athenahealthSystem } from './ledger/athenahealth';
 import { nexhealthSystem } from './ledger/nexhealth';
 import type { LedgerSystemDescriptor, SystemDescriptor } from './system';
 
-export const SYSTEMS = [
-  nexhealthSystem,
-  athenahealthSystem,
-] as const satisfies readonly SystemDescriptor[];
+export const SYSTEMS = [nexhealthSystem, athenahealthSystem] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
 export const LEDGER_SYSTEMS: readonly LedgerSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'ledger');

@@ -166,7 +166,10 @@ export interface AdapterByKind {
 }
 
 /** True when `descriptor` is of `kind`, narrowing it (e.g. to pick one kind out of the registry). */
-export function isSystemOfKind<K extends SystemKind>(descriptor: SystemDescriptor, kind: K): descriptor is SystemDescriptorByKind[K] {
+export function isSystemOfKind<K extends SystemKind>(
+  descriptor: SystemDescriptor,
+  kind: K,
+): descriptor is SystemDescriptorByKind[K] {
   return descriptor.kind === kind;
 }
 

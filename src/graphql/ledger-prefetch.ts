@@ -48,7 +48,10 @@ function* fieldsOf(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNod
 /** The ledger lists the `Patient` selection of this field (e.g. `Query.patient`) will read. */
 export function ledgerListsSelected(info: GraphQLResolveInfo): Set<LedgerList> {
   const lists = new Set<LedgerList>();
-  for (const field of fieldsOf(info, info.fieldNodes.map((node) => node.selectionSet))) {
+  for (const field of fieldsOf(
+    info,
+    info.fieldNodes.map((node) => node.selectionSet),
+  )) {
     switch (field.name.value) {
       case 'balance': // resolvers/ledger-access.ts: computePatientBalance
         for (const list of ['charges', 'payments', 'adjustments', 'claims'] as const) lists.add(list);

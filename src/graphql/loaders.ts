@@ -125,14 +125,10 @@ export function createLoaders(registry: PracticeRegistry, observe?: BatchObserve
     adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s)),
     claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s)),
     guarantorBalances: make<GuarantorBalanceRecord | null>('guarantorBalances', (a, ids, s) => a.guarantorBalances(ids, s)),
-    insuranceBalances: make<InsuranceBalanceRecord[]>('insuranceBalances', (a, ids, s) =>
-      a.insuranceBalancesByGuarantor(ids, s),
-    ),
+    insuranceBalances: make<InsuranceBalanceRecord[]>('insuranceBalances', (a, ids, s) => a.insuranceBalancesByGuarantor(ids, s)),
     providers: make<ProviderRecord | null>('providers', (a, ids, s) => a.providers(ids, s)),
     procedures: make<ProcedureRecord | null>('procedures', (a, ids, s) => a.procedures(ids, s)),
-    copays: make<CopayRecord | null>('copays', async (a, ids, s) =>
-      a.copays ? a.copays(ids, s) : ids.map(() => null),
-    ),
+    copays: make<CopayRecord | null>('copays', async (a, ids, s) => (a.copays ? a.copays(ids, s) : ids.map(() => null))),
     patientPages: new DataLoader<{ practiceId: string; first: number; after: string | null }, Page<PatientRecord>, string>(
       (keys) =>
         Promise.all(

@@ -65,10 +65,7 @@ export interface JobRecord<P = unknown> {
  * A handler that throws is retried after the kind's backoff until `maxAttempts`, then `failed` with
  * the error's message.
  */
-export type JobOutcome =
-  | 'done'
-  | { retryAt: Date; spendAttempt?: boolean; reason?: string }
-  | { fail: string };
+export type JobOutcome = 'done' | { retryAt: Date; spendAttempt?: boolean; reason?: string } | { fail: string };
 
 /** What a handler is given. */
 export interface JobContext<P> {

@@ -85,10 +85,7 @@ export function insuranceAging(rec: InsuranceBalanceRecord): Aging {
  * 0 in the total and stays `null` on the result, so a reader knows the total is an upper bound.
  * Invariant: `sumBuckets(buckets) = total + (writeOffEstimate ?? 0)`.
  */
-export function outOfPocketAging(
-  guarantor: GuarantorBalanceRecord,
-  insurance: readonly InsuranceBalanceRecord[],
-): Aging {
+export function outOfPocketAging(guarantor: GuarantorBalanceRecord, insurance: readonly InsuranceBalanceRecord[]): Aging {
   const buckets = subtractBuckets(guarantor.buckets, addBuckets(insurance.map((rec) => rec.estimated)));
   return {
     buckets,

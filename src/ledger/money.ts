@@ -55,9 +55,7 @@ function toCents(sign: string | undefined, whole: string, frac: string, source: 
 export function parseDecimal(text: string): Cents {
   const match = typeof text === 'string' ? DECIMAL.exec(text) : null;
   if (!match) {
-    throw new MoneyError(
-      `expected a decimal amount with at most 2 decimal places (e.g. "125.00"), got ${JSON.stringify(text)}`,
-    );
+    throw new MoneyError(`expected a decimal amount with at most 2 decimal places (e.g. "125.00"), got ${JSON.stringify(text)}`);
   }
   return toCents(match[1], match[2]!, match[3] ?? '', text);
 }

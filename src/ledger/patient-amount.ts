@@ -53,9 +53,7 @@ export function chargePatientAmount(charge: PatientAmountCharge, stageOf: ClaimS
   if (charge.statedPatientAmount !== null) {
     return assertCents(charge.statedPatientAmount, 'a stated patient amount');
   }
-  const deductions = charge.claimPayouts.map((payout) =>
-    payoutDeduction(payout, effectiveStage(stageOf, payout.claimSourceId)),
-  );
+  const deductions = charge.claimPayouts.map((payout) => payoutDeduction(payout, effectiveStage(stageOf, payout.claimSourceId)));
   return subtractCents(charge.fee, sumCents(deductions));
 }
 

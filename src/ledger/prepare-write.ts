@@ -144,7 +144,9 @@ export type Prepared<T> = ({ ok: true; fingerprint: string } & T) | { ok: false;
  * The payment as written, if its input alone is valid. The input's amount is the positive sum
  * collected; the ledger effect is negative, a refund's positive; splits are signed the same way.
  */
-function paymentWrite(request: PaymentRequest): { ok: true; write: PreparedLedgerWrite; fingerprint: string } | { ok: false; violation: Violation } {
+function paymentWrite(
+  request: PaymentRequest,
+): { ok: true; write: PreparedLedgerWrite; fingerprint: string } | { ok: false; violation: Violation } {
   const sign = request.refund ? (cents: Cents) => cents : negateCents;
   const signed = (splits: readonly Split[] | null | undefined) =>
     sortSplits(splits?.map((s) => ({ id: s.id, amount: sign(s.amount) })) ?? null);
@@ -192,7 +194,10 @@ export function preparePayment(
   const drafted = paymentWrite(request);
   if (!drafted.ok) return drafted;
   if (!matchTypeById(facts.types, request.paymentTypeId)) {
-    return refuse('UNKNOWN_PAYMENT_TYPE', `no active payment type "${request.paymentTypeId}" in practice "${request.practiceId}"`);
+    return refuse(
+      'UNKNOWN_PAYMENT_TYPE',
+      `no active payment type "${request.paymentTypeId}" in practice "${request.practiceId}"`,
+    );
   }
   const targets = missingTarget(request, drafted.write, facts);
   if (targets) return { ok: false, violation: targets };
@@ -252,7 +257,10 @@ export function prepareAdjustment(
   }
   if ((type.action === 'CREDIT' && request.amount > 0) || (type.action === 'DEBIT' && request.amount < 0)) {
     const expected = type.action === 'CREDIT' ? 'negative' : 'positive';
-    return refuse('BAD_USER_INPUT', `adjustment type "${type.name}" is a ${type.action.toLowerCase()}: expected a ${expected} amount`);
+    return refuse(
+      'BAD_USER_INPUT',
+      `adjustment type "${type.name}" is a ${type.action.toLowerCase()}: expected a ${expected} amount`,
+    );
   }
   const write: PreparedLedgerWrite = {
     kind: 'ADJUSTMENT',
@@ -316,7 +324,8 @@ export function prepareCollection<Card>(
   const patient = facts.patient;
   if (!patient || patient.nonPatient) return patientMissing(request);
   const departmentId = request.departmentId ?? patient.departmentId;
-  if (!departmentId) return refuse('BAD_USER_INPUT', 'input.departmentId: expected a department (the patient has no current one)');
+  if (!departmentId)
+    return refuse('BAD_USER_INPUT', 'input.departmentId: expected a department (the patient has no current one)');
   if (drafted.claimPayments.length > 0) {
     const claims = required(facts.claims, "the patient's claims (the collection pays claims)");
     const refused = uncollectibleClaim(drafted.claimPayments, claims, patient.sourceId);

@@ -16,10 +16,7 @@ import type { Cents, LedgerRecords } from './records';
  * `out-of-range` when the total (or a row) is not a safe integer of cents, which no real ledger
  * produces but a misbehaving upstream might.
  */
-export type RecordsSum =
-  | { state: 'matches'; total: Cents }
-  | { state: 'differs'; total: Cents }
-  | { state: 'out-of-range' };
+export type RecordsSum = { state: 'matches'; total: Cents } | { state: 'differs'; total: Cents } | { state: 'out-of-range' };
 
 /** Every row of `records`, payments first. */
 function allRows(records: LedgerRecords) {

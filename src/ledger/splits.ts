@@ -14,7 +14,10 @@ import type { Cents, Split } from './records';
 import type { Violation } from './violation';
 
 /** The stable codes of the split rules (`extensions.code`). */
-export type SplitViolationCode = Extract<ErrorCode, 'SPLIT_KIND_CONFLICT' | 'SPLIT_SUM_MISMATCH' | 'DEBIT_REQUIRES_SPLIT' | 'BAD_USER_INPUT'>;
+export type SplitViolationCode = Extract<
+  ErrorCode,
+  'SPLIT_KIND_CONFLICT' | 'SPLIT_SUM_MISMATCH' | 'DEBIT_REQUIRES_SPLIT' | 'BAD_USER_INPUT'
+>;
 
 /** A broken split rule: a stable code and a message for the client. */
 export type SplitViolation = Violation<SplitViolationCode>;

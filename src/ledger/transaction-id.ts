@@ -48,7 +48,9 @@ export function formatTransactionId(prefix: string, sequence: number): string {
   }
   const id = `${prefix}:${sequence}`;
   if (id.length > MAX_TRANSACTION_ID_LENGTH) {
-    throw new TransactionIdError(`expected a transaction id of at most ${MAX_TRANSACTION_ID_LENGTH} characters, got ${id.length}`);
+    throw new TransactionIdError(
+      `expected a transaction id of at most ${MAX_TRANSACTION_ID_LENGTH} characters, got ${id.length}`,
+    );
   }
   return id;
 }

@@ -211,7 +211,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       for (const [status, count] of Object.entries(counts)) transactions.set({ status }, count);
     },
     setCircuitState(practiceId, state) {
-      for (const candidate of CIRCUIT_STATES) circuit.set({ practice: practiceId, state: candidate }, candidate === state ? 1 : 0);
+      for (const candidate of CIRCUIT_STATES)
+        circuit.set({ practice: practiceId, state: candidate }, candidate === state ? 1 : 0);
     },
   };
 }

@@ -49,8 +49,14 @@ export interface CircuitSnapshot {
 
 /** Thrown instead of calling the upstream while the circuit is open. */
 export class CircuitOpenError extends UpstreamError {
-  constructor(name: string, readonly retryInMs: number) {
-    super(`${name}: circuit open, upstream not called (next probe in ${Math.max(0, Math.ceil(retryInMs / 1000))} s)`, 'UPSTREAM_UNAVAILABLE');
+  constructor(
+    name: string,
+    readonly retryInMs: number,
+  ) {
+    super(
+      `${name}: circuit open, upstream not called (next probe in ${Math.max(0, Math.ceil(retryInMs / 1000))} s)`,
+      'UPSTREAM_UNAVAILABLE',
+    );
     this.name = 'CircuitOpenError';
   }
 }

@@ -17,7 +17,13 @@
  *     circuitOf(adapter)?.snapshot(); // { state: 'closed', … }
  */
 import { BATCH_METHODS, WHOLE_METHODS, type BatchResult, type LedgerAdapter } from '../adapters/ledger/port';
-import { createCircuitBreaker, isUpstreamUnavailable, type CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker';
+import {
+  createCircuitBreaker,
+  isUpstreamUnavailable,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitSnapshot,
+} from './circuit-breaker';
 
 export interface WithCircuitBreakerOptions extends CircuitBreakerOptions {
   /** Use this breaker instead of making one from the options. */

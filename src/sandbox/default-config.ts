@@ -45,7 +45,8 @@ export async function startSystemSandboxes(): Promise<RunningSystemSandbox[]> {
 
 export async function startSandboxes(options: SandboxModeOptions = {}): Promise<RunningSandboxes> {
   const sandboxes = await startSystemSandboxes();
-  const apiKey = options.apiKey ?? process.env.LEDGER_GATEWAY_SANDBOX_KEY ?? `lg_sandbox_${randomBytes(18).toString('base64url')}`;
+  const apiKey =
+    options.apiKey ?? process.env.LEDGER_GATEWAY_SANDBOX_KEY ?? `lg_sandbox_${randomBytes(18).toString('base64url')}`;
   const port = options.port ?? 4000;
   const config = parseConfig({
     server: { port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}` },

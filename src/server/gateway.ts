@@ -78,11 +78,7 @@ export interface RunningGateway {
  * Each vendor's adapter, reporting every upstream call (endpoint template, status, duration; never
  * a patient's data) to the metrics and, at debug level, to the log, with the practice's id.
  */
-export function defaultAdapterFactory(
-  options: GatewayOptions['adapterOptions'] = {},
-  metrics?: GatewayMetrics,
-  logger?: Logger,
-) {
+export function defaultAdapterFactory(options: GatewayOptions['adapterOptions'] = {}, metrics?: GatewayMetrics, logger?: Logger) {
   return (practice: PracticeConfig): LedgerAdapter => {
     const onUpstreamCall = (e: UpstreamCallEvent) => {
       metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });

@@ -62,7 +62,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   if (!caller) {
     return graphqlError(res, 401, 'UNAUTHENTICATED', 'expected an Authorization: Bearer <api key> header with a valid key');
   }
-  let body: unknown ;
+  let body: unknown;
   if (req.method === 'POST') {
     let raw: Buffer;
     try {
@@ -117,7 +117,10 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       // Never echo internals; the id-only log line is the caller's (see logging).
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.end();
-      deps.logger?.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: req.url?.split('?')[0] }, 'request failed');
+      deps.logger?.error(
+        { err: { name: (error as Error).name, message: (error as Error).message }, path: req.url?.split('?')[0] },
+        'request failed',
+      );
     });
   });
 

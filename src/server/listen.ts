@@ -35,7 +35,9 @@ export function toListenError(error: unknown, port: number, host: string): unkno
         { cause: error },
       );
     case 'EADDRNOTAVAIL':
-      return new ListenError(`cannot listen on ${where}: ${host} is not an address of this machine`, code, port, host, { cause: error });
+      return new ListenError(`cannot listen on ${where}: ${host} is not an address of this machine`, code, port, host, {
+        cause: error,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ListenError(`cannot listen on ${where}: ${host} does not resolve`, code, port, host, { cause: error });

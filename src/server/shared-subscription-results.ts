@@ -12,13 +12,7 @@
  *
  *     useServer({ schema, subscribe: createSharedSubscribe() }, wss);
  */
-import {
-  createSourceEventStream,
-  execute,
-  print,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
+import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { SHARED_EVENT_KEY } from '../graphql/resolvers/event-reads';
 
 export interface SharedSubscribeOptions {

@@ -13,7 +13,14 @@
  *                     otherAmount: null, allowDuplicate: false },
  *     });
  */
-import { UpstreamError, type CardCollection, type CardInput, type Cents, type LedgerAdapter, type WriteOutcome } from '../adapters/ledger/port';
+import {
+  UpstreamError,
+  type CardCollection,
+  type CardInput,
+  type Cents,
+  type LedgerAdapter,
+  type WriteOutcome,
+} from '../adapters/ledger/port';
 import type { JobOutcome } from '../jobs/types';
 import { sumCents } from '../ledger/money';
 import { errorText, toTransactionRow, type WritePathContext } from './context';
@@ -148,7 +155,8 @@ async function onChargeError(ctx: WritePathContext, claimed: StoredTransaction, 
   }
   await ctx.move(claimed, 'FAILED', {
     failureReason:
-      `the upstream could not be reached during the collection (${text}); ` + "check the patient's receipts before collecting again",
+      `the upstream could not be reached during the collection (${text}); ` +
+      "check the patient's receipts before collecting again",
   });
 }
 

@@ -116,7 +116,11 @@ export function warnIfRowsDoNotSum(log: TransactionLogger, row: StoredTransactio
 }
 
 /** Build the context from the service's deps and resolved options. */
-export function createWritePathContext(deps: TransactionServiceDeps, options: ServiceOptions, jobs: WritePathQueue): WritePathContext {
+export function createWritePathContext(
+  deps: TransactionServiceDeps,
+  options: ServiceOptions,
+  jobs: WritePathQueue,
+): WritePathContext {
   const { store, bus } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger ?? silentLogger;

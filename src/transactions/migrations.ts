@@ -111,5 +111,10 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */
 export function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  return applyMigrations(client, { table: 'schema_migrations', lockKey: MIGRATION_LOCK_KEY, what: 'the transaction store', migrations });
+  return applyMigrations(client, {
+    table: 'schema_migrations',
+    lockKey: MIGRATION_LOCK_KEY,
+    what: 'the transaction store',
+    migrations,
+  });
 }

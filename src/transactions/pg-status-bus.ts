@@ -21,12 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import {
-  createLocalSubscribers,
-  type InProcessStatusBusOptions,
-  type StatusBus,
-  type StatusEvent,
-} from './status-bus';
+import { createLocalSubscribers, type InProcessStatusBusOptions, type StatusBus, type StatusEvent } from './status-bus';
 
 export const STATUS_CHANNEL = 'ledger_status';
 
@@ -183,7 +178,8 @@ class Listener {
 /** Open the bus; resolves once the first LISTEN is in place (rejects if the server is unreachable). */
 export async function createPgStatusBus(options: PgStatusBusOptions): Promise<PgStatusBus> {
   const channel = options.channel ?? STATUS_CHANNEL;
-  if (!/^[a-z_][a-z0-9_]*$/i.test(channel)) throw new Error(`status bus channel ${JSON.stringify(channel)} is not a plain identifier`);
+  if (!/^[a-z_][a-z0-9_]*$/i.test(channel))
+    throw new Error(`status bus channel ${JSON.stringify(channel)} is not a plain identifier`);
   const instanceId = randomUUID();
   const local = createLocalSubscribers(options);
   const onError = options.onError ?? (() => undefined);
@@ -202,7 +198,14 @@ export async function createPgStatusBus(options: PgStatusBusOptions): Promise<Pg
       ...(payload.n !== undefined ? { eventId: `${payload.o}:${payload.n}` } : {}),
     });
   };
-  const listener = new Listener({ connectionString: options.connectionString, channel, baseDelay, maxDelay, onError, onNotification });
+  const listener = new Listener({
+    connectionString: options.connectionString,
+    channel,
+    baseDelay,
+    maxDelay,
+    onError,
+    onNotification,
+  });
   try {
     await listener.connectOnce();
   } catch (error) {

@@ -66,7 +66,10 @@ export interface TransactionService {
    * The transaction an idempotency key is bound to and the fingerprint it was bound with, so a
    * replay can be answered before any upstream read; `null` for a new key.
    */
-  findByIdempotencyKey(practiceId: string, idempotencyKey: string): Promise<{ fingerprint: string; transaction: TransactionRow } | null>;
+  findByIdempotencyKey(
+    practiceId: string,
+    idempotencyKey: string,
+  ): Promise<{ fingerprint: string; transaction: TransactionRow } | null>;
   /** The practice's transactions, newest first. */
   listByPractice(practiceId: string, options?: { limit?: number; status?: TransactionStatus }): Promise<TransactionRow[]>;
   /**

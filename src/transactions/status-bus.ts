@@ -181,7 +181,9 @@ export function createLocalSubscribers(options: InProcessStatusBusOptions = {}):
 }
 
 /** A bus within one process: enough for one gateway instance (or tests). */
-export function createInProcessStatusBus(options: InProcessStatusBusOptions = {}): StatusBus & { readonly subscriberCount: number } {
+export function createInProcessStatusBus(
+  options: InProcessStatusBusOptions = {},
+): StatusBus & { readonly subscriberCount: number } {
   const local = createLocalSubscribers(options);
   return {
     async publish(event) {

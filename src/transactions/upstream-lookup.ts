@@ -32,11 +32,7 @@ export interface Foreign {
   why: string;
 }
 
-export type UpstreamLookup =
-  | Landed
-  | Foreign
-  | { answer: 'absent' }
-  | { answer: 'unknown'; error: unknown };
+export type UpstreamLookup = Landed | Foreign | { answer: 'absent' } | { answer: 'unknown'; error: unknown };
 
 /** True when `records` holds at least one row. */
 export function hasRows(records: LedgerRecords | null | undefined): records is LedgerRecords {

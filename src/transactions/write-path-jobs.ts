@@ -98,7 +98,12 @@ export async function schedulePrune(ctx: WritePathContext): Promise<void> {
 }
 
 /** The PENDING ledger write's submit job, due now; `tx`: the row's own SQL transaction. Its id. */
-export async function enqueueSubmit(ctx: WritePathContext, tx: SqlExecutor | undefined, row: StoredTransaction, runAt?: Date): Promise<string> {
+export async function enqueueSubmit(
+  ctx: WritePathContext,
+  tx: SqlExecutor | undefined,
+  row: StoredTransaction,
+  runAt?: Date,
+): Promise<string> {
   const { job } = await ctx.jobs.enqueue('ledger.submit', payloadOf(row), {
     singletonKey: row.transactionId,
     ...(runAt ? { runAt } : {}),
@@ -108,7 +113,12 @@ export async function enqueueSubmit(ctx: WritePathContext, tx: SqlExecutor | und
 }
 
 /** The SUBMITTED write's poll job, first due `pollAfterMs` after the submission (or `runAt`). */
-export async function enqueuePoll(ctx: WritePathContext, tx: SqlExecutor | undefined, row: StoredTransaction, runAt?: Date): Promise<void> {
+export async function enqueuePoll(
+  ctx: WritePathContext,
+  tx: SqlExecutor | undefined,
+  row: StoredTransaction,
+  runAt?: Date,
+): Promise<void> {
   await ctx.jobs.enqueue('ledger.poll', payloadOf(row), {
     singletonKey: row.transactionId,
     runAt: runAt ?? ctx.later(ctx.options.pollAfterMs),

@@ -59,10 +59,15 @@ function ok<T>(value: T | Error): T {
 
 const calls = (pathPart: string, method = 'GET') =>
   sandbox.requests.filter((r) => r.method === method && r.path.includes(pathPart)).length;
-const patientCalls = (id: string) => sandbox.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/patients/${id}`)).length;
+const patientCalls = (id: string) =>
+  sandbox.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/patients/${id}`)).length;
 const tokenCalls = () => calls('/oauth2/v1/token', 'POST');
 
-async function claimsOf(adapter: AthenahealthAdapter, patientId: string, scope?: RequestScope): Promise<Map<string, ClaimRecord>> {
+async function claimsOf(
+  adapter: AthenahealthAdapter,
+  patientId: string,
+  scope?: RequestScope,
+): Promise<Map<string, ClaimRecord>> {
   const [claims] = await adapter.claimsByPatient([patientId], scope);
   return new Map(ok(claims!).map((c) => [c.sourceId, c]));
 }
@@ -192,7 +197,11 @@ describe('athenahealth adapter: mapping', () => {
       departmentIds: [D.northMain, D.northAnnex, D.northPediatrics],
       billed: 15000,
     });
-    expect(claims.get(C.cleanOtherGroup)).toMatchObject({ providerGroupId: '2', departmentIds: [D.southClinic, D.southUrgent], patientBalance: 2500 });
+    expect(claims.get(C.cleanOtherGroup)).toMatchObject({
+      providerGroupId: '2',
+      departmentIds: [D.southClinic, D.southUrgent],
+      patientBalance: 2500,
+    });
     expect(claims.get(C.paymentPlan)).toMatchObject({ clean: false, patientBalance: 6000, billed: 17000 });
     expect(claims.get(C.paidOff)).toMatchObject({ patientBalance: 0, clean: true });
     const dependent = await claimsOf(adapterFor(), P.withGuarantor);
@@ -215,14 +224,22 @@ describe('athenahealth adapter: mapping', () => {
       claimPayouts: [],
     });
     const patientPayment = ok(payments!).find((p) => p.chargeSourceId === '11006' && !p.fromInsurance)!;
-    expect(patientPayment).toMatchObject({ amount: -1900, claimSourceId: C.paidOff, paidAt: '2024-06-30T00:00:00Z', fromInsurance: false });
+    expect(patientPayment).toMatchObject({
+      amount: -1900,
+      claimSourceId: C.paidOff,
+      paidAt: '2024-06-30T00:00:00Z',
+      fromInsurance: false,
+    });
     expect(patientPayment.transactionId).toMatch(/^\d+$/);
     const insurancePayment = ok(payments!).find((p) => p.chargeSourceId === '11001')!;
     expect(insurancePayment).toMatchObject({ amount: -9000, fromInsurance: true, transactionId: null });
     expect(ok(payments!).every((p) => p.amount < 0)).toBe(true);
     const writeOff = ok(adjustments!).find((a) => a.chargeSourceId === '11006' && a.typeName === 'Small balance write-off')!;
     expect(writeOff.amount).toBe(-100);
-    expect(ok(adjustments!).find((a) => a.chargeSourceId === '11001')).toMatchObject({ typeName: 'Contractual adjustment', amount: -2000 });
+    expect(ok(adjustments!).find((a) => a.chargeSourceId === '11001')).toMatchObject({
+      typeName: 'Contractual adjustment',
+      amount: -2000,
+    });
   });
 
   it('states charge patient amounts so that every patient’s computed balance equals Σ claim patientbalance', async () => {
@@ -279,13 +296,22 @@ describe('athenahealth adapter: mapping', () => {
       ledger.payments.reduce((s, p) => s + p.amount, 0) +
       ledger.adjustments.reduce((s, a) => s + a.amount, 0);
     expect(total).toBe(3500 + 1250);
-    expect(ledger.charges.find((c) => c.sourceId === 'claim-10')).toMatchObject({ statedPatientAmount: 1250, claimSourceId: '10' });
+    expect(ledger.charges.find((c) => c.sourceId === 'claim-10')).toMatchObject({
+      statedPatientAmount: 1250,
+      claimSourceId: '10',
+    });
   });
 
   it('reads copays; null for an unknown appointment', async () => {
     const adapter = adapterFor();
     const [self, collected, unknown] = await adapter.copays!([A.selfCopay, A.dependentCopayCollected, '424242']);
-    expect(ok(self!)).toEqual({ appointmentSourceId: A.selfCopay, patientSourceId: P.selfGuarantor, expected: 3000, collectedForAppointment: 0, collectedForOther: 0 });
+    expect(ok(self!)).toEqual({
+      appointmentSourceId: A.selfCopay,
+      patientSourceId: P.selfGuarantor,
+      expected: 3000,
+      collectedForAppointment: 0,
+      collectedForOther: 0,
+    });
     expect(ok(collected!)).toEqual({
       appointmentSourceId: A.dependentCopayCollected,
       patientSourceId: P.withGuarantor,
@@ -331,7 +357,11 @@ describe('athenahealth adapter: enterprise scoping', () => {
   it('non-enterprise: every clean claim is collectible whatever its department; payment plans are not', async () => {
     const adapter = adapterFor('single');
     const claims = await claimsOf(adapter, P.singleSelf);
-    expect(claims.get(C.singleCleanA)!).toMatchObject({ collectible: true, providerGroupId: null, departmentIds: [D.singleMain, D.singleSatellite] });
+    expect(claims.get(C.singleCleanA)!).toMatchObject({
+      collectible: true,
+      providerGroupId: null,
+      departmentIds: [D.singleMain, D.singleSatellite],
+    });
     expect(claims.get(C.singleCleanB)!.collectible).toBe(true);
     expect(claims.get(C.singlePaymentPlan)!).toMatchObject({ clean: false, collectible: false });
     expect(collectibleBalance([...claims.values()])).toBe(5000 + 1234);
@@ -354,7 +384,11 @@ describe('athenahealth adapter: enterprise scoping', () => {
     await claimsOf(adapter, P.withGuarantor, createRequestScope());
     // 5 departments, page size 2: three pages, fetched once
     expect(calls('/departments')).toBe(3);
-    expect(sandbox.requests.filter((r) => r.path.endsWith('/departments')).map((r) => r.query.offset ?? '0')).toEqual(['0', '2', '4']);
+    expect(sandbox.requests.filter((r) => r.path.endsWith('/departments')).map((r) => r.query.offset ?? '0')).toEqual([
+      '0',
+      '2',
+      '4',
+    ]);
   });
 
   it('re-reads departments after referenceTtlMs', async () => {
@@ -434,7 +468,12 @@ describe('athenahealth adapter: connection, token and retries', () => {
   });
 
   it('maps bad credentials and an unknown practice to UPSTREAM_REJECTED', async () => {
-    const bad = createAthenahealthAdapter({ baseUrl: sandbox.url, clientId: sandbox.clientId, clientSecret: 'wrong', practiceId: sandbox.practices.enterprise });
+    const bad = createAthenahealthAdapter({
+      baseUrl: sandbox.url,
+      clientId: sandbox.clientId,
+      clientSecret: 'wrong',
+      practiceId: sandbox.practices.enterprise,
+    });
     adapters.push(bad);
     const err = await rejection(bad.connect());
     expect(err.code).toBe('UPSTREAM_REJECTED');
@@ -581,7 +620,12 @@ describe('athenahealth adapter: collectPayment', () => {
   it('completes a payment: receipt id = epaymentid, PAYMENT records re-read with real ids, balance lowered', async () => {
     const adapter = adapterFor();
     const outcome = await adapter.collectPayment!(
-      collection({ copayAmount: 3000, appointmentId: A.selfCopay, claimPayments: [{ claimId: C.cleanInGroup, amount: 1500 }], otherAmount: 250 }),
+      collection({
+        copayAmount: 3000,
+        appointmentId: A.selfCopay,
+        claimPayments: [{ claimId: C.cleanInGroup, amount: 1500 }],
+        otherAmount: 250,
+      }),
     );
     expect(outcome.state).toBe('COMPLETED');
     if (outcome.state !== 'COMPLETED') return;
@@ -617,7 +661,10 @@ describe('athenahealth adapter: collectPayment', () => {
     const adapter = adapterFor();
     const input = collection({ claimPayments: [{ claimId: C.cleanInGroup, amount: 1000 }] });
     expect((await adapter.collectPayment!(input)).state).toBe('COMPLETED');
-    expect(await adapter.collectPayment!({ ...input, transactionId: 'LG:1002' })).toEqual({ state: 'FAILED', reason: 'Duplicate payment' });
+    expect(await adapter.collectPayment!({ ...input, transactionId: 'LG:1002' })).toEqual({
+      state: 'FAILED',
+      reason: 'Duplicate payment',
+    });
     const allowed = await adapter.collectPayment!({ ...input, transactionId: 'LG:1003', allowDuplicate: true });
     expect(allowed.state).toBe('COMPLETED');
     expect(calls('/collectpayment', 'POST')).toBe(3);
@@ -633,7 +680,9 @@ describe('athenahealth adapter: collectPayment', () => {
       expect(err.message).not.toContain(CARD_APPROVES);
       expect(err.message).not.toContain('737');
     }
-    const above = await rejection(adapter.collectPayment!(collection({ claimPayments: [{ claimId: C.cleanInGroup, amount: 4001 }] })));
+    const above = await rejection(
+      adapter.collectPayment!(collection({ claimPayments: [{ claimId: C.cleanInGroup, amount: 4001 }] })),
+    );
     expect(above.message).toContain(`Claim ${C.cleanInGroup} is not eligible for payment.`);
     const nothing = await rejection(adapter.collectPayment!(collection({})));
     expect(nothing.code).toBe('UPSTREAM_REJECTED');

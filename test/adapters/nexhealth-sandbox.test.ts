@@ -44,7 +44,12 @@ function value<T>(item: T | Error | undefined): T {
 }
 
 /** The spec's Decision: fee − pending (estimate + write-off) − adjudicated write-off; canceled nothing. */
-function patientBalance(charges: ChargeRecord[], payments: PaymentRecord[], adjustments: AdjustmentRecord[], claims: Map<string, ClaimRecord>): number {
+function patientBalance(
+  charges: ChargeRecord[],
+  payments: PaymentRecord[],
+  adjustments: AdjustmentRecord[],
+  claims: Map<string, ClaimRecord>,
+): number {
   let total = 0;
   for (const c of charges) {
     let amount = c.fee;
@@ -132,12 +137,18 @@ describe('reads against the sandbox seed', () => {
     expect(scanCalls.length).toBeLessThanOrEqual(2);
     expect(scanCalls[0]!.query['updated_since']).toBe('1970-01-01T00:00:00Z');
     const one = await a.paymentsByPatient(ids.slice(0, 3));
-    expect(one.map((r) => value(r).map((p) => p.sourceId))).toEqual(scanned.slice(0, 3).map((r) => value(r).map((p) => p.sourceId)));
+    expect(one.map((r) => value(r).map((p) => p.sourceId))).toEqual(
+      scanned.slice(0, 3).map((r) => value(r).map((p) => p.sourceId)),
+    );
   });
 
   it('deleted rows never appear; claims of every status map, paid included', async () => {
     const a = adapterFor('openDental');
-    const seen = await a.chargesByPatient(Object.values(NEX_SEED.families).flatMap((f) => f.patientIds).concat(NEX_SEED.refund.patientId));
+    const seen = await a.chargesByPatient(
+      Object.values(NEX_SEED.families)
+        .flatMap((f) => f.patientIds)
+        .concat(NEX_SEED.refund.patientId),
+    );
     const chargeIds = seen.flatMap((r) => (r instanceof Error ? [] : r.map((c) => c.sourceId)));
     expect(chargeIds).not.toContain(NEX_SEED.deleted.chargeId);
     const allPatients = (await a.listPatients({ first: 1000, after: null })).items.map((p) => p.sourceId);
@@ -266,7 +277,10 @@ describe('writes and webhooks', () => {
     expect(await a.submitWrite!(w)).toEqual({ state: 'SUBMITTED' });
     expect(await a.findTransaction!('PAYMENT', w.transactionId, w.patientSourceId)).toBeNull();
     // The id is taken now: the adapter reports the upstream's refusal; the store decides what it means.
-    await expect(a.submitWrite!(w)).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED', message: expect.stringContaining('already been used') });
+    await expect(a.submitWrite!(w)).rejects.toMatchObject({
+      code: 'UPSTREAM_REJECTED',
+      message: expect.stringContaining('already been used'),
+    });
     expect(nex.requests.filter((r) => r.method === 'POST' && r.path === '/payments')).toHaveLength(2);
 
     await nex.completePendingInsertions();
@@ -312,7 +326,11 @@ describe('writes and webhooks', () => {
 
   it('on Dentrix a refund becomes an adjustment, and findTransaction finds it there', async () => {
     const a = adapterFor('dentrix');
-    const w = write({ patientSourceId: NEX_SEED.dentrixPatientId, amount: 2000, typeSourceId: NEX_SEED.paymentTypes.dentrix.cash });
+    const w = write({
+      patientSourceId: NEX_SEED.dentrixPatientId,
+      amount: 2000,
+      typeSourceId: NEX_SEED.paymentTypes.dentrix.cash,
+    });
     expect(await a.submitWrite!(w)).toEqual({ state: 'SUBMITTED' });
     await nex.completePendingInsertions();
     const found = await a.findTransaction!('PAYMENT', w.transactionId, w.patientSourceId);

@@ -7,8 +7,19 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError, WebhookRejected, type ChargeRecord, type LedgerAdapter, type OutgoingLedgerWrite } from '../../src/adapters/ledger/port';
-import { createNexhealthAdapter, nexhealthCapabilities, type NexhealthAdapterOptions, type UpstreamCallEvent } from '../../src/adapters/ledger/nexhealth';
+import {
+  UpstreamError,
+  WebhookRejected,
+  type ChargeRecord,
+  type LedgerAdapter,
+  type OutgoingLedgerWrite,
+} from '../../src/adapters/ledger/port';
+import {
+  createNexhealthAdapter,
+  nexhealthCapabilities,
+  type NexhealthAdapterOptions,
+  type UpstreamCallEvent,
+} from '../../src/adapters/ledger/nexhealth';
 import { backoffDelayMs, parseRetryAfterMs } from '../../src/adapters/http';
 import { NexhealthClient } from '../../src/adapters/ledger/nexhealth/client';
 import { listAll } from '../../src/adapters/ledger/nexhealth/pagination';
@@ -28,9 +39,7 @@ interface Recorded {
   rawUrl: string;
 }
 
-type Answer =
-  | { status: number; body?: unknown; raw?: string; headers?: Record<string, string>; delayMs?: number }
-  | 'destroy';
+type Answer = { status: number; body?: unknown; raw?: string; headers?: Record<string, string>; delayMs?: number } | 'destroy';
 
 type Handler = (req: Recorded) => Answer | Promise<Answer>;
 
@@ -86,7 +95,7 @@ async function startFake(handler: Handler = () => fail(404, 'no handler')): Prom
     req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown ;
+      let body: unknown;
       if (text) {
         try {
           body = JSON.parse(text);
@@ -324,7 +333,13 @@ describe('patients', () => {
     };
     fake.handler = (r) => ok(rows[r.path.split('/')[2]!]);
     const result = await adapter.patients(['1', '2', '3', '4', '5']);
-    expect(result.map((p) => (p as { guarantorSourceId: string | null }).guarantorSourceId)).toEqual([null, null, null, null, '1']);
+    expect(result.map((p) => (p as { guarantorSourceId: string | null }).guarantorSourceId)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      '1',
+    ]);
     expect(result[0]).toEqual({
       sourceId: '1',
       firstName: 'First1',
@@ -359,7 +374,8 @@ describe('patients', () => {
   });
 
   it('a patient of another location (location_ids without ours) reads as null', async () => {
-    fake.handler = (r) => ok(patientRow(Number(r.path.split('/')[2]), { location_ids: r.path.endsWith('/2') ? [78] : ['77', 78] }));
+    fake.handler = (r) =>
+      ok(patientRow(Number(r.path.split('/')[2]), { location_ids: r.path.endsWith('/2') ? [78] : ['77', 78] }));
     const [mine, other] = await adapter.patients(['1', '2']);
     expect(mine).toMatchObject({ sourceId: '1' });
     expect(other).toBeNull();
@@ -369,7 +385,14 @@ describe('patients', () => {
     fake.handler = (r) => {
       expect(r.query.getAll('include[]')).toEqual(['children']);
       if (r.path === '/patients/9') return fail(404, 'nope');
-      return ok({ ...patientRow(1), children: [patientRow(2, { guarantor_id: 1 }), patientRow(1), patientRow(3, { guarantor_id: 1, deleted_at: '2024-01-01' })] });
+      return ok({
+        ...patientRow(1),
+        children: [
+          patientRow(2, { guarantor_id: 1 }),
+          patientRow(1),
+          patientRow(3, { guarantor_id: 1, deleted_at: '2024-01-01' }),
+        ],
+      });
     };
     const [family, missing] = await adapter.families(['1', '9']);
     expect(missing).toBeNull();
@@ -453,7 +476,14 @@ describe('ledger rows', () => {
       fee: 6200,
       serviceDate: '2024-03-01',
       claimPayouts: [
-        { claimSourceId: '50', billedToInsurance: 6200, estimatedInsurancePayment: 4010, insurancePayment: 0, writeOff: 500, allowedAmount: null },
+        {
+          claimSourceId: '50',
+          billedToInsurance: 6200,
+          estimatedInsurancePayment: 4010,
+          insurancePayment: 0,
+          writeOff: 500,
+          allowedAmount: null,
+        },
       ],
       claimSourceId: null,
       statedPatientAmount: null,
@@ -470,7 +500,13 @@ describe('ledger rows', () => {
   });
 
   it('a batch above locationScanThreshold costs ONE location-wide scan, grouped by patient', async () => {
-    const rows = [paymentRow(1, 10), paymentRow(2, 11), paymentRow(3, 10), paymentRow(4, 99), paymentRow(5, 12, { deleted_at: '2024-01-01' })];
+    const rows = [
+      paymentRow(1, 10),
+      paymentRow(2, 11),
+      paymentRow(3, 10),
+      paymentRow(4, 99),
+      paymentRow(5, 12, { deleted_at: '2024-01-01' }),
+    ];
     fake.handler = (r) => paged(r, rows);
     await adapter.close();
     adapter = make({ locationScanThreshold: 2, perPage: 2 });
@@ -490,7 +526,12 @@ describe('ledger rows', () => {
   it('a batch at or below the threshold costs one call per patient', async () => {
     fake.handler = (r) => paged(r, [adjustmentRow(Number(r.query.get('patient_id')) * 10, Number(r.query.get('patient_id')))]);
     const result = await adapter.adjustmentsByPatient(['1', '2', '3']);
-    expect(fake.calls().map((c) => c.query.get('patient_id')).sort()).toEqual(['1', '2', '3']);
+    expect(
+      fake
+        .calls()
+        .map((c) => c.query.get('patient_id'))
+        .sort(),
+    ).toEqual(['1', '2', '3']);
     expect(result[1]).toEqual([
       {
         sourceId: '20',
@@ -539,13 +580,24 @@ describe('ledger rows', () => {
       ['CANCELED', 'VOID', 'canceled', false],
       ['UNKNOWN', 'PENDING', 'on_hold', true],
     ]);
-    expect(list[0]).toMatchObject({ billed: 12000, serviceDate: '2024-02-01', patientBalance: null, clean: true, providerGroupId: null, departmentIds: [] });
+    expect(list[0]).toMatchObject({
+      billed: 12000,
+      serviceDate: '2024-02-01',
+      patientBalance: null,
+      clean: true,
+      providerGroupId: null,
+      departmentIds: [],
+    });
     expect(list[1]).toMatchObject({ billed: null });
   });
 
   it('payments: signed amounts, fromInsurance from insurance_plan_id or claim_id', async () => {
     fake.handler = (r) =>
-      paged(r, [paymentRow(1, 10), paymentRow(2, 10, { claim_id: 50, payment_amount: usd('-80.00') }), paymentRow(3, 10, { insurance_plan_id: 8, payment_amount: usd('12.00') })]);
+      paged(r, [
+        paymentRow(1, 10),
+        paymentRow(2, 10, { claim_id: 50, payment_amount: usd('-80.00') }),
+        paymentRow(3, 10, { insurance_plan_id: 8, payment_amount: usd('12.00') }),
+      ]);
     const [payments] = await adapter.paymentsByPatient(['10']);
     const list = payments as Array<{ amount: number; fromInsurance: boolean }>;
     expect(list.map((p) => [p.amount, p.fromInsurance])).toEqual([
@@ -688,7 +740,8 @@ describe('balances and reference data', () => {
     fake.handler = (r) => {
       if (r.path === '/providers/5') return ok({ id: 5, name: null, first_name: 'Ada', last_name: 'Lovelace' });
       if (r.path === '/providers/6') return ok({ id: 6, name: 'Dr. Who' });
-      if (r.path === '/procedures/9') return ok({ id: 9, code: 'D1110', name: 'Prophylaxis', status: 'active', start_date: null });
+      if (r.path === '/procedures/9')
+        return ok({ id: 9, code: 'D1110', name: 'Prophylaxis', status: 'active', start_date: null });
       if (r.path === '/adjustment_types')
         return paged(r, [
           { id: 1, name: 'Courtesy', active: true, action: 'credit' },
@@ -698,7 +751,11 @@ describe('balances and reference data', () => {
       if (r.path === '/payment_types') return paged(r, [{ id: 3, name: 'Cash', active: true }]);
       return fail(404, 'nope');
     };
-    expect(await adapter.providers(['5', '6', '7'])).toEqual([{ sourceId: '5', name: 'Ada Lovelace' }, { sourceId: '6', name: 'Dr. Who' }, null]);
+    expect(await adapter.providers(['5', '6', '7'])).toEqual([
+      { sourceId: '5', name: 'Ada Lovelace' },
+      { sourceId: '6', name: 'Dr. Who' },
+      null,
+    ]);
     expect(await adapter.procedures(['9'])).toEqual([{ sourceId: '9', code: 'D1110', name: 'Prophylaxis' }]);
     expect((await adapter.adjustmentTypes()).map((t) => t.action)).toEqual(['CREDIT', 'DEBIT', 'UNKNOWN']);
     expect(await adapter.paymentTypes()).toEqual([{ sourceId: '3', name: 'Cash', active: true }]);
@@ -917,9 +974,18 @@ describe('writes', () => {
   it('findTransaction: payments by transaction_id; adjustments by patient matched on transaction_id', async () => {
     fake.handler = (r) => {
       if (r.path === '/payments') {
-        return paged(r, r.query.get('transaction_id') === 'LG:1' ? [paymentRow(1, 10, { transaction_id: 'LG:1' }), paymentRow(2, 10, { transaction_id: 'LG:1' })] : []);
+        return paged(
+          r,
+          r.query.get('transaction_id') === 'LG:1'
+            ? [paymentRow(1, 10, { transaction_id: 'LG:1' }), paymentRow(2, 10, { transaction_id: 'LG:1' })]
+            : [],
+        );
       }
-      return paged(r, [adjustmentRow(7, 10, { transaction_id: 'LG:2' }), adjustmentRow(8, 10, { transaction_id: 'LG:1' }), adjustmentRow(9, 10)]);
+      return paged(r, [
+        adjustmentRow(7, 10, { transaction_id: 'LG:2' }),
+        adjustmentRow(8, 10, { transaction_id: 'LG:1' }),
+        adjustmentRow(9, 10),
+      ]);
     };
     const found = await adapter.findTransaction!('PAYMENT', 'LG:1', '10');
     expect(found!.payments.map((p) => p.sourceId)).toEqual(['1', '2']);
@@ -938,9 +1004,15 @@ describe('writes', () => {
   it('findTransaction on Dentrix also finds a refund that became an adjustment', async () => {
     await adapter.close();
     adapter = make({}, 'dentrix');
-    fake.handler = (r) => (r.path === '/payments' ? paged(r, []) : paged(r, [adjustmentRow(8, 10, { transaction_id: 'LG:1', adjustment_amount: usd('20.00') })]));
+    fake.handler = (r) =>
+      r.path === '/payments'
+        ? paged(r, [])
+        : paged(r, [adjustmentRow(8, 10, { transaction_id: 'LG:1', adjustment_amount: usd('20.00') })]);
     const found = await adapter.findTransaction!('PAYMENT', 'LG:1', '10');
-    expect(found).toEqual({ payments: [], adjustments: [expect.objectContaining({ sourceId: '8', amount: 2000, transactionId: 'LG:1' })] });
+    expect(found).toEqual({
+      payments: [],
+      adjustments: [expect.objectContaining({ sourceId: '8', amount: 2000, transactionId: 'LG:1' })],
+    });
   });
 });
 
@@ -952,7 +1024,9 @@ describe('webhooks', () => {
   const secret = 'whsec-123';
   const now = new Date('2024-03-05T12:00:00.000Z');
   const sign = (timestamp: string, body: Buffer, key = secret) =>
-    createHmac('sha256', key).update(`${timestamp}.${body.toString('base64')}`).digest('hex');
+    createHmac('sha256', key)
+      .update(`${timestamp}.${body.toString('base64')}`)
+      .digest('hex');
   const complete = Buffer.from(
     JSON.stringify({
       institution_id: 1,
@@ -961,15 +1035,25 @@ describe('webhooks', () => {
       event_name: 'payment_insertion.complete',
       event_time: now.toISOString(),
       delivery_errors: [],
-      data: { transaction_id: 'LG:1042', payments: [paymentRow(1, 10, { transaction_id: 'LG:1042', payment_amount: usd('-138.50') })] },
+      data: {
+        transaction_id: 'LG:1042',
+        payments: [paymentRow(1, 10, { transaction_id: 'LG:1042', payment_amount: usd('-138.50') })],
+      },
     }),
   );
 
   it('accepts a good signature and parses the rows; eventKey is the sha256 of the body', () => {
     const timestamp = '2024-03-05T11:58:00.000Z';
-    const event = adapter.verifyWebhook!({ headers: { timestamp, signature: sign(timestamp, complete) }, rawBody: complete, secret, now });
+    const event = adapter.verifyWebhook!({
+      headers: { timestamp, signature: sign(timestamp, complete) },
+      rawBody: complete,
+      secret,
+      now,
+    });
     expect(event).toMatchObject({ transactionId: 'LG:1042', outcome: 'COMPLETED', reason: null });
-    expect(event.records.payments).toEqual([expect.objectContaining({ sourceId: '1', amount: -13850, transactionId: 'LG:1042' })]);
+    expect(event.records.payments).toEqual([
+      expect.objectContaining({ sourceId: '1', amount: -13850, transactionId: 'LG:1042' }),
+    ]);
     expect(event.records.adjustments).toEqual([]);
     expect(event.eventKey).toBe(createHash('sha256').update(complete).digest('hex'));
   });
@@ -1015,8 +1099,18 @@ describe('webhooks', () => {
       }),
     );
     const timestamp = now.toISOString();
-    const event = adapter.verifyWebhook!({ headers: { timestamp, signature: sign(timestamp, failed) }, rawBody: failed, secret, now });
-    expect(event).toMatchObject({ transactionId: 'LG:9', outcome: 'FAILED', reason: 'Adjustment type not found', records: { payments: [], adjustments: [] } });
+    const event = adapter.verifyWebhook!({
+      headers: { timestamp, signature: sign(timestamp, failed) },
+      rawBody: failed,
+      secret,
+      now,
+    });
+    expect(event).toMatchObject({
+      transactionId: 'LG:9',
+      outcome: 'FAILED',
+      reason: 'Adjustment type not found',
+      records: { payments: [], adjustments: [] },
+    });
 
     for (const body of ['not json', JSON.stringify({ event_name: 'patient_created', data: { transaction_id: 'x' } })]) {
       const raw = Buffer.from(body);
@@ -1032,11 +1126,20 @@ describe('webhooks', () => {
 
   it('registerWebhooks creates an endpoint and its two subscriptions', async () => {
     fake.handler = (r) => {
-      if (r.method === 'GET' && r.path === '/webhook_endpoints') return paged(r, [{ id: 1, target_url: 'https://other/x', secret_key: 'k', active: true }]);
+      if (r.method === 'GET' && r.path === '/webhook_endpoints')
+        return paged(r, [{ id: 1, target_url: 'https://other/x', secret_key: 'k', active: true }]);
       if (r.method === 'POST' && r.path === '/webhook_endpoints') {
-        return { status: 201, body: { code: true, error: [], data: { id: 12, target_url: (r.body as { target_url: string }).target_url, secret_key: 'new-secret', active: true } } };
+        return {
+          status: 201,
+          body: {
+            code: true,
+            error: [],
+            data: { id: 12, target_url: (r.body as { target_url: string }).target_url, secret_key: 'new-secret', active: true },
+          },
+        };
       }
-      if (r.method === 'POST' && r.path === '/webhook_endpoints/12/webhook_subscriptions') return { status: 201, body: { code: true, error: [], data: { id: 1 } } };
+      if (r.method === 'POST' && r.path === '/webhook_endpoints/12/webhook_subscriptions')
+        return { status: 201, body: { code: true, error: [], data: { id: 1 } } };
       return fail(404, 'nope');
     };
     const reg = await adapter.registerWebhooks!('https://gw/webhooks/nexhealth/smile');
@@ -1045,7 +1148,10 @@ describe('webhooks', () => {
     expect(posts.map((p) => [p.path, p.body])).toEqual([
       ['/webhook_endpoints', { target_url: 'https://gw/webhooks/nexhealth/smile', active: true }],
       ['/webhook_endpoints/12/webhook_subscriptions', { resource_type: 'Payment', event: 'payment_insertion', active: true }],
-      ['/webhook_endpoints/12/webhook_subscriptions', { resource_type: 'Adjustment', event: 'adjustment_insertion', active: true }],
+      [
+        '/webhook_endpoints/12/webhook_subscriptions',
+        { resource_type: 'Adjustment', event: 'adjustment_insertion', active: true },
+      ],
     ]);
     expect(posts.every((p) => p.query.get('subdomain') === SUBDOMAIN)).toBe(true);
   });

@@ -27,7 +27,9 @@ type Answer = { sourceId: string; charges: Array<{ sourceId: string; provider: {
 
 /** The NexHealth sandbox reads of the 3-level document, made plainly. */
 export interface PlainUpstream {
-  patientWithCharges(patientId: string): Promise<{ patient: { id: number | string }; charges: Array<{ id: number | string; provider_id: number | string | null }> }>;
+  patientWithCharges(
+    patientId: string,
+  ): Promise<{ patient: { id: number | string }; charges: Array<{ id: number | string; provider_id: number | string | null }> }>;
   close(): Promise<void>;
 }
 
@@ -51,7 +53,10 @@ export async function plainUpstream(
   };
 }
 
-export async function startBareApollo(answer: Answer, upstream?: PlainUpstream): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBareApollo(
+  answer: Answer,
+  upstream?: PlainUpstream,
+): Promise<{ url: string; close(): Promise<void> }> {
   const providers = new Map(answer.charges.flatMap((c) => (c.provider ? [[c.provider.sourceId, c.provider] as const] : [])));
   const patient = upstream
     ? async (_: unknown, args: { patientId: string }) => {

@@ -25,41 +25,43 @@ async function start(msg: { url: string; key: string; n: number; query: string }
   for (let i = 0; i < msg.n; i += batch) {
     const size = Math.min(batch, msg.n - i);
     await Promise.all(
-      Array.from({ length: size }, () =>
-        new Promise<void>((resolve) => {
-          const client = createClient({
-            url: msg.url,
-            webSocketImpl: WebSocket,
-            connectionParams: { Authorization: `Bearer ${msg.key}` },
-            retryAttempts: 0,
-            lazy: false,
-            keepAlive: 0,
-          });
-          clients.push(client);
-          client.on('connected', () => resolve());
-          client.on('closed', () => resolve());
-          client.on('error', () => {
-            failed += 1;
-            resolve();
-          });
-          client.subscribe<{ transactionStatusChanged: { transactionId: string; status: string } }>(
-            { query: msg.query },
-            {
-              next: ({ data }) => {
-                if (!data) return;
-                const key = `${data.transactionStatusChanged.transactionId} ${data.transactionStatusChanged.status}`;
-                let list = received.get(key);
-                if (!list) {
-                  list = [];
-                  received.set(key, list);
-                }
-                list.push(now());
+      Array.from(
+        { length: size },
+        () =>
+          new Promise<void>((resolve) => {
+            const client = createClient({
+              url: msg.url,
+              webSocketImpl: WebSocket,
+              connectionParams: { Authorization: `Bearer ${msg.key}` },
+              retryAttempts: 0,
+              lazy: false,
+              keepAlive: 0,
+            });
+            clients.push(client);
+            client.on('connected', () => resolve());
+            client.on('closed', () => resolve());
+            client.on('error', () => {
+              failed += 1;
+              resolve();
+            });
+            client.subscribe<{ transactionStatusChanged: { transactionId: string; status: string } }>(
+              { query: msg.query },
+              {
+                next: ({ data }) => {
+                  if (!data) return;
+                  const key = `${data.transactionStatusChanged.transactionId} ${data.transactionStatusChanged.status}`;
+                  let list = received.get(key);
+                  if (!list) {
+                    list = [];
+                    received.set(key, list);
+                  }
+                  list.push(now());
+                },
+                error: () => undefined,
+                complete: () => undefined,
               },
-              error: () => undefined,
-              complete: () => undefined,
-            },
-          );
-        }),
+            );
+          }),
       ),
     );
   }
@@ -73,27 +75,29 @@ async function startRaw(msg: { url: string; n: number }) {
   let failed = 0;
   for (let i = 0; i < msg.n; i += 250) {
     await Promise.all(
-      Array.from({ length: Math.min(250, msg.n - i) }, () =>
-        new Promise<void>((resolve) => {
-          const socket = new WebSocket(msg.url);
-          raw.push(socket);
-          socket.on('open', () => resolve());
-          socket.on('error', () => {
-            failed += 1;
-            resolve();
-          });
-          socket.on('message', (data) => {
-            const change = JSON.parse(String(data))?.payload?.data?.transactionStatusChanged;
-            const at = now();
-            const key = `${change?.transactionId} ${change?.status}`;
-            let list = received.get(key);
-            if (!list) {
-              list = [];
-              received.set(key, list);
-            }
-            list.push(at);
-          });
-        }),
+      Array.from(
+        { length: Math.min(250, msg.n - i) },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = new WebSocket(msg.url);
+            raw.push(socket);
+            socket.on('open', () => resolve());
+            socket.on('error', () => {
+              failed += 1;
+              resolve();
+            });
+            socket.on('message', (data) => {
+              const change = JSON.parse(String(data))?.payload?.data?.transactionStatusChanged;
+              const at = now();
+              const key = `${change?.transactionId} ${change?.status}`;
+              let list = received.get(key);
+              if (!list) {
+                list = [];
+                received.set(key, list);
+              }
+              list.push(at);
+            });
+          }),
       ),
     );
   }

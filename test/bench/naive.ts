@@ -23,7 +23,9 @@ export async function naiveFamily(rest: NexRest, guarantorId: string): Promise<n
   const family = () => rest.get(`/patients/${guarantorId}`, { 'include[]': ['children'] });
   const members = async () => {
     const g = await family();
-    return [g, ...((g.children ?? []) as Row[])].filter((p: Row) => !(g.bio?.non_patient && p.id === g.id)).map((p: Row) => String(p.id));
+    return [g, ...((g.children ?? []) as Row[])]
+      .filter((p: Row) => !(g.bio?.non_patient && p.id === g.id))
+      .map((p: Row) => String(p.id));
   };
   await all([
     // patients { balance, charges { provider, procedure, claim } }

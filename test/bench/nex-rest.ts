@@ -42,7 +42,10 @@ export async function nexRest(nex: SandboxAddress): Promise<NexRest> {
         // @ts-expect-error undici's dispatcher option on Node's fetch
         dispatcher,
       });
-      const body = (await response.json()) as { data: unknown; page_info?: { has_next_page?: boolean; end_cursor?: string | null } };
+      const body = (await response.json()) as {
+        data: unknown;
+        page_info?: { has_next_page?: boolean; end_cursor?: string | null };
+      };
       if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
       return list ? body : body.data;
     },

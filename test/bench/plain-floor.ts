@@ -21,9 +21,16 @@ export interface PlainClient {
   close(): Promise<void>;
 }
 
-export async function plainClient(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain'>, connections = 24): Promise<PlainClient> {
+export async function plainClient(
+  nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain'>,
+  connections = 24,
+): Promise<PlainClient> {
   const pool = new Pool(nex.url, { connections });
-  const auth = await pool.request({ method: 'POST', path: '/authenticates', headers: { authorization: nex.apiKey, 'nex-api-version': API_VERSION } });
+  const auth = await pool.request({
+    method: 'POST',
+    path: '/authenticates',
+    headers: { authorization: nex.apiKey, 'nex-api-version': API_VERSION },
+  });
   const token = ((await auth.body.json()) as { data: { token: string } }).data.token;
   const headers = { authorization: `Bearer ${token}`, 'nex-api-version': API_VERSION, accept: 'application/json' };
   return {
@@ -38,14 +45,18 @@ export async function plainClient(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' |
   };
 }
 
-export async function plainReads(nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>, connections = 24): Promise<PlainReads> {
+export async function plainReads(
+  nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'locations'>,
+  connections = 24,
+): Promise<PlainReads> {
   const client = await plainClient(nex, connections);
   let calls = 0;
   const get = (path: string, query: Record<string, string> = {}) => {
     calls += 1;
     return client.get(path, query);
   };
-  const list = (path: string, query: Record<string, string>) => get(path, { location_id: nex.locations.openDental, per_page: '1000', ...query });
+  const list = (path: string, query: Record<string, string>) =>
+    get(path, { location_id: nex.locations.openDental, per_page: '1000', ...query });
   const ledger = (patientId: string) => [
     list('/charges', { patient_id: patientId, 'include[]': 'claim_payouts' }),
     list('/payments', { patient_id: patientId }),

@@ -191,9 +191,16 @@ async function throughput(
 
 function fdLimit(): { soft: number; hard: number; text: string } {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files')) ?? '';
+    const line =
+      readFileSync('/proc/self/limits', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('Max open files')) ?? '';
     const [soft, hard] = line.replace('Max open files', '').trim().split(/\s+/);
-    return { soft: Number(soft), hard: Number(hard), text: `ulimit -n ${execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim()} (soft ${soft}, hard ${hard})` };
+    return {
+      soft: Number(soft),
+      hard: Number(hard),
+      text: `ulimit -n ${execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim()} (soft ${soft}, hard ${hard})`,
+    };
   } catch {
     return { soft: Infinity, hard: Infinity, text: 'unknown' };
   }
@@ -223,10 +230,7 @@ interface FanoutResult {
  * subscriber process; the latency from the first write to each frame's arrival. Whatever the
  * gateway adds (graphql-ws, the bus, the shared read and render) comes on top of this.
  */
-async function wsFloor(
-  n: number,
-  ask: <T>(msg: object, type: string) => Promise<T>,
-): Promise<FanoutResult['floor']> {
+async function wsFloor(n: number, ask: <T>(msg: object, type: string) => Promise<T>): Promise<FanoutResult['floor']> {
   await ask({ type: 'dispose' }, 'disposed'); // free the graphql-ws clients' sockets first
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => wss.once('listening', resolve));
@@ -274,7 +278,10 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
   const rss = () => process.memoryUsage().rss / 1024 / 1024;
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = rss();
-  const child = fork(join(here, 'fanout-subscribers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'fanout-subscribers.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ask = <T>(msg: object, type: string) =>
     new Promise<T>((resolve) => {
       const on = (m: any) => {
@@ -303,22 +310,28 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
     const deadline = now() + 60_000;
     while ((bus.subscriberCount ?? n) < connected.count && now() < deadline) await sleep(100);
     const connectSeconds = (now() - t0) / 1000;
-    log(`fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; bus has ${bus.subscriberCount}`);
+    log(
+      `fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; bus has ${bus.subscriberCount}`,
+    );
     const rssAfter = rss();
 
     const webhookLat: number[] = [];
     const publishLat: number[] = [];
     let missing = 0;
     for (let e = 0; e < EVENTS; e += 1) {
-      const res = await gql(gateway.url, `mutation($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { transactionId } } }`, {
-        input: {
-          practiceId: PRACTICE,
-          patientId: NEX_SEED.families.alvarez.guarantorId,
-          amount: '1.00',
-          paymentTypeId: NEX_SEED.paymentTypes.openDental.cash,
-          idempotencyKey: `bench-fanout-${Date.now()}-${e}`,
+      const res = await gql(
+        gateway.url,
+        `mutation($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { transactionId } } }`,
+        {
+          input: {
+            practiceId: PRACTICE,
+            patientId: NEX_SEED.families.alvarez.guarantorId,
+            amount: '1.00',
+            paymentTypeId: NEX_SEED.paymentTypes.openDental.cash,
+            idempotencyKey: `bench-fanout-${Date.now()}-${e}`,
+          },
         },
-      });
+      );
       if (res.errors) throw new Error(`fan-out mutation: ${JSON.stringify(res.errors)}`);
       const txId = (res.data as any).createPaymentTransaction.transaction.transactionId as string;
       const until = now() + 30_000;
@@ -345,7 +358,9 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
         webhookLat.push(t - webhookAt);
         publishLat.push(t - publish);
       }
-      log(`fan-out event ${e + 1}/${EVENTS}: ${got.length} deliveries, p99 ${fmt(summarize(got.map((t) => t - webhookAt)).p99)} ms`);
+      log(
+        `fan-out event ${e + 1}/${EVENTS}: ${got.length} deliveries, p99 ${fmt(summarize(got.map((t) => t - webhookAt)).p99)} ms`,
+      );
     }
     const final = await ask<{ rss: number }>({ type: 'report' }, 'report');
     const floor = await wsFloor(connected.count, ask);
@@ -435,7 +450,9 @@ async function main() {
     const tpGateway = await throughput(gateway.url, body, headers, TP_SECONDS, () => world.nex.resetRequestLog());
     const upstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpGateway.requests);
     const tpBare = await throughput(bare.url, body, { 'content-type': 'application/json' }, TP_SECONDS);
-    const tpBareUpstream = await throughput(bareUpstream.url, body, { 'content-type': 'application/json' }, TP_SECONDS, () => world.nex.resetRequestLog());
+    const tpBareUpstream = await throughput(bareUpstream.url, body, { 'content-type': 'application/json' }, TP_SECONDS, () =>
+      world.nex.resetRequestLog(),
+    );
     const bareUpstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpBareUpstream.requests);
     await Promise.all([bare.close(), bareUpstream.close()]);
     await plain.close();
@@ -471,19 +488,42 @@ async function main() {
     const tpUpstreamRatio = tpGateway.rps / tpBareUpstream.rps;
     const lines: string[] = [];
     lines.push(`ledger-gateway bench — ${new Date().toISOString()}`);
-    lines.push(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGb} GB RAM, node ${machine.node}, ${machine.platform}`);
-    lines.push(`load average (1 min) at start ${fmt(loadStart)}, at end ${fmt(os.loadavg()[0]!)} — other processes on this machine skew latency and throughput`);
-    lines.push(`upstream: every NexHealth sandbox call answered ${LATENCY} ms after it arrived (sandboxes in their own process); ${ITERATIONS} timed runs per operation; store memory://; NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}`);
+    lines.push(
+      `machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGb} GB RAM, node ${machine.node}, ${machine.platform}`,
+    );
+    lines.push(
+      `load average (1 min) at start ${fmt(loadStart)}, at end ${fmt(os.loadavg()[0]!)} — other processes on this machine skew latency and throughput`,
+    );
+    lines.push(
+      `upstream: every NexHealth sandbox call answered ${LATENCY} ms after it arrived (sandboxes in their own process); ${ITERATIONS} timed runs per operation; store memory://; NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}`,
+    );
     lines.push('');
-    lines.push('(a, b, 2) operations — upstream requests per operation and latency in ms (cache on = default referenceTtlMs 300000)');
+    lines.push(
+      '(a, b, 2) operations — upstream requests per operation and latency in ms (cache on = default referenceTtlMs 300000)',
+    );
     lines.push(
       table(
-        ['operation', 'upstream (cache on)', 'cache off', 'naive per-field', 'duplicates', 'critical path (levels × L)', 'p50 / p95 / p99', 'p50 ÷ critical (≤ 1.15)', 'cache off p50', 'floor: same reads made plainly, p50 (÷ its critical path)'],
+        [
+          'operation',
+          'upstream (cache on)',
+          'cache off',
+          'naive per-field',
+          'duplicates',
+          'critical path (levels × L)',
+          'p50 / p95 / p99',
+          'p50 ÷ critical (≤ 1.15)',
+          'cache off p50',
+          'floor: same reads made plainly, p50 (÷ its critical path)',
+        ],
         opRows,
       ),
     );
-    lines.push('levels = dependent upstream round trips, measured from the sandbox log (a request is one level deeper than the deepest one answered before it arrived).');
-    lines.push('floor = the operation\'s upstream reads with a plain undici pool and JSON.parse, no GraphQL (plain-floor.ts): the least any server spends here.');
+    lines.push(
+      'levels = dependent upstream round trips, measured from the sandbox log (a request is one level deeper than the deepest one answered before it arrived).',
+    );
+    lines.push(
+      "floor = the operation's upstream reads with a plain undici pool and JSON.parse, no GraphQL (plain-floor.ts): the least any server spends here.",
+    );
     lines.push('');
     lines.push('(c) balance + itemized invoice: gateway vs the documented sequential REST flow');
     lines.push(
@@ -491,17 +531,32 @@ async function main() {
         ['client', 'upstream calls', 'p50 ms', 'p95 ms', 'target'],
         [
           [`REST flow (patient ${INVOICE_PATIENT_ID}, ${restLines} charges)`, restCalls, restSummary.p50, restSummary.p95, ''],
-          ['gateway, one query', gatewayInvoice.upstream, gatewayInvoice.latency.p50, gatewayInvoice.latency.p95, `${fmt(restRatio)}× faster ${restRatio >= 5 ? '✓' : '✗'} (≥ 5×)`],
+          [
+            'gateway, one query',
+            gatewayInvoice.upstream,
+            gatewayInvoice.latency.p50,
+            gatewayInvoice.latency.p95,
+            `${fmt(restRatio)}× faster ${restRatio >= 5 ? '✓' : '✗'} (≥ 5×)`,
+          ],
         ],
       ),
     );
     lines.push('');
-    lines.push(`(d) throughput at 0 ms upstream latency, 3-level query (patient → charges → provider), ${CONCURRENCY} concurrent, ${TP_SECONDS} s`);
+    lines.push(
+      `(d) throughput at 0 ms upstream latency, 3-level query (patient → charges → provider), ${CONCURRENCY} concurrent, ${TP_SECONDS} s`,
+    );
     lines.push(
       table(
         ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'target'],
         [
-          [`gateway (${fmt(upstreamPerRequest)} upstream calls/request to the sandbox process)`, tpGateway.rps, tpGateway.p50, tpGateway.p99, tpGateway.errors, `${fmt(tpRatio)}× of bare ${tpRatio >= 0.5 ? '✓' : '✗'} (≥ 0.5×)`],
+          [
+            `gateway (${fmt(upstreamPerRequest)} upstream calls/request to the sandbox process)`,
+            tpGateway.rps,
+            tpGateway.p50,
+            tpGateway.p99,
+            tpGateway.errors,
+            `${fmt(tpRatio)}× of bare ${tpRatio >= 0.5 ? '✓' : '✗'} (≥ 0.5×)`,
+          ],
           ['bare Apollo Server, same document from memory', tpBare.rps, tpBare.p50, tpBare.p99, tpBare.errors, ''],
           [
             `bare Apollo Server making the same upstream reads (${fmt(bareUpstreamPerRequest)} calls/request, plain undici + JSON.parse)`,
@@ -519,7 +574,17 @@ async function main() {
       lines.push(`(e) subscription fan-out on one instance (in-process bus, memory:// store); fd limit: ${fanout.fdLimit}`);
       lines.push(
         table(
-          ['subscribers', 'connect s', 'events', 'webhook → delivery p50 / p95 / p99 ms', 'publish → delivery p50 / p99 ms', 'missing', 'gateway RSS MB (before → after)', 'KB / subscriber', 'target p99 < 200 ms'],
+          [
+            'subscribers',
+            'connect s',
+            'events',
+            'webhook → delivery p50 / p95 / p99 ms',
+            'publish → delivery p50 / p99 ms',
+            'missing',
+            'gateway RSS MB (before → after)',
+            'KB / subscriber',
+            'target p99 < 200 ms',
+          ],
           [
             [
               `${fanout.subscribers} of ${fanout.requested}`,
@@ -541,7 +606,9 @@ async function main() {
           `first write → arrival p50 ${fmt(f.delivery.p50)} / p95 ${fmt(f.delivery.p95)} / p99 ${fmt(f.delivery.p99)} ms, ${f.missing} missing`,
       );
       if (fanout.note) lines.push(fanout.note);
-      lines.push(`(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; the sandboxes run in their own process)`);
+      lines.push(
+        `(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; the sandboxes run in their own process)`,
+      );
     }
     lines.push('');
     lines.push(`total bench time ${fmt((now() - started) / 1000)} s`);
@@ -555,10 +622,24 @@ async function main() {
         {
           at: new Date().toISOString(),
           machine,
-          settings: { latencyMs: LATENCY, iterations: ITERATIONS, subscribers: SUBSCRIBERS_WANTED, throughputSeconds: TP_SECONDS, concurrency: CONCURRENCY, events: EVENTS },
+          settings: {
+            latencyMs: LATENCY,
+            iterations: ITERATIONS,
+            subscribers: SUBSCRIBERS_WANTED,
+            throughputSeconds: TP_SECONDS,
+            concurrency: CONCURRENCY,
+            events: EVENTS,
+          },
           naive,
           operations: { cacheOn: cached, cacheOff: uncached, readsFloor },
-          restFlow: { patientId: INVOICE_PATIENT_ID, charges: restLines, calls: restCalls, latency: restSummary, gateway: gatewayInvoice.latency, ratio: restRatio },
+          restFlow: {
+            patientId: INVOICE_PATIENT_ID,
+            charges: restLines,
+            calls: restCalls,
+            latency: restSummary,
+            gateway: gatewayInvoice.latency,
+            ratio: restRatio,
+          },
           throughput: {
             gateway: { ...tpGateway, upstreamPerRequest },
             bare: tpBare,

@@ -74,7 +74,10 @@ function rpc(child: ChildProcess) {
 
 export async function startWorld(): Promise<BenchWorld> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const child = fork(join(here, 'sandbox-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'sandbox-process.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`sandbox process exited with ${code} before it was ready`)));
@@ -97,7 +100,9 @@ export async function startWorld(): Promise<BenchWorld> {
     logLevel: 'silent',
     limits: { requestsPerMinute: 100_000_000 },
     apiKeys: [{ name: 'bench', key: BENCH_KEY, practices: ['*'] }],
-    practices: [...nexhealthSandboxPractices(ready.nex), ...athenahealthSandboxPractices(ready.athena)].filter((p) => p.id === PRACTICE || p.id === 'northside'),
+    practices: [...nexhealthSandboxPractices(ready.nex), ...athenahealthSandboxPractices(ready.athena)].filter(
+      (p) => p.id === PRACTICE || p.id === 'northside',
+    ),
   });
   return {
     nex,
@@ -131,7 +136,11 @@ export async function startWorld(): Promise<BenchWorld> {
  */
 const client = new Agent({ connections: 64 });
 
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: unknown[] }> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: unknown[] }> {
   const response = await request(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` },

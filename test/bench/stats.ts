@@ -39,7 +39,10 @@ export function duplicateRequests(requests: readonly RecordedRequest[]): number 
   const seen = new Set<string>();
   let duplicates = 0;
   for (const r of requests) {
-    const q = Object.keys(r.query).sort().map((k) => `${k}=${JSON.stringify(r.query[k])}`).join('&');
+    const q = Object.keys(r.query)
+      .sort()
+      .map((k) => `${k}=${JSON.stringify(r.query[k])}`)
+      .join('&');
     const key = `${r.method} ${r.path}?${q}`;
     if (seen.has(key)) duplicates += 1;
     seen.add(key);

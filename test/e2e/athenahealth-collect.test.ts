@@ -73,7 +73,11 @@ let keySeq = 0;
 const newKey = (label: string) => `athena-collect-${label}-${++keySeq}`;
 
 async function collect(input: Record<string, unknown>, key: string = KEYS.all): Promise<GqlResult<any>> {
-  const result = await t.gql(COLLECT, { input: { practiceId: 'northside', patientId: P.selfGuarantor, card: card(), ...input } }, key);
+  const result = await t.gql(
+    COLLECT,
+    { input: { practiceId: 'northside', patientId: P.selfGuarantor, card: card(), ...input } },
+    key,
+  );
   responses.push(JSON.stringify(result));
   return result;
 }
@@ -87,7 +91,8 @@ async function claimsOf(practiceId: string, patientId: string) {
   responses.push(JSON.stringify(data));
   return data.patient;
 }
-const claimBalance = (patient: any, claimId: string) => patient.claims.find((c: any) => c.sourceId === claimId).patientBalance.cents;
+const claimBalance = (patient: any, claimId: string) =>
+  patient.claims.find((c: any) => c.sourceId === claimId).patientBalance.cents;
 
 /** A refusal: the code, a message without card data, and not one collect POST upstream. */
 async function expectRefused(input: Record<string, unknown>, expected: string, messagePattern?: RegExp, key: string = KEYS.all) {
@@ -177,7 +182,12 @@ describe('an approved card', () => {
     const r = await collect({ claimPayments: [{ claimId: C.cleanInGroup, amount: '10.00' }], idempotencyKey: newKey('approve') });
     expect(r.errors).toBeUndefined();
     const tx = r.data.collectPayment.transaction;
-    expect(tx).toMatchObject({ kind: 'COLLECTION', status: 'COMPLETED', failureReason: null, amount: { cents: -1000, amount: '-10.00', currency: 'USD' } });
+    expect(tx).toMatchObject({
+      kind: 'COLLECTION',
+      status: 'COMPLETED',
+      failureReason: null,
+      amount: { cents: -1000, amount: '-10.00', currency: 'USD' },
+    });
     expect(tx.transactionId).toMatch(/^LG:\d+$/);
     expect(tx.receiptId).toMatch(/^\d+$/);
     expect(tx.records.length).toBeGreaterThan(0);
@@ -202,7 +212,10 @@ describe('an approved card', () => {
     expect(after.payments.filter((p: any) => p.transactionId === tx.receiptId).map((p: any) => p.amount.cents)).toEqual([-1000]);
 
     // The transaction query returns the same, durable state.
-    const again = await t.gql(`query($id: ID!) { transaction(practiceId: "northside", transactionId: $id) { status receiptId kind } }`, { id: tx.transactionId });
+    const again = await t.gql(
+      `query($id: ID!) { transaction(practiceId: "northside", transactionId: $id) { status receiptId kind } }`,
+      { id: tx.transactionId },
+    );
     expect(again.data.transaction).toEqual({ status: 'COMPLETED', receiptId: tx.receiptId, kind: 'COLLECTION' });
 
     // Published on transactionStatusChanged.
@@ -219,7 +232,11 @@ describe('an approved card', () => {
     const { data } = await t.gql(
       `query { patient(practiceId: "northside", patientId: "${P.selfGuarantor}") { copay(appointmentId: "${A.selfCopay}") { expected { cents } collectedForAppointment { cents } collectedForOther { cents } } } }`,
     );
-    expect(data.patient.copay).toEqual({ expected: { cents: 3000 }, collectedForAppointment: { cents: 3000 }, collectedForOther: { cents: 0 } });
+    expect(data.patient.copay).toEqual({
+      expected: { cents: 3000 },
+      collectedForAppointment: { cents: 3000 },
+      collectedForOther: { cents: 0 },
+    });
   });
 
   it('collects an older balance as otherAmount on a non-enterprise practice', async () => {
@@ -262,7 +279,11 @@ describe('a declined card', () => {
 describe('other upstream refusals', () => {
   it('fails an expired card (FAILED "Card expired", not an error)', async () => {
     t.athena.resetRequestLog();
-    const r = await collect({ card: card(CARDS.approves, { expYear: 2020 }), otherAmount: '4.00', idempotencyKey: newKey('expired') });
+    const r = await collect({
+      card: card(CARDS.approves, { expYear: 2020 }),
+      otherAmount: '4.00',
+      idempotencyKey: newKey('expired'),
+    });
     expect(r.errors).toBeUndefined();
     expect(r.data.collectPayment.transaction).toMatchObject({ status: 'FAILED', failureReason: 'Card expired', receiptId: null });
     expect(collectPosts()).toHaveLength(1);
@@ -271,7 +292,11 @@ describe('other upstream refusals', () => {
   it('fails a collection in a department the practice does not have, charging nothing', async () => {
     t.athena.resetRequestLog();
     const before = await claimsOf('northside', P.selfGuarantor);
-    const r = await collect({ departmentId: '999', claimPayments: [{ claimId: C.cleanInGroup, amount: '4.00' }], idempotencyKey: newKey('dept') });
+    const r = await collect({
+      departmentId: '999',
+      claimPayments: [{ claimId: C.cleanInGroup, amount: '4.00' }],
+      idempotencyKey: newKey('dept'),
+    });
     // athenahealth refuses it (400): a FAILED transaction with its reason, nothing charged.
     expect(r.errors).toBeUndefined();
     expect(r.data.collectPayment.transaction).toMatchObject({ status: 'FAILED', receiptId: null, records: [] });
@@ -283,7 +308,11 @@ describe('other upstream refusals', () => {
 
 describe('the collection rules, refused before the card goes anywhere', () => {
   it('refuses a clean claim of another provider group (enterprise)', async () => {
-    const r = await expectRefused({ claimPayments: [{ claimId: C.cleanOtherGroup, amount: '1.00' }] }, 'CLAIM_NOT_COLLECTIBLE', /provider group/);
+    const r = await expectRefused(
+      { claimPayments: [{ claimId: C.cleanOtherGroup, amount: '1.00' }] },
+      'CLAIM_NOT_COLLECTIBLE',
+      /provider group/,
+    );
     expect(r.errors![0]!.extensions!.claimId).toBe(C.cleanOtherGroup);
   });
 
@@ -311,14 +340,21 @@ describe('the collection rules, refused before the card goes anywhere', () => {
   });
 
   it('mirrors the groups for the South patient', async () => {
-    await expectRefused({ patientId: P.withGuarantor, claimPayments: [{ claimId: C.dependentOtherGroup, amount: '1.00' }] }, 'CLAIM_NOT_COLLECTIBLE');
+    await expectRefused(
+      { patientId: P.withGuarantor, claimPayments: [{ claimId: C.dependentOtherGroup, amount: '1.00' }] },
+      'CLAIM_NOT_COLLECTIBLE',
+    );
   });
 
   it('refuses an amount above the claim’s patient balance', async () => {
     const now = await claimsOf('northside', P.selfGuarantor);
     const open = claimBalance(now, C.cleanInGroup);
     const above = ((open + 1) / 100).toFixed(2);
-    await expectRefused({ claimPayments: [{ claimId: C.cleanInGroup, amount: above }] }, 'CLAIM_NOT_COLLECTIBLE', /above its patient balance/);
+    await expectRefused(
+      { claimPayments: [{ claimId: C.cleanInGroup, amount: above }] },
+      'CLAIM_NOT_COLLECTIBLE',
+      /above its patient balance/,
+    );
     // The paid-off claim is collectible but owes nothing.
     await expectRefused({ claimPayments: [{ claimId: C.paidOff, amount: '0.01' }] }, 'CLAIM_NOT_COLLECTIBLE');
   });
@@ -384,9 +420,16 @@ describe('duplicates and idempotency', () => {
   it('fails a duplicate within 24 h ("Duplicate payment") and completes it with allowDuplicate', async () => {
     // The same patient, total and card as the first approved collection of this file (10.00).
     t.athena.resetRequestLog();
-    const duplicate = await collect({ claimPayments: [{ claimId: C.cleanInGroup, amount: '10.00' }], idempotencyKey: newKey('dup') });
+    const duplicate = await collect({
+      claimPayments: [{ claimId: C.cleanInGroup, amount: '10.00' }],
+      idempotencyKey: newKey('dup'),
+    });
     expect(duplicate.errors).toBeUndefined();
-    expect(duplicate.data.collectPayment.transaction).toMatchObject({ status: 'FAILED', failureReason: 'Duplicate payment', records: [] });
+    expect(duplicate.data.collectPayment.transaction).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'Duplicate payment',
+      records: [],
+    });
     const before = await claimsOf('northside', P.selfGuarantor);
 
     const allowed = await collect({
@@ -404,7 +447,12 @@ describe('duplicates and idempotency', () => {
   it('replays an idempotency key: the same transaction, one upstream POST, whatever the card', async () => {
     t.athena.resetRequestLog();
     const key = newKey('replay');
-    const input = { practiceId: 'lakeside', patientId: P.singleSelf, claimPayments: [{ claimId: C.singleCleanA, amount: '5.00' }], idempotencyKey: key };
+    const input = {
+      practiceId: 'lakeside',
+      patientId: P.singleSelf,
+      claimPayments: [{ claimId: C.singleCleanA, amount: '5.00' }],
+      idempotencyKey: key,
+    };
     const first = await collect(input);
     const second = await collect(input);
     // The card is not part of what idempotency compares: a replay with other card data is the same request.
@@ -424,8 +472,14 @@ describe('duplicates and idempotency', () => {
     const key = newKey('conflict');
     const first = await collect({ practiceId: 'lakeside', patientId: P.singleSelf, otherAmount: '3.00', idempotencyKey: key });
     expect(first.data.collectPayment.transaction.status).toBe('COMPLETED');
-    await expectRefused({ practiceId: 'lakeside', patientId: P.singleSelf, otherAmount: '3.01', idempotencyKey: key }, 'IDEMPOTENCY_CONFLICT');
-    await expectRefused({ practiceId: 'lakeside', patientId: P.singleSelf, otherAmount: '3.00', allowDuplicate: true, idempotencyKey: key }, 'IDEMPOTENCY_CONFLICT');
+    await expectRefused(
+      { practiceId: 'lakeside', patientId: P.singleSelf, otherAmount: '3.01', idempotencyKey: key },
+      'IDEMPOTENCY_CONFLICT',
+    );
+    await expectRefused(
+      { practiceId: 'lakeside', patientId: P.singleSelf, otherAmount: '3.00', allowDuplicate: true, idempotencyKey: key },
+      'IDEMPOTENCY_CONFLICT',
+    );
   });
 
   it('replays a declined collection as the same FAILED transaction without charging again', async () => {
@@ -455,7 +509,9 @@ describe('the card never leaves the request', () => {
       const { rows } = await sql.query(`SELECT * FROM "${String(table_name)}"`);
       dump += JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     }
-    const { rows: collections } = await sql.query(`SELECT request::text AS request FROM ledger_transactions WHERE kind = 'COLLECTION'`);
+    const { rows: collections } = await sql.query(
+      `SELECT request::text AS request FROM ledger_transactions WHERE kind = 'COLLECTION'`,
+    );
     expect(collections.length).toBeGreaterThan(5);
     expect(dump).toContain('COLLECTION');
     for (const secret of SECRETS) expect(dump).not.toContain(secret);

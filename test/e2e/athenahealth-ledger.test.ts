@@ -49,7 +49,10 @@ async function claimsOf(practiceId: string, patientId: string) {
 
 /** The collectible balance is Σ patientBalance over exactly the collectible claims. */
 function expectCollectibleBalance(patient: any, collectibleIds: string[]) {
-  const collectible = patient.claims.filter((c: any) => c.collectible).map((c: any) => c.sourceId).sort();
+  const collectible = patient.claims
+    .filter((c: any) => c.collectible)
+    .map((c: any) => c.sourceId)
+    .sort();
   expect(collectible).toEqual([...collectibleIds].sort());
   const expected = sum(patient.claims.filter((c: any) => c.collectible).map((c: any) => c.patientBalance.cents));
   expect(patient.collectibleBalance.cents).toBe(expected);
@@ -70,16 +73,36 @@ describe('enterprise practice, patient 5001 (current department 21, North group)
     expect(Object.keys(c).sort()).toEqual([C.cleanInGroup, C.cleanOtherGroup, C.paymentPlan, C.contract, C.paidOff].sort());
 
     // Clean, North (her group): collectible.
-    expect(c[C.cleanInGroup]).toMatchObject({ clean: true, collectible: true, providerGroupId: '1', patientBalance: { cents: 4000 } });
+    expect(c[C.cleanInGroup]).toMatchObject({
+      clean: true,
+      collectible: true,
+      providerGroupId: '1',
+      patientBalance: { cents: 4000 },
+    });
     expect(c[C.cleanInGroup].departmentIds).toEqual(['1', '21', '102']);
     expect(c[C.cleanInGroup].serviceDate).toBe('2025-01-15');
     // Clean, South (another group): clean but NOT collectible.
-    expect(c[C.cleanOtherGroup]).toMatchObject({ clean: true, collectible: false, providerGroupId: '2', patientBalance: { cents: 2500 } });
+    expect(c[C.cleanOtherGroup]).toMatchObject({
+      clean: true,
+      collectible: false,
+      providerGroupId: '2',
+      patientBalance: { cents: 2500 },
+    });
     expect(c[C.cleanOtherGroup].departmentIds).toEqual(['150', '162']);
     expect(c[C.cleanOtherGroup].departmentIds).not.toContain('21');
     // Payment plan and contract, in her own group: not clean, not collectible.
-    expect(c[C.paymentPlan]).toMatchObject({ clean: false, collectible: false, providerGroupId: '1', patientBalance: { cents: 6000 } });
-    expect(c[C.contract]).toMatchObject({ clean: false, collectible: false, providerGroupId: '1', patientBalance: { cents: 3000 } });
+    expect(c[C.paymentPlan]).toMatchObject({
+      clean: false,
+      collectible: false,
+      providerGroupId: '1',
+      patientBalance: { cents: 6000 },
+    });
+    expect(c[C.contract]).toMatchObject({
+      clean: false,
+      collectible: false,
+      providerGroupId: '1',
+      patientBalance: { cents: 3000 },
+    });
     // Paid off: clean, her group, nothing left.
     expect(c[C.paidOff]).toMatchObject({ clean: true, collectible: true, patientBalance: { cents: 0 } });
   });
@@ -98,9 +121,19 @@ describe('enterprise practice, patient 5002 (current department 150, South group
     const p = await claimsOf('northside', P.withGuarantor);
     const c = byId(p.claims);
     expect(Object.keys(c).sort()).toEqual([C.dependentInGroup, C.dependentOtherGroup].sort());
-    expect(c[C.dependentInGroup]).toMatchObject({ clean: true, collectible: true, providerGroupId: '2', patientBalance: { cents: 7550 } });
+    expect(c[C.dependentInGroup]).toMatchObject({
+      clean: true,
+      collectible: true,
+      providerGroupId: '2',
+      patientBalance: { cents: 7550 },
+    });
     expect(c[C.dependentInGroup].departmentIds).toContain('150');
-    expect(c[C.dependentOtherGroup]).toMatchObject({ clean: true, collectible: false, providerGroupId: '1', patientBalance: { cents: 2000 } });
+    expect(c[C.dependentOtherGroup]).toMatchObject({
+      clean: true,
+      collectible: false,
+      providerGroupId: '1',
+      patientBalance: { cents: 2000 },
+    });
     expect(c[C.dependentOtherGroup].departmentIds).not.toContain('150');
     expectCollectibleBalance(p, [C.dependentInGroup]);
     expect(p.collectibleBalance.cents).toBe(7550);
@@ -206,7 +239,11 @@ describe('copays', () => {
       collectedForAppointment: { cents: 0, amount: '0.00' },
       collectedForOther: { cents: 0, amount: '0.00' },
     });
-    const collected = await t.gql(COPAY, { practiceId: 'northside', patientId: P.withGuarantor, appointmentId: A.dependentCopayCollected });
+    const collected = await t.gql(COPAY, {
+      practiceId: 'northside',
+      patientId: P.withGuarantor,
+      appointmentId: A.dependentCopayCollected,
+    });
     expect(collected.errors).toBeUndefined();
     expect(collected.data.patient.copay).toMatchObject({
       expected: { cents: 1500 },
@@ -218,7 +255,11 @@ describe('copays', () => {
   });
 
   it("is null for another patient's appointment and for an unknown one", async () => {
-    const other = await t.gql(COPAY, { practiceId: 'northside', patientId: P.selfGuarantor, appointmentId: A.dependentCopayCollected });
+    const other = await t.gql(COPAY, {
+      practiceId: 'northside',
+      patientId: P.selfGuarantor,
+      appointmentId: A.dependentCopayCollected,
+    });
     expect(other.errors).toBeUndefined();
     expect(other.data.patient.copay).toBeNull();
     const unknown = await t.gql(COPAY, { practiceId: 'northside', patientId: P.selfGuarantor, appointmentId: '999999' });
@@ -291,7 +332,10 @@ describe('request economy', () => {
       }
     `);
     expect(errors).toBeUndefined();
-    const patientPaths = t.athena.requests.filter((r) => /\/patients\/\d+$/.test(r.path)).map((r) => r.path).sort();
+    const patientPaths = t.athena.requests
+      .filter((r) => /\/patients\/\d+$/.test(r.path))
+      .map((r) => r.path)
+      .sort();
     expect(patientPaths).toEqual(['/v1/195900/patients/5001', '/v1/195900/patients/5002']);
   });
 

@@ -41,7 +41,10 @@ describe('a guarantor family in one query (NexHealth, Open Dental location)', ()
   });
 
   it('reconciles the computed balances with the reported guarantor portion', async () => {
-    const { data } = await t.gql(FAMILY_QUERY, { practiceId: 'smile-dental', guarantorId: NEX_SEED.families.alvarez.guarantorId });
+    const { data } = await t.gql(FAMILY_QUERY, {
+      practiceId: 'smile-dental',
+      guarantorId: NEX_SEED.families.alvarez.guarantorId,
+    });
     const r = data.guarantor.reconciliation;
     expect(r.consistent).toBe(true);
     expect(r.difference.cents).toBe(0);
@@ -61,7 +64,10 @@ describe('a guarantor family in one query (NexHealth, Open Dental location)', ()
   });
 
   it('ages the guarantor, the insurance and the out-of-pocket balance consistently', async () => {
-    const { data } = await t.gql(FAMILY_QUERY, { practiceId: 'smile-dental', guarantorId: NEX_SEED.families.alvarez.guarantorId });
+    const { data } = await t.gql(FAMILY_QUERY, {
+      practiceId: 'smile-dental',
+      guarantorId: NEX_SEED.families.alvarez.guarantorId,
+    });
     const { aging, insuranceAging, outOfPocketAging } = data.guarantor;
     const buckets = (a: any) => [a.current.cents, a.days31To60.cents, a.days61To90.cents, a.over90.cents];
     expect(aging.total.cents).toBe(sum(buckets(aging)));
@@ -77,7 +83,10 @@ describe('a guarantor family in one query (NexHealth, Open Dental location)', ()
   });
 
   it('itemizes the invoice by provider, with subtotals that add up to the total', async () => {
-    const { data } = await t.gql(FAMILY_QUERY, { practiceId: 'smile-dental', guarantorId: NEX_SEED.families.alvarez.guarantorId });
+    const { data } = await t.gql(FAMILY_QUERY, {
+      practiceId: 'smile-dental',
+      guarantorId: NEX_SEED.families.alvarez.guarantorId,
+    });
     const invoice = data.guarantor.invoice;
     expect(invoice.groupBy).toBe('PROVIDER');
     expect(invoice.groups.length).toBeGreaterThan(0);
@@ -89,7 +98,10 @@ describe('a guarantor family in one query (NexHealth, Open Dental location)', ()
 
   it('costs a handful of upstream calls: no identical request twice, none per charge, providers and procedures once each', async () => {
     t.nex.resetRequestLog();
-    const { errors } = await t.gql(FAMILY_QUERY, { practiceId: 'smile-dental', guarantorId: NEX_SEED.families.nakamura.guarantorId });
+    const { errors } = await t.gql(FAMILY_QUERY, {
+      practiceId: 'smile-dental',
+      guarantorId: NEX_SEED.families.nakamura.guarantorId,
+    });
     expect(errors).toBeUndefined();
     const keys = requestKeys(t.nex.requests.filter((r) => r.path !== '/authenticates'));
     expect(new Set(keys).size).toBe(keys.length);
@@ -115,7 +127,10 @@ describe('a guarantor family in one query (NexHealth, Open Dental location)', ()
   });
 
   it('returns a null write-off estimate, never 0, where the system has none (Dentrix)', async () => {
-    const { data, errors } = await t.gql(FAMILY_QUERY, { practiceId: 'bright-dentrix', guarantorId: NEX_SEED.families.brennan.guarantorId });
+    const { data, errors } = await t.gql(FAMILY_QUERY, {
+      practiceId: 'bright-dentrix',
+      guarantorId: NEX_SEED.families.brennan.guarantorId,
+    });
     expect(errors).toBeUndefined();
     expect(data.guarantor.aging.writeOffEstimate).toBeNull();
     expect(data.guarantor.outOfPocketAging.writeOffEstimate).toBeNull();

@@ -52,7 +52,13 @@ export interface TestGatewayOptions {
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const nex = await startNexhealthSandbox({ port: 0, rateLimits: false, insertion: 'manual', webhookRetryDelaysMs: [20, 40], ...options.nexhealth });
+  const nex = await startNexhealthSandbox({
+    port: 0,
+    rateLimits: false,
+    insertion: 'manual',
+    webhookRetryDelaysMs: [20, 40],
+    ...options.nexhealth,
+  });
   const athena = await startAthenahealthSandbox({ port: 0 });
   const raw: Record<string, any> = {
     server: { port: 0, host: '127.0.0.1' },

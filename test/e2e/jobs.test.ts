@@ -53,11 +53,19 @@ const JOBS = /* GraphQL */ `
 `;
 
 const posts = (transactionId: string) =>
-  t.nex.requests.filter((r) => r.method === 'POST' && r.path === '/payments' && (r.body as any)?.payment?.transaction_id === transactionId);
+  t.nex.requests.filter(
+    (r) => r.method === 'POST' && r.path === '/payments' && (r.body as any)?.payment?.transaction_id === transactionId,
+  );
 
 async function pay(key: string, amount: string) {
   const r = await t.gql(PAY, {
-    input: { practiceId: SMILE, patientId: PATIENT, amount, paymentTypeId: NEX_SEED.paymentTypes.openDental.cash, idempotencyKey: key },
+    input: {
+      practiceId: SMILE,
+      patientId: PATIENT,
+      amount,
+      paymentTypeId: NEX_SEED.paymentTypes.openDental.cash,
+      idempotencyKey: key,
+    },
   });
   expect(r.errors).toBeUndefined();
   return r.data.createPaymentTransaction.transaction as { transactionId: string; status: string };

@@ -58,13 +58,19 @@ describe('Query.patient reads its ledger with the patient, not after it', () => 
       ['{ payments { sourceId } }', {}, ['/payments']],
       ['{ charges { sourceId fee { cents } } }', {}, ['/charges']],
       ['{ charges { sourceId patientAmount { cents } } }', {}, ['/charges', '/claims']],
-      ['{ ...Ledger } fragment Ledger on Patient { adjustments { sourceId } claims { sourceId } }', {}, ['/adjustments', '/claims']],
+      [
+        '{ ...Ledger } fragment Ledger on Patient { adjustments { sourceId } claims { sourceId } }',
+        {},
+        ['/adjustments', '/claims'],
+      ],
       ['{ firstName balance @include(if: $withBalance) { total { cents } } }', { withBalance: false }, []],
       ['{ firstName ... @skip(if: $noCharges) { charges { sourceId } } }', { noCharges: true }, []],
     ];
     for (const [selection, variables, ledgerPaths] of cases) {
       const [body, ...fragments] = selection.split(' fragment ');
-      const declared = Object.keys(variables).map((name) => `, $${name}: Boolean!`).join('');
+      const declared = Object.keys(variables)
+        .map((name) => `, $${name}: Boolean!`)
+        .join('');
       const query = `query($practiceId: ID!, $patientId: ID!${declared}) { patient(practiceId: $practiceId, patientId: $patientId) ${body} }${fragments.map((f) => ` fragment ${f}`).join('')}`;
       const { result, paths } = await readsOf(query, variables);
       expect(result.errors, selection).toBeUndefined();

@@ -36,7 +36,8 @@ afterAll(async () => {
 /** Runs `node --import tsx <entry> …args` in the scratch directory; its exit code and output. */
 function run(entry: string, args: string[], env: Record<string, string>) {
   const inherited = { ...process.env };
-  for (const name of ['PORT', 'LEDGER_GATEWAY_CONFIG', 'NEXHEALTH_SANDBOX_PORT', 'ATHENAHEALTH_SANDBOX_PORT']) delete inherited[name];
+  for (const name of ['PORT', 'LEDGER_GATEWAY_CONFIG', 'NEXHEALTH_SANDBOX_PORT', 'ATHENAHEALTH_SANDBOX_PORT'])
+    delete inherited[name];
   const child = spawn(process.execPath, ['--import', tsx, join(root, entry), ...args], {
     cwd: dir,
     env: { ...inherited, ...env },
@@ -126,7 +127,12 @@ describe('listen errors', () => {
   it('a taken port rejects with a ListenError carrying the code, port and host', async () => {
     const error = await listen(createServer(), port, '127.0.0.1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ListenError);
-    expect(error).toMatchObject({ code: 'EADDRINUSE', port, host: '127.0.0.1', message: `port ${port} on 127.0.0.1 is already in use` });
+    expect(error).toMatchObject({
+      code: 'EADDRINUSE',
+      port,
+      host: '127.0.0.1',
+      message: `port ${port} on 127.0.0.1 is already in use`,
+    });
   });
 
   it('words the other failures an operator can fix, and passes anything else through', () => {

@@ -152,11 +152,14 @@ describe('graphql-ws on the same path', () => {
     });
     const closed = await new Promise<number>((resolve) => {
       client.on('closed', (event) => resolve((event as { code: number }).code));
-      client.subscribe({ query: 'subscription { transactionStatusChanged(practiceId: "smile-dental") { status } }' }, {
-        next: () => undefined,
-        error: () => undefined,
-        complete: () => undefined,
-      });
+      client.subscribe(
+        { query: 'subscription { transactionStatusChanged(practiceId: "smile-dental") { status } }' },
+        {
+          next: () => undefined,
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
     });
     expect(closed).toBe(4403);
     await client.dispose();

@@ -73,11 +73,14 @@ describe('SIGTERM', () => {
     const wsClosed = new Promise<number>((resolve) => ws.on('closed', (event) => resolve((event as { code: number }).code)));
     await new Promise<void>((resolve) => {
       ws.on('connected', () => resolve());
-      ws.subscribe({ query: 'subscription { transactionStatusChanged(practiceId: "smile-dental") { status } }' }, {
-        next: () => undefined,
-        error: () => undefined,
-        complete: () => undefined,
-      });
+      ws.subscribe(
+        { query: 'subscription { transactionStatusChanged(practiceId: "smile-dental") { status } }' },
+        {
+          next: () => undefined,
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
     });
 
     // A slow upstream keeps one request in flight while the signal arrives.

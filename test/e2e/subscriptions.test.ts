@@ -98,8 +98,7 @@ function watch(client: Client, variables: Record<string, unknown>): Watch {
     error: undefined,
     completed: false,
     unsubscribe: () => undefined,
-    statuses: (transactionId) =>
-      w.values.filter((v) => !transactionId || v.transactionId === transactionId).map((v) => v.status),
+    statuses: (transactionId) => w.values.filter((v) => !transactionId || v.transactionId === transactionId).map((v) => v.status),
   };
   w.unsubscribe = client.subscribe(
     { query: SUBSCRIPTION, variables },
@@ -161,7 +160,13 @@ describe('transactionStatusChanged over graphql-ws', () => {
     expect(errors).toBeUndefined();
     expect(data.createPaymentTransaction.transaction).toEqual({ transactionId, status: 'SUBMITTED' });
     await until(() => one.values.length >= 1, 'SUBMITTED');
-    expect(one.values[0]).toMatchObject({ transactionId, status: 'SUBMITTED', kind: 'PAYMENT', amount: { cents: -4100 }, records: [] });
+    expect(one.values[0]).toMatchObject({
+      transactionId,
+      status: 'SUBMITTED',
+      kind: 'PAYMENT',
+      amount: { cents: -4100 },
+      records: [],
+    });
 
     await t.nex.completePendingInsertions();
     await until(() => one.values.length >= 2, 'COMPLETED');
@@ -196,7 +201,12 @@ describe('transactionStatusChanged over graphql-ws', () => {
     const dentrix = await watchRegistered(client, { practiceId: DENTRIX });
 
     const ids: Record<string, string[]> = { [SMILE]: [], [DENTRIX]: [] };
-    for (const [practiceId, amount] of [[DENTRIX, '1.00'], [SMILE, '2.00'], [SMILE, '3.00'], [DENTRIX, '4.00']] as const) {
+    for (const [practiceId, amount] of [
+      [DENTRIX, '1.00'],
+      [SMILE, '2.00'],
+      [SMILE, '3.00'],
+      [DENTRIX, '4.00'],
+    ] as const) {
       const { data, errors } = await pay(practiceId, amount);
       expect(errors).toBeUndefined();
       ids[practiceId]!.push(data.createPaymentTransaction.transaction.transactionId);
@@ -207,7 +217,10 @@ describe('transactionStatusChanged over graphql-ws', () => {
 
     expect(new Set(smile.values.map((v) => v.transactionId))).toEqual(new Set(ids[SMILE]));
     expect(new Set(dentrix.values.map((v) => v.transactionId))).toEqual(new Set(ids[DENTRIX]));
-    for (const [w, list] of [[smile, ids[SMILE]!], [dentrix, ids[DENTRIX]!]] as const) {
+    for (const [w, list] of [
+      [smile, ids[SMILE]!],
+      [dentrix, ids[DENTRIX]!],
+    ] as const) {
       for (const id of list) {
         // Each status change once, in order (a notification re-read after a later change is not repeated).
         const statuses = w.statuses(id);

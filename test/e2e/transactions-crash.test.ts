@@ -14,7 +14,6 @@ import { NEX_SEED } from '../../src/sandbox/nexhealth';
 import { startTestGateway, type TestGateway } from './harness';
 import { ADJUST, PAY, TRANSACTION } from './documents';
 
-
 const SMILE = 'smile-dental';
 const PATIENT = NEX_SEED.ownGuarantor.ownId;
 const LEASE_MS = 60_000;
@@ -42,7 +41,8 @@ function lifetimeOptions(): GatewayOptions {
           if (crashAt === 'afterStore') throw new SimulatedCrash('process killed after the store, before the submit');
         },
         afterUpstream() {
-          if (crashAt === 'afterUpstream') throw new SimulatedCrash('process killed after the upstream accepted, before the mark');
+          if (crashAt === 'afterUpstream')
+            throw new SimulatedCrash('process killed after the upstream accepted, before the mark');
         },
       },
     },
@@ -51,12 +51,16 @@ function lifetimeOptions(): GatewayOptions {
 
 const postsFor = (transactionId: string) =>
   t.nex.requests.filter(
-    (r) => r.method === 'POST' && (r.path === '/payments' || r.path === '/adjustments') && (r.body as any)?.[r.path === '/payments' ? 'payment' : 'adjustment']?.transaction_id === transactionId,
+    (r) =>
+      r.method === 'POST' &&
+      (r.path === '/payments' || r.path === '/adjustments') &&
+      (r.body as any)?.[r.path === '/payments' ? 'payment' : 'adjustment']?.transaction_id === transactionId,
   );
 const lookupsFor = (transactionId: string) =>
   t.nex.requests.filter((r) => r.method === 'GET' && r.path === '/payments' && r.query['transaction_id'] === transactionId);
 const landed = (transactionId: string) => t.nex.insertions.filter((i) => i.write.transactionId === transactionId);
-const ledgerRows = (transactionId: string) => t.nex.insertions.filter((i) => i.write.transactionId === transactionId).flatMap((i) => [...i.payments, ...i.adjustments]);
+const ledgerRows = (transactionId: string) =>
+  t.nex.insertions.filter((i) => i.write.transactionId === transactionId).flatMap((i) => [...i.payments, ...i.adjustments]);
 
 async function getTx(transactionId: string) {
   const { data, errors } = await t.gql(TRANSACTION, { practiceId: SMILE, transactionId });
@@ -154,7 +158,10 @@ describe('crash and resume over a durable store', () => {
     expect(ledgerRows(idB)).toHaveLength(1);
 
     // The client retrying its dead requests gets the same transactions, and nothing more goes upstream.
-    for (const [key, amount, id] of [[A, '31.00', idA], [B, '32.00', idB]] as const) {
+    for (const [key, amount, id] of [
+      [A, '31.00', idA],
+      [B, '32.00', idB],
+    ] as const) {
       const retry = await t.gql(PAY, { input: payInput(key, amount) });
       expect(retry.errors).toBeUndefined();
       expect(retry.data.createPaymentTransaction.transaction).toMatchObject({ transactionId: id, status: 'COMPLETED' });

@@ -42,10 +42,24 @@ const upstreamWrites = () =>
   t.nex.requests.filter((r) => r.method === 'POST' && (r.path === '/payments' || r.path === '/adjustments'));
 
 function payment(overrides: Record<string, unknown> = {}): Record<string, any> {
-  return { practiceId: SMILE, patientId: PATIENT, amount: '100.00', paymentTypeId: OD.cash, idempotencyKey: newKey('pay'), ...overrides };
+  return {
+    practiceId: SMILE,
+    patientId: PATIENT,
+    amount: '100.00',
+    paymentTypeId: OD.cash,
+    idempotencyKey: newKey('pay'),
+    ...overrides,
+  };
 }
 function adjustment(overrides: Record<string, unknown> = {}): Record<string, any> {
-  return { practiceId: SMILE, patientId: PATIENT, amount: '-25.00', typeName: 'Courtesy Credit', idempotencyKey: newKey('adj'), ...overrides };
+  return {
+    practiceId: SMILE,
+    patientId: PATIENT,
+    amount: '-25.00',
+    typeName: 'Courtesy Credit',
+    idempotencyKey: newKey('adj'),
+    ...overrides,
+  };
 }
 
 async function getTx(practiceId: string, transactionId: string) {
@@ -88,11 +102,18 @@ describe('refusals write nothing upstream and store nothing', () => {
   it('refuses splits that do not sum to the amount (SPLIT_SUM_MISMATCH), with no upstream request at all', async () => {
     await expectRefused(
       PAY,
-      payment({ providerSplits: [{ id: PROV_A, amount: '60.00' }, { id: PROV_B, amount: '30.00' }] }),
+      payment({
+        providerSplits: [
+          { id: PROV_A, amount: '60.00' },
+          { id: PROV_B, amount: '30.00' },
+        ],
+      }),
       'SPLIT_SUM_MISMATCH',
       { pure: true },
     );
-    await expectRefused(PAY, payment({ chargeSplits: [{ id: CHARGE_A, amount: '100.01' }] }), 'SPLIT_SUM_MISMATCH', { pure: true });
+    await expectRefused(PAY, payment({ chargeSplits: [{ id: CHARGE_A, amount: '100.01' }] }), 'SPLIT_SUM_MISMATCH', {
+      pure: true,
+    });
     await expectRefused(
       ADJUST,
       adjustment({ amount: '-25.00', providerSplits: [{ id: PROV_A, amount: '-20.00' }] }),
@@ -117,10 +138,17 @@ describe('refusals write nothing upstream and store nothing', () => {
   });
 
   it('refuses a debit adjustment without a split (DEBIT_REQUIRES_SPLIT)', async () => {
-    await expectRefused(ADJUST, adjustment({ amount: '35.00', typeName: 'Finance Charge' }), 'DEBIT_REQUIRES_SPLIT', { pure: true });
-    await expectRefused(ADJUST, adjustment({ amount: '35.00', typeId: '604', typeName: null, providerSplits: [] }), 'DEBIT_REQUIRES_SPLIT', {
+    await expectRefused(ADJUST, adjustment({ amount: '35.00', typeName: 'Finance Charge' }), 'DEBIT_REQUIRES_SPLIT', {
       pure: true,
     });
+    await expectRefused(
+      ADJUST,
+      adjustment({ amount: '35.00', typeId: '604', typeName: null, providerSplits: [] }),
+      'DEBIT_REQUIRES_SPLIT',
+      {
+        pure: true,
+      },
+    );
   });
 
   it.each(['1e3', '-0', '0.001', 'NaN', '  5', '0', '-10.00', '10.123', '', '12,50', '+5', '0x10', 'Infinity', '٥'])(
@@ -143,17 +171,33 @@ describe('refusals write nothing upstream and store nothing', () => {
     await expectRefused(ADJUST, adjustment({ typeName: null }), 'BAD_USER_INPUT', { pure: true });
     await expectRefused(
       PAY,
-      payment({ providerSplits: [{ id: PROV_A, amount: '50.00' }, { id: PROV_A, amount: '50.00' }] }),
+      payment({
+        providerSplits: [
+          { id: PROV_A, amount: '50.00' },
+          { id: PROV_A, amount: '50.00' },
+        ],
+      }),
       'BAD_USER_INPUT',
       { pure: true },
     );
     // A credit type with a debit amount (and the reverse) is refused once the type is known.
-    await expectRefused(ADJUST, adjustment({ amount: '25.00', providerSplits: [{ id: PROV_A, amount: '25.00' }] }), 'BAD_USER_INPUT', { pure: false });
+    await expectRefused(
+      ADJUST,
+      adjustment({ amount: '25.00', providerSplits: [{ id: PROV_A, amount: '25.00' }] }),
+      'BAD_USER_INPUT',
+      { pure: false },
+    );
     await expectRefused(ADJUST, adjustment({ amount: '-25.00', typeName: 'Finance Charge' }), 'BAD_USER_INPUT', { pure: false });
   });
 
   it('refuses a practice outside the key (FORBIDDEN) and a request without a key (401), touching nothing', async () => {
-    const input = { practiceId: DENTRIX, patientId: NEX_SEED.dentrixPatientId, amount: '5.00', paymentTypeId: NEX_SEED.paymentTypes.dentrix.cash, idempotencyKey: newKey('forbidden') };
+    const input = {
+      practiceId: DENTRIX,
+      patientId: NEX_SEED.dentrixPatientId,
+      amount: '5.00',
+      paymentTypeId: NEX_SEED.paymentTypes.dentrix.cash,
+      idempotencyKey: newKey('forbidden'),
+    };
     const before = await storedCount(DENTRIX);
     t.nex.resetRequestLog();
     const forbidden = await t.gql(PAY, { input }, KEYS.smile);
@@ -169,13 +213,23 @@ describe('refusals write nothing upstream and store nothing', () => {
     await expectRefused(PAY, payment({ providerSplits: [{ id: PROV_A, amount: '1e2' }] }), 'BAD_USER_INPUT', { pure: true });
     await expectRefused(
       PAY,
-      payment({ providerSplits: [{ id: PROV_A, amount: '100.00' }, { id: PROV_B, amount: '-0' }] }),
+      payment({
+        providerSplits: [
+          { id: PROV_A, amount: '100.00' },
+          { id: PROV_B, amount: '-0' },
+        ],
+      }),
       'BAD_USER_INPUT',
       { pure: true },
     );
     await expectRefused(
       PAY,
-      payment({ providerSplits: [{ id: PROV_A, amount: '150.00' }, { id: PROV_B, amount: '-50.00' }] }),
+      payment({
+        providerSplits: [
+          { id: PROV_A, amount: '150.00' },
+          { id: PROV_B, amount: '-50.00' },
+        ],
+      }),
       'BAD_USER_INPUT',
       { pure: true },
     );
@@ -185,7 +239,9 @@ describe('refusals write nothing upstream and store nothing', () => {
     await expectRefused(PAY, payment({ paymentTypeId: '999' }), 'UNKNOWN_PAYMENT_TYPE', { pure: false });
     await expectRefused(PAY, payment({ paymentTypeId: OD.inactiveGiftCertificate }), 'UNKNOWN_PAYMENT_TYPE', { pure: false });
     // Another location's type is not this practice's.
-    await expectRefused(PAY, payment({ paymentTypeId: NEX_SEED.paymentTypes.dentrix.cash }), 'UNKNOWN_PAYMENT_TYPE', { pure: false });
+    await expectRefused(PAY, payment({ paymentTypeId: NEX_SEED.paymentTypes.dentrix.cash }), 'UNKNOWN_PAYMENT_TYPE', {
+      pure: false,
+    });
   });
 
   it('matches adjustment type names exactly, case and spaces included (UNKNOWN_ADJUSTMENT_TYPE)', async () => {
@@ -193,25 +249,47 @@ describe('refusals write nothing upstream and store nothing', () => {
       await expectRefused(ADJUST, adjustment({ typeName }), 'UNKNOWN_ADJUSTMENT_TYPE', { pure: false });
     }
     await expectRefused(ADJUST, adjustment({ typeName: null, typeId: '999' }), 'UNKNOWN_ADJUSTMENT_TYPE', { pure: false });
-    await expectRefused(ADJUST, adjustment({ typeName: null, typeId: NEX_SEED.adjustmentTypes.openDental.inactivePromoCredit }), 'UNKNOWN_ADJUSTMENT_TYPE', {
-      pure: false,
-    });
+    await expectRefused(
+      ADJUST,
+      adjustment({ typeName: null, typeId: NEX_SEED.adjustmentTypes.openDental.inactivePromoCredit }),
+      'UNKNOWN_ADJUSTMENT_TYPE',
+      {
+        pure: false,
+      },
+    );
   });
 
   it('refuses an unknown patient, charge or provider in a split (NOT_FOUND)', async () => {
     await expectRefused(PAY, payment({ patientId: '999999' }), 'NOT_FOUND', { pure: false });
     // A patient of the other location is not this practice's.
     await expectRefused(PAY, payment({ patientId: NEX_SEED.dentrixPatientId }), 'NOT_FOUND', { pure: false });
-    await expectRefused(PAY, payment({ chargeSplits: [{ id: CHARGE_A, amount: '50.00' }, { id: FOREIGN_CHARGE, amount: '50.00' }] }), 'NOT_FOUND', {
+    await expectRefused(
+      PAY,
+      payment({
+        chargeSplits: [
+          { id: CHARGE_A, amount: '50.00' },
+          { id: FOREIGN_CHARGE, amount: '50.00' },
+        ],
+      }),
+      'NOT_FOUND',
+      {
+        pure: false,
+      },
+    );
+    await expectRefused(PAY, payment({ chargeSplits: [{ id: '99999999', amount: '100.00' }] }), 'NOT_FOUND', { pure: false });
+    await expectRefused(ADJUST, adjustment({ chargeSplits: [{ id: FOREIGN_CHARGE, amount: '-25.00' }] }), 'NOT_FOUND', {
       pure: false,
     });
-    await expectRefused(PAY, payment({ chargeSplits: [{ id: '99999999', amount: '100.00' }] }), 'NOT_FOUND', { pure: false });
-    await expectRefused(ADJUST, adjustment({ chargeSplits: [{ id: FOREIGN_CHARGE, amount: '-25.00' }] }), 'NOT_FOUND', { pure: false });
     await expectRefused(PAY, payment({ providerSplits: [{ id: '999', amount: '100.00' }] }), 'NOT_FOUND', { pure: false });
     // A deleted charge is no charge; a non-patient guarantor is no patient.
-    await expectRefused(PAY, payment({ patientId: '1002', chargeSplits: [{ id: NEX_SEED.deleted.chargeId, amount: '100.00' }] }), 'NOT_FOUND', {
-      pure: false,
-    });
+    await expectRefused(
+      PAY,
+      payment({ patientId: '1002', chargeSplits: [{ id: NEX_SEED.deleted.chargeId, amount: '100.00' }] }),
+      'NOT_FOUND',
+      {
+        pure: false,
+      },
+    );
     await expectRefused(PAY, payment({ patientId: NEX_SEED.nonPatientGuarantorId }), 'NOT_FOUND', { pure: false });
   });
 
@@ -220,7 +298,9 @@ describe('refusals write nothing upstream and store nothing', () => {
     // carries no location, so the gateway cannot refuse this before storing it (ideally NOT_FOUND).
     // What must hold anyway: the upstream's synchronous 400 makes it FAILED, not a lost or doubled cent.
     t.nex.resetRequestLog();
-    const { data, errors } = await t.gql(PAY, { input: payment({ providerSplits: [{ id: NEX_SEED.providers.dentrix[0], amount: '100.00' }] }) });
+    const { data, errors } = await t.gql(PAY, {
+      input: payment({ providerSplits: [{ id: NEX_SEED.providers.dentrix[0], amount: '100.00' }] }),
+    });
     expect(errors).toBeUndefined();
     const tx = data.createPaymentTransaction.transaction;
     expect(tx.status).toBe('FAILED');
@@ -245,7 +325,13 @@ describe('the happy path: stored, submitted once, completed by the signed webhoo
   it('a payment with provider splits lands as one record per split, all carrying the transaction id', async () => {
     const before = (await t.gql(BALANCE, { practiceId: SMILE, patientId: PATIENT })).data.patient;
     t.nex.resetRequestLog();
-    const input = payment({ amount: '100.00', providerSplits: [{ id: PROV_B, amount: '40.00' }, { id: PROV_A, amount: '60.00' }] });
+    const input = payment({
+      amount: '100.00',
+      providerSplits: [
+        { id: PROV_B, amount: '40.00' },
+        { id: PROV_A, amount: '60.00' },
+      ],
+    });
     const { data, errors } = await t.gql(PAY, { input });
     expect(errors).toBeUndefined();
     const tx = data.createPaymentTransaction.transaction;
@@ -264,7 +350,10 @@ describe('the happy path: stored, submitted once, completed by the signed webhoo
     expect(posts[0]!.path).toBe('/payments');
     expect(body.transaction_id).toBe(tx.transactionId);
     expect(Number(body.amount)).toBe(-100);
-    expect(Object.fromEntries(Object.entries(body.provider_splits).map(([k, v]) => [k, Number(v)]))).toEqual({ [PROV_A]: -60, [PROV_B]: -40 });
+    expect(Object.fromEntries(Object.entries(body.provider_splits).map(([k, v]) => [k, Number(v)]))).toEqual({
+      [PROV_A]: -60,
+      [PROV_B]: -40,
+    });
     expect(body.charge_splits).toBeUndefined();
 
     await t.nex.completePendingInsertions();
@@ -290,7 +379,14 @@ describe('the happy path: stored, submitted once, completed by the signed webhoo
   it('a payment with charge splits lands on those charges', async () => {
     t.nex.resetRequestLog();
     const { data, errors } = await t.gql(PAY, {
-      input: payment({ amount: '50.00', paymentTypeId: OD.check, chargeSplits: [{ id: CHARGE_A, amount: '20.00' }, { id: CHARGE_B, amount: '30.00' }] }),
+      input: payment({
+        amount: '50.00',
+        paymentTypeId: OD.check,
+        chargeSplits: [
+          { id: CHARGE_A, amount: '20.00' },
+          { id: CHARGE_B, amount: '30.00' },
+        ],
+      }),
     });
     expect(errors).toBeUndefined();
     const tx = data.createPaymentTransaction.transaction;
@@ -329,19 +425,31 @@ describe('the happy path: stored, submitted once, completed by the signed webhoo
     expect(tx.amount.cents).toBe(-2500);
     const posts = upstreamWrites();
     expect(posts.map((p) => p.path)).toEqual(['/adjustments']);
-    expect((posts[0]!.body as any).adjustment.adjustment_type_id).toBe(Number(NEX_SEED.adjustmentTypes.openDental.courtesyCredit));
+    expect((posts[0]!.body as any).adjustment.adjustment_type_id).toBe(
+      Number(NEX_SEED.adjustmentTypes.openDental.courtesyCredit),
+    );
     await t.nex.completePendingInsertions();
     const done = await getTx(SMILE, tx.transactionId);
     expect(done.status).toBe('COMPLETED');
     expect(done.records).toEqual([
-      expect.objectContaining({ __typename: 'Adjustment', transactionId: tx.transactionId, typeName: 'Courtesy Credit', amount: { cents: -2500 } }),
+      expect.objectContaining({
+        __typename: 'Adjustment',
+        transactionId: tx.transactionId,
+        typeName: 'Courtesy Credit',
+        amount: { cents: -2500 },
+      }),
     ]);
   });
 
   it('a debit adjustment with a charge split (type given by id) lands on the charge', async () => {
     t.nex.resetRequestLog();
     const { data, errors } = await t.gql(ADJUST, {
-      input: adjustment({ amount: '12.50', typeName: null, typeId: NEX_SEED.adjustmentTypes.openDental.financeCharge, chargeSplits: [{ id: CHARGE_C, amount: '12.50' }] }),
+      input: adjustment({
+        amount: '12.50',
+        typeName: null,
+        typeId: NEX_SEED.adjustmentTypes.openDental.financeCharge,
+        chargeSplits: [{ id: CHARGE_C, amount: '12.50' }],
+      }),
     });
     expect(errors).toBeUndefined();
     const tx = data.createAdjustmentTransaction.transaction;
@@ -350,7 +458,12 @@ describe('the happy path: stored, submitted once, completed by the signed webhoo
     const done = await getTx(SMILE, tx.transactionId);
     expect(done.status).toBe('COMPLETED');
     expect(done.records).toEqual([
-      expect.objectContaining({ __typename: 'Adjustment', typeName: 'Finance Charge', amount: { cents: 1250 }, charge: { sourceId: CHARGE_C } }),
+      expect.objectContaining({
+        __typename: 'Adjustment',
+        typeName: 'Finance Charge',
+        amount: { cents: 1250 },
+        charge: { sourceId: CHARGE_C },
+      }),
     ]);
     expect(upstreamWrites()).toHaveLength(1);
   });
@@ -367,7 +480,13 @@ describe('the happy path: stored, submitted once, completed by the signed webhoo
 describe('idempotency: one key, one transaction, one upstream write', () => {
   it('returns the same transaction for a replay, without any upstream request', async () => {
     t.nex.resetRequestLog();
-    const input = payment({ amount: '7.00', providerSplits: [{ id: PROV_A, amount: '3.00' }, { id: PROV_B, amount: '4.00' }] });
+    const input = payment({
+      amount: '7.00',
+      providerSplits: [
+        { id: PROV_A, amount: '3.00' },
+        { id: PROV_B, amount: '4.00' },
+      ],
+    });
     const first = await t.gql(PAY, { input });
     expect(first.errors).toBeUndefined();
     const id = first.data.createPaymentTransaction.transaction.transactionId;
@@ -451,15 +570,30 @@ describe('Dentrix quirks are capabilities, and the records say what really lande
     `;
     const dentrix = await t.gql(query, { id: DENTRIX });
     expect(dentrix.errors).toBeUndefined();
-    expect(dentrix.data.practice.capabilities).toMatchObject({ refundsBecomeAdjustments: true, chargeSplitsBecomeProviderSplits: true, ledgerWrites: true });
+    expect(dentrix.data.practice.capabilities).toMatchObject({
+      refundsBecomeAdjustments: true,
+      chargeSplitsBecomeProviderSplits: true,
+      ledgerWrites: true,
+    });
     const smile = await t.gql(query, { id: SMILE });
-    expect(smile.data.practice.capabilities).toMatchObject({ refundsBecomeAdjustments: false, chargeSplitsBecomeProviderSplits: false, ledgerWrites: true });
+    expect(smile.data.practice.capabilities).toMatchObject({
+      refundsBecomeAdjustments: false,
+      chargeSplitsBecomeProviderSplits: false,
+      ledgerWrites: true,
+    });
   });
 
   it('a refund lands as an adjustment record, and the transaction’s records say so', async () => {
     t.nex.resetRequestLog();
     const { data, errors } = await t.gql(PAY, {
-      input: { practiceId: DENTRIX, patientId: DX_PATIENT, amount: '15.00', refund: true, paymentTypeId: NEX_SEED.paymentTypes.dentrix.cash, idempotencyKey: newKey('refund') },
+      input: {
+        practiceId: DENTRIX,
+        patientId: DX_PATIENT,
+        amount: '15.00',
+        refund: true,
+        paymentTypeId: NEX_SEED.paymentTypes.dentrix.cash,
+        idempotencyKey: newKey('refund'),
+      },
     });
     expect(errors).toBeUndefined();
     const tx = data.createPaymentTransaction.transaction;
@@ -472,7 +606,12 @@ describe('Dentrix quirks are capabilities, and the records say what really lande
     const done = await getTx(DENTRIX, tx.transactionId);
     expect(done.status).toBe('COMPLETED');
     expect(done.records).toEqual([
-      expect.objectContaining({ __typename: 'Adjustment', transactionId: tx.transactionId, typeName: 'Patient Refund', amount: { cents: 1500 } }),
+      expect.objectContaining({
+        __typename: 'Adjustment',
+        transactionId: tx.transactionId,
+        typeName: 'Patient Refund',
+        amount: { cents: 1500 },
+      }),
     ]);
   });
 
@@ -494,7 +633,12 @@ describe('Dentrix quirks are capabilities, and the records say what really lande
     const done = await getTx(DENTRIX, tx.transactionId);
     expect(done.status).toBe('COMPLETED');
     expect(done.records).toEqual([
-      expect.objectContaining({ __typename: 'Adjustment', amount: { cents: -2000 }, provider: { sourceId: '311' }, charge: null }),
+      expect.objectContaining({
+        __typename: 'Adjustment',
+        amount: { cents: -2000 },
+        provider: { sourceId: '311' },
+        charge: null,
+      }),
     ]);
     expect(upstreamWrites()).toHaveLength(1);
   });

@@ -12,7 +12,6 @@ import type { StatusEvent } from '../../src/transactions/status-bus';
 import { startTestGateway, type TestGateway } from './harness';
 import { ADJUST, PAY, TRANSACTION } from './documents';
 
-
 const SMILE = 'smile-dental';
 const PATIENT = NEX_SEED.ownGuarantor.ownId;
 const POLL_AFTER_MS = 30_000;
@@ -52,7 +51,13 @@ afterAll(async () => {
 
 async function pay(amount: string, expectedStatus = 'SUBMITTED') {
   const { data, errors } = await t.gql(PAY, {
-    input: { practiceId: SMILE, patientId: PATIENT, amount, paymentTypeId: NEX_SEED.paymentTypes.openDental.cash, idempotencyKey: `e2e-wh-${++keySeq}` },
+    input: {
+      practiceId: SMILE,
+      patientId: PATIENT,
+      amount,
+      paymentTypeId: NEX_SEED.paymentTypes.openDental.cash,
+      idempotencyKey: `e2e-wh-${++keySeq}`,
+    },
   });
   expect(errors).toBeUndefined();
   const tx = data.createPaymentTransaction.transaction;
@@ -80,7 +85,11 @@ const eventsFor = (transactionId: string) => events.filter((e) => e.transactionI
 const drained = () => new Promise((resolve) => setImmediate(resolve));
 
 /** POST a body to the gateway's webhook route, signed with the practice's registered secret. */
-async function postSigned(practiceId: string, body: string, options: { timestamp?: string; secret?: string; route?: string } = {}) {
+async function postSigned(
+  practiceId: string,
+  body: string,
+  options: { timestamp?: string; secret?: string; route?: string } = {},
+) {
   const secret = options.secret ?? (await t.gateway.store.getWebhookRegistration(practiceId))!.secret;
   const timestamp = options.timestamp ?? new Date().toISOString();
   const response = await fetch(`${t.url}${options.route ?? `/webhooks/nexhealth/${practiceId}`}`, {
@@ -107,8 +116,12 @@ describe('signature and timestamp', () => {
 
     expect((await t.nex.webhooks.redeliver(delivery.id, { badSignature: true })).status).toBe(401);
     const sixMinutes = 6 * 60_000;
-    expect((await t.nex.webhooks.redeliver(delivery.id, { timestamp: new Date(Date.now() - sixMinutes).toISOString() })).status).toBe(401);
-    expect((await t.nex.webhooks.redeliver(delivery.id, { timestamp: new Date(Date.now() + sixMinutes).toISOString() })).status).toBe(401);
+    expect(
+      (await t.nex.webhooks.redeliver(delivery.id, { timestamp: new Date(Date.now() - sixMinutes).toISOString() })).status,
+    ).toBe(401);
+    expect(
+      (await t.nex.webhooks.redeliver(delivery.id, { timestamp: new Date(Date.now() + sixMinutes).toISOString() })).status,
+    ).toBe(401);
 
     // The genuine signature over other bytes (the amount changed) is not the delivery's.
     const timestamp = new Date().toISOString();
@@ -120,7 +133,11 @@ describe('signature and timestamp', () => {
       body: tampered,
     });
     expect(forged.status).toBe(401);
-    const unsigned = await fetch(`${t.url}/webhooks/nexhealth/${SMILE}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: delivery.rawBody });
+    const unsigned = await fetch(`${t.url}/webhooks/nexhealth/${SMILE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: delivery.rawBody,
+    });
     expect(unsigned.status).toBe(401);
     // Signed with another practice's secret (or posted at another practice's route): refused.
     const brightSecret = (await t.gateway.store.getWebhookRegistration('bright-dentrix'))!.secret;
@@ -256,7 +273,12 @@ describe('duplicates and order', () => {
 describe('routes', () => {
   it('answers 404 for an unknown practice or a system that is not the practice’s', async () => {
     const body = JSON.stringify({ data: { transaction_id: 'LG:1' } });
-    for (const route of ['/webhooks/nexhealth/no-such-practice', '/webhooks/athenahealth/smile-dental', '/webhooks/fhir/smile-dental', '/webhooks/nexhealth/northside']) {
+    for (const route of [
+      '/webhooks/nexhealth/no-such-practice',
+      '/webhooks/athenahealth/smile-dental',
+      '/webhooks/fhir/smile-dental',
+      '/webhooks/nexhealth/northside',
+    ]) {
       const response = await fetch(`${t.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       await response.arrayBuffer();
       expect(response.status, route).toBe(404);
@@ -282,7 +304,9 @@ describe('polling when no delivery comes', () => {
     expect(paymentLookups(tx.transactionId)).toHaveLength(1);
     const done = await getTx(tx.transactionId);
     expect(done.status).toBe('COMPLETED');
-    expect(done.records.map((r: any) => [r.__typename, r.transactionId, r.amount.cents])).toEqual([['Payment', tx.transactionId, -2900]]);
+    expect(done.records.map((r: any) => [r.__typename, r.transactionId, r.amount.cents])).toEqual([
+      ['Payment', tx.transactionId, -2900],
+    ]);
     await drained();
     const published = eventsFor(tx.transactionId);
 
@@ -298,7 +322,13 @@ describe('polling when no delivery comes', () => {
   it('finds by polling what landed in another shape: an adjustment, and a Dentrix refund that became an adjustment', async () => {
     t.nex.webhooks.hold();
     const adjust = await t.gql(ADJUST, {
-      input: { practiceId: SMILE, patientId: PATIENT, amount: '-7.50', typeName: 'Senior Discount', idempotencyKey: `e2e-wh-${++keySeq}` },
+      input: {
+        practiceId: SMILE,
+        patientId: PATIENT,
+        amount: '-7.50',
+        typeName: 'Senior Discount',
+        idempotencyKey: `e2e-wh-${++keySeq}`,
+      },
     });
     expect(adjust.errors).toBeUndefined();
     const refund = await t.gql(PAY, {
@@ -320,7 +350,9 @@ describe('polling when no delivery comes', () => {
     await t.gateway.services.transactions.tick();
     const a = await getTx(adjustmentId);
     expect(a.status).toBe('COMPLETED');
-    expect(a.records.map((r: any) => [r.__typename, r.transactionId, r.amount.cents])).toEqual([['Adjustment', adjustmentId, -750]]);
+    expect(a.records.map((r: any) => [r.__typename, r.transactionId, r.amount.cents])).toEqual([
+      ['Adjustment', adjustmentId, -750],
+    ]);
     const r = await getTx(refundId, 'bright-dentrix');
     expect(r.status).toBe('COMPLETED');
     expect(r.records.map((x: any) => [x.__typename, x.transactionId, x.amount.cents])).toEqual([['Adjustment', refundId, 800]]);
@@ -334,7 +366,10 @@ describe('polling when no delivery comes', () => {
     const previous = await pay('1.00');
     await t.nex.completePendingInsertions();
     const next = `LG:${Number(previous.transactionId.split(':')[1]) + 1}`;
-    const auth = await fetch(`${t.nex.url}/authenticates`, { method: 'POST', headers: { Authorization: t.nex.apiKey, 'Nex-Api-Version': 'v20240412' } });
+    const auth = await fetch(`${t.nex.url}/authenticates`, {
+      method: 'POST',
+      headers: { Authorization: t.nex.apiKey, 'Nex-Api-Version': 'v20240412' },
+    });
     const token = ((await auth.json()) as any).data.token as string;
     const foreign = await fetch(`${t.nex.url}/payments?subdomain=${t.nex.subdomain}&location_id=${t.nex.locations.openDental}`, {
       method: 'POST',

@@ -23,7 +23,11 @@ afterAll(async () => {
 async function writes() {
   let rows = 0;
   for (const p of ['smile-dental', 'bright-dentrix', 'northside']) rows += (await t.gateway.store.listByPractice(p)).length;
-  return { posts: t.nex.requests.filter((r) => r.method === 'POST').length, athenaPosts: t.athena.requests.filter((r) => r.method === 'POST').length, rows };
+  return {
+    posts: t.nex.requests.filter((r) => r.method === 'POST').length,
+    athenaPosts: t.athena.requests.filter((r) => r.method === 'POST').length,
+    rows,
+  };
 }
 
 const amount = fc.oneof(fc.constantFrom(...HOSTILE_AMOUNTS), fc.string({ maxLength: 12 }));
@@ -33,18 +37,42 @@ const splits = fc.option(fc.array(fc.record({ id, amount }), { maxLength: 3 }), 
 const MUTATIONS = {
   createPaymentTransaction: {
     type: 'CreatePaymentTransactionInput',
-    arb: fc.record({ practiceId: fc.constantFrom('smile-dental', 'northside', 'nope'), patientId: id, amount, paymentTypeId: id, providerSplits: splits, chargeSplits: splits, idempotencyKey: fc.constantFrom('', ' ', 'k k') }),
+    arb: fc.record({
+      practiceId: fc.constantFrom('smile-dental', 'northside', 'nope'),
+      patientId: id,
+      amount,
+      paymentTypeId: id,
+      providerSplits: splits,
+      chargeSplits: splits,
+      idempotencyKey: fc.constantFrom('', ' ', 'k k'),
+    }),
   },
   createAdjustmentTransaction: {
     type: 'CreateAdjustmentTransactionInput',
-    arb: fc.record({ practiceId: fc.constantFrom('smile-dental', 'bright-dentrix'), patientId: id, amount, typeName: fc.option(fc.constantFrom('discount', 'Nope', ''), { nil: null }), providerSplits: splits, chargeSplits: splits, idempotencyKey: fc.constantFrom('', ' ', 'k k') }),
+    arb: fc.record({
+      practiceId: fc.constantFrom('smile-dental', 'bright-dentrix'),
+      patientId: id,
+      amount,
+      typeName: fc.option(fc.constantFrom('discount', 'Nope', ''), { nil: null }),
+      providerSplits: splits,
+      chargeSplits: splits,
+      idempotencyKey: fc.constantFrom('', ' ', 'k k'),
+    }),
   },
   collectPayment: {
     type: 'CollectPaymentInput',
     arb: fc.record({
       practiceId: fc.constantFrom('northside', 'smile-dental'),
       patientId: id,
-      card: fc.record({ number: fc.constantFrom('4111', '４１１１１１１１１１１１１１１１', ''), expMonth: fc.integer({ min: -5, max: 20 }), expYear: fc.integer({ min: 1990, max: 2200 }), cvv: fc.constantFrom('', '1', '１２３'), nameOnCard: fc.constant('A'), billingAddress: fc.constant('B'), billingZip: fc.constantFrom('x', '') }),
+      card: fc.record({
+        number: fc.constantFrom('4111', '４１１１１１１１１１１１１１１１', ''),
+        expMonth: fc.integer({ min: -5, max: 20 }),
+        expYear: fc.integer({ min: 1990, max: 2200 }),
+        cvv: fc.constantFrom('', '1', '１２３'),
+        nameOnCard: fc.constant('A'),
+        billingAddress: fc.constant('B'),
+        billingZip: fc.constantFrom('x', ''),
+      }),
       otherAmount: amount,
       claimPayments: fc.option(fc.array(fc.record({ claimId: id, amount }), { maxLength: 2 }), { nil: null }),
       idempotencyKey: fc.constantFrom('', ' ', 'k k'),
@@ -88,23 +116,51 @@ describe('hostile webhook deliveries', () => {
       body: fc.oneof(
         fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b)),
         fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
-        fc.constantFrom('{', '{"event":', 'null', '[]', '{"event":"ledger_insertion.completed","data":{}}', '{"data":{"transaction_id":"LG:1"}}').map((s) => Buffer.from(s)),
+        fc
+          .constantFrom(
+            '{',
+            '{"event":',
+            'null',
+            '[]',
+            '{"event":"ledger_insertion.completed","data":{}}',
+            '{"data":{"transaction_id":"LG:1"}}',
+          )
+          .map((s) => Buffer.from(s)),
         fc.json({ maxDepth: 3 }).map((s) => Buffer.from(s)),
       ),
       signature: fc.constantFrom('good', 'wrong', 'missing', 'garbage', 'upper'),
       timestamp: fc.constantFrom('now', 'stale', 'future', 'missing', 'garbage'),
-      route: fc.constantFrom('/webhooks/nexhealth/smile-dental', '/webhooks/nexhealth/northside', '/webhooks/athenahealth/smile-dental', '/webhooks/nexhealth/nope'),
+      route: fc.constantFrom(
+        '/webhooks/nexhealth/smile-dental',
+        '/webhooks/nexhealth/northside',
+        '/webhooks/athenahealth/smile-dental',
+        '/webhooks/nexhealth/nope',
+      ),
     });
     await fc.assert(
       fc.asyncProperty(delivery, async ({ body, signature, timestamp, route }) => {
         httpCases++;
         const ts =
-          timestamp === 'now' ? new Date(now).toISOString()
-          : timestamp === 'stale' ? new Date(now - 3600_000).toISOString()
-          : timestamp === 'future' ? new Date(now + 3600_000).toISOString()
-          : timestamp === 'garbage' ? 'yesterday' : undefined;
+          timestamp === 'now'
+            ? new Date(now).toISOString()
+            : timestamp === 'stale'
+              ? new Date(now - 3600_000).toISOString()
+              : timestamp === 'future'
+                ? new Date(now + 3600_000).toISOString()
+                : timestamp === 'garbage'
+                  ? 'yesterday'
+                  : undefined;
         const good = signWebhook(secret, ts ?? '', body.toString('utf8'));
-        const sig = signature === 'good' ? good : signature === 'upper' ? good.toUpperCase() : signature === 'wrong' ? good.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) : signature === 'garbage' ? 'zz' : undefined;
+        const sig =
+          signature === 'good'
+            ? good
+            : signature === 'upper'
+              ? good.toUpperCase()
+              : signature === 'wrong'
+                ? good.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))
+                : signature === 'garbage'
+                  ? 'zz'
+                  : undefined;
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (ts !== undefined) headers.timestamp = ts;
         if (sig !== undefined) headers.signature = sig;
@@ -122,7 +178,11 @@ describe('hostile webhook deliveries', () => {
     // Huge bodies: refused with 413, never read whole.
     for (const size of [2_000_000, 8_000_000]) {
       httpCases++;
-      const response = await fetch(`${t.url}/webhooks/nexhealth/smile-dental`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(size, 0x7b) }).catch(() => null);
+      const response = await fetch(`${t.url}/webhooks/nexhealth/smile-dental`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.alloc(size, 0x7b),
+      }).catch(() => null);
       if (response) {
         await response.arrayBuffer().catch(() => undefined);
         expect(response.status).toBeGreaterThanOrEqual(400);

@@ -9,14 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { adjustmentInput, amountText, paymentInput, cardInput } from '../../src/graphql/inputs';
 import { HOSTILE_AMOUNTS } from './hostile';
 
-
 const STRICT = /^-?(0|[1-9]\d*)(\.\d{1,2})?$/;
 
 const amount = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_AMOUNTS) },
   { weight: 2, arbitrary: fc.string({ maxLength: 24 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) },
-  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 999 })).map(([w, f]) => `${w}.${f}`) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 999 })).map(([w, f]) => `${w}.${f}`),
+  },
   { weight: 1, arbitrary: fc.double().map(String) },
   { weight: 1, arbitrary: fc.bigInt().map(String) },
 );
@@ -25,7 +27,14 @@ const id = fc.oneof(
   fc.string({ maxLength: 70 }),
 );
 const split = fc.record({ id, amount });
-const splits = fc.option(fc.oneof(fc.array(split, { maxLength: 5 }), fc.array(split, { minLength: 1, maxLength: 3 }).map((l) => [...l, ...l]), fc.constant([])), { nil: null });
+const splits = fc.option(
+  fc.oneof(
+    fc.array(split, { maxLength: 5 }),
+    fc.array(split, { minLength: 1, maxLength: 3 }).map((l) => [...l, ...l]),
+    fc.constant([]),
+  ),
+  { nil: null },
+);
 
 const paymentArb = fc.record({
   practiceId: fc.constantFrom('smile-dental', 'northside', ''),
@@ -42,7 +51,9 @@ const adjustmentArb = fc.record({
   practiceId: fc.constantFrom('smile-dental', 'bright-dentrix'),
   patientId: id,
   amount,
-  typeName: fc.option(fc.oneof(fc.constantFrom('Discount', 'discount', 'DISCOUNT ', ''), fc.string({ maxLength: 120 })), { nil: null }),
+  typeName: fc.option(fc.oneof(fc.constantFrom('Discount', 'discount', 'DISCOUNT ', ''), fc.string({ maxLength: 120 })), {
+    nil: null,
+  }),
   typeId: fc.option(id, { nil: null }),
   providerSplits: splits,
   chargeSplits: splits,
@@ -53,7 +64,15 @@ const adjustmentArb = fc.record({
 const ID_OK = /^[\x21-\x7e]{1,64}$/;
 let cases = 0;
 
-function checkAccepted(data: { amount: number; patientId: string; providerSplits: Array<{ id: string; amount: number }> | null; chargeSplits: Array<{ id: string; amount: number }> | null }, raw: { amount: string }) {
+function checkAccepted(
+  data: {
+    amount: number;
+    patientId: string;
+    providerSplits: Array<{ id: string; amount: number }> | null;
+    chargeSplits: Array<{ id: string; amount: number }> | null;
+  },
+  raw: { amount: string },
+) {
   expect(STRICT.test(raw.amount), raw.amount).toBe(true);
   expect(Number.isSafeInteger(data.amount)).toBe(true);
   expect(ID_OK.test(data.patientId)).toBe(true);
@@ -115,7 +134,11 @@ describe('mutation inputs (in-process)', () => {
     fc.assert(
       fc.property(
         fc.record({
-          number: fc.oneof(fc.string({ maxLength: 22 }), fc.stringMatching(/^[0-9]{10,20}$/), fc.constantFrom('４１１１１１１１１１１１１１１１', '4111 1111 1111 1111')),
+          number: fc.oneof(
+            fc.string({ maxLength: 22 }),
+            fc.stringMatching(/^[0-9]{10,20}$/),
+            fc.constantFrom('４１１１１１１１１１１１１１１１', '4111 1111 1111 1111'),
+          ),
           expMonth: fc.oneof(fc.integer(), fc.double()),
           expYear: fc.oneof(fc.integer({ min: 1990, max: 2200 }), fc.double()),
           cvv: fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('１２３', '12 3')),

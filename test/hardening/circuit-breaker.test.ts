@@ -15,7 +15,12 @@ describe('circuit breaker', () => {
   it('closed → open after N consecutive failures → half-open after the cool-down → closed on a successful probe', async () => {
     const c = clock();
     const changes: string[] = [];
-    const breaker = createCircuitBreaker({ failureThreshold: 3, coolDownMs: 1000, now: c.now, onStateChange: (s, p) => changes.push(`${p}→${s}`) });
+    const breaker = createCircuitBreaker({
+      failureThreshold: 3,
+      coolDownMs: 1000,
+      now: c.now,
+      onStateChange: (s, p) => changes.push(`${p}→${s}`),
+    });
     const failing = vi.fn(async () => {
       throw down();
     });
@@ -108,7 +113,13 @@ describe('withCircuitBreaker', () => {
     const c = clock();
     const states: string[] = [];
     const { adapter, calls } = fakeAdapter();
-    const wrapped = withCircuitBreaker(adapter, { failureThreshold: 2, coolDownMs: 50, now: c.now, name: 'smile-dental', onStateChange: (s) => states.push(s) });
+    const wrapped = withCircuitBreaker(adapter, {
+      failureThreshold: 2,
+      coolDownMs: 50,
+      now: c.now,
+      name: 'smile-dental',
+      onStateChange: (s) => states.push(s),
+    });
     expect(adapterHealth(wrapped)).toMatchObject({ state: 'OK', circuit: 'CLOSED' });
     await expect(wrapped.paymentTypes()).rejects.toThrow(/503/);
     expect(adapterHealth(wrapped)).toMatchObject({ state: 'DEGRADED', circuit: 'CLOSED', consecutiveFailures: 1 });
@@ -127,7 +138,9 @@ describe('withCircuitBreaker', () => {
     await expect(wrapped.connect()).rejects.toBeInstanceOf(CircuitOpenError);
     expect(calls).toEqual([]); // nothing reached the upstream
     // Local methods still work while open.
-    expect(wrapped.verifyWebhook!({ headers: {}, rawBody: Buffer.alloc(0), secret: '', now: new Date() })).toEqual({ transactionId: 'LG:1' });
+    expect(wrapped.verifyWebhook!({ headers: {}, rawBody: Buffer.alloc(0), secret: '', now: new Date() })).toEqual({
+      transactionId: 'LG:1',
+    });
     expect(wrapped.system).toBe('NEXHEALTH');
     c.advance(50);
     expect(await wrapped.chargesByPatient(['1'])).toEqual([[]]);

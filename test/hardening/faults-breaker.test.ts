@@ -39,7 +39,8 @@ afterAll(async () => {
 });
 
 const STATUS = '{ practices { id status { state circuit consecutiveFailures lastError } } }';
-const PATIENT = '{ p: patient(practiceId: "smile-dental", patientId: "1001") { sourceId charges { sourceId } } other: patient(practiceId: "bright-dentrix", patientId: "1021") { sourceId } }';
+const PATIENT =
+  '{ p: patient(practiceId: "smile-dental", patientId: "1001") { sourceId charges { sourceId } } other: patient(practiceId: "bright-dentrix", patientId: "1021") { sourceId } }';
 
 async function statusOf(id: string) {
   const r = await t.gql(STATUS);
@@ -48,7 +49,13 @@ async function statusOf(id: string) {
 
 async function readyz() {
   const response = await fetch(`${t.url}/readyz`);
-  return { status: response.status, body: (await response.json()) as { status: string; practices?: Array<{ practiceId: string; state: string; circuit: string }> } };
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      status: string;
+      practices?: Array<{ practiceId: string; state: string; circuit: string }>;
+    },
+  };
 }
 
 describe('circuit breaker per practice connection', () => {
@@ -56,7 +63,12 @@ describe('circuit breaker per practice connection', () => {
     expect(await statusOf('smile-dental')).toEqual({ state: 'OK', circuit: 'CLOSED', consecutiveFailures: 0, lastError: null });
     const ready = await readyz();
     expect(ready.status).toBe(200);
-    expect(ready.body.practices?.map((p) => p.practiceId).sort()).toEqual(['bright-dentrix', 'lakeside', 'northside', 'smile-dental']);
+    expect(ready.body.practices?.map((p) => p.practiceId).sort()).toEqual([
+      'bright-dentrix',
+      'lakeside',
+      'northside',
+      'smile-dental',
+    ]);
   });
 
   it('opens after 3 upstream failures, then fails fast without touching the upstream; recovers after the cool-down', async () => {
@@ -79,7 +91,7 @@ describe('circuit breaker per practice connection', () => {
     expect(open.status).toBe(200);
     expect(open.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['p', 'UPSTREAM_UNAVAILABLE']]);
     expect(open.errors![0]!.message).toMatch(/circuit open/);
-    expect(open.data.other.sourceId).toBe("1021"); // the other practice on the same sandbox is fine
+    expect(open.data.other.sourceId).toBe('1021'); // the other practice on the same sandbox is fine
     expect(proxy.hits.length).toBe(hitsBefore); // failed fast: the proxy saw nothing
     expect(t.nex.requests.length - nexBefore).toBeGreaterThan(0); // only bright-dentrix's reads
 
@@ -135,7 +147,15 @@ describe('circuit breaker per practice connection', () => {
     const postsBefore = t.nex.requests.filter((r) => r.method === 'POST').length;
     const r = await t.gql(
       `mutation ($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { transactionId status } } }`,
-      { input: { practiceId: 'smile-dental', patientId: '1001', amount: '5.00', paymentTypeId: '1', idempotencyKey: `breaker-${Date.now()}` } },
+      {
+        input: {
+          practiceId: 'smile-dental',
+          patientId: '1001',
+          amount: '5.00',
+          paymentTypeId: '1',
+          idempotencyKey: `breaker-${Date.now()}`,
+        },
+      },
     );
     expect(r.status).toBe(200);
     for (const e of r.errors ?? []) expect(e.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');

@@ -142,23 +142,54 @@ describe('partial results under upstream faults', () => {
   });
 
   const scenarios: Array<[string, () => void, RegExp, string[]?]> = [
-    ['latency spike past the adapter timeout on /charges', () => void t.nex.faults.add({ path: '/charges', latencyMs: 2500 }), /^p\d+$/],
+    [
+      'latency spike past the adapter timeout on /charges',
+      () => void t.nex.faults.add({ path: '/charges', latencyMs: 2500 }),
+      /^p\d+$/,
+    ],
     ['500s on /payments', () => void t.nex.faults.add({ path: '/payments', status: 500 }), /^p\d+$/],
-    ['429 storm with Retry-After on /adjustments', () => void t.nex.faults.add({ path: '/adjustments', status: 429, retryAfterSeconds: 1 }), /^p\d+$/],
+    [
+      '429 storm with Retry-After on /adjustments',
+      () => void t.nex.faults.add({ path: '/adjustments', status: 429, retryAfterSeconds: 1 }),
+      /^p\d+$/,
+    ],
     ['connection resets on /claims', () => void t.nex.faults.add({ path: '/claims', reset: true }), /^p\d+$/],
-    ['malformed JSON on /guarantor_balances', () => void t.nex.faults.add({ path: '/guarantor_balances', malformedJson: true }), /^g$/],
-    ['30% mixed faults everywhere (seeded)', () => {
-      t.nex.faults.reseed(7);
-      t.nex.faults.add({ path: /^\/(charges|payments|adjustments|claims)/, status: 503, probability: 0.1 });
-      t.nex.faults.add({ path: /^\/(charges|payments|adjustments|claims)/, reset: true, probability: 0.1 });
-      t.nex.faults.add({ path: /^\/(charges|payments|adjustments|claims)/, malformedJson: true, probability: 0.1 });
-    }, /^(p\d+|g)$/],
-    ['wrong-shaped charges (strings for numbers, missing fields)', () =>
-      proxy.add({ match: /^\/charges\?/, rewrite: (body) => ({ ...body, data: (body.data ?? []).map((c: any) => ({ ...c, fee: 'lots', id: null })) }) }), /^p\d+$/],
-    ['wrong-shaped payments (data is an object)', () => proxy.add({ match: /^\/payments\?/, rewrite: (body) => ({ ...body, data: { surprise: true } }) }), /^p\d+$/],
-    ['wrong envelope on /adjustments (no data, code false)', () => proxy.add({ match: /^\/adjustments\?/, body: { code: false, description: ['nope'], error: ['x'] } }), /^p\d+$/,
+    [
+      'malformed JSON on /guarantor_balances',
+      () => void t.nex.faults.add({ path: '/guarantor_balances', malformedJson: true }),
+      /^g$/,
+    ],
+    [
+      '30% mixed faults everywhere (seeded)',
+      () => {
+        t.nex.faults.reseed(7);
+        t.nex.faults.add({ path: /^\/(charges|payments|adjustments|claims)/, status: 503, probability: 0.1 });
+        t.nex.faults.add({ path: /^\/(charges|payments|adjustments|claims)/, reset: true, probability: 0.1 });
+        t.nex.faults.add({ path: /^\/(charges|payments|adjustments|claims)/, malformedJson: true, probability: 0.1 });
+      },
+      /^(p\d+|g)$/,
+    ],
+    [
+      'wrong-shaped charges (strings for numbers, missing fields)',
+      () =>
+        proxy.add({
+          match: /^\/charges\?/,
+          rewrite: (body) => ({ ...body, data: (body.data ?? []).map((c: any) => ({ ...c, fee: 'lots', id: null })) }),
+        }),
+      /^p\d+$/,
+    ],
+    [
+      'wrong-shaped payments (data is an object)',
+      () => proxy.add({ match: /^\/payments\?/, rewrite: (body) => ({ ...body, data: { surprise: true } }) }),
+      /^p\d+$/,
+    ],
+    [
+      'wrong envelope on /adjustments (no data, code false)',
+      () => proxy.add({ match: /^\/adjustments\?/, body: { code: false, description: ['nope'], error: ['x'] } }),
+      /^p\d+$/,
       // NexHealth's own error envelope is the upstream answering "no": a rejection, not an outage.
-      ['UPSTREAM_REJECTED', 'UPSTREAM_UNAVAILABLE']],
+      ['UPSTREAM_REJECTED', 'UPSTREAM_UNAVAILABLE'],
+    ],
     ['null body on /claims', () => proxy.add({ match: /^\/claims\?/, body: null }), /^p\d+$/],
     ['HTML error page with 502 on /charges', () => proxy.add({ match: /^\/charges\?/, status: 502 }), /^p\d+$/],
   ];
@@ -183,7 +214,8 @@ describe('partial results under upstream faults', () => {
     for (const kind of ['500', '502', '503', 'malformed', 'reset', '429'] as const) {
       t.athena.faults.add({ kind, path: '/patients', probability: 1, retryAfterSeconds: 1 } as never);
       try {
-        const r = await t.gql(`{ north: patient(practiceId: "northside", patientId: "${ATHENA_SEED_PATIENTS.selfGuarantor}") { sourceId charges { sourceId } }
+        const r =
+          await t.gql(`{ north: patient(practiceId: "northside", patientId: "${ATHENA_SEED_PATIENTS.selfGuarantor}") { sourceId charges { sourceId } }
           smile: patient(practiceId: "smile-dental", patientId: "1001") { sourceId } }`);
         expect(r.status, kind).toBe(200);
         for (const code of codes(r)) expect(code, `${kind}: ${JSON.stringify(r.errors)}`).toBe('UPSTREAM_UNAVAILABLE');

@@ -15,7 +15,17 @@ import { wsCodes, wsOnce } from './ws';
 
 const FOREIGN = ['northside', 'bright-dentrix', 'lakeside', 'no-such-practice'] as const;
 const FOREIGN_NAMES = ['Northside Clinic', 'Bright Family Dentistry', 'Lakeside Family Practice'];
-const NODE_TYPES: NodeType[] = ['Practice', 'Patient', 'Guarantor', 'Charge', 'Payment', 'Adjustment', 'Claim', 'Provider', 'LedgerTransaction'];
+const NODE_TYPES: NodeType[] = [
+  'Practice',
+  'Patient',
+  'Guarantor',
+  'Charge',
+  'Payment',
+  'Adjustment',
+  'Claim',
+  'Provider',
+  'LedgerTransaction',
+];
 
 let t: TestGateway;
 const schema = createSchema();
@@ -86,28 +96,39 @@ describe('tenancy matrix (generated from the schema)', () => {
     expect(unclassified).toEqual([]);
     // Queries patient/guarantor/transaction/practice, 3 mutations, 1 subscription; × 4 practices × 2 arg shapes.
     expect(cases.length).toBeGreaterThanOrEqual(8 * FOREIGN.length * 2);
-    console.info(`tenancy matrix: ${cases.length} generated cases (${new Set(cases.map((c) => c.field)).size} root fields × ${FOREIGN.length} practices × 2 argument shapes) + ${NODE_TYPES.length * 3 + 2} node ids + auth checks`);
+    console.info(
+      `tenancy matrix: ${cases.length} generated cases (${new Set(cases.map((c) => c.field)).size} root fields × ${FOREIGN.length} practices × 2 argument shapes) + ${NODE_TYPES.length * 3 + 2} node ids + auth checks`,
+    );
   });
 
-  it.each(cases.filter((c) => c.root !== 'subscription').map((c) => [`${c.root} ${c.field} → ${c.practiceId}${Object.keys(c.variables).length > 2 ? ' (all args)' : ''}`, c] as const))(
-    '%s is FORBIDDEN, leaks nothing, writes nothing and asks no upstream',
-    async (_name, c) => {
-      const before = upstreamCounts();
-      const rowsBefore = await storeRows();
-      const response = await fetch(`${t.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.smile}` },
-        body: JSON.stringify({ query: c.query, variables: c.variables }),
-      });
-      const text = await response.text();
-      const body = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
-      expect(body.errors?.map((e) => e.extensions?.code), text).toEqual(['FORBIDDEN']);
-      expect(body.data?.[c.field] ?? null).toBeNull();
-      for (const name of FOREIGN_NAMES) expect(text).not.toContain(name);
-      expect(upstreamCounts()).toEqual(before);
-      expect(await storeRows()).toEqual(rowsBefore);
-    },
-  );
+  it.each(
+    cases
+      .filter((c) => c.root !== 'subscription')
+      .map(
+        (c) => [`${c.root} ${c.field} → ${c.practiceId}${Object.keys(c.variables).length > 2 ? ' (all args)' : ''}`, c] as const,
+      ),
+  )('%s is FORBIDDEN, leaks nothing, writes nothing and asks no upstream', async (_name, c) => {
+    const before = upstreamCounts();
+    const rowsBefore = await storeRows();
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.smile}` },
+      body: JSON.stringify({ query: c.query, variables: c.variables }),
+    });
+    const text = await response.text();
+    const body = JSON.parse(text) as {
+      data?: Record<string, unknown> | null;
+      errors?: Array<{ extensions?: { code?: string } }>;
+    };
+    expect(
+      body.errors?.map((e) => e.extensions?.code),
+      text,
+    ).toEqual(['FORBIDDEN']);
+    expect(body.data?.[c.field] ?? null).toBeNull();
+    for (const name of FOREIGN_NAMES) expect(text).not.toContain(name);
+    expect(upstreamCounts()).toEqual(before);
+    expect(await storeRows()).toEqual(rowsBefore);
+  });
 
   it.each(cases.filter((c) => c.root === 'subscription').map((c) => [`${c.field} → ${c.practiceId}`, c] as const))(
     'subscription %s over graphql-ws is refused with FORBIDDEN',
@@ -129,13 +150,18 @@ describe('tenancy matrix (generated from the schema)', () => {
   it('node(id:) of every type of a foreign practice is FORBIDDEN, without an upstream call', async () => {
     const before = upstreamCounts();
     const ids = [
-      ...NODE_TYPES.flatMap((type) => ['northside', 'bright-dentrix', 'no-such-practice'].map((p) => encodeGlobalId(type, p, ['1', '2']))),
+      ...NODE_TYPES.flatMap((type) =>
+        ['northside', 'bright-dentrix', 'no-such-practice'].map((p) => encodeGlobalId(type, p, ['1', '2'])),
+      ),
       'northside', // a practice's id is its config id
       'bright-dentrix',
     ];
     for (const id of ids) {
       const { data, errors } = await t.gql('query ($id: ID!) { node(id: $id) { id __typename } }', { id }, KEYS.smile);
-      expect(errors?.map((e) => e.extensions?.code), id).toEqual(['FORBIDDEN']);
+      expect(
+        errors?.map((e) => e.extensions?.code),
+        id,
+      ).toEqual(['FORBIDDEN']);
       expect(data?.node ?? null).toBeNull();
     }
     expect(upstreamCounts()).toEqual(before);
@@ -158,8 +184,14 @@ describe('tenancy matrix (generated from the schema)', () => {
             body: JSON.stringify({ query, variables: { representations: [{ __typename: typename, id }] } }),
           });
           const text = await response.text();
-          const body = JSON.parse(text) as { data?: { _entities?: unknown[] } | null; errors?: Array<{ path?: unknown[]; extensions?: { code?: string } }> };
-          expect(body.errors?.map((e) => e.extensions?.code), text).toEqual(['FORBIDDEN']);
+          const body = JSON.parse(text) as {
+            data?: { _entities?: unknown[] } | null;
+            errors?: Array<{ path?: unknown[]; extensions?: { code?: string } }>;
+          };
+          expect(
+            body.errors?.map((e) => e.extensions?.code),
+            text,
+          ).toEqual(['FORBIDDEN']);
           expect(body.errors?.[0]?.path, text).toEqual(['_entities', 0]);
           expect(body.data?._entities ?? [null]).toEqual([null]);
           for (const name of FOREIGN_NAMES) expect(text).not.toContain(name);
@@ -173,14 +205,30 @@ describe('tenancy matrix (generated from the schema)', () => {
     // transaction(...) of a foreign practice with a real transaction id created by the all-practices key.
     const created = await t.gql(
       `mutation ($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { transactionId } } }`,
-      { input: { practiceId: 'bright-dentrix', patientId: '1', amount: '1.00', paymentTypeId: '1', idempotencyKey: `tenancy-real-${Date.now()}` } },
+      {
+        input: {
+          practiceId: 'bright-dentrix',
+          patientId: '1',
+          amount: '1.00',
+          paymentTypeId: '1',
+          idempotencyKey: `tenancy-real-${Date.now()}`,
+        },
+      },
       KEYS.all,
     );
     const transactionId = created.data?.createPaymentTransaction?.transaction?.transactionId ?? 'LG:1';
-    const r = await t.gql('query ($id: ID!) { transaction(practiceId: "bright-dentrix", transactionId: $id) { transactionId status } }', { id: transactionId }, KEYS.smile);
+    const r = await t.gql(
+      'query ($id: ID!) { transaction(practiceId: "bright-dentrix", transactionId: $id) { transactionId status } }',
+      { id: transactionId },
+      KEYS.smile,
+    );
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(r.data?.transaction ?? null).toBeNull();
-    const viaNode = await t.gql('query ($id: ID!) { node(id: $id) { id } }', { id: encodeGlobalId('LedgerTransaction', 'bright-dentrix', [transactionId]) }, KEYS.smile);
+    const viaNode = await t.gql(
+      'query ($id: ID!) { node(id: $id) { id } }',
+      { id: encodeGlobalId('LedgerTransaction', 'bright-dentrix', [transactionId]) },
+      KEYS.smile,
+    );
     expect(viaNode.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
   });
 });
@@ -229,7 +277,11 @@ describe('authentication and introspection', () => {
 
   it('a websocket without a valid key is closed 4403 before any operation', async () => {
     for (const key of [null, 'wrong-key-wrong-key-wrong-key-00']) {
-      const outcome = await wsOnce(t.url, key, 'subscription { transactionStatusChanged(practiceId: "smile-dental") { transactionId } }');
+      const outcome = await wsOnce(
+        t.url,
+        key,
+        'subscription { transactionStatusChanged(practiceId: "smile-dental") { transactionId } }',
+      );
       expect(outcome.closeCode, String(key)).toBe(4403);
       expect(outcome.results).toEqual([]);
     }

@@ -46,7 +46,8 @@ describe('graphql-ws operations obey the query limits', () => {
   });
 
   it('queries sent over the socket are limited too (graphql-ws executes queries and mutations)', async () => {
-    const deepQuery = '{ patient(practiceId: "smile-dental", patientId: "1") { guarantor { patients { guarantor { sourceId } } } } }';
+    const deepQuery =
+      '{ patient(practiceId: "smile-dental", patientId: "1") { guarantor { patients { guarantor { sourceId } } } } }';
     const outcome = await wsOnce(t.url, KEYS.smile, deepQuery, {}, 1000);
     expect(wsCodes(outcome)).toEqual(['QUERY_TOO_COMPLEX']);
     const http = await t.gql(deepQuery, {}, KEYS.smile);

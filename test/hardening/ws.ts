@@ -63,5 +63,7 @@ export async function wsOnce(
 
 /** Every error code in a ws outcome. */
 export function wsCodes(outcome: WsOutcome): string[] {
-  return [...outcome.errors, ...outcome.results.flatMap((r) => r.errors ?? [])].map((e) => e.extensions?.code ?? `(no code: ${e.message})`);
+  return [...outcome.errors, ...outcome.results.flatMap((r) => r.errors ?? [])].map(
+    (e) => e.extensions?.code ?? `(no code: ${e.message})`,
+  );
 }

@@ -34,9 +34,7 @@ describe('errorText', () => {
     const error = Object.assign(new Error('GET https://api:s3cret@vendor.example/x failed: Bearer abc.def-123'), {
       code: 'UPSTREAM_UNAVAILABLE',
     });
-    expect(errorText(error)).toBe(
-      'UPSTREAM_UNAVAILABLE: GET https://api:***@vendor.example/x failed: Bearer [redacted]',
-    );
+    expect(errorText(error)).toBe('UPSTREAM_UNAVAILABLE: GET https://api:***@vendor.example/x failed: Bearer [redacted]');
     expect(errorText('plain')).toBe('plain');
     expect(errorText({ status: 503 })).toBe('a non-Error value was thrown: {"status":503}');
   });

@@ -173,7 +173,12 @@ describe.each(backends)('job queue on $name', (backend) => {
     const { job } = await q.enqueue('work', { n: 1 });
     for (let i = 0; i < 10; i++) {
       expect(await q.tick()).toMatchObject({ ran: 1, deferred: 1 });
-      expect(await q.get(job.id)).toMatchObject({ state: 'queued', attempts: 0, runs: i + 1, lastError: 'circuit open for smile-dental' });
+      expect(await q.get(job.id)).toMatchObject({
+        state: 'queued',
+        attempts: 0,
+        runs: i + 1,
+        lastError: 'circuit open for smile-dental',
+      });
       clock.advance(30 * SECOND);
     }
     circuitOpen = false;
@@ -326,7 +331,11 @@ describe.each(backends)('job queue on $name', (backend) => {
     );
     const { job } = await q.enqueue('work', { n: 1 });
     expect(await q.tick()).toMatchObject({ ran: 1, retried: 1 });
-    expect(await q.get(job.id)).toMatchObject({ state: 'queued', attempts: 1, lastError: 'the work handler ran longer than 10 ms' });
+    expect(await q.get(job.id)).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      lastError: 'the work handler ran longer than 10 ms',
+    });
   });
 
   it('runs a cron schedule once per tick across two instances, in its time zone', async () => {
@@ -447,7 +456,11 @@ describe.each(backends)('job queue on $name', (backend) => {
     q.define('poll', async () => 'done');
     const ids: string[] = [];
     for (let n = 1; n <= 4; n++) ids.push((await q.enqueue('work', { n })).job.id);
-    const later = await q.enqueue('poll', { transactionId: 'LG:9' }, { singletonKey: 'LG:9', runAt: new Date('2030-01-02T00:00:00Z') });
+    const later = await q.enqueue(
+      'poll',
+      { transactionId: 'LG:9' },
+      { singletonKey: 'LG:9', runAt: new Date('2030-01-02T00:00:00Z') },
+    );
     const cancelled = await q.enqueue('poll', { transactionId: 'LG:10' }, { runAt: new Date('2030-01-02T00:00:00Z') });
     expect(await q.cancel(cancelled.job.id)).toMatchObject({ state: 'cancelled', finishedAt: '2030-01-01T10:00:00.000Z' });
     expect(await q.cancel(cancelled.job.id)).toBeNull();
@@ -458,7 +471,13 @@ describe.each(backends)('job queue on $name', (backend) => {
     expect((await q.list({ kind: 'work', state: 'done' })).map((j) => j.payload)).toEqual([{ n: 4 }, { n: 3 }, { n: 1 }]);
     const retrying = await q.list({ kind: 'work', state: ['queued', 'active'] });
     expect(retrying).toHaveLength(1);
-    expect(retrying[0]).toMatchObject({ payload: { n: 2 }, attempts: 1, maxAttempts: 5, lastError: 'boom', runAt: '2030-01-01T10:00:01.000Z' });
+    expect(retrying[0]).toMatchObject({
+      payload: { n: 2 },
+      attempts: 1,
+      maxAttempts: 5,
+      lastError: 'boom',
+      runAt: '2030-01-01T10:00:01.000Z',
+    });
     expect(await q.list({ singletonKey: 'LG:9' })).toMatchObject([{ id: later.job.id, runAt: '2030-01-02T00:00:00.000Z' }]);
     const page1 = await q.list({ limit: 2 });
     const page2 = await q.list({ limit: 2, before: page1[1]!.id });
@@ -491,7 +510,9 @@ describe.each(backends)('job queue on $name', (backend) => {
     await expect(q.enqueue('poll', { transactionId: 'x' })).rejects.toThrow(
       'no job kind "poll" is defined on this queue; defined: work',
     );
-    await expect(q.enqueue('work', undefined as never)).rejects.toThrow('enqueue("work"): the payload must be JSON, got undefined');
+    await expect(q.enqueue('work', undefined as never)).rejects.toThrow(
+      'enqueue("work"): the payload must be JSON, got undefined',
+    );
     await expect(q.enqueue('work', { n: 1 }, { singletonKey: '' })).rejects.toThrow(
       'singletonKey must be a string of 1 to 255 characters, got ""',
     );

@@ -124,7 +124,12 @@ export async function startServer(
   plugins: ApolloServerPlugin<TestContext>[],
   options: Partial<Pick<ApolloServerOptions<TestContext>, 'parseOptions'>> = {},
 ): Promise<ApolloServer<TestContext>> {
-  const server = new ApolloServer<TestContext>({ schema, plugins, introspection: true, ...options } as ApolloServerOptions<TestContext>);
+  const server = new ApolloServer<TestContext>({
+    schema,
+    plugins,
+    introspection: true,
+    ...options,
+  } as ApolloServerOptions<TestContext>);
   await server.start();
   return server;
 }

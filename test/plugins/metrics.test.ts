@@ -22,10 +22,7 @@ describe('createMetrics', () => {
 
   beforeAll(async () => {
     metrics = createMetrics({ defaultMetrics: false, maxOperationNames: 3, now: clock });
-    server = await startServer([
-      guardPlugin({ requestsPerMinute: 1, maxDepth: 3, now: () => 0 }),
-      metrics.plugin,
-    ]);
+    server = await startServer([guardPlugin({ requestsPerMinute: 1, maxDepth: 3, now: () => 0 }), metrics.plugin]);
     const run = (query: string, keyName: string) =>
       server.executeOperation({ query }, { contextValue: { caller: caller(keyName) } });
     await run('query Practices { practices { id } }', 'k1'); // ok, 30 ms
@@ -37,9 +34,27 @@ describe('createMetrics', () => {
     await run('query Later { practices { id } }', 'k7'); // beyond maxOperationNames: (other)
     await run('query Practices { practices { id } }', 'k1'); // k1 again: RATE_LIMITED
     await run('{ practices {', 'k8'); // syntax error: (unresolved)
-    metrics.observeUpstreamCall({ practiceId: 'smile-dental', endpoint: '/patients', method: 'get', status: 200, durationMs: 120 });
-    metrics.observeUpstreamCall({ practiceId: 'smile-dental', endpoint: '/patients', method: 'GET', status: 200, durationMs: 80 });
-    metrics.observeUpstreamCall({ practiceId: 'northside', endpoint: '/claims/:id', method: 'GET', status: null, durationMs: 5000 });
+    metrics.observeUpstreamCall({
+      practiceId: 'smile-dental',
+      endpoint: '/patients',
+      method: 'get',
+      status: 200,
+      durationMs: 120,
+    });
+    metrics.observeUpstreamCall({
+      practiceId: 'smile-dental',
+      endpoint: '/patients',
+      method: 'GET',
+      status: 200,
+      durationMs: 80,
+    });
+    metrics.observeUpstreamCall({
+      practiceId: 'northside',
+      endpoint: '/claims/:id',
+      method: 'GET',
+      status: null,
+      durationMs: 5000,
+    });
     metrics.observeBatch('patients', 3);
     metrics.observeBatch('patients', 40);
     metrics.observeWebhook('valid');
@@ -86,7 +101,10 @@ describe('createMetrics', () => {
     expect(sample(text, `${up}{practice="smile-dental",endpoint="/patients",method="GET",status="200"}`)).toBe(2);
     expect(sample(text, `${up}{practice="northside",endpoint="/claims/:id",method="GET",status="error"}`)).toBe(1);
     const upSeconds = 'ledger_gateway_upstream_request_duration_seconds';
-    expect(sample(text, `${upSeconds}_sum{practice="smile-dental",endpoint="/patients",method="GET",status="200"}`)).toBeCloseTo(0.2, 6);
+    expect(sample(text, `${upSeconds}_sum{practice="smile-dental",endpoint="/patients",method="GET",status="200"}`)).toBeCloseTo(
+      0.2,
+      6,
+    );
     expect(sample(text, `ledger_gateway_dataloader_batch_size_count{loader="patients"}`)).toBe(2);
     expect(sample(text, `ledger_gateway_dataloader_batch_size_bucket{le="5",loader="patients"}`)).toBe(1);
     expect(sample(text, `ledger_gateway_dataloader_batch_size_sum{loader="patients"}`)).toBe(43);

@@ -65,9 +65,24 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'within every limit', query: '{ practices { id name capabilities { webhooks } } }', key: KEYS.all, refused: null },
-  { name: 'depth', query: deep, key: KEYS.all, refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', max: LIMITS.maxDepth, measured: 5 } },
-  { name: 'aliases', query: aliases, key: KEYS.all, refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxAliases', max: LIMITS.maxAliases, measured: 4 } },
-  { name: 'tokens', query: tokens, key: KEYS.all, refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens', max: LIMITS.maxTokens, measured: 205 } },
+  {
+    name: 'depth',
+    query: deep,
+    key: KEYS.all,
+    refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', max: LIMITS.maxDepth, measured: 5 },
+  },
+  {
+    name: 'aliases',
+    query: aliases,
+    key: KEYS.all,
+    refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxAliases', max: LIMITS.maxAliases, measured: 4 },
+  },
+  {
+    name: 'tokens',
+    query: tokens,
+    key: KEYS.all,
+    refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens', max: LIMITS.maxTokens, measured: 205 },
+  },
   {
     name: 'tokens before validation (an over-long invalid document)',
     query: invalidAndLong,
@@ -84,7 +99,12 @@ const cases: Case[] = [
   },
   { name: 'introspection, key allows it', query: introspection, key: KEYS.smile, refused: null },
   { name: 'introspection, key disables it', query: introspection, key: KEYS.noIntrospection, refused: { code: 'FORBIDDEN' } },
-  { name: '__type, key disables introspection', query: typeIntrospection, key: KEYS.noIntrospection, refused: { code: 'FORBIDDEN' } },
+  {
+    name: '__type, key disables introspection',
+    query: typeIntrospection,
+    key: KEYS.noIntrospection,
+    refused: { code: 'FORBIDDEN' },
+  },
   {
     name: 'limits before introspection (too deep, key disables it)',
     query: deepIntrospection,
@@ -112,7 +132,8 @@ describe('one verdict over HTTP and graphql-ws', () => {
   });
 
   it('validation before the limits: an invalid, too deep document is refused as invalid on both', async () => {
-    const invalidDeep = '{ patient(practiceId: "smile-dental", patientId: "1") { guarantor { patients { guarantor { zzz } } } } }';
+    const invalidDeep =
+      '{ patient(practiceId: "smile-dental", patientId: "1") { guarantor { patients { guarantor { zzz } } } } }';
     const http = await overHttp(invalidDeep, {}, KEYS.all);
     const ws = await overWs(invalidDeep, {}, KEYS.all);
     expect(http.errors?.map((e) => e.message)).toEqual(['Cannot query field "zzz" on type "Guarantor".']);
@@ -143,7 +164,10 @@ describe('one verdict over HTTP and graphql-ws', () => {
       }));
     expect(withoutSeconds(ws)).toEqual(withoutSeconds(http));
     expect(withoutSeconds(http)).toEqual([
-      { message: `rate limit exceeded for API key "${PAIR.name}"; retry after N s`, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 'N' } },
+      {
+        message: `rate limit exceeded for API key "${PAIR.name}"; retry after N s`,
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 'N' },
+      },
     ]);
     // The rate comes first: a document that is also too long is still answered RATE_LIMITED on both.
     const longHttp = await overHttp(tokens, {}, PAIR.key);

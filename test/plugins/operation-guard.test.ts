@@ -68,7 +68,9 @@ describe('the documents slot (persisted / trusted documents)', () => {
         if (http.errors) expect(wsErrors(ws)).toEqual(http.errors);
         else expect(Array.isArray(ws)).toBe(false);
       }
-      const refused = single(await server.executeOperation({ query: '{ practice(id: "x") { id } }' }, { contextValue: { caller: caller() } }));
+      const refused = single(
+        await server.executeOperation({ query: '{ practice(id: "x") { id } }' }, { contextValue: { caller: caller() } }),
+      );
       expect(refused.errors).toEqual([{ message: 'document not allowed for "portal"', extensions: { code: 'FORBIDDEN' } }]);
     } finally {
       await server.stop();
@@ -80,7 +82,11 @@ describe('graphqlWsOperationGuard', () => {
   const guardWs = graphqlWsOperationGuard(createOperationGuard({ maxDepth: 2 }), schema);
 
   it('hands graphql-ws the parsed, validated document to execute', () => {
-    const args = guardWs(caller(), { query: 'query P($id: ID!) { practice(id: $id) { id } }', operationName: 'P', variables: { id: 'a' } }) as ExecutionArgs;
+    const args = guardWs(caller(), {
+      query: 'query P($id: ID!) { practice(id: $id) { id } }',
+      operationName: 'P',
+      variables: { id: 'a' },
+    }) as ExecutionArgs;
     expect(print(args.document)).toBe(print(parse('query P($id: ID!) { practice(id: $id) { id } }')));
     expect(args).toMatchObject({ schema, operationName: 'P', variableValues: { id: 'a' } });
     expect(args).not.toHaveProperty('contextValue'); // graphql-ws's own context applies
@@ -91,7 +97,10 @@ describe('graphqlWsOperationGuard', () => {
     expect(invalid.map((e) => e.message)).toEqual(['Cannot query field "zzz" on type "Practice".']);
     const deep = wsErrors(guardWs(caller(), { query: '{ patient(practiceId: "a", patientId: "b") { guarantor { id } } }' }));
     expect(deep).toEqual([
-      { message: 'query is too complex: depth 3 exceeds maxDepth 2', extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', max: 2, measured: 3 } },
+      {
+        message: 'query is too complex: depth 3 exceeds maxDepth 2',
+        extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', max: 2, measured: 3 },
+      },
     ]);
     expect(guardWs(caller(), { query: '{ practices {' })).toBeUndefined();
   });

@@ -1,12 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import {
-  execute,
-  getIntrospectionQuery,
-  Kind,
-  parse,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { execute, getIntrospectionQuery, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config';
 import { countTokens, measureOperation } from '../../src/plugins/operation-guard';
@@ -97,7 +90,11 @@ describe('measureOperation (the cost model)', () => {
   });
 
   it('counts non-list objects once, and leaves cost 1', () => {
-    expect(measure('{ patient(practiceId: "a", patientId: "b") { id guarantor { id } } }')).toEqual({ depth: 3, aliases: 0, cost: 1 + 1 + (1 + 1) });
+    expect(measure('{ patient(practiceId: "a", patientId: "b") { id guarantor { id } } }')).toEqual({
+      depth: 3,
+      aliases: 0,
+      cost: 1 + 1 + (1 + 1),
+    });
   });
 
   it('follows fragments: depth through spreads, aliases and cost once per spread', () => {
@@ -183,7 +180,8 @@ describe('the operation guard: query limits', () => {
   it('counts introspection fields in the depth (but not `ofType`)', async () => {
     // graphql's own MaxIntrospectionDepthRule allows two of fields/inputFields/interfaces/possibleTypes
     // in a path, so the deepest valid introspection is 11 here: check it against maxDepth 10.
-    const deepest = '{ __schema { directives { args { type { fields { args { type { inputFields { type { enumValues { name } } } } } } } } } } }';
+    const deepest =
+      '{ __schema { directives { args { type { fields { args { type { inputFields { type { enumValues { name } } } } } } } } } } }';
     expect(measure(deepest).depth).toBe(11);
     expect(measure('{ __type(name: "Patient") { ofType { ofType { ofType { name } } } } }').depth).toBe(2);
     const shallow = await startServer([guardPlugin({ maxDepth: 10 })]);
@@ -238,10 +236,17 @@ describe('the operation guard: query limits', () => {
       const four = [1, 2, 3, 4].map((i) => `s${i}: __schema { ${selection} }`).join(' ');
       const refused = await small.executeOperation({ query: `{ ${four} }` }, { contextValue: contextValue() });
       const error = single(refused).errors![0]!;
-      expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxCost', max: maxCost, measuredIsLowerBound: true });
+      expect(error.extensions).toMatchObject({
+        code: 'QUERY_TOO_COMPLEX',
+        limit: 'maxCost',
+        max: maxCost,
+        measuredIsLowerBound: true,
+      });
       expect(error.extensions!.measured).toBeGreaterThan(maxCost);
       expect(error.extensions!.measured).toBeLessThan(4 * cost);
-      expect(error.message).toMatch(new RegExp(`^query is too complex: estimated cost of at least \\d+ exceeds maxCost ${maxCost}$`));
+      expect(error.message).toMatch(
+        new RegExp(`^query is too complex: estimated cost of at least \\d+ exceeds maxCost ${maxCost}$`),
+      );
       expect(refused.http.status).toBe(400);
     } finally {
       await small.stop();

@@ -40,7 +40,8 @@ describe('TokenBuckets', () => {
 describe('the operation guard: rate limit per key', () => {
   let server: ApolloServer<TestContext>;
   let now = 1_000_000;
-  const run = (who: TestCaller, query = '{ practices { id } }') => server.executeOperation({ query }, { contextValue: { caller: who } });
+  const run = (who: TestCaller, query = '{ practices { id } }') =>
+    server.executeOperation({ query }, { contextValue: { caller: who } });
 
   beforeEach(async () => {
     now = 1_000_000;
@@ -99,7 +100,9 @@ describe('the operation guard: rate limit per key', () => {
   });
 
   it('refuses on the rate first, whatever else is wrong with the request (too many tokens)', async () => {
-    const guarded = await startServer([guardPlugin({ requestsPerMinute: 1, maxTokens: 10, now: () => now })], { parseOptions: { maxTokens: 10 } });
+    const guarded = await startServer([guardPlugin({ requestsPerMinute: 1, maxTokens: 10, now: () => now })], {
+      parseOptions: { maxTokens: 10 },
+    });
     try {
       const who = caller('long-winded');
       const long = `{ practices { ${'id '.repeat(20)}} }`;

@@ -77,14 +77,35 @@ describe('requestLogging plugin', () => {
 
   it('never logs other variable values nor the query text', async () => {
     await run(PAYMENT, { input: SECRET_INPUT }, undefined, 'logger-2');
-    await run('query P($practiceId: ID!, $patientId: ID!) { patient(practiceId: $practiceId, patientId: $patientId) { firstName } }', {
-      practiceId: 'northside',
-      patientId: 'pat-31337',
-    }, undefined, 'logger-3');
-    await run('{ patient(practiceId: "smile-dental", patientId: "pat-literal-777") { firstName } }', undefined, undefined, 'logger-4');
+    await run(
+      'query P($practiceId: ID!, $patientId: ID!) { patient(practiceId: $practiceId, patientId: $patientId) { firstName } }',
+      {
+        practiceId: 'northside',
+        patientId: 'pat-31337',
+      },
+      undefined,
+      'logger-3',
+    );
+    await run(
+      '{ patient(practiceId: "smile-dental", patientId: "pat-literal-777") { firstName } }',
+      undefined,
+      undefined,
+      'logger-4',
+    );
     expect(lines).toHaveLength(3);
     const text = lines.join('\n');
-    for (const secret of ['pat-90210', '123.45', '4111', '737', 'Ada', 'Lovelace', 'pat-31337', 'pat-literal-777', 'firstName', 'createPayment']) {
+    for (const secret of [
+      'pat-90210',
+      '123.45',
+      '4111',
+      '737',
+      'Ada',
+      'Lovelace',
+      'pat-31337',
+      'pat-literal-777',
+      'firstName',
+      'createPayment',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(JSON.parse(lines[1]!).practiceIds).toEqual(['northside']);
@@ -103,7 +124,12 @@ describe('requestLogging plugin', () => {
 
   it('lists the error codes, including those of refusals from other plugins', async () => {
     await run('query M { missing(practiceId: "smile-dental") { id } }', undefined, undefined, 'logger-8');
-    expect(lastLine()).toMatchObject({ operation: 'M', practiceIds: ['smile-dental'], outcome: 'error', errorCodes: ['NOT_FOUND'] });
+    expect(lastLine()).toMatchObject({
+      operation: 'M',
+      practiceIds: ['smile-dental'],
+      outcome: 'error',
+      errorCodes: ['NOT_FOUND'],
+    });
     await run('{ broken }', undefined, undefined, 'logger-8');
     expect(lastLine()).toMatchObject({ level: 50, outcome: 'partial', errorCodes: ['INTERNAL_SERVER_ERROR'] });
     await run('{ practices { id } }', undefined, undefined, 'logger-8'); // third within the minute: 2 per minute
@@ -144,7 +170,9 @@ describe('helpers', () => {
 
   it('practiceIdsOf reads practiceId variables and arguments, and ignores what is not a practice id', async () => {
     const { parse } = await import('graphql');
-    const document = parse('{ a: practice(id: "north") { id } b: patient(practiceId: "Bad Id!", patientId: "x") { id } c: missing(practiceId: $p) { id } }');
+    const document = parse(
+      '{ a: practice(id: "north") { id } b: patient(practiceId: "Bad Id!", patientId: "x") { id } c: missing(practiceId: $p) { id } }',
+    );
     expect(practiceIdsOf(document, { p: 'east-1', practiceId: 'west', input: { practiceId: 'south' } }).sort()).toEqual([
       'east-1',
       'north',

@@ -257,7 +257,12 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
 
   it('approves 4111111111111111: success "true", epaymentid, a negative PAYMENT on the claim, a lower balance, a receipt', async () => {
     const t = await token();
-    const res = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [C.cleanInGroup]: '15.00' }]) }, pid(), t);
+    const res = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [C.cleanInGroup]: '15.00' }]) },
+      pid(),
+      t,
+    );
     expect(res.status).toBe(200);
     expect(res.json.success).toBe('true');
     expect(typeof res.json.epaymentid).toBe('number');
@@ -270,13 +275,23 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
     expect(Number(payment.amount)).toBe(-15);
     const receipts = await get(`/v1/${pid()}/patients/${P.selfGuarantor}/receipts?departmentid=${D.northAnnex}`, t);
     expect(receipts.json.receipts).toEqual([
-      expect.objectContaining({ epaymentid: res.json.epaymentid, amount: '15.00', type: 'PURCHASE', cardnumberlast4digits: '1111' }),
+      expect.objectContaining({
+        epaymentid: res.json.epaymentid,
+        amount: '15.00',
+        type: 'PURCHASE',
+        cardnumberlast4digits: '1111',
+      }),
     ]);
   });
 
   it('declines 4000000000000002 with HTTP 200 success "false" "Card declined", changing nothing', async () => {
     const t = await token();
-    const res = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(ATHENA_SEED_CARDS.declines), otheramount: '10.00' }, pid(), t);
+    const res = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(ATHENA_SEED_CARDS.declines), otheramount: '10.00' },
+      pid(),
+      t,
+    );
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ success: 'false', errortext: 'Card declined' });
     const after = await get(`/v1/${pid()}/patients/${P.selfGuarantor}?showbalancedetails=true`, t);
@@ -297,7 +312,9 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
     // allowed explicitly
     const allowed = await collect(P.selfGuarantor, { ...fields, allowduplicatepayments: 'true' }, pid(), t);
     expect(allowed.json.success).toBe('true');
-    expect((await collect(P.selfGuarantor, { ...fields, allowduplicatepayments: 'false' }, pid(), t)).json.errortext).toBe('Duplicate payment');
+    expect((await collect(P.selfGuarantor, { ...fields, allowduplicatepayments: 'false' }, pid(), t)).json.errortext).toBe(
+      'Duplicate payment',
+    );
     // after 24 hours it is a new payment
     at('2025-06-02T12:00:01Z');
     const t2 = await token();
@@ -306,9 +323,19 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
 
   it('counts only successful payments towards duplicates', async () => {
     const t = await token();
-    const declined = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(ATHENA_SEED_CARDS.declines), otheramount: '7.00' }, pid(), t);
+    const declined = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(ATHENA_SEED_CARDS.declines), otheramount: '7.00' },
+      pid(),
+      t,
+    );
     expect(declined.json.errortext).toBe('Card declined');
-    const again = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(ATHENA_SEED_CARDS.declines), otheramount: '7.00' }, pid(), t);
+    const again = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(ATHENA_SEED_CARDS.declines), otheramount: '7.00' },
+      pid(),
+      t,
+    );
     expect(again.json.errortext).toBe('Card declined'); // not "Duplicate payment"
     const approved = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), otheramount: '7.00' }, pid(), t);
     expect(approved.json.success).toBe('true');
@@ -324,38 +351,71 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
       ['1999', '1.00'],
     ];
     for (const [claimId, amount] of cases) {
-      const res = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [claimId]: amount }]) }, pid(), t);
+      const res = await collect(
+        P.selfGuarantor,
+        { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [claimId]: amount }]) },
+        pid(),
+        t,
+      );
       expect(res.status, claimId).toBe(400);
       expect(res.json).toEqual({ error: `Claim ${claimId} is not eligible for payment.` });
     }
     // the id in the message is the offending claim's, even after an eligible one
     const mixed = await collect(
       P.selfGuarantor,
-      { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [C.cleanInGroup]: '5.00' }, { [C.cleanOtherGroup]: '5.00' }]) },
+      {
+        departmentid: D.northAnnex,
+        ...card(),
+        claimpayment: JSON.stringify([{ [C.cleanInGroup]: '5.00' }, { [C.cleanOtherGroup]: '5.00' }]),
+      },
       pid(),
       t,
     );
     expect(mixed.json.error).toBe(`Claim ${C.cleanOtherGroup} is not eligible for payment.`);
     // exactly the balance is fine
-    const exact = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [C.cleanInGroup]: '40.00' }]) }, pid(), t);
+    const exact = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(), claimpayment: JSON.stringify([{ [C.cleanInGroup]: '40.00' }]) },
+      pid(),
+      t,
+    );
     expect(exact.json.success).toBe('true');
   });
 
   it('scopes eligibility to the patient’s current department group (enterprise) and to clean claims only (non-enterprise)', async () => {
     const t = await token();
-    const southOk = await collect(P.withGuarantor, { departmentid: D.southClinic, ...card(), claimpayment: JSON.stringify([{ [C.dependentInGroup]: '5.00' }]) }, pid(), t);
+    const southOk = await collect(
+      P.withGuarantor,
+      { departmentid: D.southClinic, ...card(), claimpayment: JSON.stringify([{ [C.dependentInGroup]: '5.00' }]) },
+      pid(),
+      t,
+    );
     expect(southOk.json.success).toBe('true');
-    const northNo = await collect(P.withGuarantor, { departmentid: D.southClinic, ...card(), claimpayment: JSON.stringify([{ [C.dependentOtherGroup]: '5.00' }]) }, pid(), t);
+    const northNo = await collect(
+      P.withGuarantor,
+      { departmentid: D.southClinic, ...card(), claimpayment: JSON.stringify([{ [C.dependentOtherGroup]: '5.00' }]) },
+      pid(),
+      t,
+    );
     expect(northNo.json.error).toBe(`Claim ${C.dependentOtherGroup} is not eligible for payment.`);
     // non-enterprise: a clean claim in another department is eligible, a payment-plan claim is not
     const anyDept = await collect(
       P.singleSelf,
-      { departmentid: D.singleSatellite, ...card(), claimpayment: JSON.stringify([{ [C.singleCleanA]: '50.00' }, { [C.singleCleanB]: '12.34' }]) },
+      {
+        departmentid: D.singleSatellite,
+        ...card(),
+        claimpayment: JSON.stringify([{ [C.singleCleanA]: '50.00' }, { [C.singleCleanB]: '12.34' }]),
+      },
       single(),
       t,
     );
     expect(anyDept.json.success).toBe('true');
-    const plan = await collect(P.singleSelf, { departmentid: D.singleSatellite, ...card(), claimpayment: JSON.stringify([{ [C.singlePaymentPlan]: '1.00' }]) }, single(), t);
+    const plan = await collect(
+      P.singleSelf,
+      { departmentid: D.singleSatellite, ...card(), claimpayment: JSON.stringify([{ [C.singlePaymentPlan]: '1.00' }]) },
+      single(),
+      t,
+    );
     expect(plan.json.error).toBe(`Claim ${C.singlePaymentPlan} is not eligible for payment.`);
   });
 
@@ -363,7 +423,12 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
     const t = await token();
     const none = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card() }, pid(), t);
     expect(none.status).toBe(400);
-    const zeros = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), otheramount: '0.00', copayamount: '0', claimpayment: '[]' }, pid(), t);
+    const zeros = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(), otheramount: '0.00', copayamount: '0', claimpayment: '[]' },
+      pid(),
+      t,
+    );
     expect(zeros.status).toBe(400);
     expect(typeof zeros.json.error).toBe('string');
   });
@@ -374,7 +439,12 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
     expect(noDept.status).toBe(400);
     const noAppt = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), copayamount: '30.00' }, pid(), t);
     expect(noAppt.status).toBe(400);
-    const ok = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), copayamount: '30.00', appointmentid: A.selfCopay, otheramount: '2.50' }, pid(), t);
+    const ok = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(), copayamount: '30.00', appointmentid: A.selfCopay, otheramount: '2.50' },
+      pid(),
+      t,
+    );
     expect(ok.json.success).toBe('true');
     const appt = await get(`/v1/${pid()}/appointments/${A.selfCopay}?showcopay=true`, t);
     expect(appt.json[0].appointmentcopay).toMatchObject({ collectedforappointment: '30', collectedforother: 2.5 });
@@ -384,7 +454,9 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
     const t = await token();
     const before = await get(`/v1/${pid()}/patients/${P.selfGuarantor}?showbalancedetails=true`, t);
     expect(before.json[0].balances.map((b: Json) => b.balance)).toEqual(['130', '25']);
-    expect((await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), otheramount: '20.00' }, pid(), t)).json.success).toBe('true');
+    expect(
+      (await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), otheramount: '20.00' }, pid(), t)).json.success,
+    ).toBe('true');
     const after = await get(`/v1/${pid()}/patients/${P.selfGuarantor}?showbalancedetails=true`, t);
     expect(after.json[0].balances.map((b: Json) => b.balance)).toEqual(['110', '25']);
     expect(findClaim(after.json, C.cleanInGroup).patientbalance).toBe(40);
@@ -392,7 +464,12 @@ describe('athenahealth sandbox: collectpayment Decisions', () => {
 
   it('declines an expired card and rejects a non-form body', async () => {
     const t = await token();
-    const expired = await collect(P.selfGuarantor, { departmentid: D.northAnnex, ...card(), expirationyearyyyy: '2024', otheramount: '1.00' }, pid(), t);
+    const expired = await collect(
+      P.selfGuarantor,
+      { departmentid: D.northAnnex, ...card(), expirationyearyyyy: '2024', otheramount: '1.00' },
+      pid(),
+      t,
+    );
     expect(expired.json).toEqual({ success: 'false', errortext: 'Card expired' });
     const json = await fetch(`${sandbox.url}/v1/${pid()}/patients/${P.selfGuarantor}/collectpayment`, {
       method: 'POST',

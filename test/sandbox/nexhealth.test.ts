@@ -71,7 +71,10 @@ describe('NexHealth sandbox: auth, version, scope', () => {
     const wrong = await fetch(`${nex.url}/authenticates`, { method: 'POST', headers: { ...VERSION, Authorization: 'nope' } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ code: false, data: null });
-    const bearer = await fetch(`${nex.url}/authenticates`, { method: 'POST', headers: { ...VERSION, Authorization: `Bearer ${nex.apiKey}` } });
+    const bearer = await fetch(`${nex.url}/authenticates`, {
+      method: 'POST',
+      headers: { ...VERSION, Authorization: `Bearer ${nex.apiKey}` },
+    });
     expect(bearer.status).toBe(401);
   });
 
@@ -144,14 +147,24 @@ describe('NexHealth sandbox: reads', () => {
     expect(first.body.count).toBe(NEX_SEED.largeLedger.chargeCount);
     expect(first.body.page_info).toMatchObject({ has_previous_page: false, has_next_page: true });
 
-    const last = await c.get('/charges', { ...c.scope(), patient_id, per_page: '1000', end_cursor: first.body.page_info!.end_cursor! });
+    const last = await c.get('/charges', {
+      ...c.scope(),
+      patient_id,
+      per_page: '1000',
+      end_cursor: first.body.page_info!.end_cursor!,
+    });
     expect(last.body.data).toHaveLength(NEX_SEED.largeLedger.chargeCount - 1000);
     expect(last.body.page_info).toMatchObject({ has_previous_page: true, has_next_page: false });
     const ids = [...first.body.data, ...last.body.data].map((r: { id: number }) => r.id);
     expect(new Set(ids).size).toBe(NEX_SEED.largeLedger.chargeCount);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
 
-    const back = await c.get('/charges', { ...c.scope(), patient_id, per_page: '1000', start_cursor: last.body.page_info!.start_cursor! });
+    const back = await c.get('/charges', {
+      ...c.scope(),
+      patient_id,
+      per_page: '1000',
+      start_cursor: last.body.page_info!.start_cursor!,
+    });
     expect(back.body.data.map((r: { id: number }) => r.id)).toEqual(first.body.data.map((r: { id: number }) => r.id));
 
     const byDefault = await c.get('/charges', { ...c.scope(), patient_id });
@@ -178,11 +191,18 @@ describe('NexHealth sandbox: reads', () => {
   it('hides deleted rows unless include_deleted=true', async () => {
     const patient_id = (await c.get(`/charges/${NEX_SEED.deleted.chargeId}`, c.scope(null))).body.data.patient_id as number;
     const visible = await c.get('/charges', { ...c.scope(), patient_id: String(patient_id), per_page: '1000' });
-    const all = await c.get('/charges', { ...c.scope(), patient_id: String(patient_id), per_page: '1000', include_deleted: 'true' });
+    const all = await c.get('/charges', {
+      ...c.scope(),
+      patient_id: String(patient_id),
+      per_page: '1000',
+      include_deleted: 'true',
+    });
     const visibleIds = visible.body.data.map((r: { id: number }) => String(r.id));
     expect(visibleIds).not.toContain(NEX_SEED.deleted.chargeId);
     expect(all.body.data.map((r: { id: number }) => String(r.id))).toContain(NEX_SEED.deleted.chargeId);
-    expect(all.body.data.find((r: { id: number }) => String(r.id) === NEX_SEED.deleted.chargeId).deleted_at).toEqual(expect.any(String));
+    expect(all.body.data.find((r: { id: number }) => String(r.id) === NEX_SEED.deleted.chargeId).deleted_at).toEqual(
+      expect.any(String),
+    );
   });
 
   it('serves money as decimal strings, Dentrix write_off_estimate null, patient includes', async () => {
@@ -190,13 +210,22 @@ describe('NexHealth sandbox: reads', () => {
     expect(gb.body.data).toHaveLength(1);
     expect(gb.body.data[0].total_balance).toEqual({ amount: expect.stringMatching(/^-?\d+\.\d{2}$/), currency: 'USD' });
     expect(gb.body.data[0].write_off_estimate).toEqual({ amount: expect.stringMatching(/^\d+\.\d{2}$/), currency: 'USD' });
-    const dx = await c.get('/guarantor_balances', { ...c.scope(nex.locations.dentrix), guarantor_id: NEX_SEED.families.brennan.guarantorId });
+    const dx = await c.get('/guarantor_balances', {
+      ...c.scope(nex.locations.dentrix),
+      guarantor_id: NEX_SEED.families.brennan.guarantorId,
+    });
     expect(dx.body.data[0].write_off_estimate).toBeNull();
 
-    const okafor = await c.get(`/patients/${NEX_SEED.nonPatientGuarantorId}`, { ...c.scope(null), 'include[]': ['children', 'guarantor'] });
+    const okafor = await c.get(`/patients/${NEX_SEED.nonPatientGuarantorId}`, {
+      ...c.scope(null),
+      'include[]': ['children', 'guarantor'],
+    });
     expect(okafor.body.data.bio.non_patient).toBe(true);
     expect(okafor.body.data.children.map((p: { id: number }) => String(p.id))).toEqual(NEX_SEED.families.okafor.dependentIds);
-    const kid = await c.get(`/patients/${NEX_SEED.families.okafor.dependentIds[0]}`, { ...c.scope(null), 'include[]': ['guarantor'] });
+    const kid = await c.get(`/patients/${NEX_SEED.families.okafor.dependentIds[0]}`, {
+      ...c.scope(null),
+      'include[]': ['guarantor'],
+    });
     expect(String(kid.body.data.guarantor.id)).toBe(NEX_SEED.nonPatientGuarantorId);
 
     const encodings = await Promise.all(
@@ -206,7 +235,10 @@ describe('NexHealth sandbox: reads', () => {
     );
     expect(encodings).toEqual([Number(NEX_SEED.ownGuarantor.ownId), 0, null]);
 
-    const charge = await c.get(`/charges/${NEX_SEED.charges.withReceivedClaim}`, { ...c.scope(null), 'include[]': ['totals', 'claim_payouts', 'claims', 'provider', 'procedure'] });
+    const charge = await c.get(`/charges/${NEX_SEED.charges.withReceivedClaim}`, {
+      ...c.scope(null),
+      'include[]': ['totals', 'claim_payouts', 'claims', 'provider', 'procedure'],
+    });
     expect(charge.body.data.totals).toEqual({
       amount_billed_to_insurance: expect.any(Object),
       estimated_insurance_payment: expect.any(Object),
@@ -230,7 +262,9 @@ describe('NexHealth sandbox: reads', () => {
       const expected = String(gb.guarantor_id) === NEX_SEED.inconsistentGuarantor.guarantorId ? computed + 4500 : computed;
       expect(gb.guarantor_portion, `guarantor ${gb.guarantor_id}`).toBe(expected);
       expect(gb.total_balance).toBe(gb.guarantor_portion + gb.insurance_estimate);
-      expect(gb.total_balance).toBe(gb.total_balance_under_30 + gb.total_balance_31_60 + gb.total_balance_61_90 + gb.total_balance_over_90);
+      expect(gb.total_balance).toBe(
+        gb.total_balance_under_30 + gb.total_balance_31_60 + gb.total_balance_61_90 + gb.total_balance_over_90,
+      );
       expect(gb.write_off_estimate === null).toBe(gb.location_id === Number(NEX_SEED.locations.dentrix));
     }
     expect(seed.patients.length).toBeGreaterThanOrEqual(45);
@@ -242,7 +276,9 @@ describe('NexHealth sandbox: reads', () => {
     let total = 0;
     for (const patient_id of family.patientIds) {
       const q = { ...c.scope(), patient_id, per_page: '1000' };
-      const claims = new Map<number, string>((await c.get('/claims', q)).body.data.map((cl: { id: number; status: string }) => [cl.id, cl.status]));
+      const claims = new Map<number, string>(
+        (await c.get('/claims', q)).body.data.map((cl: { id: number; status: string }) => [cl.id, cl.status]),
+      );
       for (const ch of (await c.get('/charges', { ...q, 'include[]': ['claim_payouts'] })).body.data) {
         let amount = toCents(ch.fee);
         for (const p of ch.claim_payouts) {
@@ -273,7 +309,15 @@ describe('NexHealth sandbox: writes and insertion', () => {
 
   const patient_id = NEX_SEED.families.alvarez.guarantorId;
   const payment = (over: Record<string, unknown>) => ({
-    payment: { patient_id: Number(patient_id), amount: -50, currency: 'USD', payment_type_id: 501, transaction_id: tx(), paid_at: '2025-07-01T10:00:00Z', ...over },
+    payment: {
+      patient_id: Number(patient_id),
+      amount: -50,
+      currency: 'USD',
+      payment_type_id: 501,
+      transaction_id: tx(),
+      paid_at: '2025-07-01T10:00:00Z',
+      ...over,
+    },
   });
 
   it('validates writes exactly as the spec decides', async () => {
@@ -286,15 +330,29 @@ describe('NexHealth sandbox: writes and insertion', () => {
       else expect(res.body.error.join(' ')).toMatch(message);
     };
     await expect400(payment({ provider_splits: { 301: -30, 302: -10 } }), /sum/);
-    await expect400(payment({ provider_splits: { 301: -50 }, charge_splits: { [NEX_SEED.charges.withReceivedClaim]: -50 } }), /together/);
+    await expect400(
+      payment({ provider_splits: { 301: -50 }, charge_splits: { [NEX_SEED.charges.withReceivedClaim]: -50 } }),
+      /together/,
+    );
     await expect400(payment({ payment_type_id: 999 }), /type/i);
     await expect400(payment({ payment_type_id: 511 }), /type/i); // a Dentrix type, posted to Open Dental
-    await expect400(payment({ patient_id: Number(NEX_SEED.dentrixPatientId) }), `Patient with ID ${NEX_SEED.dentrixPatientId} not found in location ${nex.locations.openDental}`);
+    await expect400(
+      payment({ patient_id: Number(NEX_SEED.dentrixPatientId) }),
+      `Patient with ID ${NEX_SEED.dentrixPatientId} not found in location ${nex.locations.openDental}`,
+    );
     await expect400(payment({ transaction_id: undefined }), /transaction_id/);
     await expect400(payment({ transaction_id: 'LG:' + 'x'.repeat(48) }), /transaction_id/);
     await expect400(payment({ amount: '12.345' }), /amount/);
-    await expect400({ adjustment: { patient_id: Number(patient_id), amount: '25.00', adjustment_type_id: 604, transaction_id: tx() } }, /positive adjustment/i, '/adjustments');
-    await expect400({ adjustment: { patient_id: Number(patient_id), amount: -5, adjustment_type_id: 614, transaction_id: tx() } }, /type/i, '/adjustments');
+    await expect400(
+      { adjustment: { patient_id: Number(patient_id), amount: '25.00', adjustment_type_id: 604, transaction_id: tx() } },
+      /positive adjustment/i,
+      '/adjustments',
+    );
+    await expect400(
+      { adjustment: { patient_id: Number(patient_id), amount: -5, adjustment_type_id: 614, transaction_id: tx() } },
+      /type/i,
+      '/adjustments',
+    );
     expect((await c.post('/payments', { subdomain: nex.subdomain }, payment({}))).status).toBe(400);
 
     const used = tx();
@@ -303,16 +361,30 @@ describe('NexHealth sandbox: writes and insertion', () => {
     expect(accepted.body).toMatchObject({ code: true, data: { transaction_id: used, status: 'pending' } });
     await expect400(payment({ transaction_id: used }), 'transaction_id has already been used');
     // A debit adjustment with a provider split, amount as a JSON number: accepted.
-    const debit = await c.post('/adjustments', q, { adjustment: { patient_id: Number(patient_id), amount: 12.5, adjustment_type_id: 604, transaction_id: tx(), provider_splits: { 301: '12.50' } } });
+    const debit = await c.post('/adjustments', q, {
+      adjustment: {
+        patient_id: Number(patient_id),
+        amount: 12.5,
+        adjustment_type_id: 604,
+        transaction_id: tx(),
+        provider_splits: { 301: '12.50' },
+      },
+    });
     expect(debit.status).toBe(202);
     await nex.completePendingInsertions();
   });
 
   it('lands a write later as one row per split, each with the transaction_id, and moves the guarantor balance', async () => {
     const q = c.scope();
-    const before = toCents((await c.get('/guarantor_balances', { ...q, guarantor_id: patient_id })).body.data[0].guarantor_portion);
+    const before = toCents(
+      (await c.get('/guarantor_balances', { ...q, guarantor_id: patient_id })).body.data[0].guarantor_portion,
+    );
     const id = tx();
-    const res = await c.post('/payments', q, payment({ transaction_id: id, amount: '-138.50', provider_splits: { 301: -100, 302: '-38.50' } }));
+    const res = await c.post(
+      '/payments',
+      q,
+      payment({ transaction_id: id, amount: '-138.50', provider_splits: { 301: -100, 302: '-38.50' } }),
+    );
     expect(res.status).toBe(202);
     expect(nex.pendingInsertions.map((w) => w.transactionId)).toContain(id);
     expect((await c.get('/payments', { ...q, transaction_id: id })).body.data).toEqual([]);
@@ -324,7 +396,9 @@ describe('NexHealth sandbox: writes and insertion', () => {
       [301, '-100.00', id, null],
       [302, '-38.50', id, null],
     ]);
-    const after = toCents((await c.get('/guarantor_balances', { ...q, guarantor_id: patient_id })).body.data[0].guarantor_portion);
+    const after = toCents(
+      (await c.get('/guarantor_balances', { ...q, guarantor_id: patient_id })).body.data[0].guarantor_portion,
+    );
     expect(after - before).toBe(parseDecimal('-138.50'));
   });
 
@@ -332,11 +406,29 @@ describe('NexHealth sandbox: writes and insertion', () => {
     const q = c.scope(nex.locations.dentrix);
     const dxPatient = NEX_SEED.families.brennan.guarantorId;
     const refundId = tx();
-    expect((await c.post('/payments', q, { payment: { patient_id: dxPatient, amount: '20.00', payment_type_id: 511, transaction_id: refundId } })).status).toBe(202);
+    expect(
+      (
+        await c.post('/payments', q, {
+          payment: { patient_id: dxPatient, amount: '20.00', payment_type_id: 511, transaction_id: refundId },
+        })
+      ).status,
+    ).toBe(202);
     const charges = (await c.get('/charges', { ...q, patient_id: dxPatient, per_page: '2' })).body.data;
     const adjId = tx();
     const splits = { [charges[0].id]: '-10.00', [charges[1].id]: -5 };
-    expect((await c.post('/adjustments', q, { adjustment: { patient_id: dxPatient, amount: '-15', adjustment_type_id: 611, transaction_id: adjId, charge_splits: splits } })).status).toBe(202);
+    expect(
+      (
+        await c.post('/adjustments', q, {
+          adjustment: {
+            patient_id: dxPatient,
+            amount: '-15',
+            adjustment_type_id: 611,
+            transaction_id: adjId,
+            charge_splits: splits,
+          },
+        })
+      ).status,
+    ).toBe(202);
     await nex.completePendingInsertions();
 
     expect((await c.get('/payments', { ...q, transaction_id: refundId })).body.data).toEqual([]);
@@ -363,7 +455,12 @@ describe('NexHealth sandbox: writes and insertion', () => {
       await auto.settle();
       const rows = (await a.get('/payments', { ...a.scope(), transaction_id: id })).body.data;
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ provider_id: null, payment_type_id: 501, transaction_id: id, payment_amount: { amount: '-5.00', currency: 'USD' } });
+      expect(rows[0]).toMatchObject({
+        provider_id: null,
+        payment_type_id: 501,
+        transaction_id: id,
+        payment_amount: { amount: '-5.00', currency: 'USD' },
+      });
     } finally {
       await auto.close();
     }
@@ -407,10 +504,22 @@ describe('NexHealth sandbox: webhooks', () => {
   it('registers an endpoint and subscriptions', async () => {
     const endpoint = await c.post('/webhook_endpoints', { subdomain: nex.subdomain }, { target_url: receiverUrl, active: true });
     expect(endpoint.status).toBe(201);
-    expect(endpoint.body.data).toMatchObject({ id: expect.any(Number), target_url: receiverUrl, secret_key: expect.any(String), active: true });
+    expect(endpoint.body.data).toMatchObject({
+      id: expect.any(Number),
+      target_url: receiverUrl,
+      secret_key: expect.any(String),
+      active: true,
+    });
     secret = endpoint.body.data.secret_key;
-    for (const [resource_type, event] of [['Payment', 'payment_insertion'], ['Adjustment', 'adjustment_insertion']]) {
-      const sub = await c.post(`/webhook_endpoints/${endpoint.body.data.id}/webhook_subscriptions`, { subdomain: nex.subdomain }, { resource_type, event, active: true });
+    for (const [resource_type, event] of [
+      ['Payment', 'payment_insertion'],
+      ['Adjustment', 'adjustment_insertion'],
+    ]) {
+      const sub = await c.post(
+        `/webhook_endpoints/${endpoint.body.data.id}/webhook_subscriptions`,
+        { subdomain: nex.subdomain },
+        { resource_type, event, active: true },
+      );
       expect(sub.status).toBe(201);
     }
     const list = await c.get('/webhook_endpoints', { subdomain: nex.subdomain });
@@ -419,13 +528,23 @@ describe('NexHealth sandbox: webhooks', () => {
 
   it('delivers a signed payment_insertion.complete, verifiable with node:crypto', async () => {
     const id = 'LG:wh-1';
-    await c.post('/payments', c.scope(), { payment: { patient_id, amount: '-40.00', payment_type_id: 503, transaction_id: id, provider_splits: { 301: -25, 302: -15 } } });
+    await c.post('/payments', c.scope(), {
+      payment: {
+        patient_id,
+        amount: '-40.00',
+        payment_type_id: 503,
+        transaction_id: id,
+        provider_splits: { 301: -25, 302: -15 },
+      },
+    });
     await nex.completePendingInsertions();
     expect(received).toHaveLength(1);
     const { headers, raw } = received[0]!;
     const timestamp = String(headers['timestamp']);
     expect(Math.abs(Date.parse(timestamp) - Date.now())).toBeLessThan(60_000);
-    const expected = createHmac('sha256', secret).update(`${timestamp}.${Buffer.from(raw).toString('base64')}`).digest('hex');
+    const expected = createHmac('sha256', secret)
+      .update(`${timestamp}.${Buffer.from(raw).toString('base64')}`)
+      .digest('hex');
     expect(headers['signature']).toBe(expected);
     const body = JSON.parse(raw);
     expect(body).toMatchObject({
@@ -446,17 +565,28 @@ describe('NexHealth sandbox: webhooks', () => {
   it('delivers *.failed with the reason in delivery_errors, retries non-2xx, and re-delivers duplicates', async () => {
     replies = [500, 503];
     nex.failNextInsertion('Patient record is locked in the EHR');
-    await c.post('/adjustments', c.scope(), { adjustment: { patient_id, amount: -5, adjustment_type_id: 601, transaction_id: 'LG:wh-2' } });
+    await c.post('/adjustments', c.scope(), {
+      adjustment: { patient_id, amount: -5, adjustment_type_id: 601, transaction_id: 'LG:wh-2' },
+    });
     await nex.completePendingInsertions();
     await nex.settle();
     expect(received).toHaveLength(3);
     expect(new Set(received.map((r) => r.raw)).size).toBe(1);
     const body = JSON.parse(received[0]!.raw);
-    expect(body).toMatchObject({ event_name: 'adjustment_insertion.failed', resource_type: 'Adjustment', delivery_errors: ['Patient record is locked in the EHR'], data: { transaction_id: 'LG:wh-2' } });
+    expect(body).toMatchObject({
+      event_name: 'adjustment_insertion.failed',
+      resource_type: 'Adjustment',
+      delivery_errors: ['Patient record is locked in the EHR'],
+      data: { transaction_id: 'LG:wh-2' },
+    });
     const delivery = nex.webhooks.deliveries.find((d) => d.transactionId === 'LG:wh-2')!;
     expect(delivery.state).toBe('delivered');
     expect(delivery.attempts.map((a) => a.status)).toEqual([500, 503, 200]);
-    expect((await c.get('/adjustments', { ...c.scope(), patient_id, per_page: '1000' })).body.data.some((a: any) => a.transaction_id === 'LG:wh-2')).toBe(false);
+    expect(
+      (await c.get('/adjustments', { ...c.scope(), patient_id, per_page: '1000' })).body.data.some(
+        (a: any) => a.transaction_id === 'LG:wh-2',
+      ),
+    ).toBe(false);
 
     const again = await nex.webhooks.redeliver(delivery.id);
     expect(again.status).toBe(200);
@@ -519,7 +649,9 @@ describe('NexHealth sandbox: faults, rate limits, request log', () => {
 
   it('answers malformed JSON, resets connections, adds latency', async () => {
     nex.faults.add({ path: '/patients', malformedJson: true, times: 1 });
-    const res = await fetch(`${nex.url}/patients?subdomain=${nex.subdomain}&location_id=${nex.locations.openDental}`, { headers: { ...VERSION } });
+    const res = await fetch(`${nex.url}/patients?subdomain=${nex.subdomain}&location_id=${nex.locations.openDental}`, {
+      headers: { ...VERSION },
+    });
     expect(res.status).toBe(200);
     await expect(res.json()).rejects.toThrow();
 
@@ -572,7 +704,10 @@ describe('NexHealth sandbox: faults, rate limits, request log', () => {
 
   it('logs every request with its parsed query (arrays for include[]) and can be reset', async () => {
     nex.resetRequestLog();
-    await c.get(`/patients/${NEX_SEED.families.alvarez.guarantorId}`, { ...c.scope(null), 'include[]': ['guarantor', 'children'] });
+    await c.get(`/patients/${NEX_SEED.families.alvarez.guarantorId}`, {
+      ...c.scope(null),
+      'include[]': ['guarantor', 'children'],
+    });
     expect(nex.requests).toHaveLength(1);
     expect(nex.requests[0]).toMatchObject({
       method: 'GET',

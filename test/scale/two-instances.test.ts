@@ -100,7 +100,9 @@ describe('two gateway instances on one PostgreSQL', () => {
       transactionIdPrefix: 'LG',
       logLevel: 'silent',
       apiKeys: [{ name: 'all', key: KEY, practices: ['*'] }],
-      practices: [...nexhealthSandboxPractices(nex), ...athenahealthSandboxPractices(athena)].filter((p) => p.id === 'smile-dental'),
+      practices: [...nexhealthSandboxPractices(nex), ...athenahealthSandboxPractices(athena)].filter(
+        (p) => p.id === 'smile-dental',
+      ),
     });
 
   async function gql(gateway: RunningGateway, query: string, variables: Record<string, unknown> = {}) {
@@ -163,7 +165,10 @@ describe('two gateway instances on one PostgreSQL', () => {
         const test = () => seen.some((s) => s.transactionId === transactionId && s.status === status);
         if (test()) return Promise.resolve();
         return new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no ${status} for ${transactionId}; saw ${JSON.stringify(seen)}`)), timeoutMs);
+          const timer = setTimeout(
+            () => reject(new Error(`no ${status} for ${transactionId}; saw ${JSON.stringify(seen)}`)),
+            timeoutMs,
+          );
           waiters.push({
             test,
             resolve: () => {

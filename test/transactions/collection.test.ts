@@ -107,7 +107,13 @@ describe('card collections (synchronous systems)', () => {
   it('a collection interrupted before the charge is resolved as FAILED after its lease, never charged', async () => {
     h = await harness({ collectionLeaseMs: 300_000 });
     sharedClient = await freshMemoryStore();
-    const crashing = h.newService({ hooks: { afterStore: () => { throw new SimulatedCrash(); } } });
+    const crashing = h.newService({
+      hooks: {
+        afterStore: () => {
+          throw new SimulatedCrash();
+        },
+      },
+    });
     await expect(crashing.collect(input())).rejects.toBeInstanceOf(SimulatedCrash);
     const restarted = h.newService();
     await restarted.start();
@@ -123,7 +129,13 @@ describe('card collections (synchronous systems)', () => {
   it('a collection interrupted after the charge is completed from the upstream look-up', async () => {
     h = await harness();
     sharedClient = await freshMemoryStore();
-    const crashing = h.newService({ hooks: { afterUpstream: () => { throw new SimulatedCrash(); } } });
+    const crashing = h.newService({
+      hooks: {
+        afterUpstream: () => {
+          throw new SimulatedCrash();
+        },
+      },
+    });
     await expect(crashing.collect(input())).rejects.toBeInstanceOf(SimulatedCrash);
     h.clock.advance(300_000);
     const restarted = h.newService();

@@ -34,7 +34,9 @@ const capabilities = {
   webhooks: true,
 } as Capabilities;
 
-export function recordsFor(write: Pick<OutgoingLedgerWrite, 'kind' | 'transactionId' | 'patientSourceId' | 'amount'>): LedgerRecords {
+export function recordsFor(
+  write: Pick<OutgoingLedgerWrite, 'kind' | 'transactionId' | 'patientSourceId' | 'amount'>,
+): LedgerRecords {
   if (write.kind === 'PAYMENT') {
     return {
       payments: [
@@ -148,7 +150,13 @@ export class FakeLedgerAdapter implements LedgerAdapter {
     const behaviour = this.script.shift() ?? 'accept';
     if (behaviour === 'unavailable') throw new UpstreamError('connect ECONNREFUSED', 'UPSTREAM_UNAVAILABLE', null, '/payments');
     if (this.accepted.has(write.transactionId)) {
-      throw new UpstreamError('transaction_id has already been used', 'UPSTREAM_REJECTED', 400, '/payments', 'TRANSACTION_ID_USED');
+      throw new UpstreamError(
+        'transaction_id has already been used',
+        'UPSTREAM_REJECTED',
+        400,
+        '/payments',
+        'TRANSACTION_ID_USED',
+      );
     }
     if (behaviour === 'reject') {
       throw new UpstreamError('Patient with ID 42 not found in location 456', 'UPSTREAM_REJECTED', 400, '/payments');
@@ -183,9 +191,17 @@ export class FakeLedgerAdapter implements LedgerAdapter {
     this.collections.push(structuredClone(collection));
     if (this.collectError) throw this.collectError;
     if (collection.card.number === '4000000000000002') return { state: 'FAILED', reason: 'Card declined' };
-    const amount = -((collection.copayAmount ?? 0) + (collection.otherAmount ?? 0) +
-      collection.claimPayments.reduce((sum, p) => sum + p.amount, 0));
-    const records = recordsFor({ kind: 'PAYMENT', transactionId: collection.transactionId, patientSourceId: collection.patientSourceId, amount });
+    const amount = -(
+      (collection.copayAmount ?? 0) +
+      (collection.otherAmount ?? 0) +
+      collection.claimPayments.reduce((sum, p) => sum + p.amount, 0)
+    );
+    const records = recordsFor({
+      kind: 'PAYMENT',
+      transactionId: collection.transactionId,
+      patientSourceId: collection.patientSourceId,
+      amount,
+    });
     this.landed.set(collection.transactionId, records);
     return { state: 'COMPLETED', records, receiptId: '9001' };
   }

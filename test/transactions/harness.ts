@@ -112,7 +112,10 @@ export async function harness(overrides: Partial<TransactionServiceDeps> = {}): 
 }
 
 /** Everything a subscription has queued right now; then unsubscribes. */
-export async function drainNow<T>(sub: { next(): Promise<IteratorResult<T, unknown>>; return(): Promise<unknown> }): Promise<T[]> {
+export async function drainNow<T>(sub: {
+  next(): Promise<IteratorResult<T, unknown>>;
+  return(): Promise<unknown>;
+}): Promise<T[]> {
   const out: T[] = [];
   for (;;) {
     const next = await Promise.race([sub.next(), new Promise<'none'>((r) => setTimeout(() => r('none'), 20))]);

@@ -87,9 +87,9 @@ describe('idempotent ledger writes', () => {
     const bad = paymentInput();
     bad.write.amount = 0.5;
     await expect(h.service.createLedgerTransaction(bad)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
-    await expect(
-      h.service.createLedgerTransaction({ ...paymentInput(), practiceId: 'no-such-practice' }),
-    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(h.service.createLedgerTransaction({ ...paymentInput(), practiceId: 'no-such-practice' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
     expect(await h.service.listByPractice(PRACTICE)).toHaveLength(0);
   });
 });

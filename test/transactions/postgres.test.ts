@@ -36,8 +36,15 @@ describe('postgres:// store (several gateway instances on one server)', () => {
 
   it('reads BIGINT amounts (strings from pg) back as numbers', async () => {
     const { row } = await stores[0]!.createTransaction({
-      practiceId: PRACTICE, idempotencyKey: 'big', fingerprint: 'f', transactionIdPrefix: 'LG', kind: 'ADJUSTMENT',
-      amount: -Number.MAX_SAFE_INTEGER, currency: 'USD', patientSourceId: '42', now: new Date(),
+      practiceId: PRACTICE,
+      idempotencyKey: 'big',
+      fingerprint: 'f',
+      transactionIdPrefix: 'LG',
+      kind: 'ADJUSTMENT',
+      amount: -Number.MAX_SAFE_INTEGER,
+      currency: 'USD',
+      patientSourceId: '42',
+      now: new Date(),
       request: { kind: 'ADJUSTMENT', write: { ...paymentInput().write, kind: 'ADJUSTMENT' } },
     });
     expect((await stores[1]!.get(PRACTICE, row.transactionId))?.amount).toBe(-Number.MAX_SAFE_INTEGER);

@@ -102,7 +102,9 @@ describe('openStore and migrations', () => {
   });
 
   it('names unsupported URLs without leaking passwords', async () => {
-    await expect(openStore('mysql://u:pw@db/x')).rejects.toThrow(/mysql:\/\/u:\*\*\*@db\/x.*memory:\/\/, pglite:\/\/PATH or postgres/);
+    await expect(openStore('mysql://u:pw@db/x')).rejects.toThrow(
+      /mysql:\/\/u:\*\*\*@db\/x.*memory:\/\/, pglite:\/\/PATH or postgres/,
+    );
     expect(redactStoreUrl('postgres://ledger:hunter2@db:5432/ledger')).toBe('postgres://ledger:***@db:5432/ledger');
     await expect(openStore('pglite://')).rejects.toThrow(/needs a directory/);
   });
@@ -132,7 +134,10 @@ describe('SqlTransactionStore', () => {
     const { store } = await freshMemoryStore();
     const { row } = await store.createTransaction(newPayment('k-1'));
     const lease = new Date(NOW.getTime() + 60_000);
-    const [a, b] = await Promise.all([store.claimSubmit(row.transactionId, NOW, lease), store.claimSubmit(row.transactionId, NOW, lease)]);
+    const [a, b] = await Promise.all([
+      store.claimSubmit(row.transactionId, NOW, lease),
+      store.claimSubmit(row.transactionId, NOW, lease),
+    ]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     expect((a ?? b)!.attempts).toBe(1);
     expect(await store.claimSubmit(row.transactionId, new Date(NOW.getTime() + 59_999), lease)).toBeNull();

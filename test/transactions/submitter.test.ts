@@ -12,7 +12,13 @@ const LEASE = 60_000;
 describe('submitting and resuming', () => {
   it('(a) crash between store and submit: a restarted service posts exactly once', async () => {
     h = await harness();
-    const crashing = h.newService({ hooks: { afterStore: () => { throw new SimulatedCrash(); } } });
+    const crashing = h.newService({
+      hooks: {
+        afterStore: () => {
+          throw new SimulatedCrash();
+        },
+      },
+    });
     await expect(crashing.createLedgerTransaction(paymentInput())).rejects.toBeInstanceOf(SimulatedCrash);
     const stored = await h.store.findById('LG:1000');
     expect(stored).toMatchObject({ status: 'PENDING', attempts: 0 });
@@ -34,7 +40,13 @@ describe('submitting and resuming', () => {
 
   it('(b) crash after the upstream accepted, rows landed: resumed by look-up, never re-posted', async () => {
     h = await harness();
-    const crashing = h.newService({ hooks: { afterUpstream: () => { throw new SimulatedCrash(); } } });
+    const crashing = h.newService({
+      hooks: {
+        afterUpstream: () => {
+          throw new SimulatedCrash();
+        },
+      },
+    });
     await expect(crashing.createLedgerTransaction(paymentInput())).rejects.toBeInstanceOf(SimulatedCrash);
     expect(await h.store.findById('LG:1000')).toMatchObject({ status: 'PENDING', attempts: 1 });
     expect(h.upstream.accepted.size).toBe(1);
@@ -55,7 +67,13 @@ describe('submitting and resuming', () => {
 
   it('(b) crash after the upstream accepted, not landed yet: the "already used" answer means SUBMITTED', async () => {
     h = await harness();
-    const crashing = h.newService({ hooks: { afterUpstream: () => { throw new SimulatedCrash(); } } });
+    const crashing = h.newService({
+      hooks: {
+        afterUpstream: () => {
+          throw new SimulatedCrash();
+        },
+      },
+    });
     await expect(crashing.createLedgerTransaction(paymentInput())).rejects.toBeInstanceOf(SimulatedCrash);
 
     h.clock.advance(LEASE + 1);
@@ -185,9 +203,7 @@ describe('submitting and resuming', () => {
     h = await harness();
     const other = h.newService();
     const rows = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        (i % 2 ? h.service : other).createLedgerTransaction(paymentInput(`key-${i}`)),
-      ),
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? h.service : other).createLedgerTransaction(paymentInput(`key-${i}`))),
     );
     const ids = rows.map((r) => r.transactionId);
     expect(new Set(ids).size).toBe(20);

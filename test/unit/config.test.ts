@@ -20,7 +20,12 @@ const valid = () => ({
       id: 'northside',
       name: 'Northside Clinic',
       system: 'athenahealth',
-      connection: { baseUrl: 'https://api.preview.platform.athenahealth.com', clientId: 'c', clientSecret: 's', practiceId: '195900' },
+      connection: {
+        baseUrl: 'https://api.preview.platform.athenahealth.com',
+        clientId: 'c',
+        clientSecret: 's',
+        practiceId: '195900',
+      },
     },
   ],
 });

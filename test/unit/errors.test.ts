@@ -48,7 +48,12 @@ describe('DomainError and toGraphQLError', () => {
   });
 
   it('a split rule’s violation, thrown, keeps its code and message', () => {
-    const violation = checkSplits({ amount: -10000, providerSplits: [{ id: '7', amount: -9000 }], chargeSplits: null, requireSplit: false })!;
+    const violation = checkSplits({
+      amount: -10000,
+      providerSplits: [{ id: '7', amount: -9000 }],
+      chargeSplits: null,
+      requireSplit: false,
+    })!;
     const mapped = toGraphQLError(new RuleViolation(violation)) as GraphQLError;
     expect(mapped.extensions.code).toBe('SPLIT_SUM_MISMATCH');
     expect(mapped.message).toBe('provider splits must sum to the amount: expected -100.00, got -90.00');

@@ -31,10 +31,7 @@ export function backoffDelayMs(
  * A `Retry-After` header value in milliseconds: delta-seconds (`"3"`, `"1.5"`) or an HTTP-date.
  * `null` when absent or unreadable (the caller then backs off on its own); never negative.
  */
-export function parseRetryAfterMs(
-  value: string | string[] | undefined | null,
-  now: Date = new Date(),
-): number | null {
+export function parseRetryAfterMs(value: string | string[] | undefined | null, now: Date = new Date()): number | null {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw == null) return null;
   const text = raw.trim();

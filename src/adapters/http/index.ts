@@ -3,5 +3,12 @@ export { backoffDelayMs, parseRetryAfterMs, sleep, DEFAULT_MAX_BACKOFF_MS } from
 export { retry, type AttemptOutcome, type RetryPolicy } from './retry';
 export { createLimiter, type Limiter } from './limiter';
 export { buildQuery, withQuery, type Query, type QueryValue } from './query';
-export { HttpTransport, TransportError, type HttpMethod, type HttpRequest, type HttpResponse, type HttpTransportOptions } from './transport';
+export {
+  HttpTransport,
+  TransportError,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransportOptions,
+} from './transport';
 export type { UpstreamCallEvent } from './upstream-call';

@@ -35,10 +35,7 @@ export interface RetryPolicy {
 }
 
 /** Run `attempt(1)`, `attempt(2)`, … until one is done, one fails for good, or the retries run out. */
-export async function retry<T>(
-  attempt: (attemptNumber: number) => Promise<AttemptOutcome<T>>,
-  policy: RetryPolicy,
-): Promise<T> {
+export async function retry<T>(attempt: (attemptNumber: number) => Promise<AttemptOutcome<T>>, policy: RetryPolicy): Promise<T> {
   const wait = policy.sleep ?? sleep;
   for (let n = 1; ; n++) {
     const outcome = await attempt(n);

@@ -182,7 +182,10 @@ export interface LedgerAdapter {
 
   /** The guarantor A/R record; `null` where there is none (or the capability is missing). */
   guarantorBalances(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<GuarantorBalanceRecord | null>>;
-  insuranceBalancesByGuarantor(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<InsuranceBalanceRecord[]>>;
+  insuranceBalancesByGuarantor(
+    guarantorIds: readonly string[],
+    scope?: RequestScope,
+  ): Promise<BatchResult<InsuranceBalanceRecord[]>>;
 
   providers(ids: readonly string[], scope?: RequestScope): Promise<BatchResult<ProviderRecord | null>>;
   procedures(ids: readonly string[], scope?: RequestScope): Promise<BatchResult<ProcedureRecord | null>>;
@@ -206,7 +209,12 @@ export interface LedgerAdapter {
    * Verify and parse a webhook delivery. Throws a WebhookRejected error on a bad signature, a stale
    * timestamp or a malformed body.
    */
-  verifyWebhook?(args: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer; secret: string; now: Date }): InsertionEvent;
+  verifyWebhook?(args: {
+    headers: Record<string, string | string[] | undefined>;
+    rawBody: Buffer;
+    secret: string;
+    now: Date;
+  }): InsertionEvent;
   /** Collect a card payment synchronously (athenahealth). */
   collectPayment?(collection: CardCollection): Promise<WriteOutcome>;
 

@@ -37,8 +37,7 @@ export const guarantorResolvers: Resolvers = {
     firstName: (g) => g.record.firstName,
     lastName: (g) => g.record.lastName,
     nonPatient: (g) => g.record.nonPatient,
-    patients: async (g, _args, ctx) =>
-      (await familyPatients(ctx, g)).map((record) => ({ practiceId: g.practiceId, record })),
+    patients: async (g, _args, ctx) => (await familyPatients(ctx, g)).map((record) => ({ practiceId: g.practiceId, record })),
     aging: async (g, _args, ctx) => {
       const record = await balanceRecord(ctx, g);
       return record ? guarantorAging(record) : null;

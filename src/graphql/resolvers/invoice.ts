@@ -31,7 +31,10 @@ export async function buildInvoiceFor(
       .filter((p) => !p.nonPatient)
       .map(async (patient) => {
         const key = { practiceId, id: patient.sourceId };
-        const [charges, stageOf] = await Promise.all([ctx.loaders.charges.load(key), claimStages(ctx, practiceId, patient.sourceId)]);
+        const [charges, stageOf] = await Promise.all([
+          ctx.loaders.charges.load(key),
+          claimStages(ctx, practiceId, patient.sourceId),
+        ]);
         return { patient, charges, stageOf };
       }),
   );

@@ -15,7 +15,8 @@ export const jobResolvers: Resolvers = {
     jobs: (_root, { practiceId, state, kind, first }, ctx) => {
       requirePractice(ctx, practiceId);
       const limit = first ?? 50;
-      if (limit < 1 || limit > MAX_JOBS) throw gatewayError('BAD_USER_INPUT', `expected first between 1 and ${MAX_JOBS}, got ${limit}`);
+      if (limit < 1 || limit > MAX_JOBS)
+        throw gatewayError('BAD_USER_INPUT', `expected first between 1 and ${MAX_JOBS}, got ${limit}`);
       return ctx.services.transactions.jobs.list({
         payloadContains: { practiceId },
         ...(state ? { state: state.toLowerCase() as JobState } : {}),

@@ -15,7 +15,8 @@ export const practiceResolvers: Resolvers = {
     patients: async (p, { first, after }, ctx) => {
       if (!p.capabilities.patientListing) return { nodes: [], endCursor: null, hasNextPage: false };
       const size = first ?? 50;
-      if (size < 1 || size > MAX_PAGE) throw gatewayError('BAD_USER_INPUT', `expected first between 1 and ${MAX_PAGE}, got ${size}`);
+      if (size < 1 || size > MAX_PAGE)
+        throw gatewayError('BAD_USER_INPUT', `expected first between 1 and ${MAX_PAGE}, got ${size}`);
       const page = await ctx.loaders.patientPages.load({ practiceId: p.id, first: size, after: after ?? null });
       for (const record of page.items) ctx.loaders.patients.prime({ practiceId: p.id, id: record.sourceId }, record);
       return {

@@ -16,10 +16,7 @@ async function loadGuarantor(ctx: GatewayContext, practiceId: string, guarantorI
 }
 
 /** Find one row in a patient's list, for `node(id:)` of rows that have no by-id read upstream. */
-async function findInPatientList<T extends { sourceId: string }>(
-  list: Promise<T[]>,
-  sourceId: string,
-): Promise<T | undefined> {
+async function findInPatientList<T extends { sourceId: string }>(list: Promise<T[]>, sourceId: string): Promise<T | undefined> {
   return (await list).find((row) => row.sourceId === sourceId);
 }
 

@@ -39,7 +39,12 @@ export function orRefuse<T extends { ok: true }>(result: T | { ok: false; violat
  * A replay of an idempotency key returns the stored transaction before any upstream read, so the
  * same request twice costs the upstream nothing the second time.
  */
-export async function replay(ctx: GatewayContext, practiceId: string, key: string, print: string): Promise<TransactionRow | null> {
+export async function replay(
+  ctx: GatewayContext,
+  practiceId: string,
+  key: string,
+  print: string,
+): Promise<TransactionRow | null> {
   const found = await ctx.services.transactions.findByIdempotencyKey(practiceId, key);
   if (!found) return null;
   if (found.fingerprint !== print) {

@@ -67,7 +67,10 @@ function formatGatewayError(error: GraphQLError): GraphQLFormattedError {
 }
 
 /** Make `requestContext`'s response exactly `error` (no data), with its status and headers. */
-function respondWithError<T extends BaseContext>(requestContext: GraphQLRequestContextWillSendResponse<T>, error: GraphQLError): void {
+function respondWithError<T extends BaseContext>(
+  requestContext: GraphQLRequestContextWillSendResponse<T>,
+  error: GraphQLError,
+): void {
   const http = (error.extensions as { http?: HttpHead }).http;
   requestContext.response.body = { kind: 'single', singleResult: { errors: [formatGatewayError(error)] } };
   if (http?.status) requestContext.response.http.status = http.status;

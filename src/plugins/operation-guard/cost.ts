@@ -65,7 +65,11 @@ export interface CostModel {
   listArguments?: readonly string[];
 }
 
-const DEFAULT_COST_MODEL: Required<CostModel> = { listCost: 10, sizeArguments: ['first', 'last'], listArguments: ['representations'] };
+const DEFAULT_COST_MODEL: Required<CostModel> = {
+  listCost: 10,
+  sizeArguments: ['first', 'last'],
+  listArguments: ['representations'],
+};
 
 export interface OperationMeasures {
   depth: number;
@@ -210,9 +214,17 @@ export function measureOperation(
         if (definition && selection.selectionSet && (name === SchemaMetaFieldDef.name || name === TypeMetaFieldDef.name)) {
           // One budget for every introspection walk of the operation, so many `__schema` aliases
           // cannot multiply the work.
-          const walked = introspectionCost(schema, selection, definition, fragments, variables, costCeiling - introspected, () => {
-            costIsLowerBound = true;
-          });
+          const walked = introspectionCost(
+            schema,
+            selection,
+            definition,
+            fragments,
+            variables,
+            costCeiling - introspected,
+            () => {
+              costIsLowerBound = true;
+            },
+          );
           introspected += walked;
           fieldCost = 1 + walked;
         } else {
@@ -290,7 +302,8 @@ function introspectionCost(
       } else {
         const condition =
           selection.kind === Kind.INLINE_FRAGMENT ? selection.typeCondition : fragments.get(selection.name.value)?.typeCondition;
-        const body = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
+        const body =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
         if (body && (!condition || condition.name.value === type.name)) walk(body, source, type);
       }
     }

@@ -13,7 +13,15 @@
  * a second time; the context is still graphql-ws's `context`. A document that does not parse is left
  * to graphql-ws, which reports it as it always has.
  */
-import { getOperationAST, parse, validate, type DocumentNode, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
 import { withoutHttpHead } from './errors';
 import type { GuardCaller, OperationGuard } from './guard';
 
@@ -25,7 +33,10 @@ export interface WsOperationPayload {
 }
 
 export function graphqlWsOperationGuard(guard: OperationGuard, schema: GraphQLSchema) {
-  return (caller: GuardCaller | null | undefined, payload: WsOperationPayload): ExecutionArgs | readonly GraphQLError[] | undefined => {
+  return (
+    caller: GuardCaller | null | undefined,
+    payload: WsOperationPayload,
+  ): ExecutionArgs | readonly GraphQLError[] | undefined => {
     const query = typeof payload.query === 'string' ? payload.query : '';
     const early = guard.admit(caller) ?? guard.checkSource(query, caller);
     if (early) return [withoutHttpHead(early)];

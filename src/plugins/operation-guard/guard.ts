@@ -101,7 +101,10 @@ export interface OperationGuardOptions {
 }
 
 /** The limits a guard enforces, defaults filled in. */
-export type GuardLimits = Pick<LimitsConfig, 'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxCost' | 'requestsPerMinute' | 'maxBodyBytes'>;
+export type GuardLimits = Pick<
+  LimitsConfig,
+  'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxCost' | 'requestsPerMinute' | 'maxBodyBytes'
+>;
 
 export interface OperationGuard {
   readonly limits: Readonly<GuardLimits>;
@@ -162,7 +165,8 @@ export function createOperationGuard(options: OperationGuardOptions = {}): Opera
         if (measured.aliases > maxAliases) return queryTooComplex('maxAliases', maxAliases, measured.aliases);
         if (measured.cost > maxCost) return queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound);
       }
-      if (!caller?.introspection && usesIntrospection(document, introspectionFields)) return introspectionRefused(Boolean(caller));
+      if (!caller?.introspection && usesIntrospection(document, introspectionFields))
+        return introspectionRefused(Boolean(caller));
       return undefined;
     },
   };

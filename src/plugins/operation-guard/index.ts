@@ -4,7 +4,14 @@
  * both transports through thin adapters (./apollo.ts, ./graphql-ws.ts), so a rule cannot drift
  * between them. The measures are in ./cost.ts, the refusals in ./errors.ts.
  */
-export { createOperationGuard, type DocumentsCheck, type GuardCaller, type GuardLimits, type OperationGuard, type OperationGuardOptions } from './guard';
+export {
+  createOperationGuard,
+  type DocumentsCheck,
+  type GuardCaller,
+  type GuardLimits,
+  type OperationGuard,
+  type OperationGuardOptions,
+} from './guard';
 export { apolloOperationGuard, type GuardedContext } from './apollo';
 export { graphqlWsOperationGuard, type WsOperationPayload } from './graphql-ws';
 export { countTokens, fragmentsOf, measureOperation, type CostModel, type OperationMeasures } from './cost';

@@ -64,7 +64,6 @@ export interface FaultControls {
   list(): ActiveFault[];
 }
 
-
 interface Entry {
   id: number;
   rule: FaultRule;

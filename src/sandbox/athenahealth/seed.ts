@@ -213,7 +213,13 @@ interface ChargeSpec {
 }
 
 function makeCharge(state: SimState, date: string, spec: ChargeSpec): SimCharge {
-  const tx = (amount: Cents, type: TransactionType, transfertype: TransferType, description: string, epaymentid: string | null = null): SimTransaction => ({
+  const tx = (
+    amount: Cents,
+    type: TransactionType,
+    transfertype: TransferType,
+    description: string,
+    epaymentid: string | null = null,
+  ): SimTransaction => ({
     id: String(state.nextTransactionId++),
     date,
     amount,
@@ -239,7 +245,14 @@ function makeCharge(state: SimState, date: string, spec: ChargeSpec): SimCharge 
   if (spec.patientAdjustment) {
     transactions.push(tx(-spec.patientAdjustment, 'ADJUSTMENT', 'p', 'Small balance write-off'));
   }
-  return { id: spec.id, procedurecode: spec.code, description: spec.description, amount: spec.fee, servicedate: date, transactions };
+  return {
+    id: spec.id,
+    procedurecode: spec.code,
+    description: spec.description,
+    amount: spec.fee,
+    servicedate: date,
+    transactions,
+  };
 }
 
 function makeClaim(
@@ -307,10 +320,25 @@ export function buildAthenahealthSeed(): SimState {
     claims: [
       // 150.00 fee, insurance 90.00, contractual 20.00 → patient 40.00
       makeClaim(state, C.cleanInGroup, D.northMain, '01/15/2025', [
-        { id: '11001', code: '99213', description: 'Office visit, established patient', fee: 15000, insurancePaid: 9000, contractual: 2000 },
+        {
+          id: '11001',
+          code: '99213',
+          description: 'Office visit, established patient',
+          fee: 15000,
+          insurancePaid: 9000,
+          contractual: 2000,
+        },
       ]),
       makeClaim(state, C.cleanOtherGroup, D.southClinic, '02/03/2025', [
-        { id: '11002', code: '80053', description: 'Comprehensive metabolic panel', fee: 6500, insurancePaid: 3000, contractual: 1000, patientPaid: 0 },
+        {
+          id: '11002',
+          code: '80053',
+          description: 'Comprehensive metabolic panel',
+          fee: 6500,
+          insurancePaid: 3000,
+          contractual: 1000,
+          patientPaid: 0,
+        },
       ]),
       // two charges: 60.00 patient part in total
       makeClaim(
@@ -320,7 +348,15 @@ export function buildAthenahealthSeed(): SimState {
         '11/20/2024',
         [
           { id: '11003', code: '71046', description: 'Chest x-ray, 2 views', fee: 12000, insurancePaid: 7000, contractual: 1000 },
-          { id: '11004', code: '94010', description: 'Spirometry', fee: 5000, insurancePaid: 2000, contractual: 0, patientPaid: 1000 },
+          {
+            id: '11004',
+            code: '94010',
+            description: 'Spirometry',
+            fee: 5000,
+            insurancePaid: 2000,
+            contractual: 0,
+            patientPaid: 1000,
+          },
         ],
         { paymentPlan: true },
       ),
@@ -329,11 +365,29 @@ export function buildAthenahealthSeed(): SimState {
         C.contract,
         D.northPediatrics,
         '10/02/2024',
-        [{ id: '11005', code: '90471', description: 'Immunization administration', fee: 4000, insurancePaid: 1000, contractual: 0 }],
+        [
+          {
+            id: '11005',
+            code: '90471',
+            description: 'Immunization administration',
+            fee: 4000,
+            insurancePaid: 1000,
+            contractual: 0,
+          },
+        ],
         { contractId: '301' },
       ),
       makeClaim(state, C.paidOff, D.northMain, '06/30/2024', [
-        { id: '11006', code: '99212', description: 'Office visit, brief', fee: 9000, insurancePaid: 6000, contractual: 1000, patientPaid: 1900, patientAdjustment: 100 },
+        {
+          id: '11006',
+          code: '99212',
+          description: 'Office visit, brief',
+          fee: 9000,
+          insurancePaid: 6000,
+          contractual: 1000,
+          patientPaid: 1900,
+          patientAdjustment: 100,
+        },
       ]),
     ],
   });
@@ -351,11 +405,26 @@ export function buildAthenahealthSeed(): SimState {
     claims: [
       // patient part 80.00, 4.50 already paid → 75.50; plus a zero-fee charge on the same claim
       makeClaim(state, C.dependentInGroup, D.southUrgent, '03/08/2025', [
-        { id: '12001', code: '99283', description: 'Emergency dept visit', fee: 20000, insurancePaid: 10000, contractual: 2000, patientPaid: 450 },
+        {
+          id: '12001',
+          code: '99283',
+          description: 'Emergency dept visit',
+          fee: 20000,
+          insurancePaid: 10000,
+          contractual: 2000,
+          patientPaid: 450,
+        },
         { id: '12002', code: '12001', description: 'Simple repair of wound', fee: 0 },
       ]),
       makeClaim(state, C.dependentOtherGroup, D.northMain, '12/12/2024', [
-        { id: '12003', code: '99392', description: 'Preventive visit, age 1-4', fee: 8000, insurancePaid: 5000, contractual: 1000 },
+        {
+          id: '12003',
+          code: '99392',
+          description: 'Preventive visit, age 1-4',
+          fee: 8000,
+          insurancePaid: 5000,
+          contractual: 1000,
+        },
       ]),
     ],
   });
@@ -420,14 +489,28 @@ export function buildAthenahealthSeed(): SimState {
     unapplied: new Map(),
     claims: [
       makeClaim(state, C.singleCleanA, D.singleMain, '02/14/2025', [
-        { id: '13001', code: '99214', description: 'Office visit, moderate', fee: 18000, insurancePaid: 11000, contractual: 2000 },
+        {
+          id: '13001',
+          code: '99214',
+          description: 'Office visit, moderate',
+          fee: 18000,
+          insurancePaid: 11000,
+          contractual: 2000,
+        },
       ]),
       makeClaim(state, C.singleCleanB, D.singleSatellite, '03/01/2025', [
         { id: '13002', code: '36415', description: 'Venipuncture', fee: 2500, insurancePaid: 1000, contractual: 266 },
       ]),
-      makeClaim(state, C.singlePaymentPlan, D.singleSatellite, '09/09/2024', [{ id: '13003', code: '93000', description: 'Electrocardiogram', fee: 9000, insurancePaid: 4500 }], {
-        paymentPlan: true,
-      }),
+      makeClaim(
+        state,
+        C.singlePaymentPlan,
+        D.singleSatellite,
+        '09/09/2024',
+        [{ id: '13003', code: '93000', description: 'Electrocardiogram', fee: 9000, insurancePaid: 4500 }],
+        {
+          paymentPlan: true,
+        },
+      ),
     ],
   });
   single.patients.set(P.singleWithGuarantor, {
@@ -443,7 +526,14 @@ export function buildAthenahealthSeed(): SimState {
     unapplied: new Map(),
     claims: [
       makeClaim(state, C.singleDependent, D.singleMain, '04/02/2025', [
-        { id: '13101', code: '99213', description: 'Office visit, established patient', fee: 11000, insurancePaid: 8000, contractual: 1200 },
+        {
+          id: '13101',
+          code: '99213',
+          description: 'Office visit, established patient',
+          fee: 11000,
+          insurancePaid: 8000,
+          contractual: 1200,
+        },
       ]),
     ],
   });

@@ -48,9 +48,7 @@ export function chargePendingEstimate(charge: NexCharge, claimStatus: (claimId: 
 
 /** The write-offs still estimated on one charge (Σ write-offs of draft/sent payouts). */
 export function chargePendingWriteOff(charge: NexCharge, claimStatus: (claimId: number) => NexClaimStatus | undefined): Cents {
-  return sumCents(
-    charge.claim_payouts.filter((p) => payoutStage(claimStatus(p.claim_id)) === 'pending').map((p) => p.write_off),
-  );
+  return sumCents(charge.claim_payouts.filter((p) => payoutStage(claimStatus(p.claim_id)) === 'pending').map((p) => p.write_off));
 }
 
 export interface LedgerRows {

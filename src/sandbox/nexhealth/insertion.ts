@@ -133,7 +133,9 @@ export class InsertionEngine {
         })),
       };
     }
-    const typeId = refundAsAdjustment ? (store.seed.dentrixRefundAdjustmentTypeId[write.locationId] ?? write.typeId) : write.typeId;
+    const typeId = refundAsAdjustment
+      ? (store.seed.dentrixRefundAdjustmentTypeId[write.locationId] ?? write.typeId)
+      : write.typeId;
     return {
       payments: [],
       adjustments: parts.map((part) => ({

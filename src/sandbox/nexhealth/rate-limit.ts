@@ -25,7 +25,10 @@ export class RateLimiter {
   private readonly limits: Required<RateLimits>;
   private readonly windows = new Map<string, Window>();
 
-  constructor(limits: RateLimits, private readonly now: () => number = Date.now) {
+  constructor(
+    limits: RateLimits,
+    private readonly now: () => number = Date.now,
+  ) {
     this.limits = { ...DEFAULT_RATE_LIMITS, ...limits };
   }
 

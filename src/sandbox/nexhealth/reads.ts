@@ -103,7 +103,14 @@ function list<T extends Row>(ctx: RequestContext, spec: ListSpec<T>): Reply {
   const result = paginate(rows, page);
   return {
     status: 200,
-    body: { code: true, description: null, error: [], data: result.items.map(spec.serialize), count: result.count, page_info: result.pageInfo },
+    body: {
+      code: true,
+      description: null,
+      error: [],
+      data: result.items.map(spec.serialize),
+      count: result.count,
+      page_info: result.pageInfo,
+    },
   };
 }
 

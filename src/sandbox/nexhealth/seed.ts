@@ -58,11 +58,46 @@ const LOCATIONS: NexLocation[] = [
 ];
 
 const PROVIDERS: NexProvider[] = [
-  { id: 301, location_id: OD, first_name: 'Evelyn', last_name: 'Carter', npi: '1427053981', updated_at: '2024-01-08T15:00:00.000Z' },
-  { id: 302, location_id: OD, first_name: 'Samuel', last_name: 'Iverson', npi: '1639201847', updated_at: '2024-01-08T15:00:00.000Z' },
-  { id: 303, location_id: OD, first_name: 'Jordan', last_name: 'Blake', npi: '1750382946', updated_at: '2024-03-11T15:00:00.000Z' },
-  { id: 311, location_id: DX, first_name: 'Margaret', last_name: 'Osei', npi: '1861493025', updated_at: '2024-02-19T15:00:00.000Z' },
-  { id: 312, location_id: DX, first_name: 'Paul', last_name: 'Whitaker', npi: '1972504136', updated_at: '2024-02-19T15:00:00.000Z' },
+  {
+    id: 301,
+    location_id: OD,
+    first_name: 'Evelyn',
+    last_name: 'Carter',
+    npi: '1427053981',
+    updated_at: '2024-01-08T15:00:00.000Z',
+  },
+  {
+    id: 302,
+    location_id: OD,
+    first_name: 'Samuel',
+    last_name: 'Iverson',
+    npi: '1639201847',
+    updated_at: '2024-01-08T15:00:00.000Z',
+  },
+  {
+    id: 303,
+    location_id: OD,
+    first_name: 'Jordan',
+    last_name: 'Blake',
+    npi: '1750382946',
+    updated_at: '2024-03-11T15:00:00.000Z',
+  },
+  {
+    id: 311,
+    location_id: DX,
+    first_name: 'Margaret',
+    last_name: 'Osei',
+    npi: '1861493025',
+    updated_at: '2024-02-19T15:00:00.000Z',
+  },
+  {
+    id: 312,
+    location_id: DX,
+    first_name: 'Paul',
+    last_name: 'Whitaker',
+    npi: '1972504136',
+    updated_at: '2024-02-19T15:00:00.000Z',
+  },
 ];
 
 type Category = 'preventive' | 'basic' | 'major' | 'ortho';
@@ -436,7 +471,13 @@ class SeedBuilder {
     return payment;
   }
 
-  addAdjustment(patient: NexPatient, amount: Cents, typeId: number, adjustedAt: string, extra: Partial<NexAdjustment> = {}): NexAdjustment {
+  addAdjustment(
+    patient: NexPatient,
+    amount: Cents,
+    typeId: number,
+    adjustedAt: string,
+    extra: Partial<NexAdjustment> = {},
+  ): NexAdjustment {
     const adjustment: NexAdjustment = {
       id: this.nextAdjustment++,
       location_id: patient.location_id,
@@ -484,14 +525,21 @@ class SeedBuilder {
       } else if (owed > 5_000 && roll < 0.7) {
         // A partial, round payment some days later.
         const part = owed - (owed % 2_500) - 2_500;
-        if (part > 0) this.addPayment(patient, -part, this.pick(patientPaymentTypes(patient.location_id)), addDays(charges[0]!.charged_at, 9));
+        if (part > 0)
+          this.addPayment(
+            patient,
+            -part,
+            this.pick(patientPaymentTypes(patient.location_id)),
+            addDays(charges[0]!.charged_at, 9),
+          );
       }
     }
     const adjRoll = this.rng();
     const when = daysBefore(3 + Math.floor(this.rng() * 200));
     if (patient.location_id === OD) {
       if (adjRoll < 0.15) this.addAdjustment(patient, -2_500, 601, when, { description: 'Courtesy credit for wait time' });
-      else if (adjRoll < 0.22) this.addAdjustment(patient, 1_250, 604, when, { provider_id: 301, description: 'Finance charge on past-due balance' });
+      else if (adjRoll < 0.22)
+        this.addAdjustment(patient, 1_250, 604, when, { provider_id: 301, description: 'Finance charge on past-due balance' });
     } else {
       if (adjRoll < 0.15) this.addAdjustment(patient, -3_000, 611, when, { description: 'Professional courtesy' });
       else if (adjRoll < 0.22) this.addAdjustment(patient, 1_500, 613, when, { provider_id: 311, description: 'Collection fee' });
@@ -541,7 +589,8 @@ function build() {
     const members = family.guarantor.nonPatient ? dependents : [guarantor, ...dependents];
     if (family.profile === 'paid-up') {
       // Adjudicated visits only (no pending insurance), settled in full further down.
-      for (const m of members) b.addVisit(m, 150, 301, isChild(m.date_of_birth!) ? [401, 405, 406] : [401, 404, 403], true, 'received');
+      for (const m of members)
+        b.addVisit(m, 150, 301, isChild(m.date_of_birth!) ? [401, 405, 406] : [401, 404, 403], true, 'received');
       continue;
     }
     for (const m of members) b.typicalLedger(m, isChild(m.date_of_birth!));
@@ -564,7 +613,9 @@ function build() {
   const deletedPayment = b.addPayment(diego, -4_000, 501, daysBefore(31), { description: 'Posted to wrong patient' });
   deletedPayment.deleted_at = daysBefore(30);
   deletedPayment.updated_at = deletedPayment.deleted_at;
-  const deletedAdjustment = b.addAdjustment(familyPatients['nakamura']!.guarantor, -1_500, 601, daysBefore(20), { description: 'Duplicate courtesy credit' });
+  const deletedAdjustment = b.addAdjustment(familyPatients['nakamura']!.guarantor, -1_500, 601, daysBefore(20), {
+    description: 'Duplicate courtesy credit',
+  });
   deletedAdjustment.deleted_at = daysBefore(19);
   deletedAdjustment.updated_at = deletedAdjustment.deleted_at;
 
@@ -578,7 +629,10 @@ function build() {
     provider_id: 302,
     description: 'Returned check fee',
   });
-  const dentrixCredit = b.addAdjustment(familyPatients['brennan']!.guarantor, -4_200, 612, daysBefore(27), { provider_id: 311, description: 'Insurance adjustment' });
+  const dentrixCredit = b.addAdjustment(familyPatients['brennan']!.guarantor, -4_200, 612, daysBefore(27), {
+    provider_id: 311,
+    description: 'Insurance adjustment',
+  });
 
   // A refund (positive payment) after an overpayment (Open Dental), and one on Dentrix, where a
   // refund is an adjustment of the "Patient Refund" type.
@@ -589,7 +643,10 @@ function build() {
   const yasmin = singles.find((s) => s.first_name === 'Yasmin')!;
   b.addVisit(yasmin, 88, 312, [404], false);
   b.addPayment(yasmin, -15_000, 513, daysBefore(88));
-  const dentrixRefund = b.addAdjustment(yasmin, 4_500, 614, daysBefore(40), { provider_id: 312, description: 'Refund of overpayment' });
+  const dentrixRefund = b.addAdjustment(yasmin, 4_500, 614, daysBefore(40), {
+    provider_id: 312,
+    description: 'Refund of overpayment',
+  });
 
   // The large ledger: one ortho visit a day for 1,030 days, paid ten visits at a time, the last 30 open.
   for (let i = LARGE_LEDGER_CHARGES; i >= 1; i--) b.addVisit(large, i, 302, [414], false);
@@ -643,7 +700,14 @@ function build() {
     providers: { openDental: ['301', '302', '303'], dentrix: ['311', '312'] },
     procedures: { periodicEval: '401', adultProphy: '404', crown: '412', orthoVisit: '414', inactive: '415' },
     paymentTypes: {
-      openDental: { cash: '501', check: '502', creditCard: '503', careCredit: '504', insuranceCheck: '505', inactiveGiftCertificate: '506' },
+      openDental: {
+        cash: '501',
+        check: '502',
+        creditCard: '503',
+        careCredit: '504',
+        insuranceCheck: '505',
+        inactiveGiftCertificate: '506',
+      },
       dentrix: { cash: '511', check: '512', visaMasterCard: '513', insuranceCheck: '514', inactiveMoneyOrder: '515' },
     },
     adjustmentTypes: {
@@ -656,7 +720,13 @@ function build() {
         legacyConversionUnknown: '606',
         inactivePromoCredit: '607',
       },
-      dentrix: { professionalCourtesy: '611', insuranceAdjustment: '612', collectionFee: '613', patientRefund: '614', billingCharge: '615' },
+      dentrix: {
+        professionalCourtesy: '611',
+        insuranceAdjustment: '612',
+        collectionFee: '613',
+        patientRefund: '614',
+        billingCharge: '615',
+      },
     },
     families,
     /** Grace Okafor: `bio.non_patient: true`, guarantor of two children. */
@@ -689,7 +759,12 @@ function build() {
       received: String(receivedVisit.claim!.id),
       canceled: String(canceledVisit.claim!.id),
       paid: String(paidVisit.claim!.id),
-      firstOfStatus: { draft: claimOf('draft'), sent: claimOf('sent'), received: claimOf('received'), canceled: claimOf('canceled') },
+      firstOfStatus: {
+        draft: claimOf('draft'),
+        sent: claimOf('sent'),
+        received: claimOf('received'),
+        canceled: claimOf('canceled'),
+      },
     },
     charges: {
       withDraftClaim: String(draftVisit.charges[0]!.id),
@@ -704,7 +779,11 @@ function build() {
       debit: String(debitAdjustment.id),
       dentrixCredit: String(dentrixCredit.id),
     },
-    deleted: { chargeId: String(deletedCharge.id), paymentId: String(deletedPayment.id), adjustmentId: String(deletedAdjustment.id) },
+    deleted: {
+      chargeId: String(deletedCharge.id),
+      paymentId: String(deletedPayment.id),
+      adjustmentId: String(deletedAdjustment.id),
+    },
     inactivePatientId: String(singles.find((s) => s.inactive)!.id),
     dentrixPatientId: String(singles.find((s) => s.location_id === DX && !s.inactive)!.id),
   } as const;
@@ -820,7 +899,8 @@ function assertCoherent(seed: NexSeed): void {
   for (const s of ['draft', 'sent', 'received', 'canceled', 'paid'] as const) {
     if (!statuses.has(s)) throw new Error(`nexhealth seed: no claim is ${s}`);
   }
-  if (seed.claims.filter((c) => c.status === 'paid').length !== 1) throw new Error('nexhealth seed: expected exactly one paid claim');
+  if (seed.claims.filter((c) => c.status === 'paid').length !== 1)
+    throw new Error('nexhealth seed: expected exactly one paid claim');
   for (const gb of seed.guarantorBalances) {
     const buckets = gb.total_balance_under_30 + gb.total_balance_31_60 + gb.total_balance_61_90 + gb.total_balance_over_90;
     if (buckets !== gb.total_balance || gb.total_balance !== gb.guarantor_portion + gb.insurance_estimate) {

@@ -163,7 +163,16 @@ export function createNexServer(parts: ServerParts): http.Server {
         bodyError = true;
       }
     }
-    const entry: RecordedRequest = { method, path, query, headers: { ...req.headers }, body, time: Date.now(), status: null, answeredAt: null };
+    const entry: RecordedRequest = {
+      method,
+      path,
+      query,
+      headers: { ...req.headers },
+      body,
+      time: Date.now(),
+      status: null,
+      answeredAt: null,
+    };
     log.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
@@ -212,7 +221,12 @@ export function createNexServer(parts: ServerParts): http.Server {
     effect: FaultDecision['effect'],
   ): Promise<Reply> {
     if (effect?.kind === 'status') {
-      const message = effect.status === 429 ? 'Rate limit exceeded' : effect.status >= 500 ? 'Internal server error' : `Injected fault (${effect.status})`;
+      const message =
+        effect.status === 429
+          ? 'Rate limit exceeded'
+          : effect.status >= 500
+            ? 'Internal server error'
+            : `Injected fault (${effect.status})`;
       return {
         status: effect.status,
         body: failureBody(message),
@@ -262,7 +276,11 @@ export function createNexServer(parts: ServerParts): http.Server {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
       if (error instanceof NexHttpError) send(res, error.toReply());
-      else send(res, { status: 500, body: failureBody(`Internal server error: ${error instanceof Error ? error.message : String(error)}`) });
+      else
+        send(res, {
+          status: 500,
+          body: failureBody(`Internal server error: ${error instanceof Error ? error.message : String(error)}`),
+        });
     });
   });
 }
@@ -278,7 +296,8 @@ async function admin(method: string, path: string, raw: string, parts: ServerPar
       parts.faults.clear();
       return ok(null);
     }
-    if (method === 'GET' && path === '/__sandbox/faults') return ok(parts.faults.list().map((f) => ({ ...f, rule: { ...f.rule, path: String(f.rule.path ?? '') } })));
+    if (method === 'GET' && path === '/__sandbox/faults')
+      return ok(parts.faults.list().map((f) => ({ ...f, rule: { ...f.rule, path: String(f.rule.path ?? '') } })));
     if (method === 'POST' && path === '/__sandbox/insertions/complete') {
       await parts.insertion.completePending();
       return ok(null);

@@ -86,7 +86,12 @@ export class NexStore {
       if (guarantorId === null) continue;
       let balance = this.seed.guarantorBalances.find((g) => g.guarantor_id === guarantorId && g.location_id === locationId);
       if (!balance) {
-        balance = emptyGuarantorBalance(this.nextGuarantorBalanceId++, guarantorId, locationId, this.locations.get(locationId)?.ehr === 'dentrix');
+        balance = emptyGuarantorBalance(
+          this.nextGuarantorBalanceId++,
+          guarantorId,
+          locationId,
+          this.locations.get(locationId)?.ehr === 'dentrix',
+        );
         this.seed.guarantorBalances.push(balance);
       }
       balance.guarantor_portion += amount;

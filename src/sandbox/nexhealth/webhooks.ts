@@ -90,7 +90,9 @@ export interface WebhookControl {
 }
 
 export function signWebhook(secret: string, timestamp: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${Buffer.from(rawBody, 'utf8').toString('base64')}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${timestamp}.${Buffer.from(rawBody, 'utf8').toString('base64')}`)
+    .digest('hex');
 }
 
 export class WebhookHub implements WebhookControl {
@@ -189,7 +191,13 @@ export class WebhookHub implements WebhookControl {
     const first: Array<Promise<unknown>> = [];
     for (const subscription of this.subscriptions) {
       const endpoint = this.endpointList.find((e) => e.id === subscription.webhook_endpoint_id);
-      if (!endpoint?.active || !subscription.active || subscription.resource_type !== resourceType || subscription.event !== event) continue;
+      if (
+        !endpoint?.active ||
+        !subscription.active ||
+        subscription.resource_type !== resourceType ||
+        subscription.event !== event
+      )
+        continue;
       const rawBody = JSON.stringify({
         institution_id: this.store.institution.id,
         webhook_subscription_id: subscription.id,
@@ -278,7 +286,11 @@ export class WebhookHub implements WebhookControl {
     return sent.then(() => undefined);
   }
 
-  private async send(delivery: WebhookDelivery, trigger: DeliveryAttempt['trigger'], options: RedeliverOptions = {}): Promise<DeliveryAttempt> {
+  private async send(
+    delivery: WebhookDelivery,
+    trigger: DeliveryAttempt['trigger'],
+    options: RedeliverOptions = {},
+  ): Promise<DeliveryAttempt> {
     const endpoint = this.endpointList.find((e) => e.id === delivery.endpointId)!;
     const timestamp = options.timestamp ?? new Date().toISOString();
     const secret = options.badSignature ? `${endpoint.secret_key}-wrong` : endpoint.secret_key;

@@ -79,11 +79,14 @@ export function validateWrite(ctx: RequestContext, kind: WriteKind): AcceptedWri
   const typeId = idOf(typeField, body[typeField]);
   const types = kind === 'payment' ? store.seed.paymentTypes : store.seed.adjustmentTypes;
   if (!types.some((t) => t.id === typeId && t.location_id === locationId)) {
-    throw badRequest(`${kind === 'payment' ? 'Payment' : 'Adjustment'} type with ID ${typeId} not found in location ${locationId}`);
+    throw badRequest(
+      `${kind === 'payment' ? 'Payment' : 'Adjustment'} type with ID ${typeId} not found in location ${locationId}`,
+    );
   }
 
   const patientId = idOf('patient_id', body['patient_id']);
-  if (!store.patientInLocation(patientId, locationId)) throw badRequest(`Patient with ID ${patientId} not found in location ${locationId}`);
+  if (!store.patientInLocation(patientId, locationId))
+    throw badRequest(`Patient with ID ${patientId} not found in location ${locationId}`);
 
   const chargeSplits = splitsOf('charge_splits', body['charge_splits']);
   const providerSplits = splitsOf('provider_splits', body['provider_splits']);
@@ -91,7 +94,8 @@ export function validateWrite(ctx: RequestContext, kind: WriteKind): AcceptedWri
   const splits = chargeSplits ?? providerSplits;
   if (splits) {
     for (const split of splits) {
-      if (split.amount === 0 || split.amount > 0 !== amount > 0) throw badRequest('split amounts must have the same sign as amount');
+      if (split.amount === 0 || split.amount > 0 !== amount > 0)
+        throw badRequest('split amounts must have the same sign as amount');
     }
     const total = sumCents(splits.map((s) => s.amount));
     if (total !== amount) throw badRequest('the sum of the splits must equal amount');
@@ -104,20 +108,35 @@ export function validateWrite(ctx: RequestContext, kind: WriteKind): AcceptedWri
   }
   for (const split of providerSplits ?? []) {
     const provider = store.providers.get(split.id);
-    if (!provider || provider.location_id !== locationId) throw badRequest(`Provider with ID ${split.id} not found in location ${locationId}`);
+    if (!provider || provider.location_id !== locationId)
+      throw badRequest(`Provider with ID ${split.id} not found in location ${locationId}`);
   }
-  if (kind === 'adjustment' && amount > 0 && !splits) throw badRequest('A positive adjustment requires charge_splits or provider_splits');
+  if (kind === 'adjustment' && amount > 0 && !splits)
+    throw badRequest('A positive adjustment requires charge_splits or provider_splits');
 
   const dateField = kind === 'payment' ? 'paid_at' : 'adjusted_at';
   const dateValue = body[dateField];
   let occurredAt = new Date().toISOString();
   if (dateValue !== undefined && dateValue !== null) {
-    if (typeof dateValue !== 'string' || Number.isNaN(Date.parse(dateValue))) throw badRequest(`${dateField} must be an ISO 8601 date-time`);
+    if (typeof dateValue !== 'string' || Number.isNaN(Date.parse(dateValue)))
+      throw badRequest(`${dateField} must be an ISO 8601 date-time`);
     occurredAt = new Date(Date.parse(dateValue)).toISOString();
   }
   const notes = typeof body['notes'] === 'string' ? body['notes'] : null;
 
-  return { kind, transactionId, locationId, patientId, amount, typeId, chargeSplits, providerSplits, occurredAt, notes, acceptedAt: Date.now() };
+  return {
+    kind,
+    transactionId,
+    locationId,
+    patientId,
+    amount,
+    typeId,
+    chargeSplits,
+    providerSplits,
+    occurredAt,
+    notes,
+    acceptedAt: Date.now(),
+  };
 }
 
 /** The 202 answer of an accepted write. */

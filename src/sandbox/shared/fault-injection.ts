@@ -85,11 +85,14 @@ export class FaultInjector implements FaultControl {
   }
 
   add(rule: FaultRule): string {
-    if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 1)) throw new Error('fault rule: times must be a positive integer');
-    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) throw new Error('fault rule: probability must be within 0..1');
+    if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 1))
+      throw new Error('fault rule: times must be a positive integer');
+    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1))
+      throw new Error('fault rule: probability must be within 0..1');
     for (const key of ['latencyMs', 'responseTimeMs'] as const) {
       const value = rule[key];
-      if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new Error(`fault rule: ${key} must be a non-negative number, got ${value}`);
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+        throw new Error(`fault rule: ${key} must be a non-negative number, got ${value}`);
     }
     const id = `fault-${this.nextId++}`;
     this.rules.push({ id, rule: { ...rule }, hits: 0, remaining: rule.times ?? null });
@@ -120,7 +123,8 @@ export class FaultInjector implements FaultControl {
     for (const active of [...this.rules]) {
       const { rule } = active;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
-      if (rule.path !== undefined && !(typeof rule.path === 'string' ? path.startsWith(rule.path) : rule.path.test(path))) continue;
+      if (rule.path !== undefined && !(typeof rule.path === 'string' ? path.startsWith(rule.path) : rule.path.test(path)))
+        continue;
       if (rule.probability !== undefined && !(this.rng() < rule.probability)) continue;
       active.hits++;
       decision.ruleIds.push(active.id);
@@ -134,7 +138,12 @@ export class FaultInjector implements FaultControl {
         decision.effect = {
           kind: 'status',
           status: rule.status,
-          retryAfterSeconds: rule.status === 429 ? (rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds) : (rule.retryAfterSeconds ?? null),
+          retryAfterSeconds:
+            rule.status === 429
+              ? rule.retryAfterSeconds === undefined
+                ? 1
+                : rule.retryAfterSeconds
+              : (rule.retryAfterSeconds ?? null),
         };
       }
     }

@@ -106,7 +106,10 @@ function pgExecutor(pool: pg.Pool, errors: string[]): Executor {
   };
 }
 
-async function describeObjects(query: (sql: string) => Promise<{ rows: unknown[] }>, schema: string): Promise<{ objects: string; sizeKiB: number }> {
+async function describeObjects(
+  query: (sql: string) => Promise<{ rows: unknown[] }>,
+  schema: string,
+): Promise<{ objects: string; sizeKiB: number }> {
   const { rows } = (await query(
     `SELECT
        (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -186,8 +189,18 @@ async function runPgBoss(backend: BackendName): Promise<Result> {
   await boss.stop({ graceful: false, close: false, wait: true });
   await close();
   return {
-    impl: 'pg-boss', backend, pgliteBootMs, openFreshMs, openAgainMs, enqueueMs, fetchCompleteMs, completed,
-    objects, sizeKiB, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), errors,
+    impl: 'pg-boss',
+    backend,
+    pgliteBootMs,
+    openFreshMs,
+    openAgainMs,
+    enqueueMs,
+    fetchCompleteMs,
+    completed,
+    objects,
+    sizeKiB,
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    errors,
   };
 }
 
@@ -219,7 +232,11 @@ async function runOurs(backend: BackendName): Promise<Result> {
       await sql.close();
     };
   }
-  const logger = { info() {}, warn() {}, error: (m: string, c?: Record<string, unknown>) => errors.push(`${m} ${JSON.stringify(c)}`) };
+  const logger = {
+    info() {},
+    warn() {},
+    error: (m: string, c?: Record<string, unknown>) => errors.push(`${m} ${JSON.stringify(c)}`),
+  };
   const make = () => {
     const queue = createJobQueue<{ bench: { n: number } }>({ sql, logger });
     queue.define('bench', async () => 'done', { concurrency: BATCH });
@@ -245,8 +262,18 @@ async function runOurs(backend: BackendName): Promise<Result> {
   await queue.stop();
   await close();
   return {
-    impl: 'ours', backend, pgliteBootMs, openFreshMs, openAgainMs, enqueueMs, fetchCompleteMs, completed: summary.done,
-    objects, sizeKiB, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), errors,
+    impl: 'ours',
+    backend,
+    pgliteBootMs,
+    openFreshMs,
+    openAgainMs,
+    enqueueMs,
+    fetchCompleteMs,
+    completed: summary.done,
+    objects,
+    sizeKiB,
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    errors,
   };
 }
 
@@ -270,9 +297,14 @@ async function probePgBoss(): Promise<void> {
     await boss.createQueue(name, { policy });
     const queued = [await boss.send(name, {}, { singletonKey: 'LG:1' }), await boss.send(name, {}, { singletonKey: 'LG:1' })];
     await boss.fetch(name, { batchSize: 1 });
-    const whileActive = [await boss.send(name, {}, { singletonKey: 'LG:1' }), await boss.send(name, {}, { singletonKey: 'LG:1' })];
+    const whileActive = [
+      await boss.send(name, {}, { singletonKey: 'LG:1' }),
+      await boss.send(name, {}, { singletonKey: 'LG:1' }),
+    ];
     const created = (ids: (string | null)[]) => ids.map((id) => (id ? 'job' : 'null')).join(', ');
-    console.log(`${policy}: two sends with one key → ${created(queued)}; with one of them active, two more → ${created(whileActive)}`);
+    console.log(
+      `${policy}: two sends with one key → ${created(queued)}; with one of them active, two more → ${created(whileActive)}`,
+    );
   }
   await boss.createQueue('crash', { expireInSeconds: 1, retryLimit: 2 });
   const id = await boss.send('crash', {});
@@ -284,11 +316,15 @@ async function probePgBoss(): Promise<void> {
     again = await boss.fetch('crash', { batchSize: 1 });
   }
   const job = await boss.getJobById('crash', id!);
-  console.log(`never-completed job fetched again after ${ms(t)} ms (maintenance ran ${maintenance}×), retryCount ${String(job?.retryCount)}`);
+  console.log(
+    `never-completed job fetched again after ${ms(t)} ms (maintenance ran ${maintenance}×), retryCount ${String(job?.retryCount)}`,
+  );
   const before = errors.length;
   await db.exec('ALTER TABLE pgboss.job RENAME COLUMN priority TO prio');
   const answer = await boss.fetch('crash', { batchSize: 1 });
-  console.log(`fetch with a broken job table answers ${JSON.stringify(answer)}; the adapter saw: ${errors.slice(before).join('; ')}`);
+  console.log(
+    `fetch with a broken job table answers ${JSON.stringify(answer)}; the adapter saw: ${errors.slice(before).join('; ')}`,
+  );
   await boss.stop({ graceful: false, close: false, wait: true });
   await db.close();
 }
@@ -330,15 +366,29 @@ async function main(): Promise<void> {
     const pick = (f: (r: Result) => number) => median(mine.map(f));
     const boot = mine[0]?.pgliteBootMs === null ? '—' : String(pick((r) => r.pgliteBootMs ?? 0));
     return [
-      i, b, boot, pick((r) => r.openFreshMs), pick((r) => r.openAgainMs),
+      i,
+      b,
+      boot,
+      pick((r) => r.openFreshMs),
+      pick((r) => r.openAgainMs),
       `${pick((r) => r.enqueueMs)} (${Math.round(JOBS / (pick((r) => r.enqueueMs) / 1000))}/s)`,
       `${pick((r) => r.fetchCompleteMs)} (${Math.round(JOBS / (pick((r) => r.fetchCompleteMs) / 1000))}/s)`,
-      mine.map((r) => r.completed).join('/'), mine[0]?.objects ?? '', pick((r) => r.sizeKiB), pick((r) => r.rssMiB),
+      mine.map((r) => r.completed).join('/'),
+      mine[0]?.objects ?? '',
+      pick((r) => r.sizeKiB),
+      pick((r) => r.rssMiB),
       [...new Set(mine.flatMap((r) => r.errors))].length,
     ].join(' | ');
   });
-  console.log(`rounds: ${rounds}; load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('impl | back end | PGlite boot ms | open fresh ms | open again ms | enqueue 1,000 ms | fetch+complete 1,000 ms | completed | created | size KiB | RSS MiB | errors');
+  console.log(
+    `rounds: ${rounds}; load average at the end: ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    'impl | back end | PGlite boot ms | open fresh ms | open again ms | enqueue 1,000 ms | fetch+complete 1,000 ms | completed | created | size KiB | RSS MiB | errors',
+  );
   for (const row of rows) console.log(row);
   for (const r of results) for (const e of r.errors) console.log(`error (${r.impl} on ${r.backend}): ${e}`);
 }

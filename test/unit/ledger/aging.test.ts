@@ -132,7 +132,10 @@ describe('outOfPocketAging', () => {
         fc.array(bucketArb, { maxLength: 5 }),
         (gBuckets, writeOffEstimate, estimated) => {
           const g = guarantorRecord({ buckets: gBuckets, writeOffEstimate });
-          const aging = outOfPocketAging(g, estimated.map((e) => insuranceRecord(e)));
+          const aging = outOfPocketAging(
+            g,
+            estimated.map((e) => insuranceRecord(e)),
+          );
           expect(sumBuckets(aging.buckets)).toBe(aging.total + (writeOffEstimate ?? 0));
           expect(aging.writeOffEstimate).toBe(writeOffEstimate);
           for (const key of AGING_BUCKET_KEYS) {

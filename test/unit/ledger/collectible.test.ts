@@ -33,7 +33,9 @@ describe('claimCollectible', () => {
 
   it('outside an enterprise: every clean claim, whatever the department', () => {
     expect(claimCollectible(clean, { enterprise: false, currentDepartmentId: '99' })).toBe(true);
-    expect(claimCollectible({ ...clean, providerGroupId: null, departmentIds: [] }, { enterprise: false, currentDepartmentId: null })).toBe(true);
+    expect(
+      claimCollectible({ ...clean, providerGroupId: null, departmentIds: [] }, { enterprise: false, currentDepartmentId: null }),
+    ).toBe(true);
   });
 
   it('in an enterprise: only claims whose group lists the current department', () => {
@@ -47,7 +49,9 @@ describe('claimCollectible', () => {
   });
 
   it('compares department ids as strings', () => {
-    expect(claimCollectible({ ...clean, departmentIds: [10 as unknown as string] }, { enterprise: true, currentDepartmentId: '10' })).toBe(true);
+    expect(
+      claimCollectible({ ...clean, departmentIds: [10 as unknown as string] }, { enterprise: true, currentDepartmentId: '10' }),
+    ).toBe(true);
   });
 });
 
@@ -72,7 +76,10 @@ describe('collectibleBalance', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ collectible: fc.boolean(), patientBalance: fc.option(fc.integer({ min: -1e12, max: 1e12 }), { nil: null }) }),
+          fc.record({
+            collectible: fc.boolean(),
+            patientBalance: fc.option(fc.integer({ min: -1e12, max: 1e12 }), { nil: null }),
+          }),
           { maxLength: 15 },
         ),
         (claims) => {

@@ -15,14 +15,30 @@ const payment = (providerSplits: Array<{ id: string; amount: number }>, amount =
 
 describe('fingerprint', () => {
   it('is the same for splits in another order', () => {
-    const a = payment([{ id: '7', amount: -6000 }, { id: '9', amount: -4000 }]);
-    const b = payment([{ id: '9', amount: -4000 }, { id: '7', amount: -6000 }]);
+    const a = payment([
+      { id: '7', amount: -6000 },
+      { id: '9', amount: -4000 },
+    ]);
+    const b = payment([
+      { id: '9', amount: -4000 },
+      { id: '7', amount: -6000 },
+    ]);
     expect(fingerprint(a)).toBe(fingerprint(b));
   });
 
   it('is the same for claim payments in another order', () => {
-    const a = { claimPayments: [{ claimId: '1005', amount: 100 }, { claimId: '1001', amount: 4000 }] };
-    const b = { claimPayments: [{ claimId: '1001', amount: 4000 }, { claimId: '1005', amount: 100 }] };
+    const a = {
+      claimPayments: [
+        { claimId: '1005', amount: 100 },
+        { claimId: '1001', amount: 4000 },
+      ],
+    };
+    const b = {
+      claimPayments: [
+        { claimId: '1001', amount: 4000 },
+        { claimId: '1005', amount: 100 },
+      ],
+    };
     expect(fingerprint(a)).toBe(fingerprint(b));
   });
 
@@ -33,11 +49,38 @@ describe('fingerprint', () => {
   });
 
   it('differs for different amounts, in the total or in a split', () => {
-    const base = payment([{ id: '7', amount: -6000 }, { id: '9', amount: -4000 }]);
-    expect(fingerprint(payment([{ id: '7', amount: -6000 }, { id: '9', amount: -4000 }], -10001))).not.toBe(fingerprint(base));
-    expect(fingerprint(payment([{ id: '7', amount: -6001 }, { id: '9', amount: -3999 }]))).not.toBe(fingerprint(base));
+    const base = payment([
+      { id: '7', amount: -6000 },
+      { id: '9', amount: -4000 },
+    ]);
+    expect(
+      fingerprint(
+        payment(
+          [
+            { id: '7', amount: -6000 },
+            { id: '9', amount: -4000 },
+          ],
+          -10001,
+        ),
+      ),
+    ).not.toBe(fingerprint(base));
+    expect(
+      fingerprint(
+        payment([
+          { id: '7', amount: -6001 },
+          { id: '9', amount: -3999 },
+        ]),
+      ),
+    ).not.toBe(fingerprint(base));
     // The same amounts on other ids is another write.
-    expect(fingerprint(payment([{ id: '7', amount: -4000 }, { id: '9', amount: -6000 }]))).not.toBe(fingerprint(base));
+    expect(
+      fingerprint(
+        payment([
+          { id: '7', amount: -4000 },
+          { id: '9', amount: -6000 },
+        ]),
+      ),
+    ).not.toBe(fingerprint(base));
   });
 
   it('reads undefined as null, but a missing key is not a null one', () => {
@@ -46,7 +89,12 @@ describe('fingerprint', () => {
   });
 
   it('keeps the text stored with idempotency keys by earlier releases (splits by id, keys sorted)', () => {
-    const text = fingerprint(payment([{ id: '9', amount: -4000 }, { id: '10', amount: -6000 }]));
+    const text = fingerprint(
+      payment([
+        { id: '9', amount: -4000 },
+        { id: '10', amount: -6000 },
+      ]),
+    );
     // '10' < '9' in code-unit order, as the resolvers always sorted them.
     expect(text).toBe(
       '{"amount":-10000,"chargeSplits":null,"currency":"USD","kind":"PAYMENT","notes":null,"patientSourceId":"42",' +
@@ -60,7 +108,11 @@ describe('fingerprint', () => {
       const canonical = (v: unknown): unknown => {
         if (Array.isArray(v)) return v.map(canonical);
         if (v && typeof v === 'object') {
-          return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+          return Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          );
         }
         return v ?? null;
       };

@@ -81,7 +81,9 @@ describe('buildItemizedInvoice / invoiceTotals', () => {
   it('group subtotals sum to the total, every line lands in exactly one group, in order (property)', () => {
     const id = fc.oneof(fc.stringMatching(/^[0-9]{1,4}$/), fc.stringMatching(/^[A-Za-z0-9-]{1,4}$/));
     const date = fc.option(
-      fc.date({ min: new Date('2020-01-01'), max: new Date('2025-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+      fc
+        .date({ min: new Date('2020-01-01'), max: new Date('2025-12-31'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10)),
       { nil: null },
     );
     const cents = fc.integer({ min: -1e10, max: 1e10 });
@@ -94,26 +96,30 @@ describe('buildItemizedInvoice / invoiceTotals', () => {
       fee: cents,
     });
     fc.assert(
-      fc.property(fc.array(lineArb, { maxLength: 25 }), fc.constantFrom<InvoiceGroupBy>('PATIENT', 'PROVIDER', 'SERVICE_DATE'), (ls, groupBy) => {
-        const invoice = buildItemizedInvoice(ls, groupBy);
-        expect(invoice.total).toBe(ls.reduce((acc, l) => acc + l.patientAmount, 0));
-        expect(invoice.feeTotal).toBe(ls.reduce((acc, l) => acc + l.fee, 0));
-        expect(invoice.groups.reduce((acc, g) => acc + g.subtotal, 0)).toBe(invoice.total);
-        expect(invoice.groups.reduce((acc, g) => acc + g.lines.length, 0)).toBe(ls.length);
-        const keys = invoice.groups.map((g) => g.key);
-        expect(new Set(keys).size).toBe(keys.length);
-        for (let i = 1; i < keys.length; i++) {
-          const a = keys[i - 1]!;
-          const b = keys[i]!;
-          expect(b === null || (a !== null && compareIds(a, b) < 0)).toBe(true);
-        }
-        for (const group of invoice.groups) {
-          for (const l of group.lines) expect(invoiceKey(l, groupBy)).toBe(group.key);
-          for (let i = 1; i < group.lines.length; i++) {
-            expect(compareInvoiceLines(group.lines[i - 1]!, group.lines[i]!)).toBeLessThanOrEqual(0);
+      fc.property(
+        fc.array(lineArb, { maxLength: 25 }),
+        fc.constantFrom<InvoiceGroupBy>('PATIENT', 'PROVIDER', 'SERVICE_DATE'),
+        (ls, groupBy) => {
+          const invoice = buildItemizedInvoice(ls, groupBy);
+          expect(invoice.total).toBe(ls.reduce((acc, l) => acc + l.patientAmount, 0));
+          expect(invoice.feeTotal).toBe(ls.reduce((acc, l) => acc + l.fee, 0));
+          expect(invoice.groups.reduce((acc, g) => acc + g.subtotal, 0)).toBe(invoice.total);
+          expect(invoice.groups.reduce((acc, g) => acc + g.lines.length, 0)).toBe(ls.length);
+          const keys = invoice.groups.map((g) => g.key);
+          expect(new Set(keys).size).toBe(keys.length);
+          for (let i = 1; i < keys.length; i++) {
+            const a = keys[i - 1]!;
+            const b = keys[i]!;
+            expect(b === null || (a !== null && compareIds(a, b) < 0)).toBe(true);
           }
-        }
-      }),
+          for (const group of invoice.groups) {
+            for (const l of group.lines) expect(invoiceKey(l, groupBy)).toBe(group.key);
+            for (let i = 1; i < group.lines.length; i++) {
+              expect(compareInvoiceLines(group.lines[i - 1]!, group.lines[i]!)).toBeLessThanOrEqual(0);
+            }
+          }
+        },
+      ),
     );
   });
 });

@@ -80,7 +80,10 @@ describe('parseDecimal (strict client input)', () => {
   });
 
   it('round-trips formatCents for every safe integer', () => {
-    fc.assert(fc.property(safeInt, (cents) => parseDecimal(formatCents(cents)) === cents), { numRuns: 2000 });
+    fc.assert(
+      fc.property(safeInt, (cents) => parseDecimal(formatCents(cents)) === cents),
+      { numRuns: 2000 },
+    );
   });
 
   it('round-trips small amounts exhaustively around zero', () => {
@@ -149,7 +152,10 @@ describe('parseWireAmount (tolerant vendor input, never rounds)', () => {
   });
 
   it('parseWireAmount(formatCents(x)) === x for every safe integer', () => {
-    fc.assert(fc.property(safeInt, (cents) => parseWireAmount(formatCents(cents)) === cents), { numRuns: 2000 });
+    fc.assert(
+      fc.property(safeInt, (cents) => parseWireAmount(formatCents(cents)) === cents),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads a JSON number through its decimal text, exactly', () => {
@@ -246,11 +252,13 @@ describe('sumCents, subtractCents, negateCents', () => {
     expect(negateCents(-1)).toBe(1);
     expect(Object.is(negateCents(0), 0)).toBe(true);
     expect(() => negateCents(1.5)).toThrow(MoneyError);
-    fc.assert(fc.property(safeInt, safeInt, (a, b) => {
-      const exact = BigInt(a) - BigInt(b);
-      if (exact > BigInt(MAX) || exact < -BigInt(MAX)) return true;
-      return subtractCents(a, b) === Number(exact);
-    }));
+    fc.assert(
+      fc.property(safeInt, safeInt, (a, b) => {
+        const exact = BigInt(a) - BigInt(b);
+        if (exact > BigInt(MAX) || exact < -BigInt(MAX)) return true;
+        return subtractCents(a, b) === Number(exact);
+      }),
+    );
   });
 });
 

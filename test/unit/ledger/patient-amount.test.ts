@@ -12,7 +12,10 @@ import {
 } from '../../../src/ledger/patient-amount';
 import { payout } from './fixtures';
 
-const stages = (map: Record<string, ClaimStage>): ClaimStageLookup => (id) => map[id];
+const stages =
+  (map: Record<string, ClaimStage>): ClaimStageLookup =>
+  (id) =>
+    map[id];
 
 describe('chargePatientAmount', () => {
   const fee = 20000;
@@ -23,21 +26,17 @@ describe('chargePatientAmount', () => {
   });
 
   it('subtracts estimate and write-off while the claim is PENDING', () => {
-    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: null }, stages({ c1: 'PENDING' }))).toBe(
-      5000,
-    );
+    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: null }, stages({ c1: 'PENDING' }))).toBe(5000);
   });
 
   it('subtracts only the write-off once ADJUDICATED (the real payment is a payment row)', () => {
-    expect(
-      chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: null }, stages({ c1: 'ADJUDICATED' })),
-    ).toBe(17000);
+    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: null }, stages({ c1: 'ADJUDICATED' }))).toBe(
+      17000,
+    );
   });
 
   it('subtracts nothing for a VOID (canceled) claim', () => {
-    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: null }, stages({ c1: 'VOID' }))).toBe(
-      fee,
-    );
+    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: null }, stages({ c1: 'VOID' }))).toBe(fee);
   });
 
   it('treats an unknown claim as PENDING', () => {
@@ -60,9 +59,7 @@ describe('chargePatientAmount', () => {
       payout('mystery', { estimatedInsurancePayment: 100, writeOff: 10 }),
     ];
     const lookup = stages({ pending: 'PENDING', paid: 'ADJUDICATED', canceled: 'VOID' });
-    expect(chargePatientAmount({ fee, claimPayouts: mixed, statedPatientAmount: null }, lookup)).toBe(
-      fee - 4500 - 700 - 110,
-    );
+    expect(chargePatientAmount({ fee, claimPayouts: mixed, statedPatientAmount: null }, lookup)).toBe(fee - 4500 - 700 - 110);
   });
 
   it('may go negative when estimates exceed the fee (reported, not clamped)', () => {
@@ -71,17 +68,15 @@ describe('chargePatientAmount', () => {
   });
 
   it('returns the stated patient amount when the system states one, payouts notwithstanding', () => {
-    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: 1234 }, stages({ c1: 'PENDING' }))).toBe(
-      1234,
-    );
+    expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: 1234 }, stages({ c1: 'PENDING' }))).toBe(1234);
     expect(chargePatientAmount({ fee, claimPayouts: payouts, statedPatientAmount: 0 }, stages({}))).toBe(0);
     expect(() => chargePatientAmount({ fee, claimPayouts: [], statedPatientAmount: 1.5 }, stages({}))).toThrow(MoneyError);
   });
 
   it('refuses non-cent figures rather than rounding', () => {
-    expect(() =>
-      chargePatientAmount({ fee: 100.5, claimPayouts: [], statedPatientAmount: null }, stages({})),
-    ).toThrow(MoneyError);
+    expect(() => chargePatientAmount({ fee: 100.5, claimPayouts: [], statedPatientAmount: null }, stages({}))).toThrow(
+      MoneyError,
+    );
     expect(() =>
       chargePatientAmount(
         { fee, claimPayouts: [payout('c1', { writeOff: 0.1 })], statedPatientAmount: null },

@@ -39,9 +39,9 @@ describe('patientBalance', () => {
 
   it('refuses non-cent amounts and overflowing sums', () => {
     expect(() => patientBalance({ chargeAmounts: [0.5], payments: [], adjustments: [] })).toThrow(MoneyError);
-    expect(() =>
-      patientBalance({ chargeAmounts: [Number.MAX_SAFE_INTEGER], payments: [], adjustments: [1] }),
-    ).toThrow(MoneyError);
+    expect(() => patientBalance({ chargeAmounts: [Number.MAX_SAFE_INTEGER], payments: [], adjustments: [1] })).toThrow(
+      MoneyError,
+    );
   });
 
   it('total = charges + payments + adjustments, each part its exact sum (property)', () => {
@@ -76,8 +76,16 @@ describe('patientBalanceOfRecords', () => {
     const balance = patientBalanceOfRecords(
       {
         charges: [
-          { fee: 10000, statedPatientAmount: null, claimPayouts: [payout('pending', { estimatedInsurancePayment: 6000, writeOff: 1000 })] },
-          { fee: 8000, statedPatientAmount: null, claimPayouts: [payout('paid', { estimatedInsurancePayment: 5000, writeOff: 500 })] },
+          {
+            fee: 10000,
+            statedPatientAmount: null,
+            claimPayouts: [payout('pending', { estimatedInsurancePayment: 6000, writeOff: 1000 })],
+          },
+          {
+            fee: 8000,
+            statedPatientAmount: null,
+            claimPayouts: [payout('paid', { estimatedInsurancePayment: 5000, writeOff: 500 })],
+          },
           { fee: 4000, statedPatientAmount: null, claimPayouts: [payout('canceled', { estimatedInsurancePayment: 4000 })] },
           { fee: 999, statedPatientAmount: 111, claimPayouts: [] },
         ],

@@ -37,7 +37,13 @@ function paymentFacts(fields: Partial<LedgerWriteFacts<PaymentTypeRecord>> = {})
 describe('preparePayment', () => {
   it('turns the positive sum collected into a negative ledger write, splits signed and sorted by id', () => {
     const prepared = preparePayment(
-      payment({ providerSplits: [{ id: 'p2', amount: 4000 }, { id: 'p1', amount: 6000 }], notes: 'front desk' }),
+      payment({
+        providerSplits: [
+          { id: 'p2', amount: 4000 },
+          { id: 'p1', amount: 6000 },
+        ],
+        notes: 'front desk',
+      }),
       paymentFacts(),
     );
     expect(prepared).toMatchObject({
@@ -48,7 +54,10 @@ describe('preparePayment', () => {
         amount: -10000,
         currency: 'USD',
         typeSourceId: '7',
-        providerSplits: [{ id: 'p1', amount: -6000 }, { id: 'p2', amount: -4000 }],
+        providerSplits: [
+          { id: 'p1', amount: -6000 },
+          { id: 'p2', amount: -4000 },
+        ],
         chargeSplits: null,
         notes: 'front desk',
       },
@@ -61,21 +70,46 @@ describe('preparePayment', () => {
   });
 
   it('gives the fingerprint step 1 gave, the same for splits in another order, another for another amount', () => {
-    const a = payment({ providerSplits: [{ id: 'p1', amount: 6000 }, { id: 'p2', amount: 4000 }] });
-    const b = payment({ providerSplits: [{ id: 'p2', amount: 4000 }, { id: 'p1', amount: 6000 }] });
+    const a = payment({
+      providerSplits: [
+        { id: 'p1', amount: 6000 },
+        { id: 'p2', amount: 4000 },
+      ],
+    });
+    const b = payment({
+      providerSplits: [
+        { id: 'p2', amount: 4000 },
+        { id: 'p1', amount: 6000 },
+      ],
+    });
     const checked = checkPaymentInput(a);
     const prepared = preparePayment(a, paymentFacts());
     expect(checked.ok && prepared.ok && checked.fingerprint === prepared.fingerprint).toBe(true);
     expect(checkPaymentInput(b)).toEqual(checked);
-    expect(checkPaymentInput(payment({ amount: 10001, providerSplits: [{ id: 'p1', amount: 6001 }, { id: 'p2', amount: 4000 }] }))).not.toEqual(
-      checked,
-    );
+    expect(
+      checkPaymentInput(
+        payment({
+          amount: 10001,
+          providerSplits: [
+            { id: 'p1', amount: 6001 },
+            { id: 'p2', amount: 4000 },
+          ],
+        }),
+      ),
+    ).not.toEqual(checked);
     // A refund of the same sum is another write.
     expect(checkPaymentInput({ ...a, refund: true })).not.toEqual(checked);
   });
 
   it('refuses broken split rules in step 1, before any fact is needed', () => {
-    const sum = checkPaymentInput(payment({ providerSplits: [{ id: 'p1', amount: 6000 }, { id: 'p2', amount: 3000 }] }));
+    const sum = checkPaymentInput(
+      payment({
+        providerSplits: [
+          { id: 'p1', amount: 6000 },
+          { id: 'p2', amount: 3000 },
+        ],
+      }),
+    );
     expect(sum).toEqual({
       ok: false,
       violation: { code: 'SPLIT_SUM_MISMATCH', message: 'provider splits must sum to the amount: expected -100.00, got -90.00' },
@@ -83,14 +117,20 @@ describe('preparePayment', () => {
     const both = payment({ providerSplits: [{ id: 'p1', amount: 10000 }], chargeSplits: [{ id: 'c1', amount: 10000 }] });
     expect(checkPaymentInput(both)).toMatchObject({ ok: false, violation: { code: 'SPLIT_KIND_CONFLICT' } });
     // Step 2 repeats them, whatever the facts say.
-    expect(preparePayment(both, { types: [], patient: null })).toMatchObject({ ok: false, violation: { code: 'SPLIT_KIND_CONFLICT' } });
+    expect(preparePayment(both, { types: [], patient: null })).toMatchObject({
+      ok: false,
+      violation: { code: 'SPLIT_KIND_CONFLICT' },
+    });
   });
 
   it('UNKNOWN_PAYMENT_TYPE for an unknown or inactive type, before looking at the patient', () => {
     for (const paymentTypeId of ['999', '8']) {
       expect(preparePayment(payment({ paymentTypeId }), paymentFacts({ patient: null }))).toEqual({
         ok: false,
-        violation: { code: 'UNKNOWN_PAYMENT_TYPE', message: `no active payment type "${paymentTypeId}" in practice "smile-dental"` },
+        violation: {
+          code: 'UNKNOWN_PAYMENT_TYPE',
+          message: `no active payment type "${paymentTypeId}" in practice "smile-dental"`,
+        },
       });
     }
   });
@@ -103,12 +143,23 @@ describe('preparePayment', () => {
   });
 
   it('NOT_FOUND for the first split whose charge or provider is unknown (in id order)', () => {
-    const charges = payment({ chargeSplits: [{ id: 'zz', amount: 5000 }, { id: 'c1', amount: 2500 }, { id: 'aa', amount: 2500 }] });
+    const charges = payment({
+      chargeSplits: [
+        { id: 'zz', amount: 5000 },
+        { id: 'c1', amount: 2500 },
+        { id: 'aa', amount: 2500 },
+      ],
+    });
     expect(preparePayment(charges, paymentFacts())).toEqual({
       ok: false,
       violation: { code: 'NOT_FOUND', message: 'no charge "aa" on patient "42"' },
     });
-    const providers = payment({ providerSplits: [{ id: 'p1', amount: 5000 }, { id: 'p9', amount: 5000 }] });
+    const providers = payment({
+      providerSplits: [
+        { id: 'p1', amount: 5000 },
+        { id: 'p9', amount: 5000 },
+      ],
+    });
     expect(preparePayment(providers, paymentFacts())).toEqual({
       ok: false,
       violation: { code: 'NOT_FOUND', message: 'no provider "p9" in practice "smile-dental"' },
@@ -140,7 +191,9 @@ function adjustment(fields: Partial<AdjustmentRequest> = {}): AdjustmentRequest 
   return { practiceId: PRACTICE, patientId: '42', amount: -2500, typeName: 'Courtesy Credit', currency: 'USD', ...fields };
 }
 
-const adjustmentFacts = (fields: Partial<LedgerWriteFacts<AdjustmentTypeRecord>> = {}): LedgerWriteFacts<AdjustmentTypeRecord> => ({
+const adjustmentFacts = (
+  fields: Partial<LedgerWriteFacts<AdjustmentTypeRecord>> = {},
+): LedgerWriteFacts<AdjustmentTypeRecord> => ({
   types: adjustmentTypes,
   patient,
   chargeIds: new Set(['c1']),
@@ -152,7 +205,15 @@ describe('prepareAdjustment', () => {
   it('a credit without splits: the type’s id in the write, the amount as signed', () => {
     expect(prepareAdjustment(adjustment({ notes: 'goodwill' }), adjustmentFacts())).toMatchObject({
       ok: true,
-      write: { kind: 'ADJUSTMENT', amount: -2500, typeSourceId: '601', providerSplits: null, chargeSplits: null, notes: 'goodwill', currency: 'USD' },
+      write: {
+        kind: 'ADJUSTMENT',
+        amount: -2500,
+        typeSourceId: '601',
+        providerSplits: null,
+        chargeSplits: null,
+        notes: 'goodwill',
+        currency: 'USD',
+      },
     });
   });
 
@@ -176,12 +237,17 @@ describe('prepareAdjustment', () => {
     expect(prepareAdjustment(adjustment({ typeName: null, typeId: '601' }), adjustmentFacts())).toMatchObject({ ok: true });
     expect(prepareAdjustment(adjustment({ typeName: null, typeId: '605' }), adjustmentFacts())).toEqual({
       ok: false,
-      violation: { code: 'UNKNOWN_ADJUSTMENT_TYPE', message: 'no active adjustment type with id "605" in practice "smile-dental"' },
+      violation: {
+        code: 'UNKNOWN_ADJUSTMENT_TYPE',
+        message: 'no active adjustment type with id "605" in practice "smile-dental"',
+      },
     });
   });
 
   it('a credit type takes a negative amount and a debit type a positive one (BAD_USER_INPUT); UNKNOWN takes either', () => {
-    expect(prepareAdjustment(adjustment({ amount: 2500, providerSplits: [{ id: 'p1', amount: 2500 }] }), adjustmentFacts())).toEqual({
+    expect(
+      prepareAdjustment(adjustment({ amount: 2500, providerSplits: [{ id: 'p1', amount: 2500 }] }), adjustmentFacts()),
+    ).toEqual({
       ok: false,
       violation: { code: 'BAD_USER_INPUT', message: 'adjustment type "Courtesy Credit" is a credit: expected a negative amount' },
     });
@@ -193,7 +259,10 @@ describe('prepareAdjustment', () => {
   });
 
   it('then the patient, then the split targets (NOT_FOUND)', () => {
-    expect(prepareAdjustment(adjustment(), adjustmentFacts({ patient: null }))).toMatchObject({ ok: false, violation: { code: 'NOT_FOUND' } });
+    expect(prepareAdjustment(adjustment(), adjustmentFacts({ patient: null }))).toMatchObject({
+      ok: false,
+      violation: { code: 'NOT_FOUND' },
+    });
     expect(prepareAdjustment(adjustment({ chargeSplits: [{ id: 'c9', amount: -2500 }] }), adjustmentFacts())).toEqual({
       ok: false,
       violation: { code: 'NOT_FOUND', message: 'no charge "c9" on patient "42"' },
@@ -204,9 +273,24 @@ describe('prepareAdjustment', () => {
     const byName = checkAdjustmentInput(adjustment());
     const byId = checkAdjustmentInput(adjustment({ typeName: null, typeId: '601' }));
     expect(byName).not.toEqual(byId);
-    const inOrder = adjustment({ providerSplits: [{ id: 'p1', amount: -1000 }, { id: 'p2', amount: -1500 }] });
-    const reordered = adjustment({ providerSplits: [{ id: 'p2', amount: -1500 }, { id: 'p1', amount: -1000 }] });
-    const swapped = adjustment({ providerSplits: [{ id: 'p1', amount: -1500 }, { id: 'p2', amount: -1000 }] });
+    const inOrder = adjustment({
+      providerSplits: [
+        { id: 'p1', amount: -1000 },
+        { id: 'p2', amount: -1500 },
+      ],
+    });
+    const reordered = adjustment({
+      providerSplits: [
+        { id: 'p2', amount: -1500 },
+        { id: 'p1', amount: -1000 },
+      ],
+    });
+    const swapped = adjustment({
+      providerSplits: [
+        { id: 'p1', amount: -1500 },
+        { id: 'p2', amount: -1000 },
+      ],
+    });
     expect(checkAdjustmentInput(reordered)).toEqual(checkAdjustmentInput(inOrder));
     expect(checkAdjustmentInput(swapped)).not.toEqual(checkAdjustmentInput(inOrder));
     expect(checkAdjustmentInput(adjustment({ amount: -2501 }))).not.toEqual(byName);
@@ -288,9 +372,15 @@ describe('prepareCollection', () => {
     const noDepartment = collectionFacts({ patient: { sourceId: '5001', nonPatient: false, departmentId: null } });
     expect(prepareCollection(collection(), noDepartment)).toEqual({
       ok: false,
-      violation: { code: 'BAD_USER_INPUT', message: 'input.departmentId: expected a department (the patient has no current one)' },
+      violation: {
+        code: 'BAD_USER_INPUT',
+        message: 'input.departmentId: expected a department (the patient has no current one)',
+      },
     });
-    expect(prepareCollection(collection({ departmentId: '2' }), noDepartment)).toMatchObject({ ok: true, collection: { departmentId: '2' } });
+    expect(prepareCollection(collection({ departmentId: '2' }), noDepartment)).toMatchObject({
+      ok: true,
+      collection: { departmentId: '2' },
+    });
   });
 
   it('refuses a claim that is unknown, not collectible (saying why, with its id) or paid above its balance', () => {
@@ -310,12 +400,18 @@ describe('prepareCollection', () => {
     const otherGroup = collectionFacts({ claims: [claim('1001', { collectible: false }), claim('1005')] });
     expect(prepareCollection(collection(), otherGroup)).toMatchObject({
       ok: false,
-      violation: { message: "claim \"1001\" may not be collected: it is outside the provider group of the patient's current department" },
+      violation: {
+        message: 'claim "1001" may not be collected: it is outside the provider group of the patient\'s current department',
+      },
     });
     const small = collectionFacts({ claims: [claim('1001', { patientBalance: 3999 }), claim('1005')] });
     expect(prepareCollection(collection(), small)).toEqual({
       ok: false,
-      violation: { code: 'CLAIM_NOT_COLLECTIBLE', message: 'claim "1001" may not be collected above its patient balance', details: { claimId: '1001' } },
+      violation: {
+        code: 'CLAIM_NOT_COLLECTIBLE',
+        message: 'claim "1001" may not be collected above its patient balance',
+        details: { claimId: '1001' },
+      },
     });
     const unknownBalance = collectionFacts({ claims: [claim('1001', { patientBalance: null }), claim('1005')] });
     expect(prepareCollection(collection(), unknownBalance).ok).toBe(true);
@@ -323,7 +419,10 @@ describe('prepareCollection', () => {
 
   it('a copay needs the patient’s own appointment (NOT_FOUND otherwise)', () => {
     const copay = collection({ claimPayments: [], copayAmount: 2500, appointmentId: '7001' });
-    expect(prepareCollection(copay, collectionFacts({ copay: { patientSourceId: '5001' } }))).toMatchObject({ ok: true, amountCents: -2500 });
+    expect(prepareCollection(copay, collectionFacts({ copay: { patientSourceId: '5001' } }))).toMatchObject({
+      ok: true,
+      amountCents: -2500,
+    });
     for (const record of [null, { patientSourceId: '5002' }]) {
       expect(prepareCollection(copay, collectionFacts({ copay: record }))).toEqual({
         ok: false,

@@ -42,7 +42,14 @@ describe('checkSplits', () => {
   });
 
   it('SPLIT_SUM_MISMATCH naming expected and got, formatted as decimals', () => {
-    const v = checkSplits(input({ providerSplits: [{ id: '7', amount: -6000 }, { id: '9', amount: -3950 }] }));
+    const v = checkSplits(
+      input({
+        providerSplits: [
+          { id: '7', amount: -6000 },
+          { id: '9', amount: -3950 },
+        ],
+      }),
+    );
     expect(v).toEqual({
       code: 'SPLIT_SUM_MISMATCH',
       message: 'provider splits must sum to the amount: expected -100.00, got -99.50',
@@ -54,7 +61,15 @@ describe('checkSplits', () => {
 
   it('SPLIT_SUM_MISMATCH when the splits overflow the safe range', () => {
     const max = Number.MAX_SAFE_INTEGER;
-    const v = checkSplits(input({ amount: max, providerSplits: [{ id: 'a', amount: max }, { id: 'b', amount: max }] }));
+    const v = checkSplits(
+      input({
+        amount: max,
+        providerSplits: [
+          { id: 'a', amount: max },
+          { id: 'b', amount: max },
+        ],
+      }),
+    );
     expect(v?.code).toBe('SPLIT_SUM_MISMATCH');
     expect(v?.message).toMatch(/beyond the representable range/);
   });
@@ -65,24 +80,49 @@ describe('checkSplits', () => {
     ['a missing id', { chargeSplits: [{ amount: -10000 } as Split] }, /empty id/],
     [
       'a repeated id',
-      { providerSplits: [{ id: '7', amount: -5000 }, { id: '7', amount: -5000 }] },
+      {
+        providerSplits: [
+          { id: '7', amount: -5000 },
+          { id: '7', amount: -5000 },
+        ],
+      },
       /provider split id "7" appears more than once/,
     ],
     [
       'a zero split',
-      { providerSplits: [{ id: '7', amount: -10000 }, { id: '8', amount: 0 }] },
+      {
+        providerSplits: [
+          { id: '7', amount: -10000 },
+          { id: '8', amount: 0 },
+        ],
+      },
       /split 2 \("8"\) needs a non-zero amount/,
     ],
     ['a fractional split', { providerSplits: [{ id: '7', amount: -9999.5 }] }, /whole cents/],
     ['a NaN split', { providerSplits: [{ id: '7', amount: Number.NaN }] }, /whole cents/],
     [
       'a split signed unlike the amount',
-      { providerSplits: [{ id: '7', amount: -15000 }, { id: '8', amount: 5000 }] },
+      {
+        providerSplits: [
+          { id: '7', amount: -15000 },
+          { id: '8', amount: 5000 },
+        ],
+      },
       /split 2 \("8"\) is 50.00, which is not signed like the amount -100.00/,
     ],
     ['a non-cent amount', { amount: 12.5, providerSplits: [{ id: '7', amount: 12 }] }, /whole cents, got 12.5/],
     ['a non-cent amount without splits', { amount: Number.POSITIVE_INFINITY }, /whole cents/],
-    ['splits on a zero amount', { amount: 0, providerSplits: [{ id: '7', amount: 1 }, { id: '8', amount: -1 }] }, /not signed like/],
+    [
+      'splits on a zero amount',
+      {
+        amount: 0,
+        providerSplits: [
+          { id: '7', amount: 1 },
+          { id: '8', amount: -1 },
+        ],
+      },
+      /not signed like/,
+    ],
   ])('BAD_USER_INPUT for %s', (_, fields, message) => {
     const v = checkSplits(input(fields));
     expect(v?.code).toBe('BAD_USER_INPUT');
@@ -152,9 +192,10 @@ describe('adjustmentRequiresSplit', () => {
   it('a debit adjustment without splits is DEBIT_REQUIRES_SPLIT, a credit is fine', () => {
     const debit = 2500;
     const credit = -2500;
-    expect(checkSplits({ amount: debit, providerSplits: null, chargeSplits: null, requireSplit: adjustmentRequiresSplit(debit) })?.code).toBe(
-      'DEBIT_REQUIRES_SPLIT',
-    );
+    expect(
+      checkSplits({ amount: debit, providerSplits: null, chargeSplits: null, requireSplit: adjustmentRequiresSplit(debit) })
+        ?.code,
+    ).toBe('DEBIT_REQUIRES_SPLIT');
     expect(
       checkSplits({ amount: credit, providerSplits: null, chargeSplits: null, requireSplit: adjustmentRequiresSplit(credit) }),
     ).toBeNull();

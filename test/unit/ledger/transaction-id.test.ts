@@ -34,7 +34,9 @@ describe('formatTransactionId', () => {
     expect(assertTransactionIdPrefix('LG')).toBe('LG');
     expect(assertTransactionIdPrefix('P'.repeat(20))).toBe('P'.repeat(20));
     expect(() => assertTransactionIdPrefix(5)).toThrow(TransactionIdError);
-    expect(() => assertTransactionIdPrefix('L G')).toThrow('transaction id prefix: expected 1–20 letters, digits, "_" or "-", got "L G"');
+    expect(() => assertTransactionIdPrefix('L G')).toThrow(
+      'transaction id prefix: expected 1–20 letters, digits, "_" or "-", got "L G"',
+    );
   });
 
   it('TransactionIdError is a named Error', () => {

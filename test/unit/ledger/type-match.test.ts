@@ -17,7 +17,14 @@ describe('matchTypeByName', () => {
   });
 
   it('is case-, space- and accent-sensitive: no trimming or folding', () => {
-    for (const name of ['courtesy credit', 'COURTESY CREDIT', ' Courtesy Credit', 'Courtesy Credit ', 'Courtesy  Credit', 'Courtésy Credit']) {
+    for (const name of [
+      'courtesy credit',
+      'COURTESY CREDIT',
+      ' Courtesy Credit',
+      'Courtesy Credit ',
+      'Courtesy  Credit',
+      'Courtésy Credit',
+    ]) {
       expect(matchTypeByName(adjustmentTypes, name)).toBeNull();
     }
   });

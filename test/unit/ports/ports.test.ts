@@ -118,7 +118,13 @@ const fakeSms = {
   connect: async () => {},
   send: async (message: SmsMessage) =>
     message.to === '+15005550004'
-      ? { state: 'REFUSED' as const, status: 'SUPPRESSED' as const, reason: 'unsubscribed', errorCode: '21610', recipient: 'OPTED_OUT' as const }
+      ? {
+          state: 'REFUSED' as const,
+          status: 'SUPPRESSED' as const,
+          reason: 'unsubscribed',
+          errorCode: '21610',
+          recipient: 'OPTED_OUT' as const,
+        }
       : { state: 'ACCEPTED' as const, providerMessageId: 'SM1', status: 'QUEUED' as const, acceptedAt: now },
   getMessage: async (sid) => ({
     providerMessageId: sid,
@@ -182,7 +188,12 @@ const fakeEligibility = {
   system: 'availity',
   capabilities: { eligibility: true, claimStatusInquiry: false, asyncPolling: true },
   connect: async () => {},
-  checkEligibility: async (): Promise<EligibilityAnswer> => ({ state: 'PENDING', inquiryId: '0000000001', retrying: false, expiresAt: null }),
+  checkEligibility: async (): Promise<EligibilityAnswer> => ({
+    state: 'PENDING',
+    inquiryId: '0000000001',
+    retrying: false,
+    expiresAt: null,
+  }),
   pollEligibility: async (inquiryId): Promise<EligibilityAnswer> => ({
     state: 'ANSWERED',
     inquiryId,
@@ -204,8 +215,28 @@ const fakeEligibility = {
         },
       ],
       rows: [
-        { plan: 0, code: 'B', serviceTypeCode: '98', network: 'Y', coverageLevelCode: 'IND', timeQualifierCode: '27', amount: 2_500, percent: null, placeOfServiceCode: '11' },
-        { plan: 0, code: 'A', serviceTypeCode: '98', network: 'Y', coverageLevelCode: 'IND', timeQualifierCode: null, amount: null, percent: 20, placeOfServiceCode: null },
+        {
+          plan: 0,
+          code: 'B',
+          serviceTypeCode: '98',
+          network: 'Y',
+          coverageLevelCode: 'IND',
+          timeQualifierCode: '27',
+          amount: 2_500,
+          percent: null,
+          placeOfServiceCode: '11',
+        },
+        {
+          plan: 0,
+          code: 'A',
+          serviceTypeCode: '98',
+          network: 'Y',
+          coverageLevelCode: 'IND',
+          timeQualifierCode: null,
+          amount: null,
+          percent: 20,
+          placeOfServiceCode: null,
+        },
       ],
     },
   }),
@@ -238,11 +269,21 @@ const entry: BookedEntryRecord = {
 const fakeBooks = {
   system: 'quickbooks',
   companyId: '9130000000000001',
-  capabilities: { changeDataCapture: true, changeDataCaptureDays: 30, webhooks: true, webhookRegistration: false, refundReceipts: true },
+  capabilities: {
+    changeDataCapture: true,
+    changeDataCaptureDays: 30,
+    webhooks: true,
+    webhookRegistration: false,
+    refundReceipts: true,
+  },
   connect: async () => {},
   ensureCustomer: async (input) => ({
     state: 'OK' as const,
-    customer: { id: input.knownCustomerId ?? '58', displayName: `${input.firstName} ${input.lastName} (${input.guarantorSourceId})`, active: true },
+    customer: {
+      id: input.knownCustomerId ?? '58',
+      displayName: `${input.firstName} ${input.lastName} (${input.guarantorSourceId})`,
+      active: true,
+    },
     created: input.knownCustomerId === null,
   }),
   bookEntry: async (booking) =>
@@ -253,7 +294,17 @@ const fakeBooks = {
   changesSince: async () => ({ entries: [entry], deleted: [], asOf: now }),
   verifyWebhook: (delivery: WebhookDelivery) =>
     delivery.rawBody.length > 0
-      ? [{ eventId: 'ce-1', companyId: '9130000000000001', entity: 'SALE' as const, entityId: '130', operation: 'VOIDED' as const, mergedId: null, occurredAt: now }]
+      ? [
+          {
+            eventId: 'ce-1',
+            companyId: '9130000000000001',
+            entity: 'SALE' as const,
+            entityId: '130',
+            operation: 'VOIDED' as const,
+            mergedId: null,
+            occurredAt: now,
+          },
+        ]
       : reject(),
   close: async () => {},
 } satisfies AccountingAdapter;
@@ -270,9 +321,24 @@ const stripeLike = defineProcessorSystem({
   },
 });
 const twilioLike = defineMessagingSystem({ system: 'twilio-test', channel: 'SMS', connection, createAdapter: () => fakeSms });
-const sendgridLike = defineMessagingSystem({ system: 'sendgrid-test', channel: 'EMAIL', connection, createAdapter: () => fakeEmail });
-const availityLike = defineCoverageSystem({ system: 'availity-test', service: 'eligibility', connection, createAdapter: () => fakeEligibility });
-const claimStatusLike = defineCoverageSystem({ system: 'claims-test', service: 'claimStatus', connection, createAdapter: () => fakeClaimStatus });
+const sendgridLike = defineMessagingSystem({
+  system: 'sendgrid-test',
+  channel: 'EMAIL',
+  connection,
+  createAdapter: () => fakeEmail,
+});
+const availityLike = defineCoverageSystem({
+  system: 'availity-test',
+  service: 'eligibility',
+  connection,
+  createAdapter: () => fakeEligibility,
+});
+const claimStatusLike = defineCoverageSystem({
+  system: 'claims-test',
+  service: 'claimStatus',
+  connection,
+  createAdapter: () => fakeClaimStatus,
+});
 const quickbooksLike = defineAccountingSystem({
   system: 'quickbooks-test',
   connection,
@@ -294,8 +360,24 @@ const conn = { baseUrl: 'http://127.0.0.1:1', apiKey: 'k' };
 
 describe('ports of the processor, messaging, coverage and accounting kinds', () => {
   it('defines a descriptor of each kind, which the registry union accepts', () => {
-    const systems = [ledgerLike, stripeLike, twilioLike, sendgridLike, availityLike, claimStatusLike, quickbooksLike] as const satisfies readonly SystemDescriptor[];
-    expect(systems.map((d) => d.kind)).toEqual(['ledger', 'processor', 'messaging', 'messaging', 'coverage', 'coverage', 'accounting']);
+    const systems = [
+      ledgerLike,
+      stripeLike,
+      twilioLike,
+      sendgridLike,
+      availityLike,
+      claimStatusLike,
+      quickbooksLike,
+    ] as const satisfies readonly SystemDescriptor[];
+    expect(systems.map((d) => d.kind)).toEqual([
+      'ledger',
+      'processor',
+      'messaging',
+      'messaging',
+      'coverage',
+      'coverage',
+      'accounting',
+    ]);
 
     // The registry picks ledger systems out of a mixed list: the filter's predicate narrows.
     const ledgers: readonly LedgerSystemDescriptor[] = systems.filter((d) => d.kind === 'ledger');
@@ -344,7 +426,9 @@ describe('ports of the processor, messaging, coverage and accounting kinds', () 
       expect(names).toContain('connect');
       // Every method an adapter has is either listed or one of the two that do no upstream I/O.
       for (const adapter of adapters) {
-        const methods = Object.entries(adapter).filter(([, v]) => typeof v === 'function').map(([k]) => k);
+        const methods = Object.entries(adapter)
+          .filter(([, v]) => typeof v === 'function')
+          .map(([k]) => k);
         for (const method of methods) expect([...names, 'verifyWebhook', 'close']).toContain(method);
       }
     }
@@ -359,19 +443,47 @@ describe('ports of the processor, messaging, coverage and accounting kinds', () 
       practiceId: 'smile-dental',
       patientSourceId: '42',
       text: 'Smile Dental: your balance is $125.00. Pay at https://gw.example/pay/t',
-      content: { practiceName: 'Smile Dental', patientFirstName: null, amount: 12_500, payUrl: 'https://gw.example/pay/t', dueDate: null },
+      content: {
+        practiceName: 'Smile Dental',
+        patientFirstName: null,
+        amount: 12_500,
+        payUrl: 'https://gw.example/pay/t',
+        dueDate: null,
+      },
       statusCallbackUrl: 'https://gw.example/webhooks/twilio/smile-dental?r=rem_81',
     };
-    expect(await sms.send({ ...base, channel: 'SMS', to: '+15005550004' })).toMatchObject({ state: 'REFUSED', status: 'SUPPRESSED' });
+    expect(await sms.send({ ...base, channel: 'SMS', to: '+15005550004' })).toMatchObject({
+      state: 'REFUSED',
+      status: 'SUPPRESSED',
+    });
 
-    const [event] = sms.verifyWebhook({ url: base.statusCallbackUrl, headers: {}, rawBody: Buffer.from(''), secret: null, now: new Date(now) });
+    const [event] = sms.verifyWebhook({
+      url: base.statusCallbackUrl,
+      headers: {},
+      rawBody: Buffer.from(''),
+      secret: null,
+      now: new Date(now),
+    });
     expect(event).toMatchObject({ type: 'STATUS', reminderId: 'rem_81', status: 'DELIVERED' });
 
     const stripe = stripeLike.createAdapter(conn, {});
-    expect(() => stripe.verifyWebhook({ url: 'https://gw.example/webhooks/stripe/p', headers: {}, rawBody: Buffer.from('{}'), secret: null, now: new Date(now) })).toThrow(WebhookRejected);
+    expect(() =>
+      stripe.verifyWebhook({
+        url: 'https://gw.example/webhooks/stripe/p',
+        headers: {},
+        rawBody: Buffer.from('{}'),
+        secret: null,
+        now: new Date(now),
+      }),
+    ).toThrow(WebhookRejected);
     expect('LG:1043:refund:1'.length).toBeLessThanOrEqual(MAX_IDEMPOTENCY_KEY_LENGTH);
 
     const books = quickbooksLike.createAdapter(conn, {});
-    expect(await books.entries([{ kind: 'SALE', id: '130' }, { kind: 'REFUND', id: '9' }])).toEqual([entry, null]);
+    expect(
+      await books.entries([
+        { kind: 'SALE', id: '130' },
+        { kind: 'REFUND', id: '9' },
+      ]),
+    ).toEqual([entry, null]);
   });
 });

@@ -170,7 +170,12 @@ export class AthenaClient {
     }
     const parsed = tokenResponseSchema.safeParse(safeJson(res.text));
     if (!parsed.success) {
-      throw new UpstreamError(`athenahealth: malformed token response from POST ${endpoint}`, 'UPSTREAM_UNAVAILABLE', res.status, endpoint);
+      throw new UpstreamError(
+        `athenahealth: malformed token response from POST ${endpoint}`,
+        'UPSTREAM_UNAVAILABLE',
+        res.status,
+        endpoint,
+      );
     }
     const ttlSeconds = parsed.data.expires_in ?? 3600;
     // Refresh shortly before expiry: a minute early, or 10% early for short-lived tokens.
@@ -232,12 +237,27 @@ export class AthenaClient {
     const text = upstreamErrorText(res.text, secrets);
     const detail = text ? `: ${text}` : '';
     if (res.status === 429) {
-      return new UpstreamError(`athenahealth rate-limited ${method} ${endpoint} (HTTP 429)${detail}`, 'UPSTREAM_UNAVAILABLE', 429, endpoint);
+      return new UpstreamError(
+        `athenahealth rate-limited ${method} ${endpoint} (HTTP 429)${detail}`,
+        'UPSTREAM_UNAVAILABLE',
+        429,
+        endpoint,
+      );
     }
     if (res.status >= 500 || res.status < 200) {
-      return new UpstreamError(`athenahealth unavailable on ${method} ${endpoint} (HTTP ${res.status})${detail}`, 'UPSTREAM_UNAVAILABLE', res.status, endpoint);
+      return new UpstreamError(
+        `athenahealth unavailable on ${method} ${endpoint} (HTTP ${res.status})${detail}`,
+        'UPSTREAM_UNAVAILABLE',
+        res.status,
+        endpoint,
+      );
     }
-    return new UpstreamError(`athenahealth rejected ${method} ${endpoint} (HTTP ${res.status})${detail}`, 'UPSTREAM_REJECTED', res.status, endpoint);
+    return new UpstreamError(
+      `athenahealth rejected ${method} ${endpoint} (HTTP ${res.status})${detail}`,
+      'UPSTREAM_REJECTED',
+      res.status,
+      endpoint,
+    );
   }
 
   /** One exchange with a bearer token; on a 401, drop the token, fetch a new one and re-send once. */

@@ -13,25 +13,44 @@ import { collectPaymentResponseSchema } from './schemas';
 
 const EP_COLLECT = '/v1/{practiceid}/patients/{patientid}/collectpayment';
 
-export async function collectPayment(client: AthenaClient, reads: PatientReads, collection: CardCollection): Promise<WriteOutcome> {
+export async function collectPayment(
+  client: AthenaClient,
+  reads: PatientReads,
+  collection: CardCollection,
+): Promise<WriteOutcome> {
   const secrets = [collection.card.number, collection.card.number.replace(/[\s-]/g, ''), collection.card.cvv];
   const form = collectPaymentForm(collection);
   const path = client.practiceUrl(`/patients/${encodeURIComponent(collection.patientSourceId)}/collectpayment`);
   const res = await client.postForm(path, form, EP_COLLECT);
   // The form (card data) is not kept past this point: nothing references it any more.
   if (res.status === 404 && !/invalid practice/i.test(res.text)) {
-    throw new UpstreamError(`athenahealth: patient ${collection.patientSourceId} not found for POST ${EP_COLLECT}`, 'NOT_FOUND', 404, EP_COLLECT);
+    throw new UpstreamError(
+      `athenahealth: patient ${collection.patientSourceId} not found for POST ${EP_COLLECT}`,
+      'NOT_FOUND',
+      404,
+      EP_COLLECT,
+    );
   }
   if (res.status < 200 || res.status >= 300) throw client.failure('POST', EP_COLLECT, res, secrets);
   let json: unknown;
   try {
     json = JSON.parse(res.text);
   } catch {
-    throw new UpstreamError(`athenahealth: malformed response from POST ${EP_COLLECT}; the outcome is unknown`, 'UPSTREAM_UNAVAILABLE', res.status, EP_COLLECT);
+    throw new UpstreamError(
+      `athenahealth: malformed response from POST ${EP_COLLECT}; the outcome is unknown`,
+      'UPSTREAM_UNAVAILABLE',
+      res.status,
+      EP_COLLECT,
+    );
   }
   const parsed = collectPaymentResponseSchema.safeParse(json);
   if (!parsed.success) {
-    throw new UpstreamError(`athenahealth: malformed response from POST ${EP_COLLECT}; the outcome is unknown`, 'UPSTREAM_UNAVAILABLE', res.status, EP_COLLECT);
+    throw new UpstreamError(
+      `athenahealth: malformed response from POST ${EP_COLLECT}; the outcome is unknown`,
+      'UPSTREAM_UNAVAILABLE',
+      res.status,
+      EP_COLLECT,
+    );
   }
   if (!parsed.data.success) {
     return { state: 'FAILED', reason: redact(parsed.data.errortext || 'Payment not processed', secrets) };
@@ -48,7 +67,11 @@ export async function collectPayment(client: AthenaClient, reads: PatientReads, 
  * other amounts land in no claim, so they are always built from the request. Every row carries the
  * gateway's transaction id.
  */
-async function collectedRecords(reads: PatientReads, collection: CardCollection, epaymentId: string | null): Promise<PaymentRecord[]> {
+async function collectedRecords(
+  reads: PatientReads,
+  collection: CardCollection,
+  epaymentId: string | null,
+): Promise<PaymentRecord[]> {
   // Like a read's rows (athenahealth dates a payment by its day): midnight UTC of today.
   const paidAt = `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
   const base = {
@@ -73,16 +96,45 @@ async function collectedRecords(reads: PatientReads, collection: CardCollection,
   for (const { claimId, amount } of claimPayments) {
     const rows = reread.filter((r) => r.claimSourceId === claimId);
     if (rows.length > 0) {
-      for (const row of rows) records.push({ ...row, ...base, chargeSourceId: row.chargeSourceId, claimSourceId: claimId, amount: row.amount, paidAt: row.paidAt });
+      for (const row of rows)
+        records.push({
+          ...row,
+          ...base,
+          chargeSourceId: row.chargeSourceId,
+          claimSourceId: claimId,
+          amount: row.amount,
+          paidAt: row.paidAt,
+        });
     } else {
-      records.push({ ...base, sourceId: `epayment-${tag}-claim-${claimId}`, chargeSourceId: null, claimSourceId: claimId, amount: negateCents(amount), paidAt });
+      records.push({
+        ...base,
+        sourceId: `epayment-${tag}-claim-${claimId}`,
+        chargeSourceId: null,
+        claimSourceId: claimId,
+        amount: negateCents(amount),
+        paidAt,
+      });
     }
   }
   if (collection.copayAmount !== null && collection.copayAmount > 0) {
-    records.push({ ...base, sourceId: `epayment-${tag}-copay`, chargeSourceId: null, claimSourceId: null, amount: negateCents(collection.copayAmount), paidAt });
+    records.push({
+      ...base,
+      sourceId: `epayment-${tag}-copay`,
+      chargeSourceId: null,
+      claimSourceId: null,
+      amount: negateCents(collection.copayAmount),
+      paidAt,
+    });
   }
   if (collection.otherAmount !== null && collection.otherAmount > 0) {
-    records.push({ ...base, sourceId: `epayment-${tag}-other`, chargeSourceId: null, claimSourceId: null, amount: negateCents(collection.otherAmount), paidAt });
+    records.push({
+      ...base,
+      sourceId: `epayment-${tag}-other`,
+      chargeSourceId: null,
+      claimSourceId: null,
+      amount: negateCents(collection.otherAmount),
+      paidAt,
+    });
   }
   return records;
 }

@@ -57,7 +57,12 @@ async function fetchDepartments(client: AthenaClient): Promise<Departments> {
   const seen = new Set<string>();
   for (let page = 0; path !== null; page++) {
     if (page >= MAX_PAGES || seen.has(path)) {
-      throw new UpstreamError(`athenahealth: GET ${EP_DEPARTMENTS} pagination does not end`, 'UPSTREAM_UNAVAILABLE', null, EP_DEPARTMENTS);
+      throw new UpstreamError(
+        `athenahealth: GET ${EP_DEPARTMENTS} pagination does not end`,
+        'UPSTREAM_UNAVAILABLE',
+        null,
+        EP_DEPARTMENTS,
+      );
     }
     seen.add(path);
     const json = await client.read(path, EP_DEPARTMENTS);

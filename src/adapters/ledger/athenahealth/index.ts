@@ -32,7 +32,6 @@ export {
   statedPatientAmounts,
 } from './mapping';
 
-
 export { athenahealthConnectionSchema } from './connection';
 
 /** athenahealth (athenaOne) as a registered system. */

@@ -14,7 +14,12 @@ export function parseResponse<S extends z.ZodTypeAny>(schema: S, json: unknown, 
       .slice(0, 3)
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new UpstreamError(`athenahealth: malformed response from ${method} ${endpoint} (${where})`, 'UPSTREAM_UNAVAILABLE', 200, endpoint);
+    throw new UpstreamError(
+      `athenahealth: malformed response from ${method} ${endpoint} (${where})`,
+      'UPSTREAM_UNAVAILABLE',
+      200,
+      endpoint,
+    );
   }
   return parsed.data;
 }

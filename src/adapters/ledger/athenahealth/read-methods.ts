@@ -24,7 +24,14 @@ import {
 } from '../port';
 import type { AthenahealthAdapter, AthenahealthCollectibleContext } from './adapter';
 import type { DepartmentsCache } from './departments';
-import { currentDepartmentOf, isSelfGuarantor, mapClaims, mapPatient, mapSyntheticGuarantor, patientIdOfGuarantor } from './mapping';
+import {
+  currentDepartmentOf,
+  isSelfGuarantor,
+  mapClaims,
+  mapPatient,
+  mapSyntheticGuarantor,
+  patientIdOfGuarantor,
+} from './mapping';
 import type { PatientReads } from './reads';
 import type { WirePatient } from './schemas';
 
@@ -97,7 +104,13 @@ export function patientReadMethods(reads: PatientReads, departments: Departments
 
 type AbsentReadMethods = Pick<
   AthenahealthAdapter,
-  'listPatients' | 'guarantorBalances' | 'insuranceBalancesByGuarantor' | 'providers' | 'procedures' | 'paymentTypes' | 'adjustmentTypes'
+  | 'listPatients'
+  | 'guarantorBalances'
+  | 'insuranceBalancesByGuarantor'
+  | 'providers'
+  | 'procedures'
+  | 'paymentTypes'
+  | 'adjustmentTypes'
 >;
 
 /** What athenahealth has no equivalent for (see the capabilities): empty answers, no upstream call. */
@@ -138,9 +151,10 @@ export function absentReadMethods(): AbsentReadMethods {
 async function collectibleContextOf(departments: DepartmentsCache, p: WirePatient): Promise<AthenahealthCollectibleContext> {
   const deps = await departments.get();
   const currentDepartmentId = currentDepartmentOf(p);
-  const group = deps.enterprise && currentDepartmentId !== null
-    ? (deps.list.find((d) => d.departmentid === currentDepartmentId)?.providergroupid ?? null)
-    : null;
+  const group =
+    deps.enterprise && currentDepartmentId !== null
+      ? (deps.list.find((d) => d.departmentid === currentDepartmentId)?.providergroupid ?? null)
+      : null;
   return { enterprise: deps.enterprise, currentDepartmentId, collectibleProviderGroupId: group };
 }
 
@@ -148,7 +162,11 @@ async function collectibleContextOf(departments: DepartmentsCache, p: WirePatien
 async function batch<T>(keys: readonly string[], one: (key: string) => Promise<T>): Promise<BatchResult<T>> {
   const byKey = new Map<string, Promise<T | Error>>();
   for (const key of keys) {
-    if (!byKey.has(key)) byKey.set(key, one(key).catch((err: unknown) => asError(err)));
+    if (!byKey.has(key))
+      byKey.set(
+        key,
+        one(key).catch((err: unknown) => asError(err)),
+      );
   }
   return Promise.all(keys.map((key) => byKey.get(key)!));
 }

@@ -225,7 +225,11 @@ class NexhealthAdapter implements LedgerAdapter {
       try {
         const rows = await listAll(
           this.client,
-          { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, updated_since: LOCATION_SCAN_SINCE, ...include } },
+          {
+            endpoint: kind.endpoint,
+            path: kind.endpoint,
+            query: { ...this.location, updated_since: LOCATION_SCAN_SINCE, ...include },
+          },
           kind.schema,
           this.options.perPage,
         );
@@ -314,7 +318,8 @@ class NexhealthAdapter implements LedgerAdapter {
         this.options.perPage,
       );
       const mine = rows.filter((r) => r.guarantor_id === id);
-      const here = mine.find((r) => r.location_id === this.connection.locationId) ?? mine.find((r) => r.location_id === null) ?? mine[0];
+      const here =
+        mine.find((r) => r.location_id === this.connection.locationId) ?? mine.find((r) => r.location_id === null) ?? mine[0];
       return here ? mapGuarantorBalance(here) : null;
     });
   }
@@ -416,7 +421,11 @@ class NexhealthAdapter implements LedgerAdapter {
     throw error;
   }
 
-  async findTransaction(kind: 'PAYMENT' | 'ADJUSTMENT', transactionId: string, patientSourceId: string): Promise<LedgerRecords | null> {
+  async findTransaction(
+    kind: 'PAYMENT' | 'ADJUSTMENT',
+    transactionId: string,
+    patientSourceId: string,
+  ): Promise<LedgerRecords | null> {
     const patientAdjustments = async () => {
       const rows = await listAll(
         this.client,
@@ -450,7 +459,12 @@ class NexhealthAdapter implements LedgerAdapter {
     return registerNexhealthWebhooks(this.client, targetUrl, this.options.perPage, this.connection.locationId);
   }
 
-  verifyWebhook(args: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer; secret: string; now: Date }): InsertionEvent {
+  verifyWebhook(args: {
+    headers: Record<string, string | string[] | undefined>;
+    rawBody: Buffer;
+    secret: string;
+    now: Date;
+  }): InsertionEvent {
     return verifyNexhealthWebhook(args);
   }
 }

@@ -106,7 +106,11 @@ export class NexhealthClient {
    */
   read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound: 'null'): Promise<T | null>;
   read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound?: 'error'): Promise<T>;
-  async read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound: 'null' | 'error' = 'error'): Promise<T | null> {
+  async read<T>(
+    spec: CallSpec,
+    parse: (envelope: Envelope) => T | Promise<T>,
+    notFound: 'null' | 'error' = 'error',
+  ): Promise<T | null> {
     const label = `GET ${spec.endpoint}`;
     const maxAttempts = this.options.maxRetries + 1;
     let reauthenticated = false;
@@ -137,13 +141,20 @@ export class NexhealthClient {
         if (status >= 200 && status < 300) {
           const json = parseJson(res.text);
           if (!json.ok) {
-            return { done: false, error: unavailable(`expected a JSON body, got malformed JSON (HTTP ${status})`, status), retryable: true };
+            return {
+              done: false,
+              error: unavailable(`expected a JSON body, got malformed JSON (HTTP ${status})`, status),
+              retryable: true,
+            };
           }
           const env = envelopeSchema.safeParse(json.value);
           if (!env.success) {
             return {
               done: false,
-              error: unavailable(`expected the envelope { code, error, data }, got a mismatch: ${describeIssues(env.error)}`, status),
+              error: unavailable(
+                `expected the envelope { code, error, data }, got a mismatch: ${describeIssues(env.error)}`,
+                status,
+              ),
               retryable: true,
             };
           }
@@ -154,7 +165,11 @@ export class NexhealthClient {
             return { done: true, value: await parse(env.data) };
           } catch (err) {
             if (err instanceof z.ZodError) {
-              return { done: false, error: unavailable(`unexpected payload shape: ${describeIssues(err)}`, status), retryable: true };
+              return {
+                done: false,
+                error: unavailable(`unexpected payload shape: ${describeIssues(err)}`, status),
+                retryable: true,
+              };
             }
             if (err instanceof ShapeError) return { done: false, error: unavailable(err.message, status), retryable: true };
             throw err;
@@ -171,7 +186,11 @@ export class NexhealthClient {
         }
         if (status >= 500) return { done: false, error: unavailable(`HTTP ${status}`, status), retryable: true };
         if (status >= 400) {
-          return { done: false, error: this.rejected(label, spec, status, upstreamErrorText(parseEnvelope(res.text))), retryable: false };
+          return {
+            done: false,
+            error: this.rejected(label, spec, status, upstreamErrorText(parseEnvelope(res.text))),
+            retryable: false,
+          };
         }
         return { done: false, error: unavailable(`unexpected HTTP ${status}`, status), retryable: false };
       },
@@ -267,12 +286,21 @@ export class NexhealthClient {
           const env = parseEnvelope(res.text);
           const data = authDataSchema.safeParse(env?.data);
           if (!env || !data.success) {
-            return { done: false, error: unavailable(`expected { data: { token } }, got an unreadable body (HTTP ${status})`, status), retryable: true };
+            return {
+              done: false,
+              error: unavailable(`expected { data: { token } }, got an unreadable body (HTTP ${status})`, status),
+              retryable: true,
+            };
           }
           return { done: true, value: data.data.token };
         }
         if (status === 429) {
-          return { done: false, error: unavailable('rate limited (HTTP 429)', 429), retryable: true, retryAfterMs: parseRetryAfterMs(res.header('retry-after')) };
+          return {
+            done: false,
+            error: unavailable('rate limited (HTTP 429)', 429),
+            retryable: true,
+            retryAfterMs: parseRetryAfterMs(res.header('retry-after')),
+          };
         }
         if (status >= 500) return { done: false, error: unavailable(`HTTP ${status}`, status), retryable: true };
         const text = upstreamErrorText(parseEnvelope(res.text));

@@ -13,7 +13,6 @@ export {
   type UpstreamCallEvent,
 } from './types';
 
-
 export { nexhealthConnectionSchema } from './connection';
 
 /** NexHealth (Synchronizer API; Dentrix, Eaglesoft, Open Dental behind it) as a registered system. */

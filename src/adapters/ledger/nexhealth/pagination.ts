@@ -95,12 +95,19 @@ export async function listAll<S extends z.ZodType>(
   let finished = false;
   const fetchPage = (after: string | null, index: number): Promise<Page> =>
     listPage(client, spec, itemSchema, perPage, after, ({ endCursor, hasNextPage }) => {
-      if (finished || index !== reading || !hasNextPage || endCursor === null || endCursor === after || ahead.has(endCursor)) return;
+      if (finished || index !== reading || !hasNextPage || endCursor === null || endCursor === after || ahead.has(endCursor))
+        return;
       const next = fetchPage(endCursor, index + 1);
       next.catch(() => undefined);
       ahead.set(endCursor, next);
     });
-  const unavailable = (why: string) => new UpstreamError(`NexHealth GET ${spec.endpoint} (${spec.path}) unavailable: ${why}`, 'UPSTREAM_UNAVAILABLE', null, spec.endpoint);
+  const unavailable = (why: string) =>
+    new UpstreamError(
+      `NexHealth GET ${spec.endpoint} (${spec.path}) unavailable: ${why}`,
+      'UPSTREAM_UNAVAILABLE',
+      null,
+      spec.endpoint,
+    );
 
   const all: Array<z.output<S>> = [];
   const seen = new Set<string>();
@@ -112,7 +119,9 @@ export async function listAll<S extends z.ZodType>(
       for (const item of result.items) all.push(item);
       if (!result.hasNextPage) return all;
       if (result.endCursor === null || seen.has(result.endCursor)) {
-        throw unavailable(`expected a new page_info.end_cursor while has_next_page is true, got ${result.endCursor === null ? 'none' : 'a repeated cursor'}`);
+        throw unavailable(
+          `expected a new page_info.end_cursor while has_next_page is true, got ${result.endCursor === null ? 'none' : 'a repeated cursor'}`,
+        );
       }
       seen.add(result.endCursor);
       after = result.endCursor;

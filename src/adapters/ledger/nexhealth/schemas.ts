@@ -147,37 +147,45 @@ export const chargeSchema = z.object({
 export type WireCharge = z.infer<typeof chargeSchema>;
 
 /** Where a claim's billed total may sit in `totals`, in order of preference. */
-export const CLAIM_BILLED_KEYS = ['amount_billed_to_insurance', 'billed_amount', 'amount_billed', 'total_billed', 'billed'] as const;
+export const CLAIM_BILLED_KEYS = [
+  'amount_billed_to_insurance',
+  'billed_amount',
+  'amount_billed',
+  'total_billed',
+  'billed',
+] as const;
 
 /** Claim statuses are an open set: unknown words are kept, not rejected. */
-export const claimSchema = z.object({
-  id: idSchema,
-  patient_id: idSchema,
-  guarantor_id: refSchema,
-  provider_id: refSchema,
-  status: nullableString,
-  date_of_service: nullableString,
-  sent_at: nullableString,
-  received_at: nullableString,
-  totals: z.record(z.string(), z.unknown()).nullish(),
-}).transform((claim, ctx) => {
-  // `totals{…}` is not itemized by the spec; the billed figure is read under the charge totals' name
-  // (`amount_billed_to_insurance`) or the usual alternatives, always as a money object.
-  let billed: number | null = null;
-  const totals = claim.totals ?? null;
-  if (totals) {
-    const key = CLAIM_BILLED_KEYS.find((k) => totals[k] !== undefined && totals[k] !== null);
-    if (key) {
-      const parsed = moneySchema.safeParse(totals[key]);
-      if (parsed.success) billed = parsed.data;
-      else {
-        ctx.addIssue({ code: 'custom', path: ['totals', key], message: 'expected a money object { amount, currency }' });
-        return z.NEVER;
+export const claimSchema = z
+  .object({
+    id: idSchema,
+    patient_id: idSchema,
+    guarantor_id: refSchema,
+    provider_id: refSchema,
+    status: nullableString,
+    date_of_service: nullableString,
+    sent_at: nullableString,
+    received_at: nullableString,
+    totals: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .transform((claim, ctx) => {
+    // `totals{…}` is not itemized by the spec; the billed figure is read under the charge totals' name
+    // (`amount_billed_to_insurance`) or the usual alternatives, always as a money object.
+    let billed: number | null = null;
+    const totals = claim.totals ?? null;
+    if (totals) {
+      const key = CLAIM_BILLED_KEYS.find((k) => totals[k] !== undefined && totals[k] !== null);
+      if (key) {
+        const parsed = moneySchema.safeParse(totals[key]);
+        if (parsed.success) billed = parsed.data;
+        else {
+          ctx.addIssue({ code: 'custom', path: ['totals', key], message: 'expected a money object { amount, currency }' });
+          return z.NEVER;
+        }
       }
     }
-  }
-  return { ...claim, billed };
-});
+    return { ...claim, billed };
+  });
 export type WireClaim = z.infer<typeof claimSchema>;
 
 export const paymentSchema = z.object({

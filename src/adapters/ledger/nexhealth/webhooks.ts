@@ -15,13 +15,7 @@ import { UpstreamError, WebhookRejected, type InsertionEvent, type WebhookRegist
 import { describeIssues, type NexhealthClient } from './client';
 import { mapAdjustment, mapPayment } from './mapping';
 import { listAll } from './pagination';
-import {
-  adjustmentSchema,
-  isDeletedRow,
-  paymentSchema,
-  webhookDeliverySchema,
-  webhookEndpointSchema,
-} from './schemas';
+import { adjustmentSchema, isDeletedRow, paymentSchema, webhookDeliverySchema, webhookEndpointSchema } from './schemas';
 
 /** How far a delivery's timestamp may be from now. */
 export const WEBHOOK_TOLERANCE_MS = 5 * 60 * 1000;
@@ -41,7 +35,9 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 
 /** `hex(HMAC-SHA256(secret, `${timestamp}.${base64(rawBody)}`))`. */
 export function signNexhealthWebhook(secret: string, timestamp: string, rawBody: Buffer): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${rawBody.toString('base64')}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${timestamp}.${rawBody.toString('base64')}`)
+    .digest('hex');
 }
 
 function describeDeliveryError(item: unknown): string {
@@ -74,9 +70,10 @@ export function verifyNexhealthWebhook(args: {
     throw new WebhookRejected(`expected a timestamp within 5 minutes of now, got one ${Math.round(skew / 1000)} s away`, 401);
   }
   const expected = Buffer.from(signNexhealthWebhook(args.secret, timestamp, args.rawBody), 'hex');
-  const given = /^[0-9a-fA-F]+$/.test(signature.trim()) && signature.trim().length % 2 === 0
-    ? Buffer.from(signature.trim(), 'hex')
-    : Buffer.alloc(0);
+  const given =
+    /^[0-9a-fA-F]+$/.test(signature.trim()) && signature.trim().length % 2 === 0
+      ? Buffer.from(signature.trim(), 'hex')
+      : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new WebhookRejected('expected a valid signature (hex HMAC-SHA256 of "<timestamp>.<base64 body>"), got a mismatch', 401);
   }
@@ -101,7 +98,10 @@ export function verifyNexhealthWebhook(args: {
     adjustments: (body.data.adjustments ?? []).filter((r) => !isDeletedRow(r)),
   });
   if (!parsedRows.success) {
-    throw new WebhookRejected(`expected payment/adjustment rows in data, got a mismatch: ${describeIssues(parsedRows.error)}`, 400);
+    throw new WebhookRejected(
+      `expected payment/adjustment rows in data, got a mismatch: ${describeIssues(parsedRows.error)}`,
+      400,
+    );
   }
   const failed = body.event_name.endsWith('.failed');
   const errors = (body.delivery_errors ?? []).map(describeDeliveryError).filter((e) => e !== '');

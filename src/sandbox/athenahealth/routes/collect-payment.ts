@@ -38,7 +38,13 @@ interface CollectRequest {
   cardHash: string;
 }
 
-export function collectPayment(ctx: SandboxContext, practice: SimPractice, patientid: string, headers: RequestHeaders, body: string) {
+export function collectPayment(
+  ctx: SandboxContext,
+  practice: SimPractice,
+  patientid: string,
+  headers: RequestHeaders,
+  body: string,
+) {
   const p = findPatient(practice, patientid);
   if (!isForm(headers)) throw fail(400, 'Expected application/x-www-form-urlencoded.');
   const form = new URLSearchParams(body);
@@ -124,7 +130,14 @@ function checkClaimsEligible(practice: SimPractice, p: SimPatient, claimPayments
   const perClaim = new Map<string, Cents>();
   for (const c of claimPayments) perClaim.set(c.claimid, (perClaim.get(c.claimid) ?? 0) + c.amount);
   for (const [claimid, amount] of perClaim) {
-    if (!claimEligibleForPayment(practice, p, p.claims.find((c) => c.claimid === claimid), amount)) {
+    if (
+      !claimEligibleForPayment(
+        practice,
+        p,
+        p.claims.find((c) => c.claimid === claimid),
+        amount,
+      )
+    ) {
       throw fail(400, `Claim ${claimid} is not eligible for payment.`);
     }
   }
@@ -148,7 +161,12 @@ function declineReason(
   if (
     !allowDuplicates &&
     ctx.duplicates.some(
-      (d) => d.practiceid === practice.practiceid && d.patientid === p.patientid && d.total === total && d.cardHash === cardHash && t - d.at < DUPLICATE_WINDOW_MS,
+      (d) =>
+        d.practiceid === practice.practiceid &&
+        d.patientid === p.patientid &&
+        d.total === total &&
+        d.cardHash === cardHash &&
+        t - d.at < DUPLICATE_WINDOW_MS,
     )
   ) {
     return 'Duplicate payment';
@@ -208,6 +226,12 @@ function applyPayment(ctx: SandboxContext, practice: SimPractice, p: SimPatient,
     requestdate: at.toISOString(),
     cardnumberlast4digits: request.cardNumber.slice(-4),
   });
-  ctx.duplicates.push({ practiceid: practice.practiceid, patientid: p.patientid, total: request.total, cardHash: request.cardHash, at: at.getTime() });
+  ctx.duplicates.push({
+    practiceid: practice.practiceid,
+    patientid: p.patientid,
+    total: request.total,
+    cardHash: request.cardHash,
+    at: at.getTime(),
+  });
   return epaymentid;
 }

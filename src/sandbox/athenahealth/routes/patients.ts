@@ -33,7 +33,10 @@ export function patient(practice: SimPractice, patientid: string, url: URL) {
     primarydepartmentid: p.departmentid,
     guarantorfirstname: p.guarantorfirstname,
     guarantorlastname: p.guarantorlastname,
-    guarantorrelationshiptopatient: practice.practiceid === ATHENA_SEED_PRACTICE_SINGLE ? p.guarantorrelationshiptopatient : String(p.guarantorrelationshiptopatient),
+    guarantorrelationshiptopatient:
+      practice.practiceid === ATHENA_SEED_PRACTICE_SINGLE
+        ? p.guarantorrelationshiptopatient
+        : String(p.guarantorrelationshiptopatient),
     status: 'active',
   };
   if (p.email) out.email = p.email;
@@ -70,7 +73,9 @@ function claimBalanceDetails(practice: SimPractice, p: SimPatient, showAll: bool
   const details: Array<Record<string, unknown>> = [];
   if (isEnterprisePractice(practice)) {
     for (const g of groups(practice)) {
-      const claims = p.claims.filter((c) => groupOf(practice, c.departmentid) === g.id && (showAll || claimPatientBalance(c) !== 0));
+      const claims = p.claims.filter(
+        (c) => groupOf(practice, c.departmentid) === g.id && (showAll || claimPatientBalance(c) !== 0),
+      );
       if (claims.length === 0) continue;
       details.push({ providergroupid: g.id, departmentids: g.departmentids.join(','), claimdetails: claims.map(wireClaim) });
     }
