@@ -447,6 +447,39 @@ describe.each(backends)('job queue on $name', (backend) => {
     expect(await q.get(job.id)).toMatchObject({ state: 'queued', payload: { n: 2 } });
   });
 
+  it('runs one queued job by id at once, before its runAt, and stores its answer like any run', async () => {
+    const q = queue();
+    const seen: number[] = [];
+    q.define(
+      'work',
+      async ({ job }) => {
+        seen.push(job.payload.n);
+        if (job.payload.n === 2) throw new Error('upstream unavailable');
+        return 'done';
+      },
+      { backoff: { delaysMs: [5 * SECOND] } },
+    );
+    const later = await q.enqueue('work', { n: 1 }, { runAt: new Date(clock.now().getTime() + 60 * SECOND) });
+    expect(await q.run(later.job.id)).toEqual({ result: 'done' });
+    expect(seen).toEqual([1]);
+    expect(await q.get(later.job.id)).toMatchObject({ state: 'done', attempts: 1, runs: 1 });
+
+    // A thrown error is stored as a retry and handed back to the caller as well.
+    const failing = await q.enqueue('work', { n: 2 });
+    const outcome = await q.run(failing.job.id);
+    expect(outcome).toMatchObject({ result: 'retried', error: expect.objectContaining({ message: 'upstream unavailable' }) });
+    expect(await q.get(failing.job.id)).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      lastError: expect.stringContaining('upstream unavailable'),
+      runAt: '2030-01-01T10:00:05.000Z',
+    });
+
+    // Not queued any more (final), or unknown: nothing runs.
+    expect(await q.run(later.job.id)).toBeNull();
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('lists jobs by kind, state and key with attempts, errors and leases; counts; cancels', async () => {
     const q = queue({ instanceId: 'gw-1' });
     q.define('work', async ({ job }) => {

@@ -3,7 +3,7 @@
  * payments and adjustments coherently, and writes a typical ledger for a patient, from the seeded
  * random generator (the same data every run). Also its helpers: dates and exact percentages.
  */
-import { type PersonDef } from './seed-people';
+import type { PersonDef } from './seed-people';
 import { CATEGORY, COVERAGE, OD, PROCEDURES, PROVIDERS, SEED_AS_OF } from './seed-reference';
 import { sumCents } from '../shared/wire-money';
 import { seededRng } from '../shared/seeded-rng';
