@@ -21,7 +21,16 @@
  */
 import { fingerprint } from './fingerprint';
 import { negateCents, sumCents } from './money';
-import type { AdjustmentTypeRecord, Cents, ClaimRecord, CopayRecord, PatientRecord, PaymentTypeRecord, Split } from './records';
+import type {
+  AdjustmentTypeRecord,
+  Cents,
+  ClaimRecord,
+  CopayRecord,
+  LedgerWrite,
+  PatientRecord,
+  PaymentTypeRecord,
+  Split,
+} from './records';
 import { adjustmentRequiresSplit, checkSplits } from './splits';
 import { matchTypeById, matchTypeByName } from './type-match';
 import type { Violation } from './violation';
@@ -76,19 +85,8 @@ export interface CollectionRequest<Card> {
   allowDuplicate?: boolean | null;
 }
 
-/** A ledger write to store, but for its date (the caller stamps `occurredAt` when it submits). */
-export interface PreparedLedgerWrite {
-  kind: 'PAYMENT' | 'ADJUSTMENT';
-  patientSourceId: string;
-  /** Signed by its effect on the balance. */
-  amount: Cents;
-  currency: string;
-  typeSourceId: string;
-  /** Signed like `amount`, sorted by id. */
-  providerSplits: Split[] | null;
-  chargeSplits: Split[] | null;
-  notes: string | null;
-}
+/** A ledger write to store, but for its id and date (the caller stamps `occurredAt` when it submits). */
+export type PreparedLedgerWrite = LedgerWrite;
 
 /** A collection to charge: the department resolved, claim payments sorted by claim id. */
 export interface PreparedCollection<Card> {

@@ -193,7 +193,25 @@ export interface Split {
   amount: Cents;
 }
 
-/** A ledger write as the gateway sends it: amounts already signed by their effect on the balance. */
+/**
+ * A payment or adjustment to post, as the ledger rules prepare it (`prepare-write.ts`): amounts
+ * already signed by their effect on the balance, splits signed like the amount and sorted by id.
+ * The port's `OutgoingLedgerWrite` is this plus the transaction id and the date it is posted with.
+ */
+export interface LedgerWrite {
+  kind: 'PAYMENT' | 'ADJUSTMENT';
+  patientSourceId: string;
+  /** Signed effect on the balance (a payment is negative). */
+  amount: Cents;
+  currency: string;
+  /** Payment type id (PAYMENT) or adjustment type id (ADJUSTMENT). */
+  typeSourceId: string;
+  providerSplits: Split[] | null;
+  chargeSplits: Split[] | null;
+  notes: string | null;
+}
+
+/** The ledger rows one write produced upstream. */
 export interface LedgerRecords {
   payments: PaymentRecord[];
   adjustments: AdjustmentRecord[];

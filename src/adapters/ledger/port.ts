@@ -26,12 +26,12 @@ import type {
   GuarantorBalanceRecord,
   InsuranceBalanceRecord,
   LedgerRecords,
+  LedgerWrite,
   PatientRecord,
   PaymentRecord,
   PaymentTypeRecord,
   ProcedureRecord,
   ProviderRecord,
-  Split,
 } from '../../ledger/records';
 import { DomainError } from '../../errors';
 
@@ -99,20 +99,11 @@ export interface Page<T> {
 // Writes
 // ---------------------------------------------------------------------------------------------
 
-export interface OutgoingLedgerWrite {
-  kind: 'PAYMENT' | 'ADJUSTMENT';
+/** A ledger write as the gateway sends it: the prepared write, its transaction id and its date. */
+export interface OutgoingLedgerWrite extends LedgerWrite {
   transactionId: string;
-  patientSourceId: string;
-  /** Signed effect on the balance (a payment is negative). */
-  amount: Cents;
-  currency: string;
-  /** Payment type id (PAYMENT) or adjustment type id (ADJUSTMENT). */
-  typeSourceId: string;
-  providerSplits: Split[] | null;
-  chargeSplits: Split[] | null;
   /** ISO 8601 date-time the transaction is dated. */
   occurredAt: string;
-  notes: string | null;
 }
 
 /** The upstream's answer to a write. */
