@@ -53,6 +53,23 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * A 429 (waiting its `Retry-After`) or a 5xx as a retryable attempt outcome; `null` for any other
+ * status. Reads and the token call share it, so both back off the same way.
+ */
+function transientFailure(res: HttpResponse, unavailable: (why: string, status: number) => Error): AttemptOutcome<never> | null {
+  if (res.status === 429) {
+    return {
+      done: false,
+      error: unavailable('rate limited (HTTP 429)', 429),
+      retryable: true,
+      retryAfterMs: parseRetryAfterMs(res.header('retry-after')),
+    };
+  }
+  if (res.status >= 500) return { done: false, error: unavailable(`HTTP ${res.status}`, res.status), retryable: true };
+  return null;
+}
+
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -176,15 +193,8 @@ export class NexhealthClient {
           }
         }
         if (status === 404 && notFound === 'null') return { done: true, value: null };
-        if (status === 429) {
-          return {
-            done: false,
-            error: unavailable('rate limited (HTTP 429)', 429),
-            retryable: true,
-            retryAfterMs: parseRetryAfterMs(res.header('retry-after')),
-          };
-        }
-        if (status >= 500) return { done: false, error: unavailable(`HTTP ${status}`, status), retryable: true };
+        const transient = transientFailure(res, unavailable);
+        if (transient) return transient;
         if (status >= 400) {
           return {
             done: false,
@@ -294,15 +304,8 @@ export class NexhealthClient {
           }
           return { done: true, value: data.data.token };
         }
-        if (status === 429) {
-          return {
-            done: false,
-            error: unavailable('rate limited (HTTP 429)', 429),
-            retryable: true,
-            retryAfterMs: parseRetryAfterMs(res.header('retry-after')),
-          };
-        }
-        if (status >= 500) return { done: false, error: unavailable(`HTTP ${status}`, status), retryable: true };
+        const transient = transientFailure(res, unavailable);
+        if (transient) return transient;
         const text = upstreamErrorText(parseEnvelope(res.text));
         return {
           done: false,
