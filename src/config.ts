@@ -68,8 +68,22 @@ export const limitsSchema = z
     maxCost: z.number().int().positive().default(20000),
     /** Operations per minute per API key, unless the key sets its own. */
     requestsPerMinute: z.number().int().positive().default(600),
-    /** Largest GraphQL request body accepted over HTTP. */
+    /** Largest GraphQL request body accepted over HTTP; also the largest websocket message (`maxPayload`). */
     maxBodyBytes: z.number().int().positive().default(1_000_000),
+    /**
+     * Websockets (src/server/ws-limits.ts). Most connections one API key may hold open: a client
+     * multiplexes its operations over one socket, so 100 leaves room for many processes and tabs
+     * while an idle flood of one key cannot starve the others. The next one is closed with 4429.
+     */
+    maxWsConnectionsPerKey: z.number().int().positive().default(100),
+    /** Most websockets open from one remote address, before or after connection_init (4429 beyond). */
+    maxWsConnectionsPerAddress: z.number().int().positive().default(100),
+    /** How long a new websocket may take to send connection_init before it is closed with 4408. */
+    wsConnectionInitTimeoutMs: z.number().int().positive().default(5000),
+    /** Keep-alive: a ping this often; a socket that has not answered within the same time is terminated. */
+    wsPingIntervalMs: z.number().int().positive().default(12_000),
+    /** A websocket with no operation running and no message from the client this long is closed (1000). */
+    wsIdleTimeoutMs: z.number().int().positive().default(300_000),
   })
   .prefault({});
 

@@ -193,6 +193,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       guard,
       graphiql: options.graphiql,
       maxBodyBytes: config.limits.maxBodyBytes,
+      wsLimits: config.limits,
       logger,
       extraRoutes: metricsRoute(metrics.registry),
     },

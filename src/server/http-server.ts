@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApiKeyRing } from '../auth/api-keys';
-import { defaultLimits } from '../config';
+import { defaultLimits, type LimitsConfig } from '../config';
 import type { Logger } from '../logging/logger';
 import { createContext, type GatewayContext, type GatewayServices } from '../graphql/context';
 import { BodyTooLarge, readBody } from './body';
@@ -20,6 +20,7 @@ import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operati
 import { redactFormattedError } from '../graphql/redact-errors';
 import { createSharedSubscribe } from './shared-subscription-results';
 import { addressUrl, listen } from './listen';
+import { createWsConnectionLimits } from './ws-limits';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -37,12 +38,22 @@ export interface HttpServerDeps {
    */
   guard: OperationGuard;
   graphiql?: GraphiQLOptions;
-  /** Largest GraphQL request body accepted. Default: `limits.maxBodyBytes` of src/config.ts. */
+  /**
+   * Largest GraphQL request body accepted, and the largest websocket message.
+   * Default: `limits.maxBodyBytes` of src/config.ts.
+   */
   maxBodyBytes?: number;
+  /** The websocket limits (src/server/ws-limits.ts). Default: each one's value in `limits` of src/config.ts. */
+  wsLimits?: Partial<WsLimits>;
   /** Extra routes (e.g. `/metrics`); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   logger?: Logger;
 }
+
+type WsLimits = Pick<
+  LimitsConfig,
+  'maxWsConnectionsPerKey' | 'maxWsConnectionsPerAddress' | 'wsConnectionInitTimeoutMs' | 'wsPingIntervalMs' | 'wsIdleTimeoutMs'
+>;
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -152,7 +163,15 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   // Listen before the websocket server is attached: it re-emits the HTTP server's errors, and a
   // taken port should reach the caller as one ListenError, not also as a websocket server error.
   const address = await listen(server, port, host);
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  // maxPayload is checked on each frame's header: an oversized message is refused (1009) before its
+  // body is read, where ws's default would buffer up to 100 MiB of it, before any key is known.
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: deps.maxBodyBytes ?? defaultLimits.maxBodyBytes });
+  const wsLimits: WsLimits = { ...defaultLimits, ...deps.wsLimits };
+  const connections = createWsConnectionLimits(wss, {
+    maxPerKey: wsLimits.maxWsConnectionsPerKey,
+    maxPerAddress: wsLimits.maxWsConnectionsPerAddress,
+    idleTimeoutMs: wsLimits.wsIdleTimeoutMs,
+  });
   const guardOperation = graphqlWsOperationGuard(deps.guard, deps.schema);
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
     {
@@ -163,9 +182,13 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
         const header = params.Authorization ?? params.authorization;
         const caller = deps.keys.authenticate(typeof header === 'string' ? header : null);
         if (!caller) return false; // closes with 4403 Forbidden
+        if (!connections.admitKey(ctx.extra.socket, caller.keyName)) return false; // closed with 4429 already
+        connections.closeWhenIdle(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length > 0);
         ctx.extra.caller = caller;
         return true;
       },
+      // A socket that never says who it is holds a connection slot: 4408 after this long.
+      connectionInitWaitTimeout: wsLimits.wsConnectionInitTimeoutMs,
       onSubscribe: (ctx, _id, payload) => guardOperation(ctx.extra.caller, payload),
       context: (ctx) => createContext(ctx.extra.caller!, deps.services),
       // The same redaction as Apollo's formatError: no client-sent value (a card) is echoed back.
@@ -174,7 +197,16 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
         result.errors ? { ...result, errors: result.errors.map((error) => redactFormattedError(error.toJSON())) } : undefined,
     },
     wss,
+    // Keep-alive: graphql-ws pings this often and terminates a socket that has not answered in as long.
+    wsLimits.wsPingIntervalMs,
   );
+  // graphql-ws prints every socket error to the console, so a client sending oversized or malformed
+  // frames could flood it; ws already closes such a socket with the right code (1009, 1002). One
+  // debug line instead (this listener runs after graphql-ws's, which it replaces).
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => deps.logger?.debug({ err: { name: error.name, message: error.message } }, 'websocket error'));
+  });
 
   return {
     server,
