@@ -99,6 +99,25 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(4000),
         host: nonEmpty.default('127.0.0.1'),
         publicUrl: url.optional(),
+        /**
+         * `host:port` (or `port`, then on 127.0.0.1) of a second listener for operators: `/metrics`
+         * and the detailed `/readyz`, with no key. Unset: no second listener.
+         */
+        metricsBind: z
+          .string()
+          .regex(/^(?:(?:\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):)?\d{1,5}$/, 'expected host:port, [ipv6]:port or a port')
+          .transform((bind) => {
+            const at = bind.lastIndexOf(':');
+            const host = at < 0 ? '127.0.0.1' : bind.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+            return { host, port: Number(at < 0 ? bind : bind.slice(at + 1)) };
+          })
+          .refine((bind) => bind.port <= 65535, 'expected a port from 0 to 65535')
+          .optional(),
+        /**
+         * A bearer token that reads `/metrics` and the detailed `/readyz` on the main port, besides an
+         * API key for every practice (`"practices": ["*"]`). `env:NAME` keeps it out of the file.
+         */
+        metricsToken: z.string().min(16, 'expected a token of at least 16 characters').optional(),
       })
       .prefault({}),
     store: z
