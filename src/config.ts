@@ -68,8 +68,22 @@ export const limitsSchema = z
     maxCost: z.number().int().positive().default(20000),
     /** Operations per minute per API key, unless the key sets its own. */
     requestsPerMinute: z.number().int().positive().default(600),
-    /** Largest GraphQL request body accepted over HTTP. */
+    /** Largest GraphQL request body accepted over HTTP; also the largest websocket message (`maxPayload`). */
     maxBodyBytes: z.number().int().positive().default(1_000_000),
+    /**
+     * Websockets (src/server/ws-limits.ts). Most connections one API key may hold open: a client
+     * multiplexes its operations over one socket, so 100 leaves room for many processes and tabs
+     * while an idle flood of one key cannot starve the others. The next one is closed with 4429.
+     */
+    maxWsConnectionsPerKey: z.number().int().positive().default(100),
+    /** Most websockets open from one remote address, before or after connection_init (4429 beyond). */
+    maxWsConnectionsPerAddress: z.number().int().positive().default(100),
+    /** How long a new websocket may take to send connection_init before it is closed with 4408. */
+    wsConnectionInitTimeoutMs: z.number().int().positive().default(5000),
+    /** Keep-alive: a ping this often; a socket that has not answered within the same time is terminated. */
+    wsPingIntervalMs: z.number().int().positive().default(12_000),
+    /** A websocket with no operation running and no message from the client this long is closed (1000). */
+    wsIdleTimeoutMs: z.number().int().positive().default(300_000),
   })
   .prefault({});
 
@@ -85,6 +99,25 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(4000),
         host: nonEmpty.default('127.0.0.1'),
         publicUrl: url.optional(),
+        /**
+         * `host:port` (or `port`, then on 127.0.0.1) of a second listener for operators: `/metrics`
+         * and the detailed `/readyz`, with no key. Unset: no second listener.
+         */
+        metricsBind: z
+          .string()
+          .regex(/^(?:(?:\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):)?\d{1,5}$/, 'expected host:port, [ipv6]:port or a port')
+          .transform((bind) => {
+            const at = bind.lastIndexOf(':');
+            const host = at < 0 ? '127.0.0.1' : bind.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+            return { host, port: Number(at < 0 ? bind : bind.slice(at + 1)) };
+          })
+          .refine((bind) => bind.port <= 65535, 'expected a port from 0 to 65535')
+          .optional(),
+        /**
+         * A bearer token that reads `/metrics` and the detailed `/readyz` on the main port, besides an
+         * API key for every practice (`"practices": ["*"]`). `env:NAME` keeps it out of the file.
+         */
+        metricsToken: z.string().min(16, 'expected a token of at least 16 characters').optional(),
       })
       .prefault({}),
     store: z

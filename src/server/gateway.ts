@@ -193,8 +193,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       guard,
       graphiql: options.graphiql,
       maxBodyBytes: config.limits.maxBodyBytes,
+      wsLimits: config.limits,
       logger,
-      extraRoutes: metricsRoute(metrics.registry),
+      // Each practice's volume and health: operators only (src/server/operator-access.ts).
+      operator: { routes: metricsRoute(metrics.registry), token: config.server.metricsToken, bind: config.server.metricsBind },
     },
     config.server.port,
     config.server.host,

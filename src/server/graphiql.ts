@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 
 const require = createRequire(import.meta.url);
 
@@ -39,6 +40,37 @@ export interface GraphiQLOptions {
   basePath?: string;
   /** The query shown on a first visit. Default GraphiQL's welcome text. */
   defaultQuery?: string;
+}
+
+/**
+ * The options for one request: pre-filled headers (the sandbox's all-practices key) only when the
+ * request comes from this machine, i.e. the socket's peer is a loopback address AND the `Host` header
+ * names a loopback host. The peer alone is not enough: a web page on another site can make a browser
+ * on this machine load `/graphiql` under the attacker's own host name (DNS rebinding) and read the
+ * page, key included. Otherwise the page is served with the placeholder header.
+ */
+export function graphiqlFor(req: IncomingMessage, options: GraphiQLOptions = {}): GraphiQLOptions {
+  if (!options.defaultHeaders) return options;
+  if (isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host)) return options;
+  const { defaultHeaders: _withheld, ...rest } = options;
+  return rest;
+}
+
+/** 127.0.0.0/8, ::1, or either as an IPv4-mapped IPv6 address. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const plain = address.toLowerCase().replace(/^::ffff:/, '');
+  if (isIP(plain) === 4) return plain.startsWith('127.');
+  return plain === '::1';
+}
+
+/** A `Host` header naming this machine: `localhost`, a loopback address, with or without a port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
+  if (!match) return false;
+  const name = (match[1] ?? match[2]!).toLowerCase();
+  return name === 'localhost' || isLoopbackAddress(name);
 }
 
 export function graphiqlPage(options: GraphiQLOptions = {}): string {

@@ -1,25 +1,31 @@
 /**
  * The gateway's one HTTP port: `POST|GET /graphql` (Apollo Server), the graphql-ws websocket on the
- * same path, the GraphiQL playground at `/graphiql`, `/healthz`, `/readyz` and the webhook routes.
+ * same path, the GraphiQL playground at `/graphiql`, `/healthz`, `/readyz`, `/metrics` and the
+ * webhook routes. `/readyz` answers its status to anyone and the per-practice details only to an
+ * operator, who alone reads `/metrics` too (./operator-access.ts); with `operator.bind`, a second
+ * listener serves those two (and `/healthz`) with no key, for a scraper on a private address.
  * Plain `node:http`: Apollo Server 5 is driven through `executeHTTPGraphQLRequest`, so no web
  * framework sits between the socket and the gateway.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApiKeyRing } from '../auth/api-keys';
-import { defaultLimits } from '../config';
+import { defaultLimits, type LimitsConfig } from '../config';
 import type { Logger } from '../logging/logger';
 import { createContext, type GatewayContext, type GatewayServices } from '../graphql/context';
 import { BodyTooLarge, readBody } from './body';
-import { graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } from './graphiql';
+import { graphiqlFor, graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } from './graphiql';
+import { operatorAccess } from './operator-access';
 import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
 import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operation-guard';
 import { redactFormattedError } from '../graphql/redact-errors';
 import { createSharedSubscribe } from './shared-subscription-results';
 import { addressUrl, listen } from './listen';
+import { createWsConnectionLimits } from './ws-limits';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -29,20 +35,42 @@ export interface HttpServerDeps {
   webhooks: WebhookRouteDeps;
   /** True once the store is open and every practice's connection has been tried. */
   ready: () => boolean;
-  /** Per-practice connection health, shown in `/readyz`'s body. */
+  /** Per-practice connection health, shown in `/readyz`'s body to operators only. */
   health?: () => unknown;
+  /**
+   * What only operators see: `routes` answers `/metrics` (e.g. `metricsRoute(registry)`), for a
+   * request bearing an all-practices API key or `token` on this port (401 otherwise), and to anyone
+   * on the `bind` listener. Default: no `/metrics`, no second listener.
+   */
+  operator?: {
+    routes: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+    /** `server.metricsToken`. */
+    token?: string;
+    /** `server.metricsBind`. */
+    bind?: { host: string; port: number };
+  };
   /**
    * The operation guard Apollo applies over HTTP (src/plugins/operation-guard), applied here to
    * graphql-ws operations, which bypass Apollo: the same rules, and one rate budget per key.
    */
   guard: OperationGuard;
   graphiql?: GraphiQLOptions;
-  /** Largest GraphQL request body accepted. Default: `limits.maxBodyBytes` of src/config.ts. */
+  /**
+   * Largest GraphQL request body accepted, and the largest websocket message.
+   * Default: `limits.maxBodyBytes` of src/config.ts.
+   */
   maxBodyBytes?: number;
+  /** The websocket limits (src/server/ws-limits.ts). Default: each one's value in `limits` of src/config.ts. */
+  wsLimits?: Partial<WsLimits>;
   /** Extra routes (e.g. `/metrics`); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   logger?: Logger;
 }
+
+type WsLimits = Pick<
+  LimitsConfig,
+  'maxWsConnectionsPerKey' | 'maxWsConnectionsPerAddress' | 'wsConnectionInitTimeoutMs' | 'wsPingIntervalMs' | 'wsIdleTimeoutMs'
+>;
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -98,6 +126,8 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
 export interface RunningHttpServer {
   server: Server;
   url: string;
+  /** The `operator.bind` listener's URL, when there is one. */
+  operatorUrl?: string;
   close(drainMs?: number): Promise<void>;
 }
 
@@ -124,20 +154,38 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     });
   });
 
+  const isOperator = operatorAccess(deps.keys, deps.operator?.token);
+
+  /**
+   * 200 once the store is open and every connection has been tried, whatever the upstreams' health:
+   * a down upstream yields partial results, not a gateway to route around. The per-practice details
+   * (ids, upstream error text) only for an operator.
+   */
+  function readyz(res: ServerResponse, detailed: boolean) {
+    const ready = deps.ready();
+    const practices = ready && detailed ? deps.health?.() : undefined;
+    return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...(practices ? { practices } : {}) });
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const path = url.pathname;
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      // 200 once the store is open and every connection has been tried, whatever the upstreams'
-      // health: a down upstream yields partial results, not a gateway to route around.
-      const ready = deps.ready();
-      const practices = ready ? deps.health?.() : undefined;
-      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...(practices ? { practices } : {}) });
+    if (path === '/readyz') return readyz(res, isOperator(req));
+    if (path === '/metrics' && deps.operator) {
+      if (!isOperator(req)) {
+        return json(
+          res,
+          401,
+          { error: 'expected Authorization: Bearer <an API key for every practice, or server.metricsToken>' },
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+      if (await deps.operator.routes(req, res, url)) return;
     }
     if (path === '/graphiql' || (path === '/graphql' && wantsHtml(req))) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return res.end(graphiqlPage(deps.graphiql));
+      return res.end(graphiqlPage(graphiqlFor(req, deps.graphiql)));
     }
     if (path.startsWith('/graphiql/assets/') && req.method === 'GET') {
       if (await serveGraphiqlAsset(path.slice('/graphiql/assets/'.length), res)) return;
@@ -152,7 +200,16 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   // Listen before the websocket server is attached: it re-emits the HTTP server's errors, and a
   // taken port should reach the caller as one ListenError, not also as a websocket server error.
   const address = await listen(server, port, host);
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const operatorServer = deps.operator?.bind ? await startOperatorServer(deps, readyz, server) : undefined;
+  // maxPayload is checked on each frame's header: an oversized message is refused (1009) before its
+  // body is read, where ws's default would buffer up to 100 MiB of it, before any key is known.
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: deps.maxBodyBytes ?? defaultLimits.maxBodyBytes });
+  const wsLimits: WsLimits = { ...defaultLimits, ...deps.wsLimits };
+  const connections = createWsConnectionLimits(wss, {
+    maxPerKey: wsLimits.maxWsConnectionsPerKey,
+    maxPerAddress: wsLimits.maxWsConnectionsPerAddress,
+    idleTimeoutMs: wsLimits.wsIdleTimeoutMs,
+  });
   const guardOperation = graphqlWsOperationGuard(deps.guard, deps.schema);
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
     {
@@ -163,9 +220,13 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
         const header = params.Authorization ?? params.authorization;
         const caller = deps.keys.authenticate(typeof header === 'string' ? header : null);
         if (!caller) return false; // closes with 4403 Forbidden
+        if (!connections.admitKey(ctx.extra.socket, caller.keyName)) return false; // closed with 4429 already
+        connections.closeWhenIdle(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length > 0);
         ctx.extra.caller = caller;
         return true;
       },
+      // A socket that never says who it is holds a connection slot: 4408 after this long.
+      connectionInitWaitTimeout: wsLimits.wsConnectionInitTimeoutMs,
       onSubscribe: (ctx, _id, payload) => guardOperation(ctx.extra.caller, payload),
       context: (ctx) => createContext(ctx.extra.caller!, deps.services),
       // The same redaction as Apollo's formatError: no client-sent value (a card) is echoed back.
@@ -174,11 +235,21 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
         result.errors ? { ...result, errors: result.errors.map((error) => redactFormattedError(error.toJSON())) } : undefined,
     },
     wss,
+    // Keep-alive: graphql-ws pings this often and terminates a socket that has not answered in as long.
+    wsLimits.wsPingIntervalMs,
   );
+  // graphql-ws prints every socket error to the console, so a client sending oversized or malformed
+  // frames could flood it; ws already closes such a socket with the right code (1009, 1002). One
+  // debug line instead (this listener runs after graphql-ws's, which it replaces).
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => deps.logger?.debug({ err: { name: error.name, message: error.message } }, 'websocket error'));
+  });
 
   return {
     server,
     url: addressUrl(address),
+    ...(operatorServer ? { operatorUrl: addressUrl(operatorServer.address() as AddressInfo) } : {}),
     /**
      * Graceful: stop accepting, close websockets with 1001 (going away), let in-flight HTTP
      * requests finish (up to `drainMs`, default 10 s), then cut what is left.
@@ -192,8 +263,47 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       const timer = setTimeout(() => server.closeAllConnections(), drainMs);
       timer.unref();
       if (inFlight === 0) server.closeAllConnections();
+      if (operatorServer) {
+        const operatorClosed = new Promise<void>((resolve) => operatorServer.close(() => resolve()));
+        operatorServer.closeAllConnections(); // scrapes are short: nothing to drain
+        await operatorClosed;
+      }
       await closed;
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The `operator.bind` listener: `/healthz`, the detailed `/readyz` and `/metrics`, with no key (who
+ * can reach the address is the access control), nothing else. When it cannot listen, `main` (already
+ * listening) is closed before the error goes up, so nothing is left open.
+ */
+async function startOperatorServer(
+  deps: HttpServerDeps,
+  readyz: (res: ServerResponse, detailed: boolean) => void,
+  main: Server,
+): Promise<Server> {
+  const operator = deps.operator!;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://operator.invalid');
+    const answer = async () => {
+      if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
+      if (url.pathname === '/readyz') return readyz(res, true);
+      if (await operator.routes(req, res, url)) return;
+      json(res, 404, { error: 'not found' });
+    };
+    answer().catch((error: unknown) => {
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.end();
+      deps.logger?.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'operator request failed');
+    });
+  });
+  try {
+    await listen(server, operator.bind!.port, operator.bind!.host);
+  } catch (error) {
+    await new Promise<void>((resolve) => main.close(() => resolve()));
+    throw error;
+  }
+  return server;
 }

@@ -2,21 +2,44 @@
  * The HTTP surface around GraphQL: health and readiness, the self-hosted GraphiQL playground, the
  * API-key gate, global ids through `node(id:)`, and the GraphQL-over-websocket handshake.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopbackAddress, isLoopbackHost } from '../../src/server/graphiql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { NEX_SEED } from '../../src/sandbox/nexhealth';
 import { KEYS, startTestGateway, type TestGateway } from './harness';
 
 let t: TestGateway;
+const METRICS_TOKEN = 'test-metrics-token-00000000000000013';
 
 beforeAll(async () => {
   // Slow authentication upstream, so readiness can be seen before every connection was tried.
   t = await startTestGateway({
     nexhealth: { faults: [{ path: '/authenticates', latencyMs: 300, times: 2 }] },
-    gateway: { awaitSettled: false },
+    config: (raw) => {
+      raw.server = { ...raw.server, metricsToken: METRICS_TOKEN, metricsBind: '0' };
+    },
+    // As in sandbox mode: GraphiQL pre-fills the all-practices key (for loopback requests only).
+    gateway: { awaitSettled: false, graphiql: { defaultHeaders: { Authorization: `Bearer ${KEYS.all}` } } },
   });
 });
+
+const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
+/** GET `path` with a `Host` header of our choosing (fetch will not send another host's name). */
+function getWithHost(path: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${t.url}${path}`, { headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 afterAll(async () => {
   await t?.close();
 });
@@ -26,9 +49,87 @@ describe('health and readiness', () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     const before = await fetch(`${t.url}/readyz`);
     expect(before.status).toBe(503);
+    expect(await before.json()).toEqual({ status: 'starting' });
     await t.gateway.settled;
     const after = await fetch(`${t.url}/readyz`);
     expect(after.status).toBe(200);
+  });
+
+  it('/readyz tells anyone its status only; the per-practice details need an operator', async () => {
+    await t.gateway.settled;
+    for (const init of [{}, bearer(KEYS.smile), bearer('not-a-configured-key-000000000000')]) {
+      const response = await fetch(`${t.url}/readyz`, init);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ready' });
+    }
+    for (const init of [bearer(KEYS.all), bearer(METRICS_TOKEN)]) {
+      const body = (await (await fetch(`${t.url}/readyz`, init)).json()) as { practices?: Array<{ practiceId: string }> };
+      expect(body.practices?.map((p) => p.practiceId)).toContain('smile-dental');
+    }
+  });
+});
+
+describe('/metrics: operators only', () => {
+  it('refuses an anonymous scrape and a key for some practices only (401), serves an all-practices key and the token', async () => {
+    for (const init of [{}, bearer(KEYS.smile)]) {
+      const refused = await fetch(`${t.url}/metrics`, init);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await refused.text()).not.toContain('ledger_gateway_');
+    }
+    for (const init of [bearer(KEYS.all), bearer(METRICS_TOKEN)]) {
+      const served = await fetch(`${t.url}/metrics`, init);
+      expect(served.status).toBe(200);
+      expect(await served.text()).toContain('ledger_gateway_');
+    }
+  });
+
+  it('server.metricsBind: a second listener, on loopback by default, serves /metrics and the detailed /readyz with no key', async () => {
+    await t.gateway.settled;
+    const operatorUrl = t.gateway.http.operatorUrl!;
+    expect(operatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(operatorUrl).not.toBe(t.url);
+    expect(await (await fetch(`${operatorUrl}/metrics`)).text()).toContain('ledger_gateway_');
+    const ready = (await (await fetch(`${operatorUrl}/readyz`)).json()) as { status: string; practices?: unknown[] };
+    expect(ready.status).toBe('ready');
+    expect(ready.practices?.length).toBeGreaterThan(0);
+    // Nothing else: no GraphQL on the operator's port.
+    expect((await fetch(`${operatorUrl}/graphql`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('GraphiQL pre-fills the sandbox key for loopback only', () => {
+  it('pre-fills it for a loopback peer that names a loopback host', async () => {
+    expect(await (await fetch(`${t.url}/graphiql`)).text()).toContain(KEYS.all);
+    expect(await getWithHost('/graphiql', 'localhost')).toContain(KEYS.all);
+  });
+
+  it('withholds it when the Host is another name (DNS rebinding)', async () => {
+    for (const host of ['evil.example', 'evil.example:4000', '127.0.0.1.nip.io', 'localhost.evil.example']) {
+      const page = await getWithHost('/graphiql', host);
+      expect(page).toContain('<div id="graphiql">');
+      expect(page).not.toContain(KEYS.all);
+      expect(page).toContain('Bearer <your API key>');
+    }
+  });
+
+  it('knows loopback peers and hosts', () => {
+    expect(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'].map(isLoopbackAddress)).toEqual([true, true, true, true]);
+    expect(['192.0.2.2', '::ffff:10.0.0.1', '128.0.0.1', '', undefined].map(isLoopbackAddress)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['localhost', 'LOCALHOST:4000', '127.0.0.1:4000', '[::1]:4000'].map(isLoopbackHost)).toEqual([true, true, true, true]);
+    expect(['evil.example', '127.0.0.1.nip.io', '[::2]:80', 'localhost.evil', undefined].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@
  * untouched, and it closes again after the cool-down once a probe succeeds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../e2e/harness';
+import { KEYS, startTestGateway, type TestGateway } from '../e2e/harness';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 
 let t: TestGateway;
@@ -47,8 +47,11 @@ async function statusOf(id: string) {
   return r.data.practices.find((p: { id: string }) => p.id === id).status;
 }
 
+/** `/readyz`'s details and `/metrics` are for operators: an API key for every practice. */
+const OPERATOR = { headers: { authorization: `Bearer ${KEYS.all}` } };
+
 async function readyz() {
-  const response = await fetch(`${t.url}/readyz`);
+  const response = await fetch(`${t.url}/readyz`, OPERATOR);
   return {
     status: response.status,
     body: (await response.json()) as {
@@ -98,7 +101,7 @@ describe('circuit breaker per practice connection', () => {
     const ready = await readyz();
     expect(ready.status).toBe(200); // readiness is not health
     expect(ready.body.practices?.find((p) => p.practiceId === 'smile-dental')).toMatchObject({ state: 'DOWN', circuit: 'OPEN' });
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${t.url}/metrics`, OPERATOR)).text();
     expect(metrics).toMatch(/ledger_gateway_circuit_state\{[^}]*practice="smile-dental"[^}]*state="open"[^}]*\} 1/);
 
     // Still down when the cool-down ends: the probe fails and the circuit opens again.
@@ -114,7 +117,7 @@ describe('circuit breaker per practice connection', () => {
     expect(back.errors).toBeUndefined();
     expect(back.data.p.charges.length).toBeGreaterThan(0);
     expect(await statusOf('smile-dental')).toEqual({ state: 'OK', circuit: 'CLOSED', consecutiveFailures: 0, lastError: null });
-    const after = await (await fetch(`${t.url}/metrics`)).text();
+    const after = await (await fetch(`${t.url}/metrics`, OPERATOR)).text();
     expect(after).toMatch(/ledger_gateway_circuit_state\{[^}]*practice="smile-dental"[^}]*state="closed"[^}]*\} 1/);
   });
 

@@ -48,8 +48,21 @@ const deep = '{ patient(practiceId: "smile-dental", patientId: "1") { guarantor 
 const aliases = '{ a: practices { id } b: practices { id } c: practices { id } d: practices { id } }';
 const tokens = `{ practices { ${'id '.repeat(200)}} }`;
 const invalidAndLong = `{ ${'nope '.repeat(201)}}`;
-// practices 1 + 10 × (patients 1 + n × (nodes 1 + 10 × sourceId 1)) = 11 + 110 n: n ≤ 18 within maxCost
+// practices 1 + 10 × (patients 1 + (nodes 1 + n × sourceId 1)) = 21 + 10 n: n ≤ 197 within maxCost (the
+// page's size is the length of its `nodes`)
 const costly = 'query Costly($n: Int) { practices { patients(first: $n) { nodes { sourceId } } } }';
+/** The same, with `first` given by the variable's default: the same cost. */
+const costlyByDefault = 'query CostlyByDefault($n: Int = 198) { practices { patients(first: $n) { nodes { sourceId } } } }';
+const refusedAt198 = {
+  code: 'QUERY_TOO_COMPLEX',
+  limit: 'maxCost',
+  max: LIMITS.maxCost,
+  measured: 21 + 10 * 198,
+  field: 'Practice.patients',
+  argument: 'first',
+  multiplier: 198,
+  suggested: 197,
+};
 const introspection = '{ __schema { queryType { name } } }';
 const typeIntrospection = '{ __type(name: "Patient") { name } }';
 const deepIntrospection = '{ __schema { types { fields { type { name } } } } }';
@@ -89,14 +102,9 @@ const cases: Case[] = [
     key: KEYS.all,
     refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens', max: LIMITS.maxTokens, measured: 203 },
   },
-  { name: 'cost within the limit (variables read)', query: costly, variables: { n: 18 }, key: KEYS.smile, refused: null },
-  {
-    name: 'cost (variables read)',
-    query: costly,
-    variables: { n: 19 },
-    key: KEYS.all,
-    refused: { code: 'QUERY_TOO_COMPLEX', limit: 'maxCost', max: LIMITS.maxCost, measured: 11 + 110 * 19 },
-  },
+  { name: 'cost within the limit (variables read)', query: costly, variables: { n: 197 }, key: KEYS.smile, refused: null },
+  { name: 'cost (variables read)', query: costly, variables: { n: 198 }, key: KEYS.all, refused: refusedAt198 },
+  { name: 'cost (a variable default read)', query: costlyByDefault, key: KEYS.all, refused: refusedAt198 },
   { name: 'introspection, key allows it', query: introspection, key: KEYS.smile, refused: null },
   { name: 'introspection, key disables it', query: introspection, key: KEYS.noIntrospection, refused: { code: 'FORBIDDEN' } },
   {

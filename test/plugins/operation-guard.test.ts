@@ -15,8 +15,11 @@ const wsErrors = (result: unknown) => (result as GraphQLError[]).map((error) => 
 
 describe('createOperationGuard', () => {
   it('takes its defaults from the config’s limits block', () => {
-    expect(createOperationGuard().limits).toEqual(defaultLimits);
-    expect(createOperationGuard({ maxDepth: 3 }).limits).toEqual({ ...defaultLimits, maxDepth: 3 });
+    // The operation limits only: the block also holds limits enforced elsewhere (websockets, amounts).
+    const { maxDepth, maxAliases, maxTokens, maxCost, requestsPerMinute, maxBodyBytes } = defaultLimits;
+    const guardDefaults = { maxDepth, maxAliases, maxTokens, maxCost, requestsPerMinute, maxBodyBytes };
+    expect(createOperationGuard().limits).toEqual(guardDefaults);
+    expect(createOperationGuard({ maxDepth: 3 }).limits).toEqual({ ...guardDefaults, maxDepth: 3 });
   });
 
   it('checks the rate before the source: a refused request is neither counted nor shown to the documents check', () => {

@@ -2,6 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import { execute, getIntrospectionQuery, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config';
+import { createSchema } from '../../src/graphql/schema';
 import { countTokens, measureOperation } from '../../src/plugins/operation-guard';
 import { caller, calls, guardPlugin, schema, single, startServer, type TestContext } from './helpers';
 
@@ -9,7 +10,7 @@ import { caller, calls, guardPlugin, schema, single, startServer, type TestConte
 
 const { maxDepth, maxAliases, maxCost } = defaultLimits;
 
-function measure(source: string, variables: Record<string, unknown> = {}, options = {}) {
+function measure(source: string, variables: Record<string, unknown> = {}, options = {}, on = schema) {
   const document = parse(source);
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
@@ -17,7 +18,7 @@ function measure(source: string, variables: Record<string, unknown> = {}, option
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     if (definition.kind === Kind.OPERATION_DEFINITION) operation ??= definition;
   }
-  return measureOperation(schema, operation!, fragments, variables, options);
+  return measureOperation(on, operation!, fragments, variables, options);
 }
 
 /** `{ patient { guarantor { patient { guarantor { … { id } } } } } }`: `levels` fields deep, no lists. */
@@ -89,6 +90,28 @@ describe('measureOperation (the cost model)', () => {
     expect(measure('query Q($n: Int) { practices { patients(first: $n) { id } } }').cost).toBe(1 + 10 * (1 + 10));
   });
 
+  it('scores the same query the same however `first` is given (the gateway schema: `patients(first: Int = 50)`)', () => {
+    const gateway = createSchema();
+    const select = 'nodes { sourceId balance { total { cents } } }';
+    const ways: Array<[string, Record<string, unknown>]> = [
+      [`{ practice(id: "a") { patients(first: 50) { ${select} } } }`, {}],
+      [`{ practice(id: "a") { patients { ${select} } } }`, {}], // the schema's default
+      [`query Q($n: Int) { practice(id: "a") { patients(first: $n) { ${select} } } }`, { n: 50 }],
+      [`query Q($n: Int = 50) { practice(id: "a") { patients(first: $n) { ${select} } } }`, {}], // the variable's default
+      [`query Q($n: Int) { practice(id: "a") { patients(first: $n) { ${select} } } }`, {}], // unset: the schema's default
+      [`query Q($n: Int) { practice(id: "a") { patients(first: $n) { ${select} } } }`, { n: null }], // null: the resolver's 50
+    ];
+    // practice 1 + patients (1 + nodes (1 + 50 × (sourceId 1 + balance (1 + total (1 + cents 1))))): the page's
+    // size is the length of its list, counted once.
+    expect(ways.map(([source, variables]) => measure(source, variables, {}, gateway).cost)).toEqual(ways.map(() => 203));
+    const twoHundred = (source: string, variables: Record<string, unknown>) => measure(source, variables, {}, gateway);
+    const inline = twoHundred(`{ practice(id: "a") { patients(first: 200) { ${select} } } }`, {});
+    const defaulted = twoHundred(`query Q($n: Int = 200) { practice(id: "a") { patients(first: $n) { ${select} } } }`, {});
+    expect(defaulted).toEqual(inline);
+    expect(inline.cost).toBe(1 + 1 + 1 + 200 * 4);
+    expect(inline.costDriver).toMatchObject({ field: 'Practice.patients', argument: 'first', multiplier: 200 });
+  });
+
   it('counts non-list objects once, and leaves cost 1', () => {
     expect(measure('{ patient(practiceId: "a", patientId: "b") { id guarantor { id } } }')).toEqual({
       depth: 3,
@@ -147,11 +170,17 @@ describe('the operation guard: query limits', () => {
     calls.count = 0;
   });
 
-  function expectRefused(response: Awaited<ReturnType<typeof run>>, limit: string, max: number, measured: number) {
+  function expectRefused(
+    response: Awaited<ReturnType<typeof run>>,
+    limit: string,
+    max: number,
+    measured: number,
+    hint: Record<string, unknown> = {},
+  ) {
     const result = single(response);
     expect(result.data).toBeUndefined();
     expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit, max, measured });
+    expect(result.errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit, max, measured, ...hint });
     expect(result.errors![0]!.message).toContain(`${limit} ${max}`);
     expect(result.errors![0]!.message).toContain(String(measured));
     expect(response.http.status).toBe(400);
@@ -207,7 +236,18 @@ describe('the operation guard: query limits', () => {
     const most = Math.floor((maxCost - 11) / 110);
     expect(single(await run(query, { n: most })).errors).toBeUndefined();
     calls.count = 0;
-    expectRefused(await run(query, { n: most + 1 }), 'maxCost', maxCost, 11 + 110 * (most + 1));
+    const refused = await run(query, { n: most + 1 });
+    // The refusal names the field and the largest `first` that passes (11 + 110 × most ≤ maxCost).
+    expectRefused(refused, 'maxCost', maxCost, 11 + 110 * (most + 1), {
+      field: 'Practice.patients',
+      argument: 'first',
+      multiplier: most + 1,
+      suggested: most,
+    });
+    expect(single(refused).errors![0]!.message).toBe(
+      `query is too complex: estimated cost ${11 + 110 * (most + 1)} exceeds maxCost ${maxCost}; ` +
+        `Practice.patients(first: ${most + 1}) multiplies the cost by ${most + 1}: lower first to at most ${most}`,
+    );
   });
 
   it('lets GraphiQL introspect with the default limits', async () => {
@@ -279,6 +319,11 @@ describe('the operation guard: query limits', () => {
     expect(single(await run(query, { n: 1 })).errors).toBeUndefined();
     calls.count = 0;
     const n = 5 * Math.ceil(maxCost / 110); // far past maxCost
-    expectRefused(await run(query, { n }), 'maxCost', maxCost, 11 + 110 * n);
+    expectRefused(await run(query, { n }), 'maxCost', maxCost, 11 + 110 * n, {
+      field: 'Practice.patients',
+      argument: 'first',
+      multiplier: n,
+      suggested: Math.floor((maxCost - 11) / 110),
+    });
   });
 });

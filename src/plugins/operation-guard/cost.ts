@@ -7,8 +7,12 @@
  * Aliases: every aliased field the operation would execute (a fragment's aliases once per spread).
  * Cost: a static upper bound: each field costs 1, plus its sub-selection's cost times a multiplier
  * (see `multiplierOf`, the one place a list's assumed length is decided): the field's `first`/`last`
- * argument when given (literal or variable), else the length of a list argument such as `_entities`'
- * `representations`, else `listCost` when the field returns a list, else 1.
+ * argument as execution will see it (inline, a variable, the variable's default or the schema's
+ * default: the same query costs the same however `first` is given), else the length of a list
+ * argument such as `_entities`' `representations`, else `listCost` when the field returns a list,
+ * else 1. On a page (`Practice.patients(first: 50): PatientPage`) the size is the length of the
+ * page's lists. The size argument with the largest share of the cost is reported as `costDriver`,
+ * so a refusal can say which field to lower.
  * Fragments on different types of an abstract field are summed. Fragment spreads are followed (each
  * spread counts, each fragment is measured once) and introspection fields are measured like any
  * other, with one exception: their data is the schema itself, so `__schema`/`__type` cost exactly the
@@ -22,6 +26,7 @@ import {
   getArgumentValues,
   getNamedType,
   getNullableType,
+  getVariableValues,
   isInterfaceType,
   isListType,
   isObjectType,
@@ -77,6 +82,8 @@ export interface OperationMeasures {
   cost: number;
   /** Set when the cost walk of an introspection field stopped early: the real cost is higher. */
   costIsLowerBound?: boolean;
+  /** The size argument with the largest share of the cost, when a size argument decided any. */
+  costDriver?: CostDriver;
 }
 
 /**
@@ -118,29 +125,100 @@ function fieldDefinition(parent: FieldParent, name: string): GraphQLField<unknow
 }
 
 /**
+ * A field whose size argument (or list argument) decided a multiplier: what the refusal names when
+ * the cost is too high (`Practice.patients(first: 200) multiplies the cost by 200`).
+ */
+export interface CostDriver {
+  /** `ParentType.field`, e.g. `Practice.patients`. */
+  field: string;
+  /** The argument that gave the size (`first`), as written, defaulted by a variable or by the schema. */
+  argument: string;
+  /** The size it gave: the multiplier. */
+  multiplier: number;
+  /**
+   * What one unit of the multiplier costs in the whole operation (its selection's cost times the
+   * multipliers of the lists around it), so `multiplier × unitCost` is its share of the cost.
+   */
+  unitCost: number;
+}
+
+/** How a field's selection is multiplied, and the length its page hands to the lists inside it. */
+interface Multiplier {
+  /** Times the field's own sub-selection counts. */
+  times: number;
+  /** For a page (an object with a size argument, such as `PatientPage`): the length of its lists. */
+  pageSize?: number;
+  /** The argument that decided it, when one did. */
+  argument?: string;
+}
+
+/**
  * How many times a field's sub-selection counts towards the cost: the one place a list's assumed
- * length is decided. The field's size argument (`first`/`last`, a literal or a variable) when given,
- * else the length of its list argument (`representations`), else `listCost` for a list, else 1. Argument defaults from the schema are not read (yet).
+ * length is decided. The field's size argument (`first`/`last`) with its value as execution would
+ * see it (inline, a variable, the variable's default, else the schema's default for the argument),
+ * else the length of its list argument (`representations`), else the size of the page it is in,
+ * else `listCost` for a list, else 1. A size argument on a field that is not a list (a page such as
+ * `Practice.patients(first: 50): PatientPage`) gives the length of the page's lists instead: the
+ * page itself is one object.
  */
 function multiplierOf(
   field: FieldNode,
   definition: GraphQLField<unknown, unknown> | undefined,
   variables: Readonly<Record<string, unknown>>,
   model: Required<CostModel>,
-): number {
+  pageSize: number | undefined,
+): Multiplier {
+  const isList = Boolean(definition && isListType(getNullableType(definition.type)));
+  const args = definition ? argumentsOf(definition, field, variables) : {};
   for (const name of model.sizeArguments) {
-    const argument = field.arguments?.find((a) => a.name.value === name);
-    if (!argument) continue;
-    const value = argumentValue(argument.value, variables);
-    if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
+    let value = args[name];
+    // An explicit null: the resolver falls back to the argument's default (`first ?? 50`).
+    if (value === null) value = definition?.args.find((a) => a.name === name)?.defaultValue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const size = Math.max(0, Math.floor(value));
+    return isList ? { times: size, argument: name } : { times: 1, pageSize: size, argument: name };
   }
   for (const name of model.listArguments) {
     const argument = field.arguments?.find((a) => a.name.value === name);
     if (!argument) continue;
     const length = listLength(argument.value, variables);
-    if (length !== undefined) return length;
+    if (length !== undefined) return { times: length, argument: name };
   }
-  return definition && isListType(getNullableType(definition.type)) ? model.listCost : 1;
+  if (!isList) return { times: 1 };
+  return { times: pageSize ?? model.listCost };
+}
+
+/**
+ * The field's arguments as execution will see them: variables and defaults applied. Arguments that
+ * do not coerce fail at execution; they are measured as absent (so the defaults above apply).
+ */
+function argumentsOf(
+  definition: GraphQLField<unknown, unknown>,
+  field: FieldNode,
+  variables: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  if (definition.args.length === 0) return {};
+  try {
+    return getArgumentValues(definition, field, variables as Record<string, unknown>);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The operation's variables as execution will see them: the request's values coerced, with the
+ * operation's defaults for those it left out (`query Q($n: Int = 200)` without `n` means 200). A
+ * request whose variables do not coerce fails at execution; it is measured with them as given.
+ */
+function variablesOf(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>, {
+    maxErrors: 1,
+  });
+  return 'coerced' in result && result.coerced ? result.coerced : variables;
 }
 
 /** The length of a list argument (a literal list or a variable holding an array); a single value is 1. */
@@ -154,12 +232,6 @@ function listLength(node: ValueNode, variables: Readonly<Record<string, unknown>
   return node.kind === Kind.NULL ? undefined : 1;
 }
 
-function argumentValue(node: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
-  if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
-  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
-  return undefined;
-}
-
 /**
  * Depth, aliases and estimated cost of `operation` (with `fragments` followed), against `schema`.
  * Expects a validated document; unknown fields count 1 with no multiplier, unknown fragments nothing.
@@ -170,9 +242,10 @@ export function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  variables: Readonly<Record<string, unknown>> = {},
+  requestVariables: Readonly<Record<string, unknown>> = {},
   options: CostModel & { costCeiling?: number } = {},
 ): OperationMeasures {
+  const variables = variablesOf(schema, operation, requestVariables);
   const model: Required<CostModel> = {
     listCost: options.listCost ?? DEFAULT_COST_MODEL.listCost,
     sizeArguments: options.sizeArguments ?? DEFAULT_COST_MODEL.sizeArguments,
@@ -182,23 +255,35 @@ export function measureOperation(
   const memo = new Map<string, OperationMeasures>();
   const inProgress = new Set<string>();
   let costIsLowerBound = false;
+  let costDriver: CostDriver | undefined;
   let introspected = 0;
   const nothing = (): OperationMeasures => ({ depth: 0, aliases: 0, cost: 0 });
 
-  function measureFragment(name: string): OperationMeasures {
-    const known = memo.get(name);
+  // `pageSize`: the length of the lists directly inside a page (see `multiplierOf`); `scale`: the
+  // product of the multipliers around the selection, so a size argument's share of the whole cost
+  // is known. Both are part of a fragment's memo key (a fragment measures the same at the same place).
+  function measureFragment(name: string, parent: FieldParent, pageSize: number | undefined, scale: number): OperationMeasures {
+    const key = `${name}|${pageSize ?? ''}|${scale}`;
+    const known = memo.get(key);
     if (known) return known;
     const fragment = fragments.get(name);
     // Unknown or cyclic (only possible without validation): measure as nothing.
     if (!fragment || inProgress.has(name)) return nothing();
     inProgress.add(name);
-    const measures = measureSelections(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value));
+    const type = schema.getType(fragment.typeCondition.name.value);
+    // A page's size reaches the lists of a fragment spread on the page itself.
+    const measures = measureSelections(fragment.selectionSet, type, type === parent ? pageSize : undefined, scale);
     inProgress.delete(name);
-    memo.set(name, measures);
+    memo.set(key, measures);
     return measures;
   }
 
-  function measureSelections(selectionSet: SelectionSetNode, parent: FieldParent): OperationMeasures {
+  function measureSelections(
+    selectionSet: SelectionSetNode,
+    parent: FieldParent,
+    pageSize: number | undefined,
+    scale: number,
+  ): OperationMeasures {
     let depth = 0;
     let aliases = 0;
     let cost = 0;
@@ -207,8 +292,14 @@ export function measureOperation(
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         const definition = fieldDefinition(parent, name);
+        const multiplier = multiplierOf(selection, definition, variables, model, pageSize);
         const sub = selection.selectionSet
-          ? measureSelections(selection.selectionSet, definition ? getNamedType(definition.type) : undefined)
+          ? measureSelections(
+              selection.selectionSet,
+              definition ? getNamedType(definition.type) : undefined,
+              multiplier.pageSize,
+              scale * multiplier.times,
+            )
           : nothing();
         let fieldCost: number;
         if (definition && selection.selectionSet && (name === SchemaMetaFieldDef.name || name === TypeMetaFieldDef.name)) {
@@ -228,7 +319,17 @@ export function measureOperation(
           introspected += walked;
           fieldCost = 1 + walked;
         } else {
-          fieldCost = 1 + multiplierOf(selection, definition, variables, model) * sub.cost;
+          fieldCost = 1 + multiplier.times * sub.cost;
+          if (multiplier.argument) {
+            // Its share of the whole cost, and what one unit of the size costs (for a page: one entry
+            // of its lists, the page's own few fields included, which errs on the low side for the hint).
+            const size = multiplier.pageSize ?? multiplier.times;
+            const share = scale * multiplier.times * sub.cost;
+            if (!costDriver || share > costDriver.multiplier * costDriver.unitCost) {
+              const unitCost = size > 0 ? share / size : 0;
+              costDriver = { field: `${parent?.name ?? '?'}.${name}`, argument: multiplier.argument, multiplier: size, unitCost };
+            }
+          }
         }
         // `__Type.ofType` walks a type's wrappers (a few levels at most, never back into fields):
         // it adds no depth, so the standard introspection query (ofType nested 7–9 deep) passes.
@@ -236,9 +337,9 @@ export function measureOperation(
         inner = { depth: addsDepth + sub.depth, aliases: (selection.alias ? 1 : 0) + sub.aliases, cost: fieldCost };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        inner = measureSelections(selection.selectionSet, type);
+        inner = measureSelections(selection.selectionSet, type, type === parent ? pageSize : undefined, scale);
       } else {
-        inner = measureFragment(selection.name.value);
+        inner = measureFragment(selection.name.value, parent, pageSize, scale);
       }
       depth = Math.max(depth, inner.depth);
       aliases += inner.aliases;
@@ -253,8 +354,10 @@ export function measureOperation(
       : operation.operation === 'mutation'
         ? schema.getMutationType()
         : schema.getSubscriptionType();
-  const measures = measureSelections(operation.selectionSet, root ?? undefined);
-  return costIsLowerBound ? { ...measures, costIsLowerBound } : measures;
+  const measures: OperationMeasures = measureSelections(operation.selectionSet, root ?? undefined, undefined, 1);
+  if (costIsLowerBound) measures.costIsLowerBound = true;
+  if (costDriver) measures.costDriver = costDriver;
+  return measures;
 }
 
 /**

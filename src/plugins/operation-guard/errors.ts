@@ -19,14 +19,41 @@ const DESCRIPTION: Record<QueryLimitName, string> = {
 /**
  * `QUERY_TOO_COMPLEX` (HTTP 400) for one limit: the message names the limit, its value and the
  * measured value; so do the extensions, `{ code, limit: 'maxDepth', max: 4, measured: 6 }`, with
- * `measuredIsLowerBound: true` when the measure stopped early.
+ * `measuredIsLowerBound: true` when the measure stopped early. A cost refusal with a `hint` also
+ * names the field to lower and by how much (`field`, `argument`, `multiplier`, `suggested`).
  */
-export function queryTooComplex(limit: QueryLimitName, max: number, measured: number, atLeast = false): GraphQLError {
-  return gatewayError(
-    'QUERY_TOO_COMPLEX',
-    `query is too complex: ${DESCRIPTION[limit]} ${atLeast ? 'of at least ' : ''}${measured} exceeds ${limit} ${max}`,
-    { limit, max, measured, ...(atLeast ? { measuredIsLowerBound: true } : {}) },
-  );
+export function queryTooComplex(
+  limit: QueryLimitName,
+  max: number,
+  measured: number,
+  atLeast = false,
+  hint?: CostHint,
+): GraphQLError {
+  const base = `query is too complex: ${DESCRIPTION[limit]} ${atLeast ? 'of at least ' : ''}${measured} exceeds ${limit} ${max}`;
+  return gatewayError('QUERY_TOO_COMPLEX', hint ? `${base}; ${hintText(hint)}` : base, {
+    limit,
+    max,
+    measured,
+    ...(atLeast ? { measuredIsLowerBound: true } : {}),
+    ...(hint ? { field: hint.field, argument: hint.argument, multiplier: hint.multiplier } : {}),
+    ...(hint?.suggested !== undefined ? { suggested: hint.suggested } : {}),
+  });
+}
+
+/** Which field to lower, for a `maxCost` refusal: the size argument with the largest share of the cost. */
+export interface CostHint {
+  /** `ParentType.field`. */
+  field: string;
+  argument: string;
+  multiplier: number;
+  /** The largest value of `argument` with which the operation would pass, when one would (≥ 1). */
+  suggested?: number;
+}
+
+function hintText({ field, argument, multiplier, suggested }: CostHint): string {
+  const lower =
+    suggested !== undefined ? `lower ${argument} to at most ${suggested}` : `lower ${argument} and select less elsewhere`;
+  return `${field}(${argument}: ${multiplier}) multiplies the cost by ${multiplier}: ${lower}`;
 }
 
 /** `RATE_LIMITED` (HTTP 429 with `Retry-After`), with the same number as `extensions.retryAfterSeconds`. */

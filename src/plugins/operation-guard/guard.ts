@@ -19,8 +19,8 @@
  */
 import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { defaultLimits, type LimitsConfig } from '../../config';
-import { countTokens, fragmentsOf, measureOperation, type CostModel } from './cost';
-import { introspectionRefused, queryTooComplex, rateLimitedError } from './errors';
+import { countTokens, fragmentsOf, measureOperation, type CostModel, type OperationMeasures } from './cost';
+import { introspectionRefused, queryTooComplex, rateLimitedError, type CostHint } from './errors';
 import { INTROSPECTION_FIELDS, usesIntrospection } from './introspection';
 import { TokenBuckets } from './rate-limit';
 
@@ -163,11 +163,26 @@ export function createOperationGuard(options: OperationGuardOptions = {}): Opera
         });
         if (measured.depth > maxDepth) return queryTooComplex('maxDepth', maxDepth, measured.depth);
         if (measured.aliases > maxAliases) return queryTooComplex('maxAliases', maxAliases, measured.aliases);
-        if (measured.cost > maxCost) return queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound);
+        if (measured.cost > maxCost)
+          return queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound, costHint(measured, maxCost));
       }
       if (!caller?.introspection && usesIntrospection(document, introspectionFields))
         return introspectionRefused(Boolean(caller));
       return undefined;
     },
   };
+}
+
+/**
+ * The field a too-costly operation should lower, and to what: the rest of the operation costs
+ * `cost − multiplier × unitCost`, so `argument` may be at most `(maxCost − rest) / unitCost`
+ * (exact when the field appears once; a page's unit includes its own fields, so it errs low).
+ */
+function costHint(measured: OperationMeasures, maxCost: number): CostHint | undefined {
+  const driver = measured.costDriver;
+  if (!driver || measured.costIsLowerBound) return undefined;
+  const rest = measured.cost - driver.multiplier * driver.unitCost;
+  const most = driver.unitCost > 0 ? Math.floor((maxCost - rest) / driver.unitCost) : 0;
+  const suggested = most >= 1 && most < driver.multiplier ? most : undefined;
+  return { field: driver.field, argument: driver.argument, multiplier: driver.multiplier, ...(suggested ? { suggested } : {}) };
 }
