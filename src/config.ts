@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { httpUrl, nonEmpty } from './adapters/connection-fields';
 import { LEDGER_SYSTEMS } from './adapters/registry';
 import type { LedgerSystemDescriptor } from './adapters/system';
+import { parseDecimal } from './ledger/money';
 import { TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE } from './ledger/transaction-id';
 
 const url = httpUrl;
@@ -84,6 +85,28 @@ export const limitsSchema = z
     wsPingIntervalMs: z.number().int().positive().default(12_000),
     /** A websocket with no operation running and no message from the client this long is closed (1000). */
     wsIdleTimeoutMs: z.number().int().positive().default(300_000),
+    /**
+     * The largest amount any money input of a mutation may carry (a payment, a refund, an adjustment's
+     * absolute value, each split, each part of a card collection and its total): a decimal string,
+     * parsed to integer cents. Above it: AMOUNT_OUT_OF_RANGE, nothing written (src/ledger/README.md).
+     */
+    maxAmount: z
+      .string()
+      .default('100000.00')
+      .transform((text, ctx) => {
+        let cents = 0;
+        try {
+          cents = parseDecimal(text);
+        } catch {
+          // Not a strict decimal, or past the safe-integer range of cents: refused just below.
+        }
+        if (cents > 0) return cents;
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a positive decimal amount with at most 2 decimals, such as "100000.00", got ${JSON.stringify(text)}`,
+        });
+        return z.NEVER;
+      }),
   })
   .prefault({});
 

@@ -24,7 +24,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   /** The practice's system cannot do what was asked. Reserved: today's refusals still say BAD_USER_INPUT. */
   | 'NOT_SUPPORTED'
-  /** An amount outside what the ledger can represent or the system accepts. Reserved for later use. */
+  /** An amount above `limits.maxAmount`, a refund above what is refundable, or a sum the ledger cannot represent. */
   | 'AMOUNT_OUT_OF_RANGE'
   | 'SPLIT_SUM_MISMATCH'
   | 'SPLIT_KIND_CONFLICT'

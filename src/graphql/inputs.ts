@@ -4,15 +4,30 @@
  * BAD_USER_INPUT naming the field, and nothing is written.
  */
 import { z } from 'zod';
-import { MoneyError, parseDecimal } from '../ledger/money';
+import { MoneyError, MoneyRangeError, parseDecimal } from '../ledger/money';
 import { gatewayError } from './errors';
 
-/** A decimal string → cents; a refinement error carries the money parser's message. */
+/** The issue parameter that makes `parseInput` answer AMOUNT_OUT_OF_RANGE instead of BAD_USER_INPUT. */
+const OUT_OF_RANGE = { code: 'AMOUNT_OUT_OF_RANGE' } as const;
+
+/**
+ * A decimal string → cents; a refinement error carries the money parser's message. A well-formed
+ * decimal too large to hold (e.g. "99999999999999999") is above any `limits.maxAmount`, so it is
+ * refused as AMOUNT_OUT_OF_RANGE like one just above the ceiling, not as malformed input.
+ */
 export const amountText = z.string().transform((text, ctx) => {
   try {
     return parseDecimal(text);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof MoneyError ? error.message : 'expected a decimal amount' });
+    if (error instanceof MoneyRangeError) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected at most limits.maxAmount, got ${JSON.stringify(text)}`,
+        params: OUT_OF_RANGE,
+      });
+    } else {
+      ctx.addIssue({ code: 'custom', message: error instanceof MoneyError ? error.message : 'expected a decimal amount' });
+    }
     return z.NEVER;
   }
 });
@@ -111,11 +126,15 @@ export const collectInput = z
     path: ['claimPayments'],
   });
 
-/** Parse or throw BAD_USER_INPUT naming the first bad field (never echoing card data). */
+/**
+ * Parse or throw BAD_USER_INPUT naming the first bad field (never echoing card data);
+ * AMOUNT_OUT_OF_RANGE when that field is an amount too large to hold.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.map(String).join('.') || 'input';
-  throw gatewayError('BAD_USER_INPUT', `input.${field}: ${issue.message}`, { field });
+  const code = issue.code === 'custom' && issue.params?.code === OUT_OF_RANGE.code ? OUT_OF_RANGE.code : 'BAD_USER_INPUT';
+  throw gatewayError(code, `input.${field}: ${issue.message}`, { field });
 }

@@ -15,6 +15,19 @@ export class MoneyError extends Error {
   }
 }
 
+/**
+ * A well-formed amount, or a sum, past the safe-integer range of cents (±90,071,992,547,409.91): the
+ * figure exists but the gateway cannot hold it exactly. A MoneyError like any other, so existing
+ * `instanceof MoneyError` checks still catch it; callers that must tell "too big" from "malformed"
+ * (a client's input: AMOUNT_OUT_OF_RANGE rather than BAD_USER_INPUT) test for this class.
+ */
+export class MoneyRangeError extends MoneyError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MoneyRangeError';
+  }
+}
+
 /** `-`? digits, optionally `.` and one or two digits. No exponent, no spaces, no `+`, ASCII only. */
 const DECIMAL = /^(-)?(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/;
 /** The same, but tolerant of what vendors send: leading zeros, a `+`, a bare trailing `.`, and zeros past 2 decimals. */
@@ -22,7 +35,7 @@ const WIRE_DECIMAL = /^([-+])?([0-9]+)(?:\.([0-9]*))?$/;
 
 function assertSafe(cents: number, what: string): Cents {
   if (typeof cents !== 'number' || !Number.isSafeInteger(cents)) {
-    throw new MoneyError(`expected ${what} within the safe-integer range of cents, got ${cents}`);
+    throw new MoneyRangeError(`expected ${what} within the safe-integer range of cents, got ${cents}`);
   }
   return cents === 0 ? 0 : cents; // fold -0 into 0
 }
@@ -42,7 +55,7 @@ function toCents(sign: string | undefined, whole: string, frac: string, source: 
   }
   const big = BigInt(whole) * 100n + BigInt(hundredths);
   if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new MoneyError(`expected an amount within the safe-integer range of cents, got "${source}"`);
+    throw new MoneyRangeError(`expected an amount within the safe-integer range of cents, got "${source}"`);
   }
   const cents = Number(big);
   return assertSafe(sign === '-' ? -cents : cents, 'an amount');

@@ -19,6 +19,7 @@
  * Violations are checked in a fixed order, and the first one is returned: a client fixing its
  * request one error at a time sees them in that order (the order of the numbered lists below).
  */
+import { checkAmountCeiling, writeAmountInputs } from './amount-ceiling';
 import { fingerprint } from './fingerprint';
 import { negateCents, sumCents } from './money';
 import type {
@@ -31,6 +32,7 @@ import type {
   PaymentTypeRecord,
   Split,
 } from './records';
+import { checkRefund, type RefundLedger } from './refundable';
 import { adjustmentRequiresSplit, checkSplits } from './splits';
 import { matchTypeById, matchTypeByName } from './type-match';
 import type { Violation } from './violation';
@@ -52,6 +54,8 @@ export interface PaymentRequest {
   notes?: string | null;
   /** The currency the gateway writes in (its configuration); part of the write and its fingerprint. */
   currency: string;
+  /** The ceiling on the amount and each split, in cents (`limits.maxAmount`); not part of the fingerprint. */
+  maxAmount: Cents;
 }
 
 /** An adjustment as the client asked for it, parsed: the amount signed (credit negative, debit positive). */
@@ -66,6 +70,8 @@ export interface AdjustmentRequest {
   chargeSplits?: readonly Split[] | null;
   notes?: string | null;
   currency: string;
+  /** The ceiling on |amount| and each split's, in cents (`limits.maxAmount`); not part of the fingerprint. */
+  maxAmount: Cents;
 }
 
 /**
@@ -83,6 +89,8 @@ export interface CollectionRequest<Card> {
   claimPayments: ReadonlyArray<{ claimId: string; amount: Cents }>;
   otherAmount?: Cents | null;
   allowDuplicate?: boolean | null;
+  /** The ceiling on each amount and on their total, in cents (`limits.maxAmount`); not part of the fingerprint. */
+  maxAmount: Cents;
 }
 
 /** A ledger write to store, but for its id and date (the caller stamps `occurredAt` when it submits). */
@@ -116,6 +124,11 @@ export interface LedgerWriteFacts<Type> {
   chargeIds?: ReadonlySet<string>;
   /** Source ids of the split providers the practice knows (those it does not are left out). */
   providerIds?: ReadonlySet<string>;
+  /**
+   * A refund only: the patient's ledger rows (what she paid and what was given back already) and
+   * whether the system records refunds as adjustments; see `refundable.ts`.
+   */
+  refundLedger?: RefundLedger & { refundsBecomeAdjustments: boolean };
 }
 
 /**
@@ -145,6 +158,8 @@ export type Prepared<T> = ({ ok: true; fingerprint: string } & T) | { ok: false;
 function paymentWrite(
   request: PaymentRequest,
 ): { ok: true; write: PreparedLedgerWrite; fingerprint: string } | { ok: false; violation: Violation } {
+  const tooLarge = checkAmountCeiling(writeAmountInputs(request), request.maxAmount);
+  if (tooLarge) return { ok: false, violation: tooLarge };
   const sign = request.refund ? (cents: Cents) => cents : negateCents;
   const signed = (splits: readonly Split[] | null | undefined) =>
     sortSplits(splits?.map((s) => ({ id: s.id, amount: sign(s.amount) })) ?? null);
@@ -167,7 +182,8 @@ function paymentWrite(
 }
 
 /**
- * Step 1 of a payment: the split rules (`checkSplits`: one kind of split, signed like the amount,
+ * Step 1 of a payment: the ceiling (`limits.maxAmount`) on the amount and each split
+ * (AMOUNT_OUT_OF_RANGE), the split rules (`checkSplits`: one kind of split, signed like the amount,
  * adding up to it) and the fingerprint of the write (its date left out).
  */
 export function checkPaymentInput(request: PaymentRequest): CheckedInput {
@@ -179,7 +195,8 @@ export function checkPaymentInput(request: PaymentRequest): CheckedInput {
  * Step 2 of a payment. After step 1's rules, in order:
  * 1. an active payment type with that id → UNKNOWN_PAYMENT_TYPE;
  * 2. the patient exists and is a patient → NOT_FOUND;
- * 3. every split target exists (charges of this patient, providers of this practice) → NOT_FOUND.
+ * 3. every split target exists (charges of this patient, providers of this practice) → NOT_FOUND;
+ * 4. a refund is at most what is refundable (`refundable.ts`) → AMOUNT_OUT_OF_RANGE.
  *
  *     preparePayment({ practiceId: 'smile-dental', patientId: '42', amount: 10000, paymentTypeId: '7', currency: 'USD' },
  *                    { types: [{ sourceId: '7', name: 'Cash', active: true }], patient })
@@ -199,6 +216,11 @@ export function preparePayment(
   }
   const targets = missingTarget(request, drafted.write, facts);
   if (targets) return { ok: false, violation: targets };
+  if (request.refund) {
+    const ledger = required(facts.refundLedger, "the patient's ledger rows (the payment is a refund)");
+    const refused = checkRefund(request.amount, ledger, ledger);
+    if (refused) return { ok: false, violation: refused };
+  }
   return drafted;
 }
 
@@ -208,6 +230,8 @@ export function preparePayment(
 
 /** The adjustment's splits, sorted, if its input alone is valid, and its fingerprint. */
 function adjustmentDraft(request: AdjustmentRequest) {
+  const tooLarge = checkAmountCeiling(writeAmountInputs(request), request.maxAmount);
+  if (tooLarge) return { ok: false as const, violation: tooLarge };
   const providerSplits = sortSplits(request.providerSplits ?? null);
   const chargeSplits = sortSplits(request.chargeSplits ?? null);
   const { amount } = request;
@@ -227,7 +251,7 @@ function adjustmentDraft(request: AdjustmentRequest) {
 }
 
 /**
- * Step 1 of an adjustment: the split rules, a debit (positive) adjustment needing a split
+ * Step 1 of an adjustment: the ceiling on |amount| and each split (AMOUNT_OUT_OF_RANGE), the split rules, a debit (positive) adjustment needing a split
  * (DEBIT_REQUIRES_SPLIT), and the fingerprint of the request (the type as asked: by name or by id).
  */
 export function checkAdjustmentInput(request: AdjustmentRequest): CheckedInput {
@@ -284,7 +308,7 @@ function collectionDraft<Card>(request: CollectionRequest<Card>) {
   const claimPayments = [...request.claimPayments]
     .map((p) => ({ claimId: p.claimId, amount: p.amount }))
     .sort((a, b) => compareIds(a.claimId, b.claimId));
-  // A total past 2^53 cents throws a MoneyError, as the amounts themselves would.
+  // The ceiling (`collectionTooLarge`) keeps this sum small; past 2^53 cents it would throw a MoneyError.
   const total = sumCents([request.copayAmount ?? 0, request.otherAmount ?? 0, ...claimPayments.map((c) => c.amount)]);
   const print = fingerprint({
     kind: 'COLLECTION',
@@ -299,13 +323,34 @@ function collectionDraft<Card>(request: CollectionRequest<Card>) {
   return { claimPayments, total, fingerprint: print };
 }
 
-/** Step 1 of a collection: its fingerprint (the input's own rules are all checked by the parser). */
+/**
+ * The ceiling on each amount of a collection, then on their total (AMOUNT_OUT_OF_RANGE). Checked
+ * before anything sums them, so the sum stays far inside the safe-integer range.
+ */
+function collectionTooLarge<Card>(request: CollectionRequest<Card>): Violation | null {
+  const parts = [
+    ...(request.copayAmount != null ? [{ field: 'input.copayAmount', cents: request.copayAmount }] : []),
+    ...request.claimPayments.map((c, i) => ({ field: `input.claimPayments.${i}.amount`, cents: c.amount })),
+    ...(request.otherAmount != null ? [{ field: 'input.otherAmount', cents: request.otherAmount }] : []),
+  ];
+  const each = checkAmountCeiling(parts, request.maxAmount);
+  if (each) return each;
+  const total = sumCents(parts.map((p) => p.cents));
+  return checkAmountCeiling([{ field: 'input (copayAmount + claimPayments + otherAmount)', cents: total }], request.maxAmount);
+}
+
+/**
+ * Step 1 of a collection: the ceiling on each amount and on the total (AMOUNT_OUT_OF_RANGE), and its
+ * fingerprint (the input's other rules are all checked by the parser).
+ */
 export function checkCollectionInput<Card>(request: CollectionRequest<Card>): CheckedInput {
+  const tooLarge = collectionTooLarge(request);
+  if (tooLarge) return { ok: false, violation: tooLarge };
   return { ok: true, fingerprint: collectionDraft(request).fingerprint };
 }
 
 /**
- * Step 2 of a collection, in order:
+ * Step 2 of a collection, after step 1's ceiling, in order:
  * 1. the patient exists and is a patient → NOT_FOUND;
  * 2. a department: the one asked for, else the patient's current one → BAD_USER_INPUT;
  * 3. each claim paid (by claim id): it exists on the patient → NOT_FOUND; it is collectible (clean,
@@ -318,6 +363,8 @@ export function prepareCollection<Card>(
   request: CollectionRequest<Card>,
   facts: CollectionFacts,
 ): Prepared<{ collection: PreparedCollection<Card>; amountCents: Cents }> {
+  const tooLarge = collectionTooLarge(request);
+  if (tooLarge) return { ok: false, violation: tooLarge };
   const drafted = collectionDraft(request);
   const patient = facts.patient;
   if (!patient || patient.nonPatient) return patientMissing(request);

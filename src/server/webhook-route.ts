@@ -3,7 +3,13 @@
  * verifies the signature and timestamp with the secret stored at registration and parses the body;
  * the transaction service applies it durably. Only then does the route answer 2xx, so a delivery the
  * gateway could not store is retried by the upstream. A duplicate answers 200 and changes nothing.
+ *
+ * An unknown practice, a system that is not the practice's, a practice without a registered secret
+ * and every signature or timestamp failure answer exactly alike: 401 with one fixed body (the
+ * reason goes to `onResult`, not to the caller), after reading the body and computing an HMAC over
+ * it, so neither the answer nor its timing tells a caller which practices exist.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookRejected } from '../adapters/ledger/port';
 import type { PracticeRegistry } from '../practices';
@@ -27,6 +33,28 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.end(JSON.stringify(body));
 }
 
+/** The one answer to a delivery that cannot be authenticated, whatever the reason. */
+const NOT_AUTHENTICATED = {
+  error: 'the delivery could not be authenticated: check the route, the timestamp and signature headers, and the secret',
+};
+
+/** A key no delivery is signed with: the decoy check below runs against it. */
+const DECOY_KEY = randomBytes(32);
+
+/**
+ * The work a signature check does (an HMAC-SHA256 over the body, a constant-time comparison), for a
+ * delivery that will be refused without one, so that refusal takes as long as a failed check.
+ */
+function decoySignatureCheck(req: IncomingMessage, rawBody: Buffer): void {
+  const timestamp = String(req.headers.timestamp ?? '');
+  const mac = createHmac('sha256', DECOY_KEY)
+    .update(`${timestamp}.${rawBody.toString('base64')}`)
+    .digest();
+  const given = Buffer.alloc(mac.length);
+  Buffer.from(String(req.headers.signature ?? ''), 'utf8').copy(given);
+  timingSafeEqual(mac, given);
+}
+
 export async function handleWebhook(
   req: IncomingMessage,
   res: ServerResponse,
@@ -34,12 +62,10 @@ export async function handleWebhook(
   practiceId: string,
   deps: WebhookRouteDeps,
 ): Promise<void> {
-  const practice = deps.registry.get(practiceId);
+  const found = deps.registry.get(practiceId);
+  const verify = found?.routeSystem === system ? found.adapter.verifyWebhook?.bind(found.adapter) : undefined;
+  const practice = verify ? found : undefined;
   const report = (result: string) => deps.onResult?.({ practiceId, result });
-  if (!practice || practice.routeSystem !== system || !practice.adapter.verifyWebhook) {
-    report('unknown_route');
-    return reply(res, 404, { error: 'no webhook route for that system and practice' });
-  }
   let rawBody: Buffer;
   try {
     rawBody = await readBody(req, deps.maxBodyBytes ?? 1_000_000);
@@ -50,14 +76,16 @@ export async function handleWebhook(
     }
     throw error;
   }
+  // Looked up for an unknown route too: the same store read either way.
   const registration = await deps.store.getWebhookRegistration(practiceId);
-  if (!registration) {
-    report('unregistered');
-    return reply(res, 401, { error: 'no webhook secret registered for this practice' });
+  if (!practice || !verify || !registration) {
+    decoySignatureCheck(req, rawBody);
+    report(practice ? 'unregistered' : 'unknown_route');
+    return reply(res, 401, NOT_AUTHENTICATED);
   }
   let event: ReturnType<NonNullable<typeof practice.adapter.verifyWebhook>>;
   try {
-    event = practice.adapter.verifyWebhook({
+    event = verify({
       headers: req.headers,
       rawBody,
       secret: registration.secret,
@@ -65,7 +93,12 @@ export async function handleWebhook(
     });
   } catch (error) {
     if (error instanceof WebhookRejected) {
-      report(error.status === 401 ? 'bad_signature' : 'bad_body');
+      if (error.status === 401) {
+        report('bad_signature');
+        return reply(res, 401, NOT_AUTHENTICATED);
+      }
+      // Only a correctly signed delivery gets here: its sender knows the practice already.
+      report('bad_body');
       return reply(res, error.status, { error: error.message });
     }
     throw error;

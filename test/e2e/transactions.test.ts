@@ -164,7 +164,8 @@ describe('refusals write nothing upstream and store nothing', () => {
   });
 
   it('refuses other malformed inputs (BAD_USER_INPUT) before anything else', async () => {
-    await expectRefused(PAY, payment({ amount: '90071992547409.92' }), 'BAD_USER_INPUT', { pure: true }); // past 2^53 cents
+    // Past 2^53 cents: above any limits.maxAmount, so refused as out of range, before anything else too.
+    await expectRefused(PAY, payment({ amount: '90071992547409.92' }), 'AMOUNT_OUT_OF_RANGE', { pure: true });
     await expectRefused(PAY, payment({ idempotencyKey: 'has a space' }), 'BAD_USER_INPUT', { pure: true });
     await expectRefused(PAY, payment({ idempotencyKey: '' }), 'BAD_USER_INPUT', { pure: true });
     await expectRefused(ADJUST, adjustment({ typeName: 'Courtesy Credit', typeId: '601' }), 'BAD_USER_INPUT', { pure: true });

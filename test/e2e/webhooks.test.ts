@@ -2,7 +2,7 @@
  * Insertion-status webhooks end to end: the NexHealth sandbox signs and delivers to
  * `POST /webhooks/nexhealth/<practiceId>` on the gateway. Forged or stale deliveries are refused
  * (401) and change nothing; duplicates answer 2xx and change nothing; out-of-order deliveries never
- * move a terminal status back; unknown routes are 404; and when no delivery comes, polling
+ * move a terminal status back; unknown routes answer as a bad signature does; and when no delivery comes, polling
  * completes the transaction. The service's clock is the test's (`now`), so polling is driven by
  * `tick()`, never by sleeping.
  */
@@ -271,20 +271,37 @@ describe('duplicates and order', () => {
 });
 
 describe('routes', () => {
-  it('answers 404 for an unknown practice or a system that is not the practice’s', async () => {
+  /** Status, body and headers (but the date) of a delivery: what a caller can compare. */
+  async function answer(route: string, headers: Record<string, string>, body: string) {
+    const response = await fetch(`${t.url}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    const seen = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date'));
+    return { status: response.status, headers: seen, body: await response.text() };
+  }
+
+  it('answers an unknown practice, or a system that is not the practice’s, exactly as a bad signature', async () => {
     const body = JSON.stringify({ data: { transaction_id: 'LG:1' } });
+    const timestamp = new Date().toISOString();
+    const forged = { timestamp, signature: signWebhook('not-the-secret', timestamp, body) };
+    const badSignature = await answer(`/webhooks/nexhealth/${SMILE}`, forged, body);
+    expect(badSignature.status).toBe(401);
     for (const route of [
       '/webhooks/nexhealth/no-such-practice',
       '/webhooks/athenahealth/smile-dental',
       '/webhooks/fhir/smile-dental',
       '/webhooks/nexhealth/northside',
     ]) {
-      const response = await fetch(`${t.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await response.arrayBuffer();
-      expect(response.status, route).toBe(404);
+      expect(await answer(route, forged, body), route).toEqual(badSignature);
     }
-    // Even a correctly signed body is 404 on a route that does not exist.
-    expect(await postSigned(SMILE, body, { route: '/webhooks/nexhealth/smile-dental-2' })).toBe(404);
+    // Unsigned, or correctly signed with the practice's secret on a route that does not exist: the same answer.
+    expect(await answer('/webhooks/nexhealth/no-such-practice', {}, body)).toEqual(
+      await answer(`/webhooks/nexhealth/${SMILE}`, {}, body),
+    );
+    expect(await answer('/webhooks/nexhealth/no-such-practice', {}, body)).toEqual(badSignature);
+    expect(await postSigned(SMILE, body, { route: '/webhooks/nexhealth/smile-dental-2' })).toBe(401);
   });
 });
 

@@ -52,3 +52,23 @@ export const HOSTILE_AMOUNTS = [
   '12.34',
   '999999999999.99',
 ];
+
+/**
+ * The amount edge cases every money input of every mutation is tried with (test/fuzz/amount-edges.test.ts),
+ * each with the code it must be refused with at the default `limits.maxAmount` (100000.00), or `null`
+ * when it is a valid amount that must pass the amount rules.
+ */
+export const AMOUNT_EDGE_CASES: ReadonlyArray<{ text: string; code: 'BAD_USER_INPUT' | 'AMOUNT_OUT_OF_RANGE' | null }> = [
+  { text: '1e3', code: 'BAD_USER_INPUT' },
+  { text: '-0.00', code: 'BAD_USER_INPUT' },
+  { text: '0.001', code: 'BAD_USER_INPUT' },
+  { text: '99999999999999999', code: 'AMOUNT_OUT_OF_RANGE' },
+  { text: ' 5.00', code: 'BAD_USER_INPUT' },
+  { text: '5,00', code: 'BAD_USER_INPUT' },
+  { text: '100000.01', code: 'AMOUNT_OUT_OF_RANGE' },
+  { text: '100000.00', code: null },
+  { text: 'NaN', code: 'BAD_USER_INPUT' },
+  { text: 'Infinity', code: 'BAD_USER_INPUT' },
+  { text: '0x10', code: 'BAD_USER_INPUT' },
+  { text: '', code: 'BAD_USER_INPUT' },
+];

@@ -6,8 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adjustmentInput, amountText, paymentInput, cardInput } from '../../src/graphql/inputs';
-import { HOSTILE_AMOUNTS } from './hostile';
+import { GraphQLError } from 'graphql';
+import { adjustmentInput, amountText, collectInput, paymentInput, cardInput, parseInput } from '../../src/graphql/inputs';
+import { AMOUNT_EDGE_CASES, HOSTILE_AMOUNTS } from './hostile';
 
 const STRICT = /^-?(0|[1-9]\d*)(\.\d{1,2})?$/;
 
@@ -100,6 +101,54 @@ describe('mutation inputs (in-process)', () => {
     expect(amountText.safeParse('').success).toBe(false);
     expect(amountText.safeParse('9'.repeat(30)).success).toBe(false);
     expect(paymentInput.shape.amount.safeParse('-0').success).toBe(false);
+  });
+
+  it('amount edge cases: the parser refuses each malformed one (BAD_USER_INPUT) and each too large to hold (AMOUNT_OUT_OF_RANGE)', () => {
+    const card = {
+      number: '4111111111111111',
+      expMonth: 12,
+      expYear: 2099,
+      cvv: '737',
+      nameOnCard: 'A',
+      billingAddress: 'B',
+      billingZip: '02134',
+    };
+    const inputs = (amount: string) =>
+      [
+        [paymentInput, { practiceId: 'p', patientId: '1', paymentTypeId: '7', amount, idempotencyKey: 'k' }],
+        [
+          paymentInput,
+          {
+            practiceId: 'p',
+            patientId: '1',
+            paymentTypeId: '7',
+            amount: '1.00',
+            providerSplits: [{ id: '1', amount }],
+            idempotencyKey: 'k',
+          },
+        ],
+        [adjustmentInput, { practiceId: 'p', patientId: '1', typeName: 'T', amount, idempotencyKey: 'k' }],
+        [collectInput, { practiceId: 'p', patientId: '1', card, otherAmount: amount, idempotencyKey: 'k' }],
+        [collectInput, { practiceId: 'p', patientId: '1', card, claimPayments: [{ claimId: '1', amount }], idempotencyKey: 'k' }],
+      ] as const;
+    for (const { text, code } of AMOUNT_EDGE_CASES) {
+      for (const [schema, input] of inputs(text)) {
+        cases++;
+        let got: unknown = null;
+        try {
+          parseInput(schema, input);
+        } catch (error) {
+          expect(error).toBeInstanceOf(GraphQLError);
+          got = (error as GraphQLError).extensions.code;
+        }
+        // Left to the ledger rules, after parsing: the ceiling (100000.01 against limits.maxAmount), and
+        // a zero split ("-0.00" where the split, not the amount, carries the case).
+        const isSplit = 'providerSplits' in input;
+        const ledgerRule = (code === 'AMOUNT_OUT_OF_RANGE' && text !== '99999999999999999') || (isSplit && text === '-0.00');
+        const expected = ledgerRule ? null : code;
+        expect(got, `${JSON.stringify(text)} in ${JSON.stringify(input)}`).toBe(expected);
+      }
+    }
   });
 
   it('createPaymentTransaction input: never throws; accepted ⇒ strict positive amount and well-formed ids', () => {

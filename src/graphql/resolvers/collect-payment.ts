@@ -9,7 +9,7 @@ import type { Resolvers } from '../generated/resolvers-types';
 import { checkCollectionInput, prepareCollection } from '../../ledger/prepare-write';
 import { requirePractice } from '../context';
 import { collectInput, parseInput } from '../inputs';
-import { loadCollectionFacts, orRefuse, replay, requireCapability, withStableErrors } from './write-guards';
+import { loadCollectionFacts, orRefuse, replay, requireCapability, withStableErrors, writeLimits } from './write-guards';
 
 export const collectPaymentResolvers: Resolvers = {
   Mutation: {
@@ -17,7 +17,7 @@ export const collectPaymentResolvers: Resolvers = {
       withStableErrors(async () => {
         const practice = requirePractice(ctx, input.practiceId);
         requireCapability(practice, 'cardCollection', 'card collection');
-        const request = parseInput(collectInput, input);
+        const request = { ...parseInput(collectInput, input), maxAmount: writeLimits(ctx).maxAmount };
         const { fingerprint } = orRefuse(checkCollectionInput(request));
         const replayed = await replay(ctx, practice.id, request.idempotencyKey, fingerprint);
         if (replayed) return { transaction: replayed };

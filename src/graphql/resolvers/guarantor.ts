@@ -5,7 +5,7 @@ import { reconcile } from '../../ledger/reconciliation';
 import type { GatewayContext } from '../context';
 import { encodeGlobalId } from '../global-id';
 import type { GuarantorModel } from '../models';
-import { computePatientBalance } from './ledger-access';
+import { computePatientBalance, exactFigure } from './ledger-access';
 import { buildInvoiceFor } from './invoice';
 
 /** The guarantor herself when she is a patient, then her dependents: the list reconciliation sums. */
@@ -38,26 +38,34 @@ export const guarantorResolvers: Resolvers = {
     lastName: (g) => g.record.lastName,
     nonPatient: (g) => g.record.nonPatient,
     patients: async (g, _args, ctx) => (await familyPatients(ctx, g)).map((record) => ({ practiceId: g.practiceId, record })),
-    aging: async (g, _args, ctx) => {
-      const record = await balanceRecord(ctx, g);
-      return record ? guarantorAging(record) : null;
-    },
-    insuranceAging: async (g, _args, ctx) => (await insuranceRecords(ctx, g)).map(insuranceAging),
-    outOfPocketAging: async (g, _args, ctx) => {
-      const [record, insurance] = await Promise.all([balanceRecord(ctx, g), insuranceRecords(ctx, g)]);
-      return record ? outOfPocketAging(record, insurance) : null;
-    },
-    reconciliation: async (g, _args, ctx) => {
-      if (!capabilities(ctx, g.practiceId).guarantorAging) return null;
-      const [patients, record] = await Promise.all([familyPatients(ctx, g), balanceRecord(ctx, g)]);
-      const balances = await Promise.all(patients.map((p) => computePatientBalance(ctx, g.practiceId, p)));
-      return reconcile(
-        balances.map((b) => b.total),
-        record?.guarantorPortion ?? null,
-      );
-    },
-    invoice: async (g, { groupBy }, ctx) =>
-      buildInvoiceFor(ctx, g.practiceId, await familyPatients(ctx, g), groupBy ?? 'PATIENT'),
+    aging: (g, _args, ctx) =>
+      exactFigure(`the aging of guarantor "${g.record.sourceId}"`, async () => {
+        const record = await balanceRecord(ctx, g);
+        return record ? guarantorAging(record) : null;
+      }),
+    insuranceAging: (g, _args, ctx) =>
+      exactFigure(`the insurance aging of guarantor "${g.record.sourceId}"`, async () =>
+        (await insuranceRecords(ctx, g)).map(insuranceAging),
+      ),
+    outOfPocketAging: (g, _args, ctx) =>
+      exactFigure(`the out-of-pocket aging of guarantor "${g.record.sourceId}"`, async () => {
+        const [record, insurance] = await Promise.all([balanceRecord(ctx, g), insuranceRecords(ctx, g)]);
+        return record ? outOfPocketAging(record, insurance) : null;
+      }),
+    reconciliation: (g, _args, ctx) =>
+      exactFigure(`the reconciliation of guarantor "${g.record.sourceId}"`, async () => {
+        if (!capabilities(ctx, g.practiceId).guarantorAging) return null;
+        const [patients, record] = await Promise.all([familyPatients(ctx, g), balanceRecord(ctx, g)]);
+        const balances = await Promise.all(patients.map((p) => computePatientBalance(ctx, g.practiceId, p)));
+        return reconcile(
+          balances.map((b) => b.total),
+          record?.guarantorPortion ?? null,
+        );
+      }),
+    invoice: (g, { groupBy }, ctx) =>
+      exactFigure(`the invoice of guarantor "${g.record.sourceId}"`, async () =>
+        buildInvoiceFor(ctx, g.practiceId, await familyPatients(ctx, g), groupBy ?? 'PATIENT'),
+      ),
     unsupported: (g, _args, ctx) => {
       const caps = capabilities(ctx, g.practiceId);
       const reasons: string[] = [];

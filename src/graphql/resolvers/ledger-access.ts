@@ -4,9 +4,24 @@
  * number computes it from the same rows, the same way.
  */
 import type { PatientRecord } from '../../adapters/ledger/port';
+import { asOutOfRange } from '../../ledger/amount-range';
 import { claimStageLookup, type ClaimStageLookup } from '../../ledger/patient-amount';
 import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patient-balance';
 import type { GatewayContext } from '../context';
+import { toGraphQLError } from '../errors';
+
+/**
+ * A computed figure (a balance, an aging, a reconciliation) for one field: a sum past the
+ * safe-integer range becomes AMOUNT_OUT_OF_RANGE on that field, never INTERNAL_SERVER_ERROR, and
+ * upstream failures keep their codes. `what` names the figure for the client (ids only).
+ */
+export async function exactFigure<T>(what: string, compute: () => Promise<T> | T): Promise<T> {
+  try {
+    return await compute();
+  } catch (error) {
+    throw toGraphQLError(asOutOfRange(what, error));
+  }
+}
 
 export async function claimStages(ctx: GatewayContext, practiceId: string, patientId: string): Promise<ClaimStageLookup> {
   const claims = await ctx.loaders.claims.load({ practiceId, id: patientId });

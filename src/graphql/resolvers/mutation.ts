@@ -9,7 +9,7 @@ import type { Resolvers } from '../generated/resolvers-types';
 import { checkAdjustmentInput, checkPaymentInput, prepareAdjustment, preparePayment } from '../../ledger/prepare-write';
 import { requirePractice } from '../context';
 import { adjustmentInput, paymentInput, parseInput } from '../inputs';
-import { loadLedgerWriteFacts, orRefuse, replay, requireCapability, withStableErrors } from './write-guards';
+import { loadLedgerWriteFacts, orRefuse, replay, requireCapability, withStableErrors, writeLimits } from './write-guards';
 
 export const mutationResolvers: Resolvers = {
   Mutation: {
@@ -17,12 +17,12 @@ export const mutationResolvers: Resolvers = {
       withStableErrors(async () => {
         const practice = requirePractice(ctx, input.practiceId);
         requireCapability(practice, 'ledgerWrites', 'ledger writes');
-        const request = { ...parseInput(paymentInput, input), currency: ctx.services.config.currency };
+        const request = { ...parseInput(paymentInput, input), ...writeLimits(ctx) };
         const { fingerprint } = orRefuse(checkPaymentInput(request));
         const replayed = await replay(ctx, practice.id, request.idempotencyKey, fingerprint);
         if (replayed) return { transaction: replayed };
 
-        const facts = await loadLedgerWriteFacts(ctx, practice.id, request, ctx.loaders.paymentTypes.load(practice.id));
+        const facts = await loadLedgerWriteFacts(ctx, practice, request, ctx.loaders.paymentTypes.load(practice.id));
         const { write } = orRefuse(preparePayment(request, facts));
         const transaction = await ctx.services.transactions.createLedgerTransaction({
           practiceId: practice.id,
@@ -37,12 +37,12 @@ export const mutationResolvers: Resolvers = {
       withStableErrors(async () => {
         const practice = requirePractice(ctx, input.practiceId);
         requireCapability(practice, 'ledgerWrites', 'ledger writes');
-        const request = { ...parseInput(adjustmentInput, input), currency: ctx.services.config.currency };
+        const request = { ...parseInput(adjustmentInput, input), ...writeLimits(ctx) };
         const { fingerprint } = orRefuse(checkAdjustmentInput(request));
         const replayed = await replay(ctx, practice.id, request.idempotencyKey, fingerprint);
         if (replayed) return { transaction: replayed };
 
-        const facts = await loadLedgerWriteFacts(ctx, practice.id, request, ctx.loaders.adjustmentTypes.load(practice.id));
+        const facts = await loadLedgerWriteFacts(ctx, practice, request, ctx.loaders.adjustmentTypes.load(practice.id));
         const { write } = orRefuse(prepareAdjustment(request, facts));
         const transaction = await ctx.services.transactions.createLedgerTransaction({
           practiceId: practice.id,

@@ -1,7 +1,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { collectibleBalance } from '../../ledger/collectible';
 import { encodeGlobalId } from '../global-id';
-import { computePatientBalance } from './ledger-access';
+import { computePatientBalance, exactFigure } from './ledger-access';
 import { buildInvoiceFor } from './invoice';
 
 export const patientResolvers: Resolvers = {
@@ -37,12 +37,13 @@ export const patientResolvers: Resolvers = {
         practiceId: p.practiceId,
         record,
       })),
-    balance: (p, _args, ctx) => computePatientBalance(ctx, p.practiceId, p.record),
+    balance: (p, _args, ctx) =>
+      exactFigure(`the balance of patient "${p.record.sourceId}"`, () => computePatientBalance(ctx, p.practiceId, p.record)),
     collectibleBalance: async (p, _args, ctx) => {
       const practice = ctx.services.registry.get(p.practiceId);
       if (!practice?.capabilities.claimLevelBalances) return null;
       const claims = await ctx.loaders.claims.load({ practiceId: p.practiceId, id: p.record.sourceId });
-      return collectibleBalance(claims);
+      return exactFigure(`the collectible balance of patient "${p.record.sourceId}"`, () => collectibleBalance(claims));
     },
     copay: async (p, { appointmentId }, ctx) => {
       const practice = ctx.services.registry.get(p.practiceId);
@@ -51,7 +52,10 @@ export const patientResolvers: Resolvers = {
       // An appointment of another patient is not this patient's copay.
       return copay && copay.patientSourceId === p.record.sourceId ? copay : null;
     },
-    invoice: (p, { groupBy }, ctx) => buildInvoiceFor(ctx, p.practiceId, [p.record], groupBy ?? 'SERVICE_DATE'),
+    invoice: (p, { groupBy }, ctx) =>
+      exactFigure(`the invoice of patient "${p.record.sourceId}"`, () =>
+        buildInvoiceFor(ctx, p.practiceId, [p.record], groupBy ?? 'SERVICE_DATE'),
+      ),
   },
   PatientBalance: {
     charges: (b) => b.charges,

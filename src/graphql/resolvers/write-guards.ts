@@ -13,7 +13,7 @@
  *       …
  *     })
  */
-import type { Split } from '../../adapters/ledger/port';
+import type { Cents, Split } from '../../adapters/ledger/port';
 import type { CollectionFacts, LedgerWriteFacts } from '../../ledger/prepare-write';
 import { RuleViolation, type Violation } from '../../ledger/violation';
 import type { Practice } from '../../practices';
@@ -27,6 +27,14 @@ export function requireCapability(practice: Practice, capability: Capability, wh
   if (!practice.capabilities[capability]) {
     throw gatewayError('BAD_USER_INPUT', `practice "${practice.id}" (${practice.system}) does not support ${what}`);
   }
+}
+
+/**
+ * What the gateway's configuration adds to every write request: the currency it writes in and the
+ * ceiling on each amount (`limits.maxAmount`, in cents), which the ledger rules check first.
+ */
+export function writeLimits(ctx: GatewayContext): { currency: string; maxAmount: Cents } {
+  return { currency: ctx.services.config.currency, maxAmount: ctx.services.config.limits.maxAmount };
 }
 
 /** The answer of a ledger rule when it passed; a RuleViolation (thrown) when it did not. */
@@ -55,29 +63,41 @@ export async function replay(
 
 /**
  * The facts a payment or adjustment is checked against: the practice's types and the patient
- * (together), then — for a patient that exists — her charges if the write splits by charge, and the
- * split providers if it splits by provider (together). A failed read fails the request with its
- * upstream code, even when another rule would also have refused it.
+ * (together), then — for a patient that exists — her charges if the write splits by charge, the
+ * split providers if it splits by provider, and for a refund her payments (and adjustments, where
+ * refunds become adjustments) to tell what is refundable (together). A failed read fails the request
+ * with its upstream code, even when another rule would also have refused it.
  */
 export async function loadLedgerWriteFacts<Type>(
   ctx: GatewayContext,
-  practiceId: string,
-  request: { patientId: string; providerSplits?: readonly Split[] | null; chargeSplits?: readonly Split[] | null },
+  practice: Practice,
+  request: {
+    patientId: string;
+    providerSplits?: readonly Split[] | null;
+    chargeSplits?: readonly Split[] | null;
+    refund?: boolean | null;
+  },
   types: Promise<Type[]>,
 ): Promise<LedgerWriteFacts<Type>> {
   const { loaders } = ctx;
-  const [loadedTypes, patient] = await Promise.all([types, loaders.patients.load({ practiceId, id: request.patientId })]);
+  const practiceId = practice.id;
+  const key = { practiceId, id: request.patientId };
+  const [loadedTypes, patient] = await Promise.all([types, loaders.patients.load(key)]);
   if (!patient || patient.nonPatient) return { types: loadedTypes, patient };
   const providerIds = request.providerSplits?.map((s) => s.id) ?? [];
-  const [charges, providers] = await Promise.all([
-    request.chargeSplits?.length ? loaders.charges.load({ practiceId, id: request.patientId }) : undefined,
+  const refundsBecomeAdjustments = practice.capabilities.refundsBecomeAdjustments;
+  const [charges, providers, payments, adjustments] = await Promise.all([
+    request.chargeSplits?.length ? loaders.charges.load(key) : undefined,
     providerIds.length ? Promise.all(providerIds.map((id) => loaders.providers.load({ practiceId, id }))) : undefined,
+    request.refund ? loaders.payments.load(key) : undefined,
+    request.refund && refundsBecomeAdjustments ? loaders.adjustments.load(key) : [],
   ]);
   return {
     types: loadedTypes,
     patient,
     ...(charges ? { chargeIds: new Set(charges.map((c) => c.sourceId)) } : {}),
     ...(providers ? { providerIds: new Set(providerIds.filter((_, i) => providers[i] !== null)) } : {}),
+    ...(payments ? { refundLedger: { payments, adjustments, refundsBecomeAdjustments } } : {}),
   };
 }
 

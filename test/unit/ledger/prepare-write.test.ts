@@ -12,6 +12,7 @@ import {
   type LedgerWriteFacts,
   type PaymentRequest,
 } from '../../../src/ledger/prepare-write';
+import { defaultLimits } from '../../../src/config';
 import type { AdjustmentTypeRecord, PaymentTypeRecord } from '../../../src/ledger/records';
 
 const PRACTICE = 'smile-dental';
@@ -26,8 +27,11 @@ const paymentTypes: PaymentTypeRecord[] = [
   { sourceId: '8', name: 'Gift certificate', active: false },
 ];
 
+/** `limits.maxAmount` at its default, in cents. */
+const MAX = defaultLimits.maxAmount;
+
 function payment(fields: Partial<PaymentRequest> = {}): PaymentRequest {
-  return { practiceId: PRACTICE, patientId: '42', amount: 10000, paymentTypeId: '7', currency: 'USD', ...fields };
+  return { practiceId: PRACTICE, patientId: '42', amount: 10000, paymentTypeId: '7', currency: 'USD', maxAmount: MAX, ...fields };
 }
 
 function paymentFacts(fields: Partial<LedgerWriteFacts<PaymentTypeRecord>> = {}): LedgerWriteFacts<PaymentTypeRecord> {
@@ -65,8 +69,41 @@ describe('preparePayment', () => {
   });
 
   it('keeps a refund positive, its splits too', () => {
-    const prepared = preparePayment(payment({ refund: true, chargeSplits: [{ id: 'c1', amount: 10000 }] }), paymentFacts());
+    const refundLedger = {
+      payments: [{ amount: -10000, fromInsurance: false }],
+      adjustments: [],
+      refundsBecomeAdjustments: false,
+    };
+    const prepared = preparePayment(
+      payment({ refund: true, chargeSplits: [{ id: 'c1', amount: 10000 }] }),
+      paymentFacts({ refundLedger }),
+    );
     expect(prepared.ok && prepared.write).toMatchObject({ amount: 10000, chargeSplits: [{ id: 'c1', amount: 10000 }] });
+  });
+
+  it('refuses a refund above what the patient paid, after the patient and split rules', () => {
+    const refundLedger = {
+      payments: [{ amount: -5000, fromInsurance: false }],
+      adjustments: [],
+      refundsBecomeAdjustments: false,
+    };
+    expect(preparePayment(payment({ refund: true }), paymentFacts({ refundLedger }))).toMatchObject({
+      ok: false,
+      violation: { code: 'AMOUNT_OUT_OF_RANGE', message: expect.stringMatching(/at most 50\.00 .*got 100\.00/) },
+    });
+    expect(preparePayment(payment({ refund: true }), paymentFacts({ refundLedger, patient: null }))).toMatchObject({
+      violation: { code: 'NOT_FOUND' },
+    });
+  });
+
+  it('refuses an amount or a split above limits.maxAmount before any other rule (AMOUNT_OUT_OF_RANGE)', () => {
+    expect(checkPaymentInput(payment({ amount: MAX + 1 }))).toMatchObject({
+      ok: false,
+      violation: { code: 'AMOUNT_OUT_OF_RANGE' },
+    });
+    expect(checkPaymentInput(payment({ amount: MAX }))).toMatchObject({ ok: true });
+    const split = { providerSplits: [{ id: 'p', amount: MAX + 1 }], chargeSplits: [{ id: 'c', amount: 1 }] };
+    expect(checkPaymentInput(payment(split))).toMatchObject({ violation: { code: 'AMOUNT_OUT_OF_RANGE' } });
   });
 
   it('gives the fingerprint step 1 gave, the same for splits in another order, another for another amount', () => {
@@ -188,7 +225,15 @@ const adjustmentTypes: AdjustmentTypeRecord[] = [
 ];
 
 function adjustment(fields: Partial<AdjustmentRequest> = {}): AdjustmentRequest {
-  return { practiceId: PRACTICE, patientId: '42', amount: -2500, typeName: 'Courtesy Credit', currency: 'USD', ...fields };
+  return {
+    practiceId: PRACTICE,
+    patientId: '42',
+    amount: -2500,
+    typeName: 'Courtesy Credit',
+    currency: 'USD',
+    maxAmount: MAX,
+    ...fields,
+  };
 }
 
 const adjustmentFacts = (
@@ -312,6 +357,7 @@ function collection(fields: Partial<CollectionRequest<typeof CARD>> = {}): Colle
       { claimId: '1005', amount: 1000 },
       { claimId: '1001', amount: 4000 },
     ],
+    maxAmount: MAX,
     ...fields,
   };
 }
