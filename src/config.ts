@@ -70,6 +70,11 @@ export const limitsSchema = z
     requestsPerMinute: z.number().int().positive().default(600),
     /** Largest GraphQL request body accepted over HTTP. */
     maxBodyBytes: z.number().int().positive().default(1_000_000),
+    /**
+     * Most upstream HTTP exchanges (first attempts and retries) one GraphQL request may cause; past
+     * it, the fields still reading fail with QUERY_TOO_COMPLEX and the rest answer (src/upstream-budget).
+     */
+    maxUpstreamCalls: z.number().int().positive().default(500),
   })
   .prefault({});
 
