@@ -3,7 +3,7 @@ import { RetryBudget } from '../../src/upstream-budget';
 
 describe('retry budget (fake clock)', () => {
   it('allows retries up to the ratio of recent first attempts, then refuses', () => {
-    let now = 0;
+    const now = 0;
     const budget = new RetryBudget({ ratio: 0.1, windowMs: 10_000, minRetries: 2 }, () => now);
     for (let i = 0; i < 100; i++) budget.recordFirstAttempt();
     let allowed = 0;
