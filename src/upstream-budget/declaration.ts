@@ -24,11 +24,17 @@ export interface RateLimit {
   /** Endpoint templates it does not count, even when `endpointsStartingWith` matches. Default: none. */
   readonly exceptEndpointsStartingWith?: readonly string[];
   /**
-   * Tokens that may be spent at once. Default `max(1, floor(limit / 10))`. The bucket then refills at
-   * `(limit − burst) / windowMs`, so ANY interval of `windowMs` sees at most `burst + (limit − burst)`
-   * = `limit` calls, whether the vendor counts in fixed or sliding windows.
+   * Tokens that may be spent at once. Default `max(1, floor(planned / 10))`. The bucket then refills
+   * at `(planned − burst) / windowMs`, so ANY interval of `windowMs` sees at most `planned` calls,
+   * whether the vendor counts in fixed or sliding windows.
    */
   readonly burst?: number;
+  /**
+   * The share of `limit` kept unused. Default `0.1`: the budget plans for 90 % of the published
+   * figure (`planned`), because the vendor counts calls when they arrive, and network jitter can move
+   * a call sent inside one window into the next (seen: 101 arrivals in a second from 100 sends).
+   */
+  readonly headroom?: number;
 }
 
 /** A system's declaration: its limits, and what one credential is (calls on one credential share them). */
@@ -53,12 +59,17 @@ export function bucketShape(limit: RateLimit): BucketShape {
     throw new RangeError(`rate limit "${limit.name}": expected a positive integer limit, got ${limit.limit}`);
   }
   if (!(limit.windowMs > 0)) throw new RangeError(`rate limit "${limit.name}": expected windowMs > 0, got ${limit.windowMs}`);
-  const burst = limit.burst ?? Math.max(1, Math.floor(limit.limit / 10));
-  if (!Number.isInteger(burst) || burst < 1 || burst > limit.limit) {
-    throw new RangeError(`rate limit "${limit.name}": expected a burst between 1 and ${limit.limit}, got ${burst}`);
+  const headroom = limit.headroom ?? 0.1;
+  if (!(headroom >= 0 && headroom < 1)) {
+    throw new RangeError(`rate limit "${limit.name}": expected a headroom in [0, 1), got ${headroom}`);
+  }
+  const planned = Math.max(1, Math.floor(limit.limit * (1 - headroom)));
+  const burst = limit.burst ?? Math.max(1, Math.floor(planned / 10));
+  if (!Number.isInteger(burst) || burst < 1 || burst > planned) {
+    throw new RangeError(`rate limit "${limit.name}": expected a burst between 1 and ${planned}, got ${burst}`);
   }
   // A limit of 1 per window with a burst of 1 leaves no refill: keep a trickle of one per window.
-  const refill = Math.max(limit.limit - burst, 1);
+  const refill = Math.max(planned - burst, 1);
   return { capacity: burst, refillPerMs: refill / limit.windowMs };
 }
 

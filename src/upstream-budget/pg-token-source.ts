@@ -2,7 +2,7 @@
  * A credential's buckets in PostgreSQL, shared by every gateway instance on a postgres:// store. Each
  * limit is one row holding a token bucket (tokens, last refill, pause); an instance leases a small
  * block of tokens with ONE `UPDATE … RETURNING` (the row lock orders concurrent leases) and spends
- * them locally. A leased token is spent for the whole fleet whether or not this instance uses it, so
+ * them locally (a block of one by default, see `leaseSize`). A leased token is spent for the whole fleet whether or not this instance uses it, so
  * the instances together never exceed the limit; a 429 pauses every row of the credential.
  *
  *     const source = await PgTokenSource.open(sql, credential, limits);
@@ -37,7 +37,12 @@ const LEASE = `UPDATE upstream_budget_buckets
 export interface PgTokenSourceOptions {
   /** Clock in ms (instances' clocks are NTP-close; a step back never adds tokens). Default `Date.now`. */
   now?: () => number;
-  /** Tokens leased at once per limit; default a quarter of the limit's burst (at least 1). */
+  /**
+   * Tokens leased at once per limit. Default `1`: a token is leased when the call is about to be
+   * sent, so the fleet's calls in any window are exactly what the shared bucket allows. A block of
+   * `k` saves round trips, but a token leased before a window and spent inside it may then push that
+   * window past the limit by up to `k − 1` per instance.
+   */
   leaseSize?: (shape: BucketShape) => number;
 }
 
@@ -102,7 +107,7 @@ export class PgTokenSource implements TokenSource {
   /** Lease a block for `name`: 0 when some tokens arrived, else the ms until the shared bucket has one. */
   private async lease(name: string): Promise<number> {
     const shape = this.shapes.get(name)!;
-    const size = this.options.leaseSize?.(shape) ?? Math.max(1, Math.floor(shape.capacity / 4));
+    const size = Math.max(1, Math.floor(this.options.leaseSize?.(shape) ?? 1));
     const now = this.now();
     const { rows } = await this.sql.query<{ last_grant: number; tokens: number; paused_until_ms: number }>(LEASE, [
       this.credential,

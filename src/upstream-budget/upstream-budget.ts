@@ -10,8 +10,11 @@ import { BACKGROUND_KEY, countUpstreamCall, currentRequestScope } from './reques
 export interface UpstreamBudget {
   /** Before one HTTP exchange on `endpoint` (its template); `attempt` 1 is a first attempt. Throws UpstreamCallCapExceeded over the request's cap. */
   beforeExchange(call: { endpoint: string; attempt: number }): Promise<void>;
-  /** After it: the HTTP status (`null`: no answer) and the `Retry-After` in ms, if any. */
-  afterExchange(status: number | null, retryAfterMs: number | null): void;
+  /**
+   * After it: the HTTP status (`null`: no answer) and the `Retry-After` in ms, if any. Resolves once
+   * a 429's pause is recorded (in the store, when shared); callers need not wait, it never rejects.
+   */
+  afterExchange(status: number | null, retryAfterMs: number | null): Promise<void>;
   /** Whether one more retry may be spent (spends it when so); false: fail with the last error. */
   mayRetry(): boolean;
 }
@@ -26,7 +29,7 @@ export function practiceBudget(budget: CredentialBudget, practiceId: string): Up
     },
     afterExchange(status, retryAfterMs) {
       // A failed pause (the store) must not fail the call that was answered.
-      budget.settle(status, retryAfterMs).catch(() => {});
+      return budget.settle(status, retryAfterMs).catch(() => {});
     },
     mayRetry: () => budget.mayRetry(),
   };

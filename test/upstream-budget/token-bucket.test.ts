@@ -8,13 +8,14 @@ describe('token bucket (fake clock)', () => {
     const bucket = new TokenBucket(bucketShape({ name: 's', limit: 100, windowMs: 1000 }), () => now);
     let spent = 0;
     while (bucket.take() === 0) spent++;
-    expect(spent).toBe(10); // burst: a tenth of the limit
-    expect(bucket.take()).toBe(12); // 90 per s refill: the next token in ceil(1000/90) ms
-    now += 12;
+    // It plans for 90 of the 100 (headroom for arrival jitter): a burst of a tenth of that…
+    expect(spent).toBe(9);
+    expect(bucket.take()).toBe(13); // …then 81 per s: the next token in ceil(1000/81) ms
+    now += 13;
     expect(bucket.take()).toBe(0);
   });
 
-  it('never lets more than the limit through in any window, whatever the arrival pattern', () => {
+  it('never lets more than the planned limit through in any window, whatever the arrival pattern', () => {
     let now = 0;
     const limit = { name: 'm', limit: 1000, windowMs: 60_000 };
     const bucket = new TokenBucket(bucketShape(limit), () => now);
@@ -26,8 +27,8 @@ describe('token bucket (fake clock)', () => {
       while (sent[i]! - sent[j]! >= limit.windowMs) j++;
       worst = Math.max(worst, i - j + 1);
     }
-    expect(worst).toBeLessThanOrEqual(1000);
-    expect(worst).toBeGreaterThan(900); // and it does not waste the limit either
+    expect(worst).toBeLessThanOrEqual(900); // 90 % of the limit, never more…
+    expect(worst).toBeGreaterThan(850); // …and it does not waste it either
   });
 
   it('NexHealth declares 100/s for every call, 1,000/min on /patients*, 2,000/min elsewhere', () => {

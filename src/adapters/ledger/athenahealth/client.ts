@@ -353,7 +353,7 @@ export class AthenaClient {
       status = res.statusCode;
       const resHeaders = res.headers;
       const retryAfter = resHeaders['retry-after'];
-      this.options.upstreamBudget?.afterExchange(
+      void this.options.upstreamBudget?.afterExchange(
         status,
         status === 429 ? parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) : null,
       );

@@ -352,7 +352,7 @@ export class NexhealthClient {
           timeoutMs: this.options.timeoutMs,
         });
         status = res.status;
-        budget?.afterExchange(res.status, res.status === 429 ? parseRetryAfterMs(res.header('retry-after')) : null);
+        void budget?.afterExchange(res.status, res.status === 429 ? parseRetryAfterMs(res.header('retry-after')) : null);
         return res;
       } finally {
         this.report({ endpoint: spec.endpoint, method, status, durationMs: performance.now() - started, attempt });
