@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config';
 import { NEX_SEED } from '../../src/sandbox/nexhealth';
-import { KEYS, startTestGateway, type TestGateway } from './harness';
+import { type GqlResult, KEYS, startTestGateway, type TestGateway } from './harness';
 
 const FLOOD = '{ practice(id: "smile-dental") { patients(first: 200) { nodes { sourceId balance { total { amount } } } } } }';
 // A patient of the Dentrix location (practice B), read by B's own key-less small query.
@@ -28,7 +28,7 @@ describe('upstream budget (end to end, NexHealth sandbox with its spec rate limi
     const bLocation = t.nex.locations.dentrix;
 
     const flood = Array.from({ length: 10 }, () => t.gql(FLOOD));
-    const b: Awaited<ReturnType<TestGateway['gql']>>[] = [];
+    const b: GqlResult<any>[] = [];
     for (let i = 0; i < 5; i++) b.push(await t.gql(SMALL));
     const a = await Promise.all(flood);
 
