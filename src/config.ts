@@ -107,6 +107,11 @@ export const limitsSchema = z
         });
         return z.NEVER;
       }),
+    /**
+     * Most upstream HTTP exchanges (first attempts and retries) one GraphQL request may cause; past
+     * it, the fields still reading fail with QUERY_TOO_COMPLEX and the rest answer (src/upstream-budget).
+     */
+    maxUpstreamCalls: z.number().int().positive().default(500),
   })
   .prefault({});
 

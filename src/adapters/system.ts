@@ -29,6 +29,7 @@ import { COVERAGE_METHODS } from './coverage/port';
 import type { UpstreamCallEvent } from './http/upstream-call';
 import type { LedgerAdapter, PracticeSystem } from './ledger/port';
 import { BATCH_METHODS, WHOLE_METHODS } from './ledger/port';
+import type { UpstreamBudget, UpstreamLimits } from '../upstream-budget';
 import type { Channel, MessagingAdapter } from './messaging/port';
 import { MESSAGING_METHODS } from './messaging/port';
 import type { ProcessorAdapter, ProcessorName } from './processor/port';
@@ -47,6 +48,8 @@ export interface AdapterOptions {
   retryBaseDelayMs?: number;
   /** Told of every upstream HTTP attempt (endpoint template, status, duration; never a body). */
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
+  /** The practice's handle on its credential's upstream budget (`src/upstream-budget/`). Default: none (no waiting). */
+  upstreamBudget?: UpstreamBudget;
 }
 
 /** One practice of a sandbox, as a config entry of the system that runs it. */
@@ -79,6 +82,8 @@ interface SystemDescriptorBase<Connection extends z.ZodType> {
   readonly connection: Connection;
   /** Its simulator, for sandbox mode; started lazily so a real deployment never loads it. */
   readonly sandbox?: { start(options: SandboxModeStartOptions): Promise<RunningSystemSandbox> };
+  /** The vendor's published rate limits and what a credential is (see `src/upstream-budget/README.md`). */
+  readonly rateLimits?: UpstreamLimits<z.output<Connection>>;
 }
 
 /** A ledger system: where balances live and payments are posted. */

@@ -26,6 +26,7 @@ import { withTracing } from '../observability/with-tracing';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../plugins/metrics';
 import { apolloOperationGuard, createOperationGuard } from '../plugins/operation-guard';
 import { requestLogging } from '../plugins/request-logging';
+import { UpstreamBudgetRegistry, type UpstreamBudgetRegistryOptions } from '../upstream-budget';
 import { PracticeRegistry } from '../practices';
 import { adapterHealth, withCircuitBreaker, type CircuitBreakerOptions } from '../resilience';
 import { openStore } from '../transactions/open-store';
@@ -61,6 +62,8 @@ export interface GatewayOptions {
   };
   /** Override the webhook target base (default: `server.publicUrl`, else the listening URL). */
   publicUrl?: string;
+  /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
+  upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
 }
 
 export interface RunningGateway {
@@ -76,15 +79,32 @@ export interface RunningGateway {
 
 /**
  * Each vendor's adapter, reporting every upstream call (endpoint template, status, duration; never
- * a patient's data) to the metrics and, at debug level, to the log, with the practice's id.
+ * a patient's data) to the metrics and, at debug level, to the log, with the practice's id. With
+ * `budgets`, each adapter gets its practice's handle on its credential's upstream budget, declared by
+ * the system (`rateLimits` of its descriptor).
  */
-export function defaultAdapterFactory(options: GatewayOptions['adapterOptions'] = {}, metrics?: GatewayMetrics, logger?: Logger) {
+export function defaultAdapterFactory(
+  options: GatewayOptions['adapterOptions'] = {},
+  metrics?: GatewayMetrics,
+  logger?: Logger,
+  budgets?: UpstreamBudgetRegistry,
+) {
   return (practice: PracticeConfig): LedgerAdapter => {
     const onUpstreamCall = (e: UpstreamCallEvent) => {
       metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
       logger?.debug({ practiceId: practice.id, upstream: e }, 'upstream call');
     };
-    return ledgerSystem(practice.system).createAdapter(practice.connection, { ...options, onUpstreamCall });
+    const descriptor = ledgerSystem(practice.system);
+    const upstreamBudget =
+      budgets && descriptor.rateLimits
+        ? budgets.forPractice({
+            system: practice.system,
+            practiceId: practice.id,
+            connection: practice.connection,
+            declaration: descriptor.rateLimits,
+          })
+        : undefined;
+    return descriptor.createAdapter(practice.connection, { ...options, onUpstreamCall, upstreamBudget });
   };
 }
 
@@ -116,15 +136,21 @@ export function withCircuitBreakers(
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
+  // One budget per vendor credential, shared by the practices using it (and, on a postgres://
+  // store, by every instance): created with the store's URL before the adapters that hold it.
+  const budgets = new UpstreamBudgetRegistry({ ...options.upstreamBudget, storeUrl: config.store.url });
   const registry = new PracticeRegistry(
     config.practices,
     withCircuitBreakers(
-      withTracingSpans(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics, logger)),
+      withTracingSpans(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics, logger, budgets)),
       options.circuitBreaker,
       metrics,
     ),
   );
-  const store = await openStore(config.store.url);
+  const store = await openStore(config.store.url).catch(async (error: unknown) => {
+    await budgets.close();
+    throw error;
+  });
   // Several instances share a postgres:// store: their status changes travel by LISTEN/NOTIFY.
   const bus = /^postgres(ql)?:\/\//i.test(config.store.url)
     ? await createPgStatusBus({
@@ -132,6 +158,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         onError: (error) => logger.warn({ err: { message: error.message } }, 'status bus connection error'),
       }).catch(async (error: unknown) => {
         await store.close();
+        await budgets.close();
         throw error;
       })
     : createInProcessStatusBus();
@@ -205,6 +232,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await apollo.stop();
     await bus.close();
     await registry.close();
+    await budgets.close();
     await store.close();
     throw error;
   });
@@ -244,6 +272,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await apollo.stop();
       await bus.close();
       await registry.close();
+      await budgets.close();
       await store.close();
     },
   };

@@ -17,6 +17,7 @@ import type { ApiKeyRing } from '../auth/api-keys';
 import { defaultLimits, type LimitsConfig } from '../config';
 import type { Logger } from '../logging/logger';
 import { createContext, type GatewayContext, type GatewayServices } from '../graphql/context';
+import { runInRequestScope } from '../upstream-budget';
 import { BodyTooLarge, readBody } from './body';
 import { graphiqlFor, graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } from './graphiql';
 import { operatorAccess } from './operator-access';
@@ -109,18 +110,23 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const response = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => createContext(caller, deps.services),
+  // The request scope: upstream calls made while executing it queue under this key in the
+  // credential's fair queue and count against limits.maxUpstreamCalls (src/upstream-budget).
+  const scope = { apiKey: caller.keyName, maxUpstreamCalls: deps.services.config.limits.maxUpstreamCalls };
+  await runInRequestScope(scope, async () => {
+    const response = await deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => createContext(caller, deps.services),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
   });
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
 }
 
 export interface RunningHttpServer {

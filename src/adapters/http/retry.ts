@@ -30,6 +30,8 @@ export interface RetryPolicy {
   maxBackoffMs?: number;
   /** Cap of an upstream-requested wait (`Retry-After`). Default 60 s. */
   maxRetryAfterMs?: number;
+  /** Asked before each retry (the credential's retry budget); false → the last error is thrown. Default: always. */
+  mayRetry?: () => boolean;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -40,7 +42,7 @@ export async function retry<T>(attempt: (attemptNumber: number) => Promise<Attem
   for (let n = 1; ; n++) {
     const outcome = await attempt(n);
     if (outcome.done) return outcome.value;
-    if (!outcome.retryable || n > policy.maxRetries) throw outcome.error;
+    if (!outcome.retryable || n > policy.maxRetries || (policy.mayRetry && !policy.mayRetry())) throw outcome.error;
     const requested = outcome.retryAfterMs;
     const delay =
       requested != null

@@ -32,6 +32,8 @@ import { createPatientReads } from './reads';
 export type { AthenahealthConnection, UpstreamCallEvent } from './client';
 export { collectPaymentForm } from './collect-payment';
 
+import type { UpstreamBudget } from '../../../upstream-budget';
+
 export interface AthenahealthAdapterOptions {
   /** Total time for one HTTP exchange (headers and body), in ms. Default 10000. */
   timeoutMs?: number;
@@ -41,6 +43,8 @@ export interface AthenahealthAdapterOptions {
   retryBaseDelayMs?: number;
   /** Called after every HTTP exchange (token calls included). Never receives bodies. Default: none. */
   onUpstreamCall?: (e: UpstreamCallEvent) => void;
+  /** The credential's upstream budget, shared with the other practices on the same client. Default: none. */
+  upstreamBudget?: UpstreamBudget;
   /** How long the practice's departments (and so its enterprise flag) are cached, in ms. Default 300000. */
   referenceTtlMs?: number;
 }
@@ -93,6 +97,7 @@ export function createAthenahealthAdapter(
     maxRetries: options.maxRetries ?? 3,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
     onUpstreamCall: options.onUpstreamCall,
+    upstreamBudget: options.upstreamBudget,
     maxRetryAfterMs: 60_000,
     connections: 8,
   });

@@ -17,6 +17,7 @@
  */
 import type { UpstreamCallEvent } from '../../http/upstream-call';
 import { Pool } from 'undici';
+import type { UpstreamBudget } from '../../../upstream-budget';
 import { UpstreamError } from '../port';
 import { backoffDelayMs, DEFAULT_MAX_BACKOFF_MS, parseRetryAfterMs, sleep } from '../../http/backoff';
 import { errorBodySchema, tokenResponseSchema } from './schemas';
@@ -35,6 +36,8 @@ export interface ResolvedClientOptions {
   maxRetries: number;
   retryBaseDelayMs: number;
   onUpstreamCall: ((e: UpstreamCallEvent) => void) | undefined;
+  /** The credential's upstream budget (call cap, fair token queue, retry budget, 429 pause). */
+  upstreamBudget?: UpstreamBudget;
   /** Cap of an upstream-requested `Retry-After` wait. */
   maxRetryAfterMs: number;
   connections: number;
@@ -221,7 +224,8 @@ export class AthenaClient {
         body: form.toString(),
       });
     } catch (err) {
-      if (err instanceof UpstreamError) throw err;
+      // An UpstreamError (the token call) or the budget's refusal: nothing reached the upstream's POST.
+      if (!(err instanceof NoResponse)) throw err;
       const timedOut = err instanceof NoResponse && err.timedOut;
       throw new UpstreamError(
         `athenahealth: no answer from POST ${endpoint} (${timedOut ? `timed out after ${this.options.timeoutMs} ms` : 'network error'}); the outcome is unknown`,
@@ -299,7 +303,7 @@ export class AthenaClient {
         failure = err;
       }
       const retryable = failure !== null || (res !== null && (res.status === 429 || res.status >= 500));
-      if (!retryable || n > this.options.maxRetries || this.closed) {
+      if (!retryable || n > this.options.maxRetries || this.closed || !(this.options.upstreamBudget?.mayRetry() ?? true)) {
         if (res) return res;
         throw new UpstreamError(
           `athenahealth: no answer from ${method} ${endpoint} (${failure!.timedOut ? `timed out after ${this.options.timeoutMs} ms` : 'network error'})`,
@@ -326,6 +330,8 @@ export class AthenaClient {
     headers: { authorization: string; 'content-type'?: string; body?: string },
   ): Promise<RawResponse> {
     if (this.closed) throw new UpstreamError('athenahealth: the adapter is closed', 'UPSTREAM_UNAVAILABLE', null, endpoint);
+    // Outside the try below: a refused call (the request's cap) is not a network failure.
+    await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt });
     const started = performance.now();
     const controller = new AbortController();
     let timedOut = false;
@@ -346,6 +352,11 @@ export class AthenaClient {
       const text = await res.body.text();
       status = res.statusCode;
       const resHeaders = res.headers;
+      const retryAfter = resHeaders['retry-after'];
+      void this.options.upstreamBudget?.afterExchange(
+        status,
+        status === 429 ? parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) : null,
+      );
       return {
         status: res.statusCode,
         text,

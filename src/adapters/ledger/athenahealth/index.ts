@@ -5,6 +5,7 @@
  *     const adapter = createAthenahealthAdapter({ baseUrl, clientId, clientSecret, practiceId });
  */
 import { defineLedgerSystem } from '../../system';
+import { athenahealthRateLimits } from './rate-limits';
 import { createAthenahealthAdapter as create } from './adapter';
 import { athenahealthConnectionSchema } from './connection';
 
@@ -18,6 +19,7 @@ export {
   type AthenahealthConnection,
   type UpstreamCallEvent,
 } from './adapter';
+export { athenahealthRateLimits } from './rate-limits';
 export { ATHENA_TOKEN_PATH, ATHENA_TOKEN_SCOPE, redact } from './client';
 export {
   GUARANTOR_ID_PREFIX,
@@ -40,5 +42,6 @@ export const athenahealthSystem = defineLedgerSystem({
   practiceSystem: 'ATHENAHEALTH',
   connection: athenahealthConnectionSchema,
   createAdapter: (connection, options) => create(connection, options),
+  rateLimits: athenahealthRateLimits,
   sandbox: { start: async (options) => (await import('../../../sandbox/athenahealth/mode')).startSandboxMode(options) },
 });

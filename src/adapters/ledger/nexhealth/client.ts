@@ -204,7 +204,7 @@ export class NexhealthClient {
         }
         return { done: false, error: unavailable(`unexpected HTTP ${status}`, status), retryable: false };
       },
-      { maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseDelayMs },
+      { maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseDelayMs, mayRetry: this.mayRetry },
     );
   }
 
@@ -318,11 +318,18 @@ export class NexhealthClient {
           retryable: false,
         };
       },
-      { maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseDelayMs },
+      { maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseDelayMs, mayRetry: this.mayRetry },
     );
   }
 
-  /** One HTTP exchange under the concurrency limit, reported to `onUpstreamCall`. */
+  /** The credential's retry budget, when there is one. */
+  private readonly mayRetry = () => this.options.upstreamBudget?.mayRetry() ?? true;
+
+  /**
+   * One HTTP exchange under the concurrency limit, reported to `onUpstreamCall`. The upstream budget
+   * is asked first (the request's call cap, then a token in the credential's fair queue) and told the
+   * answer (a 429 pauses every practice on the credential).
+   */
   private async exchange(
     method: HttpMethod,
     spec: CallSpec,
@@ -331,7 +338,9 @@ export class NexhealthClient {
     body?: unknown,
   ): Promise<HttpResponse> {
     const path = withQuery(spec.path, { subdomain: this.connection.subdomain, ...spec.query });
+    const budget = this.options.upstreamBudget;
     return this.limit(async () => {
+      await budget?.beforeExchange({ endpoint: spec.endpoint, attempt });
       let status: number | null = null;
       const started = performance.now();
       try {
@@ -343,6 +352,7 @@ export class NexhealthClient {
           timeoutMs: this.options.timeoutMs,
         });
         status = res.status;
+        void budget?.afterExchange(res.status, res.status === 429 ? parseRetryAfterMs(res.header('retry-after')) : null);
         return res;
       } finally {
         this.report({ endpoint: spec.endpoint, method, status, durationMs: performance.now() - started, attempt });

@@ -1,4 +1,5 @@
 /** The connection and options of a NexHealth adapter (what the config hands to the factory). */
+import type { UpstreamBudget } from '../../../upstream-budget';
 import type { UpstreamCallEvent } from '../../http/upstream-call';
 
 export type { NexhealthConnection } from './connection';
@@ -26,6 +27,8 @@ export interface NexhealthAdapterOptions {
   referenceTtlMs?: number;
   /** Called after every upstream HTTP attempt (for metrics). Default: none. Exceptions it throws are ignored. */
   onUpstreamCall?: (e: UpstreamCallEvent) => void;
+  /** The credential's upstream budget, shared with the other practices on the same key. Default: none. */
+  upstreamBudget?: UpstreamBudget;
   /** The clock of the reference cache. Default `() => new Date()`. */
   now?: () => Date;
 }
@@ -42,6 +45,7 @@ export interface ResolvedNexhealthOptions {
   locationScanThreshold: number;
   referenceTtlMs: number;
   onUpstreamCall: ((e: UpstreamCallEvent) => void) | null;
+  upstreamBudget: UpstreamBudget | null;
   now: () => Date;
 }
 
@@ -63,6 +67,7 @@ export function resolveOptions(options: NexhealthAdapterOptions = {}): ResolvedN
     locationScanThreshold: nonNegativeInt(options.locationScanThreshold, 8, 'locationScanThreshold'),
     referenceTtlMs: nonNegativeInt(options.referenceTtlMs, 300_000, 'referenceTtlMs'),
     onUpstreamCall: options.onUpstreamCall ?? null,
+    upstreamBudget: options.upstreamBudget ?? null,
     now: options.now ?? (() => new Date()),
   };
 }

@@ -1,0 +1,44 @@
+/**
+ * Where a credential's tokens come from. `LocalTokenSource` keeps the buckets in this process
+ * (memory:// and pglite:// stores: one process); `PgTokenSource` (`pg-token-source.ts`) leases them
+ * from rows every instance on a postgres:// store shares.
+ */
+import { bucketShape, type RateLimit } from './declaration';
+import { TokenBucket } from './token-bucket';
+
+export interface TokenSource {
+  /** Spend one token of each named limit: answers 0 when spent, else the ms until worth trying again (nothing spent). */
+  take(names: readonly string[]): Promise<number>;
+  /** Spend nothing until `untilMs` (a 429: the vendor wants the whole credential to slow down). */
+  pause(untilMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class LocalTokenSource implements TokenSource {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private pausedUntil = 0;
+
+  constructor(
+    limits: readonly RateLimit[],
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const limit of limits) this.buckets.set(limit.name, new TokenBucket(bucketShape(limit), now));
+  }
+
+  async take(names: readonly string[]): Promise<number> {
+    const paused = this.pausedUntil - this.now();
+    if (paused > 0) return paused;
+    const buckets = names.map((name) => this.buckets.get(name)!);
+    // All or nothing: a call that can have one limit's token but not another's spends neither.
+    const wait = Math.max(0, ...buckets.map((b) => b.waitMs()));
+    if (wait > 0) return wait;
+    for (const bucket of buckets) bucket.take();
+    return 0;
+  }
+
+  async pause(untilMs: number): Promise<void> {
+    this.pausedUntil = Math.max(this.pausedUntil, untilMs);
+  }
+
+  async close(): Promise<void> {}
+}

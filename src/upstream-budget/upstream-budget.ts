@@ -1,0 +1,36 @@
+/**
+ * What an adapter's HTTP client holds: one practice's handle on its credential's budget. The client
+ * calls `beforeExchange` right before each HTTP exchange (it counts against the request's
+ * `limits.maxUpstreamCalls`, then waits its fair turn for a token), `afterExchange` with the answer
+ * (a 429 pauses the whole credential) and `mayRetry` before each retry (the retry budget).
+ */
+import type { CredentialBudget } from './credential-budget';
+import { BACKGROUND_KEY, countUpstreamCall, currentRequestScope } from './request-scope';
+
+export interface UpstreamBudget {
+  /** Before one HTTP exchange on `endpoint` (its template); `attempt` 1 is a first attempt. Throws UpstreamCallCapExceeded over the request's cap. */
+  beforeExchange(call: { endpoint: string; attempt: number }): Promise<void>;
+  /**
+   * After it: the HTTP status (`null`: no answer) and the `Retry-After` in ms, if any. Resolves once
+   * a 429's pause is recorded (in the store, when shared); callers need not wait, it never rejects.
+   */
+  afterExchange(status: number | null, retryAfterMs: number | null): Promise<void>;
+  /** Whether one more retry may be spent (spends it when so); false: fail with the last error. */
+  mayRetry(): boolean;
+}
+
+/** A practice's handle: calls queue under the practice and the current request's API key. */
+export function practiceBudget(budget: CredentialBudget, practiceId: string): UpstreamBudget {
+  return {
+    async beforeExchange({ endpoint, attempt }) {
+      countUpstreamCall();
+      const apiKey = currentRequestScope()?.apiKey ?? BACKGROUND_KEY;
+      await budget.acquire({ practiceId, apiKey, endpoint, firstAttempt: attempt <= 1 });
+    },
+    afterExchange(status, retryAfterMs) {
+      // A failed pause (the store) must not fail the call that was answered.
+      return budget.settle(status, retryAfterMs).catch(() => {});
+    },
+    mayRetry: () => budget.mayRetry(),
+  };
+}
