@@ -5,7 +5,7 @@ export { FairQueue, type QueueEntry } from './fair-queue';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget';
 export { CredentialBudget, UpstreamBudgetClosed, type CredentialBudgetOptions } from './credential-budget';
 export { LocalTokenSource, type TokenSource } from './token-source';
-export { PgTokenSource, UPSTREAM_BUDGET_DDL } from './pg-token-source';
+export { PgTokenSource, UPSTREAM_BUDGET_MIGRATIONS } from './pg-token-source';
 export { credentialKey } from './credential-key';
 export {
   BACKGROUND_KEY,

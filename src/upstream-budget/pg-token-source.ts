@@ -8,20 +8,32 @@
  *     const source = await PgTokenSource.open(sql, credential, limits);
  *     await source.take(['per-second', 'patients-per-minute']); // 0 → spent
  */
+import { applyMigrations, type Migration } from '../transactions/migration-runner';
 import type { SqlClient } from '../transactions/sql-client';
 import { bucketShape, type BucketShape, type RateLimit } from './declaration';
 import type { TokenSource } from './token-source';
 
-/** The table, created on first use (idempotent, so every instance may run it). */
-export const UPSTREAM_BUDGET_DDL = `CREATE TABLE IF NOT EXISTS upstream_budget_buckets (
-  credential text NOT NULL,
-  limit_name text NOT NULL,
-  tokens double precision NOT NULL,
-  updated_ms double precision NOT NULL,
-  paused_until_ms double precision NOT NULL DEFAULT 0,
-  last_grant integer NOT NULL DEFAULT 0,
-  PRIMARY KEY (credential, limit_name)
-)`;
+/**
+ * The bucket table, versioned like the store's own tables (one list, one advisory lock, each version
+ * once across instances: src/transactions/migration-runner.ts). Append a version; never edit one.
+ */
+export const UPSTREAM_BUDGET_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'upstream budget buckets, one row per credential and limit',
+    statements: [
+      `CREATE TABLE upstream_budget_buckets (
+         credential text NOT NULL,
+         limit_name text NOT NULL,
+         tokens double precision NOT NULL,
+         updated_ms double precision NOT NULL,
+         paused_until_ms double precision NOT NULL DEFAULT 0,
+         last_grant integer NOT NULL DEFAULT 0,
+         PRIMARY KEY (credential, limit_name)
+       )`,
+    ],
+  },
+];
 
 // SET expressions all read the row as it was before the update, so `avail` is computed once per row
 // version, and a concurrent lease re-evaluates it on the version it waited for.
@@ -65,12 +77,14 @@ export class PgTokenSource implements TokenSource {
     }
   }
 
-  /** Create the table if needed and the credential's rows (full buckets) if they are new. */
+  /** Migrate the table if needed and create the credential's rows (full buckets) if they are new. */
   static async open(sql: SqlClient, credential: string, limits: readonly RateLimit[], options: PgTokenSourceOptions = {}) {
     const source = new PgTokenSource(sql, credential, limits, options);
-    await sql.query(UPSTREAM_BUDGET_DDL).catch((error: { code?: string }) => {
-      // Two instances creating the table at once: the loser sees a duplicate; the table is there.
-      if (error.code !== '23505' && error.code !== '42P07') throw error;
+    await applyMigrations(sql, {
+      table: 'upstream_budget_schema_migrations',
+      lockKey: 7_381_946_025_117,
+      what: 'the upstream budget table',
+      migrations: UPSTREAM_BUDGET_MIGRATIONS,
     });
     for (const [name, shape] of source.shapes) {
       await sql.query(
