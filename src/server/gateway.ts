@@ -124,7 +124,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metrics,
     ),
   );
-  const store = await openStore(config.store.url);
+  const store = await openStore(config.store.url, { port: config.server.port });
   // Several instances share a postgres:// store: their status changes travel by LISTEN/NOTIFY.
   const bus = /^postgres(ql)?:\/\//i.test(config.store.url)
     ? await createPgStatusBus({
