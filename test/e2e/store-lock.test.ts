@@ -154,8 +154,8 @@ describe('one gateway process per pglite:// store', () => {
 
     // A second `npm start` on another port, same store: one line, exit 1, nothing listening.
     const second = startProcess(await writeConfig('second.json', 0));
-    const refused = await second.exited;
-    expect(refused.code).toBe(1);
+    const refused = await Promise.race([second.exited, second.listening.then((listeningAt) => ({ listeningAt }))]);
+    expect(refused).toMatchObject({ code: 1 });
     expect(second.stdout()).toBe('');
     expect(second.stderr()).toMatch(
       new RegExp(
