@@ -110,7 +110,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'idempotency keys stored as sha256(practice id, key), never in clear',
+    name: 'idempotency keys stored as sha256(practice id, key); an index of unfinished transactions',
     statements: [
       // In place, in both tables that held the key as given (a card number used as a key was stored
       // in clear). The code hashes the same way (`idempotency-key-hash.ts`), so replays of requests
@@ -118,6 +118,10 @@ export const MIGRATIONS: readonly Migration[] = [
       // it guards status, records, failure reason and amount, not the key.
       `UPDATE idempotency_keys SET idempotency_key = ${IDEMPOTENCY_KEY_HASH_SQL}`,
       `UPDATE ledger_transactions SET idempotency_key = ${IDEMPOTENCY_KEY_HASH_SQL}`,
+      // The start-up scan (`unfinishedWithoutJob`) reads only PENDING/SUBMITTED rows, oldest first:
+      // restart time follows the unfinished rows, not the store's history.
+      `CREATE INDEX ledger_transactions_unfinished_idx
+         ON ledger_transactions (created_at, transaction_id) WHERE status IN ('PENDING', 'SUBMITTED')`,
     ],
   },
 ];
