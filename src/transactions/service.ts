@@ -176,7 +176,8 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
       // own loop starts; `tick()` waits for it, so tests still see a restart's resumption complete.
       resuming = jobs.tick().then(
         () => undefined,
-        (error: unknown) => ctx.log.error('resuming unfinished transactions failed; the job queue will retry', { error: errorText(error) }),
+        (error: unknown) =>
+          ctx.log.error('resuming unfinished transactions failed; the job queue will retry', { error: errorText(error) }),
       );
       await jobs.start();
     },

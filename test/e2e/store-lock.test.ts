@@ -165,8 +165,9 @@ describe('one gateway process per pglite:// store', () => {
       ),
     );
     // The first one is unharmed by the attempt.
-    expect((await gql(url, TRANSACTION, { practiceId: SMILE, transactionId: written.transactionId })).data.transaction)
-      .toMatchObject({ transactionId: written.transactionId, status: 'SUBMITTED' });
+    expect(
+      (await gql(url, TRANSACTION, { practiceId: SMILE, transactionId: written.transactionId })).data.transaction,
+    ).toMatchObject({ transactionId: written.transactionId, status: 'SUBMITTED' });
 
     // kill -9: no handler runs, the lock file stays behind with a dead pid.
     first.child.kill('SIGKILL');

@@ -117,7 +117,12 @@ describe.each(backEnds)('idempotency keys stored hashed ($name)', (backEnd) => {
 
   it('migrates a version-1 store: keys hashed in place, replays still find their transaction', async () => {
     await reset();
-    expect(await migrate(sql, MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+    expect(
+      await migrate(
+        sql,
+        MIGRATIONS.filter((m) => m.version === 1),
+      ),
+    ).toEqual([1]);
     // What a version-1 gateway wrote: the key in clear in both tables.
     await sql.query(
       `INSERT INTO ledger_transactions (transaction_id, practice_id, kind, status, amount_cents, currency,
@@ -130,7 +135,9 @@ describe.each(backEnds)('idempotency keys stored hashed ($name)', (backEnd) => {
        VALUES ($1, $2, $3, 'LG:1', now())`,
       [PRACTICE, CARD_KEY, paymentInput(CARD_KEY).fingerprint],
     );
-    expect(await occurrences(sql, CARD_KEY)).toEqual(['ledger_transactions.idempotency_key', 'idempotency_keys.idempotency_key'].sort());
+    expect(await occurrences(sql, CARD_KEY)).toEqual(
+      ['ledger_transactions.idempotency_key', 'idempotency_keys.idempotency_key'].sort(),
+    );
 
     expect(await migrate(sql)).toEqual([2]);
     await migrateJobs(sql);
