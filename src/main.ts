@@ -8,6 +8,7 @@ import { ConfigError, loadConfigFile, type GatewayConfig } from './config';
 import { createLogger } from './logging/logger';
 import { assertCanListen, ListenError } from './server/listen';
 import type { RunningSandboxes } from './sandbox/default-config';
+import { PRIVATE_UMASK } from './transactions/store-files';
 
 function configPath(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
   const index = argv.indexOf('--config');
@@ -22,6 +23,9 @@ function configPath(argv: readonly string[], env: NodeJS.ProcessEnv): string | n
 }
 
 async function main() {
+  // Nothing the gateway writes is for group or others: the embedded store's files (WAL included,
+  // with the webhook signing secrets), including those PGlite creates later (src/transactions/store-files.ts).
+  process.umask(PRIVATE_UMASK);
   const path = configPath(process.argv.slice(2), process.env);
   /** A port that cannot be listened on is one line saying how to choose another (PORT: sandbox mode only). */
   const explainPort = (error: unknown): never => {

@@ -147,7 +147,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metrics,
     ),
   );
-  const store = await openStore(config.store.url).catch(async (error: unknown) => {
+  const store = await openStore(config.store.url, { port: config.server.port }).catch(async (error: unknown) => {
     await budgets.close();
     throw error;
   });

@@ -75,7 +75,7 @@ export function toTransactionRow(row: StoredTransaction): TransactionRow {
     failureReason: row.failureReason,
     records: row.records,
     patientSourceId: row.patientSourceId,
-    idempotencyKey: row.idempotencyKey,
+    idempotencyKeyHash: row.idempotencyKeyHash,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     receiptId: row.receiptId,

@@ -2,9 +2,11 @@
  * Creating a transaction exactly once per (practice, idempotency key): the key, the next transaction
  * id and the PENDING row in one SQL transaction (with the caller's `afterInsert`, e.g. its submit job).
  * A replay returns the existing row; a different request under a used key is an `IdempotencyConflict`.
+ * The key is stored and looked up only as its hash (`idempotency-key-hash.ts`), in both tables.
  */
 import { formatTransactionId } from '../ledger/transaction-id';
 import { IdempotencyConflict } from './errors';
+import { idempotencyKeyHash } from './idempotency-key-hash';
 import { toSafeInteger } from './row-values';
 import type { SqlClient, SqlExecutor } from './sql-client';
 import type { NewTransaction, StoredTransaction } from './store';
@@ -15,6 +17,7 @@ export async function createTransaction(
   input: NewTransaction,
 ): Promise<{ row: StoredTransaction; created: boolean }> {
   const { practiceId, idempotencyKey } = input;
+  const keyHash = idempotencyKeyHash(practiceId, idempotencyKey);
   return sql.transaction(async (tx) => {
     const existing = await readKey(tx, practiceId, idempotencyKey);
     if (existing) return { row: checkReplay(existing, input), created: false };
@@ -28,11 +31,11 @@ export async function createTransaction(
       `INSERT INTO idempotency_keys (practice_id, idempotency_key, fingerprint, transaction_id, created_at)
        VALUES ($1, $2, $3, $4, $5::timestamptz)
        ON CONFLICT (practice_id, idempotency_key) DO NOTHING`,
-      [practiceId, idempotencyKey, input.fingerprint, transactionId, now],
+      [practiceId, keyHash, input.fingerprint, transactionId, now],
     );
     if (key.rowCount === 0) {
       const winner = await readKey(tx, practiceId, idempotencyKey);
-      if (!winner) throw new Error(`idempotency key ${JSON.stringify(idempotencyKey)} vanished during a race`);
+      if (!winner) throw new Error(`an idempotency key of practice ${practiceId} vanished during a race`);
       return { row: checkReplay(winner, input), created: false };
     }
     const inserted = await tx.query<Record<string, unknown>>(
@@ -47,7 +50,7 @@ export async function createTransaction(
         String(toSafeInteger(input.amount, 'amount')),
         input.currency,
         input.patientSourceId,
-        idempotencyKey,
+        keyHash,
         JSON.stringify(input.request),
         input.nextAttemptAt ? input.nextAttemptAt.toISOString() : null,
         now,
@@ -59,7 +62,7 @@ export async function createTransaction(
   });
 }
 
-/** The transaction an idempotency key names, with the fingerprint of the request that created it. */
+/** The transaction an idempotency key (as the client gave it) names, with the fingerprint of the request that created it. */
 export async function readKey(
   tx: SqlExecutor,
   practiceId: string,
@@ -69,7 +72,7 @@ export async function readKey(
     `SELECT k.fingerprint AS key_fingerprint, t.*
        FROM idempotency_keys k JOIN ${TABLE} t ON t.transaction_id = k.transaction_id
       WHERE k.practice_id = $1 AND k.idempotency_key = $2`,
-    [practiceId, idempotencyKey],
+    [practiceId, idempotencyKeyHash(practiceId, idempotencyKey)],
   );
   const raw = rows[0];
   return raw ? { fingerprint: String(raw.key_fingerprint), row: rowFrom(raw) } : null;

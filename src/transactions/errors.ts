@@ -20,9 +20,11 @@ export class IdempotencyConflict extends DomainError {
     /** The transaction the key is bound to. */
     readonly existingTransactionId: string,
   ) {
+    // The key is not quoted: it may be anything the client had at hand (even a card number), and
+    // messages reach logs.
     super(
-      `idempotency key ${JSON.stringify(idempotencyKey)} was already used with a different input ` +
-        `(transaction ${existingTransactionId}); use a new key for a new transaction`,
+      `this idempotency key was already used with a different input (transaction ${existingTransactionId}); ` +
+        'use a new key for a new transaction',
     );
     this.name = 'IdempotencyConflict';
   }

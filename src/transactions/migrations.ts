@@ -4,10 +4,11 @@
  * `migrate(client)` runs at every open, through the shared runner (`migration-runner.ts`: one
  * advisory lock, one SQL transaction, each migration applied once across instances).
  *
- *     const applied = await migrate(client); // [1] on a fresh database, [] afterwards
+ *     const applied = await migrate(client); // [1, 2] on a fresh database, [] afterwards
  *
  * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
  */
+import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
 import type { SqlClient } from './sql-client';
 
@@ -105,6 +106,22 @@ export const MIGRATIONS: readonly Migration[] = [
          created_at  TIMESTAMPTZ NOT NULL,
          updated_at  TIMESTAMPTZ NOT NULL
        )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'idempotency keys stored as sha256(practice id, key); an index of unfinished transactions',
+    statements: [
+      // In place, in both tables that held the key as given (a card number used as a key was stored
+      // in clear). The code hashes the same way (`idempotency-key-hash.ts`), so replays of requests
+      // made before this migration still find their transaction. The forward-only trigger allows it:
+      // it guards status, records, failure reason and amount, not the key.
+      `UPDATE idempotency_keys SET idempotency_key = ${IDEMPOTENCY_KEY_HASH_SQL}`,
+      `UPDATE ledger_transactions SET idempotency_key = ${IDEMPOTENCY_KEY_HASH_SQL}`,
+      // The start-up scan (`unfinishedWithoutJob`) reads only PENDING/SUBMITTED rows, oldest first:
+      // restart time follows the unfinished rows, not the store's history.
+      `CREATE INDEX ledger_transactions_unfinished_idx
+         ON ledger_transactions (created_at, transaction_id) WHERE status IN ('PENDING', 'SUBMITTED')`,
     ],
   },
 ];

@@ -3,7 +3,9 @@
  *
  * - `memory://`               PGlite in memory (tests, throw-away sandboxes; gone on close)
  * - `pglite://PATH`           PGlite in the directory PATH (created if missing; relative to the cwd).
- *                             One process at a time per directory.
+ *                             One process at a time per directory: a lock file `PATH.lock` names the
+ *                             holder, a second process is refused (`store-lock.ts`); the folder is
+ *                             made 0700 and its files 0600 (`store-files.ts`).
  * - `postgres://…`, `postgresql://…`  a PostgreSQL server through a `pg` pool (several gateway
  *                             instances may share it: ids come from one SEQUENCE, migrations take an
  *                             advisory lock, submit claims are conditional UPDATEs, jobs are leased).
@@ -12,7 +14,7 @@
  *     try { … } finally { await store.close(); }
  */
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { migrateJobs } from '../jobs/migrations';
 import { migrate } from './migrations';
@@ -20,12 +22,16 @@ import { createPgClient } from './pg-client';
 import { createPgliteClient } from './pglite-client';
 import type { SqlClient } from './sql-client';
 import { SqlTransactionStore, type TransactionStore } from './store';
+import { PrivateNodeFS, securePrivateDir } from './store-files';
+import { acquireStoreLock } from './store-lock';
 
 export interface OpenStoreOptions {
   /** Pool size for `postgres://` (default 10). */
   poolSize?: number;
   /** Told about background connection errors of the `pg` pool. */
   onConnectionError?: (error: Error) => void;
+  /** `pglite://`: the gateway's port, named to a second process the store lock refuses (default: not named). */
+  port?: number;
 }
 
 /** The URL with any password replaced, fit for logs and error messages. */
@@ -57,14 +63,27 @@ async function openClient(url: string, options: OpenStoreOptions): Promise<SqlCl
     const path = url.slice('pglite://'.length);
     if (path.length === 0) throw new Error('store.url "pglite://" needs a directory, e.g. pglite://./.data/ledger');
     const dir = resolve(path);
-    await mkdir(dir, { recursive: true });
+    // The lock (beside the folder, in its parent) before anything touches the folder: a refused
+    // second process changes nothing in it.
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+    const lock = await acquireStoreLock(dir, options.port ? { port: options.port } : {});
     try {
-      return await createPgliteClient(new PGlite(dir));
+      await securePrivateDir(dir);
+      const client = await createPgliteClient(new PGlite({ fs: new PrivateNodeFS(dir) }));
+      return {
+        ...client,
+        async close() {
+          try {
+            await client.close();
+          } finally {
+            await lock.release();
+          }
+        },
+      };
     } catch (error) {
+      await lock.release();
       const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`cannot open the embedded store in ${dir} (is another process using it?): ${message}`, {
-        cause: error,
-      });
+      throw new Error(`cannot open the embedded store in ${dir}: ${message}`, { cause: error });
     }
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {

@@ -22,7 +22,7 @@ export function rowFrom(raw: Record<string, unknown>): StoredTransaction {
     failureReason: (raw.failure_reason as string | null) ?? null,
     records: fromJson<LedgerRecords | null>(raw.records) ?? emptyRecords(),
     patientSourceId: String(raw.patient_source_id),
-    idempotencyKey: String(raw.idempotency_key),
+    idempotencyKeyHash: String(raw.idempotency_key),
     createdAt: toIso(raw.created_at),
     updatedAt: toIso(raw.updated_at),
     receiptId: (raw.receipt_id as string | null) ?? null,

@@ -62,7 +62,8 @@ export interface TransactionRow {
   /** The ledger rows the transaction produced upstream (empty until COMPLETED). */
   records: LedgerRecords;
   patientSourceId: string;
-  idempotencyKey: string;
+  /** The idempotency key's hash (`idempotency-key-hash.ts`): the key itself is never stored. */
+  idempotencyKeyHash: string;
   /** ISO 8601. */
   createdAt: string;
   /** ISO 8601: the last status change. */

@@ -133,7 +133,9 @@ describe('crash and resume over a durable store', () => {
     });
     expect(landed(idB)).toHaveLength(1);
 
-    // start() resumed (a) at once: it was never attempted, so it is simply sent.
+    // start() resumed (a) at once, in the background (tick() waits for that first pass): it was
+    // never attempted, so it is simply sent.
+    await t.gateway.services.transactions.tick();
     expect((await getTx(idA)).status).toBe('SUBMITTED');
     expect(postsFor(idA).map((r) => r.status)).toEqual([202]);
     // (b)'s attempt may still own its lease (another instance could be mid-call): not touched yet.

@@ -140,6 +140,7 @@ describe('card collections (synchronous systems)', () => {
     h.clock.advance(300_000);
     const restarted = h.newService();
     await restarted.start();
+    await restarted.tick(); // start() resumes in the background; tick() waits for that first pass
     const row = await restarted.get(PRACTICE, 'LG:1000');
     expect(row).toMatchObject({ status: 'COMPLETED' });
     expect(row!.records.payments[0]!.amount).toBe(-4500);

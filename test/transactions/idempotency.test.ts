@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdempotencyConflict } from '../../src/transactions/errors';
+import { idempotencyKeyHash } from '../../src/transactions/idempotency-key-hash';
 import { harness, paymentInput, PRACTICE, type Harness } from './harness';
 
 let h: Harness;
@@ -19,7 +20,7 @@ describe('idempotent ledger writes', () => {
       amount: -5000,
       failureReason: null,
       patientSourceId: '42',
-      idempotencyKey: 'key-1',
+      idempotencyKeyHash: idempotencyKeyHash(PRACTICE, 'key-1'),
       receiptId: null,
     });
     expect(h.upstream.submitCalls).toBe(1);

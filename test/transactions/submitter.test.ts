@@ -26,6 +26,7 @@ describe('submitting and resuming', () => {
 
     const restarted = h.newService();
     await restarted.start();
+    await restarted.tick(); // start() resumes in the background; tick() waits for that first pass
     expect(h.upstream.submitCalls).toBe(1);
     expect(h.upstream.findCalls).toBe(0); // never attempted before: nothing to look up
     expect((await restarted.get(PRACTICE, 'LG:1000'))?.status).toBe('SUBMITTED');
@@ -79,6 +80,7 @@ describe('submitting and resuming', () => {
     h.clock.advance(LEASE + 1);
     const restarted = h.newService();
     await restarted.start();
+    await restarted.tick(); // start() resumes in the background; tick() waits for that first pass
     expect(h.upstream.findCalls).toBe(1); // looked up first: nothing yet
     expect(h.upstream.submitCalls).toBe(2); // the re-post was refused upstream…
     expect(h.upstream.accepted.size).toBe(1); // …so only one write exists
