@@ -9,14 +9,7 @@
  *     queue.define('ledger.poll', ({ job }) => pollJob(ctx, job.payload.transactionId));
  */
 import type { JobOutcome } from '../jobs/types';
-import {
-  attentionWindowMs,
-  foreignRowsAttention,
-  markForAttention,
-  NO_ANSWER_ATTENTION,
-  nextAttentionLookUp,
-  stopLookingUp,
-} from './attention';
+import { foreignRowsAttention, markForAttention, NO_ANSWER_ATTENTION, nextAttentionLookUp, stopLookingUp } from './attention';
 import { errorText, type WritePathContext } from './context';
 import type { StoredTransaction } from './store';
 import { lookUpUpstream } from './upstream-lookup';
@@ -26,11 +19,6 @@ import { deferUntil } from './write-path-jobs';
 export async function pollJob(ctx: WritePathContext, transactionId: string): Promise<JobOutcome> {
   const row = await ctx.store.findById(transactionId);
   if (row?.status !== 'SUBMITTED') return 'done';
-  if (row.attention !== null && ctx.now().getTime() - Date.parse(row.createdAt) >= attentionWindowMs(ctx.options)) {
-    // Its window ended already (a job given again to an old row): nothing to look up.
-    await stopLookingUp(ctx, row);
-    return 'done';
-  }
   const found = await lookUpUpstream(ctx, row);
   switch (found.answer) {
     case 'landed':
