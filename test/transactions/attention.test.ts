@@ -4,8 +4,12 @@
  * slower calendar until its window ends; a PENDING write past its submit deadline fails only when no
  * attempt was ever started. Small timings here (the defaults are 48 h, hourly to 7 days, daily to 30).
  */
+import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_ANSWER_ATTENTION } from '../../src/transactions/attention';
+import { migrate, MIGRATIONS } from '../../src/transactions/migrations';
+import { createPgliteClient } from '../../src/transactions/pglite-client';
+import { SqlTransactionStore } from '../../src/transactions/store';
 import { SimulatedCrash } from './fakes';
 import { drainNow, harness, paymentInput, PRACTICE, type Harness } from './harness';
 
@@ -145,5 +149,43 @@ describe('a PENDING write past its submit deadline', () => {
     await at(MIN);
     expect(h.upstream.findCalls).toBeGreaterThan(finds);
     expect(h.upstream.submitCalls).toBe(posts);
+  });
+});
+
+describe('migration 3 (attention and resolution columns)', () => {
+  it('upgrades a store written at version 1, keeping its rows (a gap before 3 is applied in order, not refused)', async () => {
+    const client = await createPgliteClient(new PGlite());
+    try {
+      expect(
+        await migrate(
+          client,
+          MIGRATIONS.filter((m) => m.version === 1),
+        ),
+      ).toEqual([1]);
+      const store = new SqlTransactionStore(client);
+      const { write, ...key } = paymentInput();
+      await store.createTransaction({
+        ...key,
+        transactionIdPrefix: 'LG',
+        kind: 'PAYMENT',
+        amount: write.amount,
+        currency: 'USD',
+        patientSourceId: write.patientSourceId,
+        request: { kind: 'PAYMENT', write },
+        now: new Date('2030-01-01T00:00:00Z'),
+      });
+      const applied = await migrate(client);
+      expect(applied).toContain(3);
+      expect(applied).not.toContain(1);
+      const rows = await store.listByPractice(PRACTICE);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ attention: null, resolution: null });
+      // A resolution must be whole and match the status (a CHECK, besides the code).
+      await expect(
+        client.query(`UPDATE ledger_transactions SET resolution_outcome = 'FAILED' WHERE practice_id = $1`, [PRACTICE]),
+      ).rejects.toThrow(/resolution_complete/);
+    } finally {
+      await client.close();
+    }
   });
 });
