@@ -23,7 +23,6 @@ export async function transitionWith(
   const resolution = fields.resolution ?? null;
   if (resolution && resolution.outcome !== to) throw new Error(`a resolution to ${resolution.outcome} cannot move to ${to}`);
   const resolutionGuard = resolution ? ' AND attention IS NOT NULL' : '';
-  const resolutionSet = RESOLUTION;
   let sql: string;
   let params: unknown[];
   switch (to) {
@@ -38,14 +37,14 @@ export async function transitionWith(
       break;
     case 'COMPLETED':
       sql = `UPDATE ${TABLE} SET status = 'COMPLETED', records = $3::jsonb, receipt_id = COALESCE($4, receipt_id),
-               updated_at = $2::timestamptz, next_poll_at = NULL, next_attempt_at = NULL, attention = NULL${resolutionSet}
+               updated_at = $2::timestamptz, next_poll_at = NULL, next_attempt_at = NULL, attention = NULL${RESOLUTION}
              WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard}${resolutionGuard} RETURNING *`;
       params = [transactionId, now, JSON.stringify(fields.records ?? emptyRecords()), fields.receiptId ?? null];
       break;
     case 'FAILED':
       if (!fields.failureReason) throw new Error('a FAILED transition needs failureReason');
       sql = `UPDATE ${TABLE} SET status = 'FAILED', failure_reason = $3, updated_at = $2::timestamptz,
-               next_poll_at = NULL, next_attempt_at = NULL, attention = NULL${resolutionSet}
+               next_poll_at = NULL, next_attempt_at = NULL, attention = NULL${RESOLUTION}
              WHERE transaction_id = $1 AND status IN (${from})${attemptsGuard}${resolutionGuard} RETURNING *`;
       params = [transactionId, now, fields.failureReason.slice(0, 2000)];
       break;
