@@ -25,6 +25,10 @@ export interface MoveFields {
   failureReason?: string;
   /** Only move if `attempts` still equals this (e.g. "no attempt was ever started"). */
   expectAttempts?: number;
+  /** SUBMITTED: a person must act on it (`attention.ts`). */
+  attention?: string;
+  /** COMPLETED / FAILED by staff (`resolution.ts`): only while the row needs attention. */
+  resolution?: { outcome: 'COMPLETED' | 'FAILED'; note: string; by: string };
 }
 
 /** Work started by a request or a webhook that `stop()` must wait for. */
@@ -79,6 +83,8 @@ export function toTransactionRow(row: StoredTransaction): TransactionRow {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     receiptId: row.receiptId,
+    attention: row.attention,
+    resolution: row.resolution,
   };
 }
 

@@ -124,6 +124,26 @@ export const MIGRATIONS: readonly Migration[] = [
          ON ledger_transactions (created_at, transaction_id) WHERE status IN ('PENDING', 'SUBMITTED')`,
     ],
   },
+  {
+    version: 3,
+    name: 'attention on writes that may have landed, and staff resolutions',
+    statements: [
+      // `attention`: non-null when a person must act (a write with no answer for 48 h is never
+      // failed by the clock: it may still land). `resolution_*`: who settled it by hand, how, why, when.
+      `ALTER TABLE ledger_transactions
+         ADD COLUMN attention          TEXT,
+         ADD COLUMN attention_since    TIMESTAMPTZ,
+         ADD COLUMN resolution_outcome TEXT CHECK (resolution_outcome IN ('COMPLETED', 'FAILED')),
+         ADD COLUMN resolution_note    TEXT,
+         ADD COLUMN resolved_by        TEXT,
+         ADD COLUMN resolved_at        TIMESTAMPTZ`,
+      `ALTER TABLE ledger_transactions ADD CONSTRAINT resolution_complete CHECK (
+         (resolution_outcome IS NULL) = (resolution_note IS NULL)
+         AND (resolution_outcome IS NULL) = (resolved_by IS NULL)
+         AND (resolution_outcome IS NULL) = (resolved_at IS NULL)
+         AND (resolution_outcome IS NULL OR resolution_outcome = status))`,
+    ],
+  },
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */

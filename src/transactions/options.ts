@@ -43,8 +43,19 @@ export interface TransactionServiceDeps {
   pollIntervalMs?: number;
   /** Poll upstream for a SUBMITTED write when no webhook arrived within this (default 30 s). */
   pollAfterMs?: number;
-  /** Give up polling a SUBMITTED write after this since submission (default 48 h) → FAILED. */
+  /**
+   * A SUBMITTED write with no answer this long after submission (default 48 h) gets `attention` and
+   * is looked up on `attentionPollSchedule` from then on. It is never FAILED by the clock: it may
+   * still land (an office's synchronizer down over a long weekend), and staff told "failed" would
+   * enter it again.
+   */
   pollDeadlineMs?: number;
+  /**
+   * How often a write that needs attention is looked up, by its age since submission: every
+   * `everyMs` while younger than `untilMs`; past the last `untilMs` the look-ups stop (the attention
+   * stays). Default hourly until 7 days, then daily until 30 days.
+   */
+  attentionPollSchedule?: ReadonlyArray<{ untilMs: number; everyMs: number }>;
   /** Waits between submit retries on unavailability; the last repeats (default 1 s, 5 s, 15 s, 1 min, 5 min). */
   submitRetryDelaysMs?: number[];
   /**
@@ -52,7 +63,11 @@ export interface TransactionServiceDeps {
    * is resumed once the lease runs out. Keep it above the adapters' request timeout.
    */
   submitLeaseMs?: number;
-  /** Give up retrying a PENDING write this long after its creation (default 48 h) → FAILED. */
+  /**
+   * Stop posting a PENDING write this long after its creation (default 48 h). If no attempt was
+   * ever started it FAILS (provably nothing went upstream); if one was, it may have landed, so it
+   * moves to SUBMITTED with `attention` and is looked up, never posted again.
+   */
   submitDeadlineMs?: number;
   /** How long a card collection may run before an abandoned one is resolved (default 5 min). */
   collectionLeaseMs?: number;
@@ -74,6 +89,7 @@ export interface ServiceOptions {
   pollIntervalMs: number;
   pollAfterMs: number;
   pollDeadlineMs: number;
+  attentionPollSchedule: ReadonlyArray<{ untilMs: number; everyMs: number }>;
   submitRetryDelaysMs: readonly number[];
   submitLeaseMs: number;
   submitDeadlineMs: number;
@@ -92,6 +108,10 @@ export const DEFAULTS: Omit<ServiceOptions, 'transactionIdPrefix'> = {
   pollIntervalMs: 5_000,
   pollAfterMs: 30_000,
   pollDeadlineMs: 48 * HOUR,
+  attentionPollSchedule: [
+    { untilMs: 7 * 24 * HOUR, everyMs: HOUR },
+    { untilMs: 30 * 24 * HOUR, everyMs: 24 * HOUR },
+  ],
   submitRetryDelaysMs: [1_000, 5_000, 15_000, 60_000, 300_000],
   submitLeaseMs: 60_000,
   submitDeadlineMs: 48 * HOUR,
@@ -113,6 +133,7 @@ export function resolveOptions(deps: TransactionServiceDeps): ServiceOptions {
     pollIntervalMs: deps.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
     pollAfterMs: deps.pollAfterMs ?? DEFAULTS.pollAfterMs,
     pollDeadlineMs: deps.pollDeadlineMs ?? DEFAULTS.pollDeadlineMs,
+    attentionPollSchedule: deps.attentionPollSchedule?.length ? deps.attentionPollSchedule : DEFAULTS.attentionPollSchedule,
     submitRetryDelaysMs: deps.submitRetryDelaysMs?.length ? deps.submitRetryDelaysMs : DEFAULTS.submitRetryDelaysMs,
     submitLeaseMs: deps.submitLeaseMs ?? DEFAULTS.submitLeaseMs,
     submitDeadlineMs: deps.submitDeadlineMs ?? DEFAULTS.submitDeadlineMs,
@@ -127,6 +148,16 @@ export function resolveOptions(deps: TransactionServiceDeps): ServiceOptions {
     throw new Error(
       `idempotencyRetentionMs must be at least 24 hours (keys are promised for a day), got ${options.idempotencyRetentionMs} ms`,
     );
+  }
+  let previous = options.pollDeadlineMs;
+  for (const step of options.attentionPollSchedule) {
+    if (!(step.everyMs > 0) || !(step.untilMs > previous)) {
+      throw new Error(
+        `attentionPollSchedule: expected steps with everyMs > 0 and untilMs increasing past pollDeadlineMs (${options.pollDeadlineMs} ms), ` +
+          `got ${JSON.stringify(options.attentionPollSchedule)}`,
+      );
+    }
+    previous = step.untilMs;
   }
   return options;
 }

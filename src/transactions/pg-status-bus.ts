@@ -15,7 +15,8 @@
  *   while the LISTEN connection is being re-established.
  * - The LISTEN connection reconnects on error with capped backoff (`onError` is told each time).
  *   Notifications sent while it is down are lost for THIS instance's remote subscribers: they are
- *   hints, and a client that must not miss a state can re-query `transaction(…)` after re-subscribing.
+ *   hints, and a client that must not miss a state re-subscribes with the transaction's id, which
+ *   sends the current state first (`src/graphql/resolvers/subscription.ts`).
  * - A failed publish (server unreachable) rejects; the transaction service logs it and carries on,
  *   the change itself is already durable.
  */

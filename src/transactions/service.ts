@@ -7,6 +7,8 @@
  * - `ledger-writes.ts`    store a PAYMENT / ADJUSTMENT and its submit job durably, then run the job;
  * - `submit.ts`           the `ledger.submit` job: claim, look up an earlier attempt, post, store;
  * - `poll.ts`             the `ledger.poll` job: look up a SUBMITTED write no webhook settled;
+ * - `attention.ts`        a write with no answer for 48 h: attention, never FAILED by the clock;
+ * - `resolution.ts`       staff settle a write that needs attention;
  * - `insertion-events.ts` apply a webhook delivery once, never backwards;
  * - `collection.ts`       charge a card once; resolve an interrupted collection without the card;
  * - `upstream-lookup.ts`  the one look-up they all share: landed / foreign / absent / unknown;
@@ -39,6 +41,7 @@ import { createWritePathContext, errorText, toTransactionRow } from './context';
 import { handleInsertionEvent, type InsertionEventResult } from './insertion-events';
 import { createLedgerWrite, type CreateLedgerTransactionInput } from './ledger-writes';
 import { resolveOptions, type TransactionServiceDeps } from './options';
+import { resolveWrite, type ResolveWriteInput, type ResolveWriteResult } from './resolution';
 import type { TransactionRow, TransactionStatus } from './types';
 import {
   defineWritePathJobs,
@@ -52,6 +55,7 @@ export type { CollectInput } from './collection';
 export { toTransactionRow } from './context';
 export type { InsertionEventResult } from './insertion-events';
 export type { CreateLedgerTransactionInput } from './ledger-writes';
+export type { ResolveWriteInput, ResolveWriteResult } from './resolution';
 export type { TransactionLogger, TransactionServiceDeps, TransactionServiceHooks } from './options';
 export type { TransactionJobPayload, WritePathJobKinds, WritePathQueue } from './write-path-jobs';
 
@@ -70,6 +74,11 @@ export interface TransactionService {
     practiceId: string,
     idempotencyKey: string,
   ): Promise<{ fingerprint: string; transaction: TransactionRow } | null>;
+  /**
+   * Staff settle a write that needs attention (COMPLETED or FAILED, with a note and who): refused
+   * (`ok: false`) for an unknown transaction or one that needs no resolution. See `resolution.ts`.
+   */
+  resolve(input: ResolveWriteInput): Promise<ResolveWriteResult>;
   /** The practice's transactions, newest first. */
   listByPractice(practiceId: string, options?: { limit?: number; status?: TransactionStatus }): Promise<TransactionRow[]>;
   /**
@@ -151,6 +160,10 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
     async findByIdempotencyKey(practiceId, idempotencyKey) {
       const found = await store.findByIdempotencyKey(practiceId, idempotencyKey);
       return found ? { fingerprint: found.fingerprint, transaction: toTransactionRow(found.row) } : null;
+    },
+    async resolve(input) {
+      assertOpen();
+      return ctx.inFlight.track(() => resolveWrite(ctx, input));
     },
     async listByPractice(practiceId, options) {
       return (await store.listByPractice(practiceId, options)).map(toTransactionRow);

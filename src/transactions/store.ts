@@ -22,6 +22,7 @@
  */
 import type { CardCollection, LedgerRecords, OutgoingLedgerWrite, WebhookRegistration } from '../adapters/ledger/port';
 import { createTransaction, readKey } from './create-transaction';
+import { setAttention, stopPolling } from './attention-store';
 import type { SqlClient, SqlExecutor } from './sql-client';
 import { rowFrom, TABLE } from './transaction-rows';
 import { transitionWith } from './transitions';
@@ -92,8 +93,15 @@ export interface TransitionFields {
   receiptId?: string | null;
   /** SUBMITTED: when to poll upstream if no webhook arrives. */
   nextPollAt?: Date;
+  /** SUBMITTED: a person must act on it from now on (`attention.ts`), set in the same UPDATE. */
+  attention?: string;
   /** Only apply if `attempts` still equals this (e.g. "no attempt was ever started"). */
   expectAttempts?: number;
+  /**
+   * COMPLETED / FAILED by staff (`resolveTransaction`): only applies while the row needs attention,
+   * and records who settled it, why and when with the status.
+   */
+  resolution?: { outcome: 'COMPLETED' | 'FAILED'; note: string; by: string };
   /**
    * Runs inside the same SQL transaction when the change applied: the write path enqueues the
    * SUBMITTED row's `ledger.poll` job with `tx`, so the status and its poll commit together.
@@ -176,6 +184,14 @@ export interface TransactionStore {
     fields: TransitionFields,
   ): Promise<StoredTransaction | null>;
 
+  /**
+   * Mark a SUBMITTED write as needing a person (`attention`), once: a row that already has attention
+   * keeps its first text and time. The row after it, or `null` when it is not SUBMITTED any more.
+   */
+  setAttention(transactionId: string, attention: string, now: Date): Promise<StoredTransaction | null>;
+  /** Stop looking a write up (its look-up window is over): clears `next_poll_at`, so a restart does not resume it. */
+  stopPolling(transactionId: string): Promise<void>;
+
   /** Whether a webhook delivery with this key was already received. */
   hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean>;
   /**
@@ -253,6 +269,7 @@ export class SqlTransactionStore implements TransactionStore {
     const { rows } = await this.sql.query<Record<string, unknown>>(
       `SELECT t.* FROM ${TABLE} t
         WHERE t.status IN ('PENDING', 'SUBMITTED')
+          AND NOT (t.status = 'SUBMITTED' AND t.attention IS NOT NULL AND t.next_poll_at IS NULL)
           AND NOT EXISTS (SELECT 1 FROM jobs j
                            WHERE j.singleton_key = t.transaction_id AND j.state IN ('queued', 'active'))
         ORDER BY t.created_at, t.transaction_id LIMIT $1`,
@@ -319,6 +336,14 @@ export class SqlTransactionStore implements TransactionStore {
       if (row) await afterUpdate(tx, row);
       return row;
     });
+  }
+
+  setAttention(transactionId: string, attention: string, now: Date): Promise<StoredTransaction | null> {
+    return setAttention(this.sql, transactionId, attention, now);
+  }
+
+  stopPolling(transactionId: string): Promise<void> {
+    return stopPolling(this.sql, transactionId);
   }
 
   hasWebhookReceipt(practiceId: string, eventKey: string): Promise<boolean> {

@@ -8,7 +8,8 @@
  *   until its next probe, **no attempt spent** (neither the job's nor the row's: nothing went up);
  * - other unavailability, or a failed look-up → retry after `submitRetryDelaysMs` (attempt spent);
  * - the row held by another attempt's lease (a crash, another instance) → defer until it runs out;
- * - past `submitDeadlineMs` (48 h) since creation → FAILED with the last error, `'done'`.
+ * - past `submitDeadlineMs` (48 h) since creation: never attempted → FAILED (nothing went up);
+ *   attempted before and not found → SUBMITTED with `attention`, looked up, never posted again.
  *
  * A refusal fails the write; a write never goes up twice under one id unless a look-up said the
  * upstream has nothing under it.
@@ -18,6 +19,7 @@
 import { UpstreamError, type LedgerAdapter, type OutgoingLedgerWrite, type WriteOutcome } from '../adapters/ledger/port';
 import type { JobOutcome } from '../jobs/types';
 import { CircuitOpenError } from '../resilience/circuit-breaker';
+import { NO_ANSWER_ATTENTION } from './attention';
 import { errorText, toTransactionRow, type WritePathContext } from './context';
 import { HOUR } from './options';
 import type { StoredTransaction } from './store';
@@ -50,15 +52,18 @@ async function submitClaimed(ctx: WritePathContext, row: StoredTransaction): Pro
     return retryLater(ctx, row, `no ledger-write adapter for practice ${row.practiceId}`);
   }
   const attemptedBefore = row.attempts > 1;
+  const pastDeadline = ctx.now().getTime() - Date.parse(row.createdAt) >= ctx.options.submitDeadlineMs;
   if (attemptedBefore) {
-    const settled = await settledByEarlierAttempt(ctx, row);
+    const settled = await settledByEarlierAttempt(ctx, row, pastDeadline);
     if (settled) return settled;
   }
-  if (ctx.now().getTime() - Date.parse(row.createdAt) >= ctx.options.submitDeadlineMs) {
+  if (pastDeadline) {
+    // Only here when no attempt was ever started (`attempts` counts claims that may have reached the
+    // upstream; an open circuit gives its claim back): provably nothing went up, so FAILED is safe.
     await ctx.move(row, 'FAILED', {
       failureReason:
-        `the upstream could not be reached for ${Math.round(ctx.options.submitDeadlineMs / HOUR)} h ` +
-        `(${row.attempts - 1} attempts; last error: ${row.lastError ?? 'none'})`,
+        `the upstream could not be reached for ${Math.round(ctx.options.submitDeadlineMs / HOUR)} h; nothing was sent ` +
+        `(last error: ${row.lastError ?? 'none'})`,
     });
     return 'done';
   }
@@ -72,12 +77,17 @@ async function submitClaimed(ctx: WritePathContext, row: StoredTransaction): Pro
  * settled (or must wait) and nothing may be posted now, `null` to post. A failed look-up means
  * "do not know": do not post either.
  */
-async function settledByEarlierAttempt(ctx: WritePathContext, row: StoredTransaction): Promise<JobOutcome | null> {
+async function settledByEarlierAttempt(
+  ctx: WritePathContext,
+  row: StoredTransaction,
+  pastDeadline: boolean,
+): Promise<JobOutcome | null> {
   const found = await lookUpUpstream(ctx, row);
   switch (found.answer) {
     case 'absent':
-      return null;
+      return pastDeadline ? awaitEarlierAttempt(ctx, row) : null;
     case 'unknown':
+      if (pastDeadline) return awaitEarlierAttempt(ctx, row);
       return retryLater(ctx, row, `look-up before re-posting failed: ${errorText(found.error)}`, found.error);
     case 'foreign':
       // Not ours (or not all landed yet): never complete with them, never re-post under the id.
@@ -92,6 +102,23 @@ async function settledByEarlierAttempt(ctx: WritePathContext, row: StoredTransac
       await ctx.move(row, 'COMPLETED', { records: found.records });
       return 'done';
   }
+}
+
+/**
+ * Past `submitDeadlineMs` with an earlier attempt that may have reached the upstream (a timeout, no
+ * answer): it may still land, even though nothing is there now (an asynchronous system's pipeline).
+ * Never FAILED by the clock, and never posted again either (staff are about to be told to check the
+ * ledger; a late post after they re-entered it would double it): SUBMITTED with `attention`, looked
+ * up by the poll job on the attention calendar (`attention.ts`).
+ */
+async function awaitEarlierAttempt(ctx: WritePathContext, row: StoredTransaction): Promise<JobOutcome> {
+  ctx.log.warn('submit deadline passed after an attempt that may have reached the upstream; waiting for it', {
+    practiceId: row.practiceId,
+    transactionId: row.transactionId,
+    attempts: row.attempts - 1,
+  });
+  await ctx.move(row, 'SUBMITTED', { attention: NO_ANSWER_ATTENTION });
+  return 'done';
 }
 
 /** Send the write and store the outcome, or decide what the error means for it. */

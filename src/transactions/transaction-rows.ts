@@ -2,7 +2,7 @@
 import type { LedgerRecords } from '../adapters/ledger/port';
 import { fromJson, toIso, toIsoOrNull, toSafeInteger } from './row-values';
 import type { StoredRequest, StoredTransaction } from './store';
-import { emptyRecords, type TransactionKind, type TransactionStatus } from './types';
+import { emptyRecords, type TransactionKind, type TransactionResolution, type TransactionStatus } from './types';
 
 export const TABLE = 'ledger_transactions';
 
@@ -33,5 +33,18 @@ export function rowFrom(raw: Record<string, unknown>): StoredTransaction {
     nextAttemptAt: toIsoOrNull(raw.next_attempt_at),
     submittedAt: toIsoOrNull(raw.submitted_at),
     nextPollAt: toIsoOrNull(raw.next_poll_at),
+    attention: (raw.attention as string | null | undefined) ?? null,
+    resolution: resolutionFrom(raw),
+  };
+}
+
+/** The `resolution_*` columns (migration 3) as one value; `null` when nobody resolved the row. */
+function resolutionFrom(raw: Record<string, unknown>): TransactionResolution | null {
+  if (raw.resolution_outcome == null) return null;
+  return {
+    outcome: raw.resolution_outcome as TransactionResolution['outcome'],
+    note: String(raw.resolution_note),
+    by: String(raw.resolved_by),
+    at: toIso(raw.resolved_at),
   };
 }

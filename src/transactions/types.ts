@@ -70,4 +70,21 @@ export interface TransactionRow {
   updatedAt: string;
   /** The upstream's receipt id where it gives one (athenahealth `epaymentid`). */
   receiptId: string | null;
+  /**
+   * Non-null when a person must act: a write with no answer from upstream for 48 h may still land,
+   * so it is never failed by the clock; staff check the ledger and settle it (`resolution`).
+   */
+  attention: string | null;
+  /** How staff settled a write that needed attention; `null` when nobody did. */
+  resolution: TransactionResolution | null;
+}
+
+/** A staff member's settlement of a write that needed attention (`resolveTransaction`). */
+export interface TransactionResolution {
+  outcome: 'COMPLETED' | 'FAILED';
+  note: string;
+  /** The API key's name (from the config), never the key. */
+  by: string;
+  /** ISO 8601. */
+  at: string;
 }

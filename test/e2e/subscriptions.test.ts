@@ -4,7 +4,8 @@
  * without the practice, and an unsubscribe releasing the status-bus subscription.
  *
  * A write's first submit is held at a gate (the service's `afterStore` seam) where a test needs to
- * subscribe to a transaction before it is SUBMITTED.
+ * subscribe to a transaction before it is SUBMITTED. With a transactionId the first event is the
+ * transaction as it is now (a subscriber right after the only change still sees it).
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -76,9 +77,9 @@ function subscriberCount(): number {
 }
 
 /** Wait (briefly polling, no fixed sleeps) until `condition` holds. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -141,7 +142,7 @@ function pay(practiceId: string, amount: string) {
 }
 
 describe('transactionStatusChanged over graphql-ws', () => {
-  it('emits SUBMITTED then COMPLETED (with its records) for one transaction', async () => {
+  it('emits the current state, then SUBMITTED and COMPLETED (with its records) for one transaction', async () => {
     const client = connect(KEYS.all);
     const practiceWide = await watchRegistered(client, { practiceId: SMILE });
 
@@ -154,13 +155,16 @@ describe('transactionStatusChanged over graphql-ws', () => {
     expect(practiceWide.values[0].status).toBe('PENDING');
 
     const one = await watchRegistered(client, { practiceId: SMILE, transactionId });
+    // The current state first: still PENDING, held at the gate.
+    await until(() => one.values.length >= 1, 'the current state');
+    expect(one.values[0]).toMatchObject({ transactionId, status: 'PENDING' });
     gate = null;
     open();
     const { data, errors } = await mutation;
     expect(errors).toBeUndefined();
     expect(data.createPaymentTransaction.transaction).toEqual({ transactionId, status: 'SUBMITTED' });
-    await until(() => one.values.length >= 1, 'SUBMITTED');
-    expect(one.values[0]).toMatchObject({
+    await until(() => one.values.length >= 2, 'SUBMITTED');
+    expect(one.values[1]).toMatchObject({
       transactionId,
       status: 'SUBMITTED',
       kind: 'PAYMENT',
@@ -169,15 +173,15 @@ describe('transactionStatusChanged over graphql-ws', () => {
     });
 
     await t.nex.completePendingInsertions();
-    await until(() => one.values.length >= 2, 'COMPLETED');
-    expect(one.values[1]).toMatchObject({
+    await until(() => one.values.length >= 3, 'COMPLETED');
+    expect(one.values[2]).toMatchObject({
       transactionId,
       status: 'COMPLETED',
       failureReason: null,
       records: [{ __typename: 'Payment', transactionId, amount: { cents: -4100 } }],
     });
     await until(() => practiceWide.statuses(transactionId).length >= 3, 'the practice-wide COMPLETED');
-    expect(one.statuses()).toEqual(['SUBMITTED', 'COMPLETED']);
+    expect(one.statuses()).toEqual(['PENDING', 'SUBMITTED', 'COMPLETED']);
     expect(practiceWide.statuses(transactionId)).toEqual(['PENDING', 'SUBMITTED', 'COMPLETED']);
     expect(one.error).toBeUndefined();
   });
@@ -246,6 +250,36 @@ describe('transactionStatusChanged over graphql-ws', () => {
     await t.nex.completePendingInsertions();
     await until(() => practiceWide.statuses(fresh).includes('COMPLETED'), 'COMPLETED');
     expect(practiceWide.statuses(stale)).toEqual(['COMPLETED']);
+  });
+
+  it('sends the current state first: subscribing right after the only change still shows it', async () => {
+    const { data } = await pay(SMILE, '43.00');
+    const transactionId = data.createPaymentTransaction.transaction.transactionId as string;
+    await t.nex.completePendingInsertions();
+    const query = /* GraphQL */ `query Tx($p: ID!, $t: ID!) { transaction(practiceId: $p, transactionId: $t) { status } }`;
+    await until(
+      async () => (await t.gql(query, { p: SMILE, t: transactionId })).data?.transaction?.status === 'COMPLETED',
+      'COMPLETED',
+    );
+
+    // The write is final: no change will ever be published again. The first event is its state.
+    const one = watch(connect(KEYS.all), { practiceId: SMILE, transactionId });
+    await until(() => one.values.length >= 1 || one.error !== undefined, 'the current state');
+    expect(one.error).toBeUndefined();
+    expect(one.values[0]).toMatchObject({
+      transactionId,
+      status: 'COMPLETED',
+      records: [{ __typename: 'Payment', transactionId, amount: { cents: -4300 } }],
+    });
+    // A late hint about it (re-read: the same state) repeats nothing.
+    await t.gateway.services.bus.publish({ practiceId: SMILE, transactionId });
+    const next = (await pay(SMILE, '44.00')).data.createPaymentTransaction.transaction.transactionId as string;
+    const wide = await watchRegistered(connect(KEYS.all), { practiceId: SMILE });
+    await t.nex.completePendingInsertions();
+    // The practice-wide form starts from changes after subscribing: no initial events for old rows.
+    await until(() => wide.statuses(next).includes('COMPLETED'), 'the next transaction to complete');
+    expect(wide.statuses(transactionId)).toEqual([]);
+    expect(one.statuses()).toEqual(['COMPLETED']);
   });
 
   it('refuses a bad or missing key at connection_init', async () => {

@@ -167,20 +167,6 @@ describe('submitting and resuming', () => {
     expect(await h.service.get(PRACTICE, row.transactionId)).toMatchObject({ status: 'COMPLETED', records });
   });
 
-  it('gives up polling after the deadline: FAILED "no insertion status from upstream"', async () => {
-    h = await harness({ pollDeadlineMs: 60_000 });
-    const row = await h.service.createLedgerTransaction(paymentInput());
-    h.clock.advance(30_000);
-    await h.service.tick();
-    expect((await h.service.get(PRACTICE, row.transactionId))?.status).toBe('SUBMITTED');
-    h.clock.advance(30_000);
-    await h.service.tick();
-    expect(await h.service.get(PRACTICE, row.transactionId)).toMatchObject({
-      status: 'FAILED',
-      failureReason: 'no insertion status from upstream',
-    });
-  });
-
   it('publishes every status change after it is durable', async () => {
     h = await harness();
     const sub = h.bus.subscribe({ practiceId: PRACTICE });

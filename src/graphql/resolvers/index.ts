@@ -9,6 +9,7 @@ import { mutationResolvers } from './mutation';
 import { patientResolvers } from './patient';
 import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
+import { resolveTransactionResolvers } from './resolve-transaction';
 import { subscriptionResolvers } from './subscription';
 import { transactionResolvers } from './transaction';
 
@@ -22,6 +23,10 @@ export const resolvers: Resolvers = {
   ...guarantorResolvers,
   ...ledgerRowResolvers,
   ...transactionResolvers,
-  Mutation: { ...mutationResolvers.Mutation, ...collectPaymentResolvers.Mutation },
+  Mutation: {
+    ...mutationResolvers.Mutation,
+    ...collectPaymentResolvers.Mutation,
+    ...resolveTransactionResolvers.Mutation,
+  },
   ...subscriptionResolvers,
 };

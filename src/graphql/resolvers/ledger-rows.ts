@@ -58,6 +58,14 @@ export const ledgerRowResolvers: Resolvers = {
     fromInsurance: (p) => p.record.fromInsurance,
     provider: (p, _args, ctx) => provider(ctx, p.practiceId, p.record.providerSourceId),
     charge: (p, _args, ctx) => charge(ctx, p.practiceId, p.record.patientSourceId, p.record.chargeSourceId),
+    // Through the request's loader of the practice's whole list: one read however many payments ask
+    // (inactive types included: a payment may have been posted as a type retired since).
+    paymentType: async (p, _args, ctx) => {
+      if (p.record.paymentTypeSourceId === null) return null;
+      const types = await ctx.loaders.paymentTypes.load(p.practiceId);
+      const type = types.find((t) => t.sourceId === p.record.paymentTypeSourceId);
+      return type ? { sourceId: type.sourceId, name: type.name } : null;
+    },
   },
   Adjustment: {
     id: (a) => encodeGlobalId('Adjustment', a.practiceId, [a.record.patientSourceId, a.record.sourceId]),

@@ -2,43 +2,91 @@
  * `transactionStatusChanged`: the bus says which transaction changed; the row is re-read from the
  * store so every event shows the durable state. The iterator is hand-made rather than an async
  * generator because a generator's `return()` waits for its pending `await`: an unsubscribing client
- * would hang until the next event arrived. Each status of a transaction is emitted once.
+ * would hang until the next event arrived.
+ *
+ * With a `transactionId` the first event is the transaction as it is now (a client that subscribes
+ * right after its mutation cannot miss the only change), then each later state once, in order.
+ * Without one, only changes after subscribing (a practice may hold any number of transactions; a
+ * client that wants a starting point subscribes first, then queries).
+ *
+ * Why there is no race: the bus subscription is taken FIRST, then the row is read. A change durable
+ * before the read is in that first state; a change durable after the bus subscription is also
+ * queued on it (a change is published after it is durable). So every change is in the first state,
+ * or in a queued event, or both: nothing is lost. "Both" is handled by ranking states: a transaction
+ * only moves forward (PENDING → SUBMITTED → SUBMITTED needing attention → final), and an event whose
+ * re-read is not past the last state emitted — one published before or at the first read, a repeated
+ * hint, or a read shared with other subscribers that began before a newer state was emitted — is
+ * dropped. Nothing is emitted twice and nothing goes back.
  */
-import type { Resolvers } from '../generated/resolvers-types';
 import type { TransactionRow } from '../../transactions/types';
+import type { Resolvers } from '../generated/resolvers-types';
 import { requirePractice } from '../context';
 import { readForEvent, SHARED_EVENT_KEY } from './event-reads';
 
-/** Transactions a practice-wide subscription remembers the last emitted status of (oldest forgotten). */
+/** Transactions a practice-wide subscription remembers the last emitted state of (oldest forgotten). */
 const MAX_REMEMBERED = 10_000;
+
+/**
+ * Where a row is in its forward-only life: every change a subscriber is told about raises it. A
+ * SUBMITTED write that needs attention is past one that does not (attention is set once, and only
+ * a final status clears it).
+ */
+export function stateRank(row: Pick<TransactionRow, 'status' | 'attention'>): number {
+  switch (row.status) {
+    case 'PENDING':
+      return 0;
+    case 'SUBMITTED':
+      return row.attention === null ? 1 : 2;
+    case 'COMPLETED':
+    case 'FAILED':
+      return 3;
+  }
+}
+
+type Payload = { transactionStatusChanged: TransactionRow };
 
 export const subscriptionResolvers: Resolvers = {
   Subscription: {
     transactionStatusChanged: {
       subscribe: (_root, { practiceId, transactionId }, ctx) => {
         requirePractice(ctx, practiceId);
+        // First the bus, then the row (see above): the order is what makes it race-free.
         const events = ctx.services.bus.subscribe({ practiceId, transactionId: transactionId ?? null });
-        // The status each transaction was last emitted with. A notification is only a hint to re-read:
-        // one read after a later change (e.g. "stored" read once the row is already SUBMITTED) or a
-        // repeated hint would otherwise emit the same status twice. Status only moves forward, so an
-        // unchanged status means no change to report.
-        const emitted = new Map<string, TransactionRow['status']>();
-        const iterator: AsyncIterableIterator<{ transactionStatusChanged: TransactionRow }> = {
+        const read = (p: string, t: string) => ctx.services.transactions.get(p, t);
+        // The rank each transaction was last emitted with; a state not past it is not a change.
+        const emitted = new Map<string, number>();
+        const remember = (row: TransactionRow) => {
+          emitted.delete(row.transactionId); // re-insert: the map stays in last-emitted order
+          emitted.set(row.transactionId, stateRank(row));
+          if (emitted.size > MAX_REMEMBERED) emitted.delete(emitted.keys().next().value!);
+        };
+        // The current state, read once the bus subscription exists; `null` for an unknown id.
+        let initial: Promise<TransactionRow | null> | null = transactionId ? read(practiceId, transactionId) : null;
+        // A failed read surfaces at the first next(); until then it must not count as unhandled.
+        initial?.catch(() => undefined);
+        const iterator: AsyncIterableIterator<Payload> = {
           async next() {
+            if (initial) {
+              const row = await initial;
+              initial = null;
+              if (row) {
+                remember(row);
+                return { done: false, value: { transactionStatusChanged: row } };
+              }
+            }
             for (;;) {
               const event = await events.next();
               if (event.done) return { done: true, value: undefined };
-              const row = await readForEvent(event.value, (p, t) => ctx.services.transactions.get(p, t));
-              if (!row || emitted.get(row.transactionId) === row.status) continue;
-              emitted.delete(row.transactionId); // re-insert: the map stays in last-emitted order
-              emitted.set(row.transactionId, row.status);
-              if (emitted.size > MAX_REMEMBERED) emitted.delete(emitted.keys().next().value!);
+              const row = await readForEvent(event.value, read);
+              if (!row || stateRank(row) <= (emitted.get(row.transactionId) ?? -1)) continue;
+              remember(row);
               // Subscribers of one event see one durable row: graphql-ws may render it once for all.
-              const shared = event.value.eventId ? `${event.value.eventId}\u0000${row.status}` : undefined;
+              const shared = event.value.eventId ? `${event.value.eventId}\u0000${row.status}\u0000${stateRank(row)}` : undefined;
               return { done: false, value: { transactionStatusChanged: row, ...(shared ? { [SHARED_EVENT_KEY]: shared } : {}) } };
             }
           },
           async return() {
+            initial = null;
             await events.return();
             return { done: true, value: undefined };
           },

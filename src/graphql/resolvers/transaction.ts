@@ -13,6 +13,8 @@ export const transactionResolvers: Resolvers = {
     receiptId: (t) => t.receiptId,
     createdAt: (t) => t.createdAt,
     updatedAt: (t) => t.updatedAt,
+    attention: (t) => t.attention,
+    resolution: (t) => t.resolution,
     jobs: transactionJobs,
     records: (t) => [
       ...t.records.payments.map((record) => ({ practiceId: t.practiceId, record, __typename: 'Payment' as const })),
