@@ -23,7 +23,7 @@ function row(status: TransactionRow['status'], attention: string | null = null):
     failureReason: null,
     records: { payments: [], adjustments: [] },
     patientSourceId: '42',
-    idempotencyKey: 'k',
+    idempotencyKeyHash: 'k',
     createdAt: '2030-01-01T00:00:00.000Z',
     updatedAt: '2030-01-01T00:00:00.000Z',
     receiptId: null,
