@@ -17,14 +17,24 @@
  * `A–Z a–z 0–9 . _ : -`), else a fresh UUID; it is echoed in the `x-request-id` response header and
  * available to resolvers through `requestIdOf(contextValue)`.
  *
- * Level: `info`, `error` when the response carries an INTERNAL_SERVER_ERROR. A request that fails
- * inside Apollo itself (a plugin throwing) is logged at `error` with outcome `crash`.
+ * Level: `info`, `warn` when an upstream failed (an `UpstreamError` behind an error), `error` when the
+ * response carries an INTERNAL_SERVER_ERROR. A request that fails inside Apollo itself (a plugin
+ * throwing) is logged at `error` with outcome `crash`.
+ *
+ * Upstream failures: the client gets a safe message and this line's request id
+ * (src/graphql/upstream-errors.ts); the line gets what the operator needs under that id, in
+ * `upstream`: per failure its path, code, system, HTTP status, endpoint and the vendor's text.
+ * That text is logged as the adapter kept it (credentials masked, src/logging/scrub-secrets.ts): it
+ * may in principle quote a patient's data, but it is the only account of what the system refused,
+ * and the log is the operator's; the client never sees it. At most `maxUpstreamFailures` entries
+ * (`upstreamFailures` counts them all), each text cut at 1,000 characters.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
 import { Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 import type { Logger } from 'pino';
+import { upstreamFailureOf, upstreamLogEntry } from '../graphql/upstream-errors';
 import { outcomeOf } from './metrics';
 
 export interface RequestLoggingOptions {
@@ -38,6 +48,8 @@ export interface RequestLoggingOptions {
   generateId?: () => string;
   /** Most practice ids listed in one line. Default 20. */
   maxPracticeIds?: number;
+  /** Most upstream failures detailed in one line. Default 20. */
+  maxUpstreamFailures?: number;
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,6 +57,17 @@ const PRACTICE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Per operation, keyed by its context value. */
 const started = new WeakMap<object, { requestId: string; startedAt: number }>();
+
+/**
+ * The request id of each error an operation met, for the error formatting (Apollo's `formatError`
+ * sees the error, not the context): Apollo hands `didEncounterErrors` and `formatError` the same objects.
+ */
+const errorRequestIds = new WeakMap<object, string>();
+
+/** The request id of the operation that met `error` (undefined outside requestLogging). */
+export function requestIdOfError(error: unknown): string | undefined {
+  return error && typeof error === 'object' ? errorRequestIds.get(error) : undefined;
+}
 
 /** The request id of the operation whose context this is (undefined outside requestLogging). */
 export function requestIdOf(contextValue: object): string | undefined {
@@ -103,6 +126,7 @@ export function requestLogging<TContext extends BaseContext = BaseContext>(
   const now = options.now ?? (() => performance.now());
   const generateId = options.generateId ?? randomUUID;
   const maxPracticeIds = options.maxPracticeIds ?? 20;
+  const maxUpstreamFailures = options.maxUpstreamFailures ?? 20;
 
   function baseFields(requestContext: GraphQLRequestContext<TContext>, requestId: string, startedAt: number) {
     const caller = (requestContext.contextValue as { caller?: { keyName?: unknown } | null }).caller;
@@ -121,15 +145,29 @@ export function requestLogging<TContext extends BaseContext = BaseContext>(
       const startedAt = now();
       const requestId = saneRequestId(requestContext.request.http?.headers.get('x-request-id')) ?? generateId();
       started.set(requestContext.contextValue, { requestId, startedAt });
+      const upstream: Array<ReturnType<typeof upstreamLogEntry>> = [];
+      let upstreamFailures = 0;
       return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            errorRequestIds.set(error, requestId);
+            const failure = upstreamFailureOf(error);
+            if (!failure) continue;
+            upstreamFailures++;
+            if (upstream.length < maxUpstreamFailures) {
+              upstream.push(upstreamLogEntry(failure, error.path));
+            }
+          }
+        },
         async willSendResponse(context) {
           context.response.http.headers.set('x-request-id', requestId);
           // Let the plugin that replaces the response (the operation guard) run first.
           await Promise.resolve();
           const { outcome, errors } = outcomeOf(context.response);
           const errorCodes = [...new Set(errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
-          const level = errorCodes.includes('INTERNAL_SERVER_ERROR') ? 'error' : 'info';
-          logger[level]({ ...baseFields(context, requestId, startedAt), outcome, errorCodes }, message);
+          const level = errorCodes.includes('INTERNAL_SERVER_ERROR') ? 'error' : upstreamFailures ? 'warn' : 'info';
+          const details = upstreamFailures ? { upstream, upstreamFailures } : {};
+          logger[level]({ ...baseFields(context, requestId, startedAt), outcome, errorCodes, ...details }, message);
         },
       };
     },

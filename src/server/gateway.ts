@@ -19,13 +19,13 @@ import { ledgerSystem } from '../adapters/registry';
 import { ApiKeyRing } from '../auth/api-keys';
 import type { GatewayConfig, PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
-import { redactFormattedError } from '../graphql/redact-errors';
+import { formatClientError } from '../graphql/upstream-errors';
 import { createSchema } from '../graphql/schema';
 import { createLogger, type Logger } from '../logging/logger';
 import { withTracing } from '../observability/with-tracing';
 import { createMetrics, metricsRoute, type GatewayMetrics } from '../plugins/metrics';
 import { apolloOperationGuard, createOperationGuard } from '../plugins/operation-guard';
-import { requestLogging } from '../plugins/request-logging';
+import { requestIdOfError, requestLogging } from '../plugins/request-logging';
 import { UpstreamBudgetRegistry, type UpstreamBudgetRegistryOptions } from '../upstream-budget';
 import { PracticeRegistry } from '../practices';
 import { adapterHealth, withCircuitBreaker, type CircuitBreakerOptions } from '../resilience';
@@ -187,7 +187,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     csrfPrevention: true,
     hideSchemaDetailsFromClientErrors: true,
     includeStacktraceInErrorResponses: false,
-    formatError: redactFormattedError,
+    // Client-sent values redacted; an upstream failure answered in its safe form with the id of the
+    // request's log line, which has the vendor's text (src/graphql/upstream-errors.ts).
+    formatError: (formatted, error) => formatClientError(formatted, error, requestIdOfError(error)),
     // The parser stops at the token limit, so a huge document is never built (the guard reports it).
     parseOptions: { maxTokens: guard.limits.maxTokens },
     plugins: [

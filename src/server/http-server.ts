@@ -7,10 +7,11 @@
  * Plain `node:http`: Apollo Server 5 is driven through `executeHTTPGraphQLRequest`, so no web
  * framework sits between the socket and the gateway.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApiKeyRing } from '../auth/api-keys';
@@ -23,7 +24,8 @@ import { graphiqlFor, graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } f
 import { operatorAccess } from './operator-access';
 import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
 import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operation-guard';
-import { redactFormattedError } from '../graphql/redact-errors';
+import { formatClientError, upstreamFailureOf, upstreamLogEntry } from '../graphql/upstream-errors';
+import { practiceIdsOf } from '../plugins/request-logging';
 import { createSharedSubscribe } from './shared-subscription-results';
 import { addressUrl, listen } from './listen';
 import { createWsConnectionLimits } from './ws-limits';
@@ -72,6 +74,9 @@ type WsLimits = Pick<
   LimitsConfig,
   'maxWsConnectionsPerKey' | 'maxWsConnectionsPerAddress' | 'wsConnectionInitTimeoutMs' | 'wsPingIntervalMs' | 'wsIdleTimeoutMs'
 >;
+
+/** Most upstream failures detailed in one graphql-ws log line (as requestLogging's default). */
+const MAX_LOGGED_UPSTREAM_FAILURES = 20;
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -217,6 +222,38 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     idleTimeoutMs: wsLimits.wsIdleTimeoutMs,
   });
   const guardOperation = graphqlWsOperationGuard(deps.guard, deps.schema);
+  /**
+   * graphql-ws operations bypass Apollo and its request log line: a result with an upstream failure
+   * gets a request id here, the client the safe message with it, and one warn line the details under
+   * it (the same fields as requestLogging's `upstream`, src/plugins/request-logging.ts).
+   */
+  const formatWsErrors = (
+    errors: readonly GraphQLError[],
+    keyName: string | undefined,
+    operationId: string,
+    variables: Readonly<Record<string, unknown>> | null | undefined,
+  ): GraphQLFormattedError[] => {
+    const requestId = randomUUID();
+    const upstream = errors.flatMap((error) => {
+      const failure = upstreamFailureOf(error);
+      return failure ? [upstreamLogEntry(failure, error.path)] : [];
+    });
+    if (upstream.length) {
+      deps.logger?.warn(
+        {
+          requestId,
+          transport: 'graphql-ws',
+          operationId,
+          ...(keyName ? { keyName } : {}),
+          practiceIds: practiceIdsOf(undefined, variables ?? undefined),
+          upstream: upstream.slice(0, MAX_LOGGED_UPSTREAM_FAILURES),
+          upstreamFailures: upstream.length,
+        },
+        'graphql-ws upstream failure',
+      );
+    }
+    return errors.map((error) => formatClientError(error.toJSON(), error, upstream.length ? requestId : undefined));
+  };
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
     {
       schema: deps.schema,
@@ -235,10 +272,13 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       connectionInitWaitTimeout: wsLimits.wsConnectionInitTimeoutMs,
       onSubscribe: (ctx, _id, payload) => guardOperation(ctx.extra.caller, payload),
       context: (ctx) => createContext(ctx.extra.caller!, deps.services),
-      // The same redaction as Apollo's formatError: no client-sent value (a card) is echoed back.
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => redactFormattedError(error.toJSON())),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((error) => redactFormattedError(error.toJSON())) } : undefined,
+      // The same formatting as Apollo's formatError: no client-sent value (a card) is echoed back, and
+      // an upstream failure is answered in its safe form, its details logged (formatWsErrors).
+      onError: (ctx, id, payload, errors) => formatWsErrors(errors, ctx.extra.caller?.keyName, id, payload.variables),
+      onNext: (ctx, id, payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: formatWsErrors(result.errors, ctx.extra.caller?.keyName, id, payload.variables) }
+          : undefined,
     },
     wss,
     // Keep-alive: graphql-ws pings this often and terminates a socket that has not answered in as long.

@@ -93,7 +93,8 @@ describe('circuit breaker per practice connection', () => {
     const open = await t.gql(PATIENT);
     expect(open.status).toBe(200);
     expect(open.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['p', 'UPSTREAM_UNAVAILABLE']]);
-    expect(open.errors![0]!.message).toMatch(/circuit open/);
+    // Said in the client's words (the breaker's own text is the log's): failed fast, nothing sent.
+    expect(open.errors![0]!.message).toMatch(/not being called for now after repeated failures; nothing was sent/);
     expect(open.data.other.sourceId).toBe('1021'); // the other practice on the same sandbox is fine
     expect(proxy.hits.length).toBe(hitsBefore); // failed fast: the proxy saw nothing
     expect(t.nex.requests.length - nexBefore).toBeGreaterThan(0); // only bright-dentrix's reads

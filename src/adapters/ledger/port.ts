@@ -34,6 +34,7 @@ import type {
   ProviderRecord,
 } from '../../ledger/records';
 import { DomainError } from '../../errors';
+import { scrubSecrets } from '../../logging/scrub-secrets';
 
 export type * from '../../ledger/records';
 
@@ -244,8 +245,12 @@ export const WHOLE_METHODS = [
 ] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
 
 /**
- * Thrown by adapters for upstream trouble. A `DomainError`: its `code` becomes `extensions.code`, and
- * the endpoint (when known) travels beside it.
+ * Thrown by adapters for upstream trouble. A `DomainError` with a stable `code`; its message (the
+ * vendor's own words, e.g. `NexHealth rejected POST /payments (/payments) with HTTP 400: …`) is for
+ * the operator's log and a transaction's `failureReason`, never for a client: `toGraphQLError` and the
+ * servers' error formatting answer clients a safe message instead (src/graphql/upstream-errors.ts).
+ * Whatever looks like a credential in it is masked here, once, before it can be kept anywhere
+ * (src/logging/scrub-secrets.ts): a vendor may echo a request's headers in its error text.
  *
  *     throw new UpstreamError('GET /patients/42 timed out after 10 s', 'UPSTREAM_UNAVAILABLE', null, '/patients/42');
  */
@@ -262,7 +267,7 @@ export class UpstreamError extends DomainError {
      */
     readonly reason: 'TRANSACTION_ID_USED' | null = null,
   ) {
-    super(message, endpoint ? { endpoint } : {});
+    super(scrubSecrets(message), endpoint ? { endpoint } : {});
     this.name = 'UpstreamError';
   }
 }

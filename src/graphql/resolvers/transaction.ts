@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/resolvers-types';
+import { scrubSecrets } from '../../logging/scrub-secrets';
 import { encodeGlobalId } from '../global-id';
 import { transactionJobs } from './jobs';
 
@@ -9,7 +10,8 @@ export const transactionResolvers: Resolvers = {
     kind: (t) => t.kind,
     status: (t) => t.status,
     amount: (t) => t.amount,
-    failureReason: (t) => t.failureReason,
+    // The system's own words, for staff to fix the entry; anything credential-like masked (also for rows kept before).
+    failureReason: (t) => (t.failureReason === null ? null : scrubSecrets(t.failureReason)),
     receiptId: (t) => t.receiptId,
     createdAt: (t) => t.createdAt,
     updatedAt: (t) => t.updatedAt,

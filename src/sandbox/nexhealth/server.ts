@@ -222,11 +222,12 @@ export function createNexServer(parts: ServerParts): http.Server {
   ): Promise<Reply> {
     if (effect?.kind === 'status') {
       const message =
-        effect.status === 429
+        effect.errorText ??
+        (effect.status === 429
           ? 'Rate limit exceeded'
           : effect.status >= 500
             ? 'Internal server error'
-            : `Injected fault (${effect.status})`;
+            : `Injected fault (${effect.status})`);
       return {
         status: effect.status,
         body: failureBody(message),

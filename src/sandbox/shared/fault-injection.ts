@@ -6,6 +6,7 @@
  *     sandbox.faults.add({ path: '/charges', status: 429, retryAfterSeconds: 2, times: 1 });
  *     sandbox.faults.add({ path: /^\/patients\/\d+$/, method: 'GET', reset: true, probability: 0.2 });
  *     sandbox.faults.add({ path: '/payments', method: 'POST', latencyMs: 300 });
+ *     sandbox.faults.add({ path: '/charges', status: 400, errorText: 'location 77 is closed', times: 1 });
  *     sandbox.faults.clear();
  *
  * From a JSON config (e.g. an environment variable for `npm start`), `path` is a prefix and
@@ -31,6 +32,8 @@ export interface FaultRule {
   status?: number;
   /** `Retry-After` seconds sent with a forced 429 (default 1); omitted with `null`. */
   retryAfterSeconds?: number | null;
+  /** The error text of a forced status's failure body. Default: the sandbox's own (`Injected fault (400)`, …). */
+  errorText?: string;
   /** Answer 200 with a truncated, unparsable JSON body. */
   malformedJson?: boolean;
   /** Destroy the connection (TCP reset) without an answer. */
@@ -43,7 +46,7 @@ export interface FaultRule {
 
 /** What the server must do for one request, once every matching rule has been applied. */
 export type FaultEffect =
-  | { kind: 'status'; status: number; retryAfterSeconds: number | null }
+  | { kind: 'status'; status: number; retryAfterSeconds: number | null; errorText: string | null }
   | { kind: 'malformed' }
   | { kind: 'reset' };
 
@@ -144,6 +147,7 @@ export class FaultInjector implements FaultControl {
                 ? 1
                 : rule.retryAfterSeconds
               : (rule.retryAfterSeconds ?? null),
+          errorText: rule.errorText ?? null,
         };
       }
     }
