@@ -24,9 +24,11 @@ export interface RateLimit {
   /** Endpoint templates it does not count, even when `endpointsStartingWith` matches. Default: none. */
   readonly exceptEndpointsStartingWith?: readonly string[];
   /**
-   * Tokens that may be spent at once. Default `max(1, floor(planned / 10))`. The bucket then refills
-   * at `(planned − burst) / windowMs`, so ANY interval of `windowMs` sees at most `planned` calls,
-   * whether the vendor counts in fixed or sliding windows.
+   * The vendor's own burst rule, when it publishes one: calls that may go at once, the rest paced
+   * (a token bucket). Unset: all `planned` calls of a window may go at once, and no interval of
+   * `windowMs` ever sees more (`sliding-window.ts`). The store-shared budget always paces: its bucket
+   * holds `burst` (default `max(1, floor(planned / 10))`) and refills at `(planned − burst) /
+   * windowMs`, so ANY interval of `windowMs` sees at most `planned` calls there too.
    */
   readonly burst?: number;
   /**
@@ -54,7 +56,11 @@ export interface BucketShape {
   refillPerMs: number;
 }
 
-export function bucketShape(limit: RateLimit): BucketShape {
+/**
+ * Calls the budget allows per window: the published figure less the headroom (at least 1). Throws a
+ * RangeError naming the limit when the declaration itself is wrong.
+ */
+export function plannedCalls(limit: RateLimit): number {
   if (!Number.isInteger(limit.limit) || limit.limit < 1) {
     throw new RangeError(`rate limit "${limit.name}": expected a positive integer limit, got ${limit.limit}`);
   }
@@ -63,7 +69,12 @@ export function bucketShape(limit: RateLimit): BucketShape {
   if (!(headroom >= 0 && headroom < 1)) {
     throw new RangeError(`rate limit "${limit.name}": expected a headroom in [0, 1), got ${headroom}`);
   }
-  const planned = Math.max(1, Math.floor(limit.limit * (1 - headroom)));
+  return Math.max(1, Math.floor(limit.limit * (1 - headroom)));
+}
+
+/** The token bucket of a limit that paces (see `burst`). */
+export function bucketShape(limit: RateLimit): BucketShape {
+  const planned = plannedCalls(limit);
   const burst = limit.burst ?? Math.max(1, Math.floor(planned / 10));
   if (!Number.isInteger(burst) || burst < 1 || burst > planned) {
     throw new RangeError(`rate limit "${limit.name}": expected a burst between 1 and ${planned}, got ${burst}`);

@@ -1,5 +1,6 @@
 /** The upstream budget: per-credential token buckets, a fair queue, a retry budget, a request scope (see README.md). */
-export { bucketShape, limitsFor, type RateLimit, type UpstreamLimits } from './declaration';
+export { bucketShape, limitsFor, plannedCalls, type RateLimit, type UpstreamLimits } from './declaration';
+export { SlidingWindow, type WindowShape } from './sliding-window';
 export { TokenBucket } from './token-bucket';
 export { FairQueue, type QueueEntry } from './fair-queue';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget';

@@ -3,7 +3,8 @@
  * (memory:// and pglite:// stores: one process); `PgTokenSource` (`pg-token-source.ts`) leases them
  * from rows every instance on a postgres:// store shares.
  */
-import { bucketShape, type RateLimit } from './declaration';
+import { bucketShape, plannedCalls, type RateLimit } from './declaration';
+import { SlidingWindow } from './sliding-window';
 import { TokenBucket } from './token-bucket';
 
 export interface TokenSource {
@@ -14,15 +15,32 @@ export interface TokenSource {
   close(): Promise<void>;
 }
 
+/** What a local limit needs: how long until a call fits, and counting one. */
+interface LocalLimit {
+  waitMs(): number;
+  take(): number;
+}
+
+/**
+ * The in-process source: a sliding window per limit (all of a window's calls may go at once), or a
+ * token bucket where the vendor publishes a burst rule (`RateLimit.burst`).
+ */
 export class LocalTokenSource implements TokenSource {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new Map<string, LocalLimit>();
   private pausedUntil = 0;
 
   constructor(
     limits: readonly RateLimit[],
     private readonly now: () => number = Date.now,
   ) {
-    for (const limit of limits) this.buckets.set(limit.name, new TokenBucket(bucketShape(limit), now));
+    for (const limit of limits) {
+      this.buckets.set(
+        limit.name,
+        limit.burst === undefined
+          ? new SlidingWindow({ planned: plannedCalls(limit), windowMs: limit.windowMs }, now)
+          : new TokenBucket(bucketShape(limit), now),
+      );
+    }
   }
 
   async take(names: readonly string[]): Promise<number> {
