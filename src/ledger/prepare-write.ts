@@ -32,7 +32,7 @@ import type {
   PaymentTypeRecord,
   Split,
 } from './records';
-import { checkRefund, type RefundLedger } from './refundable';
+import { checkRefund, refundable, type RefundLedger } from './refundable';
 import { adjustmentRequiresSplit, checkSplits } from './splits';
 import { matchTypeById, matchTypeByName } from './type-match';
 import type { Violation } from './violation';
@@ -205,7 +205,7 @@ export function checkPaymentInput(request: PaymentRequest): CheckedInput {
 export function preparePayment(
   request: PaymentRequest,
   facts: LedgerWriteFacts<PaymentTypeRecord>,
-): Prepared<{ write: PreparedLedgerWrite }> {
+): Prepared<{ write: PreparedLedgerWrite; refundCeiling?: Cents }> {
   const drafted = paymentWrite(request);
   if (!drafted.ok) return drafted;
   if (!matchTypeById(facts.types, request.paymentTypeId)) {
@@ -220,6 +220,9 @@ export function preparePayment(
     const ledger = required(facts.refundLedger, "the patient's ledger rows (the payment is a refund)");
     const refused = checkRefund(request.amount, ledger, ledger);
     if (refused) return { ok: false, violation: refused };
+    // What the ledger allows, for the store's last check against refunds not in the ledger yet.
+    const left = refundable(ledger, ledger);
+    if (left.state === 'known') return { ...drafted, refundCeiling: left.cents };
   }
   return drafted;
 }

@@ -5,7 +5,8 @@
  * The key is stored and looked up only as its hash (`idempotency-key-hash.ts`), in both tables.
  */
 import { formatTransactionId } from '../ledger/transaction-id';
-import { IdempotencyConflict } from './errors';
+import { formatCents } from '../ledger/money';
+import { IdempotencyConflict, RefundExceedsRefundable } from './errors';
 import { idempotencyKeyHash } from './idempotency-key-hash';
 import { toSafeInteger } from './row-values';
 import type { SqlClient, SqlExecutor } from './sql-client';
@@ -21,6 +22,7 @@ export async function createTransaction(
   return sql.transaction(async (tx) => {
     const existing = await readKey(tx, practiceId, idempotencyKey);
     if (existing) return { row: checkReplay(existing, input), created: false };
+    if (input.refundCeiling !== undefined) await checkRefundCeiling(tx, input, input.refundCeiling);
 
     const { rows } = await tx.query<{ id: unknown }>(`SELECT nextval('ledger_transaction_id_seq') AS id`);
     const transactionId = formatTransactionId(input.transactionIdPrefix, toSafeInteger(rows[0]?.id, 'nextval'));
@@ -76,6 +78,30 @@ export async function readKey(
   );
   const raw = rows[0];
   return raw ? { fingerprint: String(raw.key_fingerprint), row: rowFrom(raw) } : null;
+}
+
+/**
+ * A refund's last check, in the insert's SQL transaction: its amount plus the patient's refunds not
+ * yet in the ledger (PENDING or SUBMITTED positive payments: the ledger read the ceiling came from
+ * does not hold them yet) must stay within `ceiling`. A transaction-scoped advisory lock per patient
+ * orders two refunds sent at once (PostgreSQL; PGlite has one connection anyway): the second sees
+ * the first's row. A SUBMITTED refund that has in fact landed is counted twice, which refuses too
+ * much, never too little: a person can post the rest by hand, money paid out twice is gone.
+ */
+async function checkRefundCeiling(tx: SqlExecutor, input: NewTransaction, ceiling: number): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7381946025))', [
+    `refund:${input.practiceId}:${input.patientSourceId}`,
+  ]);
+  const { rows } = await tx.query<{ in_flight: unknown }>(
+    `SELECT COALESCE(SUM(amount_cents), 0) AS in_flight FROM ${TABLE}
+      WHERE practice_id = $1 AND patient_source_id = $2 AND kind = 'PAYMENT' AND amount_cents > 0
+        AND status IN ('PENDING', 'SUBMITTED')`,
+    [input.practiceId, input.patientSourceId],
+  );
+  const inFlight = toSafeInteger(rows[0]?.in_flight, 'refunds in flight');
+  if (input.amount + inFlight > ceiling) {
+    throw new RefundExceedsRefundable(formatCents(input.amount), formatCents(ceiling), formatCents(inFlight));
+  }
 }
 
 /** A replay of the same request gets its row; another request under the same key is a conflict. */

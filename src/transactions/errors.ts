@@ -30,6 +30,22 @@ export class IdempotencyConflict extends DomainError {
   }
 }
 
+/**
+ * A refund that, with the patient's refunds still on their way to the ledger (PENDING, SUBMITTED),
+ * would give back more than her ledger says she paid. Nothing is stored.
+ */
+export class RefundExceedsRefundable extends DomainError {
+  readonly code = 'AMOUNT_OUT_OF_RANGE' as const;
+
+  constructor(amount: string, refundable: string, inFlight: string) {
+    super(
+      `input.amount: a refund of ${amount} would exceed what may still be refunded: ${refundable} by the ledger, ` +
+        `of which ${inFlight} is already in refunds not yet in the ledger; wait for those to complete or refund less`,
+    );
+    this.name = 'RefundExceedsRefundable';
+  }
+}
+
 /** The request cannot be stored as asked (bad argument, practice without ledger writes, …). */
 export class TransactionInputError extends DomainError {
   readonly code = 'BAD_USER_INPUT' as const;

@@ -26,6 +26,13 @@ export interface CreateLedgerTransactionInput {
   /** A canonical text of the mutation's input, computed by the caller (no card data). */
   fingerprint: string;
   write: Omit<OutgoingLedgerWrite, 'transactionId'>;
+  /**
+   * A refund only: what the patient's ledger says may still be refunded, in cents. The store refuses
+   * the refund (AMOUNT_OUT_OF_RANGE) when it and the patient's refunds not yet in the ledger
+   * (PENDING, SUBMITTED) would together exceed it, checked under a per-patient lock in the same SQL
+   * transaction as the insert, so two refunds sent at once cannot both pass.
+   */
+  refundCeiling?: number;
 }
 
 /** Store the write PENDING with its submit job, then run the job once here; returns the row after that first attempt. */
@@ -45,6 +52,7 @@ export async function createLedgerWrite(ctx: WritePathContext, input: CreateLedg
     patientSourceId: write.patientSourceId,
     request: { kind: write.kind, write },
     now: ctx.now(),
+    ...(input.refundCeiling === undefined ? {} : { refundCeiling: input.refundCeiling }),
     afterInsert: async (tx, inserted) => {
       jobId = await enqueueSubmit(ctx, tx, inserted);
     },

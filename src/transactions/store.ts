@@ -77,6 +77,11 @@ export interface NewTransaction {
   /** When the first submit may start; `null` (default) = right away. */
   nextAttemptAt?: Date | null;
   /**
+   * A refund (a positive PAYMENT): the most the patient's refunds not yet in her ledger, this one
+   * included, may add up to (`RefundExceedsRefundable` beyond); see `create-transaction.ts`.
+   */
+  refundCeiling?: number;
+  /**
    * Runs inside the same SQL transaction, after the row is inserted (not for a replay): the outbox,
    * where the write path enqueues the row's job with `tx`, so both commit or neither does.
    */

@@ -237,6 +237,63 @@ describe('a refund is bounded by what the patient paid', () => {
   });
 });
 
+describe('refunds not yet in the ledger count against what is refundable', () => {
+  /** A patient of the seed with her own payments and no refund yet (not 1029, not the Whitfields). */
+  const patient = (() => {
+    const paidBy = new Map<number, number>();
+    for (const p of seed.payments) {
+      if (p.deleted_at !== null || p.insurance_plan_id !== null) continue;
+      if ([Number(REFUNDED), Number(WHITFIELD)].includes(p.patient_id)) continue;
+      paidBy.set(p.patient_id, (paidBy.get(p.patient_id) ?? 0) - p.payment_amount);
+    }
+    const refunded = new Set(seed.payments.filter((p) => p.payment_amount > 0).map((p) => p.patient_id));
+    const [id, cents] = [...paidBy].filter(([id, cents]) => cents >= 300 && !refunded.has(id)).sort((a, b) => b[1] - a[1])[0]!;
+    return { id: String(id), refundable: cents };
+  })();
+  const TX_STATUS = /* GraphQL */ `
+    query ($id: ID!) { transaction(practiceId: "smile-dental", transactionId: $id) { status } }
+  `;
+
+  it('a second refund that fits the ledger alone but not with the first (still SUBMITTED) is refused; once the first lands the ledger counts it', async () => {
+    const first = await t.gql(PAYMENT, {
+      input: payment({
+        patientId: patient.id,
+        amount: formatCents(patient.refundable - 100),
+        refund: true,
+        idempotencyKey: key('r1'),
+      }),
+    });
+    expect(first.errors).toBeUndefined();
+    const firstTx = first.data.createPaymentTransaction.transaction;
+    expect(firstTx.status).toBe('SUBMITTED');
+
+    // 2.00 fits what her ledger shows (the first is not in it yet), not what is on its way.
+    await expectOutOfRange(
+      PAYMENT,
+      payment({ patientId: patient.id, amount: '2.00', refund: true, idempotencyKey: key('r2') }),
+      new RegExp(
+        `refund of 2\\.00 would exceed .* ${formatCents(patient.refundable - 100).replace('.', '\\.')} is already in refunds not yet in the ledger`,
+      ),
+      1,
+    );
+
+    await t.nex.completePendingInsertions();
+    expect((await t.gql(TX_STATUS, { id: firstTx.transactionId })).data.transaction.status).toBe('COMPLETED');
+    // Now the ledger holds the first refund and nothing is in flight: 1.00 is left, counted once.
+    await expectOutOfRange(
+      PAYMENT,
+      payment({ patientId: patient.id, amount: '1.01', refund: true, idempotencyKey: key('r3') }),
+      /expected a refund of at most 1\.00/,
+      1,
+    );
+    const last = await t.gql(PAYMENT, {
+      input: payment({ patientId: patient.id, amount: '1.00', refund: true, idempotencyKey: key('r4') }),
+    });
+    expect(last.errors).toBeUndefined();
+    expect(last.data.createPaymentTransaction.transaction.status).toBe('SUBMITTED');
+  });
+});
+
 describe('sums past the safe-integer range answer a stable code on their field', () => {
   it('the balance of a patient with an absurd row, her family’s reconciliation and aging: AMOUNT_OUT_OF_RANGE, the rest answers', async () => {
     const r = await t.gql(

@@ -23,12 +23,13 @@ export const mutationResolvers: Resolvers = {
         if (replayed) return { transaction: replayed };
 
         const facts = await loadLedgerWriteFacts(ctx, practice, request, ctx.loaders.paymentTypes.load(practice.id));
-        const { write } = orRefuse(preparePayment(request, facts));
+        const { write, refundCeiling } = orRefuse(preparePayment(request, facts));
         const transaction = await ctx.services.transactions.createLedgerTransaction({
           practiceId: practice.id,
           idempotencyKey: request.idempotencyKey,
           fingerprint,
           write: { ...write, occurredAt: new Date().toISOString() },
+          ...(refundCeiling === undefined ? {} : { refundCeiling }),
         });
         return { transaction };
       }),
