@@ -31,6 +31,7 @@ export function scrubSecrets(text: string): string {
     .replace(AUTH_SCHEME, (_match, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(JWT, REDACTED)
     .replace(NAMED_SECRET, (match, name: string, value: string) => (value === REDACTED ? match : `${name}${REDACTED}`))
-    .replace(CARD_LIKE, REDACTED)
+    // `[card]`, as the collection path writes the card it knows: the reader sees what was there.
+    .replace(CARD_LIKE, '[card]')
     .replace(OPAQUE, (run) => (/\d/.test(run) && /[A-Za-z]/.test(run) ? REDACTED : run));
 }

@@ -69,7 +69,7 @@ describe('DomainError and toGraphQLError', () => {
     );
     expect(echoed.message).toBe(
       'NexHealth rejected GET /charges with HTTP 401: bad header Authorization: Bearer [redacted] ' +
-        '{"api_key":"[redacted]","client_secret":"[redacted]"} card [redacted] token=[redacted]',
+        '{"api_key":"[redacted]","client_secret":"[redacted]"} card [card] token=[redacted]',
     );
     // Ids, paths and practice ids stay readable: staff need them.
     const plain =
