@@ -10,6 +10,8 @@
  */
 
 const REDACTED = '[redacted]';
+/** A card-like number's mask: `[card]`, as the collection path writes the card it knows. */
+const CARD = '[card]';
 
 /** `Bearer <token>` / `Basic <credentials>`, as a header echoed back. */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
@@ -31,7 +33,6 @@ export function scrubSecrets(text: string): string {
     .replace(AUTH_SCHEME, (_match, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(JWT, REDACTED)
     .replace(NAMED_SECRET, (match, name: string, value: string) => (value === REDACTED ? match : `${name}${REDACTED}`))
-    // `[card]`, as the collection path writes the card it knows: the reader sees what was there.
-    .replace(CARD_LIKE, '[card]')
+    .replace(CARD_LIKE, CARD)
     .replace(OPAQUE, (run) => (/\d/.test(run) && /[A-Za-z]/.test(run) ? REDACTED : run));
 }
