@@ -93,5 +93,5 @@ export function flatten(value: FormValue, prefix = ''): Array<[string, string]> 
  * `metadata` object become `[*]`, e.g. `line_items[N][price_data][currency]`, `metadata[*]`.
  */
 export function parameterTemplates(form: FormObject): string[] {
-  return flatten(form).map(([key]) => key.replace(/\[\d+\]/g, '[N]').replace(/metadata\[[^\]]*\]$/, 'metadata[*]'));
+  return flatten(form).map(([key]) => key.replace(/\[\d+\]/g, '[N]').replace(/(^metadata|\[metadata\])\[[^\]]*\]$/, '$1[*]'));
 }
