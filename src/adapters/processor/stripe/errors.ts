@@ -1,7 +1,9 @@
 /**
  * Stripe failures in the port's words (see `../port.ts`): a 4xx is `UPSTREAM_REJECTED` with its
  * status (404 on a read of one object is `NOT_FOUND`), a 5xx, a 429, a timeout or a network error is
- * `UPSTREAM_UNAVAILABLE` (429 keeps its status). The message keeps Stripe's `type`, `code` and
+ * `UPSTREAM_UNAVAILABLE` (429 keeps its status). One 4xx is not a refusal: 409
+ * `idempotency_key_in_use` (the first call under the key is still running) is `UPSTREAM_UNAVAILABLE`
+ * with status 409, since calling again with the same key gets the first call's answer. The message keeps Stripe's `type`, `code` and
  * words for the log; `UpstreamError` scrubs secrets from it.
  */
 import Stripe from 'stripe';
@@ -42,6 +44,11 @@ export function toUpstreamError(error: unknown, context: ErrorContext): Upstream
   }
   if (status === 429 || error.code === 'rate_limit') {
     return new UpstreamError(`Stripe ${endpoint} rate limited (${status}): ${words}`, 'UPSTREAM_UNAVAILABLE', 429, endpoint);
+  }
+  if (status === 409) {
+    // `idempotency_key_in_use`: the first request under this key is still running. Not a refusal:
+    // the same call again, under the same key, replays that first request's answer.
+    return new UpstreamError(`Stripe ${endpoint} busy (409): ${words}`, 'UPSTREAM_UNAVAILABLE', 409, endpoint);
   }
   if (status >= 500) {
     return new UpstreamError(`Stripe ${endpoint} failed (${status}): ${words}`, 'UPSTREAM_UNAVAILABLE', status, endpoint);
