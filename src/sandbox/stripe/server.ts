@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { type FaultInjector, type FaultRule } from '../shared/fault-injection';
+import type { FaultInjector, FaultRule } from '../shared/fault-injection';
 import { parseQuery, type RecordedRequest } from '../shared/request-log';
 import { type ApiContext, type ApiRoute, apiRoutes, runRoute } from './api';
 import { StripeHttpError, invalid } from './errors';

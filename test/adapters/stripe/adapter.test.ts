@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError, WebhookRejected } from '../../../src/adapters/ledger/port';
 import type { ProcessorAdapter, ProcessorEvent } from '../../../src/adapters/processor/port';
-import type { StripeSandbox } from '../../../src/sandbox/stripe';
+import type { WebhookDelivery } from '../../../src/adapters/system';
+import { signPayload, type StripeSandbox } from '../../../src/sandbox/stripe';
 import { checkoutRequest, control, sandboxAndAdapter, webhookReceiver } from './helpers';
 
 let sandbox: StripeSandbox;
@@ -206,7 +207,14 @@ describe('refunds', () => {
     expect(await adapter.getRefund(part.id)).toEqual(part);
 
     const tooMuch = await rejection(
-      adapter.refund({ transactionId: 'LG:2002', paymentId, amount: 7_501, currency: 'USD', reason: null, idempotencyKey: 'LG:2002:refund:1' }),
+      adapter.refund({
+        transactionId: 'LG:2002',
+        paymentId,
+        amount: 7_501,
+        currency: 'USD',
+        reason: null,
+        idempotencyKey: 'LG:2002:refund:1',
+      }),
     );
     expect(tooMuch).toMatchObject({ code: 'UPSTREAM_REJECTED', status: 400 });
     expect(tooMuch.message).toContain('amount_too_large');
@@ -222,7 +230,14 @@ describe('refunds', () => {
     expect(rest).toMatchObject({ status: 'SUCCEEDED', amount: 7_500 });
 
     const again = await rejection(
-      adapter.refund({ transactionId: 'LG:2004', paymentId, amount: 1, currency: 'USD', reason: null, idempotencyKey: 'LG:2004:refund:1' }),
+      adapter.refund({
+        transactionId: 'LG:2004',
+        paymentId,
+        amount: 1,
+        currency: 'USD',
+        reason: null,
+        idempotencyKey: 'LG:2004:refund:1',
+      }),
     );
     expect(again).toMatchObject({ code: 'UPSTREAM_REJECTED', status: 400 });
     expect(again.message).toContain('charge_already_refunded');
@@ -230,7 +245,14 @@ describe('refunds', () => {
 
   it('a refund repeated under its key is replayed, not made twice', async () => {
     const paymentId = await paidPayment();
-    const request = { transactionId: 'LG:2101', paymentId, amount: 12_500, currency: 'USD', reason: null, idempotencyKey: 'LG:2101:refund:1' };
+    const request = {
+      transactionId: 'LG:2101',
+      paymentId,
+      amount: 12_500,
+      currency: 'USD',
+      reason: null,
+      idempotencyKey: 'LG:2101:refund:1',
+    };
     const first = await adapter.refund(request);
     expect(await adapter.refund(request)).toEqual(first);
     expect(sandbox.sim.accountForKey('sk_test_sandbox_smile_dental')!.refunds.size).toBe(1);
@@ -278,14 +300,25 @@ describe('webhooks', () => {
       await sandbox.webhooks.waitFor((d) => d.eventType === 'checkout.session.completed' && d.state === 'delivered');
       const verify = (i: number): ProcessorEvent => {
         const r = receiver.received[i]!;
-        return adapter.verifyWebhook({ url: receiver.url, headers: r.headers, rawBody: r.rawBody, secret, now: new Date(sandbox.clock.nowMs()) });
+        return adapter.verifyWebhook({
+          url: receiver.url,
+          headers: r.headers,
+          rawBody: r.rawBody,
+          secret,
+          now: new Date(sandbox.clock.nowMs()),
+        });
       };
       expect(receiver.received.map((r) => r.eventType)).toEqual(['payment_intent.succeeded', 'checkout.session.completed']);
       const payment = verify(0);
       expect(payment).toMatchObject({
         eventId: receiver.received[0]!.eventId,
         type: 'PAYMENT_UPDATED',
-        payment: { id: paid.payment_intent.id, transactionId: request.transactionId, status: 'SUCCEEDED', amountReceived: 12_500 },
+        payment: {
+          id: paid.payment_intent.id,
+          transactionId: request.transactionId,
+          status: 'SUCCEEDED',
+          amountReceived: 12_500,
+        },
       });
       expect(verify(1)).toMatchObject({
         type: 'CHECKOUT_UPDATED',
@@ -330,7 +363,10 @@ describe('webhooks', () => {
       const b = await adapter.createCheckout(checkoutRequest(sandbox));
       const submitted = await pay(b.id, { outcome: 'async' });
       await sandbox.webhooks.waitFor((d) => d.eventType === 'checkout.session.completed' && d.state === 'delivered');
-      expect(verifyLast('checkout.session.completed')).toMatchObject({ type: 'CHECKOUT_UPDATED', checkout: { id: b.id, status: 'PROCESSING' } });
+      expect(verifyLast('checkout.session.completed')).toMatchObject({
+        type: 'CHECKOUT_UPDATED',
+        checkout: { id: b.id, status: 'PROCESSING' },
+      });
       await control(sandbox, `/_sandbox/payment_intents/${submitted.payment_intent.id}/settle`, { succeeded: false });
       await sandbox.webhooks.waitFor((d) => d.eventType === 'checkout.session.async_payment_failed' && d.state === 'delivered');
       expect(verifyLast('checkout.session.async_payment_failed')).toMatchObject({
@@ -340,7 +376,10 @@ describe('webhooks', () => {
 
       await control(sandbox, '/_sandbox/clock', { advanceSeconds: 24 * 3600 });
       await sandbox.webhooks.waitFor((d) => d.eventType === 'checkout.session.expired' && d.state === 'delivered');
-      expect(verifyLast('checkout.session.expired')).toMatchObject({ type: 'CHECKOUT_UPDATED', checkout: { id: a.id, status: 'EXPIRED' } });
+      expect(verifyLast('checkout.session.expired')).toMatchObject({
+        type: 'CHECKOUT_UPDATED',
+        checkout: { id: a.id, status: 'EXPIRED' },
+      });
     } finally {
       await receiver.close();
     }
@@ -355,7 +394,13 @@ describe('webhooks', () => {
       await sandbox.webhooks.waitFor((d) => d.eventType === 'checkout.session.completed' && d.state === 'delivered');
       const r = receiver.received[0]!;
       const t = Number(/t=(\d+)/.exec(String(r.headers['stripe-signature']))![1]);
-      const delivery = { url: receiver.url, headers: r.headers, rawBody: r.rawBody, secret, now: new Date(t * 1000) };
+      const delivery: WebhookDelivery = {
+        url: receiver.url,
+        headers: r.headers,
+        rawBody: r.rawBody,
+        secret,
+        now: new Date(t * 1000),
+      };
       const refused = (overrides: Partial<typeof delivery>): WebhookRejected => {
         try {
           adapter.verifyWebhook({ ...delivery, ...overrides });
@@ -380,7 +425,6 @@ describe('webhooks', () => {
       expect(refused({ headers: {} }).status).toBe(401);
       expect(refused({ secret: null }).status).toBe(401);
 
-      const { signPayload } = await import('../../../src/sandbox/stripe');
       const junk = 'not json';
       const header = `t=${t},v1=${signPayload(secret, t, junk)}`;
       expect(refused({ rawBody: Buffer.from(junk), headers: { 'stripe-signature': header } }).status).toBe(400);
@@ -396,7 +440,13 @@ describe('webhooks', () => {
     const now = new Date(1_796_000_010_000);
     let thrown: unknown = null;
     try {
-      adapter.verifyWebhook({ url: '', headers: { 'stripe-signature': header }, rawBody: Buffer.from(body), secret: 'whsec_test', now });
+      adapter.verifyWebhook({
+        url: '',
+        headers: { 'stripe-signature': header },
+        rawBody: Buffer.from(body),
+        secret: 'whsec_test',
+        now,
+      });
     } catch (error) {
       thrown = error;
     }
@@ -405,7 +455,13 @@ describe('webhooks', () => {
     expect((thrown as WebhookRejected).status).toBe(400);
     const bad = `t=1796000000,v1=${'f'.repeat(64)}`;
     expect(() =>
-      adapter.verifyWebhook({ url: '', headers: { 'stripe-signature': bad }, rawBody: Buffer.from(body), secret: 'whsec_test', now }),
+      adapter.verifyWebhook({
+        url: '',
+        headers: { 'stripe-signature': bad },
+        rawBody: Buffer.from(body),
+        secret: 'whsec_test',
+        now,
+      }),
     ).toThrow(/signature/i);
   });
 });
@@ -437,7 +493,9 @@ describe('listChanges', () => {
   });
 
   it('leaves out events before `since` and types the gateway does not use', async () => {
-    const a = await adapter.createCheckout(checkoutRequest(sandbox, { expiresAt: new Date(sandbox.clock.nowMs() + 31 * 60_000).toISOString() }));
+    const a = await adapter.createCheckout(
+      checkoutRequest(sandbox, { expiresAt: new Date(sandbox.clock.nowMs() + 31 * 60_000).toISOString() }),
+    );
     await pay(a.id, { card: '4000000000000002' });
     await control(sandbox, '/_sandbox/clock', { advanceSeconds: 3600 }); // expires a: payment_intent.canceled + checkout.session.expired
     await control(sandbox, '/_sandbox/clock', { advanceSeconds: 5 });

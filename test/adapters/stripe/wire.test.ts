@@ -25,7 +25,6 @@ beforeEach(() => sandbox.reset());
 const api = (): StripeRecordedRequest[] => sandbox.requests.filter((r) => r.path.startsWith('/v1/'));
 const last = (path: string): StripeRecordedRequest => api().findLast((r) => r.path === path)!;
 const keys = (r: StripeRecordedRequest): string[] => r.form.map(([k]) => k).sort();
-const value = (r: StripeRecordedRequest, key: string): string | undefined => r.form.find(([k]) => k === key)?.[1];
 
 async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
   const error = await promise.then(
@@ -181,7 +180,14 @@ describe('errors', () => {
   it('429 (and a rate_limit body) is UPSTREAM_UNAVAILABLE with status 429', async () => {
     sandbox.addFault({ method: 'POST', path: '/v1/refunds', status: 429 });
     const error = await rejection(
-      adapter.refund({ transactionId: 'LG:1', paymentId: 'pi_x', amount: 100, currency: 'USD', reason: null, idempotencyKey: 'LG:1:refund:1' }),
+      adapter.refund({
+        transactionId: 'LG:1',
+        paymentId: 'pi_x',
+        amount: 100,
+        currency: 'USD',
+        reason: null,
+        idempotencyKey: 'LG:1:refund:1',
+      }),
     );
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 429 });
     expect(error.message).toContain('rate_limit');
@@ -216,9 +222,22 @@ describe('errors', () => {
     const small = await rejection(adapter.createCheckout(checkoutRequest(sandbox, { amount: 49 })));
     expect(small).toMatchObject({ code: 'UPSTREAM_REJECTED', status: 400 });
     expect(small.message).toContain('amount_too_small');
-    sandbox.addFault({ method: 'POST', path: '/v1/checkout/sessions', status: 400, body: { error: { type: 'invalid_request_error', message: 'nope' } } });
-    expect(await rejection(adapter.createCheckout(checkoutRequest(sandbox)))).toMatchObject({ code: 'UPSTREAM_REJECTED', status: 400 });
-    sandbox.addFault({ method: 'GET', path: '/v1/events', status: 403, body: { error: { type: 'invalid_request_error', message: 'restricted key' } } });
+    sandbox.addFault({
+      method: 'POST',
+      path: '/v1/checkout/sessions',
+      status: 400,
+      body: { error: { type: 'invalid_request_error', message: 'nope' } },
+    });
+    expect(await rejection(adapter.createCheckout(checkoutRequest(sandbox)))).toMatchObject({
+      code: 'UPSTREAM_REJECTED',
+      status: 400,
+    });
+    sandbox.addFault({
+      method: 'GET',
+      path: '/v1/events',
+      status: 403,
+      body: { error: { type: 'invalid_request_error', message: 'restricted key' } },
+    });
     expect(await rejection(adapter.listChanges({ since: new Date(0).toISOString(), after: null }))).toMatchObject({
       code: 'UPSTREAM_REJECTED',
       status: 403,

@@ -287,10 +287,13 @@ function oldestFirst(events: StripeEvent[]): StripeEvent[] {
   const indexed = events.map((event, index) => ({ event, rank: ascending ? index : -index }));
   // Deduplicate by id (a page boundary moving under concurrent writes may repeat one).
   const seen = new Set<string>();
-  return indexed
-    .sort((a, b) => a.event.created - b.event.created || a.rank - b.rank)
-    .map(({ event }) => event)
-    .filter((event) => (seen.has(event.id) ? false : (seen.add(event.id), true)));
+  const ordered: StripeEvent[] = [];
+  for (const { event } of indexed.sort((a, b) => a.event.created - b.event.created || a.rank - b.rank)) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    ordered.push(event);
+  }
+  return ordered;
 }
 
 /** `<practiceId>` of `{publicUrl}/webhooks/stripe/<practiceId>`, for the endpoint's metadata. */
