@@ -31,7 +31,7 @@ export interface SquareSandboxOptions {
   port?: number;
   /** Interface to bind; default `127.0.0.1`. */
   host?: string;
-  /** Delays before each webhook retry; default 1, 2, 4 and 8 s. */
+  /** Gaps before each webhook retry; default 1, 1, 2 and 4 s (attempts at 0, 1, 2, 4 and 8 s). */
   webhookRetryDelaysMs?: number[];
   /** How long a refund stays PENDING before it completes by itself; default 1000 ms. */
   refundCompleteDelayMs?: number;

@@ -5,7 +5,7 @@
  * `POST notification_url` with `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature_key,
  * notification_url + body)); the body and signature are byte-identical on every attempt. A non-2xx
  * answer, a network error or no answer within 10 s is retried after each of `retryDelaysMs`
- * (default 1, 2, 4 and 8 s: attempts 0 s, 1 s, 2 s, 4 s and 8 s apart), then the delivery is dropped.
+ * (default: attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event), then the delivery is dropped.
  *
  * `hold()` keeps new deliveries back; `release({ order, duplicate })` sends them first-in-first-out
  * or newest first, each twice when `duplicate`; `resend(eventId)` sends an event's deliveries again.
@@ -15,7 +15,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Subscription } from './store';
 
-export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000];
+/** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 1_000, 2_000, 4_000];
 const ATTEMPT_TIMEOUT_MS = 10_000;
 export const SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
 

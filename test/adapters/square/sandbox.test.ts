@@ -4,7 +4,12 @@
  * and test cards, the webhook snapshots of a payment, and the `/_sandbox/…` controls.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SQUARE_SELLERS, type SquareSandbox, startSquareSandbox } from '../../../src/sandbox/square';
+import {
+  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+  SQUARE_SELLERS,
+  type SquareSandbox,
+  startSquareSandbox,
+} from '../../../src/sandbox/square';
 import { startReceiver } from './receiver';
 
 const smile = SQUARE_SELLERS[0]!;
@@ -296,6 +301,14 @@ describe('hosted page', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('webhook schedule', () => {
+  it('attempts at 0, 1, 2, 4 and 8 s by default, then drops', () => {
+    let at = 0;
+    const attempts = [0, ...DEFAULT_WEBHOOK_RETRY_DELAYS_MS.map((gap) => (at += gap))];
+    expect(attempts).toEqual([0, 1_000, 2_000, 4_000, 8_000]);
   });
 });
 
