@@ -399,6 +399,59 @@ describe('refunds', () => {
   });
 });
 
+describe('every call', () => {
+  it('carries the token and Square-Version, and every write its idempotency_key', async () => {
+    const receiverUrl = 'https://gw.example/webhooks/square/smile-dental';
+    await adapter.connect();
+    await adapter.registerWebhook!({ targetUrl: receiverUrl, idempotencyKey: 'smile-dental:webhook:1' });
+    const checkout = await adapter.createCheckout(checkoutRequest());
+    const paid = square.pay(checkout.id, { card: '4111111111111111' });
+    const paymentId = paid?.outcome === 'paid' ? paid.payment.id : '';
+    await adapter.getCheckout(checkout.id);
+    const refund = await adapter.refund({
+      transactionId: 'LG:8',
+      paymentId,
+      amount: 1,
+      currency: 'USD',
+      reason: null,
+      idempotencyKey: 'LG:8:refund:1',
+    });
+    await adapter.getRefund(refund.id);
+    await adapter.listChanges({ since: '2020-01-01T00:00:00Z', after: null });
+    const other = await adapter.createCheckout(checkoutRequest({ idempotencyKey: 'LG:9:link:1' }));
+    await adapter.cancelCheckout({ checkoutId: other.id, idempotencyKey: 'LG:9:cancel:1' });
+
+    const sent = apiRequests();
+    expect(
+      new Set(
+        sent.map(
+          (r) =>
+            `${r.method} ${r.path.replace(/^(\/v2\/(?:online-checkout\/payment-links|orders|payments|refunds)\/)[^/]+$/, '$1{id}')}`,
+        ),
+      ),
+    ).toEqual(
+      new Set([
+        'GET /v2/payments',
+        'POST /v2/webhooks/subscriptions',
+        'POST /v2/online-checkout/payment-links',
+        'GET /v2/online-checkout/payment-links/{id}',
+        'GET /v2/orders/{id}',
+        'GET /v2/payments/{id}',
+        'POST /v2/refunds',
+        'GET /v2/refunds/{id}',
+        'DELETE /v2/online-checkout/payment-links/{id}',
+      ]),
+    );
+    for (const r of sent) {
+      expect(r.headers['authorization']).toBe(`Bearer ${smile.token}`);
+      expect(r.headers['square-version']).toBe('2026-09-16');
+      expect(r.status).toBe(200);
+      if (r.method === 'POST') expect(typeof (r.body as { idempotency_key?: unknown }).idempotency_key).toBe('string');
+      else expect(r.body).toBeUndefined();
+    }
+  });
+});
+
 describe('polling fallback', () => {
   it('lists payments since a time as PAYMENT_UPDATED events, oldest first, paging by cursor', async () => {
     // A sandbox clock that ticks a second per reading, so that every payment has its own time.
