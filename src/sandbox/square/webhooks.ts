@@ -1,0 +1,224 @@
+/**
+ * Signed webhook deliveries, at least once and unordered, with retries, and the knobs tests need.
+ *
+ * One event fans out to every enabled subscription of its seller that lists its type. A delivery is
+ * `POST notification_url` with `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature_key,
+ * notification_url + body)); the body and signature are byte-identical on every attempt. A non-2xx
+ * answer, a network error or no answer within 10 s is retried after each of `retryDelaysMs`
+ * (default: attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event), then the delivery is dropped.
+ *
+ * `hold()` keeps new deliveries back; `release({ order, duplicate })` sends them first-in-first-out
+ * or newest first, each twice when `duplicate`; `resend(eventId)` sends an event's deliveries again.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { Subscription } from './store';
+
+/** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 1_000, 2_000, 4_000];
+const ATTEMPT_TIMEOUT_MS = 10_000;
+export const SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
+
+export function signSquareDelivery(signatureKey: string, notificationUrl: string, body: string): string {
+  return createHmac('sha256', signatureKey)
+    .update(notificationUrl + body)
+    .digest('base64');
+}
+
+export interface DeliveryAttempt {
+  at: number;
+  /** The receiver's status; `null` on a network error or timeout. */
+  status: number | null;
+  error: string | null;
+  trigger: 'first' | 'retry' | 'manual' | 'duplicate';
+}
+
+export interface SquareDelivery {
+  id: string;
+  eventId: string;
+  type: string;
+  subscriptionId: string;
+  notificationUrl: string;
+  /** The exact bytes signed and sent. */
+  rawBody: string;
+  signature: string;
+  /** `held` while holding, `pending` while retrying, then `delivered` or `dropped`. */
+  state: 'held' | 'pending' | 'delivered' | 'dropped';
+  attempts: DeliveryAttempt[];
+}
+
+export interface SquareEventRecord {
+  eventId: string;
+  merchantId: string;
+  type: string;
+  rawBody: string;
+}
+
+export class SquareWebhookHub {
+  readonly deliveries: SquareDelivery[] = [];
+  readonly events: SquareEventRecord[] = [];
+  private holding = false;
+  private closed = false;
+  private nextId = 1;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakeOnClose: Array<() => void> = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly subscriptions: () => Iterable<Subscription>,
+    private readonly now: () => number,
+    readonly retryDelaysMs: readonly number[] = DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+  ) {}
+
+  get isHolding(): boolean {
+    return this.holding;
+  }
+
+  /** Fan one event out to its subscriptions. */
+  emit(merchantId: string, type: string, dataType: string, id: string, object: Record<string, unknown>): void {
+    const eventId = randomUUID();
+    const rawBody = JSON.stringify({
+      merchant_id: merchantId,
+      type,
+      event_id: eventId,
+      created_at: new Date(this.now()).toISOString(),
+      data: { type: dataType, id, object },
+    });
+    this.events.push({ eventId, merchantId, type, rawBody });
+    for (const subscription of this.subscriptions()) {
+      if (!subscription.enabled || subscription.merchantId !== merchantId || !subscription.event_types.includes(type)) continue;
+      const delivery: SquareDelivery = {
+        id: `delivery-${this.nextId++}`,
+        eventId,
+        type,
+        subscriptionId: subscription.id,
+        notificationUrl: subscription.notification_url,
+        rawBody,
+        signature: signSquareDelivery(subscription.signature_key, subscription.notification_url, rawBody),
+        state: this.holding ? 'held' : 'pending',
+        attempts: [],
+      };
+      this.deliveries.push(delivery);
+      if (!this.holding) this.track(this.attempt(delivery, 'first'));
+    }
+  }
+
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Send the held deliveries (`reverse`: newest first), each twice with `duplicate`, and stop holding. */
+  async release(options: { order?: 'fifo' | 'reverse'; duplicate?: boolean } = {}): Promise<number> {
+    this.holding = false;
+    const held = this.deliveries.filter((d) => d.state === 'held');
+    if (options.order === 'reverse') held.reverse();
+    const sends: Array<Promise<unknown>> = [];
+    for (const delivery of held) {
+      delivery.state = 'pending';
+      sends.push(this.attempt(delivery, 'first'));
+      if (options.duplicate) sends.push(this.send(delivery, 'duplicate'));
+    }
+    await Promise.allSettled(sends);
+    return held.length;
+  }
+
+  /** Send every delivery of an event once more (a duplicate); the number sent. */
+  async resend(eventId: string): Promise<number> {
+    const list = this.deliveries.filter((d) => d.eventId === eventId);
+    await Promise.allSettled(list.map((d) => this.send(d, 'manual')));
+    return list.length;
+  }
+
+  /** Resolves when no attempt is in flight and no retry is scheduled. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  reset(): void {
+    this.clearTimers();
+    this.deliveries.length = 0;
+    this.events.length = 0;
+    this.holding = false;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearTimers();
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const wake of this.wakeOnClose.splice(0)) wake();
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+  }
+
+  /** One scheduled attempt; on failure, the next retry (tracked for `idle()`), or the drop. */
+  private async attempt(delivery: SquareDelivery, trigger: 'first' | 'retry'): Promise<void> {
+    const result = await this.send(delivery, trigger);
+    if (this.closed || delivery.state !== 'pending') return;
+    if (result.status !== null && result.status >= 200 && result.status < 300) return;
+    const retries = delivery.attempts.filter((a) => a.trigger === 'first' || a.trigger === 'retry').length - 1;
+    const delay = this.retryDelaysMs[retries];
+    if (delay === undefined) {
+      delivery.state = 'dropped';
+      return;
+    }
+    const next = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, delay);
+      this.timers.add(timer);
+      this.wakeOnClose.push(resolve);
+    }).then(() => (!this.closed && delivery.state === 'pending' ? this.attempt(delivery, 'retry') : undefined));
+    this.track(next);
+  }
+
+  private async send(delivery: SquareDelivery, trigger: DeliveryAttempt['trigger']): Promise<DeliveryAttempt> {
+    const attempt: DeliveryAttempt = { at: Date.now(), status: null, error: null, trigger };
+    try {
+      attempt.status = await post(delivery.notificationUrl, delivery.rawBody, delivery.signature);
+    } catch (error) {
+      attempt.error = error instanceof Error ? error.message : String(error);
+    }
+    delivery.attempts.push(attempt);
+    if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300 && delivery.state !== 'held')
+      delivery.state = 'delivered';
+    return attempt;
+  }
+}
+
+/** POST without connection reuse (nothing lingers after close); resolves with the status. */
+function post(target: string, body: string, signature: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(target);
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: ATTEMPT_TIMEOUT_MS,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'Square Connect v2 (sandbox)',
+          [SIGNATURE_HEADER]: signature,
+        },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('webhook delivery timed out')));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
