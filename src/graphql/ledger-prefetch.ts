@@ -169,6 +169,9 @@ export function prefetchFamily(ctx: GatewayContext, practiceId: string, guaranto
   if (!practice || adapterHealth(practice.adapter).circuit !== 'CLOSED') return;
   const key = { practiceId, id: guarantorId };
   const ignore = () => undefined;
+  // The family read first: loaders dispatch in the order they were first asked, and every other
+  // field of the family waits for this one.
+  const family = ctx.loaders.families.load(key);
   if (reads.guarantorBalance && practice.capabilities.guarantorAging) ctx.loaders.guarantorBalances.load(key).catch(ignore);
   if (reads.insuranceBalances && practice.capabilities.insuranceAging) ctx.loaders.insuranceBalances.load(key).catch(ignore);
   const adapter = practice.adapter;
@@ -179,10 +182,9 @@ export function prefetchFamily(ctx: GatewayContext, practiceId: string, guaranto
       rows.catch(ignore);
       return { list, rows };
     });
-  if (byGuarantor.length === 0) return;
-  ctx.loaders.families.load(key).then((family) => {
-    if (!family) return;
-    const members = [family.guarantor, ...family.dependents].map((p) => p.sourceId);
+  family.then((found) => {
+    if (!found) return;
+    const members = [found.guarantor, ...found.dependents].map((p) => p.sourceId);
     for (const { list, rows } of byGuarantor) {
       for (const patientId of members) {
         const share = rows.then((all) => all.filter((row) => row.patientSourceId === patientId));
