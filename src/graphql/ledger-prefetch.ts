@@ -162,6 +162,7 @@ const BY_GUARANTOR = {
  * The priming is chained onto the family load here, before any resolver can wait on that load, and
  * every per-patient load of a family field waits on it first (resolvers/guarantor.ts), so each finds
  * its key primed. A key some other field loaded first keeps that answer (`prime` never overwrites).
+ * If a family list fails, its patients' shares fall back to their own per-patient reads.
  * Like `prefetchLedger`, only while the practice's circuit is closed.
  */
 export function prefetchFamily(ctx: GatewayContext, practiceId: string, guarantorId: string, reads: FamilyReads): void {
@@ -184,13 +185,21 @@ export function prefetchFamily(ctx: GatewayContext, practiceId: string, guaranto
     });
   family.then((found) => {
     if (!found) return;
-    const members = [found.guarantor, ...found.dependents].map((p) => p.sourceId);
+    // The patients resolvers/guarantor.ts lists: a non-patient guarantor has no ledger of her own.
+    const members = [...(found.guarantor.nonPatient ? [] : [found.guarantor]), ...found.dependents].map((p) => p.sourceId);
     for (const { list, rows } of byGuarantor) {
+      // The loaders' value types differ per list; each share holds that list's own records.
+      const perPatient = ctx.loaders[list] as unknown as DataLoader<PracticeKey, unknown, string>;
       for (const patientId of members) {
-        const share = rows.then((all) => all.filter((row) => row.patientSourceId === patientId));
+        const patientKey = { practiceId, id: patientId };
+        const share = rows.then(
+          (all) => all.filter((row) => row.patientSourceId === patientId),
+          // The family's list failed: each patient's own read is tried instead, so a failure stays on
+          // the fields whose own read fails, as when the lists come per patient (one level more).
+          () => perPatient.clear(patientKey).load(patientKey),
+        );
         share.catch(ignore);
-        // The loaders' value types differ per list; each share holds that list's own records.
-        (ctx.loaders[list] as unknown as DataLoader<PracticeKey, unknown, string>).prime({ practiceId, id: patientId }, share);
+        perPatient.prime(patientKey, share);
       }
     }
   }, ignore);
