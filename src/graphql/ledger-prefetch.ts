@@ -25,7 +25,9 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { adapterHealth } from '../resilience';
+import type DataLoader from 'dataloader';
 import type { GatewayContext } from './context';
+import type { PracticeKey } from './loaders';
 
 export type LedgerList = 'charges' | 'payments' | 'adjustments' | 'claims';
 
@@ -47,11 +49,16 @@ function* fieldsOf(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNod
 
 /** The ledger lists the `Patient` selection of this field (e.g. `Query.patient`) will read. */
 export function ledgerListsSelected(info: GraphQLResolveInfo): Set<LedgerList> {
-  const lists = new Set<LedgerList>();
-  for (const field of fieldsOf(
+  return listsOfPatientSelection(
     info,
     info.fieldNodes.map((node) => node.selectionSet),
-  )) {
+  );
+}
+
+/** The ledger lists these `Patient` selection sets will read. */
+function listsOfPatientSelection(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNode | undefined>): Set<LedgerList> {
+  const lists = new Set<LedgerList>();
+  for (const field of fieldsOf(info, sets)) {
     switch (field.name.value) {
       case 'balance': // resolvers/ledger-access.ts: computePatientBalance
         for (const list of ['charges', 'payments', 'adjustments', 'claims'] as const) lists.add(list);
@@ -87,4 +94,113 @@ export function prefetchLedger(ctx: GatewayContext, practiceId: string, patientI
   for (const list of lists) {
     ctx.loaders[list].load({ practiceId, id: patientId }).catch(() => undefined);
   }
+}
+
+const ALL_LISTS: readonly LedgerList[] = ['charges', 'payments', 'adjustments', 'claims'];
+
+/** What a `Guarantor` selection will read besides the family itself. */
+export interface FamilyReads {
+  /** Ledger lists of the family's patients. */
+  lists: Set<LedgerList>;
+  /** The guarantor A/R record (`aging`, `outOfPocketAging`, `reconciliation`). */
+  guarantorBalance: boolean;
+  /** The insurance A/R records (`insuranceAging`, `outOfPocketAging`). */
+  insuranceBalances: boolean;
+}
+
+/** The reads the `Guarantor` selection of this field (`Query.guarantor`) will make (resolvers/guarantor.ts). */
+export function familyReadsSelected(info: GraphQLResolveInfo): FamilyReads {
+  const reads: FamilyReads = { lists: new Set(), guarantorBalance: false, insuranceBalances: false };
+  for (const field of fieldsOf(
+    info,
+    info.fieldNodes.map((node) => node.selectionSet),
+  )) {
+    switch (field.name.value) {
+      case 'patients':
+        for (const list of listsOfPatientSelection(info, [field.selectionSet])) reads.lists.add(list);
+        break;
+      case 'reconciliation': // every patient's balance against the A/R record
+        for (const list of ALL_LISTS) reads.lists.add(list);
+        reads.guarantorBalance = true;
+        break;
+      case 'invoice': // resolvers/invoice.ts: charges and their claim stages
+        reads.lists.add('charges');
+        reads.lists.add('claims');
+        break;
+      case 'aging':
+        reads.guarantorBalance = true;
+        break;
+      case 'insuranceAging':
+        reads.insuranceBalances = true;
+        break;
+      case 'outOfPocketAging':
+        reads.guarantorBalance = true;
+        reads.insuranceBalances = true;
+        break;
+    }
+  }
+  return reads;
+}
+
+/** Each list's by-guarantor loader; used only where the adapter declares the by-guarantor method. */
+const BY_GUARANTOR = {
+  charges: { method: 'chargesByGuarantor', loader: 'chargesByGuarantor' },
+  payments: { method: 'paymentsByGuarantor', loader: 'paymentsByGuarantor' },
+  adjustments: { method: 'adjustmentsByGuarantor', loader: 'adjustmentsByGuarantor' },
+  claims: { method: 'claimsByGuarantor', loader: 'claimsByGuarantor' },
+} as const;
+
+/**
+ * A family's reads, requested with the family read instead of after it: everything here is keyed by
+ * the guarantor id the caller gave. The A/R records go out as they are (the resolvers would ask
+ * for the same keys once the family arrives). The ledger lists go out by guarantor where the
+ * adapter declares by-guarantor lists (port.ts, `chargesByGuarantor` …): one call per list for the
+ * whole family. When the family read answers, each of its patients' per-patient loads is primed
+ * with her share of those rows, picked by the row's patient id alone, so every row lands in exactly
+ * one ledger whatever its `guarantor_id` says (a guarantor's own rows may carry her id, 0 or null).
+ *
+ * The priming is chained onto the family load here, before any resolver can wait on that load, and
+ * every per-patient load of a family field waits on it first (resolvers/guarantor.ts), so each finds
+ * its key primed. A key some other field loaded first keeps that answer (`prime` never overwrites).
+ * If a family list fails, its patients' shares fall back to their own per-patient reads.
+ * Like `prefetchLedger`, only while the practice's circuit is closed.
+ */
+export function prefetchFamily(ctx: GatewayContext, practiceId: string, guarantorId: string, reads: FamilyReads): void {
+  const practice = ctx.services.registry.get(practiceId);
+  if (!practice || adapterHealth(practice.adapter).circuit !== 'CLOSED') return;
+  const key = { practiceId, id: guarantorId };
+  const ignore = () => undefined;
+  // The family read first: loaders dispatch in the order they were first asked, and every other
+  // field of the family waits for this one.
+  const family = ctx.loaders.families.load(key);
+  if (reads.guarantorBalance && practice.capabilities.guarantorAging) ctx.loaders.guarantorBalances.load(key).catch(ignore);
+  if (reads.insuranceBalances && practice.capabilities.insuranceAging) ctx.loaders.insuranceBalances.load(key).catch(ignore);
+  const adapter = practice.adapter;
+  const byGuarantor = [...reads.lists]
+    .filter((list) => typeof adapter[BY_GUARANTOR[list].method] === 'function')
+    .map((list) => {
+      const rows: Promise<Array<{ patientSourceId: string }>> = ctx.loaders[BY_GUARANTOR[list].loader].load(key);
+      rows.catch(ignore);
+      return { list, rows };
+    });
+  family.then((found) => {
+    if (!found) return;
+    // The patients resolvers/guarantor.ts lists: a non-patient guarantor has no ledger of her own.
+    const members = [...(found.guarantor.nonPatient ? [] : [found.guarantor]), ...found.dependents].map((p) => p.sourceId);
+    for (const { list, rows } of byGuarantor) {
+      // The loaders' value types differ per list; each share holds that list's own records.
+      const perPatient = ctx.loaders[list] as unknown as DataLoader<PracticeKey, unknown, string>;
+      for (const patientId of members) {
+        const patientKey = { practiceId, id: patientId };
+        const share = rows.then(
+          (all) => all.filter((row) => row.patientSourceId === patientId),
+          // The family's list failed: each patient's own read is tried instead, so a failure stays on
+          // the fields whose own read fails, as when the lists come per patient (one level more).
+          () => perPatient.clear(patientKey).load(patientKey),
+        );
+        share.catch(ignore);
+        perPatient.prime(patientKey, share);
+      }
+    }
+  }, ignore);
 }

@@ -113,6 +113,11 @@ function practiceListLoader<T>(
   );
 }
 
+/** The answer of a by-guarantor loader whose adapter does not declare that method (never asked: see ledger-prefetch.ts). */
+async function absent<T>(method: string, ids: readonly string[]): Promise<BatchResult<T>> {
+  return ids.map(() => new Error(`the adapter has no ${method}: its lists are read per patient`));
+}
+
 export function createLoaders(registry: PracticeRegistry, observe?: BatchObserver) {
   const scope = createRequestScope();
   const make = <T>(name: string, method: BatchMethod<T>) => practiceLoader<T>(name, registry, scope, method, observe);
@@ -124,6 +129,19 @@ export function createLoaders(registry: PracticeRegistry, observe?: BatchObserve
     payments: make<PaymentRecord[]>('payments', (a, ids, s) => a.paymentsByPatient(ids, s)),
     adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s)),
     claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s)),
+    // A family's rows by guarantor id, where the adapter declares these (ledger-prefetch.ts).
+    chargesByGuarantor: make<ChargeRecord[]>('chargesByGuarantor', (a, ids, s) =>
+      a.chargesByGuarantor ? a.chargesByGuarantor(ids, s) : absent('chargesByGuarantor', ids),
+    ),
+    paymentsByGuarantor: make<PaymentRecord[]>('paymentsByGuarantor', (a, ids, s) =>
+      a.paymentsByGuarantor ? a.paymentsByGuarantor(ids, s) : absent('paymentsByGuarantor', ids),
+    ),
+    adjustmentsByGuarantor: make<AdjustmentRecord[]>('adjustmentsByGuarantor', (a, ids, s) =>
+      a.adjustmentsByGuarantor ? a.adjustmentsByGuarantor(ids, s) : absent('adjustmentsByGuarantor', ids),
+    ),
+    claimsByGuarantor: make<ClaimRecord[]>('claimsByGuarantor', (a, ids, s) =>
+      a.claimsByGuarantor ? a.claimsByGuarantor(ids, s) : absent('claimsByGuarantor', ids),
+    ),
     guarantorBalances: make<GuarantorBalanceRecord | null>('guarantorBalances', (a, ids, s) => a.guarantorBalances(ids, s)),
     insuranceBalances: make<InsuranceBalanceRecord[]>('insuranceBalances', (a, ids, s) => a.insuranceBalancesByGuarantor(ids, s)),
     providers: make<ProviderRecord | null>('providers', (a, ids, s) => a.providers(ids, s)),

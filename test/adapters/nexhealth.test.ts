@@ -661,6 +661,51 @@ describe('ledger rows', () => {
 // Balances and reference data
 // ---------------------------------------------------------------------------------------------
 
+describe('ledger rows by guarantor', () => {
+  it('one call per guarantor with guarantor_id (never patient_id); her own rows kept whatever guarantor_id they carry', async () => {
+    fake.handler = (r) => {
+      const g = Number(r.query.get('guarantor_id'));
+      const rows =
+        r.path === '/charges'
+          ? [
+              chargeRow(g + 1, g, { guarantor_id: g }),
+              chargeRow(g + 2, g, { guarantor_id: 0 }),
+              chargeRow(g + 3, g, { guarantor_id: null }),
+              chargeRow(g + 4, g + 50, { guarantor_id: g }),
+              chargeRow(g + 5, g + 50, { deleted_at: '2024-03-04T10:00:00Z' }),
+            ]
+          : [paymentRow(g + 6, g, { guarantor_id: '0' }), paymentRow(g + 7, g + 50, { guarantor_id: g })];
+      return paged(r, rows);
+    };
+    const charges = await adapter.chargesByGuarantor!(['100', '200', '100']);
+    const calls = fake.calls();
+    expect(calls.map((c) => c.query.get('guarantor_id')).sort()).toEqual(['100', '200']);
+    for (const c of calls) {
+      expect(c.path).toBe('/charges');
+      expect(c.query.get('patient_id')).toBeNull();
+      expect(c.query.get('location_id')).toBe(LOCATION);
+      expect(c.query.getAll('include[]')).toEqual(['claim_payouts']);
+    }
+    const rowsOf = (answer: ChargeRecord[] | Error) => (answer as ChargeRecord[]).map((c) => [c.sourceId, c.patientSourceId]);
+    expect(rowsOf(charges[0]!)).toEqual([
+      ['101', '100'],
+      ['102', '100'],
+      ['103', '100'],
+      ['104', '150'],
+    ]);
+    expect(charges[2]).toEqual(charges[0]);
+    expect(rowsOf(charges[1]!).map(([id]) => id)).toEqual(['201', '202', '203', '204']);
+    const [payments] = await adapter.paymentsByGuarantor!(['100']);
+    expect((payments as Array<{ sourceId: string }>).map((p) => p.sourceId)).toEqual(['106', '107']);
+  });
+
+  it('declares all four by-guarantor lists (the capability ledger-prefetch.ts looks for)', () => {
+    for (const method of ['chargesByGuarantor', 'paymentsByGuarantor', 'adjustmentsByGuarantor', 'claimsByGuarantor'] as const) {
+      expect(typeof adapter[method]).toBe('function');
+    }
+  });
+});
+
 describe('balances and reference data', () => {
   const balance = (guarantorId: number, writeOff: unknown) => ({
     id: 900 + guarantorId,

@@ -10,7 +10,10 @@ import { API_VERSION, type NexhealthSandbox } from '../../src/sandbox/nexhealth'
 export interface PlainReads {
   /** Balance + itemized invoice of one patient: the patient and its four lists, one level. */
   invoice(patientId: string): Promise<number>;
-  /** The family ledger: the family read, then every list of every member and the guarantor's balances. */
+  /**
+   * The family ledger as the gateway reads it (src/graphql/ledger-prefetch.ts): the family read, its
+   * A/R records and its four lists by `guarantor_id`, all in one level.
+   */
   family(guarantorId: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -71,12 +74,14 @@ export async function plainReads(
     },
     async family(guarantorId) {
       const before = calls;
-      const guarantor = await get(`/patients/${guarantorId}`, { 'include[]': 'children' });
-      const members = [guarantor, ...((guarantor.children ?? []) as Array<{ id: number }>)].map((p) => String(p.id));
       await Promise.all([
+        get(`/patients/${guarantorId}`, { 'include[]': 'children' }),
         list('/guarantor_balances', { guarantor_id: guarantorId, show_zero_balances: 'true' }),
         list('/insurance_balances', { guarantor_id: guarantorId }),
-        ...members.flatMap(ledger),
+        list('/charges', { guarantor_id: guarantorId, 'include[]': 'claim_payouts' }),
+        list('/payments', { guarantor_id: guarantorId }),
+        list('/adjustments', { guarantor_id: guarantorId }),
+        list('/claims', { guarantor_id: guarantorId }),
       ]);
       return calls - before;
     },

@@ -29,6 +29,7 @@ import { naiveFamily, naiveInvoice, naivePracticePage } from './naive';
 import { nexRest } from './nex-rest';
 import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
 import { restBalanceAndInvoice } from './rest-flow';
+import { callCountRises } from './call-ceilings';
 import { BENCH_KEY, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
@@ -662,6 +663,8 @@ async function main() {
       ),
     );
     log(`wrote ${join('bench-results', 'bench.json')}`);
+    const rises = callCountRises(cached, uncached);
+    if (rises.length > 0) throw new Error(`upstream calls per operation rose (call-ceilings.ts):\n  ${rises.join('\n  ')}`);
   } finally {
     await world.close();
   }

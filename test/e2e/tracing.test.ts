@@ -33,12 +33,14 @@ describe('OpenTelemetry spans around adapter calls', () => {
     const spans = exporter.getFinishedSpans();
     const names = spans.map((s) => s.name);
     expect(names).toContain('ledger.adapter families');
-    expect(names).toContain('ledger.adapter chargesByPatient');
-    const charges = spans.find((s) => s.name === 'ledger.adapter chargesByPatient')!;
+    // The family's lists come by guarantor (src/graphql/ledger-prefetch.ts): one key, the guarantor.
+    expect(names).toContain('ledger.adapter chargesByGuarantor');
+    expect(names).not.toContain('ledger.adapter chargesByPatient');
+    const charges = spans.find((s) => s.name === 'ledger.adapter chargesByGuarantor')!;
     expect(charges.attributes).toMatchObject({
       'ledger.practice_id': 'smile-dental',
       'ledger.system': 'NEXHEALTH',
-      'ledger.batch_size': family.patientIds.length,
+      'ledger.batch_size': 1,
     });
     // Ids and sizes only: no attribute carries a name from the ledger.
     const text = JSON.stringify(spans.map((s) => s.attributes));

@@ -12,6 +12,8 @@ import { startTestGateway, type GqlResult, type TestGateway } from '../e2e/harne
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 
 const FAMILY = NEX_SEED.families.alvarez;
+/** The family's charges by guarantor, and patient 1003's own charges read. */
+const FAMILY_CHARGES_THEN_1003 = new RegExp(`^/charges\\?.*(guarantor_id=${FAMILY.guarantorId}|patient_id=1003)\\b`);
 let t: TestGateway;
 let proxy: FaultProxy;
 let nexTarget = '';
@@ -96,7 +98,9 @@ describe('partial results under upstream faults', () => {
   });
 
   it('the classic inside one family query: the error stays on that path and the rest of the family answers', async () => {
-    proxy.add({ match: /^\/charges\?.*patient_id=1003\b/, status: 500 });
+    // The family's charges come in one call by guarantor_id; when it fails, each patient's own read
+    // is tried (src/graphql/ledger-prefetch.ts), and only patient 1003's fails.
+    proxy.add({ match: FAMILY_CHARGES_THEN_1003, status: 500 });
     try {
       const r = await t.gql(
         `query ($g: ID!) { guarantor(practiceId: "smile-dental", guarantorId: $g) {
@@ -122,7 +126,7 @@ describe('partial results under upstream faults', () => {
   });
 
   it('a balance that cannot be computed nulls only that patient in the family list', async () => {
-    proxy.add({ match: /^\/charges\?.*patient_id=1003\b/, status: 500 });
+    proxy.add({ match: FAMILY_CHARGES_THEN_1003, status: 500 });
     try {
       const r = await t.gql(
         `query ($g: ID!) { guarantor(practiceId: "smile-dental", guarantorId: $g) {

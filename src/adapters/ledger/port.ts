@@ -172,6 +172,18 @@ export interface LedgerAdapter {
   adjustmentsByPatient(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<AdjustmentRecord[]>>;
   claimsByPatient(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<ClaimRecord[]>>;
 
+  /**
+   * A whole family's rows (the guarantor's own and her dependents'), by guarantor id, in one list
+   * call each, for a system whose lists filter by guarantor. Declaring these (all four or none) is
+   * the capability: a family's lists can then leave with the family read instead of after it
+   * (src/graphql/ledger-prefetch.ts). Each row keeps its `patientSourceId`, which alone says whose
+   * ledger it is in; absent methods mean lists come per patient only.
+   */
+  chargesByGuarantor?(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<ChargeRecord[]>>;
+  paymentsByGuarantor?(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<PaymentRecord[]>>;
+  adjustmentsByGuarantor?(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<AdjustmentRecord[]>>;
+  claimsByGuarantor?(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<ClaimRecord[]>>;
+
   /** The guarantor A/R record; `null` where there is none (or the capability is missing). */
   guarantorBalances(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<GuarantorBalanceRecord | null>>;
   insuranceBalancesByGuarantor(
@@ -226,6 +238,10 @@ export const BATCH_METHODS = [
   'paymentsByPatient',
   'adjustmentsByPatient',
   'claimsByPatient',
+  'chargesByGuarantor',
+  'paymentsByGuarantor',
+  'adjustmentsByGuarantor',
+  'claimsByGuarantor',
   'guarantorBalances',
   'insuranceBalancesByGuarantor',
   'providers',

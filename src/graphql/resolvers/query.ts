@@ -3,7 +3,7 @@ import { requirePractice, visiblePractices, type GatewayContext } from '../conte
 import { decodeGlobalId, type GlobalId } from '../global-id';
 import { gatewayError } from '../errors';
 import { callerMayTouch } from '../../auth/api-keys';
-import { ledgerListsSelected, prefetchLedger } from '../ledger-prefetch';
+import { familyReadsSelected, ledgerListsSelected, prefetchFamily, prefetchLedger } from '../ledger-prefetch';
 
 async function loadPatient(ctx: GatewayContext, practiceId: string, patientId: string) {
   const record = await ctx.loaders.patients.load({ practiceId, id: patientId });
@@ -82,8 +82,10 @@ export const queryResolvers: Resolvers = {
       prefetchLedger(ctx, practiceId, patientId, ledgerListsSelected(info));
       return loadPatient(ctx, practiceId, patientId);
     },
-    guarantor: (_root, { practiceId, guarantorId }, ctx) => {
+    guarantor: (_root, { practiceId, guarantorId }, ctx, info) => {
       requirePractice(ctx, practiceId);
+      // The family's lists and A/R records go out with the family read, not after it.
+      prefetchFamily(ctx, practiceId, guarantorId, familyReadsSelected(info));
       return loadGuarantor(ctx, practiceId, guarantorId);
     },
     transaction: async (_root, { practiceId, transactionId }, ctx) => {

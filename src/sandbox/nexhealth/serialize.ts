@@ -1,6 +1,7 @@
 /**
  * Store records → wire JSON, exactly as the spec names the fields. Money becomes
- * `{ amount: "62.00", currency: "USD" }`; rows gain the resolved `guarantor_id` of their patient.
+ * `{ amount: "62.00", currency: "USD" }`; ledger rows carry their patient's
+ * `guarantor_id` as the patient record does (her id, `0` or `null` for an own guarantor).
  */
 import { sumCents } from '../shared/wire-money';
 import { money, moneyOrNull } from './envelope';
@@ -85,7 +86,7 @@ export function chargeJson(store: NexStore, c: NexCharge, includePayouts: boolea
   const json: Record<string, unknown> = {
     id: c.id,
     patient_id: c.patient_id,
-    guarantor_id: store.guarantorIdOf(c.patient_id),
+    guarantor_id: store.rowGuarantorId(c.patient_id),
     provider_id: c.provider_id,
     procedure_id: c.procedure_id,
     procedure_code: c.procedure_code,
@@ -137,7 +138,7 @@ export function claimJson(store: NexStore, c: NexClaim): Record<string, unknown>
   return {
     id: c.id,
     patient_id: c.patient_id,
-    guarantor_id: store.guarantorIdOf(c.patient_id),
+    guarantor_id: store.rowGuarantorId(c.patient_id),
     provider_id: c.provider_id,
     insurance_plan_id: c.insurance_plan_id,
     status: c.status,
@@ -154,7 +155,7 @@ export function paymentJson(store: NexStore, p: NexPayment): Record<string, unkn
   return {
     id: p.id,
     patient_id: p.patient_id,
-    guarantor_id: store.guarantorIdOf(p.patient_id),
+    guarantor_id: store.rowGuarantorId(p.patient_id),
     provider_id: p.provider_id,
     charge_id: p.charge_id,
     claim_id: p.claim_id,
@@ -174,7 +175,7 @@ export function adjustmentJson(store: NexStore, a: NexAdjustment): Record<string
   return {
     id: a.id,
     patient_id: a.patient_id,
-    guarantor_id: store.guarantorIdOf(a.patient_id),
+    guarantor_id: store.rowGuarantorId(a.patient_id),
     provider_id: a.provider_id,
     charge_id: a.charge_id,
     claim_id: a.claim_id,

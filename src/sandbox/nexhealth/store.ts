@@ -60,6 +60,16 @@ export class NexStore {
     return patient ? resolvedGuarantorId(patient) : null;
   }
 
+  /**
+   * A ledger row's `guarantor_id` on the wire: the patient's own encoding, so a guarantor's own rows
+   * carry her id, `0` or `null` as her record does (all three mean "own guarantor"), while the
+   * lists' `guarantor_id` filter selects by the resolved guarantor and so finds them all.
+   */
+  rowGuarantorId(patientId: number): number | null {
+    const patient = this.patients.get(patientId);
+    return patient ? patient.guarantor_id : null;
+  }
+
   patientInLocation(patientId: number, locationId: number): NexPatient | null {
     const patient = this.patients.get(patientId);
     return patient && patient.location_id === locationId ? patient : null;

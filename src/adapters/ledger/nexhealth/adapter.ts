@@ -107,6 +107,39 @@ interface ByPatientKind<S extends z.ZodType, R> {
   scannable: boolean;
 }
 
+const CHARGES: ByPatientKind<typeof chargeSchema, ChargeRecord> = {
+  endpoint: '/charges',
+  schema: chargeSchema,
+  map: mapCharge,
+  patientOf: (r) => r.patient_id,
+  include: ['claim_payouts'],
+  scannable: true,
+};
+
+const PAYMENTS: ByPatientKind<typeof paymentSchema, PaymentRecord> = {
+  endpoint: '/payments',
+  schema: paymentSchema,
+  map: mapPayment,
+  patientOf: (r) => r.patient_id,
+  scannable: true,
+};
+
+const ADJUSTMENTS: ByPatientKind<typeof adjustmentSchema, AdjustmentRecord> = {
+  endpoint: '/adjustments',
+  schema: adjustmentSchema,
+  map: mapAdjustment,
+  patientOf: (r) => r.patient_id,
+  scannable: true,
+};
+
+const CLAIMS: ByPatientKind<typeof claimSchema, ClaimRecord> = {
+  endpoint: '/claims',
+  schema: claimSchema,
+  map: mapClaim,
+  patientOf: (r) => r.patient_id,
+  scannable: false,
+};
+
 class NexhealthAdapter implements LedgerAdapter {
   readonly system = 'NEXHEALTH' as const;
   readonly capabilities: Capabilities;
@@ -257,34 +290,15 @@ class NexhealthAdapter implements LedgerAdapter {
   }
 
   chargesByPatient(patientIds: readonly string[]): Promise<BatchResult<ChargeRecord[]>> {
-    return this.byPatient(patientIds, {
-      endpoint: '/charges',
-      schema: chargeSchema,
-      map: mapCharge,
-      patientOf: (r) => r.patient_id,
-      include: ['claim_payouts'],
-      scannable: true,
-    });
+    return this.byPatient(patientIds, CHARGES);
   }
 
   paymentsByPatient(patientIds: readonly string[]): Promise<BatchResult<PaymentRecord[]>> {
-    return this.byPatient(patientIds, {
-      endpoint: '/payments',
-      schema: paymentSchema,
-      map: mapPayment,
-      patientOf: (r) => r.patient_id,
-      scannable: true,
-    });
+    return this.byPatient(patientIds, PAYMENTS);
   }
 
   adjustmentsByPatient(patientIds: readonly string[]): Promise<BatchResult<AdjustmentRecord[]>> {
-    return this.byPatient(patientIds, {
-      endpoint: '/adjustments',
-      schema: adjustmentSchema,
-      map: mapAdjustment,
-      patientOf: (r) => r.patient_id,
-      scannable: true,
-    });
+    return this.byPatient(patientIds, ADJUSTMENTS);
   }
 
   /**
@@ -292,13 +306,47 @@ class NexhealthAdapter implements LedgerAdapter {
    * patient_id, guarantor_id, provider_id, date_of_service), so a location-wide scan is impossible.
    */
   claimsByPatient(patientIds: readonly string[]): Promise<BatchResult<ClaimRecord[]>> {
-    return this.byPatient(patientIds, {
-      endpoint: '/claims',
-      schema: claimSchema,
-      map: mapClaim,
-      patientOf: (r) => r.patient_id,
-      scannable: false,
+    return this.byPatient(patientIds, CLAIMS);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ledger rows by guarantor (the port's optional by-guarantor lists)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * One list call per guarantor with the documented † filter `guarantor_id`: every row of her family,
+   * hers included. The filter selects by the patient's guarantor, and a guarantor's own rows may
+   * carry `guarantor_id` equal to her id, `0` or `null` (all three mean "own guarantor", see
+   * src/sandbox/nexhealth/README.md), so rows are never filtered on that field here: a row's
+   * `patient_id` alone says whose ledger it belongs to, and the caller keeps the family's patients.
+   */
+  private byGuarantor<S extends z.ZodType, R>(ids: readonly string[], kind: ByPatientKind<S, R>): Promise<BatchResult<R[]>> {
+    const include = kind.include ? { 'include[]': kind.include } : {};
+    return perKey(ids, async (id) => {
+      const rows = await listAll(
+        this.client,
+        { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, guarantor_id: id, ...include } },
+        kind.schema,
+        this.options.perPage,
+      );
+      return rows.map(kind.map);
     });
+  }
+
+  chargesByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<ChargeRecord[]>> {
+    return this.byGuarantor(guarantorIds, CHARGES);
+  }
+
+  paymentsByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<PaymentRecord[]>> {
+    return this.byGuarantor(guarantorIds, PAYMENTS);
+  }
+
+  adjustmentsByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<AdjustmentRecord[]>> {
+    return this.byGuarantor(guarantorIds, ADJUSTMENTS);
+  }
+
+  claimsByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<ClaimRecord[]>> {
+    return this.byGuarantor(guarantorIds, CLAIMS);
   }
 
   // -------------------------------------------------------------------------------------------
