@@ -4,7 +4,9 @@
  * 429 pauses the whole credential; retries are bounded by a `RetryBudget`.
  *
  *     const budget = new CredentialBudget({ limits, source: new LocalTokenSource(limits) });
- *     await budget.acquire({ practiceId: 'smile-dental', apiKey: 'kiosk', endpoint: '/patients/{id}' });
+ *     const answered = await budget.acquire({ practiceId: 'smile-dental', apiKey: 'kiosk', endpoint: '/patients/{id}' });
+ *     // … the HTTP exchange …
+ *     answered();               // the call leaves the in-flight count (see sliding-window.ts)
  *     budget.settle(429, 2000); // every practice on the credential waits 2 s
  */
 import { limitsFor, type RateLimit } from './declaration';
@@ -34,9 +36,12 @@ export class UpstreamBudgetClosed extends Error {
   }
 }
 
+/** Tell the budget a granted call was answered (or failed); calling it again does nothing. */
+export type Answered = () => void;
+
 interface Waiter {
   names: readonly string[];
-  resolve(): void;
+  resolve(answered: Answered): void;
   reject(error: Error): void;
 }
 
@@ -62,12 +67,15 @@ export class CredentialBudget {
     return this.queue.size;
   }
 
-  /** Wait until the call may be sent: a token of each limit `endpoint` counts against is spent for it. */
-  acquire(call: { practiceId: string; apiKey: string; endpoint: string; firstAttempt?: boolean }): Promise<void> {
+  /**
+   * Wait until the call may be sent: a token of each limit `endpoint` counts against is spent for
+   * it. Resolves with `answered`, to call once the exchange is over (answer, error or timeout).
+   */
+  acquire(call: { practiceId: string; apiKey: string; endpoint: string; firstAttempt?: boolean }): Promise<Answered> {
     if (this.closed) return Promise.reject(new UpstreamBudgetClosed());
     if (call.firstAttempt !== false) this.retries.recordFirstAttempt();
     const names = limitsFor(this.options.limits, call.endpoint);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Answered>((resolve, reject) => {
       this.queue.push(call.practiceId, call.apiKey, { names, resolve, reject });
       if (this.pumping) this.wake?.();
       else void this.pump();
@@ -114,7 +122,7 @@ export class CredentialBudget {
           if (this.closed) break;
           if (wait === 0) {
             this.queue.take(entry);
-            entry.item.resolve();
+            entry.item.resolve(this.answeredFor(source, entry.item.names));
             served = true;
             break;
           }
@@ -129,6 +137,17 @@ export class CredentialBudget {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** The `answered` of one granted call: frees its place once, and wakes the pump (a place may be free now). */
+  private answeredFor(source: TokenSource, names: readonly string[]): Answered {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      source.finish(names);
+      this.wake?.();
+    };
   }
 
   private sleep(ms: number): Promise<void> {

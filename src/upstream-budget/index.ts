@@ -4,7 +4,7 @@ export { SlidingWindow, type WindowShape } from './sliding-window';
 export { TokenBucket } from './token-bucket';
 export { FairQueue, type QueueEntry } from './fair-queue';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget';
-export { CredentialBudget, UpstreamBudgetClosed, type CredentialBudgetOptions } from './credential-budget';
+export { type Answered, CredentialBudget, UpstreamBudgetClosed, type CredentialBudgetOptions } from './credential-budget';
 export { LocalTokenSource, type TokenSource } from './token-source';
 export { PgTokenSource, UPSTREAM_BUDGET_MIGRATIONS } from './pg-token-source';
 export { credentialKey } from './credential-key';
@@ -16,5 +16,5 @@ export {
   runInRequestScope,
   type RequestScope,
 } from './request-scope';
-export { practiceBudget, type UpstreamBudget } from './upstream-budget';
+export { practiceBudget, type ExchangeDone, type UpstreamBudget } from './upstream-budget';
 export { UpstreamBudgetRegistry, type UpstreamBudgetRegistryOptions } from './registry';

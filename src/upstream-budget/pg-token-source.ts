@@ -108,6 +108,9 @@ export class PgTokenSource implements TokenSource {
     return 0;
   }
 
+  /** The shared bucket paces by grant time (its burst bounds what arrives together): nothing to do. */
+  finish(): void {}
+
   async pause(untilMs: number): Promise<void> {
     this.pausedUntil = Math.max(this.pausedUntil, untilMs);
     await this.sql.query(

@@ -10,15 +10,21 @@ import { TokenBucket } from './token-bucket';
 export interface TokenSource {
   /** Spend one token of each named limit: answers 0 when spent, else the ms until worth trying again (nothing spent). */
   take(names: readonly string[]): Promise<number>;
+  /**
+   * The call granted by `take(names)` was answered (or failed). Limits that count calls until a
+   * window after their answer (`sliding-window.ts`) start that count now; others ignore it.
+   */
+  finish(names: readonly string[]): void;
   /** Spend nothing until `untilMs` (a 429: the vendor wants the whole credential to slow down). */
   pause(untilMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** What a local limit needs: how long until a call fits, and counting one. */
+/** What a local limit needs: how long until a call fits, counting one, and (a window) its answer. */
 interface LocalLimit {
   waitMs(): number;
   take(): number;
+  finish?(): void;
 }
 
 /**
@@ -52,6 +58,10 @@ export class LocalTokenSource implements TokenSource {
     if (wait > 0) return wait;
     for (const bucket of buckets) bucket.take();
     return 0;
+  }
+
+  finish(names: readonly string[]): void {
+    for (const name of names) this.buckets.get(name)?.finish?.();
   }
 
   async pause(untilMs: number): Promise<void> {

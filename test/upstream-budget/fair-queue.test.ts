@@ -58,7 +58,8 @@ describe('credential budget: fair turns when tokens are scarce (fake timers)', (
       { name: 'others', limit: 100, windowMs: 1000, exceptEndpointsStartingWith: ['/patients'] },
     ];
     const budget = new CredentialBudget({ limits, source: new LocalTokenSource(limits) });
-    await budget.acquire({ practiceId: 'A', apiKey: 'k', endpoint: '/patients' });
+    const answered = await budget.acquire({ practiceId: 'A', apiKey: 'k', endpoint: '/patients' });
+    answered(); // answered at once: the limit's one place frees a window later
     let patientsServed = false;
     const waiting = budget.acquire({ practiceId: 'A', apiKey: 'k', endpoint: '/patients/{id}' }).then(() => {
       patientsServed = true;

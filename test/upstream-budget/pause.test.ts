@@ -25,8 +25,8 @@ describe('a 429 slows the whole credential (fake timers)', () => {
       connection: { ...connection, key: 'another-key' },
       declaration,
     });
-    await a.beforeExchange({ endpoint: '/x', attempt: 1 });
-    a.afterExchange(429, 2000);
+    const done = await a.beforeExchange({ endpoint: '/x', attempt: 1 });
+    void done(429, 2000);
     let sentAt: number | null = null;
     const bCall = b.beforeExchange({ endpoint: '/x', attempt: 1 }).then(() => {
       sentAt = Date.now();

@@ -57,10 +57,10 @@ describe('upstream budget shared through PostgreSQL', () => {
     const connection = { baseUrl: `https://vendor-${randomUUID()}.example`, key: 'shared-key' };
     const one = instance().forPractice({ system: 'vendor', practiceId: 'a', connection, declaration });
     const two = instance().forPractice({ system: 'vendor', practiceId: 'b', connection, declaration });
-    await one.beforeExchange({ endpoint: '/x', attempt: 1 });
+    const oneDone = await one.beforeExchange({ endpoint: '/x', attempt: 1 });
     await two.beforeExchange({ endpoint: '/x', attempt: 1 }); // its rows exist and it has been served once
     const pausedAt = Date.now();
-    await one.afterExchange(429, 1500); // recorded in the store
+    await oneDone(429, 1500); // recorded in the store
     let released = 0;
     await two.beforeExchange({ endpoint: '/x', attempt: 1 }).then(() => {
       released = Date.now();

@@ -331,7 +331,7 @@ export class AthenaClient {
   ): Promise<RawResponse> {
     if (this.closed) throw new UpstreamError('athenahealth: the adapter is closed', 'UPSTREAM_UNAVAILABLE', null, endpoint);
     // Outside the try below: a refused call (the request's cap) is not a network failure.
-    await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt });
+    const done = await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt });
     const started = performance.now();
     const controller = new AbortController();
     let timedOut = false;
@@ -341,6 +341,7 @@ export class AthenaClient {
     }, this.options.timeoutMs);
     const { body, ...rest } = headers;
     let status: number | null = null;
+    let retryAfterMs: number | null = null;
     try {
       const res = await this.pool.request({
         method,
@@ -353,10 +354,7 @@ export class AthenaClient {
       status = res.statusCode;
       const resHeaders = res.headers;
       const retryAfter = resHeaders['retry-after'];
-      void this.options.upstreamBudget?.afterExchange(
-        status,
-        status === 429 ? parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) : null,
-      );
+      if (status === 429) retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
       return {
         status: res.statusCode,
         text,
@@ -370,6 +368,7 @@ export class AthenaClient {
       throw new NoResponse(timedOut ? 'timeout' : 'network error', timedOut);
     } finally {
       clearTimeout(timer);
+      void done?.(status, retryAfterMs);
       this.report({ endpoint, method, status, durationMs: performance.now() - started, attempt });
     }
   }

@@ -340,8 +340,9 @@ export class NexhealthClient {
     const path = withQuery(spec.path, { subdomain: this.connection.subdomain, ...spec.query });
     const budget = this.options.upstreamBudget;
     return this.limit(async () => {
-      await budget?.beforeExchange({ endpoint: spec.endpoint, attempt });
+      const done = await budget?.beforeExchange({ endpoint: spec.endpoint, attempt });
       let status: number | null = null;
+      let retryAfterMs: number | null = null;
       const started = performance.now();
       try {
         const res = await this.transport.send({
@@ -352,9 +353,10 @@ export class NexhealthClient {
           timeoutMs: this.options.timeoutMs,
         });
         status = res.status;
-        void budget?.afterExchange(res.status, res.status === 429 ? parseRetryAfterMs(res.header('retry-after')) : null);
+        if (status === 429) retryAfterMs = parseRetryAfterMs(res.header('retry-after'));
         return res;
       } finally {
+        void done?.(status, retryAfterMs);
         this.report({ endpoint: spec.endpoint, method, status, durationMs: performance.now() - started, attempt });
       }
     });

@@ -159,7 +159,7 @@ export class SquareApi {
     return this.limit(async () => {
       const budget = this.options.upstreamBudget;
       const [method = '', template = endpoint] = endpoint.split(' ');
-      await budget?.beforeExchange({ endpoint: template, attempt });
+      const done = await budget?.beforeExchange({ endpoint: template, attempt });
       const started = performance.now();
       let status: number | null = null;
       let retryAfterMs: number | null = null;
@@ -179,7 +179,7 @@ export class SquareApi {
           durationMs: performance.now() - started,
           attempt,
         });
-        void budget?.afterExchange(status, retryAfterMs);
+        void done?.(status, retryAfterMs);
       }
     });
   }

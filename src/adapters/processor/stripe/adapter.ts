@@ -68,7 +68,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
     notFoundIsMissing = false,
   ): Promise<T> {
     const [method = 'GET', path = endpoint] = endpoint.split(' ');
-    await options.upstreamBudget?.beforeExchange({ endpoint: path, attempt: 1 });
+    const done = await options.upstreamBudget?.beforeExchange({ endpoint: path, attempt: 1 });
     const started = performance.now();
     let status: number | null = 200;
     let retryAfterMs: number | null = null;
@@ -89,7 +89,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
       retryAfterMs = retryAfterOf(error);
       throw toUpstreamError(error, { endpoint, notFoundIsMissing });
     } finally {
-      void options.upstreamBudget?.afterExchange(status, retryAfterMs);
+      void done?.(status, retryAfterMs);
       options.onUpstreamCall?.({ endpoint: path, method, status, durationMs: performance.now() - started, attempt: 1 });
     }
   }
