@@ -15,7 +15,9 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { LedgerAdapter } from '../adapters/ledger/port';
-import { ledgerSystem } from '../adapters/registry';
+import type { ProcessorAdapter } from '../adapters/processor/port';
+import { ledgerSystem, processorSystem } from '../adapters/registry';
+import { UPSTREAM_METHODS } from '../adapters/system';
 import { ApiKeyRing } from '../auth/api-keys';
 import type { GatewayConfig, PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   graphiql?: GraphiQLOptions;
   /** Build a practice's adapter; default: the vendor's adapter from `src/adapters/`. */
   createAdapter?: (practice: PracticeConfig) => LedgerAdapter;
+  /** Build a practice's processor adapter (config `processor`); default: the processor's adapter from `src/adapters/processor/`. */
+  createProcessorAdapter?: (practice: PracticeConfig) => ProcessorAdapter;
   /** Adapter tuning for tests (small retry delays). */
   adapterOptions?: { retryBaseDelayMs?: number; maxRetries?: number; timeoutMs?: number };
   /**
@@ -108,6 +112,63 @@ export function defaultAdapterFactory(
   };
 }
 
+/**
+ * Each practice's processor adapter (config `processor`), as `defaultAdapterFactory` builds ledger
+ * adapters: upstream calls reported to the metrics and the debug log, and the practice's handle on
+ * its processor credential's upstream budget (the processor's `rateLimits`).
+ */
+export function defaultProcessorAdapterFactory(
+  options: GatewayOptions['adapterOptions'] = {},
+  metrics?: GatewayMetrics,
+  logger?: Logger,
+  budgets?: UpstreamBudgetRegistry,
+) {
+  return (practice: PracticeConfig): ProcessorAdapter => {
+    const config = practice.processor;
+    if (!config) throw new Error(`expected practice "${practice.id}" to have a processor in its config`);
+    const onUpstreamCall = (e: UpstreamCallEvent) => {
+      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
+      logger?.debug({ practiceId: practice.id, upstream: e }, 'processor upstream call');
+    };
+    const descriptor = processorSystem(config.system);
+    const upstreamBudget =
+      budgets && descriptor.rateLimits
+        ? budgets.forPractice({
+            system: config.system,
+            practiceId: practice.id,
+            connection: config.connection,
+            declaration: descriptor.rateLimits,
+          })
+        : undefined;
+    return descriptor.createAdapter(config.connection, { ...options, onUpstreamCall, upstreamBudget });
+  };
+}
+
+/**
+ * `factory`'s processor adapters behind the same decorators as ledger adapters: a span around every
+ * upstream-touching call, and a circuit breaker of their own (a processor outage must not open the
+ * ledger's breaker, nor the other way round), reported as `<practiceId>/processor`.
+ */
+export function withProcessorDecorators(
+  factory: (practice: PracticeConfig) => ProcessorAdapter,
+  circuitBreaker: GatewayOptions['circuitBreaker'] = {},
+  metrics?: GatewayMetrics,
+) {
+  const methods = UPSTREAM_METHODS.processor;
+  return (practice: PracticeConfig): ProcessorAdapter => {
+    const traced = withTracing(factory(practice), { practiceId: practice.id, methods });
+    if (circuitBreaker === false) return traced;
+    const name = `${practice.id}/processor`;
+    metrics?.setCircuitState(name, 'closed');
+    return withCircuitBreaker(traced, {
+      ...circuitBreaker,
+      name,
+      methods,
+      onStateChange: (state) => metrics?.setCircuitState(name, state),
+    });
+  };
+}
+
 /** `factory`'s adapters with an OpenTelemetry span around every upstream-touching call. */
 export function withTracingSpans(factory: (practice: PracticeConfig) => LedgerAdapter) {
   return (practice: PracticeConfig): LedgerAdapter => withTracing(factory(practice), { practiceId: practice.id });
@@ -143,6 +204,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     config.practices,
     withCircuitBreakers(
       withTracingSpans(options.createAdapter ?? defaultAdapterFactory(options.adapterOptions, metrics, logger, budgets)),
+      options.circuitBreaker,
+      metrics,
+    ),
+    withProcessorDecorators(
+      options.createProcessorAdapter ?? defaultProcessorAdapterFactory(options.adapterOptions, metrics, logger, budgets),
       options.circuitBreaker,
       metrics,
     ),

@@ -1192,6 +1192,7 @@ describe('capabilities', () => {
       chargeSplitsBecomeProviderSplits: false,
       webhooks: true,
       patientListing: true,
+      externalPayments: true,
     });
     expect(adapter.capabilities.writeOffEstimates).toBe(true);
     expect(adapter.system).toBe('NEXHEALTH');
