@@ -36,6 +36,10 @@ import { createTransactionService, type TransactionServiceHooks } from '../trans
 import { createPgStatusBus } from '../transactions/pg-status-bus';
 import { createInProcessStatusBus } from '../transactions/status-bus';
 import type { TransactionStore } from '../transactions/store';
+import { createCollectionFlow } from '../flows/collection/flow';
+import type { CollectionFlowOptions } from '../flows/collection/context';
+import { registerProcessorWebhook } from '../flows/collection/registration';
+import { handleProcessorWebhook, isProcessorRoute } from '../flows/collection/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import type { GraphiQLOptions } from './graphiql';
 
@@ -66,6 +70,8 @@ export interface GatewayOptions {
   };
   /** Override the webhook target base (default: `server.publicUrl`, else the listening URL). */
   publicUrl?: string;
+  /** Collection flow tuning (tests: a short watch interval). */
+  collection?: CollectionFlowOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
 }
@@ -242,7 +248,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     ...options.transactionOptions,
   });
-  const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch };
+  // Known once the server listens: pay pages and processor webhook targets hang off it.
+  let publicUrl = (options.publicUrl ?? config.server.publicUrl ?? '').replace(/\/$/, '');
+  const collection = createCollectionFlow({
+    ...options.collection,
+    transactions,
+    practices: registry,
+    publicUrl: () => publicUrl,
+  });
+  collection.defineJobs();
+  const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch, collection };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
   // budget per key across both.
@@ -283,6 +298,18 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       keys: new ApiKeyRing(config.apiKeys),
       services,
       webhooks: { registry, store, transactions, onResult: ({ result }) => metrics.observeWebhook(result) },
+      processorWebhooks: async (req, res, system, practiceId) => {
+        if (!isProcessorRoute(system)) return false;
+        await handleProcessorWebhook(req, res, system, practiceId, {
+          flow: collection,
+          practices: registry,
+          sql: store.sql,
+          publicUrl: () => publicUrl,
+          maxBodyBytes: config.limits.maxBodyBytes,
+          onResult: ({ result }) => metrics.observeWebhook(result),
+        });
+        return true;
+      },
       ready: () => ready,
       health: () => registry.all().map((practice) => ({ practiceId: practice.id, ...adapterHealth(practice.adapter) })),
       guard,
@@ -304,9 +331,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await store.close();
     throw error;
   });
+  publicUrl ||= http.url.replace(/\/$/, '');
+  await collection
+    .resume()
+    .catch((error: unknown) =>
+      logger.error({ err: { message: (error as Error).message } }, 'resuming checkouts failed; a restart retries'),
+    );
   await transactions.start();
 
-  const publicUrl = (options.publicUrl ?? config.server.publicUrl ?? http.url).replace(/\/$/, '');
   const settled = (async () => {
     await Promise.all(
       registry.all().map(async (practice) => {
@@ -321,6 +353,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         } catch (error) {
           // Tried: readiness does not wait for a healthy upstream, only for the attempt.
           logger.warn({ practiceId: practice.id, err: { message: (error as Error).message } }, 'practice connection failed');
+        }
+        if (!practice.processor) return;
+        try {
+          await practice.processor.adapter.connect();
+          await registerProcessorWebhook(store.sql, practice, publicUrl, new Date());
+          logger.info({ practiceId: practice.id, processor: practice.processor.name }, 'processor connected');
+        } catch (error) {
+          // Tried, like the ledger: checkouts are watched by polling until a restart registers.
+          logger.warn({ practiceId: practice.id, err: { message: (error as Error).message } }, 'processor connection failed');
         }
       }),
     );

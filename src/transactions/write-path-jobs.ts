@@ -37,6 +37,8 @@ export type WritePathJobKinds = {
   'ledger.poll': TransactionJobPayload;
   'ledger.recover-collection': TransactionJobPayload;
   'transactions.prune': { tickAt: string };
+  /** A processor checkout's state machine (`src/flows/collection/advance.ts`), defined by the collection flow. */
+  'collection.advance': TransactionJobPayload;
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;
