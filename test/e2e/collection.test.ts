@@ -147,6 +147,8 @@ describe('Stripe (smile-dental): checkout → paid → one ledger posting → CO
     expect(done.records.map((r: any) => r.charge.sourceId).sort()).toEqual([CHARGE_A, CHARGE_B]);
     expect(done.records.reduce((sum: number, r: any) => sum + r.amount.cents, 0)).toBe(-total);
     expect(ledgerPosts()).toHaveLength(1);
+    // The whole life of the checkout cost the processor one call: webhooks told the rest.
+    expect(stripeCalls()).toHaveLength(1);
   });
 
   it('duplicated, reordered and resent webhooks post once', async () => {
@@ -252,6 +254,7 @@ describe('Square (bright-dentrix)', () => {
     expect(done.status).toBe('COMPLETED');
     expect(done.records.reduce((sum: number, r: any) => sum + r.amount.cents, 0)).toBe(-4000);
     expect(ledgerPosts()).toHaveLength(1);
+    expect(squareCalls()).toHaveLength(1);
   });
 });
 

@@ -214,7 +214,10 @@ export async function getProcessorRegistration(sql: SqlExecutor, practiceId: str
   return row ? { endpointId: row.endpoint_id, secret: row.secret, url: row.url } : null;
 }
 
-/** Keep the first registration a practice got (instances starting together converge on it). */
+/**
+ * Keep the practice's registration for its URL: instances starting together on one URL converge on
+ * the first one saved; a registration for another URL (the public URL changed) replaces it.
+ */
 export async function saveProcessorRegistration(
   sql: SqlExecutor,
   practiceId: string,
@@ -223,7 +226,10 @@ export async function saveProcessorRegistration(
 ): Promise<ProcessorRegistration> {
   await sql.query(
     `INSERT INTO processor_webhook_registrations (practice_id, endpoint_id, secret, url, created_at)
-     VALUES ($1, $2, $3, $4, $5::timestamptz) ON CONFLICT (practice_id) DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5::timestamptz)
+     ON CONFLICT (practice_id) DO UPDATE SET endpoint_id = EXCLUDED.endpoint_id, secret = EXCLUDED.secret,
+       url = EXCLUDED.url, created_at = EXCLUDED.created_at
+     WHERE processor_webhook_registrations.url <> EXCLUDED.url`,
     [practiceId, registration.endpointId, registration.secret, registration.url, now.toISOString()],
   );
   return (await getProcessorRegistration(sql, practiceId)) ?? registration;
