@@ -58,3 +58,16 @@ export function checkoutFingerprint(input: CheckoutInput): string {
     input.returnUrl ?? null,
   ]);
 }
+
+export const refundInput = z.object({
+  practiceId: z.string(),
+  transactionId: z.string().min(1).max(50, 'expected a transaction id of at most 50 characters'),
+  amount: amountText.refine((cents) => cents > 0, 'expected a positive amount'),
+  reason: z.string().max(500, 'expected a reason of at most 500 characters').nullish(),
+  idempotencyKey,
+});
+
+/** The refund's canonical text, the key left out. */
+export function refundFingerprint(input: z.output<typeof refundInput>): string {
+  return JSON.stringify(['refund', input.transactionId, input.amount, input.reason ?? null]);
+}

@@ -188,6 +188,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX checkouts_match_idx ON checkouts (practice_id, match_id)`,
       `CREATE UNIQUE INDEX checkouts_payment_idx ON checkouts (practice_id, payment_id) WHERE payment_id IS NOT NULL`,
       `CREATE INDEX checkouts_open_idx ON checkouts (expires_at) WHERE status = 'OPEN'`,
+      // A REFUND transaction of a paid checkout: the processor's refund first, then the ledger posting.
+      `CREATE TABLE checkout_refunds (
+         transaction_id      TEXT PRIMARY KEY REFERENCES ledger_transactions (transaction_id),
+         refund_of           TEXT NOT NULL REFERENCES checkouts (transaction_id),
+         amount_cents        BIGINT NOT NULL CHECK (amount_cents > 0),
+         reason              TEXT,
+         processor_refund_id TEXT,
+         state               TEXT NOT NULL DEFAULT 'NOT_SENT' CHECK (state IN ('NOT_SENT', 'REFUNDED', 'REFUSED')),
+         created_at          TIMESTAMPTZ NOT NULL
+       )`,
+      `CREATE INDEX checkout_refunds_of_idx ON checkout_refunds (refund_of)`,
       // Processor deliveries are at-least-once: an event id is applied once (pruned with webhook receipts).
       `CREATE TABLE processor_events (
          practice_id TEXT NOT NULL,

@@ -46,7 +46,9 @@ export type StoredRequest =
   | { kind: 'PAYMENT' | 'ADJUSTMENT'; write: StoredLedgerWrite }
   | { kind: 'COLLECTION'; collection: StoredCollection }
   /** A collection through a processor: the rest is its `checkouts` row (`src/flows/collection/`). */
-  | { kind: 'COLLECTION'; checkout: { processor: string; paymentTypeId: string } };
+  | { kind: 'COLLECTION'; checkout: { processor: string; paymentTypeId: string } }
+  /** A refund of a processor checkout's payment: the rest is its `checkout_refunds` row. */
+  | { kind: 'REFUND'; refund: { of: string } };
 
 /** The full stored row: the public view plus the submitter's bookkeeping. */
 export interface StoredTransaction extends TransactionRow {
@@ -279,6 +281,7 @@ export class SqlTransactionStore implements TransactionStore {
           AND NOT (t.status = 'SUBMITTED' AND t.attention IS NOT NULL AND t.next_poll_at IS NULL)
           -- Checkouts resume through their own job (src/flows/collection/), never a card collection's.
           AND NOT EXISTS (SELECT 1 FROM checkouts c WHERE c.transaction_id = t.transaction_id)
+          AND NOT EXISTS (SELECT 1 FROM checkout_refunds r WHERE r.transaction_id = t.transaction_id)
           AND NOT EXISTS (SELECT 1 FROM jobs j
                            WHERE j.singleton_key = t.transaction_id AND j.state IN ('queued', 'active'))
         ORDER BY t.created_at, t.transaction_id LIMIT $1`,

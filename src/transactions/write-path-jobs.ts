@@ -39,6 +39,8 @@ export type WritePathJobKinds = {
   'transactions.prune': { tickAt: string };
   /** A processor checkout's state machine (`src/flows/collection/advance.ts`), defined by the collection flow. */
   'collection.advance': TransactionJobPayload;
+  /** A checkout refund: the processor's refund, then the ledger posting (`src/flows/collection/refund.ts`). */
+  'collection.refund': TransactionJobPayload;
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

@@ -373,3 +373,86 @@ describe('refused input creates nothing anywhere', () => {
     expect(errors?.[0]?.message).toMatch(/collects card payments through its own collectPayment/);
   });
 });
+
+describe('refunds: the processor first, then the ledger; never more than was paid', () => {
+  const REFUND = /* GraphQL */ `
+    mutation Refund($input: RefundTransactionInput!) {
+      refundTransaction(input: $input) {
+        transaction { transactionId kind status amount { cents } failureReason attention refundOf { transactionId } }
+      }
+    }
+  `;
+  const LINKS = /* GraphQL */ `
+    query Links($practiceId: ID!, $transactionId: ID!) {
+      transaction(practiceId: $practiceId, transactionId: $transactionId) {
+        checkout { amountRefunded { cents } }
+        refunds { transactionId kind status amount { cents } }
+      }
+    }
+  `;
+  const refundsAt = (processor: 'stripe' | 'square') =>
+    processor === 'stripe'
+      ? stripeCalls().filter((r) => r.method === 'POST' && r.path === '/v1/refunds')
+      : squareCalls().filter((r) => r.method === 'POST' && r.path === '/v2/refunds');
+
+  for (const [practiceId, patientId, processor] of [
+    [SMILE, PATIENT, 'stripe'],
+    [DENTRIX, DX_PATIENT, 'square'],
+  ] as const) {
+    it(`${processor}: a partial refund, then one above what is left is refused; the refund posts once (${practiceId})`, async () => {
+      const tx = await create({ practiceId, patientId, amount: '30.00' });
+      if (processor === 'stripe') await payStripe(tx.checkout.url, '4242424242424242');
+      else t.square.pay(pageId(tx.checkout.url), { card: '4111 1111 1111 1111', cvv: '111', postalCode: '12345' });
+      await settle();
+      await t.nex.completePendingInsertions();
+      expect((await get(practiceId, tx.transactionId)).status).toBe('COMPLETED');
+      resetLogs();
+
+      const first = await t.gql(REFUND, {
+        input: {
+          practiceId,
+          transactionId: tx.transactionId,
+          amount: '10.00',
+          reason: 'overpaid',
+          idempotencyKey: newKey('refund'),
+        },
+      });
+      expect(first.errors).toBeUndefined();
+      const refund = first.data.refundTransaction.transaction;
+      expect(refund.kind).toBe('REFUND');
+      expect(refund.amount.cents).toBe(1000);
+      expect(refund.refundOf.transactionId).toBe(tx.transactionId);
+      expect(refund.failureReason).toBeNull();
+      expect(refundsAt(processor)).toHaveLength(1);
+      const posts = ledgerPosts();
+      expect(posts).toHaveLength(1);
+      expect(Number((posts[0]!.body as any).payment.amount)).toBe(10);
+      await t.nex.completePendingInsertions();
+      expect((await get(practiceId, refund.transactionId)).status).toBe('COMPLETED');
+
+      const above = await t.gql(REFUND, {
+        input: { practiceId, transactionId: tx.transactionId, amount: '20.01', idempotencyKey: newKey('refund') },
+      });
+      expect(above.errors?.[0]?.extensions?.code).toBe('AMOUNT_OUT_OF_RANGE');
+      expect(refundsAt(processor)).toHaveLength(1);
+      expect(ledgerPosts()).toHaveLength(1);
+
+      const links = (await t.gql(LINKS, { practiceId, transactionId: tx.transactionId })).data.transaction;
+      expect(links.checkout.amountRefunded.cents).toBe(1000);
+      expect(links.refunds.map((r: any) => [r.transactionId, r.kind, r.amount.cents])).toEqual([
+        [refund.transactionId, 'REFUND', 1000],
+      ]);
+    });
+  }
+
+  it('an open checkout cannot be refunded, and nothing is sent', async () => {
+    const tx = await create({ practiceId: SMILE, patientId: PATIENT, amount: '9.00' });
+    resetLogs();
+    const { errors } = await t.gql(REFUND, {
+      input: { practiceId: SMILE, transactionId: tx.transactionId, amount: '1.00', idempotencyKey: newKey('refund') },
+    });
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(stripeCalls()).toHaveLength(0);
+    expect(ledgerPosts()).toHaveLength(0);
+  });
+});

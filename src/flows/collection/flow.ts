@@ -18,6 +18,8 @@ import { TABLE } from '../../transactions/transaction-rows';
 import type { TransactionRow } from '../../transactions/types';
 import { TransactionInputError } from '../../transactions/errors';
 import { advanceJob } from './advance';
+import { createRefund, refundJob, type CreateRefundCommand } from './refund';
+import { getRefund, refundIdsOf, refundsWithoutJob } from './refund-store';
 import { checkoutsWithoutJob, getCheckout, insertCheckout, markClosed, setPostState, type CheckoutRow } from './checkout-store';
 import { COLLECTION_DEFAULTS, type CollectionContext, type CollectionFlowOptions } from './context';
 import type { CheckoutLine } from './lines';
@@ -57,6 +59,12 @@ export interface CollectionFlow {
   cancelCheckout(practiceId: string, transactionId: string): Promise<TransactionRow>;
   retryPosting(practiceId: string, transactionId: string): Promise<TransactionRow>;
   applyEvent(practiceId: string, event: ProcessorEvent): Promise<SignalResult>;
+  /** Refund part or all of a paid checkout's payment: a REFUND transaction (`refund.ts`). */
+  refund(command: CreateRefundCommand): Promise<TransactionRow>;
+  /** The transaction a REFUND refunds; `null` for other transactions. */
+  refundOf(transactionId: string): Promise<TransactionRow | null>;
+  /** A checkout transaction's REFUND transactions, oldest first. */
+  refunds(transactionId: string): Promise<TransactionRow[]>;
   readonly context: CollectionContext;
 }
 
@@ -101,6 +109,11 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
         backoff: { delaysMs: ctx.options.submitRetryDelaysMs, jitter: 0 },
         concurrency: ctx.options.concurrency,
       });
+      ctx.jobs.define('collection.refund', ({ job }) => refundJob(flow, job.payload.transactionId), {
+        maxAttempts: 1_000,
+        backoff: { delaysMs: ctx.options.submitRetryDelaysMs, jitter: 0 },
+        concurrency: ctx.options.concurrency,
+      });
     },
     async resume() {
       const ids = await checkoutsWithoutJob(store.sql, 1_000);
@@ -113,7 +126,10 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
             { singletonKey: transactionId },
           );
       }
-      return ids.length;
+      const refunds = await refundsWithoutJob(store.sql, 1_000);
+      for (const payload of refunds)
+        await ctx.jobs.enqueue('collection.refund', payload, { singletonKey: payload.transactionId });
+      return ids.length + refunds.length;
     },
     async createCheckout(command) {
       const now = ctx.now();
@@ -218,6 +234,18 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
         await ctx.inFlight.track(() => ctx.jobs.run(job.id));
       }
       return current(transactionId);
+    },
+    refund(command) {
+      return ctx.inFlight.track(() => createRefund(flow, command));
+    },
+    async refundOf(transactionId) {
+      const refund = await getRefund(store.sql, transactionId);
+      const row = refund ? await store.findById(refund.refundOf) : null;
+      return row ? toTransactionRow(row) : null;
+    },
+    async refunds(transactionId) {
+      const rows = await Promise.all((await refundIdsOf(store.sql, transactionId)).map((id) => store.findById(id)));
+      return rows.flatMap((row) => (row ? [toTransactionRow(row)] : []));
     },
     applyEvent(practiceId, event) {
       return ctx.inFlight.track(() => applyProcessorEvent(flow, practiceId, event));

@@ -9,7 +9,7 @@
 import { checkAmountCeiling } from '../../ledger/amount-ceiling';
 import { RuleViolation } from '../../ledger/violation';
 import { checkoutLines, type CheckoutBasis } from '../../flows/collection/lines';
-import { checkoutFingerprint, checkoutInput } from '../checkout-input';
+import { checkoutFingerprint, checkoutInput, refundFingerprint, refundInput } from '../checkout-input';
 import { requirePractice } from '../context';
 import { gatewayError } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -112,6 +112,40 @@ export const collectionResolvers: Resolvers = {
         const practice = requirePractice(ctx, args.practiceId);
         return { transaction: await ctx.services.collection.cancelCheckout(practice.id, args.transactionId) };
       }),
+    refundTransaction: (_root, { input: raw }, ctx) =>
+      withStableErrors(async () => {
+        const practice = requirePractice(ctx, raw.practiceId);
+        const input = parseInput(refundInput, raw);
+        orRefuseCeiling(checkAmountCeiling([{ field: 'input.amount', cents: input.amount }], writeLimits(ctx).maxAmount));
+        const fingerprint = refundFingerprint(input);
+        const replayed = await replay(ctx, practice.id, input.idempotencyKey, fingerprint);
+        if (replayed) return { transaction: replayed };
+        const original = await ctx.services.transactions.get(practice.id, input.transactionId);
+        const checkout = original?.kind === 'COLLECTION' ? await ctx.services.collection.checkout(input.transactionId) : null;
+        if (!original || !checkout) {
+          throw gatewayError('NOT_FOUND', `no checkout transaction "${input.transactionId}" in practice "${practice.id}"`, {
+            field: 'transactionId',
+          });
+        }
+        if (checkout.status !== 'PAID') {
+          throw gatewayError(
+            'BAD_USER_INPUT',
+            `the checkout of ${input.transactionId} is ${checkout.status}: only a paid checkout can be refunded`,
+            {
+              field: 'transactionId',
+            },
+          );
+        }
+        const transaction = await ctx.services.collection.refund({
+          practiceId: practice.id,
+          transactionId: input.transactionId,
+          amount: input.amount,
+          reason: input.reason ?? null,
+          idempotencyKey: input.idempotencyKey,
+          fingerprint,
+        });
+        return { transaction };
+      }),
     retryPosting: (_root, args, ctx) =>
       withStableErrors(async () => {
         const practice = requirePractice(ctx, args.practiceId);
@@ -124,9 +158,8 @@ export const collectionResolvers: Resolvers = {
       const view = await ctx.services.collection.checkout(t.transactionId);
       return view ? { ...view, patientSourceId: t.patientSourceId } : null;
     },
-    // Refunds through a processor are not built yet: no REFUND transaction exists to link.
-    refundOf: () => null,
-    refunds: () => [],
+    refundOf: (t, _args, ctx) => (t.kind === 'REFUND' ? ctx.services.collection.refundOf(t.transactionId) : null),
+    refunds: (t, _args, ctx) => (t.kind === 'COLLECTION' ? ctx.services.collection.refunds(t.transactionId) : []),
   },
   Checkout: {
     processor: (c) => c.processor,
