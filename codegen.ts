@@ -44,6 +44,8 @@ const config: CodegenConfig = {
           LedgerTransaction: '../models#TransactionModel',
           Copay: '../models#CopayModel',
           Job: '../models#JobModel',
+          Checkout: '../models#CheckoutModel',
+          CheckoutLine: '../models#CheckoutLineModel',
         },
       },
     },

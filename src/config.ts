@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { httpUrl, nonEmpty } from './adapters/connection-fields';
-import { LEDGER_SYSTEMS } from './adapters/registry';
-import type { LedgerSystemDescriptor } from './adapters/system';
+import { LEDGER_SYSTEMS, PROCESSOR_SYSTEMS } from './adapters/registry';
+import type { LedgerSystemDescriptor, ProcessorSystemDescriptor } from './adapters/system';
 import { parseDecimal } from './ledger/money';
 import { TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE } from './ledger/transaction-id';
 
@@ -22,6 +22,27 @@ const practiceId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a practice id of lowercase letters, digits and dashes');
 
+/**
+ * A practice's payment processor (`processor: { system, connection, paymentTypeId }`): its
+ * `connection` is validated by that processor's own schema; `paymentTypeId` is the ledger's payment
+ * type its collections post as (the same whatever the processor, so it is not in `connection`).
+ */
+function processorOf(descriptor: ProcessorSystemDescriptor) {
+  return z.strictObject({
+    system: z.literal(descriptor.system),
+    connection: descriptor.connection,
+    paymentTypeId: nonEmpty,
+  });
+}
+
+type ProcessorSchema = ReturnType<typeof processorOf>;
+
+const processor = z.discriminatedUnion('system', PROCESSOR_SYSTEMS.map(processorOf) as [ProcessorSchema, ...ProcessorSchema[]], {
+  error: `expected processor.system to be one of ${PROCESSOR_SYSTEMS.map((d) => `"${d.system}"`).join(', ')}`,
+});
+
+export type ProcessorConfig = z.output<typeof processor>;
+
 /** A practice of one ledger system: its `connection` is validated by that system's own schema. */
 function practiceOf(descriptor: LedgerSystemDescriptor) {
   return z.strictObject({
@@ -29,6 +50,7 @@ function practiceOf(descriptor: LedgerSystemDescriptor) {
     name: nonEmpty,
     system: z.literal(descriptor.system),
     connection: descriptor.connection,
+    processor: processor.optional(),
   });
 }
 

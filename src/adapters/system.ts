@@ -57,6 +57,12 @@ export interface SandboxPractice {
   id: string;
   name: string;
   connection: Record<string, unknown>;
+  /**
+   * A ledger practice's payment type that processor collections post as (`processor.paymentTypeId`).
+   * Sandbox mode gives a processor sandbox's connection (a practice of the same `id`) only to a
+   * ledger practice that names one.
+   */
+  processorPaymentTypeId?: string;
 }
 
 /** A system's simulator started for sandbox mode (`npm start` without a config). */

@@ -4,6 +4,7 @@
  */
 import { callerMayTouch, type Caller } from '../auth/api-keys';
 import type { GatewayConfig } from '../config';
+import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
 import type { StatusBus } from '../transactions/status-bus';
 import type { TransactionService } from '../transactions/service';
@@ -16,6 +17,8 @@ export interface GatewayServices {
   transactions: TransactionService;
   bus: StatusBus;
   observeBatch?: BatchObserver;
+  /** Checkouts through the practices' processors (`src/flows/collection/`). */
+  collection: CollectionFlow;
 }
 
 export interface GatewayContext {

@@ -12,6 +12,8 @@ import type {
   AdjustmentRecord,
   ProviderRecord,
 } from '../adapters/ledger/port';
+import type { CheckoutView } from '../flows/collection/flow';
+import type { CheckoutLine } from '../flows/collection/lines';
 import type { JobRecord } from '../jobs/types';
 import type { Aging } from '../ledger/aging';
 import type { PatientBalance } from '../ledger/patient-balance';
@@ -72,3 +74,11 @@ export type TransactionModel = TransactionRow;
 /** A job of the durable queue (`src/jobs/`), as stored; its payload is never rendered whole. */
 export type JobModel = JobRecord;
 export type CopayModel = CopayRecord;
+
+/** A processor checkout (`src/flows/collection/`), with the practice and patient its lines' charges belong to. */
+export type CheckoutModel = CheckoutView & { patientSourceId: string };
+export interface CheckoutLineModel {
+  practiceId: string;
+  patientSourceId: string;
+  line: CheckoutLine;
+}

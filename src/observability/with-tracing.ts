@@ -17,17 +17,20 @@ export interface WithTracingOptions {
   practiceId: string;
   /** The tracer. Default `trace.getTracer('ledger-gateway')` from the global provider. */
   tracer?: Tracer;
+  /** The port's upstream-touching methods (`UPSTREAM_METHODS[kind]`); default the ledger port's. */
+  methods?: { batch: readonly string[]; whole: readonly string[] };
 }
 
-export function withTracing(adapter: LedgerAdapter, options: WithTracingOptions): LedgerAdapter {
+export function withTracing<A extends { readonly system: string } = LedgerAdapter>(adapter: A, options: WithTracingOptions): A {
   const tracer = options.tracer ?? trace.getTracer('ledger-gateway');
   const wrapped = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   const source = adapter as unknown as Record<string, unknown>;
 
-  for (const name of [...BATCH_METHODS, ...WHOLE_METHODS]) {
+  const methods = options.methods ?? { batch: BATCH_METHODS, whole: WHOLE_METHODS };
+  for (const name of [...methods.batch, ...methods.whole]) {
     const fn = source[name];
     if (typeof fn !== 'function') continue;
-    const batch = (BATCH_METHODS as readonly string[]).includes(name);
+    const batch = methods.batch.includes(name);
     wrapped.set(name, (...args: unknown[]) =>
       tracer.startActiveSpan(`ledger.adapter ${name}`, async (span) => {
         span.setAttributes({
@@ -61,5 +64,5 @@ export function withTracing(adapter: LedgerAdapter, options: WithTracingOptions)
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
-  }) as unknown as LedgerAdapter;
+  }) as unknown as A;
 }

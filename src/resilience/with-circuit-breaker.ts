@@ -28,12 +28,17 @@ import {
 export interface WithCircuitBreakerOptions extends CircuitBreakerOptions {
   /** Use this breaker instead of making one from the options. */
   breaker?: CircuitBreaker;
+  /**
+   * The port's upstream-touching methods (`UPSTREAM_METHODS[kind]`, `src/adapters/system.ts`), so
+   * any kind of adapter can be wrapped. Default: the ledger port's.
+   */
+  methods?: { batch: readonly string[]; whole: readonly string[] };
 }
 
 const breakers = new WeakMap<object, CircuitBreaker>();
 
 /** The breaker guarding `adapter`, when it was wrapped by {@link withCircuitBreaker}. */
-export function circuitOf(adapter: LedgerAdapter): CircuitBreaker | undefined {
+export function circuitOf(adapter: object): CircuitBreaker | undefined {
   return breakers.get(adapter);
 }
 
@@ -56,11 +61,11 @@ export function healthOf(snapshot: CircuitSnapshot | undefined): PracticeHealth 
 }
 
 /** The health of a (possibly wrapped) adapter's connection. */
-export function adapterHealth(adapter: LedgerAdapter): PracticeHealth {
+export function adapterHealth(adapter: object): PracticeHealth {
   return healthOf(circuitOf(adapter)?.snapshot());
 }
 
-export function withCircuitBreaker(adapter: LedgerAdapter, options: WithCircuitBreakerOptions = {}): LedgerAdapter {
+export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A, options: WithCircuitBreakerOptions = {}): A {
   const breaker = options.breaker ?? createCircuitBreaker(options);
   const isFailure = options.isFailure ?? isUpstreamUnavailable;
   // Own properties shadow the prototype's methods; everything else (system, capabilities,
@@ -72,7 +77,8 @@ export function withCircuitBreaker(adapter: LedgerAdapter, options: WithCircuitB
     return typeof fn === 'function' ? (fn as (...args: unknown[]) => unknown).bind(adapter) : fn;
   };
 
-  for (const name of BATCH_METHODS) {
+  const methods = options.methods ?? { batch: BATCH_METHODS, whole: WHOLE_METHODS };
+  for (const name of methods.batch) {
     const fn = bound(name) as ((keys: readonly string[], ...rest: unknown[]) => Promise<BatchResult<unknown>>) | undefined;
     if (typeof fn !== 'function') continue;
     wrapped[name] = async (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
@@ -95,7 +101,7 @@ export function withCircuitBreaker(adapter: LedgerAdapter, options: WithCircuitB
       return result;
     };
   }
-  for (const name of WHOLE_METHODS) {
+  for (const name of methods.whole) {
     const fn = bound(name) as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (typeof fn !== 'function') continue;
     wrapped[name] = (...args: unknown[]) => breaker.run(() => fn(...args));
@@ -107,7 +113,7 @@ export function withCircuitBreaker(adapter: LedgerAdapter, options: WithCircuitB
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
-  }) as unknown as LedgerAdapter;
+  }) as unknown as A;
   breakers.set(proxy, breaker);
   return proxy;
 }

@@ -43,6 +43,32 @@ export async function startSystemSandboxes(): Promise<RunningSystemSandbox[]> {
   return started;
 }
 
+/**
+ * The config's practices from the started simulators: a ledger system's practices are practices; a
+ * processor's practices are connections for the ledger practice of the same id (when that practice
+ * names the payment type its collections post as), so `npm start` can collect through one.
+ */
+export function sandboxPractices(sandboxes: readonly RunningSystemSandbox[]): Array<Record<string, unknown>> {
+  const practices = new Map<string, Record<string, unknown>>();
+  SYSTEMS.forEach((descriptor, i) => {
+    if (descriptor.kind !== 'ledger') return;
+    for (const { processorPaymentTypeId: _paymentTypeId, ...practice } of sandboxes[i]?.practices ?? []) {
+      practices.set(practice.id, { ...practice, system: descriptor.system });
+    }
+  });
+  SYSTEMS.forEach((descriptor, i) => {
+    if (descriptor.kind !== 'processor') return;
+    for (const { id, connection } of sandboxes[i]?.practices ?? []) {
+      const paymentTypeId = sandboxes.flatMap((s) => s.practices).find((p) => p.id === id)?.processorPaymentTypeId;
+      const practice = practices.get(id);
+      if (practice && paymentTypeId && !practice.processor) {
+        practice.processor = { system: descriptor.system, connection, paymentTypeId };
+      }
+    }
+  });
+  return [...practices.values()];
+}
+
 export async function startSandboxes(options: SandboxModeOptions = {}): Promise<RunningSandboxes> {
   const sandboxes = await startSystemSandboxes();
   const apiKey =
@@ -53,9 +79,7 @@ export async function startSandboxes(options: SandboxModeOptions = {}): Promise<
     store: { url: options.storeUrl ?? 'pglite://./.data/sandbox-ledger' },
     transactionIdPrefix: 'LG',
     apiKeys: [{ name: 'sandbox', key: apiKey, practices: ['*'] }],
-    practices: SYSTEMS.flatMap((descriptor, i) =>
-      (sandboxes[i]?.practices ?? []).map((practice) => ({ ...practice, system: descriptor.system })),
-    ),
+    practices: sandboxPractices(sandboxes),
   });
   const exampleQuery = sandboxes.find((s) => s.exampleQuery)?.exampleQuery ?? '{ practices { id name system } }\n';
   return {

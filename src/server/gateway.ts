@@ -15,7 +15,9 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { LedgerAdapter } from '../adapters/ledger/port';
-import { ledgerSystem } from '../adapters/registry';
+import type { ProcessorAdapter } from '../adapters/processor/port';
+import { ledgerSystem, processorSystem } from '../adapters/registry';
+import { UPSTREAM_METHODS } from '../adapters/system';
 import { ApiKeyRing } from '../auth/api-keys';
 import type { GatewayConfig, PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
@@ -34,6 +36,10 @@ import { createTransactionService, type TransactionServiceHooks } from '../trans
 import { createPgStatusBus } from '../transactions/pg-status-bus';
 import { createInProcessStatusBus } from '../transactions/status-bus';
 import type { TransactionStore } from '../transactions/store';
+import { createCollectionFlow } from '../flows/collection/flow';
+import type { CollectionFlowOptions } from '../flows/collection/context';
+import { registerProcessorWebhook } from '../flows/collection/registration';
+import { handleProcessorWebhook, isProcessorRoute } from '../flows/collection/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import type { GraphiQLOptions } from './graphiql';
 
@@ -43,6 +49,8 @@ export interface GatewayOptions {
   graphiql?: GraphiQLOptions;
   /** Build a practice's adapter; default: the vendor's adapter from `src/adapters/`. */
   createAdapter?: (practice: PracticeConfig) => LedgerAdapter;
+  /** Build a practice's processor adapter (config `processor`); default: the processor's adapter from `src/adapters/processor/`. */
+  createProcessorAdapter?: (practice: PracticeConfig) => ProcessorAdapter;
   /** Adapter tuning for tests (small retry delays). */
   adapterOptions?: { retryBaseDelayMs?: number; maxRetries?: number; timeoutMs?: number };
   /**
@@ -62,6 +70,8 @@ export interface GatewayOptions {
   };
   /** Override the webhook target base (default: `server.publicUrl`, else the listening URL). */
   publicUrl?: string;
+  /** Collection flow tuning (tests: a short watch interval). */
+  collection?: CollectionFlowOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
 }
@@ -108,6 +118,63 @@ export function defaultAdapterFactory(
   };
 }
 
+/**
+ * Each practice's processor adapter (config `processor`), as `defaultAdapterFactory` builds ledger
+ * adapters: upstream calls reported to the metrics and the debug log, and the practice's handle on
+ * its processor credential's upstream budget (the processor's `rateLimits`).
+ */
+export function defaultProcessorAdapterFactory(
+  options: GatewayOptions['adapterOptions'] = {},
+  metrics?: GatewayMetrics,
+  logger?: Logger,
+  budgets?: UpstreamBudgetRegistry,
+) {
+  return (practice: PracticeConfig): ProcessorAdapter => {
+    const config = practice.processor;
+    if (!config) throw new Error(`expected practice "${practice.id}" to have a processor in its config`);
+    const onUpstreamCall = (e: UpstreamCallEvent) => {
+      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
+      logger?.debug({ practiceId: practice.id, upstream: e }, 'processor upstream call');
+    };
+    const descriptor = processorSystem(config.system);
+    const upstreamBudget =
+      budgets && descriptor.rateLimits
+        ? budgets.forPractice({
+            system: config.system,
+            practiceId: practice.id,
+            connection: config.connection,
+            declaration: descriptor.rateLimits,
+          })
+        : undefined;
+    return descriptor.createAdapter(config.connection, { ...options, onUpstreamCall, upstreamBudget });
+  };
+}
+
+/**
+ * `factory`'s processor adapters behind the same decorators as ledger adapters: a span around every
+ * upstream-touching call, and a circuit breaker of their own (a processor outage must not open the
+ * ledger's breaker, nor the other way round), reported as `<practiceId>/processor`.
+ */
+export function withProcessorDecorators(
+  factory: (practice: PracticeConfig) => ProcessorAdapter,
+  circuitBreaker: GatewayOptions['circuitBreaker'] = {},
+  metrics?: GatewayMetrics,
+) {
+  const methods = UPSTREAM_METHODS.processor;
+  return (practice: PracticeConfig): ProcessorAdapter => {
+    const traced = withTracing(factory(practice), { practiceId: practice.id, methods });
+    if (circuitBreaker === false) return traced;
+    const name = `${practice.id}/processor`;
+    metrics?.setCircuitState(name, 'closed');
+    return withCircuitBreaker(traced, {
+      ...circuitBreaker,
+      name,
+      methods,
+      onStateChange: (state) => metrics?.setCircuitState(name, state),
+    });
+  };
+}
+
 /** `factory`'s adapters with an OpenTelemetry span around every upstream-touching call. */
 export function withTracingSpans(factory: (practice: PracticeConfig) => LedgerAdapter) {
   return (practice: PracticeConfig): LedgerAdapter => withTracing(factory(practice), { practiceId: practice.id });
@@ -146,6 +213,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       options.circuitBreaker,
       metrics,
     ),
+    withProcessorDecorators(
+      options.createProcessorAdapter ?? defaultProcessorAdapterFactory(options.adapterOptions, metrics, logger, budgets),
+      options.circuitBreaker,
+      metrics,
+    ),
   );
   const store = await openStore(config.store.url, { port: config.server.port }).catch(async (error: unknown) => {
     await budgets.close();
@@ -176,7 +248,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     ...options.transactionOptions,
   });
-  const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch };
+  // Known once the server listens: pay pages and processor webhook targets hang off it.
+  let publicUrl = (options.publicUrl ?? config.server.publicUrl ?? '').replace(/\/$/, '');
+  const collection = createCollectionFlow({
+    ...options.collection,
+    transactions,
+    practices: registry,
+    publicUrl: () => publicUrl,
+  });
+  collection.defineJobs();
+  const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch, collection };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
   // budget per key across both.
@@ -217,6 +298,18 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       keys: new ApiKeyRing(config.apiKeys),
       services,
       webhooks: { registry, store, transactions, onResult: ({ result }) => metrics.observeWebhook(result) },
+      processorWebhooks: async (req, res, system, practiceId) => {
+        if (!isProcessorRoute(system)) return false;
+        await handleProcessorWebhook(req, res, system, practiceId, {
+          flow: collection,
+          practices: registry,
+          sql: store.sql,
+          publicUrl: () => publicUrl,
+          maxBodyBytes: config.limits.maxBodyBytes,
+          onResult: ({ result }) => metrics.observeWebhook(result),
+        });
+        return true;
+      },
       ready: () => ready,
       health: () => registry.all().map((practice) => ({ practiceId: practice.id, ...adapterHealth(practice.adapter) })),
       guard,
@@ -238,9 +331,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await store.close();
     throw error;
   });
+  publicUrl ||= http.url.replace(/\/$/, '');
+  await collection
+    .resume()
+    .catch((error: unknown) =>
+      logger.error({ err: { message: (error as Error).message } }, 'resuming checkouts failed; a restart retries'),
+    );
   await transactions.start();
 
-  const publicUrl = (options.publicUrl ?? config.server.publicUrl ?? http.url).replace(/\/$/, '');
   const settled = (async () => {
     await Promise.all(
       registry.all().map(async (practice) => {
@@ -255,6 +353,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         } catch (error) {
           // Tried: readiness does not wait for a healthy upstream, only for the attempt.
           logger.warn({ practiceId: practice.id, err: { message: (error as Error).message } }, 'practice connection failed');
+        }
+        if (!practice.processor) return;
+        try {
+          await practice.processor.adapter.connect();
+          await registerProcessorWebhook(store.sql, practice, publicUrl, new Date());
+          logger.info({ practiceId: practice.id, processor: practice.processor.name }, 'processor connected');
+        } catch (error) {
+          // Tried, like the ledger: checkouts are watched by polling until a restart registers.
+          logger.warn({ practiceId: practice.id, err: { message: (error as Error).message } }, 'processor connection failed');
         }
       }),
     );

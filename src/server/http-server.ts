@@ -36,6 +36,11 @@ export interface HttpServerDeps {
   keys: ApiKeyRing;
   services: GatewayServices;
   webhooks: WebhookRouteDeps;
+  /**
+   * `POST /webhooks/<processor>/<practiceId>` (the collection flow's route): answers and resolves
+   * `true` for a processor's word, `false` to leave the path to the ledger webhooks.
+   */
+  processorWebhooks?: (req: IncomingMessage, res: ServerResponse, system: string, practiceId: string) => Promise<boolean>;
   /** True once the store is open and every practice's connection has been tried. */
   ready: () => boolean;
   /** Per-practice connection health, shown in `/readyz`'s body to operators only. */
@@ -203,6 +208,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     }
     if (path === '/graphql' && (req.method === 'POST' || req.method === 'GET')) return handleGraphQL(req, res, url, deps);
     const webhook = /^\/webhooks\/([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(path);
+    if (webhook && req.method === 'POST' && (await deps.processorWebhooks?.(req, res, webhook[1]!, webhook[2]!))) return;
     if (webhook && req.method === 'POST') return handleWebhook(req, res, webhook[1]!, webhook[2]!, deps.webhooks);
     if (deps.extraRoutes && (await deps.extraRoutes(req, res, url))) return;
     json(res, 404, { error: 'not found' });

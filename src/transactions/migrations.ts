@@ -144,6 +144,87 @@ export const MIGRATIONS: readonly Migration[] = [
          AND (resolution_outcome IS NULL OR resolution_outcome = status))`,
     ],
   },
+  {
+    version: 4,
+    name: 'processor checkouts, processor events seen, processor webhook registrations, REFUND transactions',
+    statements: [
+      // A refund through a processor is a transaction of its own, linked to what it refunds.
+      `ALTER TABLE ledger_transactions DROP CONSTRAINT ledger_transactions_kind_check`,
+      `ALTER TABLE ledger_transactions ADD CONSTRAINT ledger_transactions_kind_check
+         CHECK (kind IN ('PAYMENT', 'ADJUSTMENT', 'COLLECTION', 'REFUND'))`,
+      // One row per COLLECTION through a processor (src/flows/collection/README.md): what it pays
+      // (lines and total frozen at creation), the processor's ids it is matched by, where it stands.
+      `CREATE TABLE checkouts (
+         transaction_id        TEXT PRIMARY KEY REFERENCES ledger_transactions (transaction_id),
+         practice_id           TEXT NOT NULL,
+         processor             TEXT NOT NULL CHECK (processor IN ('STRIPE', 'SQUARE')),
+         status                TEXT NOT NULL DEFAULT 'OPEN' CHECK (status IN ('OPEN', 'PAID', 'EXPIRED', 'CANCELED')),
+         lines                 JSONB NOT NULL,
+         total_cents           BIGINT NOT NULL CHECK (total_cents > 0),
+         currency              TEXT NOT NULL,
+         payment_type_id       TEXT NOT NULL,
+         return_url            TEXT,
+         expires_at            TIMESTAMPTZ NOT NULL,
+         pay_token_hash        TEXT NOT NULL UNIQUE,
+         checkout_id           TEXT,
+         match_id              TEXT,
+         url                   TEXT,
+         open_attempts         INTEGER NOT NULL DEFAULT 0,
+         payment_id            TEXT,
+         amount_paid_cents     BIGINT NOT NULL DEFAULT 0 CHECK (amount_paid_cents >= 0),
+         amount_refunded_cents BIGINT NOT NULL DEFAULT 0 CHECK (amount_refunded_cents >= 0),
+         paid_at               TIMESTAMPTZ,
+         -- The ledger posting of a paid checkout: NOT_SENT, SENT (the ledger took it; its rows come
+         -- by webhook or poll) or REFUSED (attention set; retryPosting sends it again).
+         post_state            TEXT NOT NULL DEFAULT 'NOT_SENT' CHECK (post_state IN ('NOT_SENT', 'SENT', 'REFUSED')),
+         last_event_at         TIMESTAMPTZ,
+         created_at            TIMESTAMPTZ NOT NULL,
+         updated_at            TIMESTAMPTZ NOT NULL,
+         -- Paid once: a PAID checkout names its payment, and the payment is never replaced.
+         CONSTRAINT paid_has_payment CHECK (status <> 'PAID' OR payment_id IS NOT NULL)
+       )`,
+      // Webhook matching: a processor event names a checkout, its payment container or its payment.
+      `CREATE INDEX checkouts_checkout_idx ON checkouts (practice_id, checkout_id)`,
+      `CREATE INDEX checkouts_match_idx ON checkouts (practice_id, match_id)`,
+      `CREATE UNIQUE INDEX checkouts_payment_idx ON checkouts (practice_id, payment_id) WHERE payment_id IS NOT NULL`,
+      `CREATE INDEX checkouts_open_idx ON checkouts (expires_at) WHERE status = 'OPEN'`,
+      // A REFUND transaction of a paid checkout: the processor's refund first, then the ledger posting.
+      `CREATE TABLE checkout_refunds (
+         transaction_id      TEXT PRIMARY KEY REFERENCES ledger_transactions (transaction_id),
+         refund_of           TEXT NOT NULL REFERENCES checkouts (transaction_id),
+         amount_cents        BIGINT NOT NULL CHECK (amount_cents > 0),
+         reason              TEXT,
+         processor_refund_id TEXT,
+         state               TEXT NOT NULL DEFAULT 'NOT_SENT' CHECK (state IN ('NOT_SENT', 'REFUNDED', 'REFUSED')),
+         created_at          TIMESTAMPTZ NOT NULL
+       )`,
+      `CREATE INDEX checkout_refunds_of_idx ON checkout_refunds (refund_of)`,
+      // Processor deliveries are at-least-once: an event id is applied once (pruned with webhook receipts).
+      `CREATE TABLE processor_events (
+         practice_id TEXT NOT NULL,
+         event_id    TEXT NOT NULL,
+         received_at TIMESTAMPTZ NOT NULL,
+         PRIMARY KEY (practice_id, event_id)
+       )`,
+      `CREATE INDEX processor_events_received_idx ON processor_events (received_at)`,
+      // The endpoint the gateway registered at the practice's processor and its signing secret,
+      // apart from the ledger's registration (a practice has both).
+      // The key pay-page tokens are derived with (src/flows/collection/pay-token.ts): one per store,
+      // made by the first instance, shared by all.
+      `CREATE TABLE pay_page_keys (
+         id         INTEGER PRIMARY KEY CHECK (id = 1),
+         secret     TEXT NOT NULL,
+         created_at TIMESTAMPTZ NOT NULL
+       )`,
+      `CREATE TABLE processor_webhook_registrations (
+         practice_id TEXT PRIMARY KEY,
+         endpoint_id TEXT NOT NULL,
+         secret      TEXT NOT NULL,
+         url         TEXT NOT NULL,
+         created_at  TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */

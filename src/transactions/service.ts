@@ -37,7 +37,7 @@ import type { InsertionEvent } from '../adapters/ledger/port';
 import { createJobQueue } from '../jobs/queue';
 import { migrateJobs } from '../jobs/migrations';
 import { collect, type CollectInput } from './collection';
-import { createWritePathContext, errorText, toTransactionRow } from './context';
+import { createWritePathContext, errorText, toTransactionRow, type WritePathContext } from './context';
 import { handleInsertionEvent, type InsertionEventResult } from './insertion-events';
 import { createLedgerWrite, type CreateLedgerTransactionInput } from './ledger-writes';
 import { resolveOptions, type TransactionServiceDeps } from './options';
@@ -100,6 +100,11 @@ export interface TransactionService {
   tick(): Promise<void>;
   /** The durable job queue of the write path (visibility: `list`, `get`, `counts`). */
   readonly jobs: WritePathQueue;
+  /**
+   * The write path's shared context, for flows built on it (`src/flows/collection/`): they define
+   * their job kinds on `context.jobs` before `start()` and move rows with `context.move`.
+   */
+  readonly context: WritePathContext;
 }
 
 /** Build the service. Nothing runs in the background until `start()`; bad options throw here. */
@@ -138,6 +143,7 @@ export function createTransactionService(deps: TransactionServiceDeps): Transact
   };
   return {
     jobs,
+    context: ctx,
     // async: a stopped service rejects, it does not throw synchronously.
     async createLedgerTransaction(input) {
       assertOpen();

@@ -44,7 +44,11 @@ export type StoredCollection = Omit<CardCollection, 'transactionId' | 'card'>;
 /** What the submitter needs to (re)send the transaction, minus anything secret. */
 export type StoredRequest =
   | { kind: 'PAYMENT' | 'ADJUSTMENT'; write: StoredLedgerWrite }
-  | { kind: 'COLLECTION'; collection: StoredCollection };
+  | { kind: 'COLLECTION'; collection: StoredCollection }
+  /** A collection through a processor: the rest is its `checkouts` row (`src/flows/collection/`). */
+  | { kind: 'COLLECTION'; checkout: { processor: string; paymentTypeId: string } }
+  /** A refund of a processor checkout's payment: the rest is its `checkout_refunds` row. */
+  | { kind: 'REFUND'; refund: { of: string } };
 
 /** The full stored row: the public view plus the submitter's bookkeeping. */
 export interface StoredTransaction extends TransactionRow {
@@ -275,6 +279,9 @@ export class SqlTransactionStore implements TransactionStore {
       `SELECT t.* FROM ${TABLE} t
         WHERE t.status IN ('PENDING', 'SUBMITTED')
           AND NOT (t.status = 'SUBMITTED' AND t.attention IS NOT NULL AND t.next_poll_at IS NULL)
+          -- Checkouts resume through their own job (src/flows/collection/), never a card collection's.
+          AND NOT EXISTS (SELECT 1 FROM checkouts c WHERE c.transaction_id = t.transaction_id)
+          AND NOT EXISTS (SELECT 1 FROM checkout_refunds r WHERE r.transaction_id = t.transaction_id)
           AND NOT EXISTS (SELECT 1 FROM jobs j
                            WHERE j.singleton_key = t.transaction_id AND j.state IN ('queued', 'active'))
         ORDER BY t.created_at, t.transaction_id LIMIT $1`,

@@ -46,7 +46,8 @@ export async function submitJob(ctx: WritePathContext, transactionId: string): P
 
 /** Submit a claimed PENDING ledger write (its `attempts` already counts this attempt). */
 async function submitClaimed(ctx: WritePathContext, row: StoredTransaction): Promise<JobOutcome> {
-  if (row.request.kind === 'COLLECTION') return 'done';
+  // Collections and checkout refunds are posted by their own flows, never by `ledger.submit`.
+  if (row.request.kind === 'COLLECTION' || row.request.kind === 'REFUND') return 'done';
   const adapter = ctx.adapters(row.practiceId);
   if (!takesWrites(adapter)) {
     return retryLater(ctx, row, `no ledger-write adapter for practice ${row.practiceId}`);

@@ -11,14 +11,15 @@ import type { Cents, LedgerRecords } from '../adapters/ledger/port';
 
 /**
  * What a transaction writes upstream. `COLLECTION` is a card collection on a synchronous system
- * (athenahealth `collectpayment`); the GraphQL enum `TransactionKind` has it as `COLLECTION`.
+ * (athenahealth `collectpayment`) or a processor checkout; the GraphQL enum `TransactionKind` has it
+ * as `COLLECTION`. `REFUND` gives back part of a checkout's payment (`src/flows/collection/`).
  */
-export type TransactionKind = 'PAYMENT' | 'ADJUSTMENT' | 'COLLECTION';
+export type TransactionKind = 'PAYMENT' | 'ADJUSTMENT' | 'COLLECTION' | 'REFUND';
 
 /** Where a transaction is in its life. `COMPLETED` and `FAILED` are terminal. */
 export type TransactionStatus = 'PENDING' | 'SUBMITTED' | 'COMPLETED' | 'FAILED';
 
-export const TRANSACTION_KINDS: readonly TransactionKind[] = ['PAYMENT', 'ADJUSTMENT', 'COLLECTION'];
+export const TRANSACTION_KINDS: readonly TransactionKind[] = ['PAYMENT', 'ADJUSTMENT', 'COLLECTION', 'REFUND'];
 export const TRANSACTION_STATUSES: readonly TransactionStatus[] = ['PENDING', 'SUBMITTED', 'COMPLETED', 'FAILED'];
 
 /**

@@ -37,6 +37,10 @@ export type WritePathJobKinds = {
   'ledger.poll': TransactionJobPayload;
   'ledger.recover-collection': TransactionJobPayload;
   'transactions.prune': { tickAt: string };
+  /** A processor checkout's state machine (`src/flows/collection/advance.ts`), defined by the collection flow. */
+  'collection.advance': TransactionJobPayload;
+  /** A checkout refund: the processor's refund, then the ledger posting (`src/flows/collection/refund.ts`). */
+  'collection.refund': TransactionJobPayload;
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

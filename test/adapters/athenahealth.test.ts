@@ -122,6 +122,7 @@ describe('athenahealth adapter: mapping', () => {
       chargeSplitsBecomeProviderSplits: false,
       webhooks: false,
       patientListing: false,
+      externalPayments: false,
     });
     expect(adapterFor().system).toBe('ATHENAHEALTH');
   });

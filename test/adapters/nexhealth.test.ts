@@ -1237,6 +1237,7 @@ describe('capabilities', () => {
       chargeSplitsBecomeProviderSplits: false,
       webhooks: true,
       patientListing: true,
+      externalPayments: true,
     });
     expect(adapter.capabilities.writeOffEstimates).toBe(true);
     expect(adapter.system).toBe('NEXHEALTH');

@@ -1,7 +1,8 @@
 /**
- * The whole gateway for end-to-end tests: both vendors' sandboxes and the gateway, each in-process
- * on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over HTTP like
- * any client. Tests count upstream requests through the sandboxes' request logs.
+ * The whole gateway for end-to-end tests: both ledger vendors' sandboxes, both processors' sandboxes
+ * (smile-dental collects through Stripe, bright-dentrix through Square) and the gateway, each
+ * in-process on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over
+ * HTTP like any client. Tests count upstream requests through the sandboxes' request logs.
  */
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
@@ -10,6 +11,11 @@ import { nexhealthSandboxPractices } from '../../src/sandbox/nexhealth/mode';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server/gateway';
 import { startAthenahealthSandbox, type AthenahealthSandbox } from '../../src/sandbox/athenahealth';
 import { startNexhealthSandbox, type NexhealthSandbox, type NexhealthSandboxOptions } from '../../src/sandbox/nexhealth';
+import { SANDBOX_PROCESSOR_PAYMENT_TYPES } from '../../src/sandbox/nexhealth/mode';
+import { startSquareSandbox, type SquareSandbox } from '../../src/sandbox/square';
+import { squareSandboxPractices } from '../../src/sandbox/square/mode';
+import { startStripeSandbox, type StripeSandbox } from '../../src/sandbox/stripe';
+import { stripeSandboxPractices } from '../../src/sandbox/stripe/mode';
 
 export const KEYS = {
   /** Every practice. */
@@ -24,6 +30,10 @@ export interface TestGateway {
   gateway: RunningGateway;
   nex: NexhealthSandbox;
   athena: AthenahealthSandbox;
+  /** smile-dental's processor. */
+  stripe: StripeSandbox;
+  /** bright-dentrix's processor. */
+  square: SquareSandbox;
   url: string;
   config: GatewayConfig;
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
@@ -60,6 +70,18 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...options.nexhealth,
   });
   const athena = await startAthenahealthSandbox({ port: 0 });
+  // Short webhook retries: a delivery the gateway refused comes back within milliseconds.
+  const stripe = await startStripeSandbox({ port: 0, retryDelaysMs: [10, 20, 40, 80] });
+  const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
+  const processors = new Map<string, { system: string; connection: Record<string, unknown> }>([
+    ...stripeSandboxPractices(stripe.url).map((p) => [p.id, { system: 'stripe', connection: p.connection }] as const),
+    ...squareSandboxPractices(square.url).map((p) => [p.id, { system: 'square', connection: p.connection }] as const),
+  ]);
+  const withProcessor = <P extends { id: string }>(practice: P) => {
+    const processor = processors.get(practice.id);
+    const paymentTypeId = SANDBOX_PROCESSOR_PAYMENT_TYPES[practice.id];
+    return processor && paymentTypeId ? { ...practice, processor: { ...processor, paymentTypeId } } : practice;
+  };
   const raw: Record<string, any> = {
     server: { port: 0, host: '127.0.0.1' },
     store: { url: 'memory://' },
@@ -70,7 +92,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       { name: 'smile', key: KEYS.smile, practices: ['smile-dental'] },
       { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
     ],
-    practices: [...nexhealthSandboxPractices(nex), ...athenahealthSandboxPractices(athena)],
+    practices: [...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)],
   };
   options.config?.(raw);
   const config = parseConfig(raw);
@@ -82,6 +104,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   if (options.gateway?.awaitSettled !== false) await gateway.settled;
   nex.resetRequestLog();
   athena.resetRequestLog();
+  stripe.requests.length = 0;
+  square.resetRequestLog();
   let url = gateway.url;
   return {
     get gateway() {
@@ -89,6 +113,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     nex,
     athena,
+    stripe,
+    square,
     get url() {
       return url;
     },
@@ -112,7 +138,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     async close() {
       await gateway.close();
-      await Promise.all([nex.close(), athena.close()]);
+      await Promise.all([nex.close(), athena.close(), stripe.close(), square.close()]);
     },
   };
 }

@@ -65,7 +65,8 @@ export async function freshMemoryStore(): Promise<{ client: SqlClient; store: Tr
     shared = { client, store: new SqlTransactionStore(client) };
   }
   await shared.client.query(
-    'TRUNCATE ledger_transactions, idempotency_keys, webhook_receipts, webhook_registrations, jobs, job_schedules',
+    `TRUNCATE ledger_transactions, idempotency_keys, webhook_receipts, webhook_registrations, jobs, job_schedules,
+       checkouts, checkout_refunds, processor_events, processor_webhook_registrations, pay_page_keys`,
   );
   await shared.client.query('ALTER SEQUENCE ledger_transaction_id_seq RESTART WITH 1000');
   return shared;

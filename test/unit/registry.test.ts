@@ -5,11 +5,11 @@
  */
 import type { GraphQLEnumType } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LEDGER_SYSTEMS, SYSTEMS, ledgerSystem } from '../../src/adapters/registry';
+import { LEDGER_SYSTEMS, PROCESSOR_SYSTEMS, SYSTEMS, ledgerSystem } from '../../src/adapters/registry';
 import type { RunningSystemSandbox } from '../../src/adapters/system';
 import { parseConfig } from '../../src/config';
 import { createSchema } from '../../src/graphql/schema';
-import { startSystemSandboxes } from '../../src/sandbox/default-config';
+import { sandboxPractices, startSystemSandboxes } from '../../src/sandbox/default-config';
 
 describe('system registry', () => {
   let sandboxes: RunningSystemSandbox[] = [];
@@ -33,14 +33,28 @@ describe('system registry', () => {
     expect(() => ledgerSystem('nope')).toThrow(/expected a registered ledger system \(nexhealth, athenahealth\), got "nope"/);
   });
 
+  it('answers each processor with a value the GraphQL enum Processor has', () => {
+    const schema = createSchema();
+    const values = (schema.getType('Processor') as GraphQLEnumType).getValues().map((v) => v.name);
+    for (const descriptor of PROCESSOR_SYSTEMS) expect(values).toContain(descriptor.processor);
+  });
+
   it("starts every simulator for sandbox mode, whose practices pass their system's schema and the config", async () => {
     sandboxes = await startSystemSandboxes();
-    const practices = SYSTEMS.flatMap((d, i) => (sandboxes[i]?.practices ?? []).map((p) => ({ ...p, system: d.system })));
+    const practices = sandboxPractices(sandboxes) as Array<{ id: string; system: string; connection: unknown; processor?: any }>;
     expect(practices.map((p) => p.id)).toEqual(['smile-dental', 'bright-dentrix', 'northside', 'lakeside']);
     for (const practice of practices) {
       expect(ledgerSystem(practice.system).connection.safeParse(practice.connection).success).toBe(true);
     }
+    // The processor sandboxes give smile-dental Stripe and bright-dentrix Square, posting as a card payment type.
+    expect(practices.map((p) => [p.id, p.processor?.system ?? null, p.processor?.paymentTypeId ?? null])).toEqual([
+      ['smile-dental', 'stripe', '503'],
+      ['bright-dentrix', 'square', '513'],
+      ['northside', null, null],
+      ['lakeside', null, null],
+    ]);
     const config = parseConfig({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), practices: ['*'] }], practices });
     expect(config.practices).toHaveLength(4);
+    expect(config.practices[0]?.processor?.system).toBe('stripe');
   });
 });

@@ -73,7 +73,16 @@ export interface Capabilities {
   webhooks: boolean;
   /** The system can list a practice's patients (`Practice.patients`). */
   patientListing: boolean;
+  /**
+   * The ledger takes payments collected elsewhere (a processor's checkout, `createCheckout`): the
+   * gateway posts them as payments keyed by the processor's payment id. When false, the adapter's
+   * `unsupported.externalPayments` says why (athenahealth collects through its own `collectPayment`).
+   */
+  externalPayments: boolean;
 }
+
+/** Why a capability is false, in words for the `NOT_SUPPORTED` message (never patient data). */
+export type UnsupportedReasons = Partial<Record<keyof Capabilities, string>>;
 
 /**
  * One GraphQL operation's scope, passed to every read so an adapter can share an upstream response
@@ -156,6 +165,8 @@ export interface CardCollection {
 export interface LedgerAdapter {
   readonly system: PracticeSystem;
   readonly capabilities: Capabilities;
+  /** Why some capabilities are false, for the `NOT_SUPPORTED` message; absent when none needs saying. */
+  readonly unsupported?: UnsupportedReasons;
 
   /** Authenticate / try the connection once. Rejects with an UpstreamError when it cannot. */
   connect(): Promise<void>;

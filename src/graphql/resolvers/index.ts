@@ -1,6 +1,7 @@
 /** Every resolver map, merged; one file per type family. */
 import type { Resolvers } from '../generated/resolvers-types';
 import { collectPaymentResolvers } from './collect-payment';
+import { collectionResolvers } from './collection';
 import { guarantorResolvers } from './guarantor';
 import { jobResolvers } from './jobs';
 import { ledgerRowResolvers } from './ledger-rows';
@@ -23,10 +24,14 @@ export const resolvers: Resolvers = {
   ...guarantorResolvers,
   ...ledgerRowResolvers,
   ...transactionResolvers,
+  LedgerTransaction: { ...transactionResolvers.LedgerTransaction, ...collectionResolvers.LedgerTransaction },
+  Checkout: collectionResolvers.Checkout,
+  CheckoutLine: collectionResolvers.CheckoutLine,
   Mutation: {
     ...mutationResolvers.Mutation,
     ...collectPaymentResolvers.Mutation,
     ...resolveTransactionResolvers.Mutation,
+    ...collectionResolvers.Mutation,
   },
   ...subscriptionResolvers,
 };

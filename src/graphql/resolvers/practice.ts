@@ -11,6 +11,7 @@ export const practiceResolvers: Resolvers = {
     name: (p) => p.name,
     system: (p) => p.system,
     capabilities: (p) => p.capabilities,
+    processor: (p) => p.processor?.name ?? null,
     status: (p) => adapterHealth(p.adapter),
     patients: async (p, { first, after }, ctx) => {
       if (!p.capabilities.patientListing) return { nodes: [], endCursor: null, hasNextPage: false };

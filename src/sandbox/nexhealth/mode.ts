@@ -27,13 +27,24 @@ export function nexhealthSandboxPractices(
   ];
 }
 
+/** The payment type a processor's collections post as, per sandbox practice: the location's card type. */
+export const SANDBOX_PROCESSOR_PAYMENT_TYPES: Readonly<Record<string, string>> = {
+  'smile-dental': NEX_SEED.paymentTypes.openDental.creditCard,
+  'bright-dentrix': NEX_SEED.paymentTypes.dentrix.visaMasterCard,
+};
+
 /** Sandbox mode's simulator; `NEXHEALTH_SANDBOX_FAULTS` (JSON fault rules) injects faults from the start. */
 export async function startSandboxMode(options: SandboxModeStartOptions): Promise<RunningSystemSandbox> {
   const faults = process.env.NEXHEALTH_SANDBOX_FAULTS;
   const nex = await startNexhealthSandbox({ port: options.port ?? 0, faults: faults ? faultRulesFromJson(faults) : [] });
   const family = NEX_SEED.families.alvarez.guarantorId;
   return {
-    practices: nexhealthSandboxPractices(nex),
+    // Processor collections post as each location's card payment type (sandbox mode gives these
+    // practices a processor sandbox: src/sandbox/default-config.ts).
+    practices: nexhealthSandboxPractices(nex).map((practice) => ({
+      ...practice,
+      processorPaymentTypeId: SANDBOX_PROCESSOR_PAYMENT_TYPES[practice.id],
+    })),
     exampleQuery: `# A family's ledger in the NexHealth sandbox: balances, aging and reconciliation.
 # Every sandbox practice is listed by \`practices\`; the same document works on each.
 query FamilyLedger {

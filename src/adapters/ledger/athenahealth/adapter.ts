@@ -20,7 +20,7 @@
  * `client.ts` (HTTP, OAuth, retries), `departments.ts` (the cached departments), `reads.ts` (the
  * scope-memoized reads), `read-methods.ts` (the port's batch reads) and `collect-payment.ts`.
  */
-import type { Capabilities, LedgerAdapter, RequestScope } from '../port';
+import type { Capabilities, LedgerAdapter, RequestScope, UnsupportedReasons } from '../port';
 import type { CollectibleContext } from '../../../ledger/collectible';
 import { createLimiter } from '../../http/limiter';
 import { AthenaClient, type AthenahealthConnection, type UpstreamCallEvent } from './client';
@@ -77,6 +77,13 @@ export const ATHENAHEALTH_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   chargeSplitsBecomeProviderSplits: false,
   webhooks: false,
   patientListing: false,
+  externalPayments: false,
+});
+
+/** Why athenahealth refuses what it cannot do, for `NOT_SUPPORTED` messages. */
+export const ATHENAHEALTH_UNSUPPORTED: Readonly<UnsupportedReasons> = Object.freeze({
+  externalPayments:
+    'athenahealth collects card payments through its own collectPayment and takes no payment collected by another processor',
 });
 
 /**
@@ -107,6 +114,7 @@ export function createAthenahealthAdapter(
   return {
     system: 'ATHENAHEALTH',
     capabilities: ATHENAHEALTH_CAPABILITIES,
+    unsupported: ATHENAHEALTH_UNSUPPORTED,
 
     async connect() {
       await client.accessToken();

@@ -23,5 +23,6 @@ export function nexhealthCapabilities(pms: string | undefined): Capabilities {
     chargeSplitsBecomeProviderSplits: dentrix,
     webhooks: true,
     patientListing: true,
+    externalPayments: true,
   };
 }

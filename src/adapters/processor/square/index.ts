@@ -10,14 +10,12 @@ export { squareConnectionSchema, type SquareConnection } from './connection';
 export { squareRateLimits, SQUARE_MAX_CONCURRENT_CALLS } from './rate-limits';
 export { signSquareWebhook, SQUARE_EVENT_TYPES, SQUARE_SIGNATURE_HEADER } from './webhooks';
 
-/**
- * Square as a registered processor. Not in `registry.ts` yet: the config and the gateway take
- * processors with the collection flow, which registers it.
- */
+/** Square as a registered processor (`registry.ts`). */
 export const squareSystem = defineProcessorSystem({
   system: 'square',
   processor: 'SQUARE',
   connection: squareConnectionSchema,
   createAdapter: (connection, options) => createSquareAdapter(connection, options),
   rateLimits: squareRateLimits,
+  sandbox: { start: async (options) => (await import('../../../sandbox/square/mode')).startSandboxMode(options) },
 });

@@ -11,10 +11,7 @@ export { STRIPE_EVENTS } from './mapping';
 export { stripeRateLimits } from './rate-limits';
 export { signStripePayload, WEBHOOK_TOLERANCE_SECONDS } from './webhooks';
 
-/**
- * Stripe as a registered processor. Not in `registry.ts` yet: the config and the gateway take
- * processors with the collection flow.
- */
+/** Stripe as a registered processor (`registry.ts`). */
 export const stripeSystem = defineProcessorSystem({
   system: 'stripe',
   processor: 'STRIPE',

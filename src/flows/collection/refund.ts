@@ -1,0 +1,172 @@
+/**
+ * Refunds of a paid checkout: a REFUND transaction (amount positive: a refund raises the balance),
+ * linked to the checkout's transaction (`refundOf`). The processor's refund comes first (key
+ * `<refundId>:refund:1`, so a retry replays it), then the ledger posting, a positive payment of the
+ * checkout's payment type (the ledger adapter writes it as an adjustment where
+ * `refundsBecomeAdjustments`, NexHealth on Dentrix). Σ refunds not refused ≤ amount paid, checked
+ * in the insert's SQL transaction (`refund-store.ts`).
+ *
+ * | refund | transaction | the `collection.refund` job does |
+ * | --- | --- | --- |
+ * | NOT_SENT | PENDING | `processor.refund`: given back → REFUNDED; refused → REFUSED + FAILED; unavailable → retry |
+ * | REFUNDED | PENDING | post to the ledger (`submitWrite`): SUBMITTED / COMPLETED; refused → SUBMITTED + attention |
+ */
+import { UpstreamError, type LedgerAdapter, type OutgoingLedgerWrite } from '../../adapters/ledger/port';
+import type { JobOutcome } from '../../jobs/types';
+import { formatCents } from '../../ledger/money';
+import { CircuitOpenError } from '../../resilience';
+import { errorText, toTransactionRow } from '../../transactions/context';
+import { isTerminal, type TransactionRow } from '../../transactions/types';
+import { rowFrom, TABLE } from '../../transactions/transaction-rows';
+import { lookUpUpstream } from '../../transactions/upstream-lookup';
+import { deferUntil } from '../../transactions/write-path-jobs';
+import { getCheckout } from './checkout-store';
+import { retryDelay, type CollectionContext } from './context';
+import { getRefund, insertRefund, settleRefund } from './refund-store';
+
+export interface CreateRefundCommand {
+  practiceId: string;
+  /** The COLLECTION transaction whose checkout is refunded. */
+  transactionId: string;
+  /** Positive cents. */
+  amount: number;
+  reason: string | null;
+  idempotencyKey: string;
+  fingerprint: string;
+}
+
+/** Store the PENDING REFUND, its refund row and its job together, then run the job once inline. */
+export async function createRefund(flow: CollectionContext, command: CreateRefundCommand): Promise<TransactionRow> {
+  const { ctx } = flow;
+  const checkout = await getCheckout(ctx.store.sql, command.transactionId);
+  const original = await ctx.store.get(command.practiceId, command.transactionId);
+  if (!checkout || !original) throw new UpstreamError('unreachable', 'NOT_FOUND');
+  let jobId: string | null = null;
+  const now = ctx.now();
+  const { row, created } = await ctx.store.createTransaction({
+    practiceId: command.practiceId,
+    idempotencyKey: command.idempotencyKey,
+    fingerprint: command.fingerprint,
+    transactionIdPrefix: ctx.options.transactionIdPrefix,
+    kind: 'REFUND',
+    amount: command.amount,
+    currency: checkout.currency,
+    patientSourceId: original.patientSourceId,
+    request: { kind: 'REFUND', refund: { of: command.transactionId } },
+    now,
+    afterInsert: async (tx, inserted) => {
+      await insertRefund(tx, {
+        transactionId: inserted.transactionId,
+        refundOf: command.transactionId,
+        amount: command.amount,
+        reason: command.reason,
+        now,
+      });
+      const { job } = await ctx.jobs.enqueue(
+        'collection.refund',
+        { practiceId: command.practiceId, transactionId: inserted.transactionId },
+        { singletonKey: inserted.transactionId, tx },
+      );
+      jobId = job.id;
+    },
+  });
+  if (created) {
+    await ctx.publish(row);
+    if (jobId) await ctx.inFlight.track(() => ctx.jobs.run(jobId!));
+  }
+  const after = await ctx.store.findById(row.transactionId);
+  return toTransactionRow(after ?? row);
+}
+
+function unavailable(flow: CollectionContext, error: unknown, what: string): JobOutcome {
+  const { ctx } = flow;
+  if (error instanceof CircuitOpenError) return deferUntil(ctx, ctx.later(error.retryInMs), `${what}: circuit open`);
+  return { retryAt: ctx.later(retryDelay(flow, 1)), reason: `${what}: ${errorText(error)}` };
+}
+
+const isRefusal = (error: unknown): error is UpstreamError =>
+  error instanceof UpstreamError && !(error instanceof CircuitOpenError) && error.code !== 'UPSTREAM_UNAVAILABLE';
+
+export async function refundJob(flow: CollectionContext, transactionId: string): Promise<JobOutcome> {
+  const { ctx } = flow;
+  const row = await ctx.store.findById(transactionId);
+  let refund = await getRefund(ctx.store.sql, transactionId);
+  const checkout = refund ? await getCheckout(ctx.store.sql, refund.refundOf) : null;
+  if (!row || !refund || !checkout || isTerminal(row.status) || row.status !== 'PENDING') return 'done';
+  if (refund.state === 'NOT_SENT') {
+    const processor = flow.practices.get(row.practiceId)?.processor;
+    if (!processor || !checkout.paymentId)
+      return deferUntil(ctx, ctx.later(flow.watchIntervalMs), 'the practice has no processor configured');
+    try {
+      const given = await processor.adapter.refund({
+        transactionId,
+        paymentId: checkout.paymentId,
+        amount: refund.amount,
+        currency: checkout.currency,
+        reason: refund.reason,
+        idempotencyKey: `${transactionId}:refund:1`,
+      });
+      if (given.status === 'FAILED')
+        throw new UpstreamError(given.failureReason ?? 'the processor failed the refund', 'UPSTREAM_REJECTED');
+      const refundId = given.id;
+      await ctx.store.sql.transaction((tx) =>
+        settleRefund(tx, refund!, { state: 'REFUNDED', processorRefundId: refundId }, ctx.now()),
+      );
+    } catch (error) {
+      if (!isRefusal(error)) return unavailable(flow, error, 'the processor refund failed');
+      await ctx.store.sql.transaction((tx) => settleRefund(tx, refund!, { state: 'REFUSED' }, ctx.now()));
+      await ctx.move(row, 'FAILED', {
+        failureReason: `the processor refused the refund; nothing was given back: ${error.message}`,
+      });
+      return 'done';
+    }
+    refund = (await getRefund(ctx.store.sql, transactionId)) ?? refund;
+  }
+  const adapter = ctx.adapters(row.practiceId);
+  if (typeof adapter?.submitWrite !== 'function') return 'done';
+  const write: OutgoingLedgerWrite = {
+    kind: 'PAYMENT',
+    transactionId,
+    patientSourceId: row.patientSourceId,
+    amount: refund.amount,
+    currency: checkout.currency,
+    typeSourceId: checkout.paymentTypeId,
+    providerSplits: null,
+    chargeSplits: null,
+    notes: `${checkout.processor} refund ${refund.processorRefundId} of ${checkout.paymentId}`,
+    occurredAt: ctx.now().toISOString(),
+  };
+  // Counted before the call: a crash mid-call makes the next run look the refund up before posting.
+  const { rows } = await ctx.store.sql.query<Record<string, unknown>>(
+    `UPDATE ${TABLE} SET attempts = attempts + 1 WHERE transaction_id = $1 AND status = 'PENDING' RETURNING *`,
+    [transactionId],
+  );
+  if (!rows[0]) return 'done';
+  const claimed = rowFrom(rows[0]);
+  if (claimed.attempts > 1) {
+    const found = await lookUpUpstream(ctx, claimed);
+    if (found.answer === 'landed') {
+      await ctx.move(claimed, 'COMPLETED', { records: found.records });
+      return 'done';
+    }
+    if (found.answer === 'unknown') return unavailable(flow, found.error, 'look-up before re-posting the refund failed');
+    if (found.answer === 'foreign') {
+      await ctx.move(claimed, 'SUBMITTED', {});
+      return 'done';
+    }
+  }
+  try {
+    const outcome = await (adapter as Required<Pick<LedgerAdapter, 'submitWrite'>>).submitWrite(write);
+    if (outcome.state === 'FAILED') throw new UpstreamError(outcome.reason, 'UPSTREAM_REJECTED');
+    if (outcome.state === 'COMPLETED')
+      await ctx.move(row, 'COMPLETED', { records: outcome.records, receiptId: outcome.receiptId ?? null });
+    else await ctx.move(row, 'SUBMITTED', {});
+  } catch (error) {
+    if (!isRefusal(error)) return unavailable(flow, error, 'posting the refund failed');
+    const moved = await ctx.move(row, 'SUBMITTED', {
+      attention: `refunded ${formatCents(refund.amount)} ${checkout.currency} through ${checkout.processor} (refund ${refund.processorRefundId}), the ledger refused: ${error.message}; post it by hand`,
+    });
+    if (!moved) ctx.log.warn('a refused refund posting found its row moved on', { transactionId });
+  }
+  return 'done';
+}

@@ -1,0 +1,137 @@
+/**
+ * What the processor said, applied durably and at most once: a checkout paid (by webhook, by the
+ * watch's read-back, or by `cancelCheckout`'s answer), or closed before payment. Each applies in one
+ * SQL transaction with the event id that carried it (a redelivery finds the id and changes nothing),
+ * then the transaction moves and its `collection.advance` job runs to post. The job re-derives
+ * everything from the rows, so a crash between any two steps here is finished by the job.
+ */
+import type { CheckoutRecord, ProcessorEvent } from '../../adapters/processor/port';
+import { findCheckout, markClosed, markPaid, recordProcessorEvent } from './checkout-store';
+import type { CollectionContext } from './context';
+
+export type SignalResult = 'applied' | 'duplicate' | 'ignored';
+
+/** Make sure the checkout's job exists and run it now, in the background (tracked for `stop()`). */
+export async function kick(flow: CollectionContext, practiceId: string, transactionId: string): Promise<void> {
+  const { ctx } = flow;
+  const { job } = await ctx.jobs.enqueue('collection.advance', { practiceId, transactionId }, { singletonKey: transactionId });
+  void ctx.inFlight.track(async () => {
+    try {
+      await ctx.jobs.run(job.id);
+    } catch (error) {
+      // The job is durable: the queue runs it again; nothing is lost by a failed inline run.
+      ctx.log.warn('collection job run failed; the queue will retry', { transactionId, error: String(error) });
+    }
+  });
+}
+
+/** Publish the transaction's current row (its checkout changed even when its status did not). */
+async function announce(flow: CollectionContext, transactionId: string): Promise<void> {
+  const row = await flow.ctx.store.findById(transactionId);
+  if (row) await flow.ctx.publish(row);
+}
+
+/**
+ * Apply one verified processor event. Unknown checkouts (another system's payment on the same
+ * account) are `ignored` and not recorded. Declines change nothing (the patient may retry on the page).
+ */
+export async function applyProcessorEvent(
+  flow: CollectionContext,
+  practiceId: string,
+  event: ProcessorEvent,
+): Promise<SignalResult> {
+  if (event.type === 'IGNORED' || event.type === 'REFUND_UPDATED') return 'ignored';
+  const refs =
+    event.type === 'CHECKOUT_UPDATED'
+      ? { transactionId: event.checkout.transactionId, checkoutId: event.checkout.id, matchId: event.checkout.matchId }
+      : {
+          transactionId: event.payment.transactionId,
+          matchId: event.payment.checkoutMatchId,
+          paymentId: event.payment.id,
+        };
+  const checkout = await findCheckout(flow.ctx.store.sql, practiceId, refs);
+  if (!checkout) return 'ignored';
+  if (event.type === 'CHECKOUT_UPDATED')
+    return applyCheckoutState(flow, checkout.transactionId, practiceId, event.checkout, event.eventId);
+  const payment = event.payment;
+  if (payment.status === 'SUCCEEDED' && payment.amountReceived > 0) {
+    return paid(
+      flow,
+      practiceId,
+      checkout.transactionId,
+      { paymentId: payment.id, amountPaid: payment.amountReceived },
+      event.eventId,
+    );
+  }
+  // A decline, a payment still settling, a refund total (refunds are not built yet): remember the id only.
+  const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, event.eventId, flow.ctx.now());
+  return fresh ? 'ignored' : 'duplicate';
+}
+
+/** A checkout as the processor holds it (an event's snapshot or a read-back), applied. */
+export async function applyCheckoutState(
+  flow: CollectionContext,
+  transactionId: string,
+  practiceId: string,
+  record: CheckoutRecord,
+  eventId: string | null,
+): Promise<SignalResult> {
+  if (record.status === 'PAID' && record.paymentId) {
+    return paid(flow, practiceId, transactionId, { paymentId: record.paymentId, amountPaid: record.amountPaid }, eventId);
+  }
+  if (record.status === 'EXPIRED' || record.status === 'CANCELED' || record.status === 'FAILED') {
+    return closed(flow, practiceId, transactionId, record.status === 'CANCELED' ? 'CANCELED' : 'EXPIRED', eventId);
+  }
+  if (eventId) {
+    const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, eventId, flow.ctx.now());
+    if (!fresh) return 'duplicate';
+  }
+  return 'ignored';
+}
+
+/** Paid: OPEN → PAID with the payment id (once), then the job moves the row and posts. */
+export async function paid(
+  flow: CollectionContext,
+  practiceId: string,
+  transactionId: string,
+  payment: { paymentId: string; amountPaid: number },
+  eventId: string | null,
+): Promise<SignalResult> {
+  const { ctx } = flow;
+  const now = ctx.now();
+  const result = await ctx.store.sql.transaction(async (tx) => {
+    if (eventId && !(await recordProcessorEvent(tx, practiceId, eventId, now))) return 'duplicate' as const;
+    const marked = await markPaid(tx, transactionId, payment, now);
+    if (!marked) {
+      // Another payment for a checkout already paid: never posted (one page, one payment); logged for staff.
+      ctx.log.warn('a second payment for a paid checkout was ignored', { transactionId, paymentId: payment.paymentId });
+      return 'ignored' as const;
+    }
+    return marked.newly ? ('applied' as const) : ('duplicate' as const);
+  });
+  if (result === 'applied') {
+    ctx.log.info('checkout paid', { practiceId, transactionId, paymentId: payment.paymentId, amount: payment.amountPaid });
+    await announce(flow, transactionId);
+  }
+  // Also for a duplicate: a crash after the first one's write may have left the posting undone.
+  if (result !== 'ignored') await kick(flow, practiceId, transactionId);
+  return result;
+}
+
+/** Expired or canceled before payment: OPEN → EXPIRED/CANCELED, then the job fails the transaction. */
+export async function closed(
+  flow: CollectionContext,
+  practiceId: string,
+  transactionId: string,
+  status: 'EXPIRED' | 'CANCELED',
+  eventId: string | null,
+): Promise<SignalResult> {
+  const { ctx } = flow;
+  const now = ctx.now();
+  const result = await ctx.store.sql.transaction(async (tx) => {
+    if (eventId && !(await recordProcessorEvent(tx, practiceId, eventId, now))) return 'duplicate' as const;
+    return (await markClosed(tx, transactionId, status, now)) ? ('applied' as const) : ('ignored' as const);
+  });
+  if (result === 'applied') await kick(flow, practiceId, transactionId);
+  return result;
+}
