@@ -9,13 +9,12 @@
  * reason goes to `onResult`, not to the caller), after reading the body and computing an HMAC over
  * it, so neither the answer nor its timing tells a caller which practices exist.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookRejected } from '../adapters/ledger/port';
 import type { PracticeRegistry } from '../practices';
 import type { TransactionService } from '../transactions/service';
 import type { TransactionStore } from '../transactions/store';
-import { BodyTooLarge, readBody } from './body';
+import { answerOnceStored, NOT_AUTHENTICATED, readDelivery, refuseUnauthenticated, replyJson } from './signed-delivery';
 
 export interface WebhookRouteDeps {
   registry: PracticeRegistry;
@@ -26,33 +25,6 @@ export interface WebhookRouteDeps {
   maxBodyBytes?: number;
   /** Observes each delivery's outcome (metrics, logs). */
   onResult?: (e: { practiceId: string; result: string }) => void;
-}
-
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-/** The one answer to a delivery that cannot be authenticated, whatever the reason. */
-const NOT_AUTHENTICATED = {
-  error: 'the delivery could not be authenticated: check the route, the timestamp and signature headers, and the secret',
-};
-
-/** A key no delivery is signed with: the decoy check below runs against it. */
-const DECOY_KEY = randomBytes(32);
-
-/**
- * The work a signature check does (an HMAC-SHA256 over the body, a constant-time comparison), for a
- * delivery that will be refused without one, so that refusal takes as long as a failed check.
- */
-function decoySignatureCheck(req: IncomingMessage, rawBody: Buffer): void {
-  const timestamp = String(req.headers.timestamp ?? '');
-  const mac = createHmac('sha256', DECOY_KEY)
-    .update(`${timestamp}.${rawBody.toString('base64')}`)
-    .digest();
-  const given = Buffer.alloc(mac.length);
-  Buffer.from(String(req.headers.signature ?? ''), 'utf8').copy(given);
-  timingSafeEqual(mac, given);
 }
 
 export async function handleWebhook(
@@ -66,22 +38,12 @@ export async function handleWebhook(
   const verify = found?.routeSystem === system ? found.adapter.verifyWebhook?.bind(found.adapter) : undefined;
   const practice = verify ? found : undefined;
   const report = (result: string) => deps.onResult?.({ practiceId, result });
-  let rawBody: Buffer;
-  try {
-    rawBody = await readBody(req, deps.maxBodyBytes ?? 1_000_000);
-  } catch (error) {
-    if (error instanceof BodyTooLarge) {
-      report('too_large');
-      return reply(res, 413, { error: error.message });
-    }
-    throw error;
-  }
+  const rawBody = await readDelivery(req, res, { maxBodyBytes: deps.maxBodyBytes, report });
+  if (!rawBody) return;
   // Looked up for an unknown route too: the same store read either way.
   const registration = await deps.store.getWebhookRegistration(practiceId);
   if (!practice || !verify || !registration) {
-    decoySignatureCheck(req, rawBody);
-    report(practice ? 'unregistered' : 'unknown_route');
-    return reply(res, 401, NOT_AUTHENTICATED);
+    return refuseUnauthenticated(res, rawBody, 401, report, practice ? 'unregistered' : 'unknown_route');
   }
   let event: ReturnType<NonNullable<typeof practice.adapter.verifyWebhook>>;
   try {
@@ -95,23 +57,13 @@ export async function handleWebhook(
     if (error instanceof WebhookRejected) {
       if (error.status === 401) {
         report('bad_signature');
-        return reply(res, 401, NOT_AUTHENTICATED);
+        return replyJson(res, 401, NOT_AUTHENTICATED);
       }
       // Only a correctly signed delivery gets here: its sender knows the practice already.
       report('bad_body');
-      return reply(res, error.status, { error: error.message });
+      return replyJson(res, error.status, { error: error.message });
     }
     throw error;
   }
-  let outcome: string;
-  try {
-    outcome = await deps.transactions.handleInsertionEvent(practiceId, event);
-  } catch {
-    // Not stored (e.g. the completed rows cannot be read upstream yet): a non-2xx makes the vendor
-    // deliver again, and the poller keeps looking meanwhile.
-    report('deferred');
-    return reply(res, 503, { error: 'the delivery could not be applied yet; please redeliver' });
-  }
-  report(outcome);
-  reply(res, 200, { result: outcome });
+  await answerOnceStored(res, report, () => deps.transactions.handleInsertionEvent(practiceId, event));
 }

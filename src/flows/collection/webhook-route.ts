@@ -11,14 +11,19 @@
  * tell which practices exist. Status 400 is what Stripe's documentation asks for a signature failure
  * (`PROCESSOR_WEBHOOK_REJECTION`); any non-2xx makes either processor deliver again.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookRejected } from '../../adapters/ledger/port';
 import { PROCESSOR_WEBHOOK_REJECTION } from '../../adapters/processor/port';
 import { PROCESSOR_SYSTEMS } from '../../adapters/registry';
 import type { PracticeRegistry } from '../../practices';
 import type { SqlExecutor } from '../../transactions/sql-client';
-import { BodyTooLarge, readBody } from '../../server/body';
+import {
+  answerOnceStored,
+  NOT_AUTHENTICATED,
+  readDelivery,
+  refuseUnauthenticated,
+  replyJson,
+} from '../../server/signed-delivery';
 import { getProcessorRegistration } from './checkout-store';
 import type { CollectionFlow } from './flow';
 
@@ -32,16 +37,6 @@ export interface ProcessorWebhookDeps {
   /** Largest body accepted. Default 1 MB. */
   maxBodyBytes?: number;
   onResult?: (e: { practiceId: string; result: string }) => void;
-}
-
-const NOT_AUTHENTICATED = {
-  error: 'the delivery could not be authenticated: check the route, the signature header and the secret',
-};
-const DECOY_KEY = randomBytes(32);
-
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
 
 /** Whether `system` is a processor's word (the route is this one's), for the HTTP server's dispatch. */
@@ -59,23 +54,14 @@ export async function handleProcessorWebhook(
   const found = deps.practices.get(practiceId)?.processor;
   const processor = found?.routeSystem === system ? found : undefined;
   const report = (result: string) => deps.onResult?.({ practiceId, result });
-  let rawBody: Buffer;
-  try {
-    rawBody = await readBody(req, deps.maxBodyBytes ?? 1_000_000);
-  } catch (error) {
-    if (error instanceof BodyTooLarge) {
-      report('too_large');
-      return reply(res, 413, { error: error.message });
-    }
-    throw error;
-  }
+  const rawBody = await readDelivery(req, res, { maxBodyBytes: deps.maxBodyBytes, report });
+  if (!rawBody) return;
   // Read for an unknown route too: the same store read either way.
   const registration = await getProcessorRegistration(deps.sql, practiceId);
   const needsRegistration = processor?.adapter.capabilities.webhookRegistration ?? true;
   if (!processor || (needsRegistration && !registration)) {
-    createHmac('sha256', DECOY_KEY).update(rawBody).digest();
-    report(processor ? 'unregistered' : 'unknown_route');
-    return reply(res, PROCESSOR_WEBHOOK_REJECTION.signature, NOT_AUTHENTICATED);
+    const reason = processor ? 'unregistered' : 'unknown_route';
+    return refuseUnauthenticated(res, rawBody, PROCESSOR_WEBHOOK_REJECTION.signature, report, reason);
   }
   let event: ReturnType<typeof processor.adapter.verifyWebhook>;
   try {
@@ -90,21 +76,13 @@ export async function handleProcessorWebhook(
     if (error instanceof WebhookRejected) {
       if (error.status === 401) {
         report('bad_signature');
-        return reply(res, PROCESSOR_WEBHOOK_REJECTION.signature, NOT_AUTHENTICATED);
+        return replyJson(res, PROCESSOR_WEBHOOK_REJECTION.signature, NOT_AUTHENTICATED);
       }
       report('bad_body');
-      return reply(res, PROCESSOR_WEBHOOK_REJECTION.body, { error: error.message });
+      return replyJson(res, PROCESSOR_WEBHOOK_REJECTION.body, { error: error.message });
     }
     throw error;
   }
-  let result: string;
-  try {
-    result = await deps.flow.applyEvent(practiceId, event);
-  } catch {
-    // Not stored: a non-2xx makes the processor deliver again (and the watch reads it back meanwhile).
-    report('deferred');
-    return reply(res, 503, { error: 'the delivery could not be applied yet; please redeliver' });
-  }
-  report(result);
-  reply(res, 200, { result });
+  // Posting to the ledger happens after the answer, in the checkout's job.
+  await answerOnceStored(res, report, () => deps.flow.applyEvent(practiceId, event));
 }
