@@ -13,7 +13,7 @@ import type {
   ProviderRecord,
 } from '../adapters/ledger/port';
 import type { CheckoutView } from '../flows/collection/flow';
-import type { CheckoutLine } from '../flows/collection/lines';
+import type { CheckoutLine } from '../ledger/checkout-lines';
 import type { JobRecord } from '../jobs/types';
 import type { Aging } from '../ledger/aging';
 import type { PatientBalance } from '../ledger/patient-balance';

@@ -71,3 +71,25 @@ export function checkRefund(
     details,
   };
 }
+
+/**
+ * A refund of `amount` against one paid collection: at most what was paid less what is refunded or
+ * being refunded already (refusals aside). `null` when it fits, else an AMOUNT_OUT_OF_RANGE violation
+ * with the three figures.
+ *
+ *     checkRefundOfPaid(3000, { paid: 5000, refunded: 2500 }) // violation: at most 25.00
+ */
+export function checkRefundOfPaid(
+  amount: Cents,
+  collection: { paid: Cents; refunded: Cents },
+): Violation<'AMOUNT_OUT_OF_RANGE'> | null {
+  const left = subtractCents(collection.paid, collection.refunded);
+  if (amount <= left) return null;
+  return {
+    code: 'AMOUNT_OUT_OF_RANGE',
+    message:
+      `input.amount: expected at most ${formatCents(Math.max(0, left))} (paid ${formatCents(collection.paid)}, ` +
+      `refunded or refunding ${formatCents(collection.refunded)}), got ${formatCents(amount)}`,
+    details: { field: 'amount' },
+  };
+}

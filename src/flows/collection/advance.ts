@@ -28,7 +28,7 @@ import { deferUntil } from '../../transactions/write-path-jobs';
 import type { PracticeProcessor } from '../../practices';
 import { claimOpenAttempt, getCheckout, recordOpened, setPostState, type CheckoutRow } from './checkout-store';
 import { retryDelay, type CollectionContext } from './context';
-import { chargeSplitsOf } from './lines';
+import { chargeSplitsOf } from '../../ledger/checkout-lines';
 import { payPageKey, payPageUrl, payToken } from './pay-token';
 import { applyCheckoutState } from './signals';
 

@@ -9,7 +9,7 @@
 import type { SqlExecutor } from '../../transactions/sql-client';
 import { fromJson, toIso, toIsoOrNull, toSafeInteger } from '../../transactions/row-values';
 import type { ProcessorName } from '../../adapters/processor/port';
-import type { CheckoutLine } from './lines';
+import type { CheckoutLine } from '../../ledger/checkout-lines';
 
 /** The gateway's view of a checkout (GraphQL `CheckoutStatus`). */
 export type CheckoutStatus = 'OPEN' | 'PAID' | 'EXPIRED' | 'CANCELED';

@@ -22,7 +22,7 @@ import { createRefund, refundJob, type CreateRefundCommand } from './refund';
 import { getRefund, refundIdsOf, refundsWithoutJob } from './refund-store';
 import { checkoutsWithoutJob, getCheckout, insertCheckout, markClosed, setPostState, type CheckoutRow } from './checkout-store';
 import { COLLECTION_DEFAULTS, type CollectionContext, type CollectionFlowOptions } from './context';
-import type { CheckoutLine } from './lines';
+import type { CheckoutLine } from '../../ledger/checkout-lines';
 import { payPageKey, payPageUrl, payToken, payTokenHash } from './pay-token';
 import { applyCheckoutState, applyProcessorEvent, kick, type SignalResult } from './signals';
 import type { ProcessorEvent } from '../../adapters/processor/port';

@@ -3,7 +3,7 @@
  * The sum rule (Σ refunds not refused ≤ amount paid) is checked in the insert's SQL transaction with
  * the checkout's row locked, so two refunds sent at once cannot add up past what was paid.
  */
-import { formatCents } from '../../ledger/money';
+import { checkRefundOfPaid } from '../../ledger/refundable';
 import { RuleViolation } from '../../ledger/violation';
 import { toSafeInteger } from '../../transactions/row-values';
 import type { SqlExecutor } from '../../transactions/sql-client';
@@ -45,13 +45,8 @@ export async function insertRefund(
     [refund.refundOf],
   );
   const refunded = toSafeInteger(sums[0]?.refunded, 'refunded');
-  if (refund.amount + refunded > paid) {
-    throw new RuleViolation({
-      code: 'AMOUNT_OUT_OF_RANGE',
-      message: `input.amount: expected at most ${formatCents(paid - refunded)} (paid ${formatCents(paid)}, refunded or refunding ${formatCents(refunded)}), got ${formatCents(refund.amount)}`,
-      details: { field: 'amount' },
-    });
-  }
+  const tooMuch = checkRefundOfPaid(refund.amount, { paid, refunded });
+  if (tooMuch) throw new RuleViolation(tooMuch);
   await tx.query(
     `INSERT INTO checkout_refunds (transaction_id, refund_of, amount_cents, reason, created_at)
      VALUES ($1, $2, $3::bigint, $4, $5::timestamptz)`,

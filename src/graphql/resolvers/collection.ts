@@ -4,11 +4,11 @@
  * the ledger's `externalPayments` capability and the practice's processor (NOT_SUPPORTED, before any
  * processor call), the amount ceiling, an idempotent replay, then the patient's ledger (her charges
  * must be hers and unpaid) through the request's loaders. The pure rules are
- * `src/flows/collection/lines.ts`; the I/O after it is the flow's (`src/flows/collection/`).
+ * `src/ledger/checkout-lines.ts`; the I/O after it is the flow's (`src/flows/collection/`).
  */
 import { checkAmountCeiling } from '../../ledger/amount-ceiling';
 import { RuleViolation } from '../../ledger/violation';
-import { checkoutLines, type CheckoutBasis } from '../../flows/collection/lines';
+import { checkoutLines, type CheckoutBasis } from '../../ledger/checkout-lines';
 import { checkoutFingerprint, checkoutInput, refundFingerprint, refundInput } from '../checkout-input';
 import { requirePractice } from '../context';
 import { gatewayError } from '../errors';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAmountCeiling, writeAmountInputs } from '../../../src/ledger/amount-ceiling';
 import { AmountOutOfRange, exactOrOutOfRange } from '../../../src/ledger/amount-range';
 import { sumCents } from '../../../src/ledger/money';
-import { checkRefund, refundable } from '../../../src/ledger/refundable';
+import { checkRefund, checkRefundOfPaid, refundable } from '../../../src/ledger/refundable';
 
 const pay = (amount: number, fromInsurance = false) => ({ amount, fromInsurance });
 
@@ -70,5 +70,15 @@ describe('exactOrOutOfRange', () => {
         throw new TypeError('bug');
       }),
     ).toThrow(TypeError);
+  });
+});
+
+describe('a refund of one paid collection', () => {
+  it('fits up to what was paid less what is refunded or refunding, and says the three figures beyond', () => {
+    expect(checkRefundOfPaid(2500, { paid: 5000, refunded: 2500 })).toBeNull();
+    const refused = checkRefundOfPaid(2501, { paid: 5000, refunded: 2500 });
+    expect(refused?.code).toBe('AMOUNT_OUT_OF_RANGE');
+    expect(refused?.message).toBe('input.amount: expected at most 25.00 (paid 50.00, refunded or refunding 25.00), got 25.01');
+    expect(checkRefundOfPaid(1, { paid: 5000, refunded: 5000 })?.message).toMatch(/at most 0\.00/);
   });
 });

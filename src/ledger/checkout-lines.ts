@@ -9,11 +9,11 @@
  * A charge's unpaid part is its patient amount (`src/ledger/patient-amount.ts`) plus the signed
  * payments and adjustments tied to it; a charge with nothing unpaid is refused rather than paid twice.
  */
-import { formatCents, sumCents } from '../../ledger/money';
-import { chargePatientAmount, type ClaimStageLookup } from '../../ledger/patient-amount';
-import { patientBalanceOfRecords } from '../../ledger/patient-balance';
-import type { AdjustmentRecord, ChargeRecord, Cents, PaymentRecord } from '../../ledger/records';
-import type { Violation } from '../../ledger/violation';
+import { formatCents, sumCents } from './money';
+import { chargePatientAmount, type ClaimStageLookup } from './patient-amount';
+import { patientBalanceOfRecords } from './patient-balance';
+import type { AdjustmentRecord, ChargeRecord, Cents, PaymentRecord } from './records';
+import type { Violation } from './violation';
 
 /** One thing a checkout pays (GraphQL `CheckoutLine`); `chargeSourceId` set when it pays a charge. */
 export interface CheckoutLine {
