@@ -45,6 +45,8 @@ import {
   mapProcedure,
   mapProvider,
 } from './mapping';
+import { perKey, toError } from './per-key';
+import { ADJUSTMENTS, type ByPatientKind, CHARGES, CLAIMS, PAYMENTS } from './list-kinds';
 import { listAll, listPage } from './pagination';
 import {
   adjustmentSchema,
@@ -70,21 +72,6 @@ const TRANSACTION_ID_USED = /transaction_id has already been used/i;
 /** The documented † filter that turns a list into a location-wide scan of every row. */
 export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
 
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
-
-/** Answer each unique key once, and align the answers with the input (an Error for a failed key). */
-async function perKey<T>(ids: readonly string[], fetch: (id: string) => Promise<T>): Promise<BatchResult<T>> {
-  const unique = [...new Set(ids)];
-  const settled = await Promise.allSettled(unique.map((id) => fetch(id)));
-  const byId = new Map(unique.map((id, i) => [id, settled[i]!] as const));
-  return ids.map((id) => {
-    const r = byId.get(id)!;
-    return r.status === 'fulfilled' ? r.value : toError(r.reason);
-  });
-}
-
 /** Ids travel as JSON numbers when they are plain integers (NexHealth's ids are), else as strings. */
 function wireId(id: string): string | number {
   return /^[1-9][0-9]{0,14}$/.test(id) ? Number(id) : id;
@@ -96,49 +83,6 @@ function splitMap(splits: Split[] | null): Record<string, string> | undefined {
   for (const s of splits) map[s.id] = formatCents(s.amount);
   return map;
 }
-
-interface ByPatientKind<S extends z.ZodType, R> {
-  endpoint: string;
-  schema: S;
-  map: (row: z.output<S>) => R;
-  patientOf: (row: z.output<S>) => string;
-  include?: string[];
-  /** The list documents `updated_since`, so a location-wide scan is possible. */
-  scannable: boolean;
-}
-
-const CHARGES: ByPatientKind<typeof chargeSchema, ChargeRecord> = {
-  endpoint: '/charges',
-  schema: chargeSchema,
-  map: mapCharge,
-  patientOf: (r) => r.patient_id,
-  include: ['claim_payouts'],
-  scannable: true,
-};
-
-const PAYMENTS: ByPatientKind<typeof paymentSchema, PaymentRecord> = {
-  endpoint: '/payments',
-  schema: paymentSchema,
-  map: mapPayment,
-  patientOf: (r) => r.patient_id,
-  scannable: true,
-};
-
-const ADJUSTMENTS: ByPatientKind<typeof adjustmentSchema, AdjustmentRecord> = {
-  endpoint: '/adjustments',
-  schema: adjustmentSchema,
-  map: mapAdjustment,
-  patientOf: (r) => r.patient_id,
-  scannable: true,
-};
-
-const CLAIMS: ByPatientKind<typeof claimSchema, ClaimRecord> = {
-  endpoint: '/claims',
-  schema: claimSchema,
-  map: mapClaim,
-  patientOf: (r) => r.patient_id,
-  scannable: false,
-};
 
 class NexhealthAdapter implements LedgerAdapter {
   readonly system = 'NEXHEALTH' as const;

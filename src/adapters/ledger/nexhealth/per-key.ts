@@ -1,0 +1,21 @@
+/**
+ * A batch read one upstream call per unique key: each key is asked once however often it appears,
+ * and the answers come back aligned with the input, an Error in the place of a key that failed (a
+ * DataLoader batch answers per key, so one failure does not fail the others).
+ */
+import type { BatchResult } from '../port';
+
+export function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** Answer each unique key once, and align the answers with the input (an Error for a failed key). */
+export async function perKey<T>(ids: readonly string[], fetch: (id: string) => Promise<T>): Promise<BatchResult<T>> {
+  const unique = [...new Set(ids)];
+  const settled = await Promise.allSettled(unique.map((id) => fetch(id)));
+  const byId = new Map(unique.map((id, i) => [id, settled[i]!] as const));
+  return ids.map((id) => {
+    const r = byId.get(id)!;
+    return r.status === 'fulfilled' ? r.value : toError(r.reason);
+  });
+}
