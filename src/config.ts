@@ -11,8 +11,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { httpUrl, nonEmpty } from './adapters/connection-fields';
-import { LEDGER_SYSTEMS, PROCESSOR_SYSTEMS } from './adapters/registry';
-import type { LedgerSystemDescriptor, ProcessorSystemDescriptor } from './adapters/system';
+import type { Channel } from './adapters/messaging/port';
+import { LEDGER_SYSTEMS, MESSAGING_CHANNEL_KEYS, MESSAGING_SYSTEMS, PROCESSOR_SYSTEMS } from './adapters/registry';
+import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor } from './adapters/system';
 import { parseDecimal } from './ledger/money';
 import { TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE } from './ledger/transaction-id';
 
@@ -43,6 +44,32 @@ const processor = z.discriminatedUnion('system', PROCESSOR_SYSTEMS.map(processor
 
 export type ProcessorConfig = z.output<typeof processor>;
 
+/** One channel's provider (`messaging.sms`, `messaging.email`): its `connection` is validated by that provider's own schema. */
+function messagingEntryOf(descriptor: MessagingSystemDescriptor) {
+  return z.strictObject({ system: z.literal(descriptor.system), connection: descriptor.connection });
+}
+
+type MessagingEntrySchema = ReturnType<typeof messagingEntryOf>;
+export type MessagingEntryConfig = z.output<MessagingEntrySchema>;
+
+/** The providers registered for `channel`, as a union on `system`; a channel without any refuses every entry. */
+function messagingChannel(channel: Channel): z.ZodType<MessagingEntryConfig> {
+  const key = MESSAGING_CHANNEL_KEYS[channel];
+  const systems = MESSAGING_SYSTEMS.filter((d) => d.channel === channel);
+  if (systems.length === 0) return z.never({ error: `expected no messaging.${key}: no ${channel} provider is registered` });
+  return z.discriminatedUnion('system', systems.map(messagingEntryOf) as [MessagingEntrySchema, ...MessagingEntrySchema[]], {
+    error: `expected messaging.${key}.system to be one of ${systems.map((d) => `"${d.system}"`).join(', ')}`,
+  });
+}
+
+/**
+ * A practice's messaging providers, one per channel (`messaging: { sms?: { system, connection },
+ * email?: { system, connection } }`); a provider may only stand under the key of its channel.
+ */
+const messaging = z.strictObject({ sms: messagingChannel('SMS').optional(), email: messagingChannel('EMAIL').optional() });
+
+export type MessagingConfig = z.output<typeof messaging>;
+
 /** A practice of one ledger system: its `connection` is validated by that system's own schema. */
 function practiceOf(descriptor: LedgerSystemDescriptor) {
   return z.strictObject({
@@ -51,6 +78,7 @@ function practiceOf(descriptor: LedgerSystemDescriptor) {
     system: z.literal(descriptor.system),
     connection: descriptor.connection,
     processor: processor.optional(),
+    messaging: messaging.optional(),
   });
 }
 

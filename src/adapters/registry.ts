@@ -5,15 +5,18 @@
  */
 import { athenahealthSystem } from './ledger/athenahealth';
 import { nexhealthSystem } from './ledger/nexhealth';
+import type { Channel } from './messaging/port';
+import { twilioSystem } from './messaging/twilio';
 import { squareSystem } from './processor/square';
 import { stripeSystem } from './processor/stripe';
-import type { LedgerSystemDescriptor, ProcessorSystemDescriptor, SystemDescriptor } from './system';
+import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor, SystemDescriptor } from './system';
 
 export const SYSTEMS = [
   nexhealthSystem,
   athenahealthSystem,
   stripeSystem,
   squareSystem,
+  twilioSystem,
 ] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
@@ -36,6 +39,22 @@ export function processorSystem(system: string): ProcessorSystemDescriptor {
   const found = PROCESSOR_SYSTEMS.find((d) => d.system === system);
   if (!found) {
     throw new Error(`expected a registered processor (${PROCESSOR_SYSTEMS.map((d) => d.system).join(', ')}), got "${system}"`);
+  }
+  return found;
+}
+
+/** The messaging providers, in registry order: a practice's `messaging.sms.system` / `messaging.email.system` is one of their words. */
+export const MESSAGING_SYSTEMS: readonly MessagingSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'messaging');
+
+/** The config key each channel's provider stands under in `messaging`. */
+export const MESSAGING_CHANNEL_KEYS = { SMS: 'sms', EMAIL: 'email' } as const satisfies Record<Channel, string>;
+
+/** The messaging descriptor for `system` on `channel`; throws for a word the config could not have accepted there. */
+export function messagingSystem(system: string, channel: Channel): MessagingSystemDescriptor {
+  const found = MESSAGING_SYSTEMS.find((d) => d.system === system && d.channel === channel);
+  if (!found) {
+    const words = MESSAGING_SYSTEMS.filter((d) => d.channel === channel).map((d) => d.system);
+    throw new Error(`expected a registered ${channel} provider (${words.join(', ')}), got "${system}"`);
   }
   return found;
 }

@@ -77,6 +77,11 @@ export interface RunningSystemSandbox {
 export interface SandboxModeStartOptions {
   /** TCP port; 0 picks a free one (what sandbox mode uses). */
   port?: number;
+  /**
+   * The gateway's public URL, when known: a simulator that posts to a URL it is told rather than one
+   * the gateway registers (Twilio's inbound messages) points itself at `<gatewayUrl>/webhooks/…`.
+   */
+  gatewayUrl?: string;
 }
 
 /** What every descriptor has, whatever its kind. */

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type GatewayConfig } from '../config';
-import { SYSTEMS } from '../adapters/registry';
+import { MESSAGING_CHANNEL_KEYS, SYSTEMS } from '../adapters/registry';
 import type { RunningSystemSandbox } from '../adapters/system';
 
 export interface SandboxModeOptions {
@@ -30,11 +30,11 @@ export interface RunningSandboxes {
  * Start every registered system's simulator on a free port and gather their practices: the one
  * sandbox list `npm start`'s sandbox mode serves. A system without a simulator is simply absent.
  */
-export async function startSystemSandboxes(): Promise<RunningSystemSandbox[]> {
+export async function startSystemSandboxes(gatewayUrl?: string): Promise<RunningSystemSandbox[]> {
   const started: RunningSystemSandbox[] = [];
   try {
     for (const descriptor of SYSTEMS) {
-      if (descriptor.sandbox) started.push(await descriptor.sandbox.start({ port: 0 }));
+      if (descriptor.sandbox) started.push(await descriptor.sandbox.start({ port: 0, ...(gatewayUrl ? { gatewayUrl } : {}) }));
     }
   } catch (error) {
     await Promise.allSettled(started.map((s) => s.close()));
@@ -66,14 +66,24 @@ export function sandboxPractices(sandboxes: readonly RunningSystemSandbox[]): Ar
       }
     }
   });
+  // A messaging provider's practices are its channel's connection for the ledger practice of the same id.
+  SYSTEMS.forEach((descriptor, i) => {
+    if (descriptor.kind !== 'messaging') return;
+    const key = MESSAGING_CHANNEL_KEYS[descriptor.channel];
+    for (const { id, connection } of sandboxes[i]?.practices ?? []) {
+      const practice = practices.get(id);
+      const messaging = (practice?.messaging ?? {}) as Record<string, unknown>;
+      if (practice && !messaging[key]) practice.messaging = { ...messaging, [key]: { system: descriptor.system, connection } };
+    }
+  });
   return [...practices.values()];
 }
 
 export async function startSandboxes(options: SandboxModeOptions = {}): Promise<RunningSandboxes> {
-  const sandboxes = await startSystemSandboxes();
+  const port = options.port ?? 4000;
+  const sandboxes = await startSystemSandboxes(`http://127.0.0.1:${port}`);
   const apiKey =
     options.apiKey ?? process.env.LEDGER_GATEWAY_SANDBOX_KEY ?? `lg_sandbox_${randomBytes(18).toString('base64url')}`;
-  const port = options.port ?? 4000;
   const config = parseConfig({
     server: { port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}` },
     store: { url: options.storeUrl ?? 'pglite://./.data/sandbox-ledger' },
