@@ -153,6 +153,19 @@ describe('failures: retry-safe or lost', () => {
     expect(error.message).not.toContain('wrong-token');
   });
 
+  it('throws UPSTREAM_REJECTED for another 4xx about the request, with the patient’s number masked', async () => {
+    sandbox.addFault({
+      method: 'POST',
+      path: `/2010-04-01/Accounts/${SMILE.sid}/Messages.json`,
+      status: 400,
+      body: { code: 21999, message: "Something about 'To' +15551234567", status: 400 },
+    });
+    const error = await upstreamError(adapter.send(smsMessage()));
+    expect([error.code, error.status]).toEqual(['UPSTREAM_REJECTED', 400]);
+    expect(error.message).toMatch(/\[21999\] Something about 'To' \*\*\*-\*\*\*-4567/);
+    expect(error.message).not.toContain('5551234567');
+  });
+
   it('throws a retry-safe UpstreamError when the connection is refused before any byte', async () => {
     const closed = await sandboxAndAdapter();
     const url = closed.sandbox.url;

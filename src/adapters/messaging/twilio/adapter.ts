@@ -17,6 +17,9 @@ import { TWILIO_MAX_CONCURRENT_CREATES } from './rate-limits';
 import { messageSchema, type TwilioMessage } from './schemas';
 import { verifyTwilioWebhook } from './webhooks';
 
+/** Twilio's longest `Body` (`21617` beyond). */
+const MAX_TEXT_LENGTH = 1600;
+
 export const twilioCapabilities: MessagingCapabilities = {
   deliveryReceipts: true,
   inboundOptOut: true,
@@ -24,7 +27,7 @@ export const twilioCapabilities: MessagingCapabilities = {
   statusCallbackPerMessage: true,
   statusLookup: true,
   sentListing: true,
-  maxTextLength: 1600,
+  maxTextLength: MAX_TEXT_LENGTH,
 };
 
 const CREATE = 'POST /2010-04-01/Accounts/{AccountSid}/Messages.json';
@@ -101,7 +104,7 @@ export function createTwilioAdapter(connection: TwilioConnection, options: Adapt
           recipient: 'INVALID',
         };
       }
-      if (message.text.length === 0 || message.text.length > twilioCapabilities.maxTextLength!) {
+      if (message.text.length === 0 || message.text.length > MAX_TEXT_LENGTH) {
         throw new UpstreamError(
           `Twilio ${CREATE} not sent: expected a Body of 1 to 1600 characters, got ${message.text.length}`,
           'UPSTREAM_REJECTED',

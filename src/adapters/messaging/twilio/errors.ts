@@ -40,9 +40,17 @@ export function networkReason(error: unknown, timeoutMs: number): string {
   return code ? `network error ${code}` : (error as Error)?.message || String(error);
 }
 
-/** Twilio's words for the log: `[20003] Authenticate`. */
+/**
+ * Phone numbers in Twilio's words (`Invalid 'To' Phone Number: +15551234567`) kept to their last four
+ * digits: error texts reach logs, and a patient's number is PHI.
+ */
+export function maskPhoneNumbers(text: string): string {
+  return text.replace(/\+?\d[\d\s().-]{5,}(\d{4})/g, '***-***-$1');
+}
+
+/** Twilio's words for the log: `[20003] Authenticate`, phone numbers masked. */
 export function restText(error: RestException): string {
-  return `${error.code !== undefined ? `[${error.code}] ` : ''}${error.message}`;
+  return maskPhoneNumbers(`${error.code !== undefined ? `[${error.code}] ` : ''}${error.message}`);
 }
 
 export function toUpstreamError(error: unknown, endpoint: string, timeoutMs: number): UpstreamError {
