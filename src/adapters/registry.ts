@@ -5,6 +5,7 @@
  */
 import { athenahealthSystem } from './ledger/athenahealth';
 import { nexhealthSystem } from './ledger/nexhealth';
+import { sendgridSystem } from './messaging/sendgrid';
 import { squareSystem } from './processor/square';
 import { stripeSystem } from './processor/stripe';
 import type { LedgerSystemDescriptor, ProcessorSystemDescriptor, SystemDescriptor } from './system';
@@ -14,6 +15,7 @@ export const SYSTEMS = [
   athenahealthSystem,
   stripeSystem,
   squareSystem,
+  sendgridSystem,
 ] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
