@@ -271,3 +271,23 @@ describe('sandbox mode', () => {
     }
   });
 });
+
+describe('sandbox mode with the gateway’s public URL', () => {
+  it('posts each account’s events to <publicUrl>/webhooks/sendgrid/<practiceId>', async () => {
+    const { startSandboxMode } = await import('../../src/sandbox/sendgrid/mode');
+    const running = await startSandboxMode({ port: 0, publicUrl: receiver.url });
+    try {
+      const northside = running.practices[1]!.connection;
+      const answer = await fetch(`${northside.baseUrl}/v3/mail/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${northside.apiKey}`, accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify(mail({ from: { email: northside.fromEmail } })),
+      });
+      expect(answer.status).toBe(202);
+      const [batch] = await receiver.waitFor(1);
+      expect(batch!.path).toBe('/webhooks/sendgrid/northside');
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -2,8 +2,8 @@
  * The SendGrid simulator in sandbox mode (`npm start` without a config): one sandbox serving the two
  * seeded accounts, each as the `messaging.email` connection of the practice it belongs to.
  * `SENDGRID_SANDBOX_FAULTS` (JSON fault rules) injects faults from the start;
- * `SENDGRID_SANDBOX_WEBHOOK_BASE` (a gateway's public URL) makes it post events to
- * `<base>/webhooks/sendgrid/<practiceId>` from the start.
+ * `options.publicUrl`, else `SENDGRID_SANDBOX_WEBHOOK_BASE` (a gateway's public URL), makes it post
+ * events to `<base>/webhooks/sendgrid/<practiceId>` from the start.
  *
  * The shapes below mirror the gateway's sandbox-mode types structurally: a simulator imports nothing
  * from the code it checks.
@@ -45,12 +45,14 @@ export function sendgridSandboxPractices(url: string): SendgridSandboxPractice[]
 
 export async function startSandboxMode(options: {
   port?: number;
+  /** The gateway's public URL, when sandbox mode knows it: events go to `<publicUrl>/webhooks/sendgrid/<practiceId>`. */
+  publicUrl?: string;
 }): Promise<{ practices: SendgridSandboxPractice[]; close(): Promise<void> }> {
   const faults = process.env.SENDGRID_SANDBOX_FAULTS;
   const sandbox = await startSendgridSandbox({
     port: options.port ?? 0,
     faults: faults ? faultRulesFromJson(faults) : [],
-    webhookBaseUrl: process.env.SENDGRID_SANDBOX_WEBHOOK_BASE || undefined,
+    webhookBaseUrl: options.publicUrl ?? (process.env.SENDGRID_SANDBOX_WEBHOOK_BASE || undefined),
   });
   return { practices: sendgridSandboxPractices(sandbox.url), close: () => sandbox.close() };
 }

@@ -53,6 +53,7 @@ export function emailMessage(overrides: Partial<EmailMessage> = {}): EmailMessag
 }
 
 export interface Received {
+  path: string;
   headers: http.IncomingHttpHeaders;
   rawBody: Buffer;
 }
@@ -75,7 +76,7 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ headers: req.headers, rawBody: Buffer.concat(chunks) });
+      received.push({ path: req.url ?? '/', headers: req.headers, rawBody: Buffer.concat(chunks) });
       res.writeHead(answers.shift() ?? 200);
       res.end();
       waiters = waiters.filter((w) => {
