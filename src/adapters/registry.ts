@@ -7,6 +7,7 @@ import { athenahealthSystem } from './ledger/athenahealth';
 import { nexhealthSystem } from './ledger/nexhealth';
 import type { Channel } from './messaging/port';
 import { twilioSystem } from './messaging/twilio';
+import { sendgridSystem } from './messaging/sendgrid';
 import { squareSystem } from './processor/square';
 import { stripeSystem } from './processor/stripe';
 import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor, SystemDescriptor } from './system';
@@ -17,6 +18,7 @@ export const SYSTEMS = [
   stripeSystem,
   squareSystem,
   twilioSystem,
+  sendgridSystem,
 ] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */

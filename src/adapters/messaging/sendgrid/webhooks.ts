@@ -1,0 +1,61 @@
+/**
+ * Signed Event Webhook verification with the official `@sendgrid/eventwebhook` (8.0.0): ECDSA P-256
+ * with SHA-256 over the UTF-8 bytes of `X-Twilio-Email-Event-Webhook-Timestamp` + the raw body,
+ * signature base64 DER in `X-Twilio-Email-Event-Webhook-Signature`, checked with the account's
+ * verification key (base64 DER SubjectPublicKeyInfo). SendGrid documents no timestamp tolerance, and
+ * the gateway enforces none: a replayed batch only repeats events deduped on `sg_event_id`.
+ *
+ * A missing or bad signature is `WebhookRejected` 401 (the route answers it 403, as SendGrid asks:
+ * `MESSAGING_WEBHOOK_REJECTION`); a verified body that is not a JSON array is 400.
+ */
+import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
+import { WebhookRejected } from '../../ledger/port';
+import type { WebhookDelivery } from '../../system';
+
+export const SIGNATURE_HEADER = EventWebhookHeader.SIGNATURE().toLowerCase();
+export const TIMESTAMP_HEADER = EventWebhookHeader.TIMESTAMP().toLowerCase();
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+}
+
+/** Checks one delivery's signature and answers its events as parsed JSON (not yet mapped). */
+export type EventBatchVerifier = (delivery: Pick<WebhookDelivery, 'headers' | 'rawBody'>) => unknown[];
+
+/** A verifier for one account's key; the key is decoded once (the connection schema has checked it). */
+export function createEventBatchVerifier(publicKeyBase64: string): EventBatchVerifier {
+  const webhook = new EventWebhook();
+  const publicKey = webhook.convertPublicKeyToECDSA(publicKeyBase64);
+  return (delivery) => {
+    const signature = single(delivery.headers[SIGNATURE_HEADER]);
+    const timestamp = single(delivery.headers[TIMESTAMP_HEADER]);
+    if (!signature || !timestamp) {
+      throw new WebhookRejected(
+        `SendGrid event batch refused: expected the ${EventWebhookHeader.SIGNATURE()} and ${EventWebhookHeader.TIMESTAMP()} headers once each`,
+        401,
+      );
+    }
+    let valid = false;
+    try {
+      valid = webhook.verifySignature(publicKey, delivery.rawBody, signature, timestamp);
+    } catch {
+      valid = false; // a signature that is not base64 DER: the library throws instead of answering false
+    }
+    if (!valid) {
+      throw new WebhookRejected('SendGrid event batch refused: the signature does not match the timestamp and body', 401);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch (error) {
+      throw new WebhookRejected(`SendGrid event batch is not JSON: ${(error as Error).message}`, 400);
+    }
+    if (!Array.isArray(body)) {
+      throw new WebhookRejected(
+        `SendGrid event batch: expected a JSON array of events, got ${body === null ? 'null' : typeof body}`,
+        400,
+      );
+    }
+    return body;
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * Event Webhook deliveries: every event an account produces within one batch window (500 ms) goes
+ * in one `POST` to the account's webhook URL, a JSON array signed with the fixed test key:
+ * `X-Twilio-Email-Event-Webhook-Timestamp: <unix s>` and `X-Twilio-Email-Event-Webhook-Signature:
+ * base64(DER ECDSA-P256-SHA256(timestamp + body))`. A non-2xx answer or a network error is retried
+ * at 1, 2, 4 and 8 s after the first attempt, re-signed each time (same bytes, fresh timestamp),
+ * then dropped. At least once, and (with the knobs) in any order.
+ *
+ * Knobs: `hold()` keeps every new event back; `release({ order, duplicate })` posts each held event
+ * in a delivery of its own, one after another, oldest first or newest first (`reverse`), twice
+ * with `duplicate`. `flush()` closes the current window now; `idle()` waits until nothing is in
+ * flight or scheduled; `waitFor()` resolves on a matching attempt (no sleeping in tests).
+ */
+import { createPrivateKey, sign } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { EVENT_WEBHOOK_PRIVATE_KEY } from './accounts';
+import type { SendgridEventJson } from './mailbox';
+
+export const SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
+export const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
+/** Gaps before each retry: attempts at 0, 1, 2, 4 and 8 s. */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 1_000, 2_000, 4_000];
+export const DEFAULT_BATCH_WINDOW_MS = 500;
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+const signingKey = createPrivateKey({ key: Buffer.from(EVENT_WEBHOOK_PRIVATE_KEY, 'base64'), format: 'der', type: 'pkcs8' });
+
+/** The signature header's value for `timestamp` + `body` (randomized: each call differs, each verifies). */
+export function signEventBatch(timestamp: string, body: string): string {
+  return sign('sha256', Buffer.from(timestamp + body, 'utf8'), signingKey).toString('base64');
+}
+
+export interface WebhookAttempt {
+  at: number;
+  timestamp: string;
+  signature: string;
+  /** The receiver's status; `null` on a network error or timeout. */
+  status: number | null;
+  error: string | null;
+  trigger: 'first' | 'retry' | 'release' | 'duplicate';
+}
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  account: string;
+  url: string;
+  /** The exact bytes sent and signed on every attempt. */
+  body: string;
+  events: SendgridEventJson[];
+  state: 'pending' | 'delivered' | 'dropped';
+  attempts: WebhookAttempt[];
+}
+
+export interface WebhookHubOptions {
+  retryDelaysMs?: readonly number[];
+  batchWindowMs?: number;
+  now?: () => number;
+}
+
+type Waiter = { match: (d: WebhookDeliveryRecord, a: WebhookAttempt) => boolean; resolve: (d: WebhookDeliveryRecord) => void };
+
+export class SendgridWebhookHub {
+  readonly deliveries: WebhookDeliveryRecord[] = [];
+  /** Events produced with no webhook URL set for their account: kept, never posted. */
+  readonly undeliverable: SendgridEventJson[] = [];
+  private readonly urls = new Map<string, string>();
+  private readonly windows = new Map<string, { events: SendgridEventJson[]; timer: NodeJS.Timeout }>();
+  private held: Array<{ account: string; event: SendgridEventJson }> = [];
+  private holding = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private waiters: Waiter[] = [];
+  private nextId = 1;
+  private readonly retryDelaysMs: readonly number[];
+  private readonly batchWindowMs: number;
+  private readonly now: () => number;
+
+  constructor(options: WebhookHubOptions = {}) {
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  setUrl(account: string, url: string): void {
+    this.urls.set(account, url);
+  }
+
+  urlOf(account: string): string | undefined {
+    return this.urls.get(account);
+  }
+
+  /** One produced event: into the account's open window (opened now if none), or held. */
+  push(account: string, event: SendgridEventJson): void {
+    if (this.holding) {
+      this.held.push({ account, event });
+      return;
+    }
+    const open = this.windows.get(account);
+    if (open) {
+      open.events.push(event);
+      return;
+    }
+    const timer = setTimeout(() => this.closeWindow(account), this.batchWindowMs);
+    this.windows.set(account, { events: [event], timer });
+  }
+
+  /** Close every open window now (tests: no waiting for the 500 ms). */
+  flush(): void {
+    for (const account of [...this.windows.keys()]) this.closeWindow(account);
+  }
+
+  hold(on = true): void {
+    this.holding = on;
+  }
+
+  get isHolding(): boolean {
+    return this.holding;
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Post each held event in its own delivery, in order (`reverse`: newest first), twice when `duplicate`. */
+  async release({
+    order = 'fifo',
+    duplicate = false,
+  }: {
+    order?: 'fifo' | 'reverse';
+    duplicate?: boolean;
+  } = {}): Promise<number> {
+    this.holding = false;
+    const held = order === 'reverse' ? [...this.held].reverse() : [...this.held];
+    this.held = [];
+    for (const { account, event } of held) {
+      const delivery = this.record(account, [event]);
+      if (!delivery) continue;
+      await this.track(this.attempt(delivery, 'release', 0));
+      if (duplicate) await this.track(this.send(delivery, 'duplicate'));
+    }
+    return held.length;
+  }
+
+  waitFor(match: (d: WebhookDeliveryRecord, a: WebhookAttempt) => boolean): Promise<WebhookDeliveryRecord> {
+    for (const delivery of this.deliveries) {
+      if (delivery.attempts.some((a) => match(delivery, a))) return Promise.resolve(delivery);
+    }
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** Resolves when no window is open, no attempt is in flight and no retry is scheduled. */
+  async idle(): Promise<void> {
+    while (this.windows.size > 0 || this.inFlight.size > 0 || this.timers.size > 0) {
+      if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** Forget every event and delivery; the webhook URLs stay (they are the accounts' settings). */
+  reset(): void {
+    for (const { timer } of this.windows.values()) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.windows.clear();
+    this.timers.clear();
+    this.deliveries.length = 0;
+    this.undeliverable.length = 0;
+    this.held = [];
+    this.holding = false;
+  }
+
+  close(): void {
+    this.reset();
+    this.urls.clear();
+    this.waiters = [];
+  }
+
+  private closeWindow(account: string): void {
+    const open = this.windows.get(account);
+    if (!open) return;
+    clearTimeout(open.timer);
+    this.windows.delete(account);
+    const delivery = this.record(account, open.events);
+    if (delivery) void this.track(this.attempt(delivery, 'first', 0));
+  }
+
+  private record(account: string, events: SendgridEventJson[]): WebhookDeliveryRecord | null {
+    const url = this.urls.get(account);
+    if (!url) {
+      this.undeliverable.push(...events);
+      return null;
+    }
+    const delivery: WebhookDeliveryRecord = {
+      id: `wh_${this.nextId++}`,
+      account,
+      url,
+      body: JSON.stringify(events),
+      events,
+      state: 'pending',
+      attempts: [],
+    };
+    this.deliveries.push(delivery);
+    return delivery;
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+    return promise;
+  }
+
+  private async attempt(delivery: WebhookDeliveryRecord, trigger: WebhookAttempt['trigger'], retryIndex: number): Promise<void> {
+    const result = await this.send(delivery, retryIndex === 0 ? trigger : 'retry');
+    if (result.status !== null && result.status >= 200 && result.status < 300) return;
+    if (delivery.state === 'delivered') return;
+    const delay = this.retryDelaysMs[retryIndex];
+    if (delay === undefined) {
+      delivery.state = 'dropped';
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.deliveries.includes(delivery)) void this.track(this.attempt(delivery, 'retry', retryIndex + 1));
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private async send(delivery: WebhookDeliveryRecord, trigger: WebhookAttempt['trigger']): Promise<WebhookAttempt> {
+    const timestamp = String(Math.floor(this.now() / 1000));
+    const signature = signEventBatch(timestamp, delivery.body);
+    const attempt: WebhookAttempt = { at: this.now(), timestamp, signature, status: null, error: null, trigger };
+    try {
+      attempt.status = await post(delivery.url, delivery.body, { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature });
+      if (attempt.status >= 200 && attempt.status < 300) delivery.state = 'delivered';
+    } catch (error) {
+      attempt.error = (error as Error).message;
+    }
+    delivery.attempts.push(attempt);
+    const still: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (waiter.match(delivery, attempt)) waiter.resolve(delivery);
+      else still.push(waiter);
+    }
+    this.waiters = still;
+    return attempt;
+  }
+}
+
+function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? https : http).request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'SendGrid Event API',
+          ...headers,
+        },
+        timeout: ATTEMPT_TIMEOUT_MS,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`timed out after ${ATTEMPT_TIMEOUT_MS} ms`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
