@@ -275,7 +275,7 @@ describe('sandbox mode', () => {
 describe('sandbox mode with the gateway’s public URL', () => {
   it('posts each account’s events to <publicUrl>/webhooks/sendgrid/<practiceId>', async () => {
     const { startSandboxMode } = await import('../../src/sandbox/sendgrid/mode');
-    const running = await startSandboxMode({ port: 0, publicUrl: receiver.url });
+    const running = await startSandboxMode({ port: 0, gatewayUrl: receiver.url });
     try {
       const northside = running.practices[1]!.connection;
       const answer = await fetch(`${northside.baseUrl}/v3/mail/send`, {
