@@ -23,14 +23,14 @@ import { BodyTooLarge, readBody } from './body';
 import { graphiqlFor, graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } from './graphiql';
 import { operatorAccess } from './operator-access';
 import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
-import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operation-guard';
+import { graphqlWsOperationGuard, withoutHttpHead, type OperationGuard } from '../plugins/operation-guard';
 import { formatClientError, upstreamFailureOf, upstreamLogEntry } from '../graphql/upstream-errors';
 import { practiceIdsOf } from '../plugins/request-logging';
 import { createSharedSubscribe } from './shared-subscription-results';
 import { addressUrl, listen } from './listen';
 import { createWsConnectionLimits } from './ws-limits';
 import { createCors } from './cors';
-import { trustedHttpRequest, trustedWsPayload } from './trusted-requests';
+import { trustedHttpRequest, trustedWsPayload, writeGraphQLError } from './trusted-requests';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -124,11 +124,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   // A key locked to persisted documents: Apollo receives the manifest's text, or nothing (./trusted-requests.ts).
   if (caller.documents) {
     const trusted = trustedHttpRequest(caller.documents, req.method ?? 'GET', body, search);
-    if ('refusal' in trusted) {
-      if (trusted.refusal.code === 'PERSISTED_QUERY_NOT_FOUND')
-        res.setHeader('cache-control', 'private, no-cache, must-revalidate');
-      return graphqlError(res, trusted.status, trusted.refusal.code, trusted.refusal.message);
-    }
+    if ('refusal' in trusted) return writeGraphQLError(res, deps.guard.admit(caller) ?? trusted.refusal);
     ({ body, search } = trusted);
   }
   const headers = new HeaderMap();
@@ -295,9 +291,10 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       connectionInitWaitTimeout: wsLimits.wsConnectionInitTimeoutMs,
       onSubscribe: (ctx, _id, payload) => {
         // A key locked to persisted documents runs the manifest's text or nothing, as over HTTP.
-        const documents = ctx.extra.caller?.documents;
-        const trusted = documents ? trustedWsPayload(documents, payload) : payload;
-        return Array.isArray(trusted) ? trusted : guardOperation(ctx.extra.caller, trusted);
+        const caller = ctx.extra.caller;
+        const trusted = caller?.documents ? trustedWsPayload(caller.documents, payload) : { payload };
+        if ('refusal' in trusted) return [withoutHttpHead(deps.guard.admit(caller) ?? trusted.refusal)];
+        return guardOperation(caller, trusted.payload);
       },
       context: (ctx) => createContext(ctx.extra.caller!, deps.services),
       // The same formatting as Apollo's formatError: no client-sent value (a card) is echoed back, and

@@ -5,21 +5,38 @@
  * extension, so its automatic persisted queries can neither register a hash for the key nor serve it
  * one another key registered; graphql-ws, which bypasses Apollo, is checked in `onSubscribe` the same
  * way. Everything after (the operation guard, validation, execution) runs on the manifest's text.
+ * A refusal is charged to the key's rate like any operation (the guard's order: the rate first), so
+ * refused requests cannot be sent faster than allowed ones.
  *
  *     const outcome = trustedHttpRequest(caller.documents, req.method, body, url.search);
- *     if ('refusal' in outcome) return answer(outcome.status, outcome.refusal);
+ *     if ('refusal' in outcome) return writeGraphQLError(res, guard.admit(caller) ?? outcome.refusal);
  */
+import type { ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { resolveTrustedDocument, type TrustedDocuments, type TrustedResolution } from '../auth/trusted-documents';
 
 type Refusal = Extract<TrustedResolution, { refusal: unknown }>['refusal'];
 
 /**
- * The HTTP status of a refusal: an unknown id answers 200 like Apollo's own PERSISTED_QUERY_NOT_FOUND
- * (APQ clients read the code from a 200 and retry with the text, which is then refused with 400).
+ * The refusal as a GraphQL error with its HTTP head (`extensions.http`, as the operation guard's
+ * errors carry it): an unknown id answers 200 with no-cache, like Apollo's own
+ * PERSISTED_QUERY_NOT_FOUND (APQ clients read the code from a 200 and retry with the text, which is
+ * then refused with 400).
  */
-function statusOf(refusal: Refusal): number {
-  return refusal.code === 'PERSISTED_QUERY_NOT_FOUND' ? 200 : 400;
+function refusalError(refusal: Refusal): GraphQLError {
+  const http =
+    refusal.code === 'PERSISTED_QUERY_NOT_FOUND'
+      ? { status: 200, headers: new Map([['cache-control', 'private, no-cache, must-revalidate']]) }
+      : { status: 400 };
+  return new GraphQLError(refusal.message, { extensions: { code: refusal.code, http } });
+}
+
+/** Answer `error` alone over HTTP: its `extensions.http` status and headers, the rest as the body. */
+export function writeGraphQLError(res: ServerResponse, error: GraphQLError): void {
+  const { http, ...extensions } = error.extensions as { http?: { status?: number; headers?: Map<string, string> } };
+  for (const [name, value] of http?.headers ?? []) res.setHeader(name, value);
+  res.writeHead(http?.status ?? 400, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
 }
 
 /** `extensions` without `persistedQuery`, or undefined when nothing else is left. */
@@ -38,7 +55,7 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-export type TrustedHttpOutcome = { body: unknown; search: string } | { refusal: Refusal; status: number };
+export type TrustedHttpOutcome = { body: unknown; search: string } | { refusal: GraphQLError };
 
 /**
  * A POST body or a GET query string of a locked key, as Apollo should receive it: the id
@@ -60,7 +77,7 @@ export function trustedHttpRequest(
       documentId: params.get('documentId') ?? undefined,
       extensions,
     });
-    if ('refusal' in resolution) return { refusal: resolution.refusal, status: statusOf(resolution.refusal) };
+    if ('refusal' in resolution) return { refusal: refusalError(resolution.refusal) };
     params.delete('documentId');
     params.set('query', resolution.document);
     const rest = otherExtensions(extensions);
@@ -70,23 +87,22 @@ export function trustedHttpRequest(
   }
   const request = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const resolution = resolveTrustedDocument(documents, request);
-  if ('refusal' in resolution) return { refusal: resolution.refusal, status: statusOf(resolution.refusal) };
+  if ('refusal' in resolution) return { refusal: refusalError(resolution.refusal) };
   const { query: _query, documentId: _id, extensions, ...rest } = request;
   const kept = otherExtensions(extensions);
   return { body: { ...rest, query: resolution.document, ...(kept ? { extensions: kept } : {}) }, search };
 }
 
 /**
- * A graphql-ws `subscribe` payload of a locked key, with `query` the manifest's text, or the
- * operation's errors (graphql-ws sends them as the operation's `error` message).
+ * A graphql-ws `subscribe` payload of a locked key, with `query` the manifest's text, or the refusal
+ * (its HTTP head included: the caller charges the rate first, then drops the head with the guard's
+ * `withoutHttpHead`, as graphql-ws answers with the operation's `error` message).
  */
 export function trustedWsPayload<P extends { query: string; documentId?: unknown; extensions?: unknown }>(
   documents: TrustedDocuments,
   payload: P,
-): P | GraphQLError[] {
+): { payload: P } | { refusal: GraphQLError } {
   const resolution = resolveTrustedDocument(documents, payload);
-  if ('refusal' in resolution) {
-    return [new GraphQLError(resolution.refusal.message, { extensions: { code: resolution.refusal.code } })];
-  }
-  return { ...payload, query: resolution.document };
+  if ('refusal' in resolution) return { refusal: refusalError(resolution.refusal) };
+  return { payload: { ...payload, query: resolution.document } };
 }

@@ -13,16 +13,6 @@ const OTHER = 'https://evil.example.net';
 let withCors: TestGateway;
 let plain: TestGateway;
 
-beforeAll(async () => {
-  [withCors, plain] = await Promise.all([
-    startTestGateway({ config: (raw) => (raw.server.corsOrigins = [APP, LOCAL]) }),
-    startTestGateway(),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([withCors?.close(), plain?.close()]);
-});
-
 function post(t: TestGateway, origin: string, key: string | null = KEYS.all) {
   return fetch(`${t.url}/graphql`, {
     method: 'POST',
@@ -44,6 +34,13 @@ function corsHeaders(response: Response): Record<string, string> {
 }
 
 describe('server.corsOrigins listed', () => {
+  beforeAll(async () => {
+    withCors = await startTestGateway({ config: (raw) => (raw.server.corsOrigins = [APP, LOCAL]) });
+  });
+  afterAll(async () => {
+    await withCors?.close();
+  });
+
   it('answers a listed origin with its own Access-Control-Allow-Origin, never credentials', async () => {
     for (const origin of [APP, LOCAL]) {
       const response = await post(withCors, origin);
@@ -90,6 +87,13 @@ describe('server.corsOrigins listed', () => {
 });
 
 describe('server.corsOrigins by default (none)', () => {
+  beforeAll(async () => {
+    plain = await startTestGateway();
+  });
+  afterAll(async () => {
+    await plain?.close();
+  });
+
   it('writes no CORS header, on a request or a preflight', async () => {
     expect(plain.config.server.corsOrigins).toEqual([]);
     const response = await post(plain, APP);

@@ -15,6 +15,8 @@ import { KEYS, startTestGateway, type TestGateway } from './harness';
 const LOCKED = 'test-key-locked-to-manifest-0000000041';
 /** Locked too, to smile-dental only: the manifest limits the documents, not the practices. */
 const LOCKED_SMILE = 'test-key-locked-smile-dental-00000042';
+/** Locked, with a rate of 2 a minute of its own: refusals are charged like operations. */
+const LOCKED_SLOW = 'test-key-locked-two-a-minute-00000043';
 
 const PATIENT =
   'query Patient($practiceId: ID!, $patientId: ID!) { patient(practiceId: $practiceId, patientId: $patientId) { firstName } }';
@@ -36,6 +38,7 @@ beforeAll(async () => {
       raw.apiKeys.push(
         { name: 'locked', key: LOCKED, practices: ['*'], documents: manifest },
         { name: 'locked-smile', key: LOCKED_SMILE, practices: ['smile-dental'], documents: manifest },
+        { name: 'locked-slow', key: LOCKED_SLOW, practices: ['*'], documents: manifest, requestsPerMinute: 2 },
       );
     },
   });
@@ -147,6 +150,19 @@ describe('a key locked to a manifest, over HTTP', () => {
   it('keeps the key’s practices: a manifest document for another practice is FORBIDDEN', async () => {
     const answer = await post(LOCKED_SMILE, byHash(PATIENT, { practiceId: 'northside', patientId: '1' }));
     expect(codes(answer)).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('the rate of a locked key', () => {
+  it('counts refusals, over HTTP and graphql-ws alike, so they cannot be sent faster than operations', async () => {
+    expect(codes(await post(LOCKED_SLOW, { query: OTHER }))).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
+    expect(codes(await overWs(LOCKED_SLOW, { query: '', documentId: 'unknown' }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    const limited = await post(LOCKED_SLOW, { query: OTHER });
+    expect(limited.status).toBe(429);
+    expect(codes(limited)).toEqual(['RATE_LIMITED']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(codes(await overWs(LOCKED_SLOW, { query: OTHER }))).toEqual(['RATE_LIMITED']);
+    expect(codes(await post(LOCKED_SLOW, byHash(PRACTICES)))).toEqual(['RATE_LIMITED']);
   });
 });
 
