@@ -16,6 +16,8 @@ import { LEDGER_SYSTEMS, MESSAGING_CHANNEL_KEYS, MESSAGING_SYSTEMS, PROCESSOR_SY
 import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor } from './adapters/system';
 import { parseDecimal } from './ledger/money';
 import { TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE } from './ledger/transaction-id';
+import { withTrustedDocuments } from './auth/trusted-documents';
+import { corsOrigin } from './server/cors';
 
 const url = httpUrl;
 
@@ -97,11 +99,14 @@ const apiKey = z
     introspection: z.boolean().default(true),
     /** Requests per minute for this key (default: limits.requestsPerMinute). */
     requestsPerMinute: z.number().int().positive().optional(),
+    /** A persisted-documents manifest: the key runs only its documents (src/auth/trusted-documents.ts). */
+    documents: nonEmpty.optional(),
   })
   .refine((k) => !k.key.startsWith('sha256:') || /^sha256:[0-9a-f]{64}$/.test(k.key), {
     message: 'expected sha256: followed by 64 lowercase hex digits',
     path: ['key'],
-  });
+  })
+  .transform(withTrustedDocuments);
 
 /**
  * What one operation may ask for, over HTTP and graphql-ws alike (src/plugins/operation-guard). The
@@ -196,6 +201,11 @@ export const configSchema = z
          * API key for every practice (`"practices": ["*"]`). `env:NAME` keeps it out of the file.
          */
         metricsToken: z.string().min(16, 'expected a token of at least 16 characters').optional(),
+        /**
+         * Browser origins allowed to call `/graphql` cross-origin (`https://app.example.com`, exactly an
+         * origin: scheme, host, port). Empty: no CORS headers at all (src/server/cors.ts).
+         */
+        corsOrigins: z.array(corsOrigin).default([]),
       })
       .prefault({}),
     store: z

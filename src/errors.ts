@@ -36,7 +36,11 @@ export type ErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_REJECTED'
   | 'QUERY_TOO_COMPLEX'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** A key locked to persisted documents (`apiKeys[].documents`) sent query text, or no document id. */
+  | 'PERSISTED_QUERY_NOT_ALLOWED'
+  /** Such a key named a document id its manifest lacks (Apollo's code for an unknown hash). */
+  | 'PERSISTED_QUERY_NOT_FOUND';
 
 /**
  * An error a client may see, with its stable `code`. Subclasses fix the code (or narrow it, like

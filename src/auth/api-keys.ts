@@ -8,6 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig } from '../config';
+import type { TrustedDocuments } from './trusted-documents';
 
 /** Who is calling, and what they may touch. */
 export interface Caller {
@@ -16,6 +17,8 @@ export interface Caller {
   practices: ReadonlySet<string> | '*';
   introspection: boolean;
   requestsPerMinute: number | null;
+  /** The only documents this key may run (`apiKeys[].documents`, ./trusted-documents.ts); absent: any. */
+  documents?: TrustedDocuments;
 }
 
 interface StoredKey {
@@ -42,6 +45,7 @@ export class ApiKeyRing {
           practices: k.practices.includes('*') ? '*' : new Set(k.practices),
           introspection: k.introspection,
           requestsPerMinute: k.requestsPerMinute ?? null,
+          ...(k.documents ? { documents: k.documents } : {}),
         },
       };
     });

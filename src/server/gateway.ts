@@ -315,6 +315,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       guard,
       graphiql: options.graphiql,
       maxBodyBytes: config.limits.maxBodyBytes,
+      corsOrigins: config.server.corsOrigins,
       wsLimits: config.limits,
       logger,
       // Each practice's volume and health: operators only (src/server/operator-access.ts).

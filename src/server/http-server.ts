@@ -23,12 +23,14 @@ import { BodyTooLarge, readBody } from './body';
 import { graphiqlFor, graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } from './graphiql';
 import { operatorAccess } from './operator-access';
 import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
-import { graphqlWsOperationGuard, type OperationGuard } from '../plugins/operation-guard';
+import { graphqlWsOperationGuard, withoutHttpHead, type OperationGuard } from '../plugins/operation-guard';
 import { formatClientError, upstreamFailureOf, upstreamLogEntry } from '../graphql/upstream-errors';
 import { practiceIdsOf } from '../plugins/request-logging';
 import { createSharedSubscribe } from './shared-subscription-results';
 import { addressUrl, listen } from './listen';
 import { createWsConnectionLimits } from './ws-limits';
+import { createCors } from './cors';
+import { trustedHttpRequest, trustedWsPayload, writeGraphQLError } from './trusted-requests';
 
 export interface HttpServerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -70,6 +72,8 @@ export interface HttpServerDeps {
   maxBodyBytes?: number;
   /** The websocket limits (src/server/ws-limits.ts). Default: each one's value in `limits` of src/config.ts. */
   wsLimits?: Partial<WsLimits>;
+  /** Origins allowed to call `/graphql` from a browser (`server.corsOrigins`, ./cors.ts). Default: none, no CORS headers. */
+  corsOrigins?: readonly string[];
   /** Extra routes (e.g. `/metrics`); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   logger?: Logger;
@@ -102,6 +106,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
     return graphqlError(res, 401, 'UNAUTHENTICATED', 'expected an Authorization: Bearer <api key> header with a valid key');
   }
   let body: unknown;
+  let search = url.search;
   if (req.method === 'POST') {
     let raw: Buffer;
     try {
@@ -116,6 +121,12 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
       return graphqlError(res, 400, 'BAD_USER_INPUT', 'expected a JSON request body');
     }
   }
+  // A key locked to persisted documents: Apollo receives the manifest's text, or nothing (./trusted-requests.ts).
+  if (caller.documents) {
+    const trusted = trustedHttpRequest(caller.documents, req.method ?? 'GET', body, search);
+    if ('refusal' in trusted) return writeGraphQLError(res, deps.guard.admit(caller) ?? trusted.refusal);
+    ({ body, search } = trusted);
+  }
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -125,7 +136,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
   const scope = { apiKey: caller.keyName, maxUpstreamCalls: deps.services.config.limits.maxUpstreamCalls };
   await runInRequestScope(scope, async () => {
     const response = await deps.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => createContext(caller, deps.services),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -171,6 +182,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   });
 
   const isOperator = operatorAccess(deps.keys, deps.operator?.token);
+  const cors = createCors({ origins: deps.corsOrigins });
 
   /**
    * 200 once the store is open and every connection has been tried, whatever the upstreams' health:
@@ -206,6 +218,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     if (path.startsWith('/graphiql/assets/') && req.method === 'GET') {
       if (await serveGraphiqlAsset(path.slice('/graphiql/assets/'.length), res)) return;
     }
+    if (path === '/graphql' && cors(req, res)) return; // a preflight, answered
     if (path === '/graphql' && (req.method === 'POST' || req.method === 'GET')) return handleGraphQL(req, res, url, deps);
     const webhook = /^\/webhooks\/([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(path);
     if (webhook && req.method === 'POST' && (await deps.processorWebhooks?.(req, res, webhook[1]!, webhook[2]!))) return;
@@ -276,7 +289,13 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       },
       // A socket that never says who it is holds a connection slot: 4408 after this long.
       connectionInitWaitTimeout: wsLimits.wsConnectionInitTimeoutMs,
-      onSubscribe: (ctx, _id, payload) => guardOperation(ctx.extra.caller, payload),
+      onSubscribe: (ctx, _id, payload) => {
+        // A key locked to persisted documents runs the manifest's text or nothing, as over HTTP.
+        const caller = ctx.extra.caller;
+        const trusted = caller?.documents ? trustedWsPayload(caller.documents, payload) : { payload };
+        if ('refusal' in trusted) return [withoutHttpHead(deps.guard.admit(caller) ?? trusted.refusal)];
+        return guardOperation(caller, trusted.payload);
+      },
       context: (ctx) => createContext(ctx.extra.caller!, deps.services),
       // The same formatting as Apollo's formatError: no client-sent value (a card) is echoed back, and
       // an upstream failure is answered in its safe form, its details logged (formatWsErrors).
