@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the gateway's performance against its targets, on loopback, in about a minute.
  *
- * Three processes: this one (the gateway on a `memory://` store, and the load), the NexHealth and
- * athenahealth sandboxes (sandbox-process.ts: the upstream must not share the gateway's thread), and
- * the fan-out's graphql-ws subscribers (fanout-subscribers.ts). Upstream latency is the sandbox's
+ * Four processes: this one (the gateway on a `memory://` store, and the load), the NexHealth and
+ * athenahealth sandboxes (sandbox-process.ts: the upstream must not share the gateway's thread), the
+ * fan-out's graphql-ws subscribers (fanout-subscribers.ts), and for (f) the Stripe and Square
+ * sandboxes (processor-process.ts, see collection-latency.ts). Upstream latency is the sandbox's
  * `responseTimeMs` fault knob: every NexHealth call is answered that long after it arrived, the
  * simulator's own work included, as a vendor answering calls in parallel would. `npm run bench`
  * sets NODE_ENV=production, as a deployment does. Prints a table and writes
@@ -30,6 +31,7 @@ import { nexRest } from './nex-rest';
 import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
 import { restBalanceAndInvoice } from './rest-flow';
 import { callCountRises } from './call-ceilings';
+import { collectionLines, collectionPart } from './collection-latency';
 import { BENCH_KEY, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
@@ -465,6 +467,10 @@ async function main() {
     }
     await gateway.close();
 
+    // (f) collection: the processor's "paid" webhook → the ledger POST (collection-latency.ts)
+    log('collection: paid webhook → ledger POST');
+    const collection = await collectionPart(world, { iterations: ITERATIONS, latencyMs: LATENCY });
+
     // ----- report -----
     const byKey = (list: OpResult[], key: string) => list.find((r) => r.key === key)!;
     const opRows = OPERATIONS.map((op) => {
@@ -612,6 +618,8 @@ async function main() {
       );
     }
     lines.push('');
+    lines.push(...collectionLines(collection, LATENCY));
+    lines.push('');
     lines.push(`total bench time ${fmt((now() - started) / 1000)} s`);
     console.log(lines.join('\n'));
 
@@ -649,6 +657,7 @@ async function main() {
             ratioToBareWithUpstream: tpUpstreamRatio,
           },
           fanout,
+          collection,
           targets: {
             noDuplicateUpstream: cached.every((r) => r.duplicates === 0),
             p50WithinCriticalPath: Object.fromEntries(cached.map((r) => [r.key, r.latency.p50 <= 1.15 * r.criticalPathMs])),

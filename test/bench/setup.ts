@@ -50,7 +50,8 @@ type Ready = {
   athena: Pick<AthenahealthSandbox, 'url' | 'clientId' | 'clientSecret' | 'practices'>;
 };
 
-function rpc(child: ChildProcess) {
+/** Calls into a child process over IPC: each message carries a `seq`, echoed with `ok` in its answer. */
+export function rpc(child: ChildProcess) {
   let seq = 0;
   const waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
   child.on('message', (m: any) => {

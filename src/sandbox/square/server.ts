@@ -532,8 +532,9 @@ async function control(method: string, path: string, raw: string, parts: ServerP
       return ok({ holding: hub.isHolding });
     }
     if (method === 'POST' && path === '/_sandbox/webhooks/release') {
-      const order = json['order'] === 'reverse' ? 'reverse' : 'fifo';
-      return ok({ released: await hub.release({ order, duplicate: json['duplicate'] === true }) });
+      const order = json['order'] === 'reverse' || json['order'] === 'shuffle' ? json['order'] : 'fifo';
+      const seed = typeof json['seed'] === 'number' && Number.isInteger(json['seed']) ? json['seed'] : undefined;
+      return ok({ released: await hub.release({ order, duplicate: json['duplicate'] === true, seed }) });
     }
     if (method === 'POST' && resend) {
       const sent = await hub.resend(decodeURIComponent(resend[1]!));

@@ -7,12 +7,13 @@
  * answer, a network error or no answer within 10 s is retried after each of `retryDelaysMs`
  * (default: attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event), then the delivery is dropped.
  *
- * `hold()` keeps new deliveries back; `release({ order, duplicate })` sends them first-in-first-out
- * or newest first, each twice when `duplicate`; `resend(eventId)` sends an event's deliveries again.
+ * `hold()` keeps new deliveries back; `release({ order, duplicate, seed })` sends them first-in-first-out,
+ * newest first or shuffled by `seed`, each twice when `duplicate`; `resend(eventId)` sends an event's deliveries again.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { seededShuffle } from '../shared/seeded-rng';
 import type { Subscription } from './store';
 
 /** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
@@ -108,17 +109,25 @@ export class SquareWebhookHub {
     this.holding = true;
   }
 
-  /** Send the held deliveries (`reverse`: newest first), each twice with `duplicate`, and stop holding. */
-  async release(options: { order?: 'fifo' | 'reverse'; duplicate?: boolean } = {}): Promise<number> {
+  /**
+   * Send the held deliveries (`reverse`: newest first; `shuffle`: an order only `seed` decides, the
+   * duplicates shuffled in too), each twice with `duplicate`, and stop holding. All are sent at once.
+   */
+  async release(options: { order?: 'fifo' | 'reverse' | 'shuffle'; duplicate?: boolean; seed?: number } = {}): Promise<number> {
     this.holding = false;
     const held = this.deliveries.filter((d) => d.state === 'held');
     if (options.order === 'reverse') held.reverse();
-    const sends: Array<Promise<unknown>> = [];
-    for (const delivery of held) {
-      delivery.state = 'pending';
-      sends.push(this.attempt(delivery, 'first'));
-      if (options.duplicate) sends.push(this.send(delivery, 'duplicate'));
-    }
+    for (const delivery of held) delivery.state = 'pending';
+    let plan = held.flatMap((delivery) =>
+      options.duplicate
+        ? [
+            { delivery, copy: false },
+            { delivery, copy: true },
+          ]
+        : [{ delivery, copy: false }],
+    );
+    if (options.order === 'shuffle') plan = seededShuffle(plan, options.seed ?? 1);
+    const sends = plan.map(({ delivery, copy }) => (copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'first')));
     await Promise.allSettled(sends);
     return held.length;
   }

@@ -425,8 +425,9 @@ export function createStripeServer(parts: ServerParts): http.Server {
       return;
     }
     if (method === 'POST' && path === '/_sandbox/webhooks/release') {
-      const order = body['order'] === 'reverse' ? 'reverse' : 'fifo';
-      const released = await webhooks.release({ order, duplicate: body['duplicate'] === true });
+      const order = body['order'] === 'reverse' || body['order'] === 'shuffle' ? body['order'] : 'fifo';
+      const seed = typeof body['seed'] === 'number' && Number.isInteger(body['seed']) ? body['seed'] : undefined;
+      const released = await webhooks.release({ order, duplicate: body['duplicate'] === true, seed });
       sendJson(res, 200, { released });
       return;
     }

@@ -5,12 +5,13 @@
  * fresh `t` (the sandbox clock) on each attempt. A non-2xx answer or a network error is retried
  * after each of `retryDelaysMs` (by default attempts at 0, 1, 2, 4 and 8 s), then dropped.
  *
- * Test knobs: hold deliveries and release them in order or reversed, each once or twice; resend an
+ * Test knobs: hold deliveries and release them in order, reversed or shuffled by a seed, each once or twice; resend an
  * event; wait (a promise, no sleeping) until an attempt matching a predicate is recorded.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { seededShuffle } from '../shared/seeded-rng';
 import type { SandboxClock, StripeEvent } from './sim';
 
 /** Delays before the 2nd…5th attempt: attempts at 0 s, 1 s, 2 s, 4 s and 8 s. */
@@ -99,23 +100,35 @@ export class WebhookHub {
     this.holding = on;
   }
 
-  /** Send the held deliveries (`reverse`: newest first), each twice when `duplicate`; stop holding. */
+  /**
+   * Send the held deliveries (`reverse`: newest first; `shuffle`: an order only `seed` decides, the
+   * duplicates shuffled in too), each twice when `duplicate`; stop holding. All are sent at once.
+   */
   async release({
     order = 'fifo',
     duplicate = false,
+    seed = 1,
   }: {
-    order?: 'fifo' | 'reverse';
+    order?: 'fifo' | 'reverse' | 'shuffle';
     duplicate?: boolean;
+    seed?: number;
   } = {}): Promise<number> {
     this.holding = false;
     const held = this.list.filter((d) => d.state === 'held');
     if (order === 'reverse') held.reverse();
     for (const delivery of held) delivery.state = 'pending';
-    const sends: Array<Promise<unknown>> = [];
-    for (const delivery of held) {
-      sends.push(this.track(this.attempt(delivery, 'release', 0)));
-      if (duplicate) sends.push(this.track(this.send(delivery, 'duplicate')));
-    }
+    let plan = held.flatMap((delivery) =>
+      duplicate
+        ? [
+            { delivery, copy: false },
+            { delivery, copy: true },
+          ]
+        : [{ delivery, copy: false }],
+    );
+    if (order === 'shuffle') plan = seededShuffle(plan, seed);
+    const sends = plan.map(({ delivery, copy }) =>
+      copy ? this.track(this.send(delivery, 'duplicate')) : this.track(this.attempt(delivery, 'release', 0)),
+    );
     await Promise.all(sends);
     return held.length;
   }
