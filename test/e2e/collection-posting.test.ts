@@ -287,6 +287,9 @@ describe('refunds made in the processor dashboard become REFUND transactions, po
     let links = await get(DENTRIX, tx.transactionId);
     expect(links.refunds.map((r: any) => [r.kind, r.amount.cents])).toEqual([['REFUND', 1200]]);
     expect(ledgerAmounts()).toEqual([12]);
+    // The final refund.updated made the one read of the payment's refunded total.
+    const paymentReads = () => squareCalls().filter((r) => r.method === 'GET' && r.path === `/v2/payments/${paymentId}`);
+    expect(paymentReads()).toHaveLength(1);
 
     for (const d of t.square.webhooks.deliveries.filter((d) => JSON.parse(d.rawBody).data?.id === refundId)) {
       await t.square.webhooks.resend(d.eventId);
@@ -297,6 +300,9 @@ describe('refunds made in the processor dashboard become REFUND transactions, po
     expect(links.refunds).toHaveLength(1);
     expect(links.checkout.amountRefunded.cents).toBe(1200);
     expect(ledgerAmounts()).toEqual([12]);
+    // Redeliveries are known by their event id before any read; the catch-up lists payments once.
+    expect(paymentReads()).toHaveLength(1);
+    expect(squareCalls().filter((r) => r.method === 'GET' && r.path === '/v2/payments')).toHaveLength(1);
   });
 });
 

@@ -193,6 +193,15 @@ export async function markClosed(
   return rows[0] ? checkoutFrom(rows[0]) : null;
 }
 
+/** Whether a processor event id was recorded already (to skip a redelivery's read-back). */
+export async function processorEventSeen(sql: SqlExecutor, practiceId: string, eventId: string): Promise<boolean> {
+  const { rows } = await sql.query('SELECT 1 FROM processor_events WHERE practice_id = $1 AND event_id = $2', [
+    practiceId,
+    eventId,
+  ]);
+  return rows.length > 0;
+}
+
 /** Record a processor event id; `false` when it was seen before (a redelivery: apply nothing). */
 export async function recordProcessorEvent(tx: SqlExecutor, practiceId: string, eventId: string, now: Date): Promise<boolean> {
   const { rowCount } = await tx.query(

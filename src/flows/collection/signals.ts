@@ -6,7 +6,7 @@
  * everything from the rows, so a crash between any two steps here is finished by the job.
  */
 import type { CheckoutRecord, ProcessorEvent } from '../../adapters/processor/port';
-import { findCheckout, getCheckout, markClosed, markPaid, recordProcessorEvent } from './checkout-store';
+import { findCheckout, getCheckout, markClosed, markPaid, processorEventSeen, recordProcessorEvent } from './checkout-store';
 import type { CollectionContext } from './context';
 import { applyRefundedTotal } from './dashboard-refund';
 import { claimPostingKey, paymentKey, postingKeyOwner } from './posting-keys';
@@ -93,6 +93,7 @@ async function refundUpdated(
     const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, event.eventId, flow.ctx.now());
     return fresh ? 'ignored' : 'duplicate';
   }
+  if (await processorEventSeen(flow.ctx.store.sql, practiceId, event.eventId)) return 'duplicate';
   // Read-only, before the 2xx: a failure answers non-2xx and the processor delivers again.
   const payment = await processor.adapter.getPayment(event.refund.paymentId);
   return applyRefundedTotal(flow, practiceId, checkout.transactionId, payment, event.eventId);
