@@ -225,6 +225,33 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 5,
+    name: 'processor postings keyed by payment/refund id, refund post state, checkout close reason, processor catch-up cursors',
+    statements: [
+      // Exactly once (src/flows/collection/README.md): each processor money movement (a payment id,
+      // a refund id, or a dashboard refund's "refunded up to N cents" of a payment) is posted by one
+      // transaction only; the key is claimed in the SQL transaction that creates the obligation.
+      `CREATE TABLE processor_postings (
+         practice_id    TEXT NOT NULL,
+         posting_key    TEXT NOT NULL,
+         transaction_id TEXT NOT NULL UNIQUE,
+         created_at     TIMESTAMPTZ NOT NULL,
+         PRIMARY KEY (practice_id, posting_key)
+       )`,
+      // A refund's ledger posting, as a checkout's: REFUSED (attention) → retryPosting → NOT_SENT.
+      `ALTER TABLE checkout_refunds ADD COLUMN post_state TEXT NOT NULL DEFAULT 'NOT_SENT'
+         CHECK (post_state IN ('NOT_SENT', 'SENT', 'REFUSED'))`,
+      // Why a checkout closed unpaid when the status alone does not say (an async payment that failed to settle).
+      `ALTER TABLE checkouts ADD COLUMN close_reason TEXT`,
+      // Where each practice's catch-up through the processor's change list stands.
+      `CREATE TABLE processor_cursors (
+         practice_id TEXT PRIMARY KEY,
+         since       TIMESTAMPTZ NOT NULL,
+         updated_at  TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */

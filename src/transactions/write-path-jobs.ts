@@ -41,6 +41,8 @@ export type WritePathJobKinds = {
   'collection.advance': TransactionJobPayload;
   /** A checkout refund: the processor's refund, then the ledger posting (`src/flows/collection/refund.ts`). */
   'collection.refund': TransactionJobPayload;
+  /** A practice's catch-up through its processor's change list (`src/flows/collection/catch-up.ts`). */
+  'collection.catch-up': { practiceId: string };
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

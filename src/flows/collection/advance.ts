@@ -30,6 +30,7 @@ import { claimOpenAttempt, getCheckout, recordOpened, setPostState, type Checkou
 import { retryDelay, type CollectionContext } from './context';
 import { chargeSplitsOf } from '../../ledger/checkout-lines';
 import { payPageKey, payPageUrl, payToken } from './pay-token';
+import { claimPostingKey, paymentKey } from './posting-keys';
 import { applyCheckoutState } from './signals';
 
 /** The idempotency key of the one checkout a transaction opens (the port's `<transactionId>:<op>:<attempt>`). */
@@ -45,7 +46,10 @@ export async function advanceJob(flow: CollectionContext, transactionId: string)
   if (checkout.status === 'PAID') return postPaid(flow, row, checkout);
   if (checkout.status === 'EXPIRED' || checkout.status === 'CANCELED') {
     const what = checkout.status === 'EXPIRED' ? 'expired' : 'was canceled';
-    await ctx.move(row, 'FAILED', { failureReason: `the checkout ${what} before it was paid; nothing was collected` });
+    const failureReason = checkout.closeReason
+      ? `${checkout.closeReason}; nothing was collected`
+      : `the checkout ${what} before it was paid; nothing was collected`;
+    await ctx.move(row, 'FAILED', { failureReason });
     return 'done';
   }
   const processor = flow.practices.get(row.practiceId)?.processor;
@@ -167,6 +171,12 @@ async function postPaid(flow: CollectionContext, current: StoredTransaction, che
   if (row.status === 'PENDING')
     row = (await ctx.move(row, 'SUBMITTED', {})) ?? (await ctx.store.findById(row.transactionId)) ?? row;
   if (row.status !== 'SUBMITTED' || checkout.postState !== 'NOT_SENT') return 'done';
+  // The payment id is the posting's key: only the transaction that owns it posts (checked here as
+  // well as when the checkout was marked paid, so no path can post a payment twice).
+  const key = paymentKey(checkout.paymentId!);
+  const owner = await claimPostingKey(ctx.store.sql, row.practiceId, key, row.transactionId, ctx.now());
+  if (owner !== row.transactionId)
+    return refuse(flow, row, checkout, `nothing posted: payment ${checkout.paymentId} is already posted by ${owner}`);
   const adapter = ctx.adapters(row.practiceId);
   if (typeof adapter?.submitWrite !== 'function') return refuse(flow, row, checkout, "the practice's ledger takes no writes");
   // Counted before the call: a crash mid-call makes the next run look before posting again.

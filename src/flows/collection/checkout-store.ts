@@ -38,6 +38,8 @@ export interface CheckoutRow {
   paidAt: string | null;
   /** The ledger posting of a paid checkout (migration 4). */
   postState: PostState;
+  /** Why it closed unpaid when the status alone does not say (migration 5), e.g. `the payment failed to settle`. */
+  closeReason: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -80,6 +82,7 @@ function checkoutFrom(raw: Record<string, unknown>): CheckoutRow {
     amountRefunded: toSafeInteger(raw.amount_refunded_cents, 'amount_refunded_cents'),
     paidAt: toIsoOrNull(raw.paid_at),
     postState: raw.post_state as PostState,
+    closeReason: (raw.close_reason as string | null) ?? null,
     createdAt: toIso(raw.created_at),
     updatedAt: toIso(raw.updated_at),
   };
@@ -180,13 +183,23 @@ export async function markClosed(
   transactionId: string,
   status: 'EXPIRED' | 'CANCELED',
   now: Date,
+  reason: string | null = null,
 ): Promise<CheckoutRow | null> {
   const { rows } = await tx.query<Record<string, unknown>>(
-    `UPDATE checkouts SET status = $2, url = NULL, updated_at = $3::timestamptz
+    `UPDATE checkouts SET status = $2, url = NULL, updated_at = $3::timestamptz, close_reason = $4
       WHERE transaction_id = $1 AND status = 'OPEN' RETURNING *`,
-    [transactionId, status, now.toISOString()],
+    [transactionId, status, now.toISOString(), reason],
   );
   return rows[0] ? checkoutFrom(rows[0]) : null;
+}
+
+/** Whether a processor event id was recorded already (to skip a redelivery's read-back). */
+export async function processorEventSeen(sql: SqlExecutor, practiceId: string, eventId: string): Promise<boolean> {
+  const { rows } = await sql.query('SELECT 1 FROM processor_events WHERE practice_id = $1 AND event_id = $2', [
+    practiceId,
+    eventId,
+  ]);
+  return rows.length > 0;
 }
 
 /** Record a processor event id; `false` when it was seen before (a redelivery: apply nothing). */

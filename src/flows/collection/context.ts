@@ -15,6 +15,17 @@ export interface CollectionFlowOptions {
   watchIntervalMs?: number;
   /** Default checkout lifetime when `expiresInMinutes` is not given. Default 1440 (24 h, Stripe's longest). */
   defaultExpiresInMinutes?: number;
+  /**
+   * How often each practice's processor change list is read (`catch-up.ts`), to catch webhooks lost
+   * in an outage. Default 300 000 (5 min): one list call per practice per 5 min; the first run is one
+   * interval after start, so a restart costs no call.
+   */
+  catchUpIntervalMs?: number;
+  /**
+   * How far back the first catch-up of a practice (no cursor stored yet) reads. Default 86 400 000
+   * (24 h, the longest a checkout stays open).
+   */
+  catchUpLookbackMs?: number;
 }
 
 export interface CollectionContext {
@@ -24,9 +35,16 @@ export interface CollectionContext {
   publicUrl(): string;
   readonly watchIntervalMs: number;
   readonly defaultExpiresInMinutes: number;
+  readonly catchUpIntervalMs: number;
+  readonly catchUpLookbackMs: number;
 }
 
-export const COLLECTION_DEFAULTS = { watchIntervalMs: 300_000, defaultExpiresInMinutes: 1_440 } as const;
+export const COLLECTION_DEFAULTS = {
+  watchIntervalMs: 300_000,
+  defaultExpiresInMinutes: 1_440,
+  catchUpIntervalMs: 300_000,
+  catchUpLookbackMs: 86_400_000,
+} as const;
 
 /** The attempt-th delay of the write path's retry list (1 s, 5 s, 15 s, 1 min, 5 min, the last repeating). */
 export function retryDelay(flow: CollectionContext, attempt: number): number {

@@ -18,7 +18,8 @@ import { TABLE } from '../../transactions/transaction-rows';
 import type { TransactionRow } from '../../transactions/types';
 import { TransactionInputError } from '../../transactions/errors';
 import { advanceJob } from './advance';
-import { createRefund, refundJob, type CreateRefundCommand } from './refund';
+import { catchUpJob, catchUpKey } from './catch-up';
+import { createRefund, refundJob, retryRefundPosting, type CreateRefundCommand } from './refund';
 import { getRefund, refundIdsOf, refundsWithoutJob } from './refund-store';
 import { checkoutsWithoutJob, getCheckout, insertCheckout, markClosed, setPostState, type CheckoutRow } from './checkout-store';
 import { COLLECTION_DEFAULTS, type CollectionContext, type CollectionFlowOptions } from './context';
@@ -57,7 +58,13 @@ export interface CollectionFlow {
   /** The checkout of a COLLECTION transaction; `null` for other transactions. */
   checkout(transactionId: string): Promise<CheckoutView | null>;
   cancelCheckout(practiceId: string, transactionId: string): Promise<TransactionRow>;
+  /** Post once more what the ledger refused: a paid checkout's payment, or a REFUND's refund (`refund.ts`). */
   retryPosting(practiceId: string, transactionId: string): Promise<TransactionRow>;
+  /**
+   * Run the practice's catch-up through its processor's change list now (`catch-up.ts`), as its
+   * recurring job does every `catchUpIntervalMs`; resolves when the changes were applied.
+   */
+  catchUp(practiceId: string): Promise<void>;
   applyEvent(practiceId: string, event: ProcessorEvent): Promise<SignalResult>;
   /** Refund part or all of a paid checkout's payment: a REFUND transaction (`refund.ts`). */
   refund(command: CreateRefundCommand): Promise<TransactionRow>;
@@ -82,6 +89,8 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
     publicUrl: deps.publicUrl,
     watchIntervalMs: deps.watchIntervalMs ?? COLLECTION_DEFAULTS.watchIntervalMs,
     defaultExpiresInMinutes: deps.defaultExpiresInMinutes ?? COLLECTION_DEFAULTS.defaultExpiresInMinutes,
+    catchUpIntervalMs: deps.catchUpIntervalMs ?? COLLECTION_DEFAULTS.catchUpIntervalMs,
+    catchUpLookbackMs: deps.catchUpLookbackMs ?? COLLECTION_DEFAULTS.catchUpLookbackMs,
   };
   const { store } = ctx;
 
@@ -114,6 +123,12 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
         backoff: { delaysMs: ctx.options.submitRetryDelaysMs, jitter: 0 },
         concurrency: ctx.options.concurrency,
       });
+      // Recurring: each run defers itself to the next interval (no attempt spent), failures included.
+      ctx.jobs.define('collection.catch-up', ({ job }) => catchUpJob(flow, job.payload.practiceId), {
+        maxAttempts: 1_000,
+        backoff: { delaysMs: ctx.options.submitRetryDelaysMs, jitter: 0 },
+        concurrency: 1,
+      });
     },
     async resume() {
       const ids = await checkoutsWithoutJob(store.sql, 1_000);
@@ -125,6 +140,15 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
             { practiceId: row.practiceId, transactionId },
             { singletonKey: transactionId },
           );
+      }
+      // Each practice with a processor has its catch-up job, first due one interval from now.
+      for (const practice of flow.practices.all()) {
+        if (!practice.processor) continue;
+        await ctx.jobs.enqueue(
+          'collection.catch-up',
+          { practiceId: practice.id },
+          { singletonKey: catchUpKey(practice.id), runAt: ctx.later(flow.catchUpIntervalMs) },
+        );
       }
       const refunds = await refundsWithoutJob(store.sql, 1_000);
       for (const payload of refunds)
@@ -208,6 +232,11 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
       return current(transactionId);
     },
     async retryPosting(practiceId, transactionId) {
+      const refund = await getRefund(store.sql, transactionId);
+      if (refund) {
+        await retryRefundPosting(flow, practiceId, transactionId);
+        return current(transactionId);
+      }
       const { row, checkout } = await requireCheckout(practiceId, transactionId);
       if (row.status !== 'SUBMITTED' || checkout.postState !== 'REFUSED') {
         throw new TransactionInputError(
@@ -234,6 +263,19 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
         await ctx.inFlight.track(() => ctx.jobs.run(job.id));
       }
       return current(transactionId);
+    },
+    async catchUp(practiceId) {
+      if (!flow.practices.get(practiceId)?.processor) {
+        throw new TransactionInputError(`practice "${practiceId}" has no processor to catch up with`);
+      }
+      const { job } = await ctx.jobs.enqueue(
+        'collection.catch-up',
+        { practiceId },
+        { singletonKey: catchUpKey(practiceId), runAt: ctx.later(flow.catchUpIntervalMs) },
+      );
+      // Runs the queued job now (`run` claims it whatever its due time); it defers itself to the next interval.
+      await ctx.inFlight.track(() => ctx.jobs.run(job.id));
+      await ctx.inFlight.settle();
     },
     refund(command) {
       return ctx.inFlight.track(() => createRefund(flow, command));

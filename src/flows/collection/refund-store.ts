@@ -15,6 +15,8 @@ export interface RefundRow {
   reason: string | null;
   processorRefundId: string | null;
   state: 'NOT_SENT' | 'REFUNDED' | 'REFUSED';
+  /** The ledger posting (migration 5): NOT_SENT → SENT, or REFUSED (attention; `retryPosting` → NOT_SENT). */
+  postState: 'NOT_SENT' | 'SENT' | 'REFUSED';
 }
 
 function refundFrom(raw: Record<string, unknown>): RefundRow {
@@ -25,6 +27,7 @@ function refundFrom(raw: Record<string, unknown>): RefundRow {
     reason: (raw.reason as string | null) ?? null,
     processorRefundId: (raw.processor_refund_id as string | null) ?? null,
     state: raw.state as RefundRow['state'],
+    postState: (raw.post_state as RefundRow['postState'] | undefined) ?? 'NOT_SENT',
   };
 }
 
@@ -59,6 +62,50 @@ export async function getRefund(sql: SqlExecutor, transactionId: string): Promis
     transactionId,
   ]);
   return rows[0] ? refundFrom(rows[0]) : null;
+}
+
+/**
+ * What the gateway counts as refunded of a checkout: Σ of its refunds not refused (in flight
+ * included). `lock: true` takes the checkout's row first, as `insertRefund` does.
+ */
+export async function refundedKnown(sql: SqlExecutor, refundOf: string, options: { lock?: boolean } = {}): Promise<number> {
+  if (options.lock) await sql.query('SELECT 1 FROM checkouts WHERE transaction_id = $1 FOR UPDATE', [refundOf]);
+  const { rows } = await sql.query<{ refunded: unknown }>(
+    `SELECT COALESCE(SUM(amount_cents), 0) AS refunded FROM checkout_refunds WHERE refund_of = $1 AND state <> 'REFUSED'`,
+    [refundOf],
+  );
+  return toSafeInteger(rows[0]?.refunded, 'refunded');
+}
+
+/** A refund the processor already made (in its dashboard): REFUNDED from the start, counted in the checkout's total. */
+export async function insertProcessorRefund(
+  tx: SqlExecutor,
+  refund: { transactionId: string; refundOf: string; amount: number; now: Date },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO checkout_refunds (transaction_id, refund_of, amount_cents, reason, state, created_at)
+     VALUES ($1, $2, $3::bigint, 'made at the processor', 'REFUNDED', $4::timestamptz)`,
+    [refund.transactionId, refund.refundOf, String(refund.amount), refund.now.toISOString()],
+  );
+  await tx.query(
+    `UPDATE checkouts SET amount_refunded_cents = amount_refunded_cents + $2::bigint, updated_at = $3::timestamptz
+      WHERE transaction_id = $1`,
+    [refund.refundOf, String(refund.amount), refund.now.toISOString()],
+  );
+}
+
+/** Move a refund's posting state from one of `from` to `to`; `false` when it was not in `from`. */
+export async function setRefundPostState(
+  sql: SqlExecutor,
+  transactionId: string,
+  from: ReadonlyArray<RefundRow['postState']>,
+  to: RefundRow['postState'],
+): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    'UPDATE checkout_refunds SET post_state = $2 WHERE transaction_id = $1 AND post_state = ANY($3::text[])',
+    [transactionId, to, from],
+  );
+  return rowCount === 1;
 }
 
 /** The REFUND transactions' ids of a checkout, oldest first. */
@@ -97,7 +144,7 @@ export async function refundsWithoutJob(
 ): Promise<Array<{ practiceId: string; transactionId: string }>> {
   const { rows } = await sql.query<{ practice_id: string; transaction_id: string }>(
     `SELECT t.practice_id, t.transaction_id FROM checkout_refunds r JOIN ledger_transactions t ON t.transaction_id = r.transaction_id
-      WHERE t.status = 'PENDING'
+      WHERE (t.status = 'PENDING' OR (t.status = 'SUBMITTED' AND r.state = 'REFUNDED' AND r.post_state = 'NOT_SENT'))
         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'collection.refund'
                          AND j.singleton_key = r.transaction_id AND j.state IN ('queued', 'active'))
       ORDER BY r.created_at LIMIT $1`,

@@ -9,20 +9,27 @@
  * | refund | transaction | the `collection.refund` job does |
  * | --- | --- | --- |
  * | NOT_SENT | PENDING | `processor.refund`: given back → REFUNDED; refused → REFUSED + FAILED; unavailable → retry |
- * | REFUNDED | PENDING | post to the ledger (`submitWrite`): SUBMITTED / COMPLETED; refused → SUBMITTED + attention |
+ * | REFUNDED, posting NOT_SENT | PENDING | post to the ledger (`submitWrite`): SENT, SUBMITTED / COMPLETED; refused → REFUSED, SUBMITTED + attention |
+ * | REFUNDED, posting REFUSED | SUBMITTED | nothing until `retryPosting` (`retryRefundPosting`): NOT_SENT again, posted once more |
+ *
+ * A refund made in the processor's dashboard starts REFUNDED (`dashboard-refund.ts`). The posting's
+ * key is the processor's refund id (`posting-keys.ts`).
  */
 import { UpstreamError, type LedgerAdapter, type OutgoingLedgerWrite } from '../../adapters/ledger/port';
 import type { JobOutcome } from '../../jobs/types';
 import { formatCents } from '../../ledger/money';
 import { CircuitOpenError } from '../../resilience';
 import { errorText, toTransactionRow } from '../../transactions/context';
+import { TransactionInputError } from '../../transactions/errors';
 import { isTerminal, type TransactionRow } from '../../transactions/types';
 import { rowFrom, TABLE } from '../../transactions/transaction-rows';
 import { lookUpUpstream } from '../../transactions/upstream-lookup';
 import { deferUntil } from '../../transactions/write-path-jobs';
-import { getCheckout } from './checkout-store';
+import type { StoredTransaction } from '../../transactions/store';
+import { getCheckout, type CheckoutRow } from './checkout-store';
 import { retryDelay, type CollectionContext } from './context';
-import { getRefund, insertRefund, settleRefund } from './refund-store';
+import { claimPostingKey, refundKey } from './posting-keys';
+import { getRefund, insertRefund, setRefundPostState, settleRefund, type RefundRow } from './refund-store';
 
 export interface CreateRefundCommand {
   practiceId: string;
@@ -92,7 +99,10 @@ export async function refundJob(flow: CollectionContext, transactionId: string):
   const row = await ctx.store.findById(transactionId);
   let refund = await getRefund(ctx.store.sql, transactionId);
   const checkout = refund ? await getCheckout(ctx.store.sql, refund.refundOf) : null;
-  if (!row || !refund || !checkout || isTerminal(row.status) || row.status !== 'PENDING') return 'done';
+  if (!row || !refund || !checkout || isTerminal(row.status)) return 'done';
+  // PENDING: not yet posted; SUBMITTED: posted (nothing to do) unless `retryPosting` reopened a refused posting.
+  const reopened = row.status === 'SUBMITTED' && refund.state === 'REFUNDED' && refund.postState === 'NOT_SENT';
+  if (row.status !== 'PENDING' && !reopened) return 'done';
   if (refund.state === 'NOT_SENT') {
     const processor = flow.practices.get(row.practiceId)?.processor;
     if (!processor || !checkout.paymentId)
@@ -109,9 +119,11 @@ export async function refundJob(flow: CollectionContext, transactionId: string):
       if (given.status === 'FAILED')
         throw new UpstreamError(given.failureReason ?? 'the processor failed the refund', 'UPSTREAM_REJECTED');
       const refundId = given.id;
-      await ctx.store.sql.transaction((tx) =>
-        settleRefund(tx, refund!, { state: 'REFUNDED', processorRefundId: refundId }, ctx.now()),
-      );
+      await ctx.store.sql.transaction(async (tx) => {
+        await settleRefund(tx, refund!, { state: 'REFUNDED', processorRefundId: refundId }, ctx.now());
+        // The processor's refund id is the posting's key (`posting-keys.ts`).
+        await claimPostingKey(tx, row.practiceId, refundKey(refundId), transactionId, ctx.now());
+      });
     } catch (error) {
       if (!isRefusal(error)) return unavailable(flow, error, 'the processor refund failed');
       await ctx.store.sql.transaction((tx) => settleRefund(tx, refund!, { state: 'REFUSED' }, ctx.now()));
@@ -122,6 +134,7 @@ export async function refundJob(flow: CollectionContext, transactionId: string):
     }
     refund = (await getRefund(ctx.store.sql, transactionId)) ?? refund;
   }
+  if (refund.postState !== 'NOT_SENT') return 'done';
   const adapter = ctx.adapters(row.practiceId);
   if (typeof adapter?.submitWrite !== 'function') return 'done';
   const write: OutgoingLedgerWrite = {
@@ -133,12 +146,12 @@ export async function refundJob(flow: CollectionContext, transactionId: string):
     typeSourceId: checkout.paymentTypeId,
     providerSplits: null,
     chargeSplits: null,
-    notes: `${checkout.processor} refund ${refund.processorRefundId} of ${checkout.paymentId}`,
+    notes: `${checkout.processor} refund ${refund.processorRefundId ?? '(made at the processor)'} of ${checkout.paymentId}`,
     occurredAt: ctx.now().toISOString(),
   };
   // Counted before the call: a crash mid-call makes the next run look the refund up before posting.
   const { rows } = await ctx.store.sql.query<Record<string, unknown>>(
-    `UPDATE ${TABLE} SET attempts = attempts + 1 WHERE transaction_id = $1 AND status = 'PENDING' RETURNING *`,
+    `UPDATE ${TABLE} SET attempts = attempts + 1 WHERE transaction_id = $1 AND status IN ('PENDING', 'SUBMITTED') RETURNING *`,
     [transactionId],
   );
   if (!rows[0]) return 'done';
@@ -146,27 +159,85 @@ export async function refundJob(flow: CollectionContext, transactionId: string):
   if (claimed.attempts > 1) {
     const found = await lookUpUpstream(ctx, claimed);
     if (found.answer === 'landed') {
+      await setRefundPostState(ctx.store.sql, transactionId, ['NOT_SENT'], 'SENT');
       await ctx.move(claimed, 'COMPLETED', { records: found.records });
       return 'done';
     }
     if (found.answer === 'unknown') return unavailable(flow, found.error, 'look-up before re-posting the refund failed');
-    if (found.answer === 'foreign') {
-      await ctx.move(claimed, 'SUBMITTED', {});
-      return 'done';
-    }
+    if (found.answer === 'foreign')
+      return refuseRefund(flow, claimed, refund, checkout, `rows under this transaction id are not this refund (${found.why})`);
   }
   try {
     const outcome = await (adapter as Required<Pick<LedgerAdapter, 'submitWrite'>>).submitWrite(write);
     if (outcome.state === 'FAILED') throw new UpstreamError(outcome.reason, 'UPSTREAM_REJECTED');
+    await setRefundPostState(ctx.store.sql, transactionId, ['NOT_SENT'], 'SENT');
     if (outcome.state === 'COMPLETED')
-      await ctx.move(row, 'COMPLETED', { records: outcome.records, receiptId: outcome.receiptId ?? null });
-    else await ctx.move(row, 'SUBMITTED', {});
+      await ctx.move(claimed, 'COMPLETED', { records: outcome.records, receiptId: outcome.receiptId ?? null });
+    else if (claimed.status === 'PENDING') await ctx.move(claimed, 'SUBMITTED', {});
   } catch (error) {
+    if (error instanceof UpstreamError && error.reason === 'TRANSACTION_ID_USED' && claimed.attempts > 1) {
+      // An earlier attempt is in the ledger's pipeline: its rows come by webhook or poll.
+      await setRefundPostState(ctx.store.sql, transactionId, ['NOT_SENT'], 'SENT');
+      if (claimed.status === 'PENDING') await ctx.move(claimed, 'SUBMITTED', {});
+      return 'done';
+    }
     if (!isRefusal(error)) return unavailable(flow, error, 'posting the refund failed');
-    const moved = await ctx.move(row, 'SUBMITTED', {
-      attention: `refunded ${formatCents(refund.amount)} ${checkout.currency} through ${checkout.processor} (refund ${refund.processorRefundId}), the ledger refused: ${error.message}; post it by hand`,
-    });
-    if (!moved) ctx.log.warn('a refused refund posting found its row moved on', { transactionId });
+    return refuseRefund(flow, claimed, refund, checkout, error.message);
   }
   return 'done';
+}
+
+/** The ledger refused the refund's posting: SUBMITTED with `attention` until a person acts or `retryPosting` sends it again. */
+async function refuseRefund(
+  flow: CollectionContext,
+  row: StoredTransaction,
+  refund: RefundRow,
+  checkout: CheckoutRow,
+  reason: string,
+): Promise<JobOutcome> {
+  const { ctx } = flow;
+  await setRefundPostState(ctx.store.sql, row.transactionId, ['NOT_SENT'], 'REFUSED');
+  const attention =
+    `refunded ${formatCents(refund.amount)} ${checkout.currency} through ${checkout.processor} ` +
+    `(refund ${refund.processorRefundId ?? 'made at the processor'}), the ledger refused: ${reason}; post it by hand`;
+  if (row.status === 'PENDING') {
+    const moved = await ctx.move(row, 'SUBMITTED', { attention });
+    if (moved) return 'done';
+  }
+  const updated = await ctx.store.setAttention(row.transactionId, attention, ctx.now());
+  if (updated) await ctx.publish(updated);
+  return 'done';
+}
+
+/**
+ * `retryPosting` of a REFUND whose ledger posting was refused: clears the attention, reopens the
+ * posting (REFUSED → NOT_SENT) with its job in one SQL transaction, and runs the job once inline; it
+ * looks the refund up in the ledger before posting again. Anything else (posted, in flight, never
+ * refused, FAILED at the processor) is refused with why: nothing to retry.
+ */
+export async function retryRefundPosting(flow: CollectionContext, practiceId: string, transactionId: string): Promise<void> {
+  const { ctx } = flow;
+  const row = await ctx.store.get(practiceId, transactionId);
+  const refund = row ? await getRefund(ctx.store.sql, transactionId) : null;
+  if (!row || !refund) throw new TransactionInputError(`no refund transaction "${transactionId}" at practice "${practiceId}"`);
+  if (row.status !== 'SUBMITTED' || refund.postState !== 'REFUSED') {
+    const posting =
+      refund.postState === 'SENT' ? 'already sent to the ledger' : `not refused (${refund.postState.toLowerCase()})`;
+    throw new TransactionInputError(
+      `the posting of refund ${transactionId} was not refused by the ledger (status ${row.status}, posting ${posting}): nothing to retry`,
+    );
+  }
+  const reopened = await ctx.store.sql.transaction(async (tx) => {
+    if (!(await setRefundPostState(tx, transactionId, ['REFUSED'], 'NOT_SENT'))) return false;
+    // The refusal's attention goes with the retry; a new refusal sets it again.
+    await tx.query(
+      `UPDATE ${TABLE} SET attention = NULL, attention_since = NULL WHERE transaction_id = $1 AND status = 'SUBMITTED'`,
+      [transactionId],
+    );
+    await ctx.jobs.enqueue('collection.refund', { practiceId, transactionId }, { singletonKey: transactionId, tx });
+    return true;
+  });
+  if (!reopened) throw new TransactionInputError(`the posting of refund ${transactionId} is being retried already`);
+  const { job } = await ctx.jobs.enqueue('collection.refund', { practiceId, transactionId }, { singletonKey: transactionId });
+  await ctx.inFlight.track(() => ctx.jobs.run(job.id));
 }

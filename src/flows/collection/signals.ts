@@ -6,8 +6,10 @@
  * everything from the rows, so a crash between any two steps here is finished by the job.
  */
 import type { CheckoutRecord, ProcessorEvent } from '../../adapters/processor/port';
-import { findCheckout, markClosed, markPaid, recordProcessorEvent } from './checkout-store';
+import { findCheckout, getCheckout, markClosed, markPaid, processorEventSeen, recordProcessorEvent } from './checkout-store';
 import type { CollectionContext } from './context';
+import { applyRefundedTotal } from './dashboard-refund';
+import { claimPostingKey, paymentKey, postingKeyOwner } from './posting-keys';
 
 export type SignalResult = 'applied' | 'duplicate' | 'ignored';
 
@@ -40,7 +42,8 @@ export async function applyProcessorEvent(
   practiceId: string,
   event: ProcessorEvent,
 ): Promise<SignalResult> {
-  if (event.type === 'IGNORED' || event.type === 'REFUND_UPDATED') return 'ignored';
+  if (event.type === 'IGNORED') return 'ignored';
+  if (event.type === 'REFUND_UPDATED') return refundUpdated(flow, practiceId, event);
   const refs =
     event.type === 'CHECKOUT_UPDATED'
       ? { transactionId: event.checkout.transactionId, checkoutId: event.checkout.id, matchId: event.checkout.matchId }
@@ -55,17 +58,45 @@ export async function applyProcessorEvent(
     return applyCheckoutState(flow, checkout.transactionId, practiceId, event.checkout, event.eventId);
   const payment = event.payment;
   if (payment.status === 'SUCCEEDED' && payment.amountReceived > 0) {
-    return paid(
+    // A payment that carries refunds (Stripe `charge.refunded`, a Square payment with `refunded_money`)
+    // is paid first (a no-op when known), then its refunded total is applied under the event's id.
+    const refunded = (payment.amountRefunded ?? 0) > 0;
+    const result = await paid(
       flow,
       practiceId,
       checkout.transactionId,
       { paymentId: payment.id, amountPaid: payment.amountReceived },
-      event.eventId,
+      refunded ? null : event.eventId,
     );
+    if (!refunded || result === 'ignored') return result;
+    return applyRefundedTotal(flow, practiceId, checkout.transactionId, payment, event.eventId);
   }
-  // A decline, a payment still settling, a refund total (refunds are not built yet): remember the id only.
+  // A decline or a payment still settling: remember the id only.
   const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, event.eventId, flow.ctx.now());
   return fresh ? 'ignored' : 'duplicate';
+}
+
+/**
+ * A refund changed at the processor (Square `refund.*`): once it is final, the payment's refunded
+ * total is read back and applied (a refund made in the dashboard becomes a REFUND transaction; one
+ * the gateway made is already counted). Pending and failed refunds change nothing.
+ */
+async function refundUpdated(
+  flow: CollectionContext,
+  practiceId: string,
+  event: ProcessorEvent & { type: 'REFUND_UPDATED' },
+): Promise<SignalResult> {
+  const checkout = await findCheckout(flow.ctx.store.sql, practiceId, { paymentId: event.refund.paymentId });
+  const processor = flow.practices.get(practiceId)?.processor;
+  if (!checkout || !processor || checkout.paymentId !== event.refund.paymentId) return 'ignored';
+  if (event.refund.status !== 'SUCCEEDED') {
+    const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, event.eventId, flow.ctx.now());
+    return fresh ? 'ignored' : 'duplicate';
+  }
+  if (await processorEventSeen(flow.ctx.store.sql, practiceId, event.eventId)) return 'duplicate';
+  // Read-only, before the 2xx: a failure answers non-2xx and the processor delivers again.
+  const payment = await processor.adapter.getPayment(event.refund.paymentId);
+  return applyRefundedTotal(flow, practiceId, checkout.transactionId, payment, event.eventId);
 }
 
 /** A checkout as the processor holds it (an event's snapshot or a read-back), applied. */
@@ -80,7 +111,9 @@ export async function applyCheckoutState(
     return paid(flow, practiceId, transactionId, { paymentId: record.paymentId, amountPaid: record.amountPaid }, eventId);
   }
   if (record.status === 'EXPIRED' || record.status === 'CANCELED' || record.status === 'FAILED') {
-    return closed(flow, practiceId, transactionId, record.status === 'CANCELED' ? 'CANCELED' : 'EXPIRED', eventId);
+    // An async payment that failed to settle closes the page (Stripe: the session is complete, unpaid).
+    const why = record.status === 'FAILED' ? 'the payment failed to settle' : null;
+    return closed(flow, practiceId, transactionId, record.status === 'CANCELED' ? 'CANCELED' : 'EXPIRED', eventId, why);
   }
   if (eventId) {
     const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, eventId, flow.ctx.now());
@@ -101,20 +134,33 @@ export async function paid(
   const now = ctx.now();
   const result = await ctx.store.sql.transaction(async (tx) => {
     if (eventId && !(await recordProcessorEvent(tx, practiceId, eventId, now))) return 'duplicate' as const;
+    // The payment id is the posting's key: a payment another transaction posts is never this one's.
+    const owner = await postingKeyOwner(tx, practiceId, paymentKey(payment.paymentId));
+    if (owner && owner !== transactionId) {
+      ctx.log.warn('a payment already posted by another transaction was ignored', {
+        transactionId,
+        postedBy: owner,
+        paymentId: payment.paymentId,
+      });
+      return 'ignored' as const;
+    }
     const marked = await markPaid(tx, transactionId, payment, now);
     if (!marked) {
       // Another payment for a checkout already paid: never posted (one page, one payment); logged for staff.
       ctx.log.warn('a second payment for a paid checkout was ignored', { transactionId, paymentId: payment.paymentId });
       return 'ignored' as const;
     }
+    await claimPostingKey(tx, practiceId, paymentKey(payment.paymentId), transactionId, now);
     return marked.newly ? ('applied' as const) : ('duplicate' as const);
   });
   if (result === 'applied') {
     ctx.log.info('checkout paid', { practiceId, transactionId, paymentId: payment.paymentId, amount: payment.amountPaid });
     await announce(flow, transactionId);
   }
-  // Also for a duplicate: a crash after the first one's write may have left the posting undone.
-  if (result !== 'ignored') await kick(flow, practiceId, transactionId);
+  // Also for a duplicate of this payment: a crash after the first one's write may have left the
+  // posting undone. (A repeated event that was ignored the first time wakes nothing.)
+  const mine = result === 'applied' || (await getCheckout(ctx.store.sql, transactionId))?.paymentId === payment.paymentId;
+  if (result !== 'ignored' && mine) await kick(flow, practiceId, transactionId);
   return result;
 }
 
@@ -125,12 +171,13 @@ export async function closed(
   transactionId: string,
   status: 'EXPIRED' | 'CANCELED',
   eventId: string | null,
+  reason: string | null = null,
 ): Promise<SignalResult> {
   const { ctx } = flow;
   const now = ctx.now();
   const result = await ctx.store.sql.transaction(async (tx) => {
     if (eventId && !(await recordProcessorEvent(tx, practiceId, eventId, now))) return 'duplicate' as const;
-    return (await markClosed(tx, transactionId, status, now)) ? ('applied' as const) : ('ignored' as const);
+    return (await markClosed(tx, transactionId, status, now, reason)) ? ('applied' as const) : ('ignored' as const);
   });
   if (result === 'applied') await kick(flow, practiceId, transactionId);
   return result;
