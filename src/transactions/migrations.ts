@@ -252,6 +252,17 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 8,
+    name: 'refunds settling at the processor',
+    statements: [
+      // A refund the processor took but has not finished (Square PENDING) is SETTLING: posted to the
+      // ledger only once the processor says it is final, never on the word "pending".
+      `ALTER TABLE checkout_refunds DROP CONSTRAINT checkout_refunds_state_check`,
+      `ALTER TABLE checkout_refunds ADD CONSTRAINT checkout_refunds_state_check
+         CHECK (state IN ('NOT_SENT', 'SETTLING', 'REFUNDED', 'REFUSED'))`,
+    ],
+  },
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */

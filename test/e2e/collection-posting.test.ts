@@ -343,3 +343,65 @@ describe('retryPosting of a REFUND the ledger refused', () => {
     expect(ledgerPosts()).toHaveLength(2);
   });
 });
+
+describe('a refund still settling at the processor is not in the ledger until it is final', () => {
+  async function refundVia(transactionId: string, amount: string) {
+    const { data, errors } = await t.gql(REFUND, {
+      input: { practiceId: DENTRIX, transactionId, amount, idempotencyKey: newKey('refund') },
+    });
+    expect(errors).toBeUndefined();
+    return data.refundTransaction.transaction.transactionId as string;
+  }
+  /** The one refund of `paymentId` still PENDING at Square (the one the gateway just asked for). */
+  function pendingAtSquare(paymentId: string) {
+    const pending = [...t.square.store.refunds.values()].filter((r) => r.payment_id === paymentId && r.status === 'PENDING');
+    expect(pending).toHaveLength(1);
+    return pending[0]!.id;
+  }
+  async function settleAtSquare(refundId: string, status: 'COMPLETED' | 'REJECTED') {
+    const response = await fetch(`${t.square.url}/_sandbox/refunds/${refundId}/settle`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status }),
+    });
+    expect(response.status).toBe(200);
+  }
+
+  it('Square: PENDING posts nothing; REJECTED fails the refund with nothing posted; COMPLETED posts once', async () => {
+    const tx = await paidAndPosted(DENTRIX, '30.00');
+    resetLogs();
+    t.square.store.autoCompleteRefunds = false;
+    try {
+      const rejectedId = await refundVia(tx.transactionId, '10.00');
+      await settle();
+      expect((await get(DENTRIX, rejectedId)).status).toBe('PENDING');
+      expect(ledgerPosts()).toHaveLength(0);
+
+      await settleAtSquare(pendingAtSquare(tx.checkout.processorPaymentId), 'REJECTED');
+      await settle();
+      const rejected = await get(DENTRIX, rejectedId);
+      expect(rejected.status).toBe('FAILED');
+      expect(rejected.failureReason).toMatch(/^the processor refused the refund; nothing was given back/);
+      expect(ledgerPosts()).toHaveLength(0);
+
+      // What was rejected is not counted: the whole 30.00 may still be refunded.
+      const fullId = await refundVia(tx.transactionId, '30.00');
+      await settle();
+      expect(ledgerPosts()).toHaveLength(0);
+      await settleAtSquare(pendingAtSquare(tx.checkout.processorPaymentId), 'COMPLETED');
+      await settle();
+      await t.nex.completePendingInsertions();
+      const full = await get(DENTRIX, fullId);
+      expect(full.status).toBe('COMPLETED');
+      expect(full.checkout).toBeNull();
+      expect(ledgerPosts()).toHaveLength(1);
+      expect(ledgerAmounts()).toEqual([30]);
+      const links = await get(DENTRIX, tx.transactionId);
+      expect(links.checkout.amountRefunded.cents).toBe(3000);
+      // The processor was asked once per refund; settling was read, never asked again.
+      expect(squareCalls().filter((r) => r.method === 'POST' && r.path === '/v2/refunds')).toHaveLength(2);
+    } finally {
+      t.square.store.autoCompleteRefunds = true;
+    }
+  });
+});

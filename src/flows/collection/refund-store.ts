@@ -14,7 +14,11 @@ export interface RefundRow {
   amount: number;
   reason: string | null;
   processorRefundId: string | null;
-  state: 'NOT_SENT' | 'REFUNDED' | 'REFUSED';
+  /**
+   * NOT_SENT → (SETTLING →) REFUNDED or REFUSED. SETTLING (migration 8): the processor took the
+   * refund and has not finished it (Square's PENDING): nothing is posted until it is final.
+   */
+  state: 'NOT_SENT' | 'SETTLING' | 'REFUNDED' | 'REFUSED';
   /** The ledger posting (migration 5): NOT_SENT → SENT, or REFUSED (attention; `retryPosting` → NOT_SENT). */
   postState: 'NOT_SENT' | 'SENT' | 'REFUSED';
 }
@@ -117,6 +121,24 @@ export async function refundIdsOf(sql: SqlExecutor, refundOf: string): Promise<s
   return rows.map((r) => r.transaction_id);
 }
 
+/** The processor took the refund but has not finished it: remember its id; `false` when it was not NOT_SENT. */
+export async function markRefundSettling(sql: SqlExecutor, transactionId: string, processorRefundId: string): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    `UPDATE checkout_refunds SET state = 'SETTLING', processor_refund_id = $2 WHERE transaction_id = $1 AND state = 'NOT_SENT'`,
+    [transactionId, processorRefundId],
+  );
+  return rowCount === 1;
+}
+
+/** The REFUND transaction waiting on the processor's refund `processorRefundId` (SETTLING), if any. */
+export async function settlingRefundOf(sql: SqlExecutor, processorRefundId: string): Promise<string | null> {
+  const { rows } = await sql.query<{ transaction_id: string }>(
+    `SELECT transaction_id FROM checkout_refunds WHERE processor_refund_id = $1 AND state = 'SETTLING'`,
+    [processorRefundId],
+  );
+  return rows[0]?.transaction_id ?? null;
+}
+
 /** The processor gave the money back (or refused to): record it once, and the checkout's refunded total. */
 export async function settleRefund(
   tx: SqlExecutor,
@@ -124,8 +146,10 @@ export async function settleRefund(
   outcome: { state: 'REFUNDED'; processorRefundId: string } | { state: 'REFUSED' },
   now: Date,
 ): Promise<void> {
+  // A refused refund keeps the id the processor gave it (if any): the trail of what was asked.
   const { rowCount } = await tx.query(
-    `UPDATE checkout_refunds SET state = $2, processor_refund_id = $3 WHERE transaction_id = $1 AND state = 'NOT_SENT'`,
+    `UPDATE checkout_refunds SET state = $2, processor_refund_id = COALESCE($3, processor_refund_id)
+      WHERE transaction_id = $1 AND state IN ('NOT_SENT', 'SETTLING')`,
     [refund.transactionId, outcome.state, outcome.state === 'REFUNDED' ? outcome.processorRefundId : null],
   );
   if (rowCount === 1 && outcome.state === 'REFUNDED') {

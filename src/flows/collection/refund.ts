@@ -8,7 +8,8 @@
  *
  * | refund | transaction | the `collection.refund` job does |
  * | --- | --- | --- |
- * | NOT_SENT | PENDING | `processor.refund`: given back → REFUNDED; refused → REFUSED + FAILED; unavailable → retry |
+ * | NOT_SENT | PENDING | `processor.refund`: given back → REFUNDED; still pending (Square) → SETTLING; refused → REFUSED + FAILED; unavailable → retry |
+ * | SETTLING | PENDING | `processor.getRefund` (woken by the processor's refund event, else every `watchIntervalMs`): final → REFUNDED or REFUSED + FAILED |
  * | REFUNDED, posting NOT_SENT | PENDING | post to the ledger (`submitWrite`): SENT, SUBMITTED / COMPLETED; refused → REFUSED, SUBMITTED + attention |
  * | REFUNDED, posting REFUSED | SUBMITTED | nothing until `retryPosting` (`retryRefundPosting`): NOT_SENT again, posted once more |
  *
@@ -29,7 +30,7 @@ import type { StoredTransaction } from '../../transactions/store';
 import { getCheckout, type CheckoutRow } from './checkout-store';
 import { retryDelay, type CollectionContext } from './context';
 import { claimPostingKey, refundKey } from './posting-keys';
-import { getRefund, insertRefund, setRefundPostState, settleRefund, type RefundRow } from './refund-store';
+import { getRefund, insertRefund, markRefundSettling, setRefundPostState, settleRefund, type RefundRow } from './refund-store';
 
 export interface CreateRefundCommand {
   practiceId: string;
@@ -103,22 +104,35 @@ export async function refundJob(flow: CollectionContext, transactionId: string):
   // PENDING: not yet posted; SUBMITTED: posted (nothing to do) unless `retryPosting` reopened a refused posting.
   const reopened = row.status === 'SUBMITTED' && refund.state === 'REFUNDED' && refund.postState === 'NOT_SENT';
   if (row.status !== 'PENDING' && !reopened) return 'done';
-  if (refund.state === 'NOT_SENT') {
+  if (refund.state === 'NOT_SENT' || refund.state === 'SETTLING') {
     const processor = flow.practices.get(row.practiceId)?.processor;
     if (!processor || !checkout.paymentId)
       return deferUntil(ctx, ctx.later(flow.watchIntervalMs), 'the practice has no processor configured');
     try {
-      const given = await processor.adapter.refund({
-        transactionId,
-        paymentId: checkout.paymentId,
-        amount: refund.amount,
-        currency: checkout.currency,
-        reason: refund.reason,
-        idempotencyKey: `${transactionId}:refund:1`,
-      });
+      // SETTLING: asked already; read where it stands (never ask twice: the key would replay anyway).
+      const given =
+        refund.state === 'SETTLING' && refund.processorRefundId
+          ? await processor.adapter.getRefund(refund.processorRefundId)
+          : await processor.adapter.refund({
+              transactionId,
+              paymentId: checkout.paymentId,
+              amount: refund.amount,
+              currency: checkout.currency,
+              reason: refund.reason,
+              idempotencyKey: `${transactionId}:refund:1`,
+            });
       if (given.status === 'FAILED')
         throw new UpstreamError(given.failureReason ?? 'the processor failed the refund', 'UPSTREAM_REJECTED');
       const refundId = given.id;
+      if (given.status === 'PENDING') {
+        // Not given back yet (Square settles refunds later): the ledger hears of it only once final.
+        await ctx.store.sql.transaction(async (tx) => {
+          await markRefundSettling(tx, transactionId, refundId);
+          await claimPostingKey(tx, row.practiceId, refundKey(refundId), transactionId, ctx.now());
+        });
+        // The processor's `refund.updated` wakes this job (`signals.ts`); the read-back is the safety net.
+        return deferUntil(ctx, ctx.later(flow.watchIntervalMs), `refund ${refundId} is still settling at the processor`);
+      }
       await ctx.store.sql.transaction(async (tx) => {
         await settleRefund(tx, refund!, { state: 'REFUNDED', processorRefundId: refundId }, ctx.now());
         // The processor's refund id is the posting's key (`posting-keys.ts`).

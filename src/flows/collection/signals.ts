@@ -10,6 +10,7 @@ import { findCheckout, getCheckout, markClosed, markPaid, processorEventSeen, re
 import type { CollectionContext } from './context';
 import { applyRefundedTotal } from './dashboard-refund';
 import { claimPostingKey, paymentKey, postingKeyOwner } from './posting-keys';
+import { settlingRefundOf } from './refund-store';
 
 export type SignalResult = 'applied' | 'duplicate' | 'ignored';
 
@@ -23,6 +24,19 @@ export async function kick(flow: CollectionContext, practiceId: string, transact
     } catch (error) {
       // The job is durable: the queue runs it again; nothing is lost by a failed inline run.
       ctx.log.warn('collection job run failed; the queue will retry', { transactionId, error: String(error) });
+    }
+  });
+}
+
+/** Run a REFUND's job now, in the background (it is durable: a failed run is retried by the queue). */
+function wakeRefund(flow: CollectionContext, practiceId: string, transactionId: string): void {
+  const { ctx } = flow;
+  void ctx.inFlight.track(async () => {
+    try {
+      const { job } = await ctx.jobs.enqueue('collection.refund', { practiceId, transactionId }, { singletonKey: transactionId });
+      await ctx.jobs.run(job.id);
+    } catch (error) {
+      ctx.log.warn('refund job run failed; the queue will retry', { transactionId, error: String(error) });
     }
   });
 }
@@ -89,6 +103,9 @@ async function refundUpdated(
   const checkout = await findCheckout(flow.ctx.store.sql, practiceId, { paymentId: event.refund.paymentId });
   const processor = flow.practices.get(practiceId)?.processor;
   if (!checkout || !processor || checkout.paymentId !== event.refund.paymentId) return 'ignored';
+  // One of ours, settling: its job reads the refund and posts it once final (`refund.ts`).
+  const settling = event.refund.status !== 'PENDING' ? await settlingRefundOf(flow.ctx.store.sql, event.refund.id) : null;
+  if (settling) wakeRefund(flow, practiceId, settling);
   if (event.refund.status !== 'SUCCEEDED') {
     const fresh = await recordProcessorEvent(flow.ctx.store.sql, practiceId, event.eventId, flow.ctx.now());
     return fresh ? 'ignored' : 'duplicate';
