@@ -25,6 +25,13 @@ export interface BillingCycleOptions {
   settleGiveUpMs?: number;
   /** A cycle's checkouts' lifetime, in minutes. Default 1440 (24 h, Stripe's longest). */
   checkoutExpiresInMinutes?: number;
+  /** Crash seams (tests): a hook that throws stops the job right there, as a killed process would. */
+  hooks?: BillingHooks;
+}
+
+export interface BillingHooks {
+  /** After the provider answered a send, before the answer is stored. */
+  afterSend?(reminderId: string): void;
 }
 
 export const BILLING_CYCLE_DEFAULTS = {
@@ -55,7 +62,8 @@ export interface BillingContext {
   readonly currency: string;
   /** The gateway's public base URL (webhook targets, pay pages). */
   publicUrl(): string;
-  readonly options: Required<BillingCycleOptions>;
+  readonly options: Required<Omit<BillingCycleOptions, 'hooks'>>;
+  readonly hooks: BillingHooks;
   /** Tell subscribers a cycle changed (`billingCycleChanged`). */
   notify(cycleId: string): void;
 }

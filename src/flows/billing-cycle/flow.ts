@@ -99,6 +99,7 @@ export function createBillingCycleFlow(deps: BillingCycleFlowDeps): BillingCycle
       settleGiveUpMs: deps.settleGiveUpMs ?? BILLING_CYCLE_DEFAULTS.settleGiveUpMs,
       checkoutExpiresInMinutes: deps.checkoutExpiresInMinutes ?? BILLING_CYCLE_DEFAULTS.checkoutExpiresInMinutes,
     },
+    hooks: deps.hooks ?? {},
     notify: (cycleId) => {
       if (cycleId) changes.emit(cycleId);
     },

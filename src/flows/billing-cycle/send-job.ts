@@ -113,6 +113,7 @@ export async function remindJob(flow: BillingContext, reminderId: string, attemp
     await recordSend(sql, reminderId, { sendState: 'UNKNOWN', status: 'QUEUED' }, ctx.now());
     return settle(flow, (await getReminder(sql, reminderId))!, adapter);
   }
+  flow.hooks.afterSend?.(reminderId);
   const at = ctx.now();
   if (outcome.state === 'ACCEPTED') {
     await recordSend(
