@@ -203,6 +203,46 @@ export async function recordSend(tx: SqlExecutor, reminderId: string, result: Se
 }
 
 /**
+ * Settle a send whose answer was lost (UNKNOWN): ACCEPTED when the provider has it (its listing
+ * found it, or an event moved it), REFUSED when it never turned up (FAILED, `unknown`). The status
+ * moves only forward; a cycle's reminder the provider had counts in `reminders_sent`.
+ */
+export async function settleUnknown(
+  tx: SqlExecutor,
+  reminderId: string,
+  result: {
+    sendState: 'ACCEPTED' | 'REFUSED';
+    status: ReminderStatus;
+    providerMessageId: string | null;
+    failureReason: string | null;
+  },
+  now: Date,
+): Promise<boolean> {
+  const { rows } = await tx.query<{ cycle_id: string | null }>(
+    `UPDATE reminders SET send_state = $2, provider_message_id = COALESCE(provider_message_id, $3),
+       status = CASE WHEN status = ANY($4::text[]) THEN $5 ELSE status END,
+       failure_reason = CASE WHEN status = ANY($4::text[]) THEN $6 ELSE failure_reason END,
+       updated_at = $7::timestamptz
+     WHERE reminder_id = $1 AND send_state = 'UNKNOWN' RETURNING cycle_id`,
+    [
+      reminderId,
+      result.sendState,
+      result.providerMessageId,
+      FORWARD[result.status],
+      result.status,
+      result.failureReason,
+      now.toISOString(),
+    ],
+  );
+  const row = rows[0];
+  if (!row) return false;
+  if (row.cycle_id && result.sendState === 'ACCEPTED') {
+    await tx.query('UPDATE billing_cycles SET reminders_sent = reminders_sent + 1 WHERE cycle_id = $1', [row.cycle_id]);
+  }
+  return true;
+}
+
+/**
  * A provider's word on a sent message (an event, a read-back), found by our reminder id or the
  * provider's message id; the status moves only forward. Answers the reminder it changed, `null` when
  * none matched or it was already past that status.

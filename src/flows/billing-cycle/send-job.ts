@@ -24,13 +24,13 @@ import { reminderContent, reminderText } from './message';
 import { nextSendTime } from './quiet-hours';
 import { recipientKey } from './recipients';
 import {
-  applyStatus,
   claimSend,
   flagOf,
   getReminder,
   recordSend,
   releaseSend,
   setFlag,
+  settleUnknown,
   type ReminderRow,
 } from './reminder-store';
 
@@ -176,24 +176,21 @@ async function settle(flow: BillingContext, reminder: ReminderRow, adapter: Mess
     status: ReminderRow['status'],
     fields: { providerMessageId?: string | null; failureReason?: string | null },
   ) => {
-    await sql.query(
-      `UPDATE reminders SET send_state = 'ACCEPTED', updated_at = $2::timestamptz WHERE reminder_id = $1 AND send_state = 'UNKNOWN'`,
-      [reminder.reminderId, now.toISOString()],
-    );
-    if (status !== reminder.status || fields.providerMessageId) {
-      await applyStatus(
-        sql,
-        reminder.practiceId,
-        reminder.system,
-        { reminderId: reminder.reminderId, providerMessageId: fields.providerMessageId ?? null },
+    // Found (or an event said so): the provider has it, and a cycle counts it as sent. Never found: FAILED.
+    const accepted = status !== 'FAILED' || Boolean(fields.providerMessageId);
+    await sql.transaction((tx) =>
+      settleUnknown(
+        tx,
+        reminder.reminderId,
         {
+          sendState: accepted ? 'ACCEPTED' : 'REFUSED',
           status,
+          providerMessageId: fields.providerMessageId ?? null,
           failureReason: fields.failureReason ?? null,
-          errorCode: null,
-          at: now,
         },
-      );
-    }
+        now,
+      ),
+    );
     flow.notify(reminder.cycleId ?? '');
     if (reminder.cycleId) await completeIfSent(flow, reminder.cycleId);
     return 'done' as const;
