@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Channel, MessagingEvent } from '../../adapters/messaging/port';
 import type { PracticeRegistry } from '../../practices';
 import type { TransactionService } from '../../transactions/service';
+import { runOutsideRequestScope } from '../../upstream-budget/request-scope';
 import type { CollectionFlow } from '../collection/flow';
 import {
   BILLING_CYCLE_DEFAULTS,
@@ -106,7 +107,15 @@ export function createBillingCycleFlow(deps: BillingCycleFlowDeps): BillingCycle
   };
   const sql = ctx.store.sql;
 
-  async function startCycle(command: StartCycleCommand): Promise<CycleRow> {
+  /**
+   * A cycle's work is background work: run outside the calling request's scope, so its reads count
+   * against no request's `limits.maxUpstreamCalls` (a dry run over 1,000 guarantors reads far more).
+   */
+  function startCycle(command: StartCycleCommand): Promise<CycleRow> {
+    return runOutsideRequestScope(() => startCycleNow(command));
+  }
+
+  async function startCycleNow(command: StartCycleCommand): Promise<CycleRow> {
     let jobId: string | null = null;
     const { row, created } = await sql.transaction(async (tx) => {
       const inserted = await insertCycle(tx, { ...command, now: ctx.now() });

@@ -3,8 +3,9 @@
  * (patients grouped by `guarantorSourceId`, a patient without one being her own), her contact (the
  * guarantor's record: from the listing, else the family read for a guarantor who is not a patient)
  * and her collectible balance — the ledger's own guarantor report where it has one
- * (`capabilities.guarantorAging`: the guarantor portion), else the sum of her family's computed
- * patient balances. The rules deciding who is reminded are `selection.ts` (pure).
+ * (`capabilities.guarantorAging`: the guarantor portion, from the practice-wide listing
+ * `listGuarantorBalances` when the adapter has it, else per guarantor), else the sum of her
+ * family's computed patient balances (a guarantor with no report: 0, not reminded). The rules deciding who is reminded are `selection.ts` (pure).
  */
 import type { LedgerAdapter } from '../../adapters/ledger/port';
 import { claimStageLookup } from '../../ledger/patient-amount';
@@ -23,6 +24,22 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
+}
+
+/** Every guarantor's reported portion, by guarantor id, from the practice-wide listing. */
+async function listReported(
+  adapter: LedgerAdapter,
+  options: { pageSize: number; signal?: AbortSignal },
+): Promise<Map<string, number>> {
+  const portions = new Map<string, number>();
+  let after: string | null = null;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const page = await adapter.listGuarantorBalances!({ first: options.pageSize, after });
+    for (const record of page.items) portions.set(record.guarantorSourceId, record.guarantorPortion);
+    if (!page.hasNextPage || !page.endCursor) return portions;
+    after = page.endCursor;
+  }
 }
 
 export async function readCandidates(
@@ -57,9 +74,14 @@ export async function readCandidates(
     });
   }
   const amounts = new Map<string, number>();
+  // The practice's own report where it has one: every guarantor's portion in a few pages.
+  const reported =
+    adapter.capabilities.guarantorAging && adapter.listGuarantorBalances ? await listReported(adapter, options) : null;
   for (const batch of chunks(guarantorIds, options.batchSize)) {
     options.signal?.throwIfAborted();
-    if (adapter.capabilities.guarantorAging) {
+    if (reported) {
+      for (const id of batch) amounts.set(id, reported.get(id) ?? 0);
+    } else if (adapter.capabilities.guarantorAging) {
       const reports = await adapter.guarantorBalances(batch);
       for (const [i, id] of batch.entries()) amounts.set(id, itemOf(reports[i]!)?.guarantorPortion ?? 0);
     } else {
