@@ -4,9 +4,11 @@
  * adapters of `recording-messaging.ts` for SMS and email. The clock is the test's (`now`), jobs run
  * on `tick()`: no sleeps.
  */
+import { createClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Channel } from '../../../src/adapters/messaging/port';
-import { startTestGateway, type TestGateway } from '../../e2e/harness';
+import { KEYS, startTestGateway, type TestGateway } from '../../e2e/harness';
 import { recordingAdapter, signedDelivery, type RecordingAdapter } from './recording-messaging';
 
 const SMILE = 'smile-dental';
@@ -229,6 +231,32 @@ describe('billing cycles', () => {
     const sent = adapters.EMAIL.sent.slice(emailBefore);
     expect(sent).toHaveLength(done.remindersSent);
     expect(new Set(sent.map((m) => m.reminderId)).size).toBe(sent.length);
+  });
+
+  it('billingCycleChanged shows the cycle as it is, then its changes, and ends when it does', async () => {
+    offsetMs += 8 * 86_400_000;
+    const { data } = await start({ minBalance: '10.00', channels: ['EMAIL'], idempotencyKey: 'real-subscribed' });
+    const id = data.startBillingCycle.cycle.id;
+    const client = createClient({
+      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: `Bearer ${KEYS.all}` },
+      retryAttempts: 0,
+    });
+    const events: any[] = [];
+    const done = (async () => {
+      const query = `subscription { billingCycleChanged(practiceId: "${SMILE}", cycleId: "${id}") { id status remindersSent } }`;
+      for await (const event of client.iterate({ query })) events.push(event.data?.billingCycleChanged);
+    })();
+    await drain();
+    await done;
+    await client.dispose();
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({ id, status: 'COMPLETED' });
+    expect(events.at(-1).remindersSent).toBe((await cycle(id)).remindersSent);
+    // Counters only grow.
+    const sent = events.map((e) => e.remindersSent);
+    expect(sent).toEqual([...sent].sort((a, b) => a - b));
   });
 
   it('bad input creates nothing: a negative minimum, a channel the practice cannot send on', async () => {
