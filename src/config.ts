@@ -112,6 +112,9 @@ export const billingSchema = z.strictObject({
 
 export type BillingConfig = z.output<typeof billingSchema>;
 
+/** `billing` at its defaults: the rules reminders of a practice without a `billing` block follow (`sendReminder`'s quiet hours). */
+export const DEFAULT_BILLING: Readonly<BillingConfig> = Object.freeze(billingSchema.parse({}));
+
 /** A practice of one ledger system: its `connection` is validated by that system's own schema. */
 function practiceOf(descriptor: LedgerSystemDescriptor) {
   return z.strictObject({

@@ -15,6 +15,7 @@
  * A failure (the ledger or the processor down) throws: the queue retries with backoff and the next
  * run starts from the stored stage. Cancel ends the cycle; the loop and every unsent reminder see it.
  */
+import { DEFAULT_BILLING } from '../../config';
 import type { JobOutcome } from '../../jobs/types';
 import type { BillingContext } from './context';
 import {
@@ -73,7 +74,7 @@ async function selectStage(flow: BillingContext, cycle: CycleRow, signal: AbortS
     return;
   }
   const { billing } = flow.billingOf(cycle.practiceId);
-  const everyDays = billing?.reminderEveryDays ?? 7;
+  const everyDays = (billing ?? DEFAULT_BILLING).reminderEveryDays;
   const candidates = await readCandidates(practice.adapter, { ...flow.options, signal });
   const now = ctx.now();
   const selection = selectGuarantors(candidates, {

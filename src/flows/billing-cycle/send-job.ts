@@ -16,7 +16,7 @@
 import { UpstreamError } from '../../adapters/ledger/port';
 import type { MessageFor, MessagingAdapter, OutgoingMessage } from '../../adapters/messaging/port';
 import type { JobOutcome } from '../../jobs/types';
-import { DEFAULT_TIME_ZONE } from '../../config';
+import { DEFAULT_BILLING } from '../../config';
 import type { BillingContext } from './context';
 import { completeIfSent } from './cycle-job';
 import { getCycle } from './cycle-store';
@@ -33,8 +33,6 @@ import {
   settleUnknown,
   type ReminderRow,
 } from './reminder-store';
-
-const DEFAULT_QUIET_HOURS = ['21:00', '08:00'] as const;
 
 export async function remindJob(flow: BillingContext, reminderId: string, attempt: number): Promise<JobOutcome> {
   const { ctx } = flow;
@@ -68,8 +66,8 @@ export async function remindJob(flow: BillingContext, reminderId: string, attemp
   const { timeZone, billing } = flow.billingOf(reminder.practiceId);
   const now = ctx.now();
   const sendAt = nextSendTime(now, {
-    quietHours: billing?.quietHours ?? DEFAULT_QUIET_HOURS,
-    timeZone: timeZone ?? DEFAULT_TIME_ZONE,
+    quietHours: (billing ?? DEFAULT_BILLING).quietHours,
+    timeZone,
   });
   if (sendAt.getTime() > now.getTime()) return { retryAt: sendAt, spendAttempt: false, reason: 'quiet hours' };
 
