@@ -40,7 +40,7 @@ import { createCollectionFlow } from '../flows/collection/flow';
 import type { CollectionFlowOptions } from '../flows/collection/context';
 import { registerProcessorWebhook } from '../flows/collection/registration';
 import { handleProcessorWebhook, isProcessorRoute } from '../flows/collection/webhook-route';
-import type { Channel, MessagingAdapter } from '../adapters/messaging/port';
+import { MESSAGING_METHODS, type Channel, type MessagingAdapter } from '../adapters/messaging/port';
 import type { BillingCycleOptions } from '../flows/billing-cycle/context';
 import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
 import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
@@ -274,7 +274,23 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   for (const practice of config.practices) {
     for (const channel of ['SMS', 'EMAIL'] as const) {
       const adapter = options.createMessagingAdapter?.(practice, channel) ?? null;
-      if (adapter) messaging.set(`${practice.id}:${channel}`, adapter);
+      if (!adapter) continue;
+      // The ledger's decorators: a span per upstream call, and a breaker of its own per practice and
+      // channel (an open one throws an UpstreamError: the send is retried later, never counted as sent).
+      const traced = withTracing(adapter, { practiceId: practice.id, methods: MESSAGING_METHODS });
+      const name = `${practice.id}/${channel.toLowerCase()}`;
+      if (options.circuitBreaker !== false) metrics.setCircuitState(name, 'closed');
+      messaging.set(
+        `${practice.id}:${channel}`,
+        options.circuitBreaker === false
+          ? traced
+          : withCircuitBreaker(traced, {
+              ...options.circuitBreaker,
+              name,
+              methods: MESSAGING_METHODS,
+              onStateChange: (state) => metrics.setCircuitState(name, state),
+            }),
+      );
     }
   }
   const practiceConfigs = new Map(config.practices.map((p) => [p.id, p]));

@@ -111,5 +111,5 @@ describe('a billing cycle killed mid-send', () => {
     expect(cycle.remindersSent).toBe(reminders.length);
     expect(reminders.every((r: any) => r.status === 'SENT' || r.status === 'QUEUED')).toBe(true);
     expect(reminders.filter((r: any) => r.status === 'SENT')).toHaveLength(1); // the one settled from the listing
-  });
+  }, 120_000);
 });
