@@ -187,6 +187,29 @@ describe('billing cycles', () => {
     expect(after.reminders.find((r: any) => r.id === reminder.id)).toMatchObject({ status: 'DELIVERED' });
   });
 
+  let bounced: string;
+
+  it('a hard bounce fails the email and puts the address on the suppression list', async () => {
+    const email = real.checkouts.nodes.flatMap((n: any) => n.reminders).find((r: any) => r.channel === 'EMAIL');
+    bounced = adapters.EMAIL.sent.find((m) => m.reminderId === email.id)!.to;
+    const { body, headers } = signedDelivery([
+      {
+        type: 'STATUS',
+        eventId: 'sg-bounce-1',
+        occurredAt: '2030-01-01T00:00:00Z',
+        reminderId: email.id,
+        providerMessageId: null,
+        status: 'FAILED',
+        failureReason: 'bounce: 550 5.1.1 mailbox unknown',
+        errorCode: '5.1.1',
+        recipient: 'INVALID',
+      },
+    ]);
+    expect((await fetch(`${t.url}/webhooks/sendgrid/${SMILE}`, { method: 'POST', headers, body })).status).toBe(200);
+    const after = (await cycle(real.id)).checkouts.nodes.flatMap((n: any) => n.reminders).find((r: any) => r.id === email.id);
+    expect(after).toMatchObject({ status: 'FAILED', failureReason: 'bounce: 550 5.1.1 mailbox unknown' });
+  });
+
   it('refused recipients (21211 invalid, 21610 unsubscribed) are FAILED / SUPPRESSED and the cycle goes on', async () => {
     // A practice-wide real run with every SMS refused: the cycle completes, emails go out.
     const smsBefore = adapters.SMS.sent.length;
@@ -203,6 +226,8 @@ describe('billing cycles', () => {
     expect(done.status).toBe('COMPLETED');
     expect(adapters.SMS.sent.length).toBe(smsBefore);
     expect(adapters.EMAIL.sent.length - emailBefore).toBe(done.remindersSent);
+    // The bounced address was left out at selection.
+    expect(adapters.EMAIL.sent.slice(emailBefore).map((m) => m.to)).not.toContain(bounced);
     const sms = done.checkouts.nodes.flatMap((n: any) => n.reminders.filter((r: any) => r.channel === 'SMS'));
     expect(sms.length).toBeGreaterThan(0);
     expect(sms.filter((r: any) => r.status === 'FAILED').map((r: any) => r.failureReason)).toContain('invalid number');
