@@ -46,6 +46,8 @@ const config: CodegenConfig = {
           Job: '../models#JobModel',
           Checkout: '../models#CheckoutModel',
           CheckoutLine: '../models#CheckoutLineModel',
+          Reminder: '../../flows/billing-cycle/reminder-store#ReminderRow',
+          BillingCycle: '../../flows/billing-cycle/cycle-store#CycleRow',
         },
       },
     },

@@ -9,6 +9,8 @@
  * so a config file can be committed without its secrets.
  */
 import { readFile } from 'node:fs/promises';
+import { Cron } from 'croner';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { httpUrl, nonEmpty } from './adapters/connection-fields';
 import type { Channel } from './adapters/messaging/port';
@@ -71,6 +73,75 @@ function messagingChannel(channel: Channel): z.ZodType<MessagingEntryConfig> {
 const messaging = z.strictObject({ sms: messagingChannel('SMS').optional(), email: messagingChannel('EMAIL').optional() });
 
 export type MessagingConfig = z.output<typeof messaging>;
+/**
+ * A practice's time zone (`timeZone`, an IANA name such as `America/New_York`): reminders' quiet
+ * hours and `billing.schedule` are read in it. Checked by luxon's own zone database, so a name the
+ * runtime cannot resolve is refused at start, not at the first send. Default {@link DEFAULT_TIME_ZONE}
+ * (for `sendReminder`'s quiet hours); a practice with `billing` must name its own (a cycle at 10:00
+ * UTC is 05:00 in New York).
+ */
+export const DEFAULT_TIME_ZONE = 'UTC';
+
+const timeZone = z.string().refine((name) => IANAZone.isValidZone(name), {
+  message: 'expected an IANA time zone such as "America/New_York"',
+});
+
+/** `"HH:MM"`, 00:00 … 23:59, in the practice's time zone. */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day "HH:MM" (00:00 … 23:59)');
+
+/**
+ * Reminders and billing cycles (`billing`, src/flows/billing-cycle/README.md). Every default is here:
+ * - `schedule`: a cron pattern (5 fields, or 6 with seconds; parsed by croner) in the practice's
+ *   `timeZone` at which the cycle starts by itself; absent: only `startBillingCycle` starts one.
+ * - `quietHours`: `[from, to]`, default `["21:00", "08:00"]`: no message leaves between them (the
+ *   span may cross midnight); a reminder due inside waits, `QUEUED`. Equal times: no quiet hours.
+ * - `minBalance`: default `"10.00"`: a scheduled cycle's smallest collectible balance.
+ * - `channels`: default `["SMS", "EMAIL"]`: a scheduled cycle's channels.
+ * - `reminderEveryDays`: default 7: at most one cycle reminder per guarantor in that many days.
+ * - `onClaimProcessed`: default false: reserved (a reminder when a claim is processed; not built).
+ */
+export const billingSchema = z.strictObject({
+  schedule: z
+    .string()
+    .refine(
+      (pattern) => {
+        try {
+          new Cron(pattern, { paused: true });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected a cron pattern of 5 or 6 fields, e.g. "0 10 * * 1"' },
+    )
+    .optional(),
+  quietHours: z.tuple([clockTime, clockTime]).default(['21:00', '08:00']),
+  minBalance: z
+    .string()
+    .default('10.00')
+    .transform((text, ctx) => {
+      try {
+        const cents = parseDecimal(text);
+        if (cents > 0) return cents;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `expected a positive decimal amount such as "10.00", got "${text}"` });
+      return z.NEVER;
+    }),
+  channels: z
+    .array(z.enum(['SMS', 'EMAIL']))
+    .min(1, 'expected at least one channel')
+    .refine((list) => new Set(list).size === list.length, 'expected each channel at most once')
+    .default(['SMS', 'EMAIL']),
+  reminderEveryDays: z.number().int().min(1).max(365).default(7),
+  onClaimProcessed: z.boolean().default(false),
+});
+
+export type BillingConfig = z.output<typeof billingSchema>;
+
+/** `billing` at its defaults: the rules reminders of a practice without a `billing` block follow (`sendReminder`'s quiet hours). */
+export const DEFAULT_BILLING: Readonly<BillingConfig> = Object.freeze(billingSchema.parse({}));
 
 /** A practice of one ledger system: its `connection` is validated by that system's own schema. */
 function practiceOf(descriptor: LedgerSystemDescriptor) {
@@ -81,6 +152,8 @@ function practiceOf(descriptor: LedgerSystemDescriptor) {
     connection: descriptor.connection,
     processor: processor.optional(),
     messaging: messaging.optional(),
+    timeZone: timeZone.optional(),
+    billing: billingSchema.optional(),
   });
 }
 
@@ -232,6 +305,12 @@ export const configSchema = z
       if (ids.has(p.id))
         ctx.addIssue({ code: 'custom', message: `duplicate practice id "${p.id}"`, path: ['practices', i, 'id'] });
       ids.add(p.id);
+      if (p.billing && !p.timeZone)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a timeZone for a practice with billing',
+          path: ['practices', i, 'timeZone'],
+        });
     });
     config.apiKeys.forEach((k, i) => {
       k.practices.forEach((p, j) => {

@@ -4,6 +4,7 @@
  */
 import { callerMayTouch, type Caller } from '../auth/api-keys';
 import type { GatewayConfig } from '../config';
+import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
 import type { StatusBus } from '../transactions/status-bus';
@@ -19,6 +20,8 @@ export interface GatewayServices {
   observeBatch?: BatchObserver;
   /** Checkouts through the practices' processors (`src/flows/collection/`). */
   collection: CollectionFlow;
+  /** Reminders and billing cycles (`src/flows/billing-cycle/`). */
+  billing: BillingCycleFlow;
 }
 
 export interface GatewayContext {

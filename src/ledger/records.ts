@@ -17,6 +17,11 @@ export interface PatientRecord {
   firstName: string;
   lastName: string;
   email: string | null;
+  /**
+   * A number to text reminders to, as the system has it (NexHealth `bio.cell_phone_number`, else
+   * `bio.phone_number`); absent where the adapter does not read one.
+   */
+  phone?: string | null;
   dateOfBirth: IsoDate | null;
   /** The guarantor's source id; `null` when the patient is her own guarantor (every encoding of it). */
   guarantorSourceId: string | null;

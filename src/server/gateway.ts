@@ -19,7 +19,7 @@ import type { ProcessorAdapter } from '../adapters/processor/port';
 import { ledgerSystem, processorSystem } from '../adapters/registry';
 import { UPSTREAM_METHODS } from '../adapters/system';
 import { ApiKeyRing } from '../auth/api-keys';
-import type { GatewayConfig, PracticeConfig } from '../config';
+import { DEFAULT_TIME_ZONE, type GatewayConfig, type PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
 import { formatClientError } from '../graphql/upstream-errors';
 import { createSchema } from '../graphql/schema';
@@ -40,6 +40,10 @@ import { createCollectionFlow } from '../flows/collection/flow';
 import type { CollectionFlowOptions } from '../flows/collection/context';
 import { registerProcessorWebhook } from '../flows/collection/registration';
 import { handleProcessorWebhook, isProcessorRoute } from '../flows/collection/webhook-route';
+import { MESSAGING_METHODS, type Channel, type MessagingAdapter } from '../adapters/messaging/port';
+import type { BillingCycleOptions } from '../flows/billing-cycle/context';
+import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
+import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import type { GraphiQLOptions } from './graphiql';
 
@@ -72,6 +76,14 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** Collection flow tuning (tests: a short watch interval). */
   collection?: CollectionFlowOptions;
+  /**
+   * Build a practice's messaging adapter for one channel (reminders; `null`: none on that channel).
+   * Called once per practice and channel at start. Default: none (the practices' `messaging`
+   * config builds them once the messaging systems are registered).
+   */
+  createMessagingAdapter?: (practice: PracticeConfig, channel: Channel) => MessagingAdapter | null;
+  /** Billing-cycle flow tuning (tests: short retry and settle delays). */
+  billing?: BillingCycleOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
 }
@@ -257,7 +269,54 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     publicUrl: () => publicUrl,
   });
   collection.defineJobs();
-  const services: GatewayServices = { config, registry, transactions, bus, observeBatch: metrics.observeBatch, collection };
+  // Each practice's messaging adapters, built once: reminders' sends and the messaging webhooks.
+  const messaging = new Map<string, MessagingAdapter>();
+  for (const practice of config.practices) {
+    for (const channel of ['SMS', 'EMAIL'] as const) {
+      const adapter = options.createMessagingAdapter?.(practice, channel) ?? null;
+      if (!adapter) continue;
+      // The ledger's decorators: a span per upstream call, and a breaker of its own per practice and
+      // channel (an open one throws an UpstreamError: the send is retried later, never counted as sent).
+      const traced = withTracing(adapter, { practiceId: practice.id, methods: MESSAGING_METHODS });
+      const name = `${practice.id}/${channel.toLowerCase()}`;
+      if (options.circuitBreaker !== false) metrics.setCircuitState(name, 'closed');
+      messaging.set(
+        `${practice.id}:${channel}`,
+        options.circuitBreaker === false
+          ? traced
+          : withCircuitBreaker(traced, {
+              ...options.circuitBreaker,
+              name,
+              methods: MESSAGING_METHODS,
+              onStateChange: (state) => metrics.setCircuitState(name, state),
+            }),
+      );
+    }
+  }
+  const practiceConfigs = new Map(config.practices.map((p) => [p.id, p]));
+  const billing = createBillingCycleFlow({
+    ...options.billing,
+    transactions,
+    practices: registry,
+    collection,
+    messagingFor: (practiceId, channel) => messaging.get(`${practiceId}:${channel}`) ?? null,
+    billingOf: (practiceId) => {
+      const practice = practiceConfigs.get(practiceId);
+      return { timeZone: practice?.timeZone ?? DEFAULT_TIME_ZONE, billing: practice?.billing ?? null };
+    },
+    currency: config.currency,
+    publicUrl: () => publicUrl,
+  });
+  billing.defineJobs();
+  const services: GatewayServices = {
+    config,
+    registry,
+    transactions,
+    bus,
+    observeBatch: metrics.observeBatch,
+    collection,
+    billing,
+  };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
   // budget per key across both.
@@ -299,6 +358,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       services,
       webhooks: { registry, store, transactions, onResult: ({ result }) => metrics.observeWebhook(result) },
       processorWebhooks: async (req, res, system, practiceId) => {
+        if (isMessagingRoute(system, { flow: billing, practices: registry })) {
+          await handleMessagingWebhook(req, res, system, practiceId, {
+            flow: billing,
+            practices: registry,
+            publicUrl: () => publicUrl,
+            maxBodyBytes: config.limits.maxBodyBytes,
+            onResult: ({ result }) => metrics.observeWebhook(result),
+          });
+          return true;
+        }
         if (!isProcessorRoute(system)) return false;
         await handleProcessorWebhook(req, res, system, practiceId, {
           flow: collection,
@@ -338,6 +407,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     .catch((error: unknown) =>
       logger.error({ err: { message: (error as Error).message } }, 'resuming checkouts failed; a restart retries'),
     );
+  await billing.registerSchedules();
   await transactions.start();
 
   const settled = (async () => {
@@ -382,6 +452,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await apollo.stop();
       await bus.close();
       await registry.close();
+      await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
       await budgets.close();
       await store.close();
     },

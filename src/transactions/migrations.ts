@@ -8,6 +8,7 @@
  *
  * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
  */
+import { BILLING_CYCLE_MIGRATION } from '../flows/billing-cycle/migration';
 import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
 import type { SqlClient } from './sql-client';
@@ -252,6 +253,7 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  BILLING_CYCLE_MIGRATION,
   {
     version: 8,
     name: 'refunds settling at the processor',

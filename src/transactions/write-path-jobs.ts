@@ -43,6 +43,12 @@ export type WritePathJobKinds = {
   'collection.refund': TransactionJobPayload;
   /** A practice's catch-up through its processor's change list (`src/flows/collection/catch-up.ts`). */
   'collection.catch-up': { practiceId: string };
+  /** A billing cycle: select, checkouts, reminders enqueued (`src/flows/billing-cycle/cycle-job.ts`). */
+  'billing.cycle': { practiceId: string; cycleId: string };
+  /** One reminder's send, once (`src/flows/billing-cycle/send-job.ts`). */
+  'billing.remind': { practiceId: string; reminderId: string };
+  /** A practice's `billing.schedule` tick: starts that tick's cycle (`src/flows/billing-cycle/schedule.ts`). */
+  'billing.scheduled': { practiceId: string; tickAt: string };
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

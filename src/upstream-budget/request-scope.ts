@@ -58,3 +58,11 @@ export function countUpstreamCall(): void {
   if (scope.upstreamCalls >= scope.maxUpstreamCalls) throw new UpstreamCallCapExceeded(scope.maxUpstreamCalls);
   scope.upstreamCalls++;
 }
+
+/**
+ * Run `fn` as background work, outside any request's scope (its cap and its key's turn): for work a
+ * request starts but does not own, e.g. a billing cycle's job run inline by its mutation.
+ */
+export function runOutsideRequestScope<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

@@ -345,6 +345,7 @@ describe('patients', () => {
       firstName: 'First1',
       lastName: 'Last1',
       email: 'p1@example.com',
+      phone: null,
       dateOfBirth: '1980-02-03',
       guarantorSourceId: null,
       nonPatient: false,

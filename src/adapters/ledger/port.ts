@@ -195,6 +195,12 @@ export interface LedgerAdapter {
   adjustmentsByGuarantor?(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<AdjustmentRecord[]>>;
   claimsByGuarantor?(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<ClaimRecord[]>>;
 
+  /**
+   * A page of the practice's guarantor A/R records, where the system reports them practice-wide
+   * (NexHealth `GET /guarantor_balances` without `guarantor_id`): a billing cycle's selection reads
+   * every guarantor's balance in a few calls instead of one per guarantor. Absent elsewhere.
+   */
+  listGuarantorBalances?(args: { first: number; after: string | null }): Promise<Page<GuarantorBalanceRecord>>;
   /** The guarantor A/R record; `null` where there is none (or the capability is missing). */
   guarantorBalances(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<GuarantorBalanceRecord | null>>;
   insuranceBalancesByGuarantor(
@@ -263,6 +269,7 @@ export const BATCH_METHODS = [
 export const WHOLE_METHODS = [
   'connect',
   'listPatients',
+  'listGuarantorBalances',
   'paymentTypes',
   'adjustmentTypes',
   'submitWrite',

@@ -10,6 +10,7 @@ import { mutationResolvers } from './mutation';
 import { patientResolvers } from './patient';
 import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
+import { reminderResolvers } from './reminders';
 import { resolveTransactionResolvers } from './resolve-transaction';
 import { subscriptionResolvers } from './subscription';
 import { transactionResolvers } from './transaction';
@@ -17,14 +18,20 @@ import { transactionResolvers } from './transaction';
 export const resolvers: Resolvers = {
   ...moneyResolvers,
   ...queryResolvers,
-  Query: { ...queryResolvers.Query, ...jobResolvers.Query },
+  Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...reminderResolvers.Query },
   Job: jobResolvers.Job,
   ...practiceResolvers,
   ...patientResolvers,
   ...guarantorResolvers,
   ...ledgerRowResolvers,
   ...transactionResolvers,
-  LedgerTransaction: { ...transactionResolvers.LedgerTransaction, ...collectionResolvers.LedgerTransaction },
+  LedgerTransaction: {
+    ...transactionResolvers.LedgerTransaction,
+    ...collectionResolvers.LedgerTransaction,
+    ...reminderResolvers.LedgerTransaction,
+  },
+  Reminder: reminderResolvers.Reminder,
+  BillingCycle: reminderResolvers.BillingCycle,
   Checkout: collectionResolvers.Checkout,
   CheckoutLine: collectionResolvers.CheckoutLine,
   Mutation: {
@@ -32,6 +39,7 @@ export const resolvers: Resolvers = {
     ...collectPaymentResolvers.Mutation,
     ...resolveTransactionResolvers.Mutation,
     ...collectionResolvers.Mutation,
+    ...reminderResolvers.Mutation,
   },
-  ...subscriptionResolvers,
+  Subscription: { ...subscriptionResolvers.Subscription, ...reminderResolvers.Subscription },
 };

@@ -297,6 +297,30 @@ class NexhealthAdapter implements LedgerAdapter {
   // Balances
   // -------------------------------------------------------------------------------------------
 
+  async listGuarantorBalances(args: { first: number; after: string | null }): Promise<Page<GuarantorBalanceRecord>> {
+    const perPage = Math.max(1, Math.min(1000, Math.floor(args.first)));
+    const page = await listPage(
+      this.client,
+      {
+        endpoint: '/guarantor_balances',
+        path: '/guarantor_balances',
+        // A list needs a filter: the location scan's `updated_since` lists every guarantor here.
+        query: { show_zero_balances: true, updated_since: LOCATION_SCAN_SINCE, ...this.location },
+      },
+      guarantorBalanceSchema,
+      perPage,
+      args.after,
+    );
+    // A guarantor seen at several locations: the listing is scoped to this one (`location_id`).
+    return {
+      items: page.items
+        .filter((r) => r.location_id === this.connection.locationId || r.location_id === null)
+        .map(mapGuarantorBalance),
+      endCursor: page.endCursor,
+      hasNextPage: page.hasNextPage,
+    };
+  }
+
   guarantorBalances(guarantorIds: readonly string[]): Promise<BatchResult<GuarantorBalanceRecord | null>> {
     return perKey(guarantorIds, async (id) => {
       const rows = await listAll(

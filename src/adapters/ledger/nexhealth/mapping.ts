@@ -64,6 +64,7 @@ export function mapPatient(row: WirePatient): PatientRecord {
     firstName,
     lastName,
     email: row.email,
+    phone: row.bio?.cell_phone_number || row.bio?.phone_number || null,
     dateOfBirth: toIsoDate(row.bio?.date_of_birth),
     guarantorSourceId: guarantorOf(row.id, row.guarantor_id),
     nonPatient: row.bio?.non_patient === true,

@@ -93,6 +93,8 @@ const bioSchema = z
   .object({
     non_patient: z.boolean().nullish(),
     date_of_birth: z.string().nullish(),
+    cell_phone_number: z.string().nullish(),
+    phone_number: z.string().nullish(),
   })
   .nullish();
 

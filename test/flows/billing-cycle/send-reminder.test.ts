@@ -1,0 +1,165 @@
+/**
+ * `sendReminder` for one checkout: quiet hours in the practice's time zone (the reminder waits,
+ * QUEUED, and leaves when they end), an SMS `STOP` by webhook (SUPPRESSED, no provider call) and
+ * `START` (sent again), and a replayed idempotency key. Through GraphQL and the webhook route, with
+ * the recording adapters of `recording-messaging.ts`; the clock is the test's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Channel, MessagingEvent } from '../../../src/adapters/messaging/port';
+import { NEX_SEED } from '../../../src/sandbox/nexhealth';
+import { startTestGateway, type TestGateway } from '../../e2e/harness';
+import { recordingAdapter, signedDelivery, type RecordingAdapter } from './recording-messaging';
+
+const SMILE = 'smile-dental';
+const PATIENT = NEX_SEED.ownGuarantor.ownId;
+const HOUR = 3_600_000;
+const CREATE = /* GraphQL */ `
+  mutation Create($input: CreateCheckoutInput!) {
+    createCheckout(input: $input) { transaction { transactionId } }
+  }
+`;
+const SEND = /* GraphQL */ `
+  mutation Send($input: SendReminderInput!) {
+    sendReminder(input: $input) {
+      reminders { id channel to status failureReason sentAt }
+      transaction { transactionId reminders { id status } }
+    }
+  }
+`;
+
+let t: TestGateway;
+let offsetMs = 0;
+let transactionId: string;
+const adapters: Record<Channel, RecordingAdapter> = {
+  SMS: recordingAdapter('SMS', 'twilio'),
+  EMAIL: recordingAdapter('EMAIL', 'sendgrid'),
+};
+
+/** `HH:MM` in UTC of now plus `hours`. */
+function clockIn(hours: number): string {
+  return new Date(Date.now() + hours * HOUR).toISOString().slice(11, 16);
+}
+
+beforeAll(async () => {
+  t = await startTestGateway({
+    config: (raw) => {
+      const smile = raw.practices.find((p: { id: string }) => p.id === SMILE);
+      smile.timeZone = 'UTC';
+      // Quiet from an hour ago to two hours ahead of the real clock: the first sends wait.
+      smile.billing = { quietHours: [clockIn(-1), clockIn(2)] };
+    },
+    gateway: {
+      createMessagingAdapter: (practice, channel) => (practice.id === SMILE ? adapters[channel] : null),
+      collection: { watchIntervalMs: 3_600_000 },
+      transactionOptions: { now: () => new Date(Date.now() + offsetMs), pollIntervalMs: 3_600_000 },
+    },
+  });
+  const { data, errors } = await t.gql(CREATE, {
+    input: { practiceId: SMILE, patientId: PATIENT, amount: '42.00', expiresInMinutes: 1440, idempotencyKey: 'rem-checkout' },
+  });
+  expect(errors).toBeUndefined();
+  transactionId = data.createCheckout.transaction.transactionId;
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function drain() {
+  await t.gateway.services.transactions.tick();
+  await t.gateway.services.transactions.context.inFlight.settle();
+}
+
+const send = (channels: Channel[], idempotencyKey: string) =>
+  t.gql(SEND, { input: { practiceId: SMILE, transactionId, channels, idempotencyKey } });
+
+function postEvents(system: string, events: MessagingEvent[]) {
+  const { body, headers } = signedDelivery(events);
+  return fetch(`${t.url}/webhooks/${system}/${SMILE}`, { method: 'POST', headers, body });
+}
+
+describe('sendReminder', () => {
+  it('inside quiet hours the reminder waits QUEUED, and leaves once when they end', async () => {
+    const { data, errors } = await send(['SMS', 'EMAIL'], 'rem-1');
+    expect(errors).toBeUndefined();
+    const reminders = data.sendReminder.reminders;
+    expect(reminders.map((r: any) => [r.channel, r.status])).toEqual([
+      ['SMS', 'QUEUED'],
+      ['EMAIL', 'QUEUED'],
+    ]);
+    expect(adapters.SMS.calls + adapters.EMAIL.calls).toBe(0);
+    offsetMs = 1 * HOUR; // still quiet
+    await drain();
+    expect(adapters.SMS.calls + adapters.EMAIL.calls).toBe(0);
+    offsetMs = 2 * HOUR + 60_000; // past the end
+    await drain();
+    expect(adapters.SMS.sent.map((m) => m.reminderId)).toEqual([reminders[0].id]);
+    expect(adapters.EMAIL.sent.map((m) => m.reminderId)).toEqual([reminders[1].id]);
+    // The message names the practice, the amount and the link; not the patient.
+    expect(adapters.SMS.sent[0]!.text).toMatch(/^Smile Dental .*: you have a balance of \$42\.00\. Pay securely at http/);
+    expect(reminders[0].to).toMatch(/^\*\*\*-\*\*\*-\d{4}$/);
+  });
+
+  it('a replayed key answers the same reminders and sends nothing', async () => {
+    const before = adapters.SMS.calls + adapters.EMAIL.calls;
+    const { data } = await send(['SMS', 'EMAIL'], 'rem-1');
+    expect(data.sendReminder.reminders).toHaveLength(2);
+    expect(data.sendReminder.transaction.reminders).toHaveLength(2);
+    await drain();
+    expect(adapters.SMS.calls + adapters.EMAIL.calls).toBe(before);
+  });
+
+  it('after an SMS STOP the number is SUPPRESSED without a provider call; after START it is sent again', async () => {
+    const number = adapters.SMS.sent[0]!.to;
+    const stop = await postEvents('twilio', [
+      { type: 'OPT_OUT', eventId: 'SM-inbound-1', occurredAt: null, recipient: number, reminderId: null },
+    ]);
+    expect(stop.status).toBe(200);
+    const calls = adapters.SMS.calls;
+    const { data } = await send(['SMS'], 'rem-2');
+    await drain();
+    const got = await t.gql(
+      `{ transaction(practiceId: "${SMILE}", transactionId: "${transactionId}") { reminders { id status failureReason } } }`,
+    );
+    const suppressed = got.data.transaction.reminders.find((r: any) => r.id === data.sendReminder.reminders[0].id);
+    expect(suppressed).toMatchObject({ status: 'SUPPRESSED', failureReason: 'opted out' });
+    expect(adapters.SMS.calls).toBe(calls);
+
+    await postEvents('twilio', [
+      { type: 'OPT_IN', eventId: 'SM-inbound-2', occurredAt: null, recipient: number, reminderId: null },
+    ]);
+    await send(['SMS'], 'rem-3');
+    await drain();
+    expect(adapters.SMS.calls).toBe(calls + 1);
+  });
+
+  it('an email address unsubscribed by SendGrid event is suppressed across the practice', async () => {
+    const address = adapters.EMAIL.sent[0]!.to;
+    await postEvents('sendgrid', [
+      {
+        type: 'OPT_OUT',
+        eventId: 'sg-evt-1',
+        occurredAt: '2030-01-01T00:00:00Z',
+        recipient: address.toUpperCase(),
+        reminderId: null,
+      },
+    ]);
+    const calls = adapters.EMAIL.calls;
+    const { data } = await send(['EMAIL'], 'rem-4');
+    await drain();
+    const got = await t.gql(
+      `{ transaction(practiceId: "${SMILE}", transactionId: "${transactionId}") { reminders { id status } } }`,
+    );
+    expect(got.data.transaction.reminders.find((r: any) => r.id === data.sendReminder.reminders[0].id).status).toBe('SUPPRESSED');
+    expect(adapters.EMAIL.calls).toBe(calls);
+  });
+
+  it('refuses an unknown transaction and an invalid key before anything is stored', async () => {
+    const unknown = await t.gql(SEND, {
+      input: { practiceId: SMILE, transactionId: 'LG:999999', channels: ['SMS'], idempotencyKey: 'x-1' },
+    });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const badKey = await t.gql(SEND, { input: { practiceId: SMILE, transactionId, channels: [], idempotencyKey: 'x-2' } });
+    expect(badKey.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
