@@ -8,6 +8,7 @@ import { ledgerRowResolvers } from './ledger-rows';
 import { moneyResolvers } from './money';
 import { mutationResolvers } from './mutation';
 import { patientResolvers } from './patient';
+import { payPageResolvers } from './pay-page';
 import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
 import { resolveTransactionResolvers } from './resolve-transaction';
@@ -17,7 +18,7 @@ import { transactionResolvers } from './transaction';
 export const resolvers: Resolvers = {
   ...moneyResolvers,
   ...queryResolvers,
-  Query: { ...queryResolvers.Query, ...jobResolvers.Query },
+  Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...payPageResolvers.Query },
   Job: jobResolvers.Job,
   ...practiceResolvers,
   ...patientResolvers,
@@ -34,4 +35,5 @@ export const resolvers: Resolvers = {
     ...collectionResolvers.Mutation,
   },
   ...subscriptionResolvers,
+  Subscription: { ...subscriptionResolvers.Subscription, ...payPageResolvers.Subscription },
 };
