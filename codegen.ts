@@ -51,6 +51,23 @@ const config: CodegenConfig = {
         },
       },
     },
+    // The pay page's typed client (src/web/client/): the documents it writes with `graphql()` become
+    // typed document strings (no graphql-js in the browser bundle) carrying their sha256 hash, and
+    // persisted-documents.json maps each hash to its text, the manifest a key can be locked to.
+    'src/web/generated/': {
+      documents: ['src/web/client/**/*.ts'],
+      preset: 'client',
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
+      config: {
+        useTypeImports: true,
+        documentMode: 'string',
+        enumsAsTypes: true,
+        scalars: { SafeInt: 'number', Date: 'string', DateTime: 'string', JSON: 'unknown' },
+      },
+    },
   },
 };
 

@@ -19,10 +19,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(root, 'schema');
 const codegenConfig = join(root, 'codegen.ts');
 const outputDir = join(root, 'src/graphql/generated');
-const outputs = [join(outputDir, 'resolvers-types.ts')];
+// The pay page's typed client (codegen.ts's second target): its documents are inputs too.
+const clientDocsDir = join(root, 'src/web/client');
+const outputs = [
+  join(outputDir, 'resolvers-types.ts'),
+  join(root, 'src/web/generated/graphql.ts'),
+  join(root, 'src/web/generated/persisted-documents.json'),
+];
 const hashFile = join(outputDir, '.inputs.sha256');
 // Bump when the meaning of the hash changes, so old records never match.
-const HASH_FORMAT = 'codegen-inputs/1';
+const HASH_FORMAT = 'codegen-inputs/2';
 
 function installedVersion(name) {
   try {
@@ -38,7 +44,13 @@ function inputsHash() {
     .filter((name) => name.endsWith('.graphql'))
     .sort()
     .map((name) => join(schemaDir, name));
-  for (const file of [...files, codegenConfig]) {
+  const clientDocs = existsSync(clientDocsDir)
+    ? readdirSync(clientDocsDir)
+        .filter((name) => name.endsWith('.ts'))
+        .sort()
+        .map((name) => join(clientDocsDir, name))
+    : [];
+  for (const file of [...files, ...clientDocs, codegenConfig]) {
     hash
       .update(`${relative(root, file)}\0`)
       .update(readFileSync(file))
@@ -73,7 +85,7 @@ const reason = force
     ? 'output missing'
     : recorded === null
       ? 'no record of its inputs'
-      : 'schema/, codegen.ts or codegen packages changed';
+      : 'schema/, src/web/client/, codegen.ts or codegen packages changed';
 
 // Forget the old record first: if codegen fails half-way, the next run must not skip.
 rmSync(hashFile, { force: true });

@@ -19,6 +19,15 @@ if [[ -z "${LEDGER_TEST_POSTGRES_URL:-}" ]]; then
   eval "$pg_env"
 fi
 
+# The browser tests (test/browser/) need Debian's chromium; as root it is installed when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "npm test: the browser tests need chromium on PATH: apt-get install chromium (or run as root to have it installed)" >&2
+    exit 1
+  fi
+  bash .ci/run chromium
+fi
+
 biome ci .
 tsc -p tsconfig.json --noEmit
 vitest run "$@"

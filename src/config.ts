@@ -197,6 +197,12 @@ export const limitsSchema = z
     maxCost: z.number().int().positive().default(20000),
     /** Operations per minute per API key, unless the key sets its own. */
     requestsPerMinute: z.number().int().positive().default(600),
+    /**
+     * Operations per minute per client address for callers without an API key (the patient pay
+     * page's `paymentPage` / `paymentPageChanged`, and `GET /pay/<token>`): a page view costs one,
+     * its live status one, each fallback poll one.
+     */
+    payPageRequestsPerMinute: z.number().int().positive().default(60),
     /** Largest GraphQL request body accepted over HTTP; also the largest websocket message (`maxPayload`). */
     maxBodyBytes: z.number().int().positive().default(1_000_000),
     /**

@@ -15,6 +15,9 @@ import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApiKeyRing } from '../auth/api-keys';
+import { isPayPageCaller, isPayPageDocument, payPageCaller } from '../auth/pay-page-caller';
+import { payPageBundle } from '../web/bundle';
+import { handlePayPageRoute } from '../web/route';
 import { defaultLimits, type LimitsConfig } from '../config';
 import type { Logger } from '../logging/logger';
 import { createContext, type GatewayContext, type GatewayServices } from '../graphql/context';
@@ -24,6 +27,7 @@ import { graphiqlFor, graphiqlPage, serveGraphiqlAsset, type GraphiQLOptions } f
 import { operatorAccess } from './operator-access';
 import { handleWebhook, type WebhookRouteDeps } from './webhook-route';
 import { graphqlWsOperationGuard, withoutHttpHead, type OperationGuard } from '../plugins/operation-guard';
+import { gatewayError } from '../graphql/errors';
 import { formatClientError, upstreamFailureOf, upstreamLogEntry } from '../graphql/upstream-errors';
 import { practiceIdsOf } from '../plugins/request-logging';
 import { createSharedSubscribe } from './shared-subscription-results';
@@ -96,14 +100,21 @@ function graphqlError(res: ServerResponse, status: number, code: string, message
   json(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
+const UNAUTHENTICATED =
+  'expected an Authorization: Bearer <api key> header with a valid key (without one, only paymentPage and paymentPageChanged)';
+
+function payPageRequest(query: unknown, deps: HttpServerDeps): boolean {
+  return isPayPageDocument(query, deps.guard.limits.maxTokens);
+}
+
 function wantsHtml(req: IncomingMessage): boolean {
   return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 }
 
 async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, deps: HttpServerDeps) {
-  const caller = deps.keys.authenticate(req.headers.authorization);
-  if (!caller) {
-    return graphqlError(res, 401, 'UNAUTHENTICATED', 'expected an Authorization: Bearer <api key> header with a valid key');
+  let caller = deps.keys.authenticate(req.headers.authorization);
+  if (!caller && req.method !== 'POST' && !payPageRequest(url.searchParams.get('query'), deps)) {
+    return graphqlError(res, 401, 'UNAUTHENTICATED', UNAUTHENTICATED);
   }
   let body: unknown;
   let search = url.search;
@@ -120,6 +131,12 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL
     } catch {
       return graphqlError(res, 400, 'BAD_USER_INPUT', 'expected a JSON request body');
     }
+  }
+  // Without a key, only the pay page's operations (src/auth/pay-page-caller.ts), per client address.
+  if (!caller) {
+    const query = req.method === 'POST' ? (body as { query?: unknown } | null)?.query : url.searchParams.get('query');
+    if (!payPageRequest(query, deps)) return graphqlError(res, 401, 'UNAUTHENTICATED', UNAUTHENTICATED);
+    caller = payPageCaller(req.socket.remoteAddress, deps.services.config.limits.payPageRequestsPerMinute);
   }
   // A key locked to persisted documents: Apollo receives the manifest's text, or nothing (./trusted-requests.ts).
   if (caller.documents) {
@@ -220,6 +237,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     }
     if (path === '/graphql' && cors(req, res)) return; // a preflight, answered
     if (path === '/graphql' && (req.method === 'POST' || req.method === 'GET')) return handleGraphQL(req, res, url, deps);
+    if (await handlePayPageRoute(req, res, path, { services: deps.services, guard: deps.guard })) return;
     const webhook = /^\/webhooks\/([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(path);
     if (webhook && req.method === 'POST' && (await deps.processorWebhooks?.(req, res, webhook[1]!, webhook[2]!))) return;
     if (webhook && req.method === 'POST') return handleWebhook(req, res, webhook[1]!, webhook[2]!, deps.webhooks);
@@ -230,6 +248,10 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   // Listen before the websocket server is attached: it re-emits the HTTP server's errors, and a
   // taken port should reach the caller as one ListenError, not also as a websocket server error.
   const address = await listen(server, port, host);
+  // The pay page's script is bundled now, not on the first patient's request (src/web/bundle.ts).
+  payPageBundle().catch((error: unknown) =>
+    deps.logger?.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'pay page bundle failed'),
+  );
   const operatorServer = deps.operator?.bind ? await startOperatorServer(deps, readyz, server) : undefined;
   // maxPayload is checked on each frame's header: an oversized message is refused (1009) before its
   // body is read, where ws's default would buffer up to 100 MiB of it, before any key is known.
@@ -280,7 +302,12 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       onConnect: (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.Authorization ?? params.authorization;
-        const caller = deps.keys.authenticate(typeof header === 'string' ? header : null);
+        // Without a key: the pay page's caller, per address; its operations are checked in onSubscribe.
+        const caller =
+          deps.keys.authenticate(typeof header === 'string' ? header : null) ??
+          (header === undefined
+            ? payPageCaller(ctx.extra.request.socket.remoteAddress, deps.services.config.limits.payPageRequestsPerMinute)
+            : null);
         if (!caller) return false; // closes with 4403 Forbidden
         if (!connections.admitKey(ctx.extra.socket, caller.keyName)) return false; // closed with 4429 already
         connections.closeWhenIdle(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length > 0);
@@ -290,6 +317,12 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
       // A socket that never says who it is holds a connection slot: 4408 after this long.
       connectionInitWaitTimeout: wsLimits.wsConnectionInitTimeoutMs,
       onSubscribe: (ctx, _id, payload) => {
+        // A socket without a key that asks for anything but the pay page's operations is closed as
+        // one without a valid key always was (4403), before anything runs.
+        if (isPayPageCaller(ctx.extra.caller) && !isPayPageDocument(payload.query, deps.guard.limits.maxTokens)) {
+          ctx.extra.socket.close(4403, 'Forbidden');
+          return [withoutHttpHead(gatewayError('UNAUTHENTICATED', UNAUTHENTICATED))];
+        }
         // A key locked to persisted documents runs the manifest's text or nothing, as over HTTP.
         const caller = ctx.extra.caller;
         const trusted = caller?.documents ? trustedWsPayload(caller.documents, payload) : { payload };

@@ -253,6 +253,15 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 6,
+    name: 'the pay page: the patient first name a checkout shows',
+    statements: [
+      // The pay page (src/web/) greets the patient by first name without a ledger call per view
+      // (an anonymous page must not drive upstream traffic); null for checkouts made before.
+      `ALTER TABLE checkouts ADD COLUMN patient_first_name TEXT`,
+    ],
+  },
   BILLING_CYCLE_MIGRATION,
   {
     version: 8,

@@ -11,7 +11,10 @@ import { createSchema } from '../../src/graphql/schema';
 import { encodeGlobalId, type NodeType } from '../../src/graphql/global-id';
 import { KEYS, startTestGateway, type TestGateway } from '../e2e/harness';
 import { operationFor, takesPractice } from './schema-args';
+import { NEX_SEED } from '../../src/sandbox/nexhealth';
 import { wsCodes, wsOnce } from './ws';
+
+const NEX_DENTRIX_PATIENT = NEX_SEED.dentrixPatientId;
 
 const FOREIGN = ['northside', 'bright-dentrix', 'lakeside', 'no-such-practice'] as const;
 const FOREIGN_NAMES = ['Northside Clinic', 'Bright Family Dentistry', 'Lakeside Family Practice'];
@@ -26,6 +29,9 @@ const NODE_TYPES: NodeType[] = [
   'Provider',
   'LedgerTransaction',
 ];
+
+/** Root fields whose credential is a pay-page token (src/flows/collection/pay-page-access.ts). */
+const TOKEN_SCOPED = new Set(['paymentPage', 'paymentPageChanged']);
 
 let t: TestGateway;
 const schema = createSchema();
@@ -61,6 +67,8 @@ function matrix(): { cases: Case[]; unclassified: string[] } {
       // Federation: `_entities` takes global ids like `node` (own test below); `_service` is the
       // schema's SDL, which the operation guard treats as introspection (test/federation/).
       if (root === 'query' && (field.name === '_entities' || field.name === '_service')) continue;
+      // The pay page's roots take a token, not a practice: what it opens is tested below.
+      if (TOKEN_SCOPED.has(field.name)) continue;
       if (!scoped && !byId) {
         unclassified.push(`${root}.${field.name}`);
         continue;
@@ -285,5 +293,62 @@ describe('authentication and introspection', () => {
       expect(outcome.closeCode, String(key)).toBe(4403);
       expect(outcome.results).toEqual([]);
     }
+  });
+});
+
+describe('pay-page tokens: one checkout, nothing else', () => {
+  const CREATE = `mutation Create($input: CreateCheckoutInput!) {
+    createCheckout(input: $input) { transaction { checkout { payPageUrl url } } } }`;
+  const PAGE = `query Page($token: String!) { paymentPage(token: $token) { practiceName amount { cents } checkoutUrl } }`;
+
+  it('what a token reaches is closed: PaymentPage, its lines and Money, no id, no way to another object', () => {
+    const reachable = new Set<string>();
+    const visit = (name: string) => {
+      if (reachable.has(name)) return;
+      reachable.add(name);
+      const type = schema.getType(name);
+      if (type && 'getFields' in type) {
+        for (const field of Object.values((type as { getFields(): Record<string, { type: unknown }> }).getFields())) {
+          visit(String(field.type).replace(/[[\]!]/g, ''));
+        }
+      }
+    };
+    for (const root of TOKEN_SCOPED) {
+      const field = schema.getQueryType()!.getFields()[root] ?? schema.getSubscriptionType()!.getFields()[root]!;
+      expect(field.args.map((a) => `${a.name}: ${a.type}`)).toEqual(['token: String!']);
+      visit(String(field.type).replace(/[[\]!]/g, ''));
+    }
+    const objects = [...reachable].filter((name) => schema.getType(name) && 'getFields' in schema.getType(name)!);
+    expect(objects.sort()).toEqual(['Money', 'PaymentPage', 'PaymentPageLine']);
+    const fields = Object.keys((schema.getType('PaymentPage') as { getFields(): object }).getFields()).sort();
+    expect(fields).toEqual(
+      ['amount', 'checkoutUrl', 'expiresAt', 'lines', 'paidAt', 'patientFirstName', 'posting', 'practiceName', 'status'].sort(),
+    );
+  });
+
+  it("each token opens its own practice's checkout only, whatever key (or none) comes with it; upstream untouched", async () => {
+    const made = [];
+    for (const [practiceId, patientId, amount] of [
+      ['smile-dental', '1029', '10.00'],
+      ['bright-dentrix', NEX_DENTRIX_PATIENT, '20.00'],
+    ] as const) {
+      const r = await t.gql(CREATE, { input: { practiceId, patientId, amount, idempotencyKey: `tenancy-pay-${practiceId}` } });
+      expect(r.errors).toBeUndefined();
+      made.push({ practiceId, amount, ...r.data.createCheckout.transaction.checkout });
+    }
+    const before = upstreamCounts();
+    for (const { payPageUrl, url, amount } of made) {
+      const token = payPageUrl.split('/pay/')[1];
+      for (const key of [null, KEYS.smile, KEYS.all]) {
+        const r = await t.gql(PAGE, { token }, key);
+        expect(r.errors, String(key)).toBeUndefined();
+        expect(r.data.paymentPage.amount.cents).toBe(Math.round(Number(amount) * 100));
+        expect(r.data.paymentPage.checkoutUrl).toBe(url);
+      }
+    }
+    // A token never widens a key: with the smile-only key, bright-dentrix stays FORBIDDEN.
+    const foreign = await t.gql('{ practice(id: "bright-dentrix") { id } }', {}, KEYS.smile);
+    expect(foreign.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(upstreamCounts()).toEqual(before);
   });
 });

@@ -131,6 +131,8 @@ async function checkoutStage(flow: BillingContext, cycle: CycleRow, signal: Abor
         idempotencyKey: key,
         fingerprint: JSON.stringify({ billingCycle: cycle.cycleId, guarantor: item.guarantorId, amount: item.amount }),
         patientSourceId: item.patientSourceId,
+        // The cycle keeps no names (ids, amounts and contacts only): the page greets without one.
+        patientFirstName: null,
         processor: processor.name,
         paymentTypeId: processor.paymentTypeId,
         lines: [{ description: 'Balance due', serviceDate: null, chargeSourceId: null, amount: item.amount }],

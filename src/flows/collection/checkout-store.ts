@@ -42,6 +42,8 @@ export interface CheckoutRow {
   closeReason: string | null;
   createdAt: string;
   updatedAt: string;
+  /** What the pay page greets the patient with (migration 6); null for older checkouts. */
+  patientFirstName: string | null;
 }
 
 /** NOT_SENT → SENT (the ledger took it) or REFUSED (attention; `retryPosting` → NOT_SENT again). */
@@ -58,10 +60,12 @@ export interface NewCheckout {
   returnUrl: string | null;
   expiresAt: Date;
   payTokenHash: string;
+  patientFirstName: string | null;
   now: Date;
 }
 
-function checkoutFrom(raw: Record<string, unknown>): CheckoutRow {
+/** A `checkouts` row as read (also by the pay page's joined lookup, `pay-page-access.ts`). */
+export function checkoutFrom(raw: Record<string, unknown>): CheckoutRow {
   return {
     transactionId: String(raw.transaction_id),
     practiceId: String(raw.practice_id),
@@ -85,6 +89,7 @@ function checkoutFrom(raw: Record<string, unknown>): CheckoutRow {
     closeReason: (raw.close_reason as string | null) ?? null,
     createdAt: toIso(raw.created_at),
     updatedAt: toIso(raw.updated_at),
+    patientFirstName: (raw.patient_first_name as string | null) ?? null,
   };
 }
 
@@ -92,8 +97,8 @@ export async function insertCheckout(tx: SqlExecutor, checkout: NewCheckout): Pr
   const now = checkout.now.toISOString();
   await tx.query(
     `INSERT INTO checkouts (transaction_id, practice_id, processor, lines, total_cents, currency, payment_type_id,
-       return_url, expires_at, pay_token_hash, created_at, updated_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5::bigint, $6, $7, $8, $9::timestamptz, $10, $11::timestamptz, $11::timestamptz)`,
+       return_url, expires_at, pay_token_hash, created_at, updated_at, patient_first_name)
+     VALUES ($1, $2, $3, $4::jsonb, $5::bigint, $6, $7, $8, $9::timestamptz, $10, $11::timestamptz, $11::timestamptz, $12)`,
     [
       checkout.transactionId,
       checkout.practiceId,
@@ -106,6 +111,7 @@ export async function insertCheckout(tx: SqlExecutor, checkout: NewCheckout): Pr
       checkout.expiresAt.toISOString(),
       checkout.payTokenHash,
       now,
+      checkout.patientFirstName,
     ],
   );
 }

@@ -42,6 +42,8 @@ export interface CreateCheckoutCommand {
   currency: string;
   expiresAt: Date;
   returnUrl: string | null;
+  /** Shown on the pay page (stored with the checkout; null when the ledger has none). */
+  patientFirstName: string | null;
 }
 
 /** A checkout as `Checkout` renders it: its row and its pay page's URL. */
@@ -182,6 +184,7 @@ export function createCollectionFlow(deps: CollectionFlowDeps): CollectionFlow {
             returnUrl: command.returnUrl,
             expiresAt: command.expiresAt,
             payTokenHash: payTokenHash(payToken(key, inserted.transactionId)),
+            patientFirstName: command.patientFirstName,
             now,
           });
           const { job } = await ctx.jobs.enqueue(

@@ -104,6 +104,7 @@ export const collectionResolvers: Resolvers = {
           currency,
           expiresAt: new Date(ctx.services.collection.context.ctx.now().getTime() + minutes * MINUTE),
           returnUrl: input.returnUrl ?? null,
+          patientFirstName: patient.firstName || null,
         });
         return { transaction };
       }),

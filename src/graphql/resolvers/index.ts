@@ -8,6 +8,7 @@ import { ledgerRowResolvers } from './ledger-rows';
 import { moneyResolvers } from './money';
 import { mutationResolvers } from './mutation';
 import { patientResolvers } from './patient';
+import { payPageResolvers } from './pay-page';
 import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
 import { reminderResolvers } from './reminders';
@@ -18,7 +19,7 @@ import { transactionResolvers } from './transaction';
 export const resolvers: Resolvers = {
   ...moneyResolvers,
   ...queryResolvers,
-  Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...reminderResolvers.Query },
+  Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...reminderResolvers.Query, ...payPageResolvers.Query },
   Job: jobResolvers.Job,
   ...practiceResolvers,
   ...patientResolvers,
@@ -41,5 +42,10 @@ export const resolvers: Resolvers = {
     ...collectionResolvers.Mutation,
     ...reminderResolvers.Mutation,
   },
-  Subscription: { ...subscriptionResolvers.Subscription, ...reminderResolvers.Subscription },
+  ...subscriptionResolvers,
+  Subscription: {
+    ...subscriptionResolvers.Subscription,
+    ...reminderResolvers.Subscription,
+    ...payPageResolvers.Subscription,
+  },
 };
