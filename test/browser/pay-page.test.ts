@@ -35,13 +35,18 @@ vi.setConfig({ testTimeout: 90_000 });
 let t: TestGateway;
 let browser: Browser;
 let seq = 0;
+/** The gateway's clock (its jobs' too): real time plus what the Square expiry test advances, last. */
+let offsetMs = 0;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([
     startTestGateway({
       nexhealth: { insertion: 'auto', insertionDelayMs: 200 },
-      gateway: { collection: { watchIntervalMs: 3_600_000 } },
+      gateway: {
+        collection: { watchIntervalMs: 3_600_000 },
+        transactionOptions: { now: () => new Date(Date.now() + offsetMs) },
+      },
     }),
     launchChromium(),
   ]);
@@ -262,6 +267,36 @@ describe('expired link (Stripe expires the session)', () => {
       body: JSON.stringify({ advanceSeconds: 2 * 86_400 }),
     });
     expect(clock.status).toBe(200);
+    await pageState(page, 'expired');
+    await expect(page.textContent('#status')).resolves.toContain('expired');
+    await page.reload();
+    await pageState(page, 'expired');
+    expect(await page.isHidden('#pay')).toBe(true);
+    await page.context().close();
+  });
+});
+
+// Last of all: the gateway's clock moves 31 minutes ahead (a Stripe session asked for after that
+// would be refused by the Stripe sandbox, whose clock did not move).
+describe('expired link (Square: the gateway cancels the payment link at expiresAt)', () => {
+  it('the open page turns to "expired" live when the job closes the link; a reload says so too', async () => {
+    const { data, errors } = await t.gql(CREATE, {
+      input: {
+        practiceId: DENTRIX,
+        patientId: PATIENTS[DENTRIX],
+        amount: '12.00',
+        expiresInMinutes: 30,
+        idempotencyKey: `browser-${++seq}`,
+      },
+    });
+    expect(errors).toBeUndefined();
+    const payPageUrl = data.createCheckout.transaction.checkout.payPageUrl as string;
+    const page = await newPage();
+    await page.goto(payPageUrl);
+    await pageState(page, 'open');
+    await page.waitForSelector('#pay-page[data-live="connected"]', { state: 'attached', timeout: STATE_TIMEOUT_MS });
+    offsetMs += 31 * 60_000;
+    await t.gateway.services.transactions.context.jobs.tick();
     await pageState(page, 'expired');
     await expect(page.textContent('#status')).resolves.toContain('expired');
     await page.reload();
