@@ -25,7 +25,12 @@ type Capability = keyof Practice['capabilities'];
 
 export function requireCapability(practice: Practice, capability: Capability, what: string) {
   if (!practice.capabilities[capability]) {
-    throw gatewayError('BAD_USER_INPUT', `practice "${practice.id}" (${practice.system}) does not support ${what}`);
+    // NOT_SUPPORTED: the system cannot do this (DESIGN's error codes), with the adapter's reason when it gives one.
+    const why = practice.unsupported[capability];
+    throw gatewayError(
+      'NOT_SUPPORTED',
+      `practice "${practice.id}" (${practice.system}) does not support ${what}${why ? `: ${why}` : ''}`,
+    );
   }
 }
 
