@@ -22,4 +22,5 @@ export const fhirSystem = defineLedgerSystem({
   connection: fhirConnectionSchema,
   createAdapter: (connection, options) => createFhirAdapter(connection, options),
   rateLimits: fhirRateLimits,
+  sandbox: { start: async (options) => (await import('../../../sandbox/fhir/mode')).startSandboxMode(options) },
 });

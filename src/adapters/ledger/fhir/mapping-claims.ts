@@ -6,7 +6,7 @@
  *     const { charges, claims, insurancePayments } = mapEobs(pid, eobs);
  */
 import type { ChargeRecord, ClaimPayoutRecord, ClaimRecord, ClaimStage, ClaimStatus, PaymentRecord } from '../port';
-import { firstCode, refId, refType, serviceDate } from './mapping-common';
+import { firstCode, refId, refType, serviceDate, toDateTime } from './mapping-common';
 import { moneyToCents } from './money';
 import type { FhirChargeItem, FhirClaim, FhirClaimResponse, FhirEob } from './resources';
 
@@ -185,7 +185,7 @@ function insuranceRow(
     claimSourceId: claimId,
     paymentTypeSourceId: null,
     amount,
-    paidAt: date ?? null,
+    paidAt: toDateTime(date),
     transactionId: null,
     fromInsurance: true,
   };

@@ -86,6 +86,18 @@ export function serviceDate(value: string | undefined | null): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString().slice(0, 10);
 }
 
+/**
+ * A FHIR date or dateTime as an ISO date-time (the API's `DateTime`): a date alone is taken as its
+ * midnight UTC; `null` when absent, partial (`2026-03`) or unreadable.
+ */
+export function toDateTime(value: string | undefined | null): string | null {
+  if (!value) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${value}T00:00:00.000Z`;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
 /** True when `period` covers `today` (`YYYY-MM-DD`); open ends cover everything. */
 export function periodCovers(period: { start?: string; end?: string } | undefined, today: string): boolean {
   if (!period) return true;

@@ -29,6 +29,7 @@ import {
   refId,
   refType,
   serviceDate,
+  toDateTime,
 } from './mapping-common';
 import { moneyToCents } from './money';
 import {
@@ -268,7 +269,7 @@ export function reconciliationRows(patientId: string, resources: readonly unknow
       const amount = moneyToCents(d.amount, `PaymentReconciliation ${pr.id} detail ${n + 1}`);
       const chargeSourceId = refId(d.request?.reference, 'ChargeItem');
       const providerSourceId = refId(d.payee?.reference, 'Practitioner');
-      const date = d.date ?? pr.paymentDate ?? null;
+      const date = toDateTime(d.date ?? pr.paymentDate);
       const kind = d.type.coding?.[0]?.code;
       if (kind === 'adjustment') {
         out.adjustments.push({

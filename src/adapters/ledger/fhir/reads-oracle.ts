@@ -13,7 +13,16 @@ import type { AdjustmentRecord, ChargeRecord, FamilyRecord, PatientRecord, Reque
 import { toError } from '../nexhealth/per-key';
 import { searchAll } from './bundle';
 import { type FhirClient, NOT_FOUND } from './client';
-import { hasCode, mapPatient, mapRelatedPersonGuarantor, plainPatientId, refId, refType, serviceDate } from './mapping-common';
+import {
+  hasCode,
+  mapPatient,
+  mapRelatedPersonGuarantor,
+  plainPatientId,
+  refId,
+  refType,
+  serviceDate,
+  toDateTime,
+} from './mapping-common';
 import { moneyToCents } from './money';
 import {
   accountSchema,
@@ -197,7 +206,7 @@ export function oracleReads(deps: { client: FhirClient }) {
           adjustmentTypeSourceId: null,
           typeName: 'Unitemized EHR activity',
           amount: balance - fees,
-          adjustedAt: serviceDate(enc.period?.start),
+          adjustedAt: toDateTime(enc.period?.start),
           transactionId: null,
           description: null,
         });
