@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSandboxKeyPair } from '../../src/sandbox/fhir/clients';
 import { EPIC_SEED, type FhirSandbox, GENERIC_SEED, ORACLE_SEED, startFhirSandbox } from '../../src/sandbox/fhir';
-import { assertion, call, matches, nextLink, requestToken, token } from './fhir-client';
+import { assertion, call, matches, requestToken, token } from './fhir-client';
 
 let fhir: FhirSandbox;
 
