@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { importPKCS8, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSandboxKeyPair } from '../../src/sandbox/fhir/clients';
 import { EPIC_SEED, type FhirSandbox, GENERIC_SEED, ORACLE_SEED, startFhirSandbox } from '../../src/sandbox/fhir';
-import { assertion, call, matches, nextLink, requestToken, token } from './fhir-client';
+import { startSandboxMode } from '../../src/sandbox/fhir/mode';
+import { assertion, call, matches, requestToken, token } from './fhir-client';
 
 let fhir: FhirSandbox;
 
@@ -247,5 +250,50 @@ describe('epic reads', () => {
     });
     expect(res.status).toBe(403);
     expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('sandbox mode', () => {
+  it('gives summit-health, lakeview-epic and open-fhir connections that get a token and read', async () => {
+    const running = await startSandboxMode({ port: 0 });
+    try {
+      expect(running.practices.map((p) => [p.id, (p as { system?: string }).system, p.connection['profile']])).toEqual([
+        ['summit-health', 'fhir', 'oracle-health'],
+        ['lakeview-epic', 'fhir', 'epic'],
+        ['open-fhir', 'fhir', 'generic'],
+      ]);
+      for (const practice of running.practices) {
+        const c = practice.connection as { baseUrl: string; clientId: string; privateKeyPem: string; keyId: string };
+        const smart = (await (await fetch(`${c.baseUrl}/.well-known/smart-configuration`)).json()) as { token_endpoint: string };
+        const now = Math.floor(Date.now() / 1000);
+        const jwt = await new SignJWT({})
+          .setProtectedHeader({ alg: 'RS384', typ: 'JWT', kid: c.keyId })
+          .setIssuer(c.clientId)
+          .setSubject(c.clientId)
+          .setAudience(smart.token_endpoint)
+          .setJti(randomUUID())
+          .setIssuedAt(now)
+          .setExpirationTime(now + 300)
+          .sign(await importPKCS8(c.privateKeyPem, 'RS384'));
+        const res = await fetch(smart.token_endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: jwt,
+          }),
+        });
+        expect([practice.id, res.status]).toEqual([practice.id, 200]);
+      }
+      expect(running.practices[0]?.connection['paymentTypes']).toContainEqual({
+        id: 'cash',
+        name: 'Cash',
+        method: 'CASH',
+        alias: '0111',
+      });
+    } finally {
+      await running.close();
+    }
   });
 });

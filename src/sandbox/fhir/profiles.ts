@@ -40,6 +40,8 @@ export interface MountDefinition {
   /** Resource types a create (`POST {type}`) is accepted for (after the scope check). */
   writes: string[];
   batch: boolean;
+  /** Page sizes other than 20 when `_count` is absent (Oracle's Account answers 10 a page). */
+  defaultPageSizes?: Record<string, number>;
 }
 
 const v1Read = (types: string[]) => types.map((t) => `system/${t}.read`);
@@ -75,6 +77,7 @@ export const MOUNTS: Record<FhirProfile, MountDefinition> = {
     revincludes: ['Provenance:target'],
     writes: ['Basic'],
     batch: false,
+    defaultPageSizes: { Account: 10 },
   },
   epic: {
     profile: 'epic',

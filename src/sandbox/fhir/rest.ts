@@ -80,7 +80,10 @@ function read(
     throw badRequest(`no supported search parameters provided: ${type} search is not supported by this server`);
   auth.require(token, type, 'read');
   const matches = runSearch(mount, store, type, params);
-  return { status: 200, body: pager.first(baseUrl, type, params, matches, requestedCount(params)) };
+  return {
+    status: 200,
+    body: pager.first(baseUrl, type, params, matches, requestedCount(params) ?? mount.defaultPageSizes?.[type] ?? null),
+  };
 }
 
 interface BatchEntry {
