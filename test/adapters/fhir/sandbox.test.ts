@@ -110,6 +110,22 @@ describe('oracle-health (summit-health)', () => {
     expect(calls.every((c) => c.startsWith('GET '))).toBe(true);
   });
 
+  it('maps guarantors: own, a patient guarantor, and one who is no patient', async () => {
+    const a = adapter('summit-health');
+    const scope = createRequestScope();
+    const [nancy, hailey, will] = await a.patients(['12724066', '12724068', '12742400'], scope);
+    expect(nancy).toMatchObject({ firstName: 'NANCY', guarantorSourceId: null });
+    expect(hailey).toMatchObject({ guarantorSourceId: 'RelatedPerson/12724066-12724068' });
+    expect(will).toMatchObject({ guarantorSourceId: 'RelatedPerson/12742401-12742400' });
+    const [viaHailey, nonPatient] = await a.families(
+      ['RelatedPerson/12724066-12724068', 'RelatedPerson/12742401-12742400'],
+      scope,
+    );
+    expect(viaHailey).toMatchObject({ guarantor: { sourceId: '12724066', nonPatient: false } });
+    expect(nonPatient).toMatchObject({ guarantor: { sourceId: 'RelatedPerson/12742401-12742400', nonPatient: true } });
+    expect((nonPatient as { dependents: Array<{ sourceId: string }> }).dependents.map((d) => d.sourceId)).toEqual(['12742400']);
+  });
+
   it('posts a FinancialTransaction and a 422 makes the write FAILED with the rule, not retried', async () => {
     const a = adapter('summit-health');
     const before = fhir.financialTransactions.length;
@@ -171,6 +187,28 @@ describe('generic (open-fhir)', () => {
     const calls = dataRequests();
     // patients+accounts in one batch, dependents' in another, the ledger in a third
     expect(calls.filter((c) => c.startsWith('POST '))).toHaveLength(3);
+  });
+
+  it("maps a RelatedPerson guarantor from the patient's active Account", async () => {
+    const a = adapter('open-fhir');
+    const scope = createRequestScope();
+    const [kid] = await a.patients([GENERIC_SEED.okafor.patientId], scope);
+    expect(kid).toMatchObject({ guarantorSourceId: `RelatedPerson/${GENERIC_SEED.okafor.relatedPersonId}`, nonPatient: false });
+    const [family] = await a.families([`RelatedPerson/${GENERIC_SEED.okafor.relatedPersonId}`], scope);
+    expect(family).toMatchObject({ guarantor: { nonPatient: true }, dependents: [{ sourceId: GENERIC_SEED.okafor.patientId }] });
+  });
+
+  it('lists patients page by page with an opaque cursor (patientListing on generic only)', async () => {
+    const a = adapter('open-fhir');
+    expect(a.capabilities.patientListing).toBe(true);
+    const p1 = await a.listPatients({ first: 2, after: null });
+    expect(p1.items).toHaveLength(2);
+    expect(p1.hasNextPage).toBe(true);
+    expect(p1.endCursor).not.toContain('http');
+    const p2 = await a.listPatients({ first: 2, after: p1.endCursor });
+    expect(p2.items.length).toBeGreaterThan(0);
+    for (const item of p2.items) expect(p1.items.map((i) => i.sourceId)).not.toContain(item.sourceId);
+    expect(adapter('summit-health').capabilities.patientListing).toBe(false);
   });
 
   it('an expired token mid-request: one re-token, the read succeeds', async () => {

@@ -117,12 +117,18 @@ export function createFhirAdapter(connection: FhirConnection, options: FhirAdapt
 
     async listPatients({ first, after }): Promise<Page<PatientRecord>> {
       if (profile !== 'generic') return { items: [], endCursor: null, hasNextPage: false };
-      const json = after ? await client.readUrl(after) : await client.read(`Patient?_count=${Math.max(1, Math.min(first, 100))}`);
+      // The cursor is the server's next link, opaque to clients (base64url), followed verbatim.
+      const next = after ? Buffer.from(after, 'base64url').toString('utf8') : null;
+      const json = next ? await client.readUrl(next) : await client.read(`Patient?_count=${Math.max(1, Math.min(first, 100))}`);
       const page = readPage(json, 'Patient');
       const ids = page.matches.map((m) => parseResource(patientSchema, m, 'Patient').id);
       const records = await generic.patients(ids, createRequestScope());
       const items = records.filter((r): r is PatientRecord => r !== null && !(r instanceof Error));
-      return { items, endCursor: page.next, hasNextPage: page.next !== null };
+      return {
+        items,
+        endCursor: page.next && Buffer.from(page.next, 'utf8').toString('base64url'),
+        hasNextPage: page.next !== null,
+      };
     },
 
     guarantorBalances: async (ids) => ids.map(() => null),
