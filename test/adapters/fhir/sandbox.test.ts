@@ -5,7 +5,7 @@
  * an endless page chain, a 422 on a FinancialTransaction (FAILED with the rule, not retried), the
  * conditional PaymentReconciliation (a repeat never posts twice) and Epic's refusal to write.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFhirAdapter } from '../../../src/adapters/ledger/fhir';
 import { fhirConnectionSchema } from '../../../src/adapters/ledger/fhir/connection';
 import {
@@ -36,9 +36,10 @@ beforeEach(() => {
   fhir.setBatchEnabled(true);
 });
 
-function adapter(id: 'summit-health' | 'lakeview-epic' | 'open-fhir'): LedgerAdapter {
+function adapter(id: 'summit-health' | 'lakeview-epic' | 'open-fhir', timeoutMs?: number): LedgerAdapter {
   const practice = fhirSandboxPractices(fhir).find((p) => p.id === id)!;
   const a = createFhirAdapter(fhirConnectionSchema.parse(practice.connection), {
+    ...(timeoutMs ? { timeoutMs } : {}),
     sleep: async (ms) => {
       waits.push(ms);
     },
@@ -143,6 +144,26 @@ describe('oracle-health (summit-health)', () => {
     expect(failed).toEqual({ state: 'FAILED', reason: 'financial-transaction-alias 0111 is not active' });
     expect(fhir.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Basic'))).toHaveLength(1);
   });
+  it('a FinancialTransaction without an answer is sent once more with the same identifier, landing once', async () => {
+    const a = adapter('summit-health', 200);
+    await a.connect();
+    await a.families(['12724066'], createRequestScope()); // warm: the write's own reads are not what times out
+    const w = write({});
+    const identifier = w.transactionId.replace(/[^A-Za-z0-9]/g, '');
+    fhir.resetRequestLog();
+    // The first POST is answered only after the adapter gave up on it (and it still lands then).
+    fhir.faults.add({ path: /\/Basic$/, method: 'POST', latencyMs: 400, times: 1 });
+    const outcome = await a.submitWrite!(w);
+    expect(outcome.state).toBe('COMPLETED');
+    const posts = fhir.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Basic'));
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.body).toEqual(posts[0]!.body);
+    // The first POST is handled once its delay is over (its answer goes nowhere): by then the
+    // identifier is taken, so it lands nothing more.
+    await vi.waitFor(() => expect(Date.now() - posts[0]!.time).toBeGreaterThan(500), { timeout: 2000, interval: 50 });
+    const landed = fhir.financialTransactions.filter((ft) => JSON.stringify(ft).includes(`"${identifier}"`));
+    expect(landed).toHaveLength(1);
+  });
 });
 
 describe('epic (lakeview-epic)', () => {
@@ -244,6 +265,21 @@ describe('generic (open-fhir)', () => {
     expect(charges).toBeInstanceOf(UpstreamError);
     expect((charges as Error).message).toMatch(/stopped at the bound/);
     expect(fhir.requests.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(3 * 50);
+  });
+
+  it('a 503 on the PaymentReconciliation POST: the same conditional POST again, one resource', async () => {
+    const a = adapter('open-fhir');
+    const w = write({ patientSourceId: GENERIC_SEED.alvarez.patientId, typeSourceId: 'cash', amount: -700 });
+    fhir.faults.add({ path: /\/PaymentReconciliation$/, method: 'POST', status: 503, times: 1 });
+    fhir.resetRequestLog();
+    const outcome = await a.submitWrite!(w);
+    expect(outcome.state).toBe('COMPLETED');
+    const sent = fhir.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/PaymentReconciliation'));
+    expect(sent.map((r) => r.status)).toEqual([503, 201]);
+    expect(new Set(sent.map((r) => r.headers['if-none-exist']))).toEqual(
+      new Set([`identifier=urn:ledger-gateway:transaction-id|${w.transactionId}`]),
+    );
+    expect(waits).toHaveLength(1);
   });
 
   it('posts a PaymentReconciliation once: a repeat answers the existing one', async () => {
