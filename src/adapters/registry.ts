@@ -4,6 +4,7 @@
  * the webhook routes are built from this list; `README.md` here tells how to add a system.
  */
 import { athenahealthSystem } from './ledger/athenahealth';
+import { fhirSystem } from './ledger/fhir';
 import { nexhealthSystem } from './ledger/nexhealth';
 import type { Channel } from './messaging/port';
 import { twilioSystem } from './messaging/twilio';
@@ -15,6 +16,7 @@ import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystem
 export const SYSTEMS = [
   nexhealthSystem,
   athenahealthSystem,
+  fhirSystem,
   stripeSystem,
   squareSystem,
   twilioSystem,

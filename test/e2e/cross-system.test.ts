@@ -9,6 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATHENA_SEED_CLAIMS, ATHENA_SEED_PATIENTS } from '../../src/sandbox/athenahealth';
 import { NEX_SEED } from '../../src/sandbox/nexhealth';
+import { EPIC_SEED, GENERIC_SEED, ORACLE_SEED } from '../../src/sandbox/fhir';
+import { FAMILY_QUERY } from './documents';
 import { startTestGateway, type TestGateway } from './harness';
 
 const M = 'cents amount currency';
@@ -77,7 +79,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const keys = (o: object) => Object.keys(o).sort();
 
 beforeAll(async () => {
-  t = await startTestGateway();
+  t = await startTestGateway({ fhir: true });
 });
 afterAll(async () => {
   await t?.close();
@@ -223,5 +225,102 @@ describe('the same document against NexHealth and athenahealth', () => {
     }
     const paymentPlanCharges = data.patient.charges.filter((c: any) => c.claim.sourceId === ATHENA_SEED_CLAIMS.paymentPlan);
     expect(paymentPlanCharges.map((c: any) => c.sourceId).sort()).toEqual(['11003', '11004']);
+  });
+});
+
+/**
+ * The same document against the three FHIR profiles' practices (summit-health on oracle-health,
+ * lakeview-epic on epic, open-fhir on generic): no errors, the NexHealth answer's fields, the ledger
+ * rule, `system: FHIR`, and the reasons for what FHIR cannot say. Upstream requests per operation
+ * are counted from the FHIR sandbox's request log.
+ */
+describe('the same document against the three FHIR profiles', () => {
+  const FHIR_PATIENTS = [
+    ['summit-health', ORACLE_SEED.nancy.patientId],
+    ['lakeview-epic', EPIC_SEED.jane.patientId],
+    ['open-fhir', GENERIC_SEED.alvarez.patientId],
+  ] as const;
+  const dataCalls = () => t.fhir!.requests.filter((r) => !/\/token$|\.well-known|\/metadata$/.test(r.path));
+
+  it('answers each without errors, with the same fields as NexHealth and the ledger rule', async () => {
+    const nex = await t.gql(SAME_DOCUMENT, { practiceId: 'smile-dental', patientId: NEX_SEED.families.alvarez.guarantorId });
+    const n = nex.data.patient;
+    for (const [practiceId, patientId] of FHIR_PATIENTS) {
+      const r = await t.gql(SAME_DOCUMENT, { practiceId, patientId });
+      expect([practiceId, r.errors]).toEqual([practiceId, undefined]);
+      expect(r.data.practice.system).toBe('FHIR');
+      const p = r.data.patient;
+      expect(p.sourceId).toBe(patientId);
+      expect(keys(p)).toEqual(keys(n));
+      expect(keys(p.balance)).toEqual(keys(n.balance));
+      expect(keys(p.guarantor)).toEqual(keys(n.guarantor));
+      expect(p.charges.length).toBeGreaterThan(0);
+      expect(keys(p.charges[0])).toEqual(keys(n.charges[0]));
+      for (const list of ['payments', 'claims'] as const) if (p[list].length) expect(keys(p[list][0])).toEqual(keys(n[list][0]));
+      const b = p.balance;
+      expect(b.total.cents).toBe(b.charges.cents + b.payments.cents + b.adjustments.cents);
+      expect(b.payments.cents).toBe(sum(p.payments.map((x: any) => x.amount.cents)));
+      expect(b.adjustments.cents).toBe(sum(p.adjustments.map((x: any) => x.amount.cents)));
+      // No FHIR profile has a guarantor A/R record: null, never a fake zero, and the reason given.
+      expect(p.guarantor.aging).toBeNull();
+      expect(p.guarantor.reconciliation).toBeNull();
+      expect(p.guarantor.insuranceAging).toEqual([]);
+      expect(p.guarantor.unsupported.length).toBeGreaterThan(0);
+      expect(r.data.practice.capabilities).toMatchObject({
+        guarantorAging: false,
+        insuranceAging: false,
+        writeOffEstimates: false,
+        cardCollection: false,
+        copays: false,
+      });
+    }
+  });
+
+  it("gives Oracle Health's self-pay balance (guarantor-balance accounts) and Epic's upper-bound reason", async () => {
+    const oracle = await t.gql(SAME_DOCUMENT, { practiceId: 'summit-health', patientId: ORACLE_SEED.nancy.patientId });
+    // G2572738 "125.00" + G2572739 "-5.00"
+    expect(oracle.data.patient.balance.total.cents).toBe(12000);
+    expect(oracle.data.practice.capabilities.ledgerWrites).toBe(true);
+    const epic = await t.gql(SAME_DOCUMENT, { practiceId: 'lakeview-epic', patientId: FHIR_PATIENTS[1][1] });
+    expect(epic.data.practice.capabilities.ledgerWrites).toBe(false);
+    expect(epic.data.patient.isOwnGuarantor).toBe(true);
+    expect(epic.data.patient.guarantor.unsupported.join('\n')).toMatch(/upper bound/);
+    expect(epic.data.patient.claims.map((c: any) => c.status).sort()).toEqual(['PAID', 'RECEIVED']);
+  });
+
+  it('refuses an Epic write with NOT_SUPPORTED and the reason, before any upstream call', async () => {
+    t.fhir!.resetRequestLog();
+    const r = await t.gql(
+      `mutation Pay($input: CreatePaymentTransactionInput!) { createPaymentTransaction(input: $input) { transaction { id } } }`,
+      {
+        input: {
+          practiceId: 'lakeview-epic',
+          patientId: FHIR_PATIENTS[1][1],
+          amount: '10.00',
+          paymentTypeId: 'cash',
+          idempotencyKey: 'epic-refused-1',
+        },
+      },
+    );
+    expect(r.errors?.[0]?.extensions?.code).toBe('NOT_SUPPORTED');
+    expect(r.errors?.[0]?.message).toMatch(/read-only/);
+    expect(t.fhir!.requests).toHaveLength(0);
+  });
+
+  it('counts upstream requests per family ledger (with its invoice) on each profile', async () => {
+    const counts: Record<string, number> = {};
+    for (const [practiceId, guarantorId] of FHIR_PATIENTS) {
+      t.fhir!.resetRequestLog();
+      const r = await t.gql(FAMILY_QUERY, { practiceId, guarantorId });
+      expect([practiceId, r.errors]).toEqual([practiceId, undefined]);
+      expect(r.data.guarantor.invoice.total.cents).toBe(
+        sum(r.data.guarantor.patients.map((p: any) => sum(p.charges.map((c: any) => c.patientAmount.cents)))),
+      );
+      counts[practiceId] = dataCalls().length;
+    }
+    // oracle-health: 5 for the family (Patient + RelatedPerson per member, the financial accounts)
+    // and 8 for the ledgers (an Encounter search per patient, 2 per encounter); epic: Patient + EOBs;
+    // generic: three batch Bundles (patients, dependents, ledgers).
+    expect(counts).toEqual({ 'summit-health': 13, 'lakeview-epic': 2, 'open-fhir': 3 });
   });
 });

@@ -16,6 +16,8 @@ import { startSquareSandbox, type SquareSandbox } from '../../src/sandbox/square
 import { squareSandboxPractices } from '../../src/sandbox/square/mode';
 import { startStripeSandbox, type StripeSandbox } from '../../src/sandbox/stripe';
 import { stripeSandboxPractices } from '../../src/sandbox/stripe/mode';
+import { startFhirSandbox, type FhirSandbox } from '../../src/sandbox/fhir';
+import { fhirSandboxPractices } from '../../src/sandbox/fhir/mode';
 
 export const KEYS = {
   /** Every practice. */
@@ -34,6 +36,8 @@ export interface TestGateway {
   stripe: StripeSandbox;
   /** bright-dentrix's processor. */
   square: SquareSandbox;
+  /** The FHIR sandbox (summit-health, lakeview-epic, open-fhir), when `fhir: true`. */
+  fhir: FhirSandbox | null;
   url: string;
   config: GatewayConfig;
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
@@ -59,6 +63,8 @@ export interface TestGatewayOptions {
   /** Gateway options; `awaitSettled: false` returns before every practice connection was tried. */
   gateway?: GatewayOptions & { awaitSettled?: boolean };
   config?: (raw: Record<string, any>) => void;
+  /** Also start the FHIR sandbox and configure its three practices. Default false. */
+  fhir?: boolean;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -73,6 +79,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   // Short webhook retries: a delivery the gateway refused comes back within milliseconds.
   const stripe = await startStripeSandbox({ port: 0, retryDelaysMs: [10, 20, 40, 80] });
   const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
+  const fhir = options.fhir ? await startFhirSandbox({ port: 0 }) : null;
   const processors = new Map<string, { system: string; connection: Record<string, unknown> }>([
     ...stripeSandboxPractices(stripe.url).map((p) => [p.id, { system: 'stripe', connection: p.connection }] as const),
     ...squareSandboxPractices(square.url).map((p) => [p.id, { system: 'square', connection: p.connection }] as const),
@@ -92,7 +99,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       { name: 'smile', key: KEYS.smile, practices: ['smile-dental'] },
       { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
     ],
-    practices: [...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)],
+    practices: [
+      ...nexhealthSandboxPractices(nex).map(withProcessor),
+      ...athenahealthSandboxPractices(athena),
+      ...(fhir ? fhirSandboxPractices(fhir) : []),
+    ],
   };
   options.config?.(raw);
   const config = parseConfig(raw);
@@ -106,6 +117,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   athena.resetRequestLog();
   stripe.requests.length = 0;
   square.resetRequestLog();
+  fhir?.resetRequestLog();
   let url = gateway.url;
   return {
     get gateway() {
@@ -115,6 +127,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     athena,
     stripe,
     square,
+    fhir,
     get url() {
       return url;
     },
@@ -138,7 +151,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     async close() {
       await gateway.close();
-      await Promise.all([nex.close(), athena.close(), stripe.close(), square.close()]);
+      await Promise.all([nex.close(), athena.close(), stripe.close(), square.close(), fhir?.close()]);
     },
   };
 }

@@ -30,7 +30,9 @@ describe('system registry', () => {
   });
 
   it('refuses an unknown system word with what was expected', () => {
-    expect(() => ledgerSystem('nope')).toThrow(/expected a registered ledger system \(nexhealth, athenahealth\), got "nope"/);
+    expect(() => ledgerSystem('nope')).toThrow(
+      /expected a registered ledger system \(nexhealth, athenahealth, fhir\), got "nope"/,
+    );
   });
 
   it('answers each processor with a value the GraphQL enum Processor has', () => {
@@ -42,7 +44,15 @@ describe('system registry', () => {
   it("starts every simulator for sandbox mode, whose practices pass their system's schema and the config", async () => {
     sandboxes = await startSystemSandboxes();
     const practices = sandboxPractices(sandboxes) as Array<{ id: string; system: string; connection: unknown; processor?: any }>;
-    expect(practices.map((p) => p.id)).toEqual(['smile-dental', 'bright-dentrix', 'northside', 'lakeside']);
+    expect(practices.map((p) => p.id)).toEqual([
+      'smile-dental',
+      'bright-dentrix',
+      'northside',
+      'lakeside',
+      'summit-health',
+      'lakeview-epic',
+      'open-fhir',
+    ]);
     for (const practice of practices) {
       expect(ledgerSystem(practice.system).connection.safeParse(practice.connection).success).toBe(true);
     }
@@ -52,9 +62,12 @@ describe('system registry', () => {
       ['bright-dentrix', 'square', '513'],
       ['northside', null, null],
       ['lakeside', null, null],
+      ['summit-health', null, null],
+      ['lakeview-epic', null, null],
+      ['open-fhir', null, null],
     ]);
     const config = parseConfig({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), practices: ['*'] }], practices });
-    expect(config.practices).toHaveLength(4);
+    expect(config.practices).toHaveLength(7);
     expect(config.practices[0]?.processor?.system).toBe('stripe');
   });
 });

@@ -68,13 +68,21 @@ export const guarantorResolvers: Resolvers = {
       ),
     unsupported: (g, _args, ctx) => {
       const caps = capabilities(ctx, g.practiceId);
+      // The adapter's own words where it gives them (a FHIR profile says why), else the generic ones.
+      const said = ctx.services.registry.get(g.practiceId)!.unsupported;
       const reasons: string[] = [];
       if (!caps.guarantorAging) {
-        reasons.push('aging: the billing system keeps no guarantor A/R record, so aging and reconciliation are null');
+        reasons.push(
+          said.guarantorAging ?? 'aging: the billing system keeps no guarantor A/R record, so aging and reconciliation are null',
+        );
       }
-      if (!caps.insuranceAging) reasons.push('insuranceAging: the billing system reports no insurance A/R records');
+      if (!caps.insuranceAging)
+        reasons.push(said.insuranceAging ?? 'insuranceAging: the billing system reports no insurance A/R records');
       if (!caps.writeOffEstimates) {
-        reasons.push('writeOffEstimate: the billing system has no write-off estimates; out-of-pocket totals are upper bounds');
+        reasons.push(
+          said.writeOffEstimates ??
+            'writeOffEstimate: the billing system has no write-off estimates; out-of-pocket totals are upper bounds',
+        );
       }
       return reasons;
     },

@@ -25,6 +25,11 @@ type Capability = keyof Practice['capabilities'];
 
 export function requireCapability(practice: Practice, capability: Capability, what: string) {
   if (!practice.capabilities[capability]) {
+    // A system that declares why it cannot (Epic's read-only FHIR) answers NOT_SUPPORTED with its
+    // reason; without a declared reason the older BAD_USER_INPUT answer stays as it was.
+    const why = practice.unsupported[capability];
+    if (why)
+      throw gatewayError('NOT_SUPPORTED', `practice "${practice.id}" (${practice.system}) does not support ${what}: ${why}`);
     throw gatewayError('BAD_USER_INPUT', `practice "${practice.id}" (${practice.system}) does not support ${what}`);
   }
 }

@@ -101,6 +101,9 @@ describe('sandbox mode', () => {
         ['bright-dentrix', null, null],
         ['northside', 'twilio', 'AC00000000000000000000000000000002'],
         ['lakeside', null, null],
+        ['summit-health', null, null],
+        ['lakeview-epic', null, null],
+        ['open-fhir', null, null],
       ]);
       const parsed = parseConfig({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), practices: ['*'] }], practices });
       expect(parsed.practices[0]?.messaging?.sms?.system).toBe('twilio');

@@ -1,0 +1,49 @@
+/**
+ * What each FHIR profile can do, as data, with the reasons for what it cannot (for `NOT_SUPPORTED`
+ * messages and `Guarantor.unsupported`).
+ *
+ *     FHIR_CAPABILITIES.epic.ledgerWrites        // false
+ *     FHIR_UNSUPPORTED.epic.ledgerWrites         // 'Epic's public FHIR API has no patient-payment create …'
+ */
+import type { Capabilities, UnsupportedReasons } from '../port';
+import type { FhirProfile } from './allowed-searches';
+
+const NONE: Capabilities = {
+  writeOffEstimates: false,
+  guarantorAging: false,
+  insuranceAging: false,
+  claimLevelBalances: false,
+  asyncInsertion: false,
+  ledgerWrites: false,
+  cardCollection: false,
+  copays: false,
+  refundsBecomeAdjustments: false,
+  chargeSplitsBecomeProviderSplits: false,
+  webhooks: false,
+  patientListing: false,
+  externalPayments: false,
+};
+
+export const FHIR_CAPABILITIES: Readonly<Record<FhirProfile, Readonly<Capabilities>>> = {
+  'oracle-health': Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true }),
+  epic: Object.freeze({ ...NONE }),
+  generic: Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, patientListing: true }),
+};
+
+const NO_AR = 'aging: FHIR R4 has no guarantor A/R record, so aging, out-of-pocket aging and reconciliation are null';
+
+export const FHIR_UNSUPPORTED: Readonly<Record<FhirProfile, Readonly<UnsupportedReasons>>> = {
+  'oracle-health': Object.freeze({
+    guarantorAging: NO_AR,
+    patientListing: 'Oracle Health (Millennium R4) has no patient search without criteria',
+  }),
+  epic: Object.freeze({
+    guarantorAging: `${NO_AR}; Epic's public FHIR has no guarantor either: every patient is her own guarantor`,
+    writeOffEstimates:
+      "balance: Epic's public FHIR has no patient payments or write-off estimates, so a balance read from its claims is an upper bound",
+    ledgerWrites: "Epic's public FHIR API has no patient-payment create: Epic practices are read-only",
+    externalPayments: "Epic's public FHIR API has no patient-payment create: Epic practices are read-only",
+    patientListing: 'Epic has no patient search without criteria for backend services',
+  }),
+  generic: Object.freeze({ guarantorAging: NO_AR }),
+};
