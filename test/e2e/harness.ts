@@ -1,8 +1,11 @@
 /**
  * The whole gateway for end-to-end tests: both ledger vendors' sandboxes, both processors' sandboxes
- * (smile-dental collects through Stripe, bright-dentrix through Square) and the gateway, each
- * in-process on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over
- * HTTP like any client. Tests count upstream requests through the sandboxes' request logs.
+ * (smile-dental collects through Stripe, bright-dentrix through Square), the messaging sandboxes
+ * (smile-dental and northside send SMS through Twilio's, email through SendGrid's; their webhooks
+ * point at the gateway's `/webhooks/twilio|sendgrid/<practiceId>`) and the gateway, each in-process
+ * on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over HTTP like
+ * any client. Tests count upstream requests through the sandboxes' request logs, and messages
+ * through the messaging sandboxes' sent logs.
  */
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
@@ -16,6 +19,10 @@ import { startSquareSandbox, type SquareSandbox } from '../../src/sandbox/square
 import { squareSandboxPractices } from '../../src/sandbox/square/mode';
 import { startStripeSandbox, type StripeSandbox } from '../../src/sandbox/stripe';
 import { stripeSandboxPractices } from '../../src/sandbox/stripe/mode';
+import { startSendgridSandbox, type SendgridSandbox, type SendgridSandboxOptions } from '../../src/sandbox/sendgrid';
+import { sendgridSandboxPractices } from '../../src/sandbox/sendgrid/mode';
+import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../../src/sandbox/twilio';
+import { twilioSandboxPractices } from '../../src/sandbox/twilio/mode';
 
 export const KEYS = {
   /** Every practice. */
@@ -34,6 +41,10 @@ export interface TestGateway {
   stripe: StripeSandbox;
   /** bright-dentrix's processor. */
   square: SquareSandbox;
+  /** smile-dental's and northside's SMS provider (`messaging.sms`). */
+  twilio: TwilioSandbox;
+  /** smile-dental's and northside's email provider (`messaging.email`). */
+  sendgrid: SendgridSandbox;
   url: string;
   config: GatewayConfig;
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
@@ -56,6 +67,10 @@ export interface GqlResult<T> {
 
 export interface TestGatewayOptions {
   nexhealth?: NexhealthSandboxOptions;
+  /** Twilio sandbox options; default status steps 5 ms apart and a 10 ms connection retry. */
+  twilio?: TwilioSandboxOptions;
+  /** SendGrid sandbox options; default a 10 ms batch window and retries after 10, 20, 40, 80 ms. */
+  sendgrid?: SendgridSandboxOptions;
   /** Gateway options; `awaitSettled: false` returns before every practice connection was tried. */
   gateway?: GatewayOptions & { awaitSettled?: boolean };
   config?: (raw: Record<string, any>) => void;
@@ -73,6 +88,37 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   // Short webhook retries: a delivery the gateway refused comes back within milliseconds.
   const stripe = await startStripeSandbox({ port: 0, retryDelaysMs: [10, 20, 40, 80] });
   const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
+  // Short steps and windows: statuses and events reach the gateway within milliseconds.
+  const twilio = await startTwilioSandbox({ port: 0, stepDelayMs: 5, connectionRetryDelayMs: 10, ...options.twilio });
+  const sendgrid = await startSendgridSandbox({
+    port: 0,
+    batchWindowMs: 10,
+    retryDelaysMs: [10, 20, 40, 80],
+    ...options.sendgrid,
+  });
+  const sms = new Map(twilioSandboxPractices(twilio.url).map((p) => [p.id, p.connection] as const));
+  const email = new Map(sendgridSandboxPractices(sendgrid.url).map((p) => [p.id, p.connection] as const));
+  const withMessaging = <P extends { id: string }>(practice: P) => {
+    const smsConnection = sms.get(practice.id);
+    const emailConnection = email.get(practice.id);
+    if (!smsConnection && !emailConnection) return practice;
+    return {
+      ...practice,
+      messaging: {
+        ...(smsConnection ? { sms: { system: 'twilio', connection: smsConnection } } : {}),
+        ...(emailConnection ? { email: { system: 'sendgrid', connection: emailConnection } } : {}),
+      },
+    };
+  };
+  /** Twilio's inbound messages and SendGrid's events go to the running gateway (its port changes on a restart). */
+  const pointWebhooks = (gatewayUrl: string) => {
+    for (const { id, connection } of twilioSandboxPractices(twilio.url)) {
+      twilio.sim.setInboundUrl(`${gatewayUrl}/webhooks/twilio/${id}`, connection.accountSid);
+    }
+    for (const account of Object.values(sendgrid.accounts)) {
+      sendgrid.setWebhookUrl(`${gatewayUrl}/webhooks/sendgrid/${account.practiceId}`, account.apiKey);
+    }
+  };
   const processors = new Map<string, { system: string; connection: Record<string, unknown> }>([
     ...stripeSandboxPractices(stripe.url).map((p) => [p.id, { system: 'stripe', connection: p.connection }] as const),
     ...squareSandboxPractices(square.url).map((p) => [p.id, { system: 'square', connection: p.connection }] as const),
@@ -92,7 +138,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       { name: 'smile', key: KEYS.smile, practices: ['smile-dental'] },
       { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
     ],
-    practices: [...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)],
+    practices: [...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)].map(withMessaging),
   };
   options.config?.(raw);
   const config = parseConfig(raw);
@@ -101,11 +147,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     adapterOptions: { retryBaseDelayMs: 1, maxRetries: 2, timeoutMs: 2000 },
   };
   let gateway = await startGateway(config, { ...baseOptions, ...options.gateway });
+  pointWebhooks(gateway.url);
   if (options.gateway?.awaitSettled !== false) await gateway.settled;
   nex.resetRequestLog();
   athena.resetRequestLog();
   stripe.requests.length = 0;
   square.resetRequestLog();
+  twilio.requests.length = 0;
+  sendgrid.requests.length = 0;
   let url = gateway.url;
   return {
     get gateway() {
@@ -115,6 +164,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     athena,
     stripe,
     square,
+    twilio,
+    sendgrid,
     get url() {
       return url;
     },
@@ -124,6 +175,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await whileDown?.();
       gateway = await startGateway(config, { ...baseOptions, ...restartOptions });
       url = gateway.url;
+      pointWebhooks(url);
       if (restartOptions.awaitSettled !== false) await gateway.settled;
       return gateway;
     },
@@ -138,7 +190,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     async close() {
       await gateway.close();
-      await Promise.all([nex.close(), athena.close(), stripe.close(), square.close()]);
+      await Promise.all([nex.close(), athena.close(), stripe.close(), square.close(), twilio.close(), sendgrid.close()]);
     },
   };
 }
