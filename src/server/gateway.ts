@@ -45,6 +45,7 @@ import type { BillingCycleOptions } from '../flows/billing-cycle/context';
 import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
 import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
+import { defaultMessagingAdapterFactory } from './messaging-adapters';
 import type { GraphiQLOptions } from './graphiql';
 
 export interface GatewayOptions {
@@ -78,8 +79,9 @@ export interface GatewayOptions {
   collection?: CollectionFlowOptions;
   /**
    * Build a practice's messaging adapter for one channel (reminders; `null`: none on that channel).
-   * Called once per practice and channel at start. Default: none (the practices' `messaging`
-   * config builds them once the messaging systems are registered).
+   * Called once per practice and channel at start. Default: the provider the practice's
+   * `messaging.sms` / `messaging.email` names, through the registry (`messaging-adapters.ts`), with
+   * its upstream budget; `null` for a channel the practice's config leaves out.
    */
   createMessagingAdapter?: (practice: PracticeConfig, channel: Channel) => MessagingAdapter | null;
   /** Billing-cycle flow tuning (tests: short retry and settle delays). */
@@ -271,9 +273,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   collection.defineJobs();
   // Each practice's messaging adapters, built once: reminders' sends and the messaging webhooks.
   const messaging = new Map<string, MessagingAdapter>();
+  const createMessagingAdapter =
+    options.createMessagingAdapter ?? defaultMessagingAdapterFactory(options.adapterOptions, metrics, logger, budgets);
   for (const practice of config.practices) {
     for (const channel of ['SMS', 'EMAIL'] as const) {
-      const adapter = options.createMessagingAdapter?.(practice, channel) ?? null;
+      const adapter = createMessagingAdapter(practice, channel);
       if (!adapter) continue;
       // The ledger's decorators: a span per upstream call, and a breaker of its own per practice and
       // channel (an open one throws an UpstreamError: the send is retried later, never counted as sent).

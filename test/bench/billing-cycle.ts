@@ -3,58 +3,26 @@
  * `npx tsx test/bench/billing-cycle.ts [guarantors]`. The default seed's smile-dental location gets
  * `guarantors` more self-guarantor patients, each with a phone, an email and a guarantor A/R record
  * (a balance from $5 to $500: some fall under the $10 minimum). The gateway runs on a `memory://`
- * store with Stripe's sandbox and the recording messaging adapters (test/flows/billing-cycle/),
- * jobs driven by `tick()`. Prints the dry run, then the real run's wall time, messages, duplicates
- * and upstream calls per system, as JSON.
+ * store with Stripe's sandbox and the Twilio and SendGrid sandboxes of the e2e harness (the
+ * practice's own `messaging` adapters, their status callbacks and event batches posted back to the
+ * gateway), jobs driven by `tick()`. Prints the dry run, then the real run's wall time, messages,
+ * duplicates (from the sandboxes' sent logs) and upstream calls per system, as JSON.
  */
-import { NEX_SEED, createNexSeed } from '../../src/sandbox/nexhealth';
-import type { Channel } from '../../src/adapters/messaging/port';
-import { recordingAdapter, type RecordingAdapter } from '../flows/billing-cycle/recording-messaging';
+import { createNexSeed } from '../../src/sandbox/nexhealth';
 import { startTestGateway } from '../e2e/harness';
+import { addGuarantors, duplicates, sendAttempts, sentMessages, settleWebhooks } from '../flows/billing-cycle/sandbox-messages';
 
 const count = Number(process.argv[2] ?? 1_000);
 const seed = createNexSeed();
-const location = Number(NEX_SEED.locations.openDental);
-let nextId = 900_001;
-for (let i = 0; i < count; i += 1) {
-  const id = nextId++;
-  const stamp = '2025-01-01T00:00:00Z';
-  seed.patients.push({
-    id,
-    location_id: location,
-    first_name: `Bench${i}`,
-    last_name: 'Guarantor',
+addGuarantors(
+  seed,
+  Array.from({ length: count }, (_, i) => ({
+    phone: `555${String(3_000_000 + i).padStart(7, '0')}`,
     email: `bench${i}@example.com`,
-    guarantor_id: id,
-    non_patient: false,
-    date_of_birth: '1980-01-01',
-    gender: null,
-    phone_number: `555${String(3_000_000 + i).padStart(7, '0')}`,
-    inactive: false,
-    created_at: stamp,
-    updated_at: stamp,
-  });
-  const portion = 500 + ((i * 4_999) % 49_500); // $5.00 … $499.99
-  seed.guarantorBalances.push({
-    id: 800_000 + i,
-    location_id: location,
-    guarantor_id: id,
-    total_balance: portion,
-    guarantor_portion: portion,
-    insurance_estimate: 0,
-    write_off_estimate: 0,
-    total_balance_under_30: portion,
-    total_balance_31_60: 0,
-    total_balance_61_90: 0,
-    total_balance_over_90: 0,
-    updated_at: stamp,
-  });
-}
+    cents: 500 + ((i * 4_999) % 49_500), // $5.00 … $499.99
+  })),
+);
 
-const adapters: Record<Channel, RecordingAdapter> = {
-  SMS: recordingAdapter('SMS', 'twilio'),
-  EMAIL: recordingAdapter('EMAIL', 'sendgrid'),
-};
 const t = await startTestGateway({
   nexhealth: { seed },
   config: (raw) => {
@@ -63,7 +31,6 @@ const t = await startTestGateway({
     smile.billing = { quietHours: ['00:00', '00:00'] };
   },
   gateway: {
-    createMessagingAdapter: (practice, channel) => (practice.id === 'smile-dental' ? adapters[channel] : null),
     billing: { checkoutExpiresInMinutes: 60, pageSize: 1_000 },
     collection: { watchIntervalMs: 3_600_000 },
     transactionOptions: { pollIntervalMs: 3_600_000 },
@@ -73,12 +40,14 @@ const t = await startTestGateway({
 const START = `mutation S($input: StartBillingCycleInput!) { startBillingCycle(input: $input) {
   cycle { id status dryRun considered checkoutsCreated remindersSent skipped { reason count } } } }`;
 const GET = `query G($id: ID!) { billingCycle(practiceId: "smile-dental", id: $id) { id status considered checkoutsCreated remindersSent skipped { reason count } startedAt finishedAt } }`;
+const STATUSES = `query G($id: ID!, $after: String) { billingCycle(practiceId: "smile-dental", id: $id) {
+  checkouts(first: 200, after: $after) { nodes { reminders { status } } hasNextPage endCursor } } }`;
 const input = { practiceId: 'smile-dental', channels: ['SMS', 'EMAIL'], minBalance: '10.00' };
 
 const dryStarted = performance.now();
 const dry = await t.gql(START, { input: { ...input, dryRun: true, idempotencyKey: 'bench-dry' } });
 const dryMs = performance.now() - dryStarted;
-const dryCalls = t.nex.requests.length;
+const dryCalls = { nexhealth: t.nex.requests.length, stripe: t.stripe.requests.length, ...sendAttempts(t) };
 t.nex.resetRequestLog();
 
 const started = performance.now();
@@ -92,25 +61,40 @@ for (let pass = 0; pass < 1_000; pass += 1) {
   if (cycle.status !== 'RUNNING') break;
 }
 const wallMs = performance.now() - started;
-const sent = [...adapters.SMS.sent, ...adapters.EMAIL.sent];
-const keys = sent.map((m) => `${m.reminderId}`);
-const perRecipient = sent.map((m) => `${m.channel}:${m.to}`);
+await settleWebhooks(t);
+const settledMs = performance.now() - started;
+const statuses: Record<string, number> = {};
+let after: string | null = null;
+do {
+  const page: any = (await t.gql(STATUSES, { id, after })).data.billingCycle.checkouts;
+  for (const node of page.nodes) for (const r of node.reminders) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  after = page.hasNextPage ? page.endCursor : null;
+} while (after);
+const sent = sentMessages(t);
 console.log(
   JSON.stringify(
     {
       guarantorsAdded: count,
-      dryRun: { ...dry.data.startBillingCycle.cycle, wallMs: Math.round(dryMs), nexhealthCalls: dryCalls },
+      dryRun: { ...dry.data.startBillingCycle.cycle, wallMs: Math.round(dryMs), upstreamCalls: dryCalls },
       realRun: {
         ...cycle,
         wallMs: Math.round(wallMs),
-        messages: { sms: adapters.SMS.sent.length, email: adapters.EMAIL.sent.length },
-        duplicateReminderIds: keys.length - new Set(keys).size,
-        duplicateRecipients: perRecipient.length - new Set(perRecipient).size,
+        untilEveryWebhookAppliedMs: Math.round(settledMs),
+        messages: {
+          sms: sent.filter((m) => m.channel === 'SMS').length,
+          email: sent.filter((m) => m.channel === 'EMAIL').length,
+        },
+        duplicates: duplicates(sent),
+        reminderStatuses: statuses,
         upstreamCalls: {
           nexhealth: t.nex.requests.length,
           stripe: t.stripe.requests.length,
-          twilioSends: adapters.SMS.calls,
-          sendgridSends: adapters.EMAIL.calls,
+          twilio: t.twilio.requests.length,
+          sendgrid: t.sendgrid.requests.length,
+        },
+        webhooksPosted: {
+          twilioCallbacks: t.twilio.callbacks.deliveries.length,
+          sendgridBatches: t.sendgrid.webhooks.deliveries.length,
         },
       },
     },

@@ -1,8 +1,11 @@
 /**
  * The whole gateway for end-to-end tests: both ledger vendors' sandboxes, both processors' sandboxes
- * (smile-dental collects through Stripe, bright-dentrix through Square) and the gateway, each
- * in-process on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over
- * HTTP like any client. Tests count upstream requests through the sandboxes' request logs.
+ * (smile-dental collects through Stripe, bright-dentrix through Square), the messaging sandboxes
+ * (smile-dental and northside send SMS through Twilio's, email through SendGrid's; their webhooks
+ * point at the gateway's `/webhooks/twilio|sendgrid/<practiceId>`) and the gateway, each in-process
+ * on port 0, a `memory://` store, and a `gql()` that speaks to the public GraphQL API over HTTP like
+ * any client. Tests count upstream requests through the sandboxes' request logs, and messages
+ * through the messaging sandboxes' sent logs.
  */
 import { parseConfig, type GatewayConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
@@ -18,6 +21,10 @@ import { startStripeSandbox, type StripeSandbox } from '../../src/sandbox/stripe
 import { stripeSandboxPractices } from '../../src/sandbox/stripe/mode';
 import { startFhirSandbox, type FhirSandbox } from '../../src/sandbox/fhir';
 import { fhirSandboxPractices } from '../../src/sandbox/fhir/mode';
+import { startSendgridSandbox, type SendgridSandbox, type SendgridSandboxOptions } from '../../src/sandbox/sendgrid';
+import { sendgridSandboxPractices } from '../../src/sandbox/sendgrid/mode';
+import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../../src/sandbox/twilio';
+import { twilioSandboxPractices } from '../../src/sandbox/twilio/mode';
 
 export const KEYS = {
   /** Every practice. */
@@ -38,6 +45,10 @@ export interface TestGateway {
   square: SquareSandbox;
   /** The FHIR sandbox (summit-health, lakeview-epic, open-fhir), when `fhir: true`. */
   fhir: FhirSandbox | null;
+  /** smile-dental's and northside's SMS provider (`messaging.sms`). */
+  twilio: TwilioSandbox;
+  /** smile-dental's and northside's email provider (`messaging.email`). */
+  sendgrid: SendgridSandbox;
   url: string;
   config: GatewayConfig;
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
@@ -60,6 +71,10 @@ export interface GqlResult<T> {
 
 export interface TestGatewayOptions {
   nexhealth?: NexhealthSandboxOptions;
+  /** Twilio sandbox options; default status steps 5 ms apart and a 10 ms connection retry. */
+  twilio?: TwilioSandboxOptions;
+  /** SendGrid sandbox options; default a 10 ms batch window and retries after 10, 20, 40, 80 ms. */
+  sendgrid?: SendgridSandboxOptions;
   /** Gateway options; `awaitSettled: false` returns before every practice connection was tried. */
   gateway?: GatewayOptions & { awaitSettled?: boolean };
   config?: (raw: Record<string, any>) => void;
@@ -80,6 +95,37 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const stripe = await startStripeSandbox({ port: 0, retryDelaysMs: [10, 20, 40, 80] });
   const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
   const fhir = options.fhir ? await startFhirSandbox({ port: 0 }) : null;
+  // Short steps and windows: statuses and events reach the gateway within milliseconds.
+  const twilio = await startTwilioSandbox({ port: 0, stepDelayMs: 5, connectionRetryDelayMs: 10, ...options.twilio });
+  const sendgrid = await startSendgridSandbox({
+    port: 0,
+    batchWindowMs: 10,
+    retryDelaysMs: [10, 20, 40, 80],
+    ...options.sendgrid,
+  });
+  const sms = new Map(twilioSandboxPractices(twilio.url).map((p) => [p.id, p.connection] as const));
+  const email = new Map(sendgridSandboxPractices(sendgrid.url).map((p) => [p.id, p.connection] as const));
+  const withMessaging = <P extends { id: string }>(practice: P) => {
+    const smsConnection = sms.get(practice.id);
+    const emailConnection = email.get(practice.id);
+    if (!smsConnection && !emailConnection) return practice;
+    return {
+      ...practice,
+      messaging: {
+        ...(smsConnection ? { sms: { system: 'twilio', connection: smsConnection } } : {}),
+        ...(emailConnection ? { email: { system: 'sendgrid', connection: emailConnection } } : {}),
+      },
+    };
+  };
+  /** Twilio's inbound messages and SendGrid's events go to the running gateway (its port changes on a restart). */
+  const pointWebhooks = (gatewayUrl: string) => {
+    for (const { id, connection } of twilioSandboxPractices(twilio.url)) {
+      twilio.sim.setInboundUrl(`${gatewayUrl}/webhooks/twilio/${id}`, connection.accountSid);
+    }
+    for (const account of Object.values(sendgrid.accounts)) {
+      sendgrid.setWebhookUrl(`${gatewayUrl}/webhooks/sendgrid/${account.practiceId}`, account.apiKey);
+    }
+  };
   const processors = new Map<string, { system: string; connection: Record<string, unknown> }>([
     ...stripeSandboxPractices(stripe.url).map((p) => [p.id, { system: 'stripe', connection: p.connection }] as const),
     ...squareSandboxPractices(square.url).map((p) => [p.id, { system: 'square', connection: p.connection }] as const),
@@ -100,8 +146,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       { name: 'quiet', key: KEYS.noIntrospection, practices: ['*'], introspection: false },
     ],
     practices: [
-      ...nexhealthSandboxPractices(nex).map(withProcessor),
-      ...athenahealthSandboxPractices(athena),
+      ...[...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)].map(withMessaging),
       ...(fhir ? fhirSandboxPractices(fhir) : []),
     ],
   };
@@ -112,12 +157,15 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     adapterOptions: { retryBaseDelayMs: 1, maxRetries: 2, timeoutMs: 2000 },
   };
   let gateway = await startGateway(config, { ...baseOptions, ...options.gateway });
+  pointWebhooks(gateway.url);
   if (options.gateway?.awaitSettled !== false) await gateway.settled;
   nex.resetRequestLog();
   athena.resetRequestLog();
   stripe.requests.length = 0;
   square.resetRequestLog();
   fhir?.resetRequestLog();
+  twilio.requests.length = 0;
+  sendgrid.requests.length = 0;
   let url = gateway.url;
   return {
     get gateway() {
@@ -128,6 +176,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     stripe,
     square,
     fhir,
+    twilio,
+    sendgrid,
     get url() {
       return url;
     },
@@ -137,6 +187,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await whileDown?.();
       gateway = await startGateway(config, { ...baseOptions, ...restartOptions });
       url = gateway.url;
+      pointWebhooks(url);
       if (restartOptions.awaitSettled !== false) await gateway.settled;
       return gateway;
     },
@@ -151,7 +202,15 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     async close() {
       await gateway.close();
-      await Promise.all([nex.close(), athena.close(), stripe.close(), square.close(), fhir?.close()]);
+      await Promise.all([
+        nex.close(),
+        athena.close(),
+        stripe.close(),
+        square.close(),
+        twilio.close(),
+        sendgrid.close(),
+        fhir?.close(),
+      ]);
     },
   };
 }

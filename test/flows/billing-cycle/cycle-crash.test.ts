@@ -2,17 +2,17 @@
  * Issue 16, "kill -9 mid-cycle: resume, no duplicate message": a cycle whose process dies right
  * after the provider accepted a message and before the gateway stored that (the `afterSend` seam
  * throws, as a killed process would stop there), over a durable `pglite://` store. The gateway is
- * restarted; the reminder left SENDING is settled from the provider's listing, never sent again,
- * and the cycle completes with every (guarantor, channel) messaged exactly once.
+ * restarted; the reminder left SENDING is settled from the provider's word (Twilio's message
+ * listing, SendGrid's events), never sent again, and the cycle completes with every (guarantor,
+ * channel) messaged exactly once: asserted on the Twilio and SendGrid sandboxes' sent logs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel } from '../../../src/adapters/messaging/port';
 import type { GatewayOptions } from '../../../src/server/gateway';
 import { startTestGateway, type TestGateway } from '../../e2e/harness';
-import { recordingAdapter, type RecordingAdapter } from './recording-messaging';
+import { duplicates, sendAttempts, sentMessages, settleWebhooks } from './sandbox-messages';
 
 const SMILE = 'smile-dental';
 const CYCLE = /* GraphQL */ `
@@ -30,14 +30,9 @@ let t: TestGateway;
 let dir: string;
 let offsetMs = 0;
 let sendsBeforeCrash = -1;
-const adapters: Record<Channel, RecordingAdapter> = {
-  SMS: recordingAdapter('SMS', 'twilio'),
-  EMAIL: recordingAdapter('EMAIL', 'sendgrid'),
-};
 
 function lifetime(): GatewayOptions {
   return {
-    createMessagingAdapter: (practice, channel) => (practice.id === SMILE ? adapters[channel] : null),
     billing: {
       settleAfterMs: 60_000,
       checkoutExpiresInMinutes: 60,
@@ -88,7 +83,7 @@ describe('a billing cycle killed mid-send', () => {
     expect(errors).toBeUndefined();
     const id = data.startBillingCycle.cycle.id;
     await drain();
-    const sentBeforeRestart = adapters.SMS.sent.length + adapters.EMAIL.sent.length;
+    const sentBeforeRestart = sentMessages(t).length;
     expect(sentBeforeRestart).toBeGreaterThan(3);
     expect(sendsBeforeCrash).toBe(-1); // the crash happened
 
@@ -97,19 +92,29 @@ describe('a billing cycle killed mid-send', () => {
     for (let i = 0; i < 6; i += 1) {
       offsetMs += 61_000;
       await drain();
+      await settleWebhooks(t);
       const { data: now } = await t.gql(CYCLE, { practiceId: SMILE, id });
       if (now.billingCycle.status !== 'RUNNING') break;
     }
     const { data: done } = await t.gql(CYCLE, { practiceId: SMILE, id });
     const cycle = done.billingCycle;
     expect(cycle.status).toBe('COMPLETED');
-    const sent = [...adapters.SMS.sent, ...adapters.EMAIL.sent];
-    const ids = sent.map((m) => m.reminderId);
-    expect(new Set(ids).size).toBe(ids.length); // no duplicate message
+    const sent = sentMessages(t);
+    expect(duplicates(sent)).toEqual({ byReminder: 0, byRecipient: 0 }); // no duplicate message
     const reminders = cycle.checkouts.nodes.flatMap((n: any) => n.reminders);
     expect(sent).toHaveLength(reminders.length);
+    expect(new Set(sent.map((m) => m.reminderId))).toEqual(new Set(reminders.map((r: any) => r.id)));
+    // Every send reached a provider once: the one whose answer was lost was looked up, not resent.
+    const attempts = sendAttempts(t);
+    expect(attempts.twilio + attempts.sendgrid).toBe(reminders.length);
     expect(cycle.remindersSent).toBe(reminders.length);
-    expect(reminders.every((r: any) => r.status === 'SENT' || r.status === 'QUEUED')).toBe(true);
-    expect(reminders.filter((r: any) => r.status === 'SENT')).toHaveLength(1); // the one settled from the listing
+    await settleWebhooks(t);
+    const { data: settled } = await t.gql(CYCLE, { practiceId: SMILE, id });
+    const statuses = settled.billingCycle.checkouts.nodes.flatMap((n: any) => n.reminders.map((r: any) => r.status));
+    // Nothing failed. Callbacks and event batches posted while no gateway listened are lost (Twilio does
+    // not retry an answered callback and retries a refused connection once; the old port is gone), so
+    // some reminders stay QUEUED: a read-back (`getMessage`) is not built yet (the flow's README).
+    expect(statuses.filter((s: string) => s === 'FAILED' || s === 'SUPPRESSED')).toEqual([]);
+    expect(statuses).toContain('DELIVERED');
   }, 120_000);
 });

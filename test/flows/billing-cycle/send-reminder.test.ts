@@ -1,14 +1,15 @@
 /**
  * `sendReminder` for one checkout: quiet hours in the practice's time zone (the reminder waits,
  * QUEUED, and leaves when they end), an SMS `STOP` by webhook (SUPPRESSED, no provider call) and
- * `START` (sent again), and a replayed idempotency key. Through GraphQL and the webhook route, with
- * the recording adapters of `recording-messaging.ts`; the clock is the test's.
+ * `START` (sent again), and a replayed idempotency key. Through GraphQL, with the harness's Twilio and
+ * SendGrid sandboxes: their sent and request logs are the evidence, their signed inbound messages and
+ * event batches the webhooks. The gateway's clock is the test's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel, MessagingEvent } from '../../../src/adapters/messaging/port';
+import type { Channel } from '../../../src/adapters/messaging/port';
 import { NEX_SEED } from '../../../src/sandbox/nexhealth';
 import { startTestGateway, type TestGateway } from '../../e2e/harness';
-import { recordingAdapter, signedDelivery, type RecordingAdapter } from './recording-messaging';
+import { sendAttempts, sendgridEvent, sentMessages, settleWebhooks, twilioInbound } from './sandbox-messages';
 
 const SMILE = 'smile-dental';
 const PATIENT = NEX_SEED.ownGuarantor.ownId;
@@ -30,10 +31,6 @@ const SEND = /* GraphQL */ `
 let t: TestGateway;
 let offsetMs = 0;
 let transactionId: string;
-const adapters: Record<Channel, RecordingAdapter> = {
-  SMS: recordingAdapter('SMS', 'twilio'),
-  EMAIL: recordingAdapter('EMAIL', 'sendgrid'),
-};
 
 /** `HH:MM` in UTC of now plus `hours`. */
 function clockIn(hours: number): string {
@@ -49,7 +46,6 @@ beforeAll(async () => {
       smile.billing = { quietHours: [clockIn(-1), clockIn(2)] };
     },
     gateway: {
-      createMessagingAdapter: (practice, channel) => (practice.id === SMILE ? adapters[channel] : null),
       collection: { watchIntervalMs: 3_600_000 },
       transactionOptions: { now: () => new Date(Date.now() + offsetMs), pollIntervalMs: 3_600_000 },
     },
@@ -73,10 +69,12 @@ async function drain() {
 const send = (channels: Channel[], idempotencyKey: string) =>
   t.gql(SEND, { input: { practiceId: SMILE, transactionId, channels, idempotencyKey } });
 
-function postEvents(system: string, events: MessagingEvent[]) {
-  const { body, headers } = signedDelivery(events);
-  return fetch(`${t.url}/webhooks/${system}/${SMILE}`, { method: 'POST', headers, body });
-}
+const attempts = () => {
+  const { twilio, sendgrid } = sendAttempts(t);
+  return twilio + sendgrid;
+};
+const sms = () => sentMessages(t).filter((m) => m.channel === 'SMS');
+const emails = () => sentMessages(t).filter((m) => m.channel === 'EMAIL');
 
 describe('sendReminder', () => {
   it('inside quiet hours the reminder waits QUEUED, and leaves once when they end', async () => {
@@ -87,35 +85,38 @@ describe('sendReminder', () => {
       ['SMS', 'QUEUED'],
       ['EMAIL', 'QUEUED'],
     ]);
-    expect(adapters.SMS.calls + adapters.EMAIL.calls).toBe(0);
+    expect(attempts()).toBe(0);
     offsetMs = 1 * HOUR; // still quiet
     await drain();
-    expect(adapters.SMS.calls + adapters.EMAIL.calls).toBe(0);
+    expect(attempts()).toBe(0);
     offsetMs = 2 * HOUR + 60_000; // past the end
     await drain();
-    expect(adapters.SMS.sent.map((m) => m.reminderId)).toEqual([reminders[0].id]);
-    expect(adapters.EMAIL.sent.map((m) => m.reminderId)).toEqual([reminders[1].id]);
+    expect(sms().map((m) => m.reminderId)).toEqual([reminders[0].id]);
+    expect(emails().map((m) => m.reminderId)).toEqual([reminders[1].id]);
     // The message names the practice, the amount and the link; not the patient.
-    expect(adapters.SMS.sent[0]!.text).toMatch(/^Smile Dental .*: you have a balance of \$42\.00\. Pay securely at http/);
+    expect(sms()[0]!.text).toMatch(/^Smile Dental .*: you have a balance of \$42\.00\. Pay securely at http/);
+    expect(emails()[0]!.data).toMatchObject({ practice_name: expect.stringMatching(/^Smile Dental/), amount: '42.00' });
     expect(reminders[0].to).toMatch(/^\*\*\*-\*\*\*-\d{4}$/);
   });
 
   it('a replayed key answers the same reminders and sends nothing', async () => {
-    const before = adapters.SMS.calls + adapters.EMAIL.calls;
+    const before = attempts();
     const { data } = await send(['SMS', 'EMAIL'], 'rem-1');
     expect(data.sendReminder.reminders).toHaveLength(2);
     expect(data.sendReminder.transaction.reminders).toHaveLength(2);
     await drain();
-    expect(adapters.SMS.calls + adapters.EMAIL.calls).toBe(before);
+    expect(attempts()).toBe(before);
   });
 
   it('after an SMS STOP the number is SUPPRESSED without a provider call; after START it is sent again', async () => {
-    const number = adapters.SMS.sent[0]!.to;
-    const stop = await postEvents('twilio', [
-      { type: 'OPT_OUT', eventId: 'SM-inbound-1', occurredAt: null, recipient: number, reminderId: null },
-    ]);
-    expect(stop.status).toBe(200);
-    const calls = adapters.SMS.calls;
+    await settleWebhooks(t);
+    const number = sms()[0]!.to;
+    // The patient replies STOP: Twilio's sandbox posts the signed inbound message to the gateway.
+    expect(twilioInbound(t, number, 'STOP').optOutType).toBe('STOP');
+    await settleWebhooks(t);
+    const inbound = t.twilio.callbacks.deliveries.filter((d) => d.kind === 'inbound');
+    expect(inbound.flatMap((d) => d.attempts.map((x) => x.status))).toEqual([200]);
+    const before = sendAttempts(t).twilio;
     const { data } = await send(['SMS'], 'rem-2');
     await drain();
     const got = await t.gql(
@@ -123,35 +124,29 @@ describe('sendReminder', () => {
     );
     const suppressed = got.data.transaction.reminders.find((r: any) => r.id === data.sendReminder.reminders[0].id);
     expect(suppressed).toMatchObject({ status: 'SUPPRESSED', failureReason: 'opted out' });
-    expect(adapters.SMS.calls).toBe(calls);
+    expect(sendAttempts(t).twilio).toBe(before);
 
-    await postEvents('twilio', [
-      { type: 'OPT_IN', eventId: 'SM-inbound-2', occurredAt: null, recipient: number, reminderId: null },
-    ]);
-    await send(['SMS'], 'rem-3');
+    expect(twilioInbound(t, number, 'START').optOutType).toBe('START');
+    await settleWebhooks(t);
+    const again = await send(['SMS'], 'rem-3');
     await drain();
-    expect(adapters.SMS.calls).toBe(calls + 1);
+    expect(sendAttempts(t).twilio).toBe(before + 1);
+    expect(sms().map((m) => m.reminderId)).toContain(again.data.sendReminder.reminders[0].id);
   });
 
-  it('an email address unsubscribed by SendGrid event is suppressed across the practice', async () => {
-    const address = adapters.EMAIL.sent[0]!.to;
-    await postEvents('sendgrid', [
-      {
-        type: 'OPT_OUT',
-        eventId: 'sg-evt-1',
-        occurredAt: '2030-01-01T00:00:00Z',
-        recipient: address.toUpperCase(),
-        reminderId: null,
-      },
-    ]);
-    const calls = adapters.EMAIL.calls;
+  it('an email address unsubscribed through SendGrid is suppressed across the practice', async () => {
+    const first = emails()[0]!;
+    await sendgridEvent(t, first.providerMessageId, 'unsubscribe');
+    await settleWebhooks(t);
+    expect(t.sendgrid.webhooks.deliveries.at(-1)?.attempts.at(-1)?.status).toBe(200);
+    const before = sendAttempts(t).sendgrid;
     const { data } = await send(['EMAIL'], 'rem-4');
     await drain();
     const got = await t.gql(
       `{ transaction(practiceId: "${SMILE}", transactionId: "${transactionId}") { reminders { id status } } }`,
     );
     expect(got.data.transaction.reminders.find((r: any) => r.id === data.sendReminder.reminders[0].id).status).toBe('SUPPRESSED');
-    expect(adapters.EMAIL.calls).toBe(calls);
+    expect(sendAttempts(t).sendgrid).toBe(before);
   });
 
   it('refuses an unknown transaction and an invalid key before anything is stored', async () => {
