@@ -23,6 +23,14 @@ export interface BillingCycleOptions {
   settleAfterMs?: number;
   /** How long a send answered `UNKNOWN` may stay unsettled before it is `FAILED` (`unknown`). Default 3 600 000 (1 h). */
   settleGiveUpMs?: number;
+  /**
+   * How long after an accepted send with no final status the provider is asked for it
+   * (`getMessage`, where `capabilities.statusLookup`: a status callback lost while no gateway
+   * listened), and again every as long after. Default 900 000 (15 min).
+   */
+  readBackAfterMs?: number;
+  /** How long after the send the read-back keeps asking; then the last status stands. Default 3 600 000 (1 h). */
+  readBackForMs?: number;
   /** A cycle's checkouts' lifetime, in minutes. Default 1440 (24 h, Stripe's longest). */
   checkoutExpiresInMinutes?: number;
   /** Crash seams (tests): a hook that throws stops the job right there, as a killed process would. */
@@ -40,6 +48,8 @@ export const BILLING_CYCLE_DEFAULTS = {
   sendRetryDelaysMs: [1_000, 5_000, 15_000, 60_000, 300_000],
   settleAfterMs: 300_000,
   settleGiveUpMs: 3_600_000,
+  readBackAfterMs: 900_000,
+  readBackForMs: 3_600_000,
   checkoutExpiresInMinutes: 1_440,
 } as const;
 

@@ -98,6 +98,8 @@ export function createBillingCycleFlow(deps: BillingCycleFlowDeps): BillingCycle
       sendRetryDelaysMs: deps.sendRetryDelaysMs ?? BILLING_CYCLE_DEFAULTS.sendRetryDelaysMs,
       settleAfterMs: deps.settleAfterMs ?? BILLING_CYCLE_DEFAULTS.settleAfterMs,
       settleGiveUpMs: deps.settleGiveUpMs ?? BILLING_CYCLE_DEFAULTS.settleGiveUpMs,
+      readBackAfterMs: deps.readBackAfterMs ?? BILLING_CYCLE_DEFAULTS.readBackAfterMs,
+      readBackForMs: deps.readBackForMs ?? BILLING_CYCLE_DEFAULTS.readBackForMs,
       checkoutExpiresInMinutes: deps.checkoutExpiresInMinutes ?? BILLING_CYCLE_DEFAULTS.checkoutExpiresInMinutes,
     },
     hooks: deps.hooks ?? {},

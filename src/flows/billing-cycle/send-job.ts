@@ -12,6 +12,7 @@
  * - SENDING at the start of a run (the process died during the call): treated as `UNKNOWN`.
  * - UNKNOWN: settled by an event (the webhook route), or by the provider's listing (`findSent`)
  *   after `settleAfterMs`; unsettled after `settleGiveUpMs` it is FAILED (`unknown`), never resent.
+ * - ACCEPTED without a final status: read back (`getMessage`) `readBackAfterMs` after the send.
  */
 import { UpstreamError } from '../../adapters/ledger/port';
 import type { MessageFor, MessagingAdapter, OutgoingMessage } from '../../adapters/messaging/port';
@@ -19,6 +20,7 @@ import type { JobOutcome } from '../../jobs/types';
 import { DEFAULT_BILLING } from '../../config';
 import type { BillingContext } from './context';
 import { completeIfSent } from './cycle-job';
+import { applyMessagingEvents } from './events';
 import { getCycle } from './cycle-store';
 import { reminderContent, reminderText } from './message';
 import { nextSendTime } from './quiet-hours';
@@ -51,6 +53,7 @@ export async function remindJob(flow: BillingContext, reminderId: string, attemp
     return settle(flow, (await getReminder(sql, reminderId))!, adapter);
   }
   if (reminder.sendState === 'UNKNOWN') return settle(flow, reminder, adapter);
+  if (reminder.sendState === 'ACCEPTED') return readBack(flow, reminder, adapter);
   if (reminder.sendState !== 'NOT_SENT') return finish();
 
   const cycle = reminder.cycleId ? await getCycle(sql, reminder.cycleId) : null;
@@ -140,7 +143,46 @@ export async function remindJob(flow: BillingContext, reminderId: string, attemp
     flow.ctx.log.warn('reminder send answer lost; settling from the provider', { reminderId, reason: outcome.reason });
     return settle(flow, (await getReminder(sql, reminderId))!, adapter);
   }
-  return finish();
+  await finish();
+  // The same job comes back later to read the status if no final event arrived by then.
+  return outcome.state === 'ACCEPTED' ? readBack(flow, (await getReminder(sql, reminderId))!, adapter) : 'done';
+}
+
+const FINAL: ReadonlySet<ReminderRow['status']> = new Set(['DELIVERED', 'FAILED', 'SUPPRESSED']);
+
+/**
+ * An accepted send whose final status has not come (a status callback lost while no gateway
+ * listened: Twilio does not retry them): `readBackAfterMs` after the send, and every as long after
+ * until `readBackForMs`, the provider is asked (`getMessage`, where `capabilities.statusLookup`) and
+ * its answer applied as an event would be (forward only, flags included). Never a send.
+ */
+async function readBack(flow: BillingContext, reminder: ReminderRow, adapter: MessagingAdapter | null): Promise<JobOutcome> {
+  const { ctx, options } = flow;
+  if (FINAL.has(reminder.status) || !reminder.providerMessageId) return 'done';
+  if (!adapter?.capabilities.statusLookup || !adapter.getMessage) return 'done';
+  const sentAt = new Date(reminder.sendStartedAt ?? reminder.createdAt).getTime();
+  const now = ctx.now().getTime();
+  const due = sentAt + options.readBackAfterMs;
+  if (now < due) return { retryAt: new Date(due), spendAttempt: false, reason: 'reading the status back later' };
+  const record = await adapter.getMessage(reminder.providerMessageId);
+  if (record.status !== reminder.status) {
+    await applyMessagingEvents(flow, reminder.practiceId, reminder.system, reminder.channel, [
+      {
+        type: 'STATUS',
+        // One id per (message, status): a read-back and the late callback it stands for count once.
+        eventId: `read-back:${record.providerMessageId}:${record.status}`,
+        occurredAt: null,
+        reminderId: reminder.reminderId,
+        providerMessageId: record.providerMessageId,
+        status: record.status,
+        failureReason: record.failureReason,
+        errorCode: record.errorCode,
+        recipient: record.recipient,
+      },
+    ]);
+  }
+  if (FINAL.has(record.status) || now >= sentAt + options.readBackForMs) return 'done';
+  return { retryAt: new Date(now + options.readBackAfterMs), spendAttempt: false, reason: 'status not final yet' };
 }
 
 /** The message of a reminder, in the port's shape. */

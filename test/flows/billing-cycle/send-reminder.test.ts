@@ -149,6 +149,41 @@ describe('sendReminder', () => {
     expect(sendAttempts(t).sendgrid).toBe(before);
   });
 
+  it('a status callback lost while no gateway listened is read back from Twilio 15 minutes after the send', async () => {
+    await settleWebhooks(t);
+    t.twilio.callbacks.hold(true);
+    try {
+      const { data, errors } = await send(['SMS'], 'rem-5');
+      expect(errors).toBeUndefined();
+      const reminderId = data.sendReminder.reminders[0].id;
+      await drain();
+      const message = sms().find((m) => m.reminderId === reminderId)!;
+      expect(message).toBeDefined();
+      // The sandbox reaches "delivered" on its own; its callbacks wait, held (as if lost).
+      while (t.twilio.sim.pendingSteps(message.providerMessageId) > 0) await new Promise((next) => setImmediate(next));
+      const reads = () => t.twilio.requests.filter((r) => r.method === 'GET' && r.path.includes(message.providerMessageId));
+      const status = async () =>
+        (
+          await t.gql(`{ transaction(practiceId: "${SMILE}", transactionId: "${transactionId}") { reminders { id status } } }`)
+        ).data.transaction.reminders.find((r: any) => r.id === reminderId).status;
+      expect(await status()).toBe('QUEUED');
+      expect(reads()).toHaveLength(0);
+
+      offsetMs += 15 * 60_000 + 1_000;
+      await drain();
+      expect(reads()).toHaveLength(1);
+      expect(await status()).toBe('DELIVERED');
+      // Read back, never sent again; later ticks ask nothing more (the status is final).
+      expect(sms().filter((m) => m.reminderId === reminderId)).toHaveLength(1);
+      offsetMs += 15 * 60_000;
+      await drain();
+      expect(reads()).toHaveLength(1);
+    } finally {
+      await t.twilio.callbacks.release();
+      await settleWebhooks(t);
+    }
+  });
+
   it('refuses an unknown transaction and an invalid key before anything is stored', async () => {
     const unknown = await t.gql(SEND, {
       input: { practiceId: SMILE, transactionId: 'LG:999999', channels: ['SMS'], idempotencyKey: 'x-1' },
