@@ -15,7 +15,8 @@ export type NodeType =
   | 'Adjustment'
   | 'Claim'
   | 'Provider'
-  | 'LedgerTransaction';
+  | 'LedgerTransaction'
+  | 'BillingCycle';
 
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
   'Practice',
@@ -27,6 +28,7 @@ const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
   'Claim',
   'Provider',
   'LedgerTransaction',
+  'BillingCycle',
 ]);
 
 export interface GlobalId {

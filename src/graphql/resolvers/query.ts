@@ -53,6 +53,8 @@ export async function loadNode(ctx: GatewayContext, decoded: GlobalId) {
     }
     case 'LedgerTransaction':
       return ctx.services.transactions.get(practiceId, first);
+    case 'BillingCycle':
+      return ctx.services.billing.cycle(practiceId, first);
     case 'Charge': {
       const record = second && (await findInPatientList(ctx.loaders.charges.load(key), second));
       return record ? { practiceId, record } : null;
@@ -106,6 +108,7 @@ export const queryResolvers: Resolvers = {
     // Every model carries enough to tell its type; node() returns the models of the resolvers below.
     __resolveType: (obj) => {
       if ('adapter' in obj) return 'Practice';
+      if ('cycleId' in obj && 'dryRun' in obj) return 'BillingCycle';
       if ('transactionId' in obj && 'status' in obj) return 'LedgerTransaction';
       const record = (obj as { record: object }).record;
       if ('fee' in record) return 'Charge';

@@ -11,6 +11,7 @@ import { SKIP_REASONS } from '../../flows/billing-cycle/selection';
 import type { CycleRow } from '../../flows/billing-cycle/cycle-store';
 import { requirePractice, type GatewayContext } from '../context';
 import { gatewayError } from '../errors';
+import { decodeGlobalId, encodeGlobalId } from '../global-id';
 import type { Resolvers } from '../generated/resolvers-types';
 import { parseInput } from '../inputs';
 import { cycleFingerprint, sendReminderInput, startBillingCycleInput } from '../reminder-input';
@@ -120,20 +121,20 @@ export const reminderResolvers: Resolvers = {
     cancelBillingCycle: (_root, args, ctx) =>
       withStableErrors(async () => {
         const practice = requirePractice(ctx, args.practiceId);
-        return { cycle: await ctx.services.billing.cancelCycle(practice.id, args.id) };
+        return { cycle: await ctx.services.billing.cancelCycle(practice.id, cycleIdOf(practice.id, args.id)) };
       }),
   },
   Query: {
     billingCycle: (_root, args, ctx) => {
       const practice = requirePractice(ctx, args.practiceId);
-      return ctx.services.billing.cycle(practice.id, args.id);
+      return ctx.services.billing.cycle(practice.id, cycleIdOf(practice.id, args.id));
     },
   },
   Subscription: {
     billingCycleChanged: {
       subscribe: (_root, { practiceId, cycleId }, ctx) => {
         requirePractice(ctx, practiceId);
-        return cycleChanges(ctx, practiceId, cycleId);
+        return cycleChanges(ctx, practiceId, cycleIdOf(practiceId, cycleId));
       },
     },
   },
@@ -149,7 +150,7 @@ export const reminderResolvers: Resolvers = {
     sentAt: (r) => r.sentAt,
   },
   BillingCycle: {
-    id: (c) => c.cycleId,
+    id: (c) => encodeGlobalId('BillingCycle', c.practiceId, [c.cycleId]),
     status: (c) => c.status,
     dryRun: (c) => c.dryRun,
     considered: (c) => c.considered,
@@ -179,6 +180,17 @@ type CyclePayload = { billingCycleChanged: CycleRow | null };
  * row read, so a change between the two is not lost (it is re-read); a state equal to the last one
  * emitted is dropped. Changes are signalled by this instance's jobs and webhooks.
  */
+/**
+ * The store's cycle id (`bc_12`) of a `BillingCycle.id`: the global id `node(id:)` also reads, or the
+ * store's id itself (as `startBillingCycle` answered before ids were global). A global id of another
+ * type or practice names no cycle of this practice.
+ */
+function cycleIdOf(practiceId: string, id: string): string {
+  const decoded = decodeGlobalId(id);
+  if (!decoded) return id;
+  return decoded.type === 'BillingCycle' && decoded.practiceId === practiceId && decoded.keys[0] ? decoded.keys[0] : '';
+}
+
 function cycleChanges(ctx: GatewayContext, practiceId: string, cycleId: string): AsyncIterableIterator<CyclePayload> {
   const billing = ctx.services.billing;
   let pending = 1; // the first read

@@ -217,6 +217,22 @@ describe('billing cycles', () => {
     expect(got.data.transaction.reminders.find((r: any) => r.id === reminderId).status).toBe('DELIVERED');
   });
 
+  it('a cycle is a Node: node(id:) reads it back; under another practice its id names nothing', async () => {
+    const NODE = `query Node($id: ID!) { node(id: $id) { id ... on BillingCycle { status considered remindersSent } } }`;
+    const { data, errors } = await t.gql(NODE, { id: real.id });
+    expect(errors).toBeUndefined();
+    expect(data.node).toEqual({
+      id: real.id,
+      status: real.status,
+      considered: real.considered,
+      remindersSent: real.remindersSent,
+    });
+    // The same id through billingCycle(practiceId, id) and the store's own id both name it.
+    expect((await cycle(real.id)).id).toBe(real.id);
+    const otherPractice = await t.gql(`{ billingCycle(practiceId: "northside", id: "${real.id}") { id } }`);
+    expect(otherPractice.data?.billingCycle ?? null).toBeNull();
+  });
+
   it('the same idempotency key answers the same cycle, and sends nothing more', async () => {
     const before = sendAttempts(t);
     const { data, errors } = await start({ minBalance: '10.00', idempotencyKey: 'real-1' });
