@@ -32,7 +32,6 @@ import { epicReads } from './reads-epic';
 import { genericReads } from './reads-generic';
 import { oracleReads } from './reads-oracle';
 import { patientSchema, parseResource } from './resources';
-import type { Tender } from './write-body';
 import { submitGenericWrite } from './writes-generic';
 import { submitOracleWrite } from './writes-oracle';
 
@@ -41,8 +40,8 @@ export type FhirAdapterOptions = FhirClientOptions & {
   today?: () => string;
 };
 
-/** A write with the additive card/check details (`tender`). */
-export type FhirOutgoingWrite = OutgoingLedgerWrite & { tender?: Tender | null };
+/** A write as the FHIR adapter takes it; card/check details are the port's `LedgerWrite.tender`. */
+export type FhirOutgoingWrite = OutgoingLedgerWrite;
 
 const capabilityStatementSchema = z.looseObject({
   fhirVersion: z.string().optional(),
