@@ -72,7 +72,7 @@ const tenderText = (rule: z.ZodType<string, string>) =>
 /** Card or check details of a payment (GraphQL `TenderInput`); see `Tender` in src/ledger/records.ts. */
 export const tenderInput = z
   .object({
-    cardBrand: tenderText(z.string().regex(/^[A-Za-z]{2,20}$/, 'expected a card brand such as VISA')),
+    cardBrand: tenderText(z.string().regex(/^(visa|master|amex|discover)$/i, 'expected VISA, MASTER, AMEX or DISCOVER')),
     cardLast4: tenderText(z.string().regex(/^[0-9]{4}$/, 'expected exactly the last 4 digits of the card')),
     cardExpiry: tenderText(z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'expected a card expiry YYYY-MM')),
     checkNumber: tenderText(z.string().regex(/^[0-9]{1,10}$/, 'expected a check number of 1 to 10 digits')),

@@ -219,12 +219,15 @@ export function preparePayment(
 ): Prepared<{ write: PreparedLedgerWrite; refundCeiling?: Cents }> {
   const drafted = paymentWrite(request);
   if (!drafted.ok) return drafted;
-  if (!matchTypeById(facts.types, request.paymentTypeId)) {
+  const type = matchTypeById(facts.types, request.paymentTypeId);
+  if (!type) {
     return refuse(
       'UNKNOWN_PAYMENT_TYPE',
       `no active payment type "${request.paymentTypeId}" in practice "${request.practiceId}"`,
     );
   }
+  const tenderMissing = missingTender(type, request.tender ?? null);
+  if (tenderMissing) return { ok: false, violation: tenderMissing };
   const targets = missingTarget(request, drafted.write, facts) ?? splitsAcrossVisits(drafted.write, facts);
   if (targets) return { ok: false, violation: targets };
   if (request.refund) {
@@ -481,6 +484,22 @@ function missingTarget(
     if (unknown) return { code: 'NOT_FOUND', message: `no provider "${unknown.id}" in practice "${request.practiceId}"` };
   }
   return null;
+}
+
+/** The tender fields a payment type requires (`PaymentTypeRecord.tenderRequired`) that are missing. */
+function missingTender(type: PaymentTypeRecord, tender: Tender | null): Violation | null {
+  const needed =
+    type.tenderRequired === 'card'
+      ? (['cardBrand', 'cardLast4', 'cardExpiry'] as const)
+      : type.tenderRequired === 'check'
+        ? (['checkNumber', 'checkDate'] as const)
+        : [];
+  const missing = needed.filter((key) => tender?.[key] == null);
+  if (missing.length === 0) return null;
+  return {
+    code: 'BAD_USER_INPUT',
+    message: `input.tender: payment type "${type.name}" is a ${type.tenderRequired} payment: expected ${missing.map((k) => `tender.${k}`).join(', ')}`,
+  };
 }
 
 /**

@@ -170,6 +170,11 @@ export interface PaymentTypeRecord {
   sourceId: string;
   name: string;
   active: boolean;
+  /**
+   * The tender details a payment of this type must carry (`LedgerWrite.tender`), where the system
+   * records them: `card` (brand, last 4, expiry) or `check` (number, date). Absent: none.
+   */
+  tenderRequired?: 'card' | 'check' | null;
 }
 
 export type AdjustmentAction = 'CREDIT' | 'DEBIT' | 'UNKNOWN';

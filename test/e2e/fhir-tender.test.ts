@@ -2,7 +2,8 @@
  * The additive `tender` input and the one-visit rule on FHIR practices, through the public API:
  * card and check payments on summit-health (oracle-health) COMPLETE with exactly the
  * FinancialTransaction extensions the adapter README lists; bad tender (a full card number above
- * all) is BAD_USER_INPUT with nothing stored and nothing sent; a charge split across two encounters
+ * all) is BAD_USER_INPUT with nothing stored and nothing sent, and so is a card or check payment
+ * without the details its type requires; a charge split across two encounters
  * is refused before it is stored; open-fhir (generic) takes tender and ignores it; and a write whose
  * gateway died after storing it re-sends the same tender from the stored request after a restart.
  */
@@ -157,6 +158,12 @@ describe('tender on oracle-health', () => {
     ['an expiry month 13', { cardBrand: 'VISA', cardLast4: '4242', cardExpiry: '2028-13' }, 'tender.cardExpiry', /YYYY-MM/],
     ['tendered below the amount', { tendered: '20.00' }, 'tender.tendered', /at least the amount/],
     ['tendered with 3 decimals', { tendered: '30.001' }, 'tender.tendered', /./],
+    [
+      'a brand outside the list',
+      { cardBrand: 'DINERS', cardLast4: '4242', cardExpiry: '2028-09' },
+      'tender.cardBrand',
+      /VISA, MASTER/,
+    ],
   ])('%s → BAD_USER_INPUT, nothing stored, nothing sent', async (_name, tender, field, message) => {
     t.fhir!.resetRequestLog();
     const key = `fhir-tender-bad-${field}-${JSON.stringify(tender).length}`;
@@ -167,6 +174,22 @@ describe('tender on oracle-health', () => {
     // The card number is never echoed, in any form.
     expect(JSON.stringify(errors)).not.toMatch(/4111\s?1111/);
     expect(t.fhir!.requests).toHaveLength(0);
+    expect(await t.gateway.services.transactions.findByIdempotencyKey(SUMMIT, key)).toBeNull();
+  });
+});
+
+describe('tender a payment type requires', () => {
+  it.each([
+    ['credit-card', undefined, /card payment: expected tender.cardBrand, tender.cardLast4, tender.cardExpiry/],
+    ['credit-card', { cardBrand: 'VISA', cardLast4: '4242' }, /card payment: expected tender.cardExpiry$/],
+    ['check', { checkNumber: '1042' }, /check payment: expected tender.checkDate$/],
+  ])('%s with %j → BAD_USER_INPUT before anything is stored or posted', async (paymentTypeId, tender, message) => {
+    t.fhir!.resetRequestLog();
+    const key = `fhir-tender-missing-${paymentTypeId}-${JSON.stringify(tender ?? null).length}`;
+    const { errors } = await pay({ amount: '25.00', paymentTypeId, ...(tender ? { tender } : {}), idempotencyKey: key });
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors?.[0]?.message).toMatch(message);
+    expect(t.fhir!.requests.filter((r) => r.method === 'POST' && !r.path.endsWith('/token'))).toHaveLength(0);
     expect(await t.gateway.services.transactions.findByIdempotencyKey(SUMMIT, key)).toBeNull();
   });
 });

@@ -245,6 +245,27 @@ describe('preparePayment', () => {
     expect(preparePayment(split('c1', 'c3'), paymentFacts({ chargeIds: new Set(['c1', 'c3']) })).ok).toBe(true);
   });
 
+  it('a payment type that requires card or check details refuses a payment without them (BAD_USER_INPUT)', () => {
+    const types: PaymentTypeRecord[] = [
+      { sourceId: 'card', name: 'Credit Card', active: true, tenderRequired: 'card' },
+      { sourceId: 'check', name: 'Check', active: true, tenderRequired: 'check' },
+    ];
+    const facts = paymentFacts({ types });
+    expect(preparePayment(payment({ paymentTypeId: 'card', tender: { cardBrand: 'VISA' } }), facts)).toEqual({
+      ok: false,
+      violation: {
+        code: 'BAD_USER_INPUT',
+        message: 'input.tender: payment type "Credit Card" is a card payment: expected tender.cardLast4, tender.cardExpiry',
+      },
+    });
+    const card = { cardBrand: 'VISA', cardLast4: '4242', cardExpiry: '2028-09' };
+    expect(preparePayment(payment({ paymentTypeId: 'card', tender: card }), facts).ok).toBe(true);
+    expect(preparePayment(payment({ paymentTypeId: 'check' }), facts)).toMatchObject({
+      ok: false,
+      violation: { message: /check payment: expected tender.checkNumber, tender.checkDate$/ },
+    });
+  });
+
   it('carries tender into the write and its fingerprint only when given', () => {
     const plain = preparePayment(payment(), paymentFacts());
     const empty = preparePayment(payment({ tender: {} }), paymentFacts());

@@ -79,8 +79,13 @@ export function createFhirAdapter(connection: FhirConnection, options: FhirAdapt
     (ids: readonly string[], scope?: RequestScope) =>
       fn(ids, scope ?? createRequestScope());
 
+  // Only a FinancialTransaction records card and check details (generic has no element for them), so
+  // only oracle-health types ask for them: the write rules then refuse a payment without them
+  // before it is stored, instead of the adapter failing it after.
+  const tenderOf = (method: string | undefined): Pick<PaymentTypeRecord, 'tenderRequired'> =>
+    profile !== 'oracle-health' || !method || method === 'CASH' ? {} : { tenderRequired: method === 'CCCA' ? 'card' : 'check' };
   const paymentTypes = (): PaymentTypeRecord[] =>
-    (connection.paymentTypes ?? []).map((t) => ({ sourceId: t.id, name: t.name, active: true }));
+    (connection.paymentTypes ?? []).map((t) => ({ sourceId: t.id, name: t.name, active: true, ...tenderOf(t.method) }));
   const adjustmentTypes = (): AdjustmentTypeRecord[] =>
     (connection.adjustmentTypes ?? []).map((t) => ({
       sourceId: t.id,
