@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MoneyError, MoneyRangeError, parseDecimal } from '../ledger/money';
+import type { Tender } from '../ledger/records';
 import { gatewayError } from './errors';
 
 /** The issue parameter that makes `parseInput` answer AMOUNT_OUT_OF_RANGE instead of BAD_USER_INPUT. */
@@ -52,17 +53,61 @@ const splits = z
 
 const notes = z.string().max(500, 'expected notes of at most 500 characters').nullish();
 
-export const paymentInput = z.object({
-  practiceId: z.string(),
-  patientId: sourceId,
-  amount: amountText.refine((cents) => cents > 0, 'expected a positive amount: the sum collected'),
-  paymentTypeId: sourceId,
-  providerSplits: splits,
-  chargeSplits: splits,
-  refund: z.boolean().nullish(),
-  notes,
-  idempotencyKey,
-});
+/**
+ * 12 to 19 digits, spaces and dashes aside: what a full card number (a PAN) looks like. Any tender
+ * field that holds one is refused before anything else is read of it, and the message never
+ * repeats it: a PAN must not reach the store, the logs or an error.
+ */
+const looksLikePan = (text: string) => /[0-9]{12,}/.test(text.replace(/[\s-]/g, ''));
+const PAN_REFUSED = 'expected no full card number (send only the last 4 digits); the value is not repeated here';
+
+/** A tender text field: never a PAN, then `rule`. */
+const tenderText = (rule: z.ZodType<string, string>) =>
+  z
+    .string()
+    .refine((text) => !looksLikePan(text), { message: PAN_REFUSED, abort: true })
+    .pipe(rule)
+    .nullish();
+
+/** Card or check details of a payment (GraphQL `TenderInput`); see `Tender` in src/ledger/records.ts. */
+export const tenderInput = z
+  .object({
+    cardBrand: tenderText(z.string().regex(/^(visa|master|amex|discover)$/i, 'expected VISA, MASTER, AMEX or DISCOVER')),
+    cardLast4: tenderText(z.string().regex(/^[0-9]{4}$/, 'expected exactly the last 4 digits of the card')),
+    cardExpiry: tenderText(z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'expected a card expiry YYYY-MM')),
+    checkNumber: tenderText(z.string().regex(/^[0-9]{1,10}$/, 'expected a check number of 1 to 10 digits')),
+    // The `Date` scalar (graphql-scalars) hands over a Date at UTC midnight; stored as `YYYY-MM-DD`.
+    checkDate: z
+      .preprocess((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v), z.iso.date('expected a check date YYYY-MM-DD'))
+      .nullish(),
+    tendered: amountText.refine((cents) => cents > 0, 'expected a positive amount tendered').nullish(),
+  })
+  .transform((t): Tender => {
+    // Only the fields given, so the stored write (and its fingerprint) holds nothing but them.
+    const given: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(t)) if (value != null) given[key] = value;
+    return given as Tender;
+  });
+
+export const paymentInput = z
+  .object({
+    practiceId: z.string(),
+    patientId: sourceId,
+    amount: amountText.refine((cents) => cents > 0, 'expected a positive amount: the sum collected'),
+    paymentTypeId: sourceId,
+    providerSplits: splits,
+    chargeSplits: splits,
+    refund: z.boolean().nullish(),
+    notes,
+    idempotencyKey,
+    tender: tenderInput.nullish(),
+  })
+  // Cash handed over is at least what was paid (the change goes back); checked here for any payment
+  // type, since only the cash types use it and none may record less than the amount.
+  .refine((input) => input.tender?.tendered == null || input.tender.tendered >= input.amount, {
+    message: 'expected tendered to be at least the amount',
+    path: ['tender', 'tendered'],
+  });
 
 export const adjustmentInput = z
   .object({

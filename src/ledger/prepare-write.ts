@@ -31,6 +31,7 @@ import type {
   PatientRecord,
   PaymentTypeRecord,
   Split,
+  Tender,
 } from './records';
 import { checkRefund, refundable, type RefundLedger } from './refundable';
 import { adjustmentRequiresSplit, checkSplits } from './splits';
@@ -52,6 +53,8 @@ export interface PaymentRequest {
   /** Money paid back to the patient: a positive ledger effect instead of a negative one. */
   refund?: boolean | null;
   notes?: string | null;
+  /** Card or check details (checked at the boundary); part of the write and its fingerprint when given. */
+  tender?: Tender | null;
   /** The currency the gateway writes in (its configuration); part of the write and its fingerprint. */
   currency: string;
   /** The ceiling on the amount and each split, in cents (`limits.maxAmount`); not part of the fingerprint. */
@@ -125,6 +128,12 @@ export interface LedgerWriteFacts<Type> {
   /** Source ids of the split providers the practice knows (those it does not are left out). */
   providerIds?: ReadonlySet<string>;
   /**
+   * Where the practice's system posts a write to one visit (Capabilities.writesOneVisit): each of the
+   * patient's charges → its visit. Given, the write's charge splits must share one visit and provider
+   * splits are refused (BAD_USER_INPUT), before anything is stored.
+   */
+  oneVisit?: { visitOfCharge: ReadonlyMap<string, string | null> };
+  /**
    * A refund only: the patient's ledger rows (what she paid and what was given back already) and
    * whether the system records refunds as adjustments; see `refundable.ts`.
    */
@@ -177,6 +186,8 @@ function paymentWrite(
     providerSplits,
     chargeSplits,
     notes: request.notes ?? null,
+    // Only when given: a write without tender keeps the fingerprint it always had.
+    ...(request.tender && Object.keys(request.tender).length > 0 ? { tender: { ...request.tender } } : {}),
   };
   return { ok: true, write, fingerprint: fingerprint(write) };
 }
@@ -208,13 +219,16 @@ export function preparePayment(
 ): Prepared<{ write: PreparedLedgerWrite; refundCeiling?: Cents }> {
   const drafted = paymentWrite(request);
   if (!drafted.ok) return drafted;
-  if (!matchTypeById(facts.types, request.paymentTypeId)) {
+  const type = matchTypeById(facts.types, request.paymentTypeId);
+  if (!type) {
     return refuse(
       'UNKNOWN_PAYMENT_TYPE',
       `no active payment type "${request.paymentTypeId}" in practice "${request.practiceId}"`,
     );
   }
-  const targets = missingTarget(request, drafted.write, facts);
+  const tenderMissing = missingTender(type, request.tender ?? null);
+  if (tenderMissing) return { ok: false, violation: tenderMissing };
+  const targets = missingTarget(request, drafted.write, facts) ?? splitsAcrossVisits(drafted.write, facts);
   if (targets) return { ok: false, violation: targets };
   if (request.refund) {
     const ledger = required(facts.refundLedger, "the patient's ledger rows (the payment is a refund)");
@@ -297,7 +311,7 @@ export function prepareAdjustment(
     chargeSplits: drafted.chargeSplits,
     notes: request.notes ?? null,
   };
-  const targets = missingTarget(request, write, facts);
+  const targets = missingTarget(request, write, facts) ?? splitsAcrossVisits(write, facts);
   if (targets) return { ok: false, violation: targets };
   return { ok: true, fingerprint: drafted.fingerprint, write };
 }
@@ -470,4 +484,42 @@ function missingTarget(
     if (unknown) return { code: 'NOT_FOUND', message: `no provider "${unknown.id}" in practice "${request.practiceId}"` };
   }
   return null;
+}
+
+/** The tender fields a payment type requires (`PaymentTypeRecord.tenderRequired`) that are missing. */
+function missingTender(type: PaymentTypeRecord, tender: Tender | null): Violation | null {
+  const needed =
+    type.tenderRequired === 'card'
+      ? (['cardBrand', 'cardLast4', 'cardExpiry'] as const)
+      : type.tenderRequired === 'check'
+        ? (['checkNumber', 'checkDate'] as const)
+        : [];
+  const missing = needed.filter((key) => tender?.[key] == null);
+  if (missing.length === 0) return null;
+  return {
+    code: 'BAD_USER_INPUT',
+    message: `input.tender: payment type "${type.name}" is a ${type.tenderRequired} payment: expected ${missing.map((k) => `tender.${k}`).join(', ')}`,
+  };
+}
+
+/**
+ * Where a write lands on one visit (`facts.oneVisit`): provider splits, or charge splits over
+ * charges of more than one visit (or of none known), cannot be posted as one allocation.
+ */
+function splitsAcrossVisits(write: PreparedLedgerWrite, facts: LedgerWriteFacts<unknown>): Violation | null {
+  if (!facts.oneVisit) return null;
+  if (write.providerSplits) {
+    return {
+      code: 'BAD_USER_INPUT',
+      message: "input.providerSplits: the practice's system posts each write to one visit and takes no provider splits",
+    };
+  }
+  if (!write.chargeSplits) return null;
+  const visits = new Set(write.chargeSplits.map((s) => facts.oneVisit!.visitOfCharge.get(s.id) ?? null));
+  if (visits.size === 1 && !visits.has(null)) return null;
+  const seen = [...visits].map((v) => (v === null ? 'unknown' : `"${v}"`)).join(', ');
+  return {
+    code: 'BAD_USER_INPUT',
+    message: `input.chargeSplits: the practice's system posts each write to one visit; the charges split belong to visits ${seen}, expected one`,
+  };
 }

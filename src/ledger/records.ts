@@ -89,6 +89,11 @@ export interface ChargeRecord {
   claimSourceId: string | null;
   /** A patient amount the system states itself; when `null` the ledger computes it. */
   statedPatientAmount: Cents | null;
+  /**
+   * The visit (encounter) the charge was billed under, where the system posts a write to one visit
+   * at a time (Capabilities.writesOneVisit); absent elsewhere.
+   */
+  visitSourceId?: string | null;
 }
 
 export interface PaymentRecord {
@@ -165,6 +170,11 @@ export interface PaymentTypeRecord {
   sourceId: string;
   name: string;
   active: boolean;
+  /**
+   * The tender details a payment of this type must carry (`LedgerWrite.tender`), where the system
+   * records them: `card` (brand, last 4, expiry) or `check` (number, date). Absent: none.
+   */
+  tenderRequired?: 'card' | 'check' | null;
 }
 
 export type AdjustmentAction = 'CREDIT' | 'DEBIT' | 'UNKNOWN';
@@ -214,6 +224,28 @@ export interface LedgerWrite {
   providerSplits: Split[] | null;
   chargeSplits: Split[] | null;
   notes: string | null;
+  /**
+   * A payment's card or check details (the GraphQL input `tender`), for systems that record them
+   * (Oracle Health's FinancialTransaction); others ignore it. Absent, not null, when not given, so
+   * the fingerprint of a write without it is what it always was. Never a full card number.
+   */
+  tender?: Tender;
+}
+
+/** Card and check details of a payment, checked at the GraphQL boundary. */
+export interface Tender {
+  /** As given (the adapter sends it uppercase where its system wants that). */
+  cardBrand?: string | null;
+  /** Exactly 4 digits. */
+  cardLast4?: string | null;
+  /** `YYYY-MM`. */
+  cardExpiry?: string | null;
+  /** Digits. */
+  checkNumber?: string | null;
+  /** `YYYY-MM-DD`. */
+  checkDate?: string | null;
+  /** Cash handed over, in cents, at least the amount; absent: the amount itself. */
+  tendered?: Cents | null;
 }
 
 /** The ledger rows one write produced upstream. */

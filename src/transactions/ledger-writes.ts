@@ -12,7 +12,7 @@
  *     });
  *     // row.status is usually 'SUBMITTED'; a replay of the key returns the stored row as it is.
  */
-import type { OutgoingLedgerWrite } from '../adapters/ledger/port';
+import type { OutgoingLedgerWrite, Tender } from '../adapters/ledger/port';
 import { toTransactionRow, type WritePathContext } from './context';
 import { TransactionInputError } from './errors';
 import { requireCents, requireRequestKeys, requireText } from './input-checks';
@@ -90,5 +90,17 @@ function storedWriteFrom(w: Omit<OutgoingLedgerWrite, 'transactionId'>): StoredL
     chargeSplits: splits(w.chargeSplits),
     occurredAt: requireText(w.occurredAt, 'write.occurredAt', 64),
     notes: w.notes ?? null,
+    // Stored with the request so a re-send after a crash carries the same card / check details.
+    ...(w.tender ? { tender: tenderFrom(w.tender) } : {}),
   };
+}
+
+/** The tender as stored: its text fields and cents checked, nothing else kept. */
+function tenderFrom(t: Tender): Tender {
+  const out: Tender = {};
+  for (const key of ['cardBrand', 'cardLast4', 'cardExpiry', 'checkNumber', 'checkDate'] as const) {
+    if (t[key] != null) out[key] = requireText(t[key], `write.tender.${key}`, 32);
+  }
+  if (t.tendered != null) out.tendered = requireCents(t.tendered, 'write.tender.tendered');
+  return out;
 }

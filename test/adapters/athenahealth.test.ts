@@ -123,6 +123,7 @@ describe('athenahealth adapter: mapping', () => {
       webhooks: false,
       patientListing: false,
       externalPayments: false,
+      writesOneVisit: false,
     });
     expect(adapterFor().system).toBe('ATHENAHEALTH');
   });

@@ -1239,6 +1239,7 @@ describe('capabilities', () => {
       webhooks: true,
       patientListing: true,
       externalPayments: true,
+      writesOneVisit: false,
     });
     expect(adapter.capabilities.writeOffEstimates).toBe(true);
     expect(adapter.system).toBe('NEXHEALTH');

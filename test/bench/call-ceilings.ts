@@ -19,6 +19,19 @@ export const CALL_CEILINGS: Record<Operation['key'], CallCeiling> = {
   invoice: { cacheOn: 5, cacheOff: 12 },
 };
 
+/** The FHIR practice's operations (fhir-part.ts); its adapter has no reference cache, so one count each. */
+export type FhirOperationKey = 'family' | 'invoice';
+
+/**
+ * open-fhir (generic profile), token / discovery / metadata (cached for minutes) not counted: the
+ * family ledger is three batch Bundles (patients, dependents, ledgers), the invoice two (the
+ * patient, her ledger).
+ */
+export const FHIR_CALL_CEILINGS: Record<FhirOperationKey, number> = {
+  family: 3,
+  invoice: 2,
+};
+
 /** What rose, one sentence per count above its ceiling (empty when none did). */
 export function callCountRises(
   cacheOn: ReadonlyArray<{ key: Operation['key']; upstream: number }>,

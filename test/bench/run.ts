@@ -31,8 +31,9 @@ import { nexRest } from './nex-rest';
 import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
 import { restBalanceAndInvoice } from './rest-flow';
 import { callCountRises } from './call-ceilings';
+import { fhirCallCountRises, fhirPart } from './fhir-part';
 import { collectionLines, collectionPart } from './collection-latency';
-import { BENCH_KEY, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
+import { BENCH_KEY, FHIR_PRACTICE, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
 const env = (name: string, fallback: number) => {
@@ -439,6 +440,10 @@ async function main() {
     const restSummary = summarize(restTimes);
     const gatewayInvoice = cached.find((r) => r.key === 'invoice')!;
 
+    // (b') the FHIR practice (open-fhir, generic): the same two reads beside their floor (fhir-part.ts)
+    log(`FHIR: ${FHIR_PRACTICE} family ledger and invoice`);
+    const fhirOps = await fhirPart(world, { iterations: ITERATIONS, latencyMs: LATENCY });
+
     // (d) throughput at zero latency, and (e) fan-out, on one gateway with defaults
     const gateway = await world.gateway();
     const variables = { practiceId: PRACTICE, patientId: INVOICE_PATIENT_ID };
@@ -530,6 +535,35 @@ async function main() {
     );
     lines.push(
       "floor = the operation's upstream reads with a plain undici pool and JSON.parse, no GraphQL (plain-floor.ts): the least any server spends here.",
+    );
+    lines.push('');
+    lines.push(
+      `(b') ${FHIR_PRACTICE} (FHIR R4, generic profile): every FHIR sandbox call answered ${LATENCY} ms after it arrived`,
+    );
+    lines.push(
+      table(
+        [
+          'operation',
+          'upstream',
+          'duplicates',
+          'critical path (levels × L)',
+          'p50 / p95 / p99',
+          'p50 ÷ critical (≤ 1.15)',
+          'floor: same requests made plainly, p50',
+        ],
+        fhirOps.map((r) => {
+          const ratio = r.latency.p50 / r.criticalPathMs;
+          return [
+            r.label,
+            r.upstream,
+            r.duplicates === 0 ? '0 ✓' : `${r.duplicates} ✗`,
+            `${r.levels} × ${LATENCY} = ${r.criticalPathMs}`,
+            `${fmt(r.latency.p50)} / ${fmt(r.latency.p95)} / ${fmt(r.latency.p99)}`,
+            `${fmt(ratio)}× ${ratio <= 1.15 ? '✓' : '✗'}`,
+            `${fmt(r.floor.latency.p50)} (${fmt(r.floor.latency.p50 / r.criticalPathMs)}×)`,
+          ];
+        }),
+      ),
     );
     lines.push('');
     lines.push('(c) balance + itemized invoice: gateway vs the documented sequential REST flow');
@@ -641,6 +675,7 @@ async function main() {
           },
           naive,
           operations: { cacheOn: cached, cacheOff: uncached, readsFloor },
+          fhir: { practice: FHIR_PRACTICE, operations: fhirOps },
           restFlow: {
             patientId: INVOICE_PATIENT_ID,
             charges: restLines,
@@ -672,7 +707,7 @@ async function main() {
       ),
     );
     log(`wrote ${join('bench-results', 'bench.json')}`);
-    const rises = callCountRises(cached, uncached);
+    const rises = [...callCountRises(cached, uncached), ...fhirCallCountRises(fhirOps)];
     if (rises.length > 0) throw new Error(`upstream calls per operation rose (call-ceilings.ts):\n  ${rises.join('\n  ')}`);
   } finally {
     await world.close();

@@ -12,13 +12,22 @@
  *   → { type: 'resetRequestLog' }
  *   → { type: 'pendingInsertions' }          ← { count }
  *   → { type: 'completePendingInsertions' }
- *   → { type: 'close' }                      (stops both sandboxes, exits)
+ *   → { type: 'fhirAddFault', rule }        ← { id }        (the same, on the FHIR sandbox)
+ *   → { type: 'fhirRemoveFault', id }
+ *   → { type: 'fhirRequests' }               ← { requests }  (the FHIR request log)
+ *   → { type: 'fhirResetRequestLog' }
+ *   → { type: 'close' }                      (stops the sandboxes, exits)
+ *
+ * The FHIR sandbox (its `ready` part: mounts and registered clients, for `fhirSandboxPractices`)
+ * serves the bench's one FHIR practice, open-fhir (generic).
  */
 import { startAthenahealthSandbox } from '../../src/sandbox/athenahealth';
+import { startFhirSandbox } from '../../src/sandbox/fhir';
 import { faultRulesFromJson, startNexhealthSandbox } from '../../src/sandbox/nexhealth';
 
 const nex = await startNexhealthSandbox({ port: 0, rateLimits: false, insertion: 'manual', webhookRetryDelaysMs: [50, 100] });
 const athena = await startAthenahealthSandbox({ port: 0 });
+const fhir = await startFhirSandbox({ port: 0 });
 
 type Message = { seq: number; type: string; rule?: unknown; id?: string };
 
@@ -39,8 +48,18 @@ async function answer(msg: Message): Promise<Record<string, unknown>> {
     case 'completePendingInsertions':
       await nex.completePendingInsertions();
       return {};
+    case 'fhirAddFault':
+      return { id: fhir.faults.add(faultRulesFromJson(JSON.stringify([msg.rule]))[0]!) };
+    case 'fhirRemoveFault':
+      fhir.faults.remove(String(msg.id));
+      return {};
+    case 'fhirRequests':
+      return { requests: fhir.requests };
+    case 'fhirResetRequestLog':
+      fhir.resetRequestLog();
+      return {};
     case 'close':
-      await Promise.all([nex.close(), athena.close()]);
+      await Promise.all([nex.close(), athena.close(), fhir.close()]);
       return {};
     default:
       throw new Error(`sandbox-process: unknown message type ${JSON.stringify(msg.type)}`);
@@ -64,4 +83,5 @@ process.send!({
   type: 'ready',
   nex: { url: nex.url, apiKey: nex.apiKey, subdomain: nex.subdomain, institutionId: nex.institutionId, locations: nex.locations },
   athena: { url: athena.url, clientId: athena.clientId, clientSecret: athena.clientSecret, practices: athena.practices },
+  fhir: { url: fhir.url, mounts: fhir.mounts, clients: fhir.clients },
 });

@@ -1,8 +1,9 @@
 /**
- * The bench's world: both sandboxes in a child process (sandbox-process.ts), and gateways in this
+ * The bench's world: the sandboxes in a child process (sandbox-process.ts), and gateways in this
  * process on loopback port 0 with a `memory://` store. The NexHealth adapter may be built with other
  * options (e.g. `referenceTtlMs: 0`). The sandbox is driven through {@link BenchNex}, a small IPC
- * proxy: its fault knobs, request log and manual insertions.
+ * proxy: its fault knobs, request log and manual insertions; the FHIR sandbox (open-fhir) through
+ * {@link BenchFhir}.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -17,9 +18,14 @@ import { createLogger } from '../../src/logging/logger';
 import { defaultAdapterFactory, startGateway, type RunningGateway } from '../../src/server/gateway';
 import type { AthenahealthSandbox } from '../../src/sandbox/athenahealth';
 import type { NexhealthSandbox, RecordedRequest } from '../../src/sandbox/nexhealth';
+import type { FhirSandbox } from '../../src/sandbox/fhir';
+import type { FhirRecordedRequest } from '../../src/sandbox/fhir/context';
+import { fhirSandboxPractices } from '../../src/sandbox/fhir/mode';
 
 export const BENCH_KEY = 'bench-key-all-practices-000000000001';
 export const PRACTICE = 'smile-dental';
+/** The bench's FHIR practice: generic profile (batch Bundles), see fhir-part.ts. */
+export const FHIR_PRACTICE = 'open-fhir';
 
 /** The NexHealth sandbox as the bench sees it across the process boundary. */
 export interface BenchNex extends Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'institutionId' | 'locations'> {
@@ -34,8 +40,19 @@ export interface BenchNex extends Pick<NexhealthSandbox, 'url' | 'apiKey' | 'sub
   completePendingInsertions(): Promise<void>;
 }
 
+/** The FHIR sandbox as the bench sees it: its fault knobs and request log (open-fhir's upstream). */
+export interface BenchFhir {
+  /** Sandbox root (its mounts are under it). */
+  url: string;
+  addFault(rule: { responseTimeMs?: number; path?: string; status?: number }): Promise<string>;
+  removeFault(id: string): Promise<void>;
+  requests(): Promise<FhirRecordedRequest[]>;
+  resetRequestLog(): Promise<void>;
+}
+
 export interface BenchWorld {
   nex: BenchNex;
+  fhir: BenchFhir;
   config: GatewayConfig;
   /** The sandboxes' process id (for its CPU time). */
   sandboxPid: number;
@@ -48,6 +65,7 @@ type Ready = {
   type: 'ready';
   nex: Pick<NexhealthSandbox, 'url' | 'apiKey' | 'subdomain' | 'institutionId' | 'locations'>;
   athena: Pick<AthenahealthSandbox, 'url' | 'clientId' | 'clientSecret' | 'practices'>;
+  fhir: Pick<FhirSandbox, 'url' | 'mounts' | 'clients'>;
 };
 
 /** Calls into a child process over IPC: each message carries a `seq`, echoed with `ok` in its answer. */
@@ -94,6 +112,13 @@ export async function startWorld(): Promise<BenchWorld> {
     pendingInsertions: async () => (await call<{ count: number }>('pendingInsertions')).count,
     completePendingInsertions: async () => void (await call('completePendingInsertions')),
   };
+  const fhir: BenchFhir = {
+    url: ready.fhir.url,
+    addFault: async (rule) => (await call<{ id: string }>('fhirAddFault', { rule })).id,
+    removeFault: async (id) => void (await call('fhirRemoveFault', { id })),
+    requests: async () => (await call<{ requests: FhirRecordedRequest[] }>('fhirRequests')).requests,
+    resetRequestLog: async () => void (await call('fhirResetRequestLog')),
+  };
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1' },
     store: { url: 'memory://' },
@@ -103,12 +128,15 @@ export async function startWorld(): Promise<BenchWorld> {
     // websocket caps (a load test, not a tenant), keep every other limit at its default.
     limits: { requestsPerMinute: 100_000_000, maxWsConnectionsPerAddress: 20_000, maxWsConnectionsPerKey: 20_000 },
     apiKeys: [{ name: 'bench', key: BENCH_KEY, practices: ['*'] }],
-    practices: [...nexhealthSandboxPractices(ready.nex), ...athenahealthSandboxPractices(ready.athena)].filter(
-      (p) => p.id === PRACTICE || p.id === 'northside',
-    ),
+    practices: [
+      ...nexhealthSandboxPractices(ready.nex),
+      ...athenahealthSandboxPractices(ready.athena),
+      ...fhirSandboxPractices(ready.fhir),
+    ].filter((p) => p.id === PRACTICE || p.id === 'northside' || p.id === FHIR_PRACTICE),
   });
   return {
     nex,
+    fhir,
     config,
     sandboxPid: child.pid!,
     async gateway(nexOptions = {}) {

@@ -20,21 +20,28 @@ export function summarize(values: readonly number[]): { p50: number; p95: number
  * the critical path.
  */
 export function upstreamLevels(requests: readonly RecordedRequest[], latencyMs: number, toleranceMs = 2): number {
+  return Math.max(0, ...requestLevels(requests, latencyMs, toleranceMs).map((r) => r.level));
+}
+
+/** Each request with its level (see `upstreamLevels`), in arrival order. */
+export function requestLevels<R extends Pick<RecordedRequest, 'time'>>(
+  requests: readonly R[],
+  latencyMs: number,
+  toleranceMs = 2,
+): Array<{ request: R; level: number }> {
   const sorted = [...requests].sort((a, b) => a.time - b.time);
   const level: number[] = [];
-  let max = 0;
   sorted.forEach((r, i) => {
     let deepest = 0;
     for (let j = 0; j < i; j += 1) {
       if (sorted[j]!.time + latencyMs <= r.time + toleranceMs) deepest = Math.max(deepest, level[j]!);
     }
     level[i] = deepest + 1;
-    max = Math.max(max, level[i]!);
   });
-  return max;
+  return sorted.map((request, i) => ({ request, level: level[i]! }));
 }
 
-/** Identical GETs (method, path and query) in one operation. */
+/** Identical requests (method, path, query and body) in one operation. */
 export function duplicateRequests(requests: readonly RecordedRequest[]): number {
   const seen = new Set<string>();
   let duplicates = 0;
@@ -43,7 +50,8 @@ export function duplicateRequests(requests: readonly RecordedRequest[]): number 
       .sort()
       .map((k) => `${k}=${JSON.stringify(r.query[k])}`)
       .join('&');
-    const key = `${r.method} ${r.path}?${q}`;
+    // A write's identity is its body too (FHIR batch Bundles all POST to the service root).
+    const key = `${r.method} ${r.path}?${q}${r.body === undefined ? '' : ` ${JSON.stringify(r.body)}`}`;
     if (seen.has(key)) duplicates += 1;
     seen.add(key);
   }

@@ -79,6 +79,12 @@ export interface Capabilities {
    * `unsupported.externalPayments` says why (athenahealth collects through its own `collectPayment`).
    */
   externalPayments: boolean;
+  /**
+   * A write lands on one visit: its charge splits must all be charges of one visit
+   * (`ChargeRecord.visitSourceId`) and provider splits are refused, before anything is stored
+   * (Oracle Health: a FinancialTransaction has exactly one allocation).
+   */
+  writesOneVisit: boolean;
 }
 
 /** Why a capability is false, in words for the `NOT_SUPPORTED` message (never patient data). */

@@ -101,6 +101,9 @@ export async function loadLedgerWriteFacts<Type>(
     types: loadedTypes,
     patient,
     ...(charges ? { chargeIds: new Set(charges.map((c) => c.sourceId)) } : {}),
+    ...(charges && practice.capabilities.writesOneVisit
+      ? { oneVisit: { visitOfCharge: new Map(charges.map((c) => [c.sourceId, c.visitSourceId ?? null])) } }
+      : {}),
     ...(providers ? { providerIds: new Set(providerIds.filter((_, i) => providers[i] !== null)) } : {}),
     ...(payments ? { refundLedger: { payments, adjustments, refundsBecomeAdjustments } } : {}),
   };

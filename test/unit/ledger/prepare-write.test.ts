@@ -211,6 +211,75 @@ describe('preparePayment', () => {
     // Facts for splits the write does not have are not needed.
     expect(preparePayment(payment(), { types: paymentTypes, patient }).ok).toBe(true);
   });
+
+  it('where a write lands on one visit: charges of one visit pass, of two (or unknown) and provider splits are BAD_USER_INPUT', () => {
+    const oneVisit = {
+      visitOfCharge: new Map<string, string | null>([
+        ['c1', 'v1'],
+        ['c2', 'v1'],
+        ['c3', 'v2'],
+        ['c4', null],
+      ]),
+    };
+    const facts = paymentFacts({ chargeIds: new Set(['c1', 'c2', 'c3', 'c4']), oneVisit });
+    const split = (...ids: string[]) =>
+      payment({ chargeSplits: ids.map((id, i) => ({ id, amount: i === 0 ? 10000 - (ids.length - 1) * 100 : 100 })) });
+    expect(preparePayment(split('c1', 'c2'), facts).ok).toBe(true);
+    expect(preparePayment(split('c1', 'c3'), facts)).toEqual({
+      ok: false,
+      violation: {
+        code: 'BAD_USER_INPUT',
+        message: `input.chargeSplits: the practice's system posts each write to one visit; the charges split belong to visits "v1", "v2", expected one`,
+      },
+    });
+    expect(preparePayment(split('c4'), facts)).toMatchObject({
+      ok: false,
+      violation: { message: /visits unknown, expected one/ },
+    });
+    const providers = payment({ providerSplits: [{ id: 'p1', amount: 10000 }] });
+    expect(preparePayment(providers, facts)).toMatchObject({
+      ok: false,
+      violation: { code: 'BAD_USER_INPUT', message: /no provider splits/ },
+    });
+    // Without the fact (every other system), the same two-visit split is fine.
+    expect(preparePayment(split('c1', 'c3'), paymentFacts({ chargeIds: new Set(['c1', 'c3']) })).ok).toBe(true);
+  });
+
+  it('a payment type that requires card or check details refuses a payment without them (BAD_USER_INPUT)', () => {
+    const types: PaymentTypeRecord[] = [
+      { sourceId: 'card', name: 'Credit Card', active: true, tenderRequired: 'card' },
+      { sourceId: 'check', name: 'Check', active: true, tenderRequired: 'check' },
+    ];
+    const facts = paymentFacts({ types });
+    expect(preparePayment(payment({ paymentTypeId: 'card', tender: { cardBrand: 'VISA' } }), facts)).toEqual({
+      ok: false,
+      violation: {
+        code: 'BAD_USER_INPUT',
+        message: 'input.tender: payment type "Credit Card" is a card payment: expected tender.cardLast4, tender.cardExpiry',
+      },
+    });
+    const card = { cardBrand: 'VISA', cardLast4: '4242', cardExpiry: '2028-09' };
+    expect(preparePayment(payment({ paymentTypeId: 'card', tender: card }), facts).ok).toBe(true);
+    expect(preparePayment(payment({ paymentTypeId: 'check' }), facts)).toMatchObject({
+      ok: false,
+      violation: { message: /check payment: expected tender.checkNumber, tender.checkDate$/ },
+    });
+  });
+
+  it('carries tender into the write and its fingerprint only when given', () => {
+    const plain = preparePayment(payment(), paymentFacts());
+    const empty = preparePayment(payment({ tender: {} }), paymentFacts());
+    const card = preparePayment(
+      payment({ tender: { cardBrand: 'VISA', cardLast4: '4242', cardExpiry: '2028-09' } }),
+      paymentFacts(),
+    );
+    if (!plain.ok || !empty.ok || !card.ok) throw new Error('expected all three to pass');
+    expect('tender' in plain.write).toBe(false);
+    expect(empty.fingerprint).toBe(plain.fingerprint);
+    expect(card.write.tender).toEqual({ cardBrand: 'VISA', cardLast4: '4242', cardExpiry: '2028-09' });
+    expect(card.fingerprint).not.toBe(plain.fingerprint);
+    expect(checkPaymentInput(payment({ tender: { tendered: 12000 } }))).toMatchObject({ ok: true });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

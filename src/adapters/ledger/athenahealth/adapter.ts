@@ -78,6 +78,7 @@ export const ATHENAHEALTH_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   webhooks: false,
   patientListing: false,
   externalPayments: false,
+  writesOneVisit: false,
 });
 
 /** Why athenahealth refuses what it cannot do, for `NOT_SUPPORTED` messages. */

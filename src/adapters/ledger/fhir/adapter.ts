@@ -32,7 +32,6 @@ import { epicReads } from './reads-epic';
 import { genericReads } from './reads-generic';
 import { oracleReads } from './reads-oracle';
 import { patientSchema, parseResource } from './resources';
-import type { Tender } from './write-body';
 import { submitGenericWrite } from './writes-generic';
 import { submitOracleWrite } from './writes-oracle';
 
@@ -41,8 +40,8 @@ export type FhirAdapterOptions = FhirClientOptions & {
   today?: () => string;
 };
 
-/** A write with the additive card/check details (`tender`). */
-export type FhirOutgoingWrite = OutgoingLedgerWrite & { tender?: Tender | null };
+/** A write as the FHIR adapter takes it; card/check details are the port's `LedgerWrite.tender`. */
+export type FhirOutgoingWrite = OutgoingLedgerWrite;
 
 const capabilityStatementSchema = z.looseObject({
   fhirVersion: z.string().optional(),
@@ -80,8 +79,13 @@ export function createFhirAdapter(connection: FhirConnection, options: FhirAdapt
     (ids: readonly string[], scope?: RequestScope) =>
       fn(ids, scope ?? createRequestScope());
 
+  // Only a FinancialTransaction records card and check details (generic has no element for them), so
+  // only oracle-health types ask for them: the write rules then refuse a payment without them
+  // before it is stored, instead of the adapter failing it after.
+  const tenderOf = (method: string | undefined): Pick<PaymentTypeRecord, 'tenderRequired'> =>
+    profile !== 'oracle-health' || !method || method === 'CASH' ? {} : { tenderRequired: method === 'CCCA' ? 'card' : 'check' };
   const paymentTypes = (): PaymentTypeRecord[] =>
-    (connection.paymentTypes ?? []).map((t) => ({ sourceId: t.id, name: t.name, active: true }));
+    (connection.paymentTypes ?? []).map((t) => ({ sourceId: t.id, name: t.name, active: true, ...tenderOf(t.method) }));
   const adjustmentTypes = (): AdjustmentTypeRecord[] =>
     (connection.adjustmentTypes ?? []).map((t) => ({
       sourceId: t.id,

@@ -22,10 +22,11 @@ const NONE: Capabilities = {
   webhooks: false,
   patientListing: false,
   externalPayments: false,
+  writesOneVisit: false,
 };
 
 export const FHIR_CAPABILITIES: Readonly<Record<FhirProfile, Readonly<Capabilities>>> = {
-  'oracle-health': Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true }),
+  'oracle-health': Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, writesOneVisit: true }),
   epic: Object.freeze({ ...NONE }),
   generic: Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, patientListing: true }),
 };

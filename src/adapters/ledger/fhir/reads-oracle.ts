@@ -180,7 +180,9 @@ export function oracleReads(deps: { client: FhirClient }) {
         if (ext(item, 'offset-by')) continue; // offset: no longer active
         const charge = mapOracleCharge(patientId, item, enc.period?.start);
         fees += charge.fee;
-        out.charges.push(charge);
+        // The encounter travels with the charge so a write splitting across encounters is refused
+        // before it is stored (Capabilities.writesOneVisit), not after.
+        out.charges.push({ ...charge, visitSourceId: enc.id });
         out.encounterOfCharge.set(charge.sourceId, enc.id);
       }
       let balance = 0;

@@ -6,18 +6,8 @@
  */
 import { centsToDecimalText } from './money';
 
-/** Card and check details of a payment (the GraphQL input `tender`). */
-export interface Tender {
-  cardBrand?: string | null;
-  cardLast4?: string | null;
-  /** `YYYY-MM`. */
-  cardExpiry?: string | null;
-  checkNumber?: string | null;
-  /** `YYYY-MM-DD`. */
-  checkDate?: string | null;
-  /** Decimal text; CASH without it means tendered = the amount. */
-  tendered?: string | null;
-}
+/** Card and check details of a payment: the port's `LedgerWrite.tender` (the GraphQL input `tender`). */
+export type { Tender } from '../port';
 
 const MARK = '\u0000cents:';
 

@@ -18,7 +18,6 @@ import type { FhirAdjustmentType, FhirConnection, FhirPaymentType } from './conn
 import { outcomeOf } from './outcome';
 import { ORACLE_EXTENSION_BASE, type OracleLedger } from './reads-oracle';
 import { money, serializeFhir, type Tender } from './write-body';
-import { decimalToCents } from './money';
 
 const PAYMENT_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/payment-type';
 const V2_0570 = 'http://terminology.hl7.org/CodeSystem/v2-0570';
@@ -69,8 +68,8 @@ export function financialTransactionBody(input: FtInput): Basic {
     const method = (type.t as FhirPaymentType).method!;
     ext.push({ url: url('financial-transaction-method'), valueCodeableConcept: { coding: [{ system: V2_0570, code: method }] } });
     if (method === 'CASH') {
-      const tendered = tender?.tendered ? decimalToCents(tender.tendered, 'tender.tendered') : amount;
-      if (tendered < amount) throw new WriteRefused(`tendered ${tender?.tendered} is less than the amount`);
+      const tendered = tender?.tendered ?? amount;
+      if (tendered < amount) throw new WriteRefused('tender.tendered is less than the amount');
       ext.push({ url: url('financial-transaction-tendered-amount'), valueMoney: money(tendered) });
     } else if (method === 'CCCA') {
       const brand = tender?.cardBrand?.toUpperCase();
@@ -151,10 +150,7 @@ export interface OracleWriteDeps {
   ledgerOf(patientId: string): Promise<OracleLedger>;
 }
 
-export async function submitOracleWrite(
-  deps: OracleWriteDeps,
-  write: OutgoingLedgerWrite & { tender?: Tender | null },
-): Promise<WriteOutcome> {
+export async function submitOracleWrite(deps: OracleWriteDeps, write: OutgoingLedgerWrite): Promise<WriteOutcome> {
   let body: string;
   try {
     const type = ftType(deps.connection, write);

@@ -24,5 +24,6 @@ export function nexhealthCapabilities(pms: string | undefined): Capabilities {
     webhooks: true,
     patientListing: true,
     externalPayments: true,
+    writesOneVisit: false,
   };
 }
