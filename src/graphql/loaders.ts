@@ -18,6 +18,7 @@ import {
   type ChargeRecord,
   type ClaimRecord,
   type CopayRecord,
+  type CoverageRecord,
   type FamilyRecord,
   type GuarantorBalanceRecord,
   type InsuranceBalanceRecord,
@@ -147,6 +148,10 @@ export function createLoaders(registry: PracticeRegistry, observe?: BatchObserve
     providers: make<ProviderRecord | null>('providers', (a, ids, s) => a.providers(ids, s)),
     procedures: make<ProcedureRecord | null>('procedures', (a, ids, s) => a.procedures(ids, s)),
     copays: make<CopayRecord | null>('copays', async (a, ids, s) => (a.copays ? a.copays(ids, s) : ids.map(() => null))),
+    // Asked only where capabilities.coverage (resolvers/coverage.ts); an adapter without the method answers none.
+    coverages: make<CoverageRecord[]>('coverages', async (a, ids, s) =>
+      a.coveragesByPatient ? a.coveragesByPatient(ids, s) : ids.map(() => []),
+    ),
     patientPages: new DataLoader<{ practiceId: string; first: number; after: string | null }, Page<PatientRecord>, string>(
       (keys) =>
         Promise.all(

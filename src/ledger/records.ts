@@ -186,6 +186,32 @@ export interface AdjustmentTypeRecord {
   action: AdjustmentAction;
 }
 
+/**
+ * One insurance coverage of a patient (FHIR `Coverage`), for eligibility and claim status. Its
+ * `subscriberId` is a member id: PHI, never logged, masked to its last 4 in the API
+ * (`maskMemberId` in `coverage.ts`).
+ */
+export interface CoverageRecord {
+  sourceId: string;
+  patientSourceId: string;
+  /** The upstream's status word (`active`, `cancelled`, `draft`, `entered-in-error`). */
+  status: string;
+  /** `status` is active and `period` covers today (`coverageActive` in `coverage.ts`). */
+  active: boolean;
+  /** Coordination-of-benefits order (1 = primary); `null` when the system does not say. */
+  order: number | null;
+  subscriberId: string | null;
+  payerName: string | null;
+  /** The payer's reference as the system gives it (`Organization/…`). */
+  payerReference: string | null;
+  group: { value: string; name: string | null } | null;
+  plan: { value: string; name: string | null } | null;
+  /** `self`, `spouse`, `child`, `other` (the subscriber-relationship code), as sent. */
+  relationship: string | null;
+  periodStart: IsoDate | null;
+  periodEnd: IsoDate | null;
+}
+
 /** A guarantor with the patients she is responsible for (herself included when she is a patient). */
 export interface FamilyRecord {
   guarantor: PatientRecord;

@@ -124,6 +124,7 @@ describe('athenahealth adapter: mapping', () => {
       patientListing: false,
       externalPayments: false,
       writesOneVisit: false,
+      coverage: false,
     });
     expect(adapterFor().system).toBe('ATHENAHEALTH');
   });

@@ -1240,6 +1240,7 @@ describe('capabilities', () => {
       patientListing: true,
       externalPayments: true,
       writesOneVisit: false,
+      coverage: false,
     });
     expect(adapter.capabilities.writeOffEstimates).toBe(true);
     expect(adapter.system).toBe('NEXHEALTH');

@@ -22,6 +22,7 @@ import type {
   ChargeRecord,
   ClaimRecord,
   CopayRecord,
+  CoverageRecord,
   FamilyRecord,
   GuarantorBalanceRecord,
   InsuranceBalanceRecord,
@@ -85,6 +86,8 @@ export interface Capabilities {
    * (Oracle Health: a FinancialTransaction has exactly one allocation).
    */
   writesOneVisit: boolean;
+  /** The patient's insurance coverages can be read (`coveragesByPatient`, `Patient.coverages`). */
+  coverage: boolean;
 }
 
 /** Why a capability is false, in words for the `NOT_SUPPORTED` message (never patient data). */
@@ -223,6 +226,12 @@ export interface LedgerAdapter {
   /** Appointment copays, where `capabilities.copays`. */
   copays?(appointmentIds: readonly string[], scope?: RequestScope): Promise<BatchResult<CopayRecord | null>>;
 
+  /**
+   * The patients' insurance coverages, where `capabilities.coverage` (an empty list for a patient
+   * with none). Absent where the system has no coverage read.
+   */
+  coveragesByPatient?(patientIds: readonly string[], scope?: RequestScope): Promise<BatchResult<CoverageRecord[]>>;
+
   /** Send a ledger write. Never retried blindly: the transaction store decides. */
   submitWrite?(write: OutgoingLedgerWrite): Promise<WriteOutcome>;
   /**
@@ -270,6 +279,7 @@ export const BATCH_METHODS = [
   'providers',
   'procedures',
   'copays',
+  'coveragesByPatient',
 ] as const satisfies ReadonlyArray<keyof LedgerAdapter>;
 
 export const WHOLE_METHODS = [

@@ -2,6 +2,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { collectPaymentResolvers } from './collect-payment';
 import { collectionResolvers } from './collection';
+import { coverageResolvers } from './coverage';
 import { guarantorResolvers } from './guarantor';
 import { jobResolvers } from './jobs';
 import { ledgerRowResolvers } from './ledger-rows';
@@ -23,6 +24,7 @@ export const resolvers: Resolvers = {
   Job: jobResolvers.Job,
   ...practiceResolvers,
   ...patientResolvers,
+  Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient },
   ...guarantorResolvers,
   ...ledgerRowResolvers,
   ...transactionResolvers,

@@ -110,6 +110,34 @@ export function createGenericSeed(clock: SeedClock): MountSeed {
     coverage('cov-alvarez', alvarez.patientId, 'self', clock),
     coverage('cov-alvarez-kid', alvarez.kidId, 'child', clock),
     coverage('cov-okafor-kid', okafor.patientId, 'child', clock),
+    // Lydia: a Medicare coverage whose member number is only an identifier (type MB), and an
+    // employer coverage still `active` upstream whose period ended (not active by the period rule).
+    {
+      resourceType: 'Coverage',
+      id: 'cov-long-medicare',
+      status: 'active',
+      identifier: [
+        { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MB' }] }, value: '1EG4TE5MK73' },
+      ],
+      beneficiary: { reference: `Patient/${longLedger.patientId}` },
+      relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'self' }] },
+      period: { start: d(200) },
+      payor: [{ reference: 'Organization/org-cms', display: 'Medicare' }],
+      class: [{ type: { coding: [{ code: 'plan' }] }, value: 'PART-B' }],
+      order: 1,
+    },
+    {
+      resourceType: 'Coverage',
+      id: 'cov-long-employer',
+      status: 'active',
+      subscriberId: 'EMP-00417722',
+      beneficiary: { reference: `Patient/${longLedger.patientId}` },
+      relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'spouse' }] },
+      period: { start: d(900), end: d(201) },
+      payor: [{ reference: 'Organization/org-bcbs', display: 'Blue Cross Blue Shield' }],
+      class: [{ type: { coding: [{ code: 'group' }] }, value: 'G-2002', name: 'Retired Staff' }],
+      order: 2,
+    },
   ];
   for (let n = 1; n <= longLedger.charges; n++)
     resources.push(charge(`ch-long-${n}`, longLedger.patientId, `enc-long-${n}`, '99211', 2500 + n * 100, d(400 - n * 7)));

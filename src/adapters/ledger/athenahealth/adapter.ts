@@ -79,6 +79,7 @@ export const ATHENAHEALTH_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   patientListing: false,
   externalPayments: false,
   writesOneVisit: false,
+  coverage: false,
 });
 
 /** Why athenahealth refuses what it cannot do, for `NOT_SUPPORTED` messages. */

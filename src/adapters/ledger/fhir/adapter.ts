@@ -28,6 +28,7 @@ import { FHIR_CAPABILITIES, FHIR_UNSUPPORTED } from './capabilities';
 import { FhirClient, type FhirClientOptions } from './client';
 import type { FhirConnection } from './connection';
 import { readPage } from './bundle';
+import { coverageReads } from './reads-coverage';
 import { epicReads } from './reads-epic';
 import { genericReads } from './reads-generic';
 import { oracleReads } from './reads-oracle';
@@ -74,6 +75,8 @@ export function createFhirAdapter(connection: FhirConnection, options: FhirAdapt
   const oracle = oracleReads({ client });
   const epic = epicReads({ client, today });
   const reads = profile === 'generic' ? generic : profile === 'oracle-health' ? oracle : epic;
+  // Only generic batches (the profile README): Oracle and Epic take one Coverage search per patient.
+  const coverage = coverageReads({ client, today, batch: async () => profile === 'generic' && (await batchSupported()) });
   const scoped =
     <R>(fn: (ids: readonly string[], scope: RequestScope) => Promise<R>) =>
     (ids: readonly string[], scope?: RequestScope) =>
@@ -118,6 +121,7 @@ export function createFhirAdapter(connection: FhirConnection, options: FhirAdapt
     paymentsByPatient: scoped(reads.paymentsByPatient),
     adjustmentsByPatient: scoped(reads.adjustmentsByPatient),
     claimsByPatient: scoped(reads.claimsByPatient),
+    coveragesByPatient: scoped(coverage.coveragesByPatient),
 
     async listPatients({ first, after }): Promise<Page<PatientRecord>> {
       if (profile !== 'generic') return { items: [], endCursor: null, hasNextPage: false };

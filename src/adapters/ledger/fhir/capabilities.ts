@@ -23,12 +23,13 @@ const NONE: Capabilities = {
   patientListing: false,
   externalPayments: false,
   writesOneVisit: false,
+  coverage: false,
 };
 
 export const FHIR_CAPABILITIES: Readonly<Record<FhirProfile, Readonly<Capabilities>>> = {
-  'oracle-health': Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, writesOneVisit: true }),
-  epic: Object.freeze({ ...NONE }),
-  generic: Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, patientListing: true }),
+  'oracle-health': Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, writesOneVisit: true, coverage: true }),
+  epic: Object.freeze({ ...NONE, coverage: true }),
+  generic: Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, patientListing: true, coverage: true }),
 };
 
 const NO_AR = 'aging: FHIR R4 has no guarantor A/R record, so aging, out-of-pocket aging and reconciliation are null';

@@ -167,6 +167,21 @@ export const paymentReconciliationSchema = z.looseObject({
 });
 export type FhirPaymentReconciliation = z.output<typeof paymentReconciliationSchema>;
 
+export const coverageSchema = z.looseObject({
+  resourceType: z.literal('Coverage'),
+  id: str,
+  status: str,
+  order: z.number().int().positive().optional(),
+  subscriberId: str.optional(),
+  identifier: z.array(identifierSchema).optional(),
+  beneficiary: referenceSchema.optional(),
+  payor: z.array(referenceSchema).optional(),
+  class: z.array(z.looseObject({ type: conceptSchema, value: str, name: str.optional() })).optional(),
+  relationship: conceptSchema.optional(),
+  period: periodSchema.optional(),
+});
+export type FhirCoverage = z.output<typeof coverageSchema>;
+
 /** Parse a resource with `schema`, or throw an error naming the resource (a parse error on it alone). */
 export function parseResource<S extends z.ZodType>(schema: S, resource: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(resource);

@@ -25,5 +25,6 @@ export function nexhealthCapabilities(pms: string | undefined): Capabilities {
     patientListing: true,
     externalPayments: true,
     writesOneVisit: false,
+    coverage: false,
   };
 }
