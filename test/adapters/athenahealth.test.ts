@@ -125,6 +125,7 @@ describe('athenahealth adapter: mapping', () => {
       externalPayments: false,
       writesOneVisit: false,
       coverage: false,
+      refunds: true,
     });
     expect(adapterFor().system).toBe('ATHENAHEALTH');
   });

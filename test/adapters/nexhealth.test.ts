@@ -1241,6 +1241,7 @@ describe('capabilities', () => {
       externalPayments: true,
       writesOneVisit: false,
       coverage: false,
+      refunds: true,
     });
     expect(adapter.capabilities.writeOffEstimates).toBe(true);
     expect(adapter.system).toBe('NEXHEALTH');

@@ -86,6 +86,12 @@ export interface Capabilities {
    * (Oracle Health: a FinancialTransaction has exactly one allocation).
    */
   writesOneVisit: boolean;
+  /**
+   * The ledger takes a refund (a payment with `refund: true`, which raises the balance). When false,
+   * the adapter's `unsupported.refunds` says why and a refund is refused before it is stored
+   * (Oracle Health: a FinancialTransaction payment must lower the balance).
+   */
+  refunds: boolean;
   /** The patient's insurance coverages can be read (`coveragesByPatient`, `Patient.coverages`). */
   coverage: boolean;
 }

@@ -18,6 +18,9 @@ export const mutationResolvers: Resolvers = {
         const practice = requirePractice(ctx, input.practiceId);
         requireCapability(practice, 'ledgerWrites', 'ledger writes');
         const request = { ...parseInput(paymentInput, input), ...writeLimits(ctx) };
+        // A system that cannot take a refund (Oracle Health) refuses it here, before anything is
+        // stored, rather than failing the stored transaction when the adapter sends it.
+        if (request.refund) requireCapability(practice, 'refunds', 'refunds');
         const { fingerprint } = orRefuse(checkPaymentInput(request));
         const replayed = await replay(ctx, practice.id, request.idempotencyKey, fingerprint);
         if (replayed) return { transaction: replayed };

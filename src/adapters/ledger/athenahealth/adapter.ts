@@ -80,6 +80,7 @@ export const ATHENAHEALTH_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   externalPayments: false,
   writesOneVisit: false,
   coverage: false,
+  refunds: true,
 });
 
 /** Why athenahealth refuses what it cannot do, for `NOT_SUPPORTED` messages. */

@@ -24,12 +24,20 @@ const NONE: Capabilities = {
   externalPayments: false,
   writesOneVisit: false,
   coverage: false,
+  refunds: false,
 };
 
 export const FHIR_CAPABILITIES: Readonly<Record<FhirProfile, Readonly<Capabilities>>> = {
   'oracle-health': Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, writesOneVisit: true, coverage: true }),
   epic: Object.freeze({ ...NONE, coverage: true }),
-  generic: Object.freeze({ ...NONE, ledgerWrites: true, externalPayments: true, patientListing: true, coverage: true }),
+  generic: Object.freeze({
+    ...NONE,
+    ledgerWrites: true,
+    externalPayments: true,
+    patientListing: true,
+    coverage: true,
+    refunds: true,
+  }),
 };
 
 const NO_AR = 'aging: FHIR R4 has no guarantor A/R record, so aging, out-of-pocket aging and reconciliation are null';
@@ -38,6 +46,8 @@ export const FHIR_UNSUPPORTED: Readonly<Record<FhirProfile, Readonly<Unsupported
   'oracle-health': Object.freeze({
     guarantorAging: NO_AR,
     patientListing: 'Oracle Health (Millennium R4) has no patient search without criteria',
+    refunds:
+      'an Oracle Health FinancialTransaction payment must lower the balance: a refund cannot be posted through FHIR (record it in Millennium)',
   }),
   epic: Object.freeze({
     guarantorAging: `${NO_AR}; Epic's public FHIR has no guarantor either: every patient is her own guarantor`,

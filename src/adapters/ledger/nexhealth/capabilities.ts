@@ -26,5 +26,6 @@ export function nexhealthCapabilities(pms: string | undefined): Capabilities {
     externalPayments: true,
     writesOneVisit: false,
     coverage: false,
+    refunds: true,
   };
 }
