@@ -16,27 +16,9 @@ import { capabilityStatement, smartConfiguration } from './discovery';
 import { handleKnob } from './knobs';
 import { FhirHttpError, notFound, OAuthError, operationOutcome, type Reply } from './outcome';
 import { handleRest } from './rest';
+import { readBody, sleep } from '../shared/http-body';
 
-const MAX_BODY_BYTES = 1_000_000;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new FhirHttpError(413, 'request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function write(res: http.ServerResponse, reply: Reply, contentType: string): void {
   const text = reply.body === null || reply.body === undefined ? '' : JSON.stringify(reply.body);
@@ -54,7 +36,6 @@ function resetSocket(socket: Socket): void {
   else s.destroy();
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /** `Accept` a FHIR server answers: FHIR JSON, plain JSON, anything, or none. */
@@ -71,7 +52,8 @@ export function createFhirServer(parts: SandboxParts): http.Server {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
-    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const raw =
+      method === 'GET' || method === 'HEAD' ? '' : await readBody(req, () => new FhirHttpError(413, 'request body too large'));
 
     if (path.startsWith('/_sandbox/')) {
       write(res, await handleKnob(parts, method, path, raw), 'application/json');

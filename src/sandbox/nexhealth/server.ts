@@ -21,9 +21,9 @@ import * as reads from './reads';
 import type { NexStore } from './store';
 import type { WebhookHub } from './webhooks';
 import { acceptedReply, validateWrite } from './writes';
+import { readBody, sleep } from '../shared/http-body';
 
 export const API_VERSION = 'v20240412';
-const MAX_BODY_BYTES = 1_000_000;
 
 /** `institution`: subdomain only; `list` and `write`: subdomain and location_id. */
 type Scope = 'public' | 'institution' | 'list' | 'write';
@@ -98,24 +98,6 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(badRequest('Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function send(res: http.ServerResponse, reply: Reply): void {
   write(res, reply, JSON.stringify(reply.body));
 }
@@ -135,8 +117,6 @@ function resetSocket(socket: Socket): void {
   else s.destroy();
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function createNexServer(parts: ServerParts): http.Server {
   const table = routes(parts);
   const { store, auth, rateLimiter, faults, log } = parts;
@@ -147,7 +127,7 @@ export function createNexServer(parts: ServerParts): http.Server {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
     const query = parseQuery(url.searchParams);
-    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req, () => badRequest('Request body too large'));
 
     if (path.startsWith('/__sandbox/')) {
       send(res, await admin(method, path, raw, parts));

@@ -16,9 +16,9 @@ import { completeHtml, notFoundHtml, payPageHtml, unavailableHtml } from './pay-
 import type { CardAttempt, Seller, SquareStore } from './store';
 import { bool, httpUrl, type Json, money, object, text, time } from './validate';
 import type { SquareWebhookHub } from './webhooks';
+import { readBody, sleep } from '../shared/http-body';
 
 export const SQUARE_VERSION = '2026-09-16';
-const MAX_BODY_BYTES = 1_000_000;
 const LIST_MAX = 100;
 
 export interface ServerParts {
@@ -242,24 +242,6 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(invalid('BAD_REQUEST', 'Request body too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function sendJson(res: http.ServerResponse, reply: Reply): void {
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
@@ -293,8 +275,6 @@ function resetSocket(socket: Socket): void {
   else s.destroy();
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function createSquareServer(parts: ServerParts): http.Server {
   const table = routes(parts);
   const { store, faults, log } = parts;
@@ -304,7 +284,8 @@ export function createSquareServer(parts: ServerParts): http.Server {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
     const query = parseQuery(url.searchParams);
-    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const raw =
+      method === 'GET' || method === 'HEAD' ? '' : await readBody(req, () => invalid('BAD_REQUEST', 'Request body too large.'));
 
     if (path.startsWith('/_sandbox/')) {
       sendJson(res, await control(method, path, raw, parts));

@@ -17,8 +17,8 @@ import { decodeForm, flatten, type FormObject, FormError } from './form';
 import { closedPage, payPage } from './pay-page';
 import { type Account, randomId, sessionJson, intentJson, subscribes, type StripeSim } from './sim';
 import type { WebhookHub } from './webhooks';
+import { readBody, sleep } from '../shared/http-body';
 
-const MAX_BODY_BYTES = 1_000_000;
 const IDEMPOTENCY_KEY_TTL_S = 24 * 60 * 60;
 
 /** One request as the sandbox saw it: the shared log entry plus the decoded form pairs, for wire-shape checks. */
@@ -45,26 +45,6 @@ export interface ServerParts {
   log: StripeRecordedRequest[];
   idempotency: Map<string, SavedAnswer>;
   baseUrl(): string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -17,8 +17,7 @@ import type { CallbackHub } from './callbacks';
 import { listMessages } from './listing';
 import { type TwilioSim, TwilioError } from './sim';
 import { errorJson, messageJson } from './wire';
-
-const MAX_BODY_BYTES = 1_000_000;
+import { readBody, sleep } from '../shared/http-body';
 
 /** One request as the sandbox saw it: the shared log entry plus the decoded form pairs, for wire checks. */
 export interface TwilioRecordedRequest extends RecordedRequest {
@@ -36,26 +35,6 @@ export interface ServerParts {
   faultBodies: Map<string, unknown>;
   log: TwilioRecordedRequest[];
   now(): number;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
