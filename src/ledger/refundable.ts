@@ -93,3 +93,20 @@ export function checkRefundOfPaid(
     details: { field: 'amount' },
   };
 }
+
+/**
+ * What a processor's word about a payment's cumulative refunded total means for the ledger: the
+ * total the gateway may accept (capped at what was paid: a processor reporting more is not
+ * believed past that, `overReported`), and the part of it no known refund explains (`excess`, a
+ * refund made in the processor's dashboard; 0 or less: nothing new).
+ *
+ *     unexplainedRefund({ reportedRefunded: 1500, paid: 3000, known: 1000 }) // { total: 1500, excess: 500, overReported: false }
+ */
+export function unexplainedRefund(figures: { reportedRefunded: Cents; paid: Cents; known: Cents }): {
+  total: Cents;
+  excess: Cents;
+  overReported: boolean;
+} {
+  const total = Math.min(figures.reportedRefunded, figures.paid);
+  return { total, excess: subtractCents(total, figures.known), overReported: figures.reportedRefunded > figures.paid };
+}

@@ -15,6 +15,7 @@
 import type { ProcessorPaymentRecord } from '../../adapters/processor/port';
 import { getCheckout, recordProcessorEvent } from './checkout-store';
 import type { CollectionContext } from './context';
+import { unexplainedRefund } from '../../ledger/refundable';
 import { claimPostingKey, refundedUpToKey } from './posting-keys';
 import { insertProcessorRefund, refundedKnown } from './refund-store';
 import type { SignalResult } from './signals';
@@ -35,14 +36,17 @@ export async function applyRefundedTotal(
     const checkout = await getCheckout(store.sql, transactionId);
     const original = await store.findById(transactionId);
     if (!checkout || !original || checkout.status !== 'PAID' || checkout.paymentId !== payment.id) return 'ignored';
-    if ((payment.amountRefunded ?? 0) > checkout.amountPaid) {
+    const { total, excess, overReported } = unexplainedRefund({
+      reportedRefunded: payment.amountRefunded ?? 0,
+      paid: checkout.amountPaid,
+      known: await refundedKnown(store.sql, transactionId),
+    });
+    if (overReported) {
       ctx.log.warn('the processor reports more refunded than was paid; capped at the amount paid', {
         transactionId,
         paymentId: payment.id,
       });
     }
-    const total = Math.min(payment.amountRefunded ?? 0, checkout.amountPaid);
-    const excess = total - (await refundedKnown(store.sql, transactionId));
     if (excess <= 0) {
       // Ours already (a gateway refund, or one recorded before): remember the event only.
       const fresh = await recordProcessorEvent(store.sql, practiceId, eventId, ctx.now());
@@ -66,7 +70,12 @@ export async function applyRefundedTotal(
         now,
         afterInsert: async (tx, inserted) => {
           // Under the checkout's lock: another refund may have been counted since the read above.
-          if ((await refundedKnown(tx, transactionId, { lock: true })) + excess !== total) throw new StaleTotal();
+          const locked = unexplainedRefund({
+            reportedRefunded: total,
+            paid: checkout.amountPaid,
+            known: await refundedKnown(tx, transactionId, { lock: true }),
+          });
+          if (locked.excess !== excess) throw new StaleTotal();
           await insertProcessorRefund(tx, {
             transactionId: inserted.transactionId,
             refundOf: transactionId,

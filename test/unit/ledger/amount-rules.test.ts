@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAmountCeiling, writeAmountInputs } from '../../../src/ledger/amount-ceiling';
 import { AmountOutOfRange, exactOrOutOfRange } from '../../../src/ledger/amount-range';
 import { sumCents } from '../../../src/ledger/money';
-import { checkRefund, checkRefundOfPaid, refundable } from '../../../src/ledger/refundable';
+import { checkRefund, checkRefundOfPaid, refundable, unexplainedRefund } from '../../../src/ledger/refundable';
 
 const pay = (amount: number, fromInsurance = false) => ({ amount, fromInsurance });
 
@@ -80,5 +80,25 @@ describe('a refund of one paid collection', () => {
     expect(refused?.code).toBe('AMOUNT_OUT_OF_RANGE');
     expect(refused?.message).toBe('input.amount: expected at most 25.00 (paid 50.00, refunded or refunding 25.00), got 25.01');
     expect(checkRefundOfPaid(1, { paid: 5000, refunded: 5000 })?.message).toMatch(/at most 0\.00/);
+  });
+});
+
+describe("a processor's refunded total against the refunds the gateway knows", () => {
+  it('the part no known refund explains is a dashboard refund; never above what was paid', () => {
+    expect(unexplainedRefund({ reportedRefunded: 1500, paid: 3000, known: 1000 })).toEqual({
+      total: 1500,
+      excess: 500,
+      overReported: false,
+    });
+    // Ours already (a gateway refund's own event): nothing new.
+    expect(unexplainedRefund({ reportedRefunded: 1000, paid: 3000, known: 1000 }).excess).toBe(0);
+    // A refund in flight counts as known: its event arriving early explains nothing new either.
+    expect(unexplainedRefund({ reportedRefunded: 1000, paid: 3000, known: 2500 }).excess).toBe(-1500);
+    // More reported than paid: believed up to what was paid, and flagged.
+    expect(unexplainedRefund({ reportedRefunded: 3001, paid: 3000, known: 1000 })).toEqual({
+      total: 3000,
+      excess: 2000,
+      overReported: true,
+    });
   });
 });
