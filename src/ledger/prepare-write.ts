@@ -34,6 +34,7 @@ import type {
   Tender,
 } from './records';
 import { checkRefund, refundable, type RefundLedger } from './refundable';
+import { missingTender, splitsAcrossVisits } from './target-rules';
 import { adjustmentRequiresSplit, checkSplits } from './splits';
 import { matchTypeById, matchTypeByName } from './type-match';
 import type { Violation } from './violation';
@@ -228,7 +229,7 @@ export function preparePayment(
   }
   const tenderMissing = missingTender(type, request.tender ?? null);
   if (tenderMissing) return { ok: false, violation: tenderMissing };
-  const targets = missingTarget(request, drafted.write, facts) ?? splitsAcrossVisits(drafted.write, facts);
+  const targets = missingTarget(request, drafted.write, facts) ?? splitsAcrossVisits(drafted.write, facts.oneVisit);
   if (targets) return { ok: false, violation: targets };
   if (request.refund) {
     const ledger = required(facts.refundLedger, "the patient's ledger rows (the payment is a refund)");
@@ -311,7 +312,7 @@ export function prepareAdjustment(
     chargeSplits: drafted.chargeSplits,
     notes: request.notes ?? null,
   };
-  const targets = missingTarget(request, write, facts) ?? splitsAcrossVisits(write, facts);
+  const targets = missingTarget(request, write, facts) ?? splitsAcrossVisits(write, facts.oneVisit);
   if (targets) return { ok: false, violation: targets };
   return { ok: true, fingerprint: drafted.fingerprint, write };
 }
@@ -484,42 +485,4 @@ function missingTarget(
     if (unknown) return { code: 'NOT_FOUND', message: `no provider "${unknown.id}" in practice "${request.practiceId}"` };
   }
   return null;
-}
-
-/** The tender fields a payment type requires (`PaymentTypeRecord.tenderRequired`) that are missing. */
-function missingTender(type: PaymentTypeRecord, tender: Tender | null): Violation | null {
-  const needed =
-    type.tenderRequired === 'card'
-      ? (['cardBrand', 'cardLast4', 'cardExpiry'] as const)
-      : type.tenderRequired === 'check'
-        ? (['checkNumber', 'checkDate'] as const)
-        : [];
-  const missing = needed.filter((key) => tender?.[key] == null);
-  if (missing.length === 0) return null;
-  return {
-    code: 'BAD_USER_INPUT',
-    message: `input.tender: payment type "${type.name}" is a ${type.tenderRequired} payment: expected ${missing.map((k) => `tender.${k}`).join(', ')}`,
-  };
-}
-
-/**
- * Where a write lands on one visit (`facts.oneVisit`): provider splits, or charge splits over
- * charges of more than one visit (or of none known), cannot be posted as one allocation.
- */
-function splitsAcrossVisits(write: PreparedLedgerWrite, facts: LedgerWriteFacts<unknown>): Violation | null {
-  if (!facts.oneVisit) return null;
-  if (write.providerSplits) {
-    return {
-      code: 'BAD_USER_INPUT',
-      message: "input.providerSplits: the practice's system posts each write to one visit and takes no provider splits",
-    };
-  }
-  if (!write.chargeSplits) return null;
-  const visits = new Set(write.chargeSplits.map((s) => facts.oneVisit!.visitOfCharge.get(s.id) ?? null));
-  if (visits.size === 1 && !visits.has(null)) return null;
-  const seen = [...visits].map((v) => (v === null ? 'unknown' : `"${v}"`)).join(', ');
-  return {
-    code: 'BAD_USER_INPUT',
-    message: `input.chargeSplits: the practice's system posts each write to one visit; the charges split belong to visits ${seen}, expected one`,
-  };
 }
