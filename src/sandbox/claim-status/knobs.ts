@@ -97,7 +97,10 @@ const ClaimInput = z.object({
 
 /** `/set`'s and `/claims`' step JSON → a script step. */
 export function stepFromJson(json: unknown): ClaimStep {
-  const { amountPaid, ...rest } = Step.parse(json);
+  return toStep(Step.parse(json));
+}
+
+function toStep({ amountPaid, ...rest }: z.output<typeof Step>): ClaimStep {
   return { ...rest, ...(amountPaid !== undefined ? { amountPaid } : {}) } as ClaimStep;
 }
 
@@ -125,7 +128,7 @@ export function claimFromJson(parts: Pick<ServerParts, 'sim'>, json: unknown): S
     serviceFrom: input.serviceFrom,
     serviceTo: input.serviceTo ?? input.serviceFrom,
     lines: input.lines.map((l) => ({ procedureId: l.procedureId, submitted: l.submittedAmount })),
-    script: input.script.map((s) => stepFromJson(s)),
+    script: input.script.map(toStep),
   };
 }
 
