@@ -11,6 +11,7 @@ import type { StatusBus } from '../transactions/status-bus';
 import type { TransactionService } from '../transactions/service';
 import { gatewayError } from './errors';
 import { createLoaders, type BatchObserver, type Loaders } from './loaders';
+import type { AccountingAdapters } from '../server/accounting-adapters';
 
 export interface GatewayServices {
   config: GatewayConfig;
@@ -22,6 +23,8 @@ export interface GatewayServices {
   collection: CollectionFlow;
   /** Reminders and billing cycles (`src/flows/billing-cycle/`). */
   billing: BillingCycleFlow;
+  /** Each practice's books: `accountingAdapterFor(practiceId)`, `accountingConfigFor(practiceId)` (`src/server/accounting-adapters.ts`). */
+  accounting: AccountingAdapters;
 }
 
 export interface GatewayContext {

@@ -46,6 +46,7 @@ import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
 import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
+import { type AccountingAdapterFactory, createAccountingAdapters, defaultAccountingAdapterFactory } from './accounting-adapters';
 import type { GraphiQLOptions } from './graphiql';
 
 export interface GatewayOptions {
@@ -88,6 +89,12 @@ export interface GatewayOptions {
   billing?: BillingCycleOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
+  /**
+   * Build a practice's accounting adapter (its books; `null`: none). Called once per practice at
+   * start with its store-backed refresh-token store. Default: the system its `accounting.system`
+   * names, through the registry (`accounting-adapters.ts`), with its upstream budget.
+   */
+  createAccountingAdapter?: AccountingAdapterFactory;
 }
 
 export interface RunningGateway {
@@ -297,6 +304,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       );
     }
   }
+  // Each practice's books, built once: bookings and their webhooks (`accounting-adapters.ts`).
+  const accounting = createAccountingAdapters({
+    practices: config.practices,
+    sql: store.sql,
+    factory: options.createAccountingAdapter ?? defaultAccountingAdapterFactory(options.adapterOptions, metrics, logger, budgets),
+    circuitBreaker: options.circuitBreaker,
+    metrics,
+  });
   const practiceConfigs = new Map(config.practices.map((p) => [p.id, p]));
   const billing = createBillingCycleFlow({
     ...options.billing,
@@ -320,6 +335,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     observeBatch: metrics.observeBatch,
     collection,
     billing,
+    accounting,
   };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
@@ -457,6 +473,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
+      await accounting.close();
       await budgets.close();
       await store.close();
     },

@@ -11,6 +11,7 @@
 import { BILLING_CYCLE_MIGRATION } from '../flows/billing-cycle/migration';
 import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
+import { REFRESH_TOKENS_MIGRATION } from './refresh-tokens';
 import type { SqlClient } from './sql-client';
 
 export type { Migration };
@@ -274,6 +275,7 @@ export const MIGRATIONS: readonly Migration[] = [
          CHECK (state IN ('NOT_SENT', 'SETTLING', 'REFUNDED', 'REFUSED'))`,
     ],
   },
+  REFRESH_TOKENS_MIGRATION,
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */
