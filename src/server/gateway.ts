@@ -49,6 +49,7 @@ import { createBookingFlow } from '../flows/booking/flow';
 import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
+import { type AccountingAdapterFactory, createAccountingAdapters, defaultAccountingAdapterFactory } from './accounting-adapters';
 import type { GraphiQLOptions } from './graphiql';
 
 export interface GatewayOptions {
@@ -91,6 +92,12 @@ export interface GatewayOptions {
   billing?: BillingCycleOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
+  /**
+   * Build a practice's accounting adapter (its books; `null`: none). Called once per practice at
+   * start with its store-backed refresh-token store. Default: the system its `accounting.system`
+   * names, through the registry (`accounting-adapters.ts`), with its upstream budget.
+   */
+  createAccountingAdapter?: AccountingAdapterFactory;
   /** A practice's books (its accounting adapter and config keys); `null`: no accounting. Default: none. */
   createAccountingBooks?: (practice: PracticeConfig) => PracticeBooks | null;
   /** Booking flow tuning (tests: retry delays, catch-up interval). */
@@ -304,6 +311,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       );
     }
   }
+  // Each practice's books, built once: bookings and their webhooks (`accounting-adapters.ts`).
+  const accounting = createAccountingAdapters({
+    practices: config.practices,
+    sql: store.sql,
+    factory: options.createAccountingAdapter ?? defaultAccountingAdapterFactory(options.adapterOptions, metrics, logger, budgets),
+    circuitBreaker: options.circuitBreaker,
+    metrics,
+  });
   const practiceConfigs = new Map(config.practices.map((p) => [p.id, p]));
   const billing = createBillingCycleFlow({
     ...options.billing,
@@ -319,10 +334,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     publicUrl: () => publicUrl,
   });
   billing.defineJobs();
-  // Each practice's books, built once: bookings of COMPLETED collections and refunds, their webhooks.
+  // A test's books (createAccountingBooks), else each practice's from its `accounting` config.
   const accountingBooks = new Map<string, PracticeBooks>();
   for (const practice of config.practices) {
-    const books = options.createAccountingBooks?.(practice) ?? null;
+    const adapter = options.createAccountingBooks ? null : accounting.accountingAdapterFor(practice.id);
+    const ids = accounting.accountingConfigFor(practice.id);
+    const books =
+      options.createAccountingBooks?.(practice) ??
+      (adapter && ids
+        ? { adapter, depositAccountId: ids.depositAccountId, itemId: ids.itemId, paymentMethodId: ids.paymentMethodId ?? null }
+        : null);
     if (books) accountingBooks.set(practice.id, books);
   }
   const booking = createBookingFlow({
@@ -343,6 +364,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     collection,
     billing,
     booking,
+    accounting,
   };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
@@ -491,7 +513,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
-      await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
+      if (options.createAccountingBooks)
+        await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
+      await accounting.close();
       await budgets.close();
       await store.close();
     },
