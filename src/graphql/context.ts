@@ -5,12 +5,14 @@
 import { callerMayTouch, type Caller } from '../auth/api-keys';
 import type { GatewayConfig } from '../config';
 import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
+import type { BookingFlow } from '../flows/booking/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
 import type { StatusBus } from '../transactions/status-bus';
 import type { TransactionService } from '../transactions/service';
 import { gatewayError } from './errors';
 import { createLoaders, type BatchObserver, type Loaders } from './loaders';
+import type { AccountingAdapters } from '../server/accounting-adapters';
 
 export interface GatewayServices {
   config: GatewayConfig;
@@ -22,6 +24,10 @@ export interface GatewayServices {
   collection: CollectionFlow;
   /** Reminders and billing cycles (`src/flows/billing-cycle/`). */
   billing: BillingCycleFlow;
+  /** Bookings to the practices' books (`src/flows/booking/`); absent in tests that build services by hand. */
+  booking?: BookingFlow;
+  /** Each practice's books: `accountingAdapterFor(practiceId)`, `accountingConfigFor(practiceId)` (`src/server/accounting-adapters.ts`). */
+  accounting: AccountingAdapters;
 }
 
 export interface GatewayContext {

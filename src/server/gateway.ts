@@ -44,8 +44,12 @@ import { MESSAGING_METHODS, type Channel, type MessagingAdapter } from '../adapt
 import type { BillingCycleOptions } from '../flows/billing-cycle/context';
 import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
 import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
+import type { BookingFlowOptions, PracticeBooks } from '../flows/booking/context';
+import { createBookingFlow } from '../flows/booking/flow';
+import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
+import { type AccountingAdapterFactory, createAccountingAdapters, defaultAccountingAdapterFactory } from './accounting-adapters';
 import type { GraphiQLOptions } from './graphiql';
 
 export interface GatewayOptions {
@@ -88,6 +92,16 @@ export interface GatewayOptions {
   billing?: BillingCycleOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
+  /**
+   * Build a practice's accounting adapter (its books; `null`: none). Called once per practice at
+   * start with its store-backed refresh-token store. Default: the system its `accounting.system`
+   * names, through the registry (`accounting-adapters.ts`), with its upstream budget.
+   */
+  createAccountingAdapter?: AccountingAdapterFactory;
+  /** A practice's books (its accounting adapter and config keys); `null`: no accounting. Default: none. */
+  createAccountingBooks?: (practice: PracticeConfig) => PracticeBooks | null;
+  /** Booking flow tuning (tests: retry delays, catch-up interval). */
+  booking?: BookingFlowOptions;
 }
 
 export interface RunningGateway {
@@ -297,6 +311,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       );
     }
   }
+  // Each practice's books, built once: bookings and their webhooks (`accounting-adapters.ts`).
+  const accounting = createAccountingAdapters({
+    practices: config.practices,
+    sql: store.sql,
+    factory: options.createAccountingAdapter ?? defaultAccountingAdapterFactory(options.adapterOptions, metrics, logger, budgets),
+    circuitBreaker: options.circuitBreaker,
+    metrics,
+  });
   const practiceConfigs = new Map(config.practices.map((p) => [p.id, p]));
   const billing = createBillingCycleFlow({
     ...options.billing,
@@ -312,6 +334,27 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     publicUrl: () => publicUrl,
   });
   billing.defineJobs();
+  // A test's books (createAccountingBooks), else each practice's from its `accounting` config.
+  const accountingBooks = new Map<string, PracticeBooks>();
+  for (const practice of config.practices) {
+    const adapter = options.createAccountingBooks ? null : accounting.accountingAdapterFor(practice.id);
+    const ids = accounting.accountingConfigFor(practice.id);
+    const books =
+      options.createAccountingBooks?.(practice) ??
+      (adapter && ids
+        ? { adapter, depositAccountId: ids.depositAccountId, itemId: ids.itemId, paymentMethodId: ids.paymentMethodId ?? null }
+        : null);
+    if (books) accountingBooks.set(practice.id, books);
+  }
+  const booking = createBookingFlow({
+    ...options.booking,
+    transactions,
+    practices: registry,
+    bus,
+    books: (practiceId) => accountingBooks.get(practiceId) ?? null,
+    timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
+  });
+  booking.defineJobs();
   const services: GatewayServices = {
     config,
     registry,
@@ -320,6 +363,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     observeBatch: metrics.observeBatch,
     collection,
     billing,
+    booking,
+    accounting,
   };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
@@ -372,6 +417,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           });
           return true;
         }
+        if (isAccountingRoute(system, booking)) {
+          await handleAccountingWebhook(req, res, system, practiceId, {
+            flow: booking,
+            publicUrl: () => publicUrl,
+            maxBodyBytes: config.limits.maxBodyBytes,
+            onResult: ({ result }) => metrics.observeWebhook(result),
+          });
+          return true;
+        }
         if (!isProcessorRoute(system)) return false;
         await handleProcessorWebhook(req, res, system, practiceId, {
           flow: collection,
@@ -413,6 +467,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     );
   await billing.registerSchedules();
   await transactions.start();
+  await booking.start();
 
   const settled = (async () => {
     await Promise.all(
@@ -452,11 +507,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     settled,
     async close() {
       await http.close();
+      await booking.stop();
       await transactions.stop();
       await apollo.stop();
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
+      if (options.createAccountingBooks)
+        await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
+      await accounting.close();
       await budgets.close();
       await store.close();
     },

@@ -9,8 +9,10 @@
  * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
  */
 import { BILLING_CYCLE_MIGRATION } from '../flows/billing-cycle/migration';
+import { BOOKING_MIGRATION } from '../flows/booking/migration';
 import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
+import { REFRESH_TOKENS_MIGRATION } from './refresh-tokens';
 import type { SqlClient } from './sql-client';
 
 export type { Migration };
@@ -274,6 +276,8 @@ export const MIGRATIONS: readonly Migration[] = [
          CHECK (state IN ('NOT_SENT', 'SETTLING', 'REFUNDED', 'REFUSED'))`,
     ],
   },
+  REFRESH_TOKENS_MIGRATION,
+  BOOKING_MIGRATION,
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */
