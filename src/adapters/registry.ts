@@ -4,6 +4,9 @@
  * the webhook routes are built from this list; `README.md` here tells how to add a system.
  */
 import { quickbooksSystem } from './accounting/quickbooks';
+import { availitySystem } from './coverage/availity';
+import { claimStatusSystem } from './coverage/claim-status';
+import type { CoverageService } from './coverage/port';
 import { athenahealthSystem } from './ledger/athenahealth';
 import { fhirSystem } from './ledger/fhir';
 import { nexhealthSystem } from './ledger/nexhealth';
@@ -14,6 +17,7 @@ import { squareSystem } from './processor/square';
 import { stripeSystem } from './processor/stripe';
 import type {
   AccountingSystemDescriptor,
+  CoverageSystemDescriptor,
   LedgerSystemDescriptor,
   MessagingSystemDescriptor,
   ProcessorSystemDescriptor,
@@ -29,6 +33,8 @@ export const SYSTEMS = [
   twilioSystem,
   sendgridSystem,
   quickbooksSystem,
+  availitySystem,
+  claimStatusSystem,
 ] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
@@ -81,6 +87,18 @@ export function accountingSystem(system: string): AccountingSystemDescriptor {
     throw new Error(
       `expected a registered accounting system (${ACCOUNTING_SYSTEMS.map((d) => d.system).join(', ')}), got "${system}"`,
     );
+/** The clearinghouses, in registry order: a practice's `coverage.<service>.clearinghouse` is one of their words. */
+export const COVERAGE_SYSTEMS: readonly CoverageSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'coverage');
+
+/** The coverage services, each the key its clearinghouse stands under in `coverage`. */
+export const COVERAGE_SERVICES = ['eligibility', 'claimStatus'] as const satisfies readonly CoverageService[];
+
+/** The coverage descriptor for `clearinghouse` on `service`; throws for a word the config could not have accepted there. */
+export function coverageSystem(clearinghouse: string, service: CoverageService): CoverageSystemDescriptor {
+  const found = COVERAGE_SYSTEMS.find((d) => d.system === clearinghouse && d.service === service);
+  if (!found) {
+    const words = COVERAGE_SYSTEMS.filter((d) => d.service === service).map((d) => d.system);
+    throw new Error(`expected a registered ${service} clearinghouse (${words.join(', ')}), got "${clearinghouse}"`);
   }
   return found;
 }
