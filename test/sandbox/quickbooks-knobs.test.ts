@@ -24,7 +24,8 @@ let qbo: QuickBooksSandbox;
 let token: string;
 
 beforeAll(async () => {
-  qbo = await startQuickBooksSandbox();
+  // Sandbox time moves only when a test moves it, and timers (webhook retries) fire only then.
+  qbo = await startQuickBooksSandbox({ clock: { frozen: true, manualTimers: true } });
 });
 afterAll(() => qbo.close());
 beforeEach(async () => {
@@ -244,6 +245,30 @@ describe('webhooks', () => {
     }
   });
 
+  it('without manual timers, retries also come as real time passes (sandbox mode), on the delays given', async () => {
+    const hook = await receiver((n) => (n < 3 ? 503 : 200));
+    const realTime = await startQuickBooksSandbox({ webhookRetryDelaysMs: [10, 20], webhookUrl: hook.url });
+    try {
+      const bearer = realTime.issueAccessToken(SMILE);
+      const created = await fetch(`${realTime.url}/v3/company/${SMILE}/customer`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ DisplayName: 'Ann Fox (7)' }),
+      });
+      expect(created.status).toBe(200);
+      const delivered = await realTime.webhooks.waitFor((_, attempt) => attempt.status === 200);
+      expect(delivered.attempts.map((a) => [a.trigger, a.status])).toEqual([
+        ['first', 503],
+        ['retry', 503],
+        ['retry', 200],
+      ]);
+      expect(delivered.state).toBe('delivered');
+    } finally {
+      await realTime.close();
+      await hook.close();
+    }
+  });
+
   it('holds deliveries and releases them reversed and duplicated', async () => {
     const hook = await receiver();
     try {
@@ -387,6 +412,7 @@ describe('sandbox mode', () => {
         ['bright-dentrix', QBO_SANDBOX_REALMS.brightDentrix.realmId],
       ]);
       const smile = running.practices[0]!;
+      expect(qbo.connection(SMILE)).toEqual({ ...smile.connection, baseUrl: qbo.url, tokenUrl: qbo.tokenUrl });
       expect(smile.accounting).toEqual({
         depositAccountId: QBO_SEEDED_IDS.depositAccountId,
         itemId: QBO_SEEDED_IDS.itemId,
