@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningSystemSandbox } from '../../src/adapters/system';
 import {
   intuitSignature,
   QBO_SANDBOX_REALMS,
@@ -405,8 +406,10 @@ describe('controls', () => {
 describe('sandbox mode', () => {
   it('gives each processor practice its realm’s connection and seeded ids; webhooks go to the gateway', async () => {
     const running = await startSandboxMode({ port: 0, gatewayUrl: 'http://127.0.0.1:1' });
+    // What a descriptor's `sandbox.start` must answer (tsc checks the assignment).
+    const generic: RunningSystemSandbox = running;
     try {
-      expect(running.practices.map((p) => [p.id, p.connection.realmId])).toEqual([
+      expect(generic.practices.map((p) => [p.id, p.connection.realmId])).toEqual([
         ['smile-dental', SMILE],
         ['northside', NORTH],
         ['bright-dentrix', QBO_SANDBOX_REALMS.brightDentrix.realmId],

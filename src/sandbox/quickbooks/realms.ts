@@ -30,8 +30,11 @@ export const QBO_SANDBOX_REALMS = {
   brightDentrix: realm('9130000000000003', 'Bright Family Dentistry', 'bright-dentrix'),
 } as const;
 
-/** What a practice's `accounting.connection` holds (the gateway's QuickBooks connection config). */
-export interface QuickBooksConnection {
+/**
+ * What a practice's `accounting.connection` holds (the gateway's QuickBooks connection config). A
+ * type alias, not an interface, so it fits sandbox mode's `Record<string, unknown>` connections.
+ */
+export type QuickBooksConnection = {
   baseUrl: string;
   tokenUrl: string;
   clientId: string;
@@ -39,7 +42,7 @@ export interface QuickBooksConnection {
   refreshToken: string;
   realmId: string;
   verifierToken: string;
-}
+};
 
 /** A seeded realm's connection on a sandbox at `url`, starting from its first refresh token. */
 export function qboConnection(url: string, realm: SeededRealm): QuickBooksConnection {
