@@ -108,6 +108,7 @@ describe('throttles', () => {
     const eleventh = await call('GET', '/item/1');
     expect(eleventh.status).toBe(429);
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(qbo.peakInFlight(SMILE)).toBe(10);
     expect((await call('GET', '/item/1')).status).toBe(200);
   });
 });
@@ -160,6 +161,22 @@ describe('faults', () => {
     expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
     expect((await call('POST', '/salesreceipt?requestid=LG:7:SalesReceipt', receipt(8))).body.SalesReceipt.Id).toBe('145');
     expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
+  });
+
+  it('the knobs in code: a 429 burst, a 5xx, a lost answer after commit, and the peak in flight', async () => {
+    qbo.knobs.throttleNext(SMILE, 2);
+    expect((await call('GET', '/customer/58')).status).toBe(429);
+    expect((await call('GET', '/customer/58')).status).toBe(429);
+    expect((await call('GET', '/customer/58', undefined, NORTH, qbo.issueAccessToken(NORTH))).status).toBe(200);
+    expect((await call('GET', '/customer/58')).status).toBe(200);
+    qbo.knobs.failNext(SMILE, 502);
+    expect((await call('POST', '/salesreceipt', receipt(4))).body.Fault.Error[0].code).toBe('10000');
+    qbo.knobs.loseNextAnswer(SMILE, 'SalesReceipt');
+    await expect(call('POST', '/salesreceipt?requestid=LG:3:SalesReceipt', receipt(4))).rejects.toThrow();
+    expect((await call('POST', '/salesreceipt?requestid=LG:3:SalesReceipt', receipt(4))).body.SalesReceipt.Id).toBe('145');
+    expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
+    expect(qbo.peakInFlight(SMILE)).toBe(1);
+    expect(() => qbo.knobs.throttleNext('1')).toThrow(/no sandbox realm 1/);
   });
 
   it('refuses a malformed fault and clears them all with DELETE', async () => {

@@ -102,7 +102,19 @@ export interface QuickBooksSandbox {
     setClosingDate(realmId: string, date: string | null): void;
     /** Expire the access tokens (of one realm, or all) now: the next call answers 401 `3200`. */
     expireAccessTokens(realmId?: string): number;
+    /** A 429 burst: the realm's next `times` API calls answer 429 `3001` (nothing written). Returns the fault id. */
+    throttleNext(realmId: string, times?: number): string;
+    /** The realm's next `times` API calls answer `status` (5xx: `10000` SystemFault), nothing written. */
+    failNext(realmId: string, status: number, times?: number): string;
+    /**
+     * The timeout after commit: the realm's next create of `entity` (e.g. `SalesReceipt`) is written,
+     * then its connection is reset, so the client sees no answer; a retry with the same `requestid`
+     * gets the first answer and no second entity.
+     */
+    loseNextAnswer(realmId: string, entity: EntityType | string): string;
   };
+  /** The most API calls of a realm ever in flight at once (Intuit's limit is 10). */
+  peakInFlight(realmId: string): number;
   /** The accountant's actions in the QuickBooks UI: each changes `SyncToken`, shows in CDC and fires a webhook. */
   accountant: {
     edit(realmId: string, type: EntityType, id: string, edit: AccountantEdit): Record<string, unknown>;
@@ -156,6 +168,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     return type;
   };
   const data = (stored: StoredEntity) => stored.data;
+  const addFault = (json: Record<string, unknown>) => addFaultFromJson({ faults, faultExtras }, json);
   return {
     url,
     tokenUrl: `${url}/oauth2/v1/tokens/bearer`,
@@ -190,7 +203,21 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
         books.must(realmId).closingDate = date;
       },
       expireAccessTokens: (realmId) => auth.expireAccessTokens(realmId),
+      throttleNext: (realmId, times = 1) => {
+        books.must(realmId);
+        return addFault({ path: `/v3/company/${realmId}/*`, status: 429, times });
+      },
+      failNext: (realmId, status, times = 1) => {
+        books.must(realmId);
+        return addFault({ path: `/v3/company/${realmId}/*`, status, times });
+      },
+      loseNextAnswer: (realmId, entity) => {
+        books.must(realmId);
+        const path = `/v3/company/${realmId}/${typeOf(entity).toLowerCase()}`;
+        return addFault({ method: 'POST', path, drop: true, afterCommit: true });
+      },
     },
+    peakInFlight: (realmId) => throttle.peak(realmId),
     accountant: {
       edit: (realmId, type, id, edit) => data(books.accountant.edit(realmId, type, id, edit)),
       touch: (realmId, type, id) => data(books.accountant.touch(realmId, type, id)),
@@ -200,7 +227,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     },
     webhooks: hub,
     faults,
-    addFault: (json) => addFaultFromJson({ faults, faultExtras }, json),
+    addFault,
     reset,
     close: async () => {
       hub.close();
