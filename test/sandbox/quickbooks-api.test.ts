@@ -210,6 +210,13 @@ describe('SalesReceipt and RefundReceipt', () => {
     expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
   });
 
+  it('refuses a requestid over 50 characters with 2050 and writes nothing', async () => {
+    const refused = await call('POST', `/salesreceipt?requestid=${'x'.repeat(51)}`, receipt(40));
+    expect(fault(refused.body)).toMatchObject({ code: '2050', element: 'requestid' });
+    expect((await call('POST', `/salesreceipt?requestid=${'x'.repeat(50)}`, receipt(40))).status).toBe(200);
+    expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
+  });
+
   it('an error is not kept under its requestid: the corrected repeat creates', async () => {
     const refused = await call(
       'POST',
