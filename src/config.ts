@@ -117,6 +117,8 @@ const accounting = z.discriminatedUnion(
 );
 
 export type AccountingConfig = z.output<typeof accounting>;
+
+/**
  * A practice's clearinghouses (`coverage: { eligibility?: {…}, claimStatus?: {…} }`, the coverage
  * port's two services; src/adapters/coverage/README.md). Each entry names its `clearinghouse` (a
  * registered coverage system of that service), its `connection` (that system's own schema) and the

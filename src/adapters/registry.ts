@@ -87,6 +87,10 @@ export function accountingSystem(system: string): AccountingSystemDescriptor {
     throw new Error(
       `expected a registered accounting system (${ACCOUNTING_SYSTEMS.map((d) => d.system).join(', ')}), got "${system}"`,
     );
+  }
+  return found;
+}
+
 /** The clearinghouses, in registry order: a practice's `coverage.<service>.clearinghouse` is one of their words. */
 export const COVERAGE_SYSTEMS: readonly CoverageSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'coverage');
 
