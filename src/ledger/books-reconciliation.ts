@@ -33,7 +33,8 @@ export type ReconciliationSource = 'PROCESSOR' | 'LEDGER' | 'ACCOUNTING';
 
 /**
  * The processor's word on the money movement (a collection's payment, a refund's refund):
- * - `SUCCEEDED`: the money moved; `amount` is what it took or gave back (positive cents).
+ * - `SUCCEEDED`: the money moved; `amount` is what it took or gave back (positive cents). `id` is
+ *   `null` for a refund the processor made without naming it (one made in its dashboard).
  * - `NOT_SUCCEEDED`: the processor knows the movement and says it did not (or no longer) succeed
  *   (pending, failed, canceled): it holds nothing for it, 0.
  * - `NONE`: there is no movement at the processor to ask about (a checkout never paid, a refund
@@ -41,7 +42,7 @@ export type ReconciliationSource = 'PROCESSOR' | 'LEDGER' | 'ACCOUNTING';
  * - `UNAVAILABLE`: it could not be read now.
  */
 export type ProcessorFact =
-  | { state: 'SUCCEEDED'; id: string; amount: Cents }
+  | { state: 'SUCCEEDED'; id: string | null; amount: Cents }
   | { state: 'NOT_SUCCEEDED'; id: string }
   | { state: 'NONE' }
   | { state: 'UNAVAILABLE'; id: string | null };
@@ -136,7 +137,8 @@ export function reconcileRow(facts: ReconciliationFacts): ReconciledRow {
   const posted = ledger.state === 'POSTED';
   const mismatches = new Set<MismatchKind>();
   // Money moved at the processor and the ledger does not show it: the practice's most urgent finding.
-  if (paid && ledger.state === 'NOT_POSTED') mismatches.add(facts.kind === 'COLLECTION' ? 'PAID_NOT_POSTED' : 'REFUND_NOT_POSTED');
+  if (paid && ledger.state === 'NOT_POSTED')
+    mismatches.add(facts.kind === 'COLLECTION' ? 'PAID_NOT_POSTED' : 'REFUND_NOT_POSTED');
   // Booking follows posting, so only a posted movement is expected in the books.
   if (posted && accounting.state === 'NOT_BOOKED') mismatches.add('POSTED_NOT_BOOKED');
   // The figures that are known and meaningful must agree. A processor that says the movement did
@@ -146,7 +148,10 @@ export function reconcileRow(facts: ReconciliationFacts): ReconciledRow {
   // A live receipt that names this transaction while the processor holds no such money. A voided
   // (or deleted) receipt claims nothing; an unreadable processor proves nothing.
   const liveReceipt =
-    accounting.state === 'BOOKED' && !accounting.voided && accounting.amount > 0 && accounting.transactionId === facts.transactionId;
+    accounting.state === 'BOOKED' &&
+    !accounting.voided &&
+    accounting.amount > 0 &&
+    accounting.transactionId === facts.transactionId;
   if (liveReceipt && (processor.state === 'NOT_SUCCEEDED' || processor.state === 'NONE')) mismatches.add('BOOKED_NOT_PAID');
 
   const unavailable: ReconciliationSource[] = [];
@@ -186,7 +191,11 @@ export function reconcileBooks(facts: readonly ReconciliationFacts[], options: R
   });
   return {
     rows,
-    totals: { processor: net(rows, (r) => r.processor), ledger: net(rows, (r) => r.ledger), accounting: net(rows, (r) => r.accounting) },
+    totals: {
+      processor: net(rows, (r) => r.processor),
+      ledger: net(rows, (r) => r.ledger),
+      accounting: net(rows, (r) => r.accounting),
+    },
     mismatchCount: rows.reduce((n, r) => n + r.mismatches.length, 0),
     complete: rows.every((r) => r.unavailable.length === 0),
   };

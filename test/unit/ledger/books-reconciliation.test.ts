@@ -57,7 +57,12 @@ describe('reconcileRow', () => {
 
   it('REFUND_NOT_POSTED: the processor gave money back and the ledger shows nothing', () => {
     const row = reconcileRow(
-      facts({ kind: 'REFUND', processor: paid(1500, 're_1'), ledger: { state: 'NOT_POSTED' }, accounting: { state: 'NOT_BOOKED' } }),
+      facts({
+        kind: 'REFUND',
+        processor: paid(1500, 're_1'),
+        ledger: { state: 'NOT_POSTED' },
+        accounting: { state: 'NOT_BOOKED' },
+      }),
     );
     expect(row.mismatches).toEqual(['REFUND_NOT_POSTED']);
     expect(row.processorId).toBe('re_1');
@@ -65,7 +70,9 @@ describe('reconcileRow', () => {
 
   it('POSTED_NOT_BOOKED: posted, no entry in the books (collections and refunds alike)', () => {
     expect(reconcileRow(facts({ accounting: { state: 'NOT_BOOKED' } })).mismatches).toEqual(['POSTED_NOT_BOOKED']);
-    expect(reconcileRow(facts({ kind: 'REFUND', accounting: { state: 'NOT_BOOKED' } })).mismatches).toEqual(['POSTED_NOT_BOOKED']);
+    expect(reconcileRow(facts({ kind: 'REFUND', accounting: { state: 'NOT_BOOKED' } })).mismatches).toEqual([
+      'POSTED_NOT_BOOKED',
+    ]);
   });
 
   it('AMOUNT_DIFFERS: an edited receipt, a voided one (0.00), a deleted one (0.00), a ledger that holds another amount', () => {
@@ -88,9 +95,13 @@ describe('reconcileRow', () => {
   });
 
   it('a voided receipt, or one that no longer names the transaction, is not BOOKED_NOT_PAID', () => {
-    const voided = reconcileRow(facts({ processor: { state: 'NOT_SUCCEEDED', id: 'pi_1' }, accounting: booked(5000, { voided: true }) }));
+    const voided = reconcileRow(
+      facts({ processor: { state: 'NOT_SUCCEEDED', id: 'pi_1' }, accounting: booked(5000, { voided: true }) }),
+    );
     expect(voided.mismatches).toEqual(['AMOUNT_DIFFERS']); // ledger 50.00, books 0.00
-    const renamed = reconcileRow(facts({ processor: { state: 'NOT_SUCCEEDED', id: 'pi_1' }, accounting: booked(5000, { transactionId: null }) }));
+    const renamed = reconcileRow(
+      facts({ processor: { state: 'NOT_SUCCEEDED', id: 'pi_1' }, accounting: booked(5000, { transactionId: null }) }),
+    );
     expect(renamed.mismatches).toEqual([]);
   });
 
@@ -119,7 +130,9 @@ describe('reconcileRow', () => {
   });
 
   it('nothing moved anywhere: no finding', () => {
-    const row = reconcileRow(facts({ processor: { state: 'NONE' }, ledger: { state: 'NOT_POSTED' }, accounting: { state: 'NOT_BOOKED' } }));
+    const row = reconcileRow(
+      facts({ processor: { state: 'NONE' }, ledger: { state: 'NOT_POSTED' }, accounting: { state: 'NOT_BOOKED' } }),
+    );
     expect(row).toMatchObject({ processor: null, ledger: null, accounting: null, mismatches: [] });
   });
 
@@ -134,10 +147,32 @@ describe('reconcileBooks', () => {
     const report = reconcileBooks(
       [
         facts({ transactionId: 'LG:1', processor: paid(10_001), ledger: posted(10_001), accounting: booked(10_001) }),
-        facts({ transactionId: 'LG:2', ledger: { state: 'NOT_POSTED' }, accounting: { state: 'NOT_BOOKED' }, processor: paid(333) }),
-        facts({ transactionId: 'LG:3', kind: 'REFUND', processor: paid(2_500), ledger: posted(2_500), accounting: { state: 'NOT_BOOKED' } }),
-        facts({ transactionId: 'LG:4', kind: 'REFUND', processor: paid(1), ledger: { state: 'NOT_POSTED' }, accounting: { state: 'NOT_BOOKED' } }),
-        facts({ transactionId: 'LG:5', processor: { state: 'UNAVAILABLE', id: 'pi_5' }, ledger: posted(700), accounting: booked(650, { transactionId: 'LG:5' }) }),
+        facts({
+          transactionId: 'LG:2',
+          ledger: { state: 'NOT_POSTED' },
+          accounting: { state: 'NOT_BOOKED' },
+          processor: paid(333),
+        }),
+        facts({
+          transactionId: 'LG:3',
+          kind: 'REFUND',
+          processor: paid(2_500),
+          ledger: posted(2_500),
+          accounting: { state: 'NOT_BOOKED' },
+        }),
+        facts({
+          transactionId: 'LG:4',
+          kind: 'REFUND',
+          processor: paid(1),
+          ledger: { state: 'NOT_POSTED' },
+          accounting: { state: 'NOT_BOOKED' },
+        }),
+        facts({
+          transactionId: 'LG:5',
+          processor: { state: 'UNAVAILABLE', id: 'pi_5' },
+          ledger: posted(700),
+          accounting: booked(650, { transactionId: 'LG:5' }),
+        }),
       ],
       { currency: 'USD' },
     );
@@ -179,9 +214,12 @@ describe('reconcileBooks', () => {
     expect(() => reconcileBooks([facts({ currency: 'EUR' })], { currency: 'USD' })).toThrow(/expected an amount in USD, got EUR/);
     const huge = Number.MAX_SAFE_INTEGER;
     expect(() =>
-      reconcileBooks([facts({ processor: paid(huge), ledger: posted(huge), accounting: booked(huge) }), facts({ transactionId: 'LG:2' })], {
-        currency: 'USD',
-      }),
+      reconcileBooks(
+        [facts({ processor: paid(huge), ledger: posted(huge), accounting: booked(huge) }), facts({ transactionId: 'LG:2' })],
+        {
+          currency: 'USD',
+        },
+      ),
     ).toThrow(MoneyError);
   });
 
@@ -209,7 +247,11 @@ describe('reconcileBooks', () => {
         );
         const net = (pick: (s: (typeof specs)[number]) => number | null) =>
           specs.reduce((n, s) => n + (s.refund ? -1 : 1) * (pick(s) ?? 0), 0);
-        expect(report.totals).toEqual({ processor: net((s) => s.processor), ledger: net((s) => s.ledger), accounting: net((s) => s.accounting) });
+        expect(report.totals).toEqual({
+          processor: net((s) => s.processor),
+          ledger: net((s) => s.ledger),
+          accounting: net((s) => s.accounting),
+        });
         // A row without a mismatch has its known figures all equal.
         for (const r of report.rows) {
           const known = [r.processor, r.ledger, r.accounting].filter((c) => c !== null);
@@ -230,7 +272,12 @@ describe('reconciliationWindow', () => {
       end: new Date('2026-04-01T04:00:00.000Z'),
     });
     const oneDay = reconciliationWindow({ from: '2026-07-04', to: '2026-07-04', timeZone: 'UTC', maxDays: 1 });
-    expect(oneDay).toMatchObject({ ok: true, days: 1, start: new Date('2026-07-04T00:00:00Z'), end: new Date('2026-07-05T00:00:00Z') });
+    expect(oneDay).toMatchObject({
+      ok: true,
+      days: 1,
+      start: new Date('2026-07-04T00:00:00Z'),
+      end: new Date('2026-07-05T00:00:00Z'),
+    });
   });
 
   it('refuses from after to, too many days, and non-dates, naming the field', () => {
@@ -239,12 +286,19 @@ describe('reconciliationWindow', () => {
     const long = reconciliationWindow({ from: '2025-01-01', to: '2026-01-02', timeZone: 'UTC', maxDays: 366 });
     expect(long).toMatchObject({ ok: false, violation: { message: expect.stringContaining('at most 366 days, got 367') } });
     // 2024 is a leap year: 366 days, and 367 is refused.
-    expect(reconciliationWindow({ from: '2024-01-01', to: '2024-12-31', timeZone: 'UTC', maxDays: 366 })).toMatchObject({ ok: true, days: 366 });
-    expect(reconciliationWindow({ from: '2024-01-01', to: '2025-01-01', timeZone: 'UTC', maxDays: 366 })).toMatchObject({ ok: false });
+    expect(reconciliationWindow({ from: '2024-01-01', to: '2024-12-31', timeZone: 'UTC', maxDays: 366 })).toMatchObject({
+      ok: true,
+      days: 366,
+    });
+    expect(reconciliationWindow({ from: '2024-01-01', to: '2025-01-01', timeZone: 'UTC', maxDays: 366 })).toMatchObject({
+      ok: false,
+    });
     expect(reconciliationWindow({ from: '2026-02-30', to: '2026-03-01', timeZone: 'UTC', maxDays: 366 })).toMatchObject({
       ok: false,
       violation: { details: { field: 'from' } },
     });
-    expect(reconciliationWindow({ from: '2026-3-1', to: '2026-03-01', timeZone: 'UTC', maxDays: 366 })).toMatchObject({ ok: false });
+    expect(reconciliationWindow({ from: '2026-3-1', to: '2026-03-01', timeZone: 'UTC', maxDays: 366 })).toMatchObject({
+      ok: false,
+    });
   });
 });

@@ -1,0 +1,16 @@
+/**
+ * Where a practice's reconciliation reads from: the store, the practice's processor adapter, its
+ * books' adapter and the booking store. Built per request from the gateway's services.
+ */
+import type { GatewayServices } from '../../graphql/context';
+import type { Practice } from '../../practices';
+import type { ReconciliationSources } from './gather';
+
+export function reconciliationSources(services: GatewayServices, practice: Practice): ReconciliationSources {
+  return {
+    sql: services.transactions.context.store.sql,
+    processor: practice.processor?.adapter ?? null,
+    books: null,
+    bookings: async () => new Map(),
+  };
+}
