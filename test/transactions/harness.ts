@@ -67,7 +67,7 @@ export async function freshMemoryStore(): Promise<{ client: SqlClient; store: Tr
   await shared.client.query(
     `TRUNCATE ledger_transactions, idempotency_keys, webhook_receipts, webhook_registrations, jobs, job_schedules,
        checkouts, checkout_refunds, processor_events, processor_webhook_registrations, pay_page_keys,
-       reminders, billing_cycle_items, billing_cycles, messaging_recipient_flags, messaging_events`,
+       reminders, billing_cycle_items, billing_cycles, messaging_recipient_flags, messaging_events, bookings`,
   );
   await shared.client.query('ALTER SEQUENCE ledger_transaction_id_seq RESTART WITH 1000');
   return shared;
