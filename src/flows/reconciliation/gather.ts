@@ -15,16 +15,13 @@ import type { AccountingAdapter, BookedEntryRecord, EntryKind, EntryRef } from '
 import type { ProcessorAdapter } from '../../adapters/processor/port';
 import type { AccountingFact, LedgerFact, ProcessorFact, ReconciliationFacts } from '../../ledger/books-reconciliation';
 import { sumCents } from '../../ledger/money';
+import type { BookingRow } from '../booking/booking-store';
 import type { SqlExecutor } from '../../transactions/sql-client';
 import { UpstreamCallCapExceeded } from '../../upstream-budget/request-scope';
 import { type ReconciledTransaction, transactionsInWindow } from './transactions';
 
-/** Where a transaction's booking stands in the booking store. */
-export interface BookingView {
-  status: 'PENDING' | 'BOOKED' | 'FAILED';
-  /** The entry in the books, once `BOOKED`. */
-  entry: EntryRef | null;
-}
+/** Where a transaction's booking stands in the booking store (`src/flows/booking/booking-store.ts`). */
+export type BookingView = Pick<BookingRow, 'status' | 'kind' | 'externalId'>;
 
 export interface ReconciliationSources {
   /** The store (transactions, checkouts, refunds). */
@@ -119,7 +116,7 @@ async function booksFacts(
   const bookings = await sources.bookings(transactions.map((t) => t.row.transactionId));
   const refs = transactions.map((t) => {
     const booking = bookings.get(t.row.transactionId);
-    return booking?.status === 'BOOKED' && booking.entry ? booking.entry : null;
+    return booking?.status === 'BOOKED' && booking.externalId !== null ? { kind: booking.kind, id: booking.externalId } : null;
   });
   const wanted = refs.filter((r): r is EntryRef => r !== null);
   const read = new Map<string, BookedEntryRecord | null | Error>();
@@ -132,7 +129,10 @@ async function booksFacts(
       answers = wanted.map(() => error as Error);
     }
     for (const [i, ref] of wanted.entries())
-      read.set(refKey(ref.kind, ref.id), answers[i] ?? new Error('no answer for this entry'));
+      read.set(
+        refKey(ref.kind, ref.id),
+        i < answers.length ? (answers[i] as BookedEntryRecord | null | Error) : new Error('no answer for this entry'),
+      );
   }
   return refs.map((ref): AccountingFact => {
     if (ref === null) return { state: 'NOT_BOOKED' };

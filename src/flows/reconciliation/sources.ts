@@ -4,6 +4,7 @@
  */
 import type { GatewayServices } from '../../graphql/context';
 import type { Practice } from '../../practices';
+import { bookingsFor } from '../booking/booking-store';
 import type { ReconciliationSources } from './gather';
 
 export function reconciliationSources(services: GatewayServices, practice: Practice): ReconciliationSources {
@@ -11,6 +12,6 @@ export function reconciliationSources(services: GatewayServices, practice: Pract
     sql: services.transactions.context.store.sql,
     processor: practice.processor?.adapter ?? null,
     books: null,
-    bookings: async () => new Map(),
+    bookings: (ids) => bookingsFor(services.transactions.context.store.sql, practice.id, ids),
   };
 }
