@@ -5,6 +5,7 @@
 import { callerMayTouch, type Caller } from '../auth/api-keys';
 import type { GatewayConfig } from '../config';
 import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
+import type { BookingFlow } from '../flows/booking/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
 import type { StatusBus } from '../transactions/status-bus';
@@ -22,6 +23,8 @@ export interface GatewayServices {
   collection: CollectionFlow;
   /** Reminders and billing cycles (`src/flows/billing-cycle/`). */
   billing: BillingCycleFlow;
+  /** Bookings to the practices' books (`src/flows/booking/`); absent in tests that build services by hand. */
+  booking?: BookingFlow;
 }
 
 export interface GatewayContext {

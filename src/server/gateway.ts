@@ -44,6 +44,9 @@ import { MESSAGING_METHODS, type Channel, type MessagingAdapter } from '../adapt
 import type { BillingCycleOptions } from '../flows/billing-cycle/context';
 import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
 import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
+import type { BookingFlowOptions, PracticeBooks } from '../flows/booking/context';
+import { createBookingFlow } from '../flows/booking/flow';
+import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
 import type { GraphiQLOptions } from './graphiql';
@@ -88,6 +91,10 @@ export interface GatewayOptions {
   billing?: BillingCycleOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
+  /** A practice's books (its accounting adapter and config keys); `null`: no accounting. Default: none. */
+  createAccountingBooks?: (practice: PracticeConfig) => PracticeBooks | null;
+  /** Booking flow tuning (tests: retry delays, catch-up interval). */
+  booking?: BookingFlowOptions;
 }
 
 export interface RunningGateway {
@@ -312,6 +319,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     publicUrl: () => publicUrl,
   });
   billing.defineJobs();
+  // Each practice's books, built once: bookings of COMPLETED collections and refunds, their webhooks.
+  const accountingBooks = new Map<string, PracticeBooks>();
+  for (const practice of config.practices) {
+    const books = options.createAccountingBooks?.(practice) ?? null;
+    if (books) accountingBooks.set(practice.id, books);
+  }
+  const booking = createBookingFlow({
+    ...options.booking,
+    transactions,
+    practices: registry,
+    bus,
+    books: (practiceId) => accountingBooks.get(practiceId) ?? null,
+    timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
+  });
+  booking.defineJobs();
   const services: GatewayServices = {
     config,
     registry,
@@ -320,6 +342,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     observeBatch: metrics.observeBatch,
     collection,
     billing,
+    booking,
   };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
@@ -372,6 +395,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           });
           return true;
         }
+        if (isAccountingRoute(system, booking)) {
+          await handleAccountingWebhook(req, res, system, practiceId, {
+            flow: booking,
+            publicUrl: () => publicUrl,
+            maxBodyBytes: config.limits.maxBodyBytes,
+            onResult: ({ result }) => metrics.observeWebhook(result),
+          });
+          return true;
+        }
         if (!isProcessorRoute(system)) return false;
         await handleProcessorWebhook(req, res, system, practiceId, {
           flow: collection,
@@ -413,6 +445,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     );
   await billing.registerSchedules();
   await transactions.start();
+  await booking.start();
 
   const settled = (async () => {
     await Promise.all(
@@ -452,11 +485,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     settled,
     async close() {
       await http.close();
+      await booking.stop();
       await transactions.stop();
       await apollo.stop();
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
+      await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
       await budgets.close();
       await store.close();
     },

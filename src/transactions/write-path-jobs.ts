@@ -49,6 +49,12 @@ export type WritePathJobKinds = {
   'billing.remind': { practiceId: string; reminderId: string };
   /** A practice's `billing.schedule` tick: starts that tick's cycle (`src/flows/billing-cycle/schedule.ts`). */
   'billing.scheduled': { practiceId: string; tickAt: string };
+  /** A COMPLETED collection/refund booked to the practice's books, once (`src/flows/booking/book-job.ts`). */
+  'booking.book': TransactionJobPayload;
+  /** A booked entry read again after the books said it changed (`src/flows/booking/events.ts`). */
+  'booking.reread': TransactionJobPayload;
+  /** A practice's booking catch-up: open bookings, the books' change data capture (`src/flows/booking/catch-up.ts`). */
+  'booking.catch-up': { practiceId: string };
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

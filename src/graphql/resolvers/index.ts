@@ -1,5 +1,6 @@
 /** Every resolver map, merged; one file per type family. */
 import type { Resolvers } from '../generated/resolvers-types';
+import { bookingResolvers } from './booking';
 import { collectPaymentResolvers } from './collect-payment';
 import { collectionResolvers } from './collection';
 import { coverageResolvers } from './coverage';
@@ -34,6 +35,7 @@ export const resolvers: Resolvers = {
     ...transactionResolvers.LedgerTransaction,
     ...collectionResolvers.LedgerTransaction,
     ...reminderResolvers.LedgerTransaction,
+    ...bookingResolvers.LedgerTransaction,
   },
   Reminder: reminderResolvers.Reminder,
   BillingCycle: reminderResolvers.BillingCycle,

@@ -1,0 +1,99 @@
+/**
+ * The books' word about entries after they were booked: webhook events (`webhook-route.ts`) and
+ * change data capture (`catch-up.ts`). Nothing here ever re-creates an entry:
+ *
+ * | event                                  | effect                                                                 |
+ * | -------------------------------------- | ---------------------------------------------------------------------- |
+ * | UPDATED / VOIDED of an entry we booked | marked for a re-read (`reread_pending`); the `booking.reread` job reads it live and stores what the books hold (EDITED, VOIDED with 0) |
+ * | DELETED of an entry we booked          | recorded as DELETED at once (there is nothing left to read)            |
+ * | MERGED of a customer                   | every guarantor mapped to the merged-away id maps to the surviving one |
+ * | anything else                          | recorded (deduplicated) and ignored                                    |
+ *
+ * Each event id is recorded in `accounting_events` in the same SQL transaction as its effect, so a
+ * redelivery changes nothing; events carry ids only and may come in any order, so the re-read, not
+ * the event, says what the books hold.
+ */
+import type { AccountingEvent, BookedEntryRecord } from '../../adapters/accounting/port';
+import type { JobOutcome } from '../../jobs/types';
+import { CircuitOpenError } from '../../resilience';
+import { errorText } from '../../transactions/context';
+import { deferUntil } from '../../transactions/write-path-jobs';
+import { claimEvent, remapCustomer } from './accounting-store';
+import { bookingByEntry, getBooking, markRereadPending, recordBooksRead } from './booking-store';
+import { rereadKey, unavailableDelay, type BookingContext } from './context';
+
+export type EventResult = 'applied' | 'duplicate' | 'ignored';
+
+/** Apply one verified event to a practice whose books it is about. */
+export async function applyAccountingEvent(
+  flow: BookingContext,
+  practiceId: string,
+  event: AccountingEvent,
+): Promise<EventResult> {
+  const { ctx } = flow;
+  const now = ctx.now();
+  return ctx.store.sql.transaction(async (tx) => {
+    if (!(await claimEvent(tx, practiceId, event.eventId, now))) return 'duplicate';
+    if (event.entity === 'CUSTOMER' && event.operation === 'MERGED' && event.mergedId) {
+      const moved = await remapCustomer(tx, practiceId, event.mergedId, event.entityId, now);
+      if (moved > 0) ctx.log.info('books customer merged: guarantors remapped', { practiceId, moved });
+      return moved > 0 ? 'applied' : 'ignored';
+    }
+    if (event.entity !== 'SALE' && event.entity !== 'REFUND') return 'ignored';
+    if (!['UPDATED', 'VOIDED', 'DELETED'].includes(event.operation)) return 'ignored';
+    const booking = await bookingByEntry(tx, practiceId, event.entity, event.entityId);
+    if (!booking) return 'ignored';
+    if (event.operation === 'DELETED') {
+      await recordBooksRead(tx, booking, null, now);
+      ctx.log.info('booked entry deleted in the books', { practiceId, transactionId: booking.transactionId });
+      return 'applied';
+    }
+    await markRereadPending(tx, booking.transactionId, now);
+    await ctx.jobs.enqueue(
+      'booking.reread',
+      { practiceId, transactionId: booking.transactionId },
+      { singletonKey: rereadKey(booking.transactionId), tx },
+    );
+    return 'applied';
+  });
+}
+
+/** Store what the books hold for entries read by change data capture (only those the gateway booked). */
+export async function applyChangedEntries(
+  flow: BookingContext,
+  practiceId: string,
+  entries: readonly BookedEntryRecord[],
+  deleted: readonly { kind: 'SALE' | 'REFUND'; id: string }[],
+): Promise<number> {
+  const { ctx } = flow;
+  let applied = 0;
+  for (const entry of entries) {
+    const booking = await bookingByEntry(ctx.store.sql, practiceId, entry.ref.kind, entry.ref.id);
+    if (booking && (await recordBooksRead(ctx.store.sql, booking, entry, ctx.now()))) applied++;
+  }
+  for (const ref of deleted) {
+    const booking = await bookingByEntry(ctx.store.sql, practiceId, ref.kind, ref.id);
+    if (booking && (await recordBooksRead(ctx.store.sql, booking, null, ctx.now()))) applied++;
+  }
+  return applied;
+}
+
+/** The `booking.reread` job: read the entry live and store what the books hold now. */
+export async function rereadJob(flow: BookingContext, transactionId: string, attempt: number): Promise<JobOutcome> {
+  const { ctx } = flow;
+  const booking = await getBooking(ctx.store.sql, transactionId);
+  if (!booking?.externalId || booking.status !== 'BOOKED') return 'done';
+  const books = flow.books(booking.practiceId);
+  if (!books) return 'done';
+  try {
+    const [read] = await books.adapter.entries([{ kind: booking.kind, id: booking.externalId }]);
+    if (read instanceof Error) throw read;
+    const stored = await recordBooksRead(ctx.store.sql, booking, read ?? null, ctx.now());
+    ctx.log.info('booked entry read again', { practiceId: booking.practiceId, transactionId, books: stored?.books?.state });
+    return 'done';
+  } catch (error) {
+    if (error instanceof CircuitOpenError) return deferUntil(ctx, ctx.later(error.retryInMs), 'reread: circuit open');
+    ctx.log.warn('reading a booked entry failed', { practiceId: booking.practiceId, transactionId, error: errorText(error) });
+    return { retryAt: ctx.later(unavailableDelay(flow, attempt)), spendAttempt: false };
+  }
+}
