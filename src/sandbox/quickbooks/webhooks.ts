@@ -1,0 +1,250 @@
+/**
+ * Webhooks as Intuit sends them: one POST per change done through the API or by the accountant,
+ * to the app's one URL (`PUT /_sandbox/webhook-url`), signed
+ *
+ *     intuit-signature = base64(HMAC-SHA256(key = verifier token (UTF-8), message = raw body))
+ *
+ * in either payload format: CloudEvents (the default, a JSON array) or the legacy
+ * `{"eventNotifications":[…]}`. A non-2xx answer or a failed connection is retried 1 s, 2 s, 4 s and
+ * 8 s of sandbox time later, then dropped. Test knobs: hold deliveries and release them in order or
+ * reversed, each once or twice; wait (a promise, no sleeping) for an attempt matching a predicate,
+ * or until nothing is in flight or scheduled.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { SandboxClock } from './clock';
+import type { Change } from './store';
+
+export type WebhookFormat = 'cloudevents' | 'legacy';
+
+/** Seconds of sandbox time before each retry of an unacknowledged delivery. */
+export const RETRY_DELAYS_SECONDS = [1, 2, 4, 8] as const;
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+const CLOUD_OPERATIONS: Record<Change['operation'], string> = {
+  Create: 'created',
+  Update: 'updated',
+  Delete: 'deleted',
+  Merge: 'merged',
+  Void: 'voided',
+};
+
+/** The `intuit-signature` of a body. */
+export function intuitSignature(verifierToken: string, rawBody: string | Buffer): string {
+  return createHmac('sha256', Buffer.from(verifierToken, 'utf8')).update(rawBody).digest('base64');
+}
+
+/** The body of one change in a format. */
+export function webhookPayload(change: Change, format: WebhookFormat): unknown {
+  const time = new Date(change.at).toISOString();
+  if (format === 'legacy') {
+    const entity: Record<string, string> = { name: change.type, id: change.id, operation: change.operation, lastUpdated: time };
+    if (change.deletedId) entity.deletedId = change.deletedId;
+    return { eventNotifications: [{ realmId: change.realmId, dataChangeEvent: { entities: [entity] } }] };
+  }
+  const event: Record<string, unknown> = {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: `/quickbooks/${change.realmId}`,
+    type: `qbo.${change.type.toLowerCase()}.${CLOUD_OPERATIONS[change.operation]}.v1`,
+    datacontenttype: 'application/json',
+    time,
+    intuitentityid: change.id,
+    intuitaccountid: change.realmId,
+  };
+  if (change.deletedId) event.data = { deletedId: change.deletedId };
+  return [event];
+}
+
+export interface WebhookAttempt {
+  /** Sandbox ms. */
+  at: number;
+  /** The receiver's status; `null` on a connection failure or a timeout. */
+  status: number | null;
+  error: string | null;
+  trigger: 'first' | 'retry' | 'release' | 'duplicate';
+}
+
+export interface WebhookDelivery {
+  id: string;
+  change: Change;
+  format: WebhookFormat;
+  /** The exact bytes sent (and signed). */
+  body: string;
+  signature: string;
+  /** `null` when no URL was set: the event is recorded, never sent. */
+  url: string | null;
+  state: 'held' | 'pending' | 'delivered' | 'dropped' | 'unsent';
+  attempts: WebhookAttempt[];
+}
+
+type Waiter = { match: (d: WebhookDelivery, a: WebhookAttempt) => boolean; resolve: (d: WebhookDelivery) => void };
+
+export class WebhookHub {
+  url: string | null = null;
+  format: WebhookFormat = 'cloudevents';
+  private list: WebhookDelivery[] = [];
+  private holding = false;
+  private nextId = 1;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly timers = new Set<number>();
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly clock: SandboxClock,
+    readonly verifierToken: string,
+  ) {}
+
+  get deliveries(): ReadonlyArray<WebhookDelivery> {
+    return this.list;
+  }
+
+  get isHolding(): boolean {
+    return this.holding;
+  }
+
+  /** Announce one change: signed now, sent on the next turn (after the API's answer) unless held. */
+  emit(change: Change): WebhookDelivery {
+    const body = JSON.stringify(webhookPayload(change, this.format));
+    const delivery: WebhookDelivery = {
+      id: `wh_${this.nextId++}`,
+      change,
+      format: this.format,
+      body,
+      signature: intuitSignature(this.verifierToken, body),
+      url: this.url,
+      state: this.url === null ? 'unsent' : this.holding ? 'held' : 'pending',
+      attempts: [],
+    };
+    this.list.push(delivery);
+    if (delivery.state === 'pending') {
+      this.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.attempt(delivery, 'first', 0)));
+    }
+    return delivery;
+  }
+
+  hold(on = true): void {
+    this.holding = on;
+  }
+
+  /** Send the held deliveries (`reverse`: newest first), each twice with `duplicate`; stop holding. */
+  async release({
+    order = 'fifo',
+    duplicate = false,
+  }: {
+    order?: 'fifo' | 'reverse';
+    duplicate?: boolean;
+  } = {}): Promise<number> {
+    this.holding = false;
+    const held = this.list.filter((d) => d.state === 'held');
+    if (order === 'reverse') held.reverse();
+    for (const d of held) d.state = 'pending';
+    const sends: Array<Promise<unknown>> = [];
+    for (const d of held) {
+      sends.push(this.track(this.attempt(d, 'release', 0)));
+      if (duplicate) sends.push(this.track(this.send(d, 'duplicate')));
+    }
+    await Promise.all(sends);
+    return held.length;
+  }
+
+  /** Resolves with the delivery once an attempt matching `match` is recorded (already, or later). */
+  waitFor(match: (d: WebhookDelivery, a: WebhookAttempt) => boolean): Promise<WebhookDelivery> {
+    for (const d of this.list) if (d.attempts.some((a) => match(d, a))) return Promise.resolve(d);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** Resolves when no attempt is in flight (scheduled retries wait for the clock: see `retriesPending`). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Retries waiting for the sandbox clock. */
+  get retriesPending(): number {
+    return this.timers.size;
+  }
+
+  reset(): void {
+    for (const id of this.timers) this.clock.cancel(id);
+    this.timers.clear();
+    this.list = [];
+    this.holding = false;
+    this.url = null;
+    this.format = 'cloudevents';
+  }
+
+  close(): void {
+    this.reset();
+    this.waiters = [];
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+    return promise;
+  }
+
+  /** One attempt; unacknowledged → the next retry on the clock, or dropped after the last. */
+  private async attempt(delivery: WebhookDelivery, trigger: WebhookAttempt['trigger'], retriesDone: number): Promise<void> {
+    if (!this.list.includes(delivery)) return;
+    const result = await this.send(delivery, trigger);
+    if (delivery.state === 'delivered') return;
+    if (result.status !== null && result.status >= 200 && result.status < 300) return;
+    const delay = RETRY_DELAYS_SECONDS[retriesDone];
+    if (delay === undefined) {
+      delivery.state = 'dropped';
+      return;
+    }
+    const id = this.clock.schedule(delay * 1000, () => {
+      this.timers.delete(id);
+      void this.track(this.attempt(delivery, 'retry', retriesDone + 1));
+    });
+    this.timers.add(id);
+  }
+
+  private async send(delivery: WebhookDelivery, trigger: WebhookAttempt['trigger']): Promise<WebhookAttempt> {
+    const attempt: WebhookAttempt = { at: this.clock.now(), status: null, error: null, trigger };
+    try {
+      attempt.status = await post(delivery.url!, delivery.body, delivery.signature);
+      if (attempt.status >= 200 && attempt.status < 300) delivery.state = 'delivered';
+    } catch (error) {
+      attempt.error = (error as Error).message;
+    }
+    delivery.attempts.push(attempt);
+    const still: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (waiter.match(delivery, attempt)) waiter.resolve(delivery);
+      else still.push(waiter);
+    }
+    this.waiters = still;
+    return attempt;
+  }
+}
+
+function post(url: string, body: string, signature: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? https : http).request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'intuit-signature': signature,
+          'user-agent': 'Intuit-Webhooks-Sandbox/1.0',
+        },
+        timeout: ATTEMPT_TIMEOUT_MS,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`timed out after ${ATTEMPT_TIMEOUT_MS} ms`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
