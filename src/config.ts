@@ -12,10 +12,21 @@ import { readFile } from 'node:fs/promises';
 import { Cron } from 'croner';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { httpUrl, nonEmpty } from './adapters/connection-fields';
+import { httpUrl, nonEmpty, vendorId } from './adapters/connection-fields';
 import type { Channel } from './adapters/messaging/port';
-import { LEDGER_SYSTEMS, MESSAGING_CHANNEL_KEYS, MESSAGING_SYSTEMS, PROCESSOR_SYSTEMS } from './adapters/registry';
-import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor } from './adapters/system';
+import {
+  ACCOUNTING_SYSTEMS,
+  LEDGER_SYSTEMS,
+  MESSAGING_CHANNEL_KEYS,
+  MESSAGING_SYSTEMS,
+  PROCESSOR_SYSTEMS,
+} from './adapters/registry';
+import type {
+  AccountingSystemDescriptor,
+  LedgerSystemDescriptor,
+  MessagingSystemDescriptor,
+  ProcessorSystemDescriptor,
+} from './adapters/system';
 import { parseDecimal } from './ledger/money';
 import { TRANSACTION_ID_PREFIX, TRANSACTION_ID_PREFIX_RULE } from './ledger/transaction-id';
 import { withTrustedDocuments } from './auth/trusted-documents';
@@ -73,6 +84,35 @@ function messagingChannel(channel: Channel): z.ZodType<MessagingEntryConfig> {
 const messaging = z.strictObject({ sms: messagingChannel('SMS').optional(), email: messagingChannel('EMAIL').optional() });
 
 export type MessagingConfig = z.output<typeof messaging>;
+
+/**
+ * A practice's books (`accounting: { system, connection, depositAccountId, itemId, paymentMethodId? }`):
+ * its `connection` is validated by that system's own schema; the ids beside it are the practice's
+ * entities in its books, sent with each booking: the account the money goes to (and a refund
+ * leaves from), the service item of the one line, and the payment method to tag entries with
+ * (none sent when absent).
+ */
+function accountingOf(descriptor: AccountingSystemDescriptor) {
+  return z.strictObject({
+    system: z.literal(descriptor.system),
+    connection: descriptor.connection,
+    depositAccountId: vendorId,
+    itemId: vendorId,
+    paymentMethodId: vendorId.optional(),
+  });
+}
+
+type AccountingSchema = ReturnType<typeof accountingOf>;
+
+const accounting = z.discriminatedUnion(
+  'system',
+  ACCOUNTING_SYSTEMS.map(accountingOf) as [AccountingSchema, ...AccountingSchema[]],
+  {
+    error: `expected accounting.system to be one of ${ACCOUNTING_SYSTEMS.map((d) => `"${d.system}"`).join(', ')}`,
+  },
+);
+
+export type AccountingConfig = z.output<typeof accounting>;
 /**
  * A practice's time zone (`timeZone`, an IANA name such as `America/New_York`): reminders' quiet
  * hours and `billing.schedule` are read in it. Checked by luxon's own zone database, so a name the
@@ -154,6 +194,7 @@ function practiceOf(descriptor: LedgerSystemDescriptor) {
     messaging: messaging.optional(),
     timeZone: timeZone.optional(),
     billing: billingSchema.optional(),
+    accounting: accounting.optional(),
   });
 }
 

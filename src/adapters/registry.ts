@@ -3,6 +3,7 @@
  * gateway's wiring (`src/server/gateway.ts`), sandbox mode (`src/sandbox/default-config.ts`) and
  * the webhook routes are built from this list; `README.md` here tells how to add a system.
  */
+import { quickbooksSystem } from './accounting/quickbooks';
 import { athenahealthSystem } from './ledger/athenahealth';
 import { fhirSystem } from './ledger/fhir';
 import { nexhealthSystem } from './ledger/nexhealth';
@@ -11,7 +12,13 @@ import { twilioSystem } from './messaging/twilio';
 import { sendgridSystem } from './messaging/sendgrid';
 import { squareSystem } from './processor/square';
 import { stripeSystem } from './processor/stripe';
-import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor, SystemDescriptor } from './system';
+import type {
+  AccountingSystemDescriptor,
+  LedgerSystemDescriptor,
+  MessagingSystemDescriptor,
+  ProcessorSystemDescriptor,
+  SystemDescriptor,
+} from './system';
 
 export const SYSTEMS = [
   nexhealthSystem,
@@ -21,6 +28,7 @@ export const SYSTEMS = [
   squareSystem,
   twilioSystem,
   sendgridSystem,
+  quickbooksSystem,
 ] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
@@ -59,6 +67,20 @@ export function messagingSystem(system: string, channel: Channel): MessagingSyst
   if (!found) {
     const words = MESSAGING_SYSTEMS.filter((d) => d.channel === channel).map((d) => d.system);
     throw new Error(`expected a registered ${channel} provider (${words.join(', ')}), got "${system}"`);
+  }
+  return found;
+}
+
+/** The accounting systems, in registry order: a practice's `accounting.system` is one of their words. */
+export const ACCOUNTING_SYSTEMS: readonly AccountingSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'accounting');
+
+/** The accounting descriptor for a practice's `accounting.system`; throws for a word the config could not have accepted. */
+export function accountingSystem(system: string): AccountingSystemDescriptor {
+  const found = ACCOUNTING_SYSTEMS.find((d) => d.system === system);
+  if (!found) {
+    throw new Error(
+      `expected a registered accounting system (${ACCOUNTING_SYSTEMS.map((d) => d.system).join(', ')}), got "${system}"`,
+    );
   }
   return found;
 }

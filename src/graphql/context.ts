@@ -12,6 +12,7 @@ import type { StatusBus } from '../transactions/status-bus';
 import type { TransactionService } from '../transactions/service';
 import { gatewayError } from './errors';
 import { createLoaders, type BatchObserver, type Loaders } from './loaders';
+import type { AccountingAdapters } from '../server/accounting-adapters';
 
 export interface GatewayServices {
   config: GatewayConfig;
@@ -25,6 +26,8 @@ export interface GatewayServices {
   billing: BillingCycleFlow;
   /** Bookings to the practices' books (`src/flows/booking/`); absent in tests that build services by hand. */
   booking?: BookingFlow;
+  /** Each practice's books: `accountingAdapterFor(practiceId)`, `accountingConfigFor(practiceId)` (`src/server/accounting-adapters.ts`). */
+  accounting: AccountingAdapters;
 }
 
 export interface GatewayContext {

@@ -49,6 +49,7 @@ import { createBookingFlow } from '../flows/booking/flow';
 import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
+import { type AccountingAdapterFactory, createAccountingAdapters, defaultAccountingAdapterFactory } from './accounting-adapters';
 import type { GraphiQLOptions } from './graphiql';
 
 export interface GatewayOptions {
@@ -95,6 +96,12 @@ export interface GatewayOptions {
   createAccountingBooks?: (practice: PracticeConfig) => PracticeBooks | null;
   /** Booking flow tuning (tests: retry delays, catch-up interval). */
   booking?: BookingFlowOptions;
+  /**
+   * Build a practice's accounting adapter (its books; `null`: none). Called once per practice at
+   * start with its store-backed refresh-token store. Default: the system its `accounting.system`
+   * names, through the registry (`accounting-adapters.ts`), with its upstream budget.
+   */
+  createAccountingAdapter?: AccountingAdapterFactory;
 }
 
 export interface RunningGateway {
@@ -304,6 +311,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       );
     }
   }
+  // Each practice's books, built once: bookings and their webhooks (`accounting-adapters.ts`).
+  const accounting = createAccountingAdapters({
+    practices: config.practices,
+    sql: store.sql,
+    factory: options.createAccountingAdapter ?? defaultAccountingAdapterFactory(options.adapterOptions, metrics, logger, budgets),
+    circuitBreaker: options.circuitBreaker,
+    metrics,
+  });
   const practiceConfigs = new Map(config.practices.map((p) => [p.id, p]));
   const billing = createBillingCycleFlow({
     ...options.billing,
@@ -322,7 +337,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // Each practice's books, built once: bookings of COMPLETED collections and refunds, their webhooks.
   const accountingBooks = new Map<string, PracticeBooks>();
   for (const practice of config.practices) {
-    const books = options.createAccountingBooks?.(practice) ?? null;
+    // Merge of h-qbobook and h-qboadapt: by default the books are the practice's accounting adapter and its config ids.
+    const adapter = accounting.accountingAdapterFor(practice.id);
+    const settings = accounting.accountingConfigFor(practice.id);
+    const books = options.createAccountingBooks
+      ? options.createAccountingBooks(practice)
+      : adapter && settings
+        ? {
+            adapter,
+            depositAccountId: settings.depositAccountId,
+            itemId: settings.itemId,
+            paymentMethodId: settings.paymentMethodId ?? null,
+          }
+        : null;
     if (books) accountingBooks.set(practice.id, books);
   }
   const booking = createBookingFlow({
@@ -343,6 +370,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     collection,
     billing,
     booking,
+    accounting,
   };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
@@ -491,7 +519,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
-      await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
+      await accounting.close();
       await budgets.close();
       await store.close();
     },

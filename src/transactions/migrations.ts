@@ -12,6 +12,7 @@ import { BILLING_CYCLE_MIGRATION } from '../flows/billing-cycle/migration';
 import { BOOKING_MIGRATION } from '../flows/booking/migration';
 import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
+import { REFRESH_TOKENS_MIGRATION } from './refresh-tokens';
 import type { SqlClient } from './sql-client';
 
 export type { Migration };
@@ -275,6 +276,7 @@ export const MIGRATIONS: readonly Migration[] = [
          CHECK (state IN ('NOT_SENT', 'SETTLING', 'REFUNDED', 'REFUSED'))`,
     ],
   },
+  REFRESH_TOKENS_MIGRATION,
   BOOKING_MIGRATION,
 ];
 

@@ -21,7 +21,7 @@ import { UpstreamCallCapExceeded } from '../../upstream-budget/request-scope';
 import { type ReconciledTransaction, transactionsInWindow } from './transactions';
 
 /** Where a transaction's booking stands in the booking store (`src/flows/booking/booking-store.ts`). */
-export type BookingView = Pick<BookingRow, 'status' | 'kind' | 'externalId'>;
+export type BookingState = Pick<BookingRow, 'status' | 'kind' | 'externalId'>;
 
 export interface ReconciliationSources {
   /** The store (transactions, checkouts, refunds). */
@@ -31,7 +31,7 @@ export interface ReconciliationSources {
   /** The practice's books; `null` when it keeps none the gateway knows of. */
   books: AccountingAdapter | null;
   /** The bookings of these transactions (absent: never booked). */
-  bookings(transactionIds: readonly string[]): Promise<ReadonlyMap<string, BookingView>>;
+  bookings(transactionIds: readonly string[]): Promise<ReadonlyMap<string, BookingState>>;
 }
 
 export interface GatherOptions {

@@ -11,7 +11,9 @@ export function reconciliationSources(services: GatewayServices, practice: Pract
   return {
     sql: services.transactions.context.store.sql,
     processor: practice.processor?.adapter ?? null,
-    books: null,
+    // The books the booking flow writes to (the practice's accounting adapter, with its budget and breaker).
+    books:
+      services.booking?.context.books(practice.id)?.adapter ?? services.accounting?.accountingAdapterFor(practice.id) ?? null,
     bookings: (ids) => bookingsFor(services.transactions.context.store.sql, practice.id, ids),
   };
 }

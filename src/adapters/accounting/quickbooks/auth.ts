@@ -1,0 +1,149 @@
+/**
+ * The company's OAuth 2.0 tokens, through Intuit's own client `intuit-oauth` (4.2.5): the refresh
+ * grant (`POST <tokenUrl>`, Basic `clientId:clientSecret`, `grant_type=refresh_token`).
+ *
+ * - The refresh token rotates: each refresh may return a new one and only the newest stays valid,
+ *   so the new one is saved through the `RefreshTokenStore` **before** the access token that came
+ *   with it is handed out. A failed save fails the call: a token nobody kept would strand the
+ *   company at the next restart.
+ * - Where the store holds none (or no store is given), the config's token is used.
+ * - One refresh at a time per adapter: callers that meet an expired token together share it.
+ * - The access token is kept until a minute before `expires_in` (or until a 401 drops it).
+ *
+ * The SDK is tuned per instance, never globally: its token URL is a static of the class (two
+ * companies on two URLs would race), its retries (three, on 429/5xx) would run outside the
+ * upstream budget, and its HTTP call has no timeout. `loadResponse(request)` is where it sends, so
+ * this instance's override sets the URL and the timeout and sends once; the client above it owns
+ * retries.
+ */
+import OAuthClient from 'intuit-oauth';
+import { UpstreamError } from '../../ledger/port';
+import type { RefreshTokenStore } from '../port';
+import type { AdapterOptions } from '../../system';
+import type { QuickbooksConnection } from './connection';
+import { QUICKBOOKS_TOKEN_ENDPOINT } from './rate-limits';
+import { tokenResponseSchema } from './schemas';
+
+export interface TokenSourceOptions {
+  /** Total time of one refresh, in ms. */
+  timeoutMs: number;
+  refreshTokens?: RefreshTokenStore;
+  upstreamBudget?: AdapterOptions['upstreamBudget'];
+  onUpstreamCall?: AdapterOptions['onUpstreamCall'];
+  now?: () => number;
+}
+
+interface AxiosLikeError {
+  authResponse?: { response?: { status?: number } };
+  response?: { status?: number };
+  code?: string;
+}
+
+/** The HTTP status out of whatever the SDK threw, `null` when no answer came. */
+function statusOf(error: unknown): number | null {
+  const e = (error ?? {}) as AxiosLikeError;
+  return e.authResponse?.response?.status ?? e.response?.status ?? null;
+}
+
+export class QuickbooksTokens {
+  private readonly sdk: OAuthClient;
+  private access: { token: string; expiresAt: number } | null = null;
+  private refreshing: Promise<string> | null = null;
+  private readonly now: () => number;
+
+  constructor(
+    private connection: QuickbooksConnection,
+    private readonly options: TokenSourceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.sdk = new OAuthClient({
+      clientId: connection.clientId,
+      clientSecret: connection.clientSecret,
+      environment: 'production',
+      redirectUri: 'http://127.0.0.1/unused',
+      logging: false,
+    });
+    const send = OAuthClient.prototype.loadResponse;
+    const { tokenUrl } = connection;
+    const timeout = options.timeoutMs;
+    // Per instance (see the header): this URL, a timeout, one attempt.
+    Object.assign(this.sdk, {
+      loadResponse(this: OAuthClient, request: Record<string, unknown>) {
+        return send.call(this, { ...request, url: tokenUrl, timeout });
+      },
+      shouldRetry: () => false,
+    });
+  }
+
+  /** A valid access token: the cached one, or a refreshed one. */
+  async accessToken(): Promise<string> {
+    if (this.access && this.now() < this.access.expiresAt) return this.access.token;
+    return this.refresh();
+  }
+
+  /** Forget `used` after a 401 (when it is still the cached one), so the next `accessToken` refreshes. */
+  invalidate(used: string): void {
+    if (this.access?.token === used) this.access = null;
+  }
+
+  /** Refresh now (one refresh shared by concurrent callers). */
+  refresh(): Promise<string> {
+    if (!this.refreshing) {
+      this.refreshing = this.doRefresh().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<string> {
+    const stored = await this.options.refreshTokens?.load();
+    const refreshToken = stored ?? this.connection.refreshToken;
+    const endpoint = QUICKBOOKS_TOKEN_ENDPOINT;
+    const done = await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt: 1 });
+    const started = performance.now();
+    let status: number | null = null;
+    let json: unknown;
+    try {
+      const answer = await this.sdk.refreshUsingToken(refreshToken);
+      status = 200;
+      json = answer.json;
+    } catch (error) {
+      status = statusOf(error);
+      // Never the SDK's error as is: it carries the request (Basic credentials, refresh token).
+      throw new UpstreamError(
+        status === null
+          ? `QuickBooks token refresh got no answer (timeout or network, limit ${this.options.timeoutMs} ms)`
+          : `QuickBooks token refresh refused (HTTP ${status}): the refresh token or the app's credentials are not accepted; reconnect the company`,
+        'UPSTREAM_UNAVAILABLE',
+        status,
+        endpoint,
+      );
+    } finally {
+      void done?.(status, null);
+      try {
+        this.options.onUpstreamCall?.({ endpoint, method: 'POST', status, durationMs: performance.now() - started, attempt: 1 });
+      } catch {
+        // an observer's failure is not the upstream's
+      }
+    }
+    const parsed = tokenResponseSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new UpstreamError(
+        'QuickBooks token refresh answered without access_token / refresh_token',
+        'UPSTREAM_UNAVAILABLE',
+        200,
+        endpoint,
+      );
+    }
+    const { access_token, refresh_token, expires_in = 3600 } = parsed.data;
+    if (this.options.refreshTokens && (refresh_token !== refreshToken || stored === null)) {
+      await this.options.refreshTokens.save(refresh_token);
+    }
+    // Without a store the rotated token lives in memory only (the config's is older but, per Intuit, valid a while).
+    if (!this.options.refreshTokens) this.connection = { ...this.connection, refreshToken: refresh_token };
+    const margin = Math.min(60, expires_in / 10) * 1000;
+    this.access = { token: access_token, expiresAt: this.now() + expires_in * 1000 - margin };
+    return access_token;
+  }
+}
