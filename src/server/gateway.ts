@@ -92,16 +92,16 @@ export interface GatewayOptions {
   billing?: BillingCycleOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
-  /** A practice's books (its accounting adapter and config keys); `null`: no accounting. Default: none. */
-  createAccountingBooks?: (practice: PracticeConfig) => PracticeBooks | null;
-  /** Booking flow tuning (tests: retry delays, catch-up interval). */
-  booking?: BookingFlowOptions;
   /**
    * Build a practice's accounting adapter (its books; `null`: none). Called once per practice at
    * start with its store-backed refresh-token store. Default: the system its `accounting.system`
    * names, through the registry (`accounting-adapters.ts`), with its upstream budget.
    */
   createAccountingAdapter?: AccountingAdapterFactory;
+  /** A practice's books (its accounting adapter and config keys); `null`: no accounting. Default: none. */
+  createAccountingBooks?: (practice: PracticeConfig) => PracticeBooks | null;
+  /** Booking flow tuning (tests: retry delays, catch-up interval). */
+  booking?: BookingFlowOptions;
 }
 
 export interface RunningGateway {
@@ -334,22 +334,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     publicUrl: () => publicUrl,
   });
   billing.defineJobs();
-  // Each practice's books, built once: bookings of COMPLETED collections and refunds, their webhooks.
+  // A test's books (createAccountingBooks), else each practice's from its `accounting` config.
   const accountingBooks = new Map<string, PracticeBooks>();
   for (const practice of config.practices) {
-    // Merge of h-qbobook and h-qboadapt: by default the books are the practice's accounting adapter and its config ids.
-    const adapter = accounting.accountingAdapterFor(practice.id);
-    const settings = accounting.accountingConfigFor(practice.id);
-    const books = options.createAccountingBooks
-      ? options.createAccountingBooks(practice)
-      : adapter && settings
-        ? {
-            adapter,
-            depositAccountId: settings.depositAccountId,
-            itemId: settings.itemId,
-            paymentMethodId: settings.paymentMethodId ?? null,
-          }
-        : null;
+    const adapter = options.createAccountingBooks ? null : accounting.accountingAdapterFor(practice.id);
+    const ids = accounting.accountingConfigFor(practice.id);
+    const books =
+      options.createAccountingBooks?.(practice) ??
+      (adapter && ids
+        ? { adapter, depositAccountId: ids.depositAccountId, itemId: ids.itemId, paymentMethodId: ids.paymentMethodId ?? null }
+        : null);
     if (books) accountingBooks.set(practice.id, books);
   }
   const booking = createBookingFlow({
@@ -519,6 +513,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
+      if (options.createAccountingBooks)
+        await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
       await accounting.close();
       await budgets.close();
       await store.close();

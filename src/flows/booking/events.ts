@@ -32,7 +32,8 @@ export async function applyAccountingEvent(
 ): Promise<EventResult> {
   const { ctx } = flow;
   const now = ctx.now();
-  return ctx.store.sql.transaction(async (tx) => {
+  let rereadJobId: string | null = null;
+  const result = await ctx.store.sql.transaction(async (tx): Promise<EventResult> => {
     if (!(await claimEvent(tx, practiceId, event.eventId, now))) return 'duplicate';
     if (event.entity === 'CUSTOMER' && event.operation === 'MERGED' && event.mergedId) {
       const moved = await remapCustomer(tx, practiceId, event.mergedId, event.entityId, now);
@@ -49,13 +50,18 @@ export async function applyAccountingEvent(
       return 'applied';
     }
     await markRereadPending(tx, booking.transactionId, now);
-    await ctx.jobs.enqueue(
+    const { job, created } = await ctx.jobs.enqueue(
       'booking.reread',
       { practiceId, transactionId: booking.transactionId },
       { singletonKey: rereadKey(booking.transactionId), tx },
     );
+    if (created) rereadJobId = job.id;
     return 'applied';
   });
+  // The re-read runs after the commit (and after the route's answer: the books want theirs within 3 s).
+  const jobId = rereadJobId;
+  if (jobId) void ctx.inFlight.track(() => ctx.jobs.run(jobId)).catch(() => {});
+  return result;
 }
 
 /** Store what the books hold for entries read by change data capture (only those the gateway booked). */
