@@ -281,6 +281,37 @@ describe('Practice.reconciliation', () => {
     expect(t.nex.requests).toHaveLength(0);
   });
 
+  it('a void in QuickBooks shows as 0.00 and AMOUNT_DIFFERS, read live; books that cannot be read are unavailable, not a finding', async () => {
+    const { from, to } = month();
+    const before = (await t.gql(REPORT, { id: SMILE, from, to })).data.practice.reconciliation;
+    const clean = before.rows.find((r: any) => r.mismatches.length === 0 && r.transaction.kind === 'COLLECTION');
+    qbo.accountant.void(realmId, 'SalesReceipt', clean.accountingId);
+    const after = (await t.gql(REPORT, { id: SMILE, from, to })).data.practice.reconciliation;
+    const voided = after.rows.find((r: any) => r.transaction.transactionId === clean.transaction.transactionId);
+    expect(voided.accounting).toEqual({ cents: 0, amount: '0.00' });
+    expect(voided.mismatches).toEqual(['AMOUNT_DIFFERS']);
+    expect(after.totals.accounting.cents).toBe(before.totals.accounting.cents - clean.accounting.cents);
+    expect(after.mismatchCount).toBe(before.mismatchCount + 1);
+
+    // The books answer 503 to every read: each booked row's figure is unknown, and claims nothing.
+    const fault = qbo.addFault({ method: 'GET', path: `/v3/company/${realmId}/query`, status: 503, times: 20 });
+    const down = await t.gql(REPORT, { id: SMILE, from, to });
+    qbo.faults.clear();
+    expect(fault).toBeTruthy();
+    expect(down.errors).toBeUndefined();
+    const report = down.data.practice.reconciliation;
+    expect(report.complete).toBe(false);
+    const booked = report.rows.filter((r: any) => r.accountingId !== null);
+    expect(booked.length).toBe(3);
+    for (const r of booked) {
+      expect(r.accounting).toBeNull();
+      expect(r.unavailable).toEqual(['ACCOUNTING']);
+      expect(r.mismatches).not.toContain('AMOUNT_DIFFERS');
+      expect(r.mismatches).not.toContain('BOOKED_NOT_PAID');
+    }
+    expect(report.totals.accounting.cents).toBe(0);
+  });
+
   it('refuses from after to, and a range past 366 days, with BAD_USER_INPUT and no upstream call', async () => {
     resetLogs();
     const backwards = await t.gql(REPORT, { id: SMILE, from: '2026-07-31', to: '2026-07-01' });
