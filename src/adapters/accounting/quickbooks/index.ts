@@ -17,4 +17,5 @@ export const quickbooksSystem = defineAccountingSystem({
   connection: quickbooksConnectionSchema,
   createAdapter: (connection, options) => createQuickbooksAdapter(connection, options),
   rateLimits: quickbooksRateLimits,
+  sandbox: { start: async (options) => (await import('../../../sandbox/quickbooks/mode')).startSandboxMode(options) },
 });
