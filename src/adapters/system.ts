@@ -63,6 +63,11 @@ export interface SandboxPractice {
    * ledger practice that names one.
    */
   processorPaymentTypeId?: string;
+  /**
+   * An accounting sandbox's ids beside `connection` (`accounting.depositAccountId`, `itemId`,
+   * `paymentMethodId`): its seeded entities, for the ledger practice of the same `id`.
+   */
+  accounting?: { depositAccountId: string; itemId: string; paymentMethodId?: string };
 }
 
 /** A system's simulator started for sandbox mode (`npm start` without a config). */
