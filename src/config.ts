@@ -362,6 +362,8 @@ export const limitsSchema = z
      * it, the fields still reading fail with QUERY_TOO_COMPLEX and the rest answer (src/upstream-budget).
      */
     maxUpstreamCalls: z.number().int().positive().default(500),
+    /** Most calendar days one `Practice.reconciliation(from, to)` may cover, both ends included (366: a leap year). */
+    maxReconciliationDays: z.number().int().positive().default(366),
   })
   .prefault({});
 

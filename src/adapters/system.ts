@@ -68,6 +68,11 @@ export interface SandboxPractice {
    * (provider, payer ids, network), which are the service's, not the vendor's.
    */
   service?: Record<string, unknown>;
+  /**
+   * An accounting sandbox's ids beside `connection` (`accounting.depositAccountId`, `itemId`,
+   * `paymentMethodId`): its seeded entities, for the ledger practice of the same `id`.
+   */
+  accounting?: { depositAccountId: string; itemId: string; paymentMethodId?: string };
 }
 
 /** A system's simulator started for sandbox mode (`npm start` without a config). */

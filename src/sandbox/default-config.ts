@@ -87,6 +87,15 @@ export function sandboxPractices(sandboxes: readonly RunningSystemSandbox[]): Ar
       }
     }
   });
+  // An accounting system's practices are the books of the ledger practice of the same id.
+  SYSTEMS.forEach((descriptor, i) => {
+    if (descriptor.kind !== 'accounting') return;
+    for (const { id, connection, accounting } of sandboxes[i]?.practices ?? []) {
+      const practice = practices.get(id);
+      if (practice && accounting && !practice.accounting)
+        practice.accounting = { system: descriptor.system, connection, ...accounting };
+    }
+  });
   return [...practices.values()];
 }
 

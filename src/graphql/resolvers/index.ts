@@ -13,6 +13,7 @@ import { patientResolvers } from './patient';
 import { payPageResolvers } from './pay-page';
 import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
+import { reconciliationResolvers } from './reconciliation';
 import { reminderResolvers } from './reminders';
 import { resolveTransactionResolvers } from './resolve-transaction';
 import { subscriptionResolvers } from './subscription';
@@ -24,6 +25,7 @@ export const resolvers: Resolvers = {
   Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...reminderResolvers.Query, ...payPageResolvers.Query },
   Job: jobResolvers.Job,
   ...practiceResolvers,
+  Practice: { ...practiceResolvers.Practice, ...reconciliationResolvers.Practice },
   ...patientResolvers,
   Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient },
   ...guarantorResolvers,

@@ -77,13 +77,25 @@ export class QuickbooksTokens {
 
   /** A valid access token: the cached one, or a refreshed one. */
   async accessToken(): Promise<string> {
+    if (this.refreshing) return this.refreshing;
     if (this.access && this.now() < this.access.expiresAt) return this.access.token;
     return this.refresh();
   }
 
-  /** Forget `used` after a 401 (when it is still the cached one), so the next `accessToken` refreshes. */
+  /** Forget `used` after a 401, at once (when it is still the cached one): calls queued behind it then wait for a refresh. */
   invalidate(used: string): void {
     if (this.access?.token === used) this.access = null;
+  }
+
+  /**
+   * A token to replace `used`, which QuickBooks just refused (401): the one a concurrent refresh is
+   * getting or already got, else a new refresh. Calls that met the same expiry share one refresh.
+   */
+  async replace(used: string): Promise<string> {
+    if (this.refreshing) return this.refreshing;
+    if (this.access && this.access.token !== used && this.now() < this.access.expiresAt) return this.access.token;
+    this.invalidate(used);
+    return this.refresh();
   }
 
   /** Refresh now (one refresh shared by concurrent callers). */

@@ -136,13 +136,11 @@ export class QuickbooksClient {
   /** One attempt with the current token; a 401 (not `120`) refreshes and sends once more. */
   private async authorized(call: QboCall, attempt: number): Promise<QboAnswer> {
     const endpoint = `${call.method} /v3/company/{realmId}${call.template}`;
-    let token = await this.tokens.accessToken();
-    let answer = await this.exchange(call, attempt, token);
-    if (answer.ok || answer.status !== 401 || answer.fault.errors.some((e) => e.code === '120')) return answer;
-    this.tokens.invalidate(token);
-    token = await this.tokens.refresh();
-    answer = await this.exchange(call, attempt, token);
-    if (!answer.ok && answer.status === 401 && !answer.fault.errors.some((e) => e.code === '120')) {
+    const first = await this.exchange(call, attempt, () => this.tokens.accessToken());
+    const revoked = (a: QboAnswer) => !a.ok && a.fault.errors.some((e) => e.code === '120');
+    if (first.answer.ok || first.answer.status !== 401 || revoked(first.answer)) return first.answer;
+    const { answer } = await this.exchange(call, attempt, () => this.tokens.replace(first.token));
+    if (!answer.ok && answer.status === 401 && !revoked(answer)) {
       throw new UpstreamError(
         `QuickBooks refused the credentials on ${endpoint} even after a token refresh (HTTP 401: ${faultText(answer.fault)})`,
         'UPSTREAM_UNAVAILABLE',
@@ -153,9 +151,14 @@ export class QuickbooksClient {
     return answer;
   }
 
-  /** One HTTP exchange under the realm's limiter and the budget, reported; throws `Retryable` for what may be retried. */
-  private exchange(call: QboCall, attempt: number, token: string): Promise<QboAnswer> {
+  /**
+   * One HTTP exchange under the realm's limiter and the budget, reported; throws `Retryable` for
+   * what may be retried. The token is taken once the call has its place, so calls that queued
+   * behind an expiry carry the refreshed one rather than meeting the same 401.
+   */
+  private exchange(call: QboCall, attempt: number, bearer: () => Promise<string>): Promise<{ answer: QboAnswer; token: string }> {
     return this.limit(async () => {
+      const token = await bearer();
       const template = `/v3/company/{realmId}${call.template}`;
       const endpoint = `${call.method} ${template}`;
       const query = new URLSearchParams({ ...call.query, minorversion: String(QUICKBOOKS_MINOR_VERSION) });
@@ -209,9 +212,14 @@ export class QuickbooksClient {
             null,
           );
         }
-        if (status >= 300) return { ok: false, status, fault: parseFault(res.text, status), tid };
+        if (status >= 300) {
+          const fault = parseFault(res.text, status);
+          // Dropped before the place is freed, so the calls queued behind this one do not meet the same 401.
+          if (status === 401 && !fault.errors.some((e) => e.code === '120')) this.tokens.invalidate(token);
+          return { answer: { ok: false, status, fault, tid }, token };
+        }
         try {
-          return { ok: true, status, body: JSON.parse(res.text) as unknown };
+          return { answer: { ok: true, status, body: JSON.parse(res.text) as unknown }, token };
         } catch {
           throw new Retryable(
             new UpstreamError(
