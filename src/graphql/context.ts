@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config';
 import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
+import type { PracticeReports } from '../reports/practice-reports';
 import type { StatusBus } from '../transactions/status-bus';
 import type { TransactionService } from '../transactions/service';
 import { gatewayError } from './errors';
@@ -22,6 +23,8 @@ export interface GatewayServices {
   collection: CollectionFlow;
   /** Reminders and billing cycles (`src/flows/billing-cycle/`). */
   billing: BillingCycleFlow;
+  /** Practice-wide reports' snapshots, shared by every key of a practice (`src/reports/`). */
+  reports: PracticeReports;
 }
 
 export interface GatewayContext {

@@ -13,6 +13,7 @@ import { payPageResolvers } from './pay-page';
 import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
 import { reminderResolvers } from './reminders';
+import { reportResolvers } from './reports';
 import { resolveTransactionResolvers } from './resolve-transaction';
 import { subscriptionResolvers } from './subscription';
 import { transactionResolvers } from './transaction';
@@ -23,6 +24,7 @@ export const resolvers: Resolvers = {
   Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...reminderResolvers.Query, ...payPageResolvers.Query },
   Job: jobResolvers.Job,
   ...practiceResolvers,
+  Practice: { ...practiceResolvers.Practice, ...reportResolvers.Practice },
   ...patientResolvers,
   Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient },
   ...guarantorResolvers,
