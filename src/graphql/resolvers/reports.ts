@@ -8,8 +8,13 @@ import type { Resolvers } from '../generated/resolvers-types';
 import { DEFAULT_TIME_ZONE } from '../../config';
 import { AgingSummary } from '../../ledger/reports/aging-summary';
 import { Collections } from '../../ledger/reports/collections';
-import { paymentsPage } from '../../ledger/reports/payments-page';
-import { receivablesPage, type ReceivableInput } from '../../ledger/reports/receivables';
+import { decodePaymentsCursor, paymentsPage } from '../../ledger/reports/payments-page';
+import {
+  checkReceivablesFilter,
+  decodeReceivablesCursor,
+  receivablesPage,
+  type ReceivableInput,
+} from '../../ledger/reports/receivables';
 import { parseAmountFilter, parsePageSize, parsePeriod } from '../../ledger/reports/report-input';
 import type { Practice } from '../../practices';
 import type { GatewayContext } from '../context';
@@ -41,6 +46,8 @@ export const reportResolvers: Resolvers = {
           olderThan: filter?.olderThan ?? null,
         };
         const order = { field: orderBy?.field ?? 'TOTAL', direction: orderBy?.direction ?? 'DESC' } as const;
+        checkReceivablesFilter(parsedFilter);
+        if (after) decodeReceivablesCursor(after, order);
         requireReports(ctx, p, 'receivables');
         const [balances, names] = await Promise.all([ctx.services.reports.balances(p), ctx.services.reports.names(p)]);
         const entries = function* (): Generator<ReceivableInput> {
@@ -93,6 +100,7 @@ export const reportResolvers: Resolvers = {
       exactFigure(`the payments of practice "${p.id}"`, async () => {
         const period = parsePeriod(from, to);
         const size = parsePageSize(first, MAX_PAGE);
+        if (after) decodePaymentsCursor(after);
         requireReports(ctx, p, 'payments');
         const rows = await ctx.services.reports.payments(p);
         const page = paymentsPage(rows.values(), { period, timeZone: timeZoneOf(ctx, p.id), first: size, after: after ?? null });

@@ -33,18 +33,20 @@ function instant(paidAt: string | null): string {
   return Number.isNaN(t) ? (paidAt ?? '') : new Date(t).toISOString();
 }
 
+/** Decode `after`; a ReportInputError when it is not a payments cursor (check it before reading). */
+export function decodePaymentsCursor(cursor: string): { at: string; id: string } {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new ReportInputError('expected after to be an endCursor of payments, got something else');
+  }
+}
+
 export function paymentsPage(
   rows: Iterable<PaymentRecord>,
   args: { period: Period; timeZone: string; first: number; after: string | null },
 ): PaymentsPage {
-  let after: { at: string; id: string } | null = null;
-  if (args.after !== null) {
-    try {
-      after = cursorSchema.parse(JSON.parse(Buffer.from(args.after, 'base64url').toString('utf8')));
-    } catch {
-      throw new ReportInputError('expected after to be an endCursor of payments, got something else');
-    }
-  }
+  const after = args.after === null ? null : decodePaymentsCursor(args.after);
   let totalCount = 0;
   const rest: Array<{ at: string; id: string; row: PaymentRecord }> = [];
   for (const row of rows) {

@@ -82,7 +82,8 @@ export function encodeReceivablesCursor(order: ReceivablesOrder, key: SortKey, i
   return Buffer.from(JSON.stringify({ v: 1, f: order.field, d: order.direction, k: key, id }), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string, order: ReceivablesOrder): { key: SortKey; id: string } {
+/** Decode `after` for `order`; a ReportInputError when it is not a receivables cursor of that order (check it before reading). */
+export function decodeReceivablesCursor(cursor: string, order: ReceivablesOrder): { key: SortKey; id: string } {
   let parsed: z.infer<typeof cursorSchema>;
   try {
     parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
@@ -101,6 +102,13 @@ function owesInOrOlder(buckets: AgingBuckets, bucket: AgingBucketName): boolean 
   return AGING_BUCKET_KEYS.slice(BUCKET_INDEX[bucket]).some((key) => buckets[key] > 0);
 }
 
+/** A ReportInputError for a filter no entry could pass (check it before reading). */
+export function checkReceivablesFilter(filter: ReceivablesFilter): void {
+  if (filter.minBalance !== null && filter.maxBalance !== null && filter.minBalance > filter.maxBalance) {
+    throw new ReportInputError(`expected minBalance at most maxBalance, got ${filter.minBalance} > ${filter.maxBalance} cents`);
+  }
+}
+
 export function passesFilter(aging: Aging, filter: ReceivablesFilter): boolean {
   if (filter.minBalance !== null && aging.total < filter.minBalance) return false;
   if (filter.maxBalance !== null && aging.total > filter.maxBalance) return false;
@@ -114,10 +122,8 @@ export function receivablesPage(
   args: { filter: ReceivablesFilter; order: ReceivablesOrder; first: number; after: string | null },
 ): ReceivablesPage {
   const { filter, order, first } = args;
-  if (filter.minBalance !== null && filter.maxBalance !== null && filter.minBalance > filter.maxBalance) {
-    throw new ReportInputError('expected minBalance at most maxBalance');
-  }
-  const after = args.after === null ? null : decodeCursor(args.after, order);
+  checkReceivablesFilter(filter);
+  const after = args.after === null ? null : decodeReceivablesCursor(args.after, order);
   const sign = order.direction === 'ASC' ? 1 : -1;
   // Direction applies to the key and the id alike, so (key, id) is one total order either way.
   const compare = (a: { key: SortKey; id: string }, b: { key: SortKey; id: string }) =>

@@ -29,13 +29,18 @@ export interface Period {
   to: string;
 }
 
-export function parsePeriod(from: string, to: string): Period {
-  for (const [name, value] of [
-    ['from', from],
-    ['to', to],
-  ] as const) {
-    if (!isoDate.safeParse(value).success) throw new ReportInputError(`expected ${name} to be a date YYYY-MM-DD, got "${value}"`);
+/** A calendar day as text: the GraphQL `Date` scalar hands a `Date` at UTC midnight, tests and callers text. */
+function dayText(name: string, value: string | Date): string {
+  const text = value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString().slice(0, 10) : value;
+  if (typeof text !== 'string' || !isoDate.safeParse(text).success) {
+    throw new ReportInputError(`expected ${name} to be a date YYYY-MM-DD, got "${String(value)}"`);
   }
+  return text;
+}
+
+export function parsePeriod(fromValue: string | Date, toValue: string | Date): Period {
+  const from = dayText('from', fromValue);
+  const to = dayText('to', toValue);
   if (to < from) throw new ReportInputError(`expected to (${to}) on or after from (${from})`);
   return { from, to };
 }
