@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNexSeed, NEX_SEED } from '../../src/sandbox/nexhealth';
 import { addScalePatients } from '../../src/sandbox/nexhealth/seed-scale';
 import { PAY } from './documents';
-import { KEYS, startTestGateway, type TestGateway } from './harness';
+import { type GqlResult, KEYS, startTestGateway, type TestGateway } from './harness';
 
 const SMILE = 'smile-dental';
 const OD = Number(NEX_SEED.locations.openDental);
@@ -90,7 +90,7 @@ describe('practice-wide reports over NexHealth (3,000 more patients)', () => {
     let after: string | null = null;
     let first: any = null;
     for (let page = 0; page < 100; page++) {
-      const { data, errors } = await t.gql(RECEIVABLES, {
+      const { data, errors }: GqlResult<any> = await t.gql(RECEIVABLES, {
         id: SMILE,
         filter: { minBalance: '100.00' },
         orderBy: { field: 'TOTAL', direction: 'DESC' },
@@ -98,7 +98,7 @@ describe('practice-wide reports over NexHealth (3,000 more patients)', () => {
         after,
       });
       expect(errors).toBeUndefined();
-      const r = data.practice.receivables;
+      const r: any = data.practice.receivables;
       first ??= r;
       expect(r.totalCount).toBe(expected.length);
       for (const node of r.nodes) {
