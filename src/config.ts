@@ -329,6 +329,12 @@ export const limitsSchema = z
     maxWsConnectionsPerKey: z.number().int().positive().default(100),
     /** Most websockets open from one remote address, before or after connection_init (4429 beyond). */
     maxWsConnectionsPerAddress: z.number().int().positive().default(100),
+    /**
+     * Practice-wide reports (src/reports/README.md): how long a practice's snapshot of a location-wide
+     * scan answers without asking the upstream what changed, in ms. After it, or after one of the
+     * practice's own writes, the next report refreshes it with `updated_since` (usually one call).
+     */
+    reportSnapshotTtlMs: z.number().int().positive().default(30_000),
     /** How long a new websocket may take to send connection_init before it is closed with 4408. */
     wsConnectionInitTimeoutMs: z.number().int().positive().default(5000),
     /** Keep-alive: a ping this often; a socket that has not answered within the same time is terminated. */

@@ -92,6 +92,11 @@ export interface SandboxModeStartOptions {
    * the gateway registers (Twilio's inbound messages) points itself at `<gatewayUrl>/webhooks/…`.
    */
   gatewayUrl?: string;
+  /**
+   * Fictional patients a simulator adds to its seed, deterministically (`npm run sandbox -- --patients
+   * 20000`), so practice-wide reports can be tried at scale. Simulators without the knob ignore it.
+   */
+  patients?: number;
 }
 
 /** What every descriptor has, whatever its kind. */

@@ -8,6 +8,7 @@ import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
 import type { BookingFlow } from '../flows/booking/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
+import type { PracticeReports } from '../reports/practice-reports';
 import type { StatusBus } from '../transactions/status-bus';
 import type { TransactionService } from '../transactions/service';
 import { gatewayError } from './errors';
@@ -28,6 +29,8 @@ export interface GatewayServices {
   booking?: BookingFlow;
   /** Each practice's books: `accountingAdapterFor(practiceId)`, `accountingConfigFor(practiceId)` (`src/server/accounting-adapters.ts`). */
   accounting: AccountingAdapters;
+  /** Practice-wide reports' snapshots, shared by every key of a practice (`src/reports/`). */
+  reports: PracticeReports;
 }
 
 export interface GatewayContext {

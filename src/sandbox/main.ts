@@ -6,7 +6,11 @@
  * Environment: `<SYSTEM>_SANDBOX_PORT` for each system (e.g. `NEXHEALTH_SANDBOX_PORT`); by default
  * the systems take 4010, 4020, 4030, … in registry order. A simulator may read knobs of its own
  * (e.g. `NEXHEALTH_SANDBOX_FAULTS`, see that sandbox's README).
+ *
+ * `--patients N` grows the simulators that have a size knob (NexHealth: N more patients at the
+ * smile-dental location, a deterministic seed) for trying practice-wide reports at scale.
  */
+import { parseArgs } from 'node:util';
 import { SYSTEMS } from '../adapters/registry';
 import type { RunningSystemSandbox } from '../adapters/system';
 import { ListenError } from '../server/listen';
@@ -20,13 +24,18 @@ function fail(error: unknown, portVariable: string): never {
 }
 
 const env = process.env;
+const { values: args } = parseArgs({ options: { patients: { type: 'string' } } });
+const patients = args.patients === undefined ? undefined : Number(args.patients);
+if (patients !== undefined && (!Number.isSafeInteger(patients) || patients < 0)) {
+  fail(new Error(`expected --patients to be a whole number ≥ 0, got "${args.patients}"`), '--patients');
+}
 const running: RunningSystemSandbox[] = [];
 const practices: Array<Record<string, unknown>> = [];
 for (const [index, descriptor] of SYSTEMS.entries()) {
   if (!descriptor.sandbox) continue;
   const portVariable = `${descriptor.system.toUpperCase()}_SANDBOX_PORT`;
   const port = Number(env[portVariable] ?? 4010 + 10 * index);
-  const sandbox = await descriptor.sandbox.start({ port }).catch(async (error: unknown) => {
+  const sandbox = await descriptor.sandbox.start({ port, patients }).catch(async (error: unknown) => {
     await Promise.allSettled(running.map((s) => s.close()));
     return fail(error, portVariable);
   });

@@ -22,6 +22,7 @@ import { ApiKeyRing } from '../auth/api-keys';
 import { DEFAULT_TIME_ZONE, type GatewayConfig, type PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
 import { formatClientError } from '../graphql/upstream-errors';
+import { PracticeReports } from '../reports/practice-reports';
 import { createSchema } from '../graphql/schema';
 import { createLogger, type Logger } from '../logging/logger';
 import { withTracing } from '../observability/with-tracing';
@@ -365,7 +366,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     billing,
     booking,
     accounting,
+    reports: new PracticeReports(registry, { ttlMs: config.limits.reportSnapshotTtlMs }),
   };
+  // A practice's own writes (their status changes) make its report snapshots refresh at the next read.
+  services.reports.watch(bus);
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
   // budget per key across both.

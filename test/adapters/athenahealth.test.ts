@@ -122,6 +122,7 @@ describe('athenahealth adapter: mapping', () => {
       chargeSplitsBecomeProviderSplits: false,
       webhooks: false,
       patientListing: false,
+      practiceReports: false,
       externalPayments: false,
       writesOneVisit: false,
       coverage: false,

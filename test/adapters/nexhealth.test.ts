@@ -1238,6 +1238,7 @@ describe('capabilities', () => {
       chargeSplitsBecomeProviderSplits: false,
       webhooks: true,
       patientListing: true,
+      practiceReports: true,
       externalPayments: true,
       writesOneVisit: false,
       coverage: false,

@@ -94,6 +94,12 @@ export interface Capabilities {
   refunds: boolean;
   /** The patient's insurance coverages can be read (`coveragesByPatient`, `Patient.coverages`). */
   coverage: boolean;
+  /**
+   * The system lists a location's guarantor A/R records and payments in pages, filtered by
+   * `updated_since` (`listGuarantorBalances`, `listPayments`): practice-wide reports
+   * (`Practice.receivables`, `agingSummary`, `payments`, `collections`) cost pages, not patients.
+   */
+  practiceReports: boolean;
 }
 
 /** Why a capability is false, in words for the `NOT_SUPPORTED` message (never patient data). */
@@ -118,6 +124,59 @@ export interface Page<T> {
   items: T[];
   endCursor: string | null;
   hasNextPage: boolean;
+}
+
+/** One page request of a location-wide list (a scan). */
+export interface ScanArgs {
+  first: number;
+  after: string | null;
+  /**
+   * Only rows changed at or after this ISO 8601 instant (a snapshot's refresh); absent or `null`: every
+   * row of the location (a full scan).
+   */
+  updatedSince?: string | null;
+}
+
+/**
+ * A page of a scan whose rows can disappear (a deleted payment): a refresh (`updatedSince` set)
+ * also names the rows removed since, so a snapshot can drop them. Empty on a full scan.
+ */
+export interface ScanPage<T> extends Page<T> {
+  removedIds: string[];
+}
+
+/**
+ * A location-wide list walked page by page as an async iterable: one page in memory at a time (plus
+ * the next one, requested while the caller works on this one), so a 20,000-patient location never
+ * sits in memory whole. The list methods stay plain promises per page, so the decorators that wrap
+ * every upstream method (tracing, circuit breaker: `WHOLE_METHODS`) see each page call.
+ *
+ *     for await (const page of scanPages((a) => adapter.listGuarantorBalances!(a), { perPage: 1000 })) fold(page.items);
+ */
+export async function* scanPages<P extends Page<unknown>>(
+  list: (args: ScanArgs) => Promise<P>,
+  options: { perPage: number; updatedSince?: string | null },
+): AsyncGenerator<P, void, undefined> {
+  const request = (after: string | null) => list({ first: options.perPage, after, updatedSince: options.updatedSince ?? null });
+  const seen = new Set<string>();
+  let pending: Promise<P> | null = request(null);
+  while (pending) {
+    const page: P = await pending;
+    pending = null;
+    if (page.hasNextPage) {
+      if (page.endCursor === null || seen.has(page.endCursor)) {
+        throw new UpstreamError(
+          `a location-wide list answered has_next_page without a new cursor (got ${page.endCursor === null ? 'none' : 'a repeated one'})`,
+          'UPSTREAM_UNAVAILABLE',
+        );
+      }
+      seen.add(page.endCursor);
+      pending = request(page.endCursor);
+      // Marked handled until its turn: a caller that stops early must not leave an unhandled rejection.
+      pending.catch(() => undefined);
+    }
+    yield page;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,8 +247,8 @@ export interface LedgerAdapter {
 
   /** Patients by source id; `null` for one that does not exist. */
   patients(ids: readonly string[], scope?: RequestScope): Promise<BatchResult<PatientRecord | null>>;
-  /** A page of the practice's patients. */
-  listPatients(args: { first: number; after: string | null }, scope?: RequestScope): Promise<Page<PatientRecord>>;
+  /** A page of the practice's patients (`updatedSince` where `capabilities.practiceReports`). */
+  listPatients(args: ScanArgs, scope?: RequestScope): Promise<Page<PatientRecord>>;
   /** Guarantors with their dependents; `null` for an unknown id. */
   families(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<FamilyRecord | null>>;
 
@@ -213,9 +272,15 @@ export interface LedgerAdapter {
   /**
    * A page of the practice's guarantor A/R records, where the system reports them practice-wide
    * (NexHealth `GET /guarantor_balances` without `guarantor_id`): a billing cycle's selection reads
-   * every guarantor's balance in a few calls instead of one per guarantor. Absent elsewhere.
+   * every guarantor's balance in a few calls instead of one per guarantor; the practice-wide reports
+   * scan it too (`updatedSince` for a snapshot's refresh, zero balances included). Absent elsewhere.
    */
-  listGuarantorBalances?(args: { first: number; after: string | null }): Promise<Page<GuarantorBalanceRecord>>;
+  listGuarantorBalances?(args: ScanArgs): Promise<Page<GuarantorBalanceRecord>>;
+  /**
+   * A page of the location's payments (every patient's, insurance payments included), where
+   * `capabilities.practiceReports`: the practice-wide `payments` and `collections` scan it.
+   */
+  listPayments?(args: ScanArgs): Promise<ScanPage<PaymentRecord>>;
   /** The guarantor A/R record; `null` where there is none (or the capability is missing). */
   guarantorBalances(guarantorIds: readonly string[], scope?: RequestScope): Promise<BatchResult<GuarantorBalanceRecord | null>>;
   insuranceBalancesByGuarantor(
@@ -292,6 +357,7 @@ export const WHOLE_METHODS = [
   'connect',
   'listPatients',
   'listGuarantorBalances',
+  'listPayments',
   'paymentTypes',
   'adjustmentTypes',
   'submitWrite',

@@ -15,6 +15,7 @@ import { practiceResolvers } from './practice';
 import { queryResolvers } from './query';
 import { reconciliationResolvers } from './reconciliation';
 import { reminderResolvers } from './reminders';
+import { reportResolvers } from './reports';
 import { resolveTransactionResolvers } from './resolve-transaction';
 import { subscriptionResolvers } from './subscription';
 import { transactionResolvers } from './transaction';
@@ -25,7 +26,7 @@ export const resolvers: Resolvers = {
   Query: { ...queryResolvers.Query, ...jobResolvers.Query, ...reminderResolvers.Query, ...payPageResolvers.Query },
   Job: jobResolvers.Job,
   ...practiceResolvers,
-  Practice: { ...practiceResolvers.Practice, ...reconciliationResolvers.Practice },
+  Practice: { ...practiceResolvers.Practice, ...reconciliationResolvers.Practice, ...reportResolvers.Practice },
   ...patientResolvers,
   Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient },
   ...guarantorResolvers,

@@ -14,10 +14,14 @@ export const practiceResolvers: Resolvers = {
     processor: (p) => p.processor?.name ?? null,
     status: (p) => adapterHealth(p.adapter),
     patients: async (p, { first, after }, ctx) => {
-      if (!p.capabilities.patientListing) return { nodes: [], endCursor: null, hasNextPage: false };
       const size = first ?? 50;
       if (size < 1 || size > MAX_PAGE)
         throw gatewayError('BAD_USER_INPUT', `expected first between 1 and ${MAX_PAGE}, got ${size}`);
+      // Never an empty page that looks like a practice without patients: say why there is none.
+      if (!p.capabilities.patientListing) {
+        const why = p.unsupported.patientListing ?? `the ${p.system} system has no practice-wide patient listing`;
+        throw gatewayError('NOT_SUPPORTED', `practice "${p.id}" (${p.system}) cannot list its patients: ${why}`);
+      }
       const page = await ctx.loaders.patientPages.load({ practiceId: p.id, first: size, after: after ?? null });
       for (const record of page.items) ctx.loaders.patients.prime({ practiceId: p.id, id: record.sourceId }, record);
       return {

@@ -152,6 +152,7 @@ export async function startNexhealthSandbox(options: NexhealthSandboxOptions = {
 }
 
 export { NEX_SEED, createNexSeed, SEED_AS_OF } from './seed';
+export { addScalePatients, type ScaleOptions } from './seed-scale';
 export { signWebhook, type WebhookControl, type WebhookDelivery, type DeliveryAttempt, type RedeliverOptions } from './webhooks';
 export { patientBalanceCents, resolvedGuarantorId, chargePatientAmount } from './balance';
 export { API_VERSION } from './server';

@@ -4,7 +4,8 @@
  * adjustments), and a first GraphiQL query over a family's ledger.
  */
 import type { RunningSystemSandbox, SandboxModeStartOptions, SandboxPractice } from '../../adapters/system';
-import { faultRulesFromJson, NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from './index';
+import { createNexSeed, faultRulesFromJson, NEX_SEED, startNexhealthSandbox, type NexhealthSandbox } from './index';
+import { addScalePatients } from './seed-scale';
 
 /** The sandbox's practices as config entries (`system: "nexhealth"`); tests use it with their own sandbox. */
 export function nexhealthSandboxPractices(
@@ -36,7 +37,9 @@ export const SANDBOX_PROCESSOR_PAYMENT_TYPES: Readonly<Record<string, string>> =
 /** Sandbox mode's simulator; `NEXHEALTH_SANDBOX_FAULTS` (JSON fault rules) injects faults from the start. */
 export async function startSandboxMode(options: SandboxModeStartOptions): Promise<RunningSystemSandbox> {
   const faults = process.env.NEXHEALTH_SANDBOX_FAULTS;
-  const nex = await startNexhealthSandbox({ port: options.port ?? 0, faults: faults ? faultRulesFromJson(faults) : [] });
+  const seed = createNexSeed();
+  if (options.patients) addScalePatients(seed, { patients: options.patients });
+  const nex = await startNexhealthSandbox({ port: options.port ?? 0, faults: faults ? faultRulesFromJson(faults) : [], seed });
   const family = NEX_SEED.families.alvarez.guarantorId;
   return {
     // Processor collections post as each location's card payment type (sandbox mode gives these

@@ -62,7 +62,10 @@ function single(value: string | string[] | undefined): string | null {
 
 /** One page of `rows` (any order; sorted here by id). */
 export function paginate<T extends { id: number }>(rows: readonly T[], request: PageRequest): PageResult<T> {
-  const sorted = [...rows].sort((a, b) => a.id - b.id);
+  // Rows are kept in id order already (the seed and the store append increasing ids): at 20,000
+  // patients a sort per page would be most of a page's time, so it runs only when needed.
+  const inOrder = rows.every((row, i) => i === 0 || rows[i - 1]!.id < row.id);
+  const sorted = inOrder ? rows : [...rows].sort((a, b) => a.id - b.id);
   let from: number;
   let to: number;
   if (request.before !== null) {

@@ -81,10 +81,14 @@ export const ATHENAHEALTH_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   writesOneVisit: false,
   coverage: false,
   refunds: true,
+  practiceReports: false,
 });
 
 /** Why athenahealth refuses what it cannot do, for `NOT_SUPPORTED` messages. */
 export const ATHENAHEALTH_UNSUPPORTED: Readonly<UnsupportedReasons> = Object.freeze({
+  patientListing: 'athenahealth has no practice-wide patient listing: patients are found by id or by search criteria',
+  practiceReports:
+    'athenahealth lists no practice-wide guarantor balances or payments: receivables, aging and collections would cost one call per patient',
   externalPayments:
     'athenahealth collects card payments through its own collectPayment and takes no payment collected by another processor',
 });

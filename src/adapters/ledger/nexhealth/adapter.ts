@@ -22,6 +22,8 @@ import type {
   PaymentTypeRecord,
   ProcedureRecord,
   ProviderRecord,
+  ScanArgs,
+  ScanPage,
   Split,
   WebhookRegistration,
   WriteOutcome,
@@ -35,8 +37,6 @@ import { NexhealthClient, type CallSpec } from './client';
 import {
   mapAdjustment,
   mapAdjustmentType,
-  mapCharge,
-  mapClaim,
   mapGuarantorBalance,
   mapInsuranceBalance,
   mapPatient,
@@ -47,12 +47,11 @@ import {
 } from './mapping';
 import { perKey, toError } from './per-key';
 import { ADJUSTMENTS, type ByPatientKind, CHARGES, CLAIMS, PAYMENTS } from './list-kinds';
-import { listAll, listPage } from './pagination';
+import { listAll } from './pagination';
+import { guarantorBalancePage, LOCATION_SCAN_SINCE, patientPage, paymentPage } from './scans';
 import {
   adjustmentSchema,
   adjustmentTypeSchema,
-  chargeSchema,
-  claimSchema,
   guarantorBalanceSchema,
   insuranceBalanceSchema,
   isDeletedRow,
@@ -69,8 +68,7 @@ import { registerNexhealthWebhooks, verifyNexhealthWebhook } from './webhooks';
 /** NexHealth's answer to a reused `transaction_id` (the NexHealth spec, "Writes"). */
 const TRANSACTION_ID_USED = /transaction_id has already been used/i;
 
-/** The documented † filter that turns a list into a location-wide scan of every row. */
-export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
+export { LOCATION_SCAN_SINCE } from './scans';
 
 /** Ids travel as JSON numbers when they are plain integers (NexHealth's ids are), else as strings. */
 function wireId(id: string): string | number {
@@ -147,16 +145,8 @@ class NexhealthAdapter implements LedgerAdapter {
     );
   }
 
-  async listPatients(args: { first: number; after: string | null }): Promise<Page<PatientRecord>> {
-    const perPage = Math.max(1, Math.min(1000, Math.floor(args.first)));
-    const page = await listPage(
-      this.client,
-      { endpoint: '/patients', path: '/patients', query: this.location },
-      patientSchema,
-      perPage,
-      args.after,
-    );
-    return { items: page.items.map(mapPatient), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+  listPatients(args: ScanArgs): Promise<Page<PatientRecord>> {
+    return patientPage(this.client, this.connection.locationId, args);
   }
 
   families(guarantorIds: readonly string[]): Promise<BatchResult<FamilyRecord | null>> {
@@ -297,28 +287,12 @@ class NexhealthAdapter implements LedgerAdapter {
   // Balances
   // -------------------------------------------------------------------------------------------
 
-  async listGuarantorBalances(args: { first: number; after: string | null }): Promise<Page<GuarantorBalanceRecord>> {
-    const perPage = Math.max(1, Math.min(1000, Math.floor(args.first)));
-    const page = await listPage(
-      this.client,
-      {
-        endpoint: '/guarantor_balances',
-        path: '/guarantor_balances',
-        // A list needs a filter: the location scan's `updated_since` lists every guarantor here.
-        query: { show_zero_balances: true, updated_since: LOCATION_SCAN_SINCE, ...this.location },
-      },
-      guarantorBalanceSchema,
-      perPage,
-      args.after,
-    );
-    // A guarantor seen at several locations: the listing is scoped to this one (`location_id`).
-    return {
-      items: page.items
-        .filter((r) => r.location_id === this.connection.locationId || r.location_id === null)
-        .map(mapGuarantorBalance),
-      endCursor: page.endCursor,
-      hasNextPage: page.hasNextPage,
-    };
+  listGuarantorBalances(args: ScanArgs): Promise<Page<GuarantorBalanceRecord>> {
+    return guarantorBalancePage(this.client, this.connection.locationId, args);
+  }
+
+  listPayments(args: ScanArgs): Promise<ScanPage<PaymentRecord>> {
+    return paymentPage(this.client, this.connection.locationId, args);
   }
 
   guarantorBalances(guarantorIds: readonly string[]): Promise<BatchResult<GuarantorBalanceRecord | null>> {

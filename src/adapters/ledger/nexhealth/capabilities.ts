@@ -27,5 +27,6 @@ export function nexhealthCapabilities(pms: string | undefined): Capabilities {
     writesOneVisit: false,
     coverage: false,
     refunds: true,
+    practiceReports: true,
   };
 }

@@ -1,0 +1,92 @@
+/**
+ * NexHealth's location-wide lists, one page per call, for the practice-wide reports
+ * (`capabilities.practiceReports`) and the billing cycle's selection: `GET /guarantor_balances`,
+ * `GET /payments` and `GET /patients`, each scoped by `location_id`. The first two need one of their
+ * † filters (the NexHealth spec, "Reads"): `updated_since` is the one that means "the whole
+ * location", the epoch for a full scan and the last refresh for a snapshot's refresh.
+ *
+ *     const page = await guarantorBalancePage(client, '7', { first: 1000, after: null });
+ *     const next = page.hasNextPage ? await guarantorBalancePage(client, '7', { first: 1000, after: page.endCursor }) : null;
+ *
+ * Pages are zod-parsed row by row (`parseListData`); a row of another location is dropped (a
+ * guarantor seen at several locations keeps one record per location).
+ */
+import { z } from 'zod';
+import type { GuarantorBalanceRecord, Page, PatientRecord, PaymentRecord, ScanArgs, ScanPage } from '../port';
+import type { NexhealthClient } from './client';
+import { mapGuarantorBalance, mapPatient, mapPayment } from './mapping';
+import { listPage, parseListData } from './pagination';
+import { guarantorBalanceSchema, idSchema, isDeletedRow, patientSchema, paymentSchema } from './schemas';
+
+/** The documented † filter that turns a list into a location-wide scan of every row. */
+export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
+
+/** NexHealth's `per_page` ceiling (above it: 400). */
+const MAX_PER_PAGE = 1000;
+
+function perPageOf(args: ScanArgs): number {
+  return Math.max(1, Math.min(MAX_PER_PAGE, Math.floor(args.first)));
+}
+
+const deletedRowSchema = z.object({ id: idSchema });
+
+/** The location's guarantor A/R records, zero balances included (a paid-off family is news to a snapshot). */
+export async function guarantorBalancePage(
+  client: NexhealthClient,
+  locationId: string,
+  args: ScanArgs,
+): Promise<Page<GuarantorBalanceRecord>> {
+  const page = await listPage(
+    client,
+    {
+      endpoint: '/guarantor_balances',
+      path: '/guarantor_balances',
+      query: { show_zero_balances: true, updated_since: args.updatedSince ?? LOCATION_SCAN_SINCE, location_id: locationId },
+    },
+    guarantorBalanceSchema,
+    perPageOf(args),
+    args.after,
+  );
+  return {
+    items: page.items.filter((r) => r.location_id === locationId || r.location_id === null).map(mapGuarantorBalance),
+    endCursor: page.endCursor,
+    hasNextPage: page.hasNextPage,
+  };
+}
+
+/**
+ * The location's payments. A refresh (`updatedSince` set) asks for deleted rows too
+ * (`include_deleted=true`): a payment deleted since the snapshot comes back as a removal, never as
+ * a row that counts.
+ */
+export async function paymentPage(client: NexhealthClient, locationId: string, args: ScanArgs): Promise<ScanPage<PaymentRecord>> {
+  const refresh = args.updatedSince != null;
+  const query = {
+    location_id: locationId,
+    updated_since: args.updatedSince ?? LOCATION_SCAN_SINCE,
+    per_page: perPageOf(args),
+    ...(refresh ? { include_deleted: true } : {}),
+    ...(args.after !== null ? { end_cursor: args.after } : {}),
+  };
+  return client.read({ endpoint: '/payments', path: '/payments', query }, async (envelope) => {
+    const info = envelope.page_info;
+    const endCursor = info?.end_cursor == null || info.end_cursor === '' ? null : String(info.end_cursor);
+    const rows = Array.isArray(envelope.data) ? envelope.data : [];
+    const removedIds = rows.filter(isDeletedRow).map((row) => deletedRowSchema.parse(row).id);
+    const items = (await parseListData(envelope, paymentSchema)).map(mapPayment);
+    return { items, removedIds, endCursor, hasNextPage: info?.has_next_page === true };
+  });
+}
+
+/** The location's patients (names for the receivables; `updatedSince` for a refresh). */
+export async function patientPage(client: NexhealthClient, locationId: string, args: ScanArgs): Promise<Page<PatientRecord>> {
+  const query = { location_id: locationId, ...(args.updatedSince != null ? { updated_since: args.updatedSince } : {}) };
+  const page = await listPage(
+    client,
+    { endpoint: '/patients', path: '/patients', query },
+    patientSchema,
+    perPageOf(args),
+    args.after,
+  );
+  return { items: page.items.map(mapPatient), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+}
