@@ -9,6 +9,7 @@
  * Add a migration by appending `{ version: N + 1, name, statements }`; never edit a shipped one.
  */
 import { BILLING_CYCLE_MIGRATION } from '../flows/billing-cycle/migration';
+import { COVERAGE_FLOWS_MIGRATION } from '../flows/claim-watch/migration';
 import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
 import type { SqlClient } from './sql-client';
@@ -274,6 +275,7 @@ export const MIGRATIONS: readonly Migration[] = [
          CHECK (state IN ('NOT_SENT', 'SETTLING', 'REFUNDED', 'REFUSED'))`,
     ],
   },
+  COVERAGE_FLOWS_MIGRATION,
 ];
 
 /** Apply every store migration newer than the database's (see `migration-runner.ts`); returns the versions applied. */
