@@ -3,6 +3,9 @@
  * gateway's wiring (`src/server/gateway.ts`), sandbox mode (`src/sandbox/default-config.ts`) and
  * the webhook routes are built from this list; `README.md` here tells how to add a system.
  */
+import { availitySystem } from './coverage/availity';
+import { claimStatusSystem } from './coverage/claim-status';
+import type { CoverageService } from './coverage/port';
 import { athenahealthSystem } from './ledger/athenahealth';
 import { fhirSystem } from './ledger/fhir';
 import { nexhealthSystem } from './ledger/nexhealth';
@@ -11,7 +14,13 @@ import { twilioSystem } from './messaging/twilio';
 import { sendgridSystem } from './messaging/sendgrid';
 import { squareSystem } from './processor/square';
 import { stripeSystem } from './processor/stripe';
-import type { LedgerSystemDescriptor, MessagingSystemDescriptor, ProcessorSystemDescriptor, SystemDescriptor } from './system';
+import type {
+  CoverageSystemDescriptor,
+  LedgerSystemDescriptor,
+  MessagingSystemDescriptor,
+  ProcessorSystemDescriptor,
+  SystemDescriptor,
+} from './system';
 
 export const SYSTEMS = [
   nexhealthSystem,
@@ -21,6 +30,8 @@ export const SYSTEMS = [
   squareSystem,
   twilioSystem,
   sendgridSystem,
+  availitySystem,
+  claimStatusSystem,
 ] as const satisfies readonly SystemDescriptor[];
 
 /** The ledger systems, in registry order: a practice's `system` is one of their words. */
@@ -59,6 +70,22 @@ export function messagingSystem(system: string, channel: Channel): MessagingSyst
   if (!found) {
     const words = MESSAGING_SYSTEMS.filter((d) => d.channel === channel).map((d) => d.system);
     throw new Error(`expected a registered ${channel} provider (${words.join(', ')}), got "${system}"`);
+  }
+  return found;
+}
+
+/** The clearinghouses, in registry order: a practice's `coverage.<service>.clearinghouse` is one of their words. */
+export const COVERAGE_SYSTEMS: readonly CoverageSystemDescriptor[] = SYSTEMS.filter((d) => d.kind === 'coverage');
+
+/** The coverage services, each the key its clearinghouse stands under in `coverage`. */
+export const COVERAGE_SERVICES = ['eligibility', 'claimStatus'] as const satisfies readonly CoverageService[];
+
+/** The coverage descriptor for `clearinghouse` on `service`; throws for a word the config could not have accepted there. */
+export function coverageSystem(clearinghouse: string, service: CoverageService): CoverageSystemDescriptor {
+  const found = COVERAGE_SYSTEMS.find((d) => d.system === clearinghouse && d.service === service);
+  if (!found) {
+    const words = COVERAGE_SYSTEMS.filter((d) => d.service === service).map((d) => d.system);
+    throw new Error(`expected a registered ${service} clearinghouse (${words.join(', ')}), got "${clearinghouse}"`);
   }
   return found;
 }
