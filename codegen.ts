@@ -50,7 +50,7 @@ const config: CodegenConfig = {
           BillingCycle: '../../flows/billing-cycle/cycle-store#CycleRow',
           EligibilityCheck: '../../flows/eligibility/types#EligibilityCheckModel',
           ClaimPayerStatus: '../../flows/claim-watch/watch-store#WatchRow',
-          ClaimStatusChange: '../../flows/claim-watch/context#ClaimStatusChange',
+          ClaimStatusChange: '../../flows/claim-watch/context#ClaimChange',
         },
       },
     },

@@ -5,6 +5,8 @@
 import { callerMayTouch, type Caller } from '../auth/api-keys';
 import type { GatewayConfig } from '../config';
 import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
+import type { ClaimWatchFlow } from '../flows/claim-watch/flow';
+import type { EligibilityFlow } from '../flows/eligibility/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
 import type { StatusBus } from '../transactions/status-bus';
@@ -22,6 +24,10 @@ export interface GatewayServices {
   collection: CollectionFlow;
   /** Reminders and billing cycles (`src/flows/billing-cycle/`). */
   billing: BillingCycleFlow;
+  /** Eligibility checks through the practices' clearinghouses (`src/flows/eligibility/`). */
+  eligibility: EligibilityFlow;
+  /** Claim status from the payers, watched on a cadence (`src/flows/claim-watch/`). */
+  claimWatch: ClaimWatchFlow;
 }
 
 export interface GatewayContext {

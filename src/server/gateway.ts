@@ -44,6 +44,10 @@ import { MESSAGING_METHODS, type Channel, type MessagingAdapter } from '../adapt
 import type { BillingCycleOptions } from '../flows/billing-cycle/context';
 import { createBillingCycleFlow } from '../flows/billing-cycle/flow';
 import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle/webhook-route';
+import type { ClaimWatchOptions } from '../flows/claim-watch/context';
+import { createClaimWatchFlow } from '../flows/claim-watch/flow';
+import { createEligibilityFlow, type EligibilityFlowOptions } from '../flows/eligibility/flow';
+import { buildPracticeCoverage } from './coverage-adapters';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
 import type { GraphiQLOptions } from './graphiql';
@@ -86,6 +90,10 @@ export interface GatewayOptions {
   createMessagingAdapter?: (practice: PracticeConfig, channel: Channel) => MessagingAdapter | null;
   /** Billing-cycle flow tuning (tests: short retry and settle delays). */
   billing?: BillingCycleOptions;
+  /** Eligibility tuning (tests: short poll waits; `sleep` replaces the timer between polls). */
+  eligibility?: EligibilityFlowOptions & { sleep?: (ms: number) => Promise<void> };
+  /** Claim-watch tuning (re-read delays, discovery's page size and schedule). */
+  claimWatch?: ClaimWatchOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
 }
@@ -312,6 +320,27 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     publicUrl: () => publicUrl,
   });
   billing.defineJobs();
+  // Insurance: each practice's clearinghouses, the eligibility check and the claim watch (README.md, "Insurance").
+  const coverage = new Map(
+    config.practices.map((p) => [
+      p.id,
+      buildPracticeCoverage(p, { adapterOptions: options.adapterOptions, metrics, logger, budgets, circuitBreaker: options.circuitBreaker }),
+    ]),
+  );
+  const eligibility = createEligibilityFlow({
+    ...options.eligibility,
+    sql: store.sql,
+    eligibilityFor: (practiceId) => coverage.get(practiceId)?.eligibility ?? null,
+    now: options.transactionOptions?.now,
+  });
+  const claimWatch = createClaimWatchFlow({
+    ...options.claimWatch,
+    transactions,
+    practices: registry,
+    claimStatusFor: (practiceId) => coverage.get(practiceId)?.claimStatus ?? null,
+    timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
+  });
+  claimWatch.defineJobs();
   const services: GatewayServices = {
     config,
     registry,
@@ -320,6 +349,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     observeBatch: metrics.observeBatch,
     collection,
     billing,
+    eligibility,
+    claimWatch,
   };
   const schema = createSchema();
   // One guard for HTTP (the Apollo plugin) and graphql-ws (onSubscribe): the same rules, one rate
@@ -412,6 +443,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       logger.error({ err: { message: (error as Error).message } }, 'resuming checkouts failed; a restart retries'),
     );
   await billing.registerSchedules();
+  await claimWatch.registerSchedules();
   await transactions.start();
 
   const settled = (async () => {
@@ -457,6 +489,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await bus.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
+      await Promise.allSettled(
+        [...coverage.values()].flatMap((c) => [c.eligibility?.adapter.close(), c.claimStatus?.adapter.close()]),
+      );
       await budgets.close();
       await store.close();
     },

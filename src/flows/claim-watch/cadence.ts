@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { isFinalized } from '../../ledger/claim-status';
 import type { IsoDate } from '../../ledger/records';
 import type { ClaimCategory, PollingState } from './types';
 
@@ -47,12 +48,6 @@ export interface CadenceStep extends CadenceState {
   nextInquiryAt: Date | null;
   /** Why polling stopped for the practice, for `Claim.payerStatus` and operators; `null` otherwise. */
   attentionReason: string | null;
-}
-
-const FINAL = new Set<ClaimCategory>(['FINALIZED_PAID', 'FINALIZED_DENIED', 'FINALIZED_OTHER']);
-
-export function isFinal(category: ClaimCategory | null): boolean {
-  return category !== null && FINAL.has(category);
 }
 
 /** The first inquiry: 2 days after the claim was sent (else serviced), in its night slot; never before now. */
@@ -106,7 +101,7 @@ export function nextStep(
       break;
   }
   const { category, statusCategoryCode } = outcome;
-  if (isFinal(category)) {
+  if (isFinalized(category)) {
     if (state.confirming && !changed) return { ...base, polling: 'STOPPED', confirming: false, nextInquiryAt: null, attentionReason: null };
     const days = statusCategoryCode === 'F3F' ? 14 : 7;
     return { ...base, polling: 'WATCHING', confirming: true, notFoundCount: 0, errorCount: 0, nextInquiryAt: daily(days), attentionReason: null };

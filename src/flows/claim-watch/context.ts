@@ -1,12 +1,12 @@
 /**
  * What every part of the claim watch shares: the write path's context (store, clock, log, jobs),
- * the practices (ledger reads), each practice's claim-status connection and time zone, the
- * claim-status rules, the flow's tuning, and the announcement of a change to subscribers.
+ * the practices (ledger reads), each practice's claim-status connection and time zone, the flow's
+ * tuning, and the announcement of a change to subscribers.
  */
 import type { PracticeRegistry } from '../../practices';
 import type { PatientBalance } from '../../ledger/patient-balance';
 import type { WritePathContext } from '../../transactions/context';
-import type { ClaimCategory, ClaimEvent, ClaimStatusRecord, ClaimStatusResolver, ClaimStatusRules } from './types';
+import type { ClaimCategory, ClaimEvent, ClaimStatusRecord, ClaimStatusResolver } from './types';
 
 export interface ClaimWatchOptions {
   /**
@@ -28,7 +28,7 @@ export const CLAIM_WATCH_DEFAULTS = {
 } as const;
 
 /** What `claimStatusChanged` carries: the change, the record, and the balance re-read after it. */
-export interface ClaimStatusChange {
+export interface ClaimChange {
   eventId: string;
   practiceId: string;
   claimId: string;
@@ -46,11 +46,10 @@ export interface ClaimWatchContext {
   readonly ctx: WritePathContext;
   readonly practices: PracticeRegistry;
   readonly claimStatusFor: ClaimStatusResolver;
-  readonly rules: ClaimStatusRules;
   readonly timeZoneOf: (practiceId: string) => string;
   readonly options: Required<ClaimWatchOptions>;
   /** Tell subscribers (`claimStatusChanged`). */
-  publish(change: ClaimStatusChange): void;
+  publish(change: ClaimChange): void;
   /** After a CLAIM_PROCESSED change's first re-read (the optional `billing.onClaimProcessed`). */
-  onProcessed?(change: ClaimStatusChange): Promise<void>;
+  onProcessed?(change: ClaimChange): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * The claim watch's facade (`README.md` here): what the gateway, the resolvers and the tests call.
  *
- *     const watch = createClaimWatchFlow({ transactions, practices, claimStatusFor, rules, timeZoneOf });
+ *     const watch = createClaimWatchFlow({ transactions, practices, claimStatusFor, timeZoneOf });
  *     watch.defineJobs();                       // before transactions.start()
  *     await watch.registerSchedules();          // each practice's nightly discovery
  *     const row = await watch.refresh('summit-health', 'G2572738', null);  // refreshClaimStatus
@@ -12,13 +12,13 @@ import { createLoaders } from '../../graphql/loaders';
 import type { PracticeRegistry } from '../../practices';
 import type { TransactionService } from '../../transactions/service';
 import { runOutsideRequestScope } from '../../upstream-budget/request-scope';
-import { CLAIM_WATCH_DEFAULTS, type ClaimStatusChange, type ClaimWatchContext, type ClaimWatchOptions } from './context';
+import { CLAIM_WATCH_DEFAULTS, type ClaimChange, type ClaimWatchContext, type ClaimWatchOptions } from './context';
 import { discover, watchClaim } from './discover';
 import { ClaimInquiryInputError, ClaimNotFound, ClaimStatusNotSupported } from './errors';
 import { inquireJob, inquireOnce, inquireSingletonKey, runRereadNow } from './inquire';
 import { inquiryKey } from './inquiry-key';
 import { rereadJob } from './reread';
-import type { ClaimStatusResolver, ClaimStatusRules } from './types';
+import type { ClaimStatusResolver } from './types';
 import { eventsOf, getWatch, watchesOf, type EventRow, type WatchRow } from './watch-store';
 
 export interface ClaimWatchFlow {
@@ -42,14 +42,13 @@ export interface ClaimWatchFlow {
   /** A claim's event history, oldest first. */
   events(practiceId: string, claimId: string): Promise<EventRow[]>;
   /** Be told of every change at a practice; returns the unsubscribe. */
-  onChange(practiceId: string, listener: (change: ClaimStatusChange) => void): () => void;
+  onChange(practiceId: string, listener: (change: ClaimChange) => void): () => void;
 }
 
 export interface ClaimWatchFlowDeps extends ClaimWatchOptions {
   transactions: TransactionService;
   practices: PracticeRegistry;
   claimStatusFor: ClaimStatusResolver;
-  rules: ClaimStatusRules;
   timeZoneOf: (practiceId: string) => string;
   onProcessed?: ClaimWatchContext['onProcessed'];
 }
@@ -62,7 +61,6 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
     ctx,
     practices: deps.practices,
     claimStatusFor: deps.claimStatusFor,
-    rules: deps.rules,
     timeZoneOf: deps.timeZoneOf,
     options: {
       rereadDelaysMs: deps.rereadDelaysMs ?? CLAIM_WATCH_DEFAULTS.rereadDelaysMs,

@@ -16,8 +16,13 @@ import { errorText } from '../../transactions/context';
 import { nextStep, type InquiryOutcome } from './cadence';
 import type { ClaimWatchContext } from './context';
 import { inquiryKey } from './inquiry-key';
-import { recordOf } from './record';
-import { rejectionClass } from '../eligibility/rejections';
+import {
+  claimPayerStatusFigures,
+  claimRejectionAction,
+  claimStatusEvent,
+  claimStatusFingerprint,
+  matchClaim,
+} from '../../ledger/claim-status';
 import type { ClaimStatusRecord } from './types';
 import { getWatch, storeStep, insertEvent, type WatchRow } from './watch-store';
 
@@ -74,25 +79,32 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
     return { ...result, error };
   }
   if (answer.state === 'REJECTED') {
-    const retry = answer.reasons.some((r) => rejectionClass(r.code) === 'RETRY');
+    const retry = answer.reasons.some((r) => claimRejectionAction(r.code) === 'RETRY');
     const codes = answer.reasons.map((r) => r.code).join(', ');
     return stop({ kind: 'PAYER_REJECTED', retry }, retry ? null : `the payer rejected the inquiry (AAA ${codes})`);
   }
-  const row = flow.rules.match(answer.claims, {
+  const match = matchClaim(answer.claims, {
     payerClaimControlNumber: watch.payerClaimNumber,
     patientControlNumber: built.request.patientControlNumber,
     serviceFrom: built.request.serviceFrom,
     serviceTo: built.request.serviceTo,
     billed: built.request.billed,
   });
-  if (!row) {
-    ctx.log.warn('claim-status answer ambiguous: no claim of ours in it', { practiceId, claimId, claims: answer.claims.length });
+  if (match.kind !== 'MATCHED') {
+    ctx.log.warn(match.kind === 'AMBIGUOUS' ? 'claim-status answer ambiguous' : 'claim-status answer names no claim of ours', {
+      practiceId,
+      claimId,
+      claims: answer.claims.length,
+    });
     return stop({ kind: 'NEXT_CYCLE' });
   }
-  const category = flow.rules.category(row.statusCategoryCode);
-  const record: ClaimStatusRecord = recordOf(claimId, row, category, now);
-  const fingerprint = flow.rules.fingerprint(row);
-  const changed = fingerprint !== watch.fingerprint;
+  const row = match.claim;
+  const figures = claimPayerStatusFigures(row, { billed: claim.billed });
+  const { category } = figures;
+  const record: ClaimStatusRecord = { ...figures, claimSourceId: claimId, checkedAt: now.toISOString() };
+  const fingerprint = claimStatusFingerprint(row);
+  const event = claimStatusEvent(watch.fingerprint, row);
+  const changed = event !== null;
   const step = nextStep(
     claimId,
     watch,
@@ -103,12 +115,12 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
   );
   const made = await sql.transaction(async (tx) => {
     const stored = await storeStep(tx, practiceId, claimId, step, { record, fingerprint }, watch.fingerprint, now);
-    if (!stored || !changed) return null;
-    const processed = category.startsWith('FINALIZED_');
-    const event = await insertEvent(tx, {
+    if (!stored || event === null) return null;
+    const processed = event === 'CLAIM_PROCESSED';
+    const inserted = await insertEvent(tx, {
       practiceId,
       claimId,
-      event: processed ? 'CLAIM_PROCESSED' : 'PAYER_UPDATE_RECEIVED',
+      event,
       category,
       previousCategory: watch.category,
       fingerprint,
@@ -119,12 +131,12 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
     for (const [step, delay] of delays.entries()) {
       const { job } = await ctx.jobs.enqueue(
         'claims.reread',
-        { practiceId, claimId, eventId: event.eventId, step },
-        { idempotencyKey: `${event.eventId}:${step}`, runAt: new Date(now.getTime() + delay), tx },
+        { practiceId, claimId, eventId: inserted.eventId, step },
+        { idempotencyKey: `${inserted.eventId}:${step}`, runAt: new Date(now.getTime() + delay), tx },
       );
       jobIds.push(job.id);
     }
-    return { eventId: event.eventId, rereadJobId: jobIds[0] ?? null };
+    return { eventId: inserted.eventId, rereadJobId: jobIds[0] ?? null };
   });
   const eventId = made?.eventId ?? null;
   // A structured event without PHI: ids, codes, categories.

@@ -1,55 +1,26 @@
 /**
  * The claim watch's records and what it needs of a practice (`README.md` here): the stored
- * `ClaimStatusRecord` (`Claim.payerStatus`), the payer-status categories, the event kinds, and the
- * pure claim-status rules it calls (STC category, fingerprint, matching; `src/ledger/`).
+ * `ClaimStatusRecord` (`Claim.payerStatus`), the payer-status categories and event kinds (the pure
+ * claim-status rules of `src/ledger/claim-status.ts`), and the practice's `coverage.claimStatus`.
  */
-import type { ClaimStatusAnswer, ClaimStatusRow, CoverageAdapter } from '../../adapters/coverage/port';
-import type { Cents, IsoDate } from '../../ledger/records';
+import type { CoverageAdapter } from '../../adapters/coverage/port';
+import type { ClaimPayerCategory, ClaimPayerStatusFigures, ClaimStatusEvent } from '../../ledger/claim-status';
 
-/** What the gateway makes of an STC category (the claim-status README's table). */
-export type ClaimCategory =
-  | 'ACKNOWLEDGED'
-  | 'PENDING'
-  | 'INFO_REQUESTED'
-  | 'FINALIZED_PAID'
-  | 'FINALIZED_DENIED'
-  | 'FINALIZED_OTHER'
-  | 'REJECTED'
-  | 'NOT_FOUND'
-  | 'ERROR';
+/** What the gateway makes of an STC category (`src/ledger/claim-status.ts`). */
+export type ClaimCategory = ClaimPayerCategory;
 
-export type ClaimEvent = 'CLAIM_PROCESSED' | 'PAYER_UPDATE_RECEIVED';
+export type ClaimEvent = ClaimStatusEvent;
 
 /** Where a claim's polling stands: asked on the cadence, stopped until the practice acts, or done. */
 export type PollingState = 'WATCHING' | 'NEEDS_ATTENTION' | 'STOPPED';
 
-/** One inquiry's result as stored and shown (`Claim.payerStatus`); money in cents. Never overrides the ledger's status or balance. */
-export interface ClaimStatusRecord {
+/**
+ * One inquiry's result as stored and shown (`Claim.payerStatus`): the claim-status rules' figures
+ * (money in cents), the claim and when it was asked. Never overrides the ledger's status or balance.
+ */
+export interface ClaimStatusRecord extends ClaimPayerStatusFigures {
   claimSourceId: string;
   checkedAt: string;
-  category: ClaimCategory;
-  statusCategoryCode: string | null;
-  statusCode: string | null;
-  statusText: string | null;
-  entityCode: string | null;
-  effectiveDate: IsoDate | null;
-  payerClaimControlNumber: string | null;
-  patientControlNumber: string | null;
-  billed: Cents | null;
-  paid: Cents | null;
-  paidDate: IsoDate | null;
-  checkNumber: string | null;
-  /** An upper bound (billed − paid, write-offs included) on FINALIZED_PAID/OTHER; billed on FINALIZED_DENIED; else null. */
-  maxPatientResponsibility: Cents | null;
-  /** The payer's rejection reasons (AAA) when the inquiry itself was rejected; empty otherwise. */
-  reasons: Array<{ code: string; description: string | null }>;
-  lines: Array<{
-    procedureCode: string | null;
-    billed: Cents | null;
-    paid: Cents | null;
-    statusCategoryCode: string | null;
-    statusCode: string | null;
-  }>;
 }
 
 /** A practice's `coverage.claimStatus` settings the watch reads. */
@@ -70,21 +41,3 @@ export interface ClaimStatusSettings {
 export type ClaimStatusResolver = (
   practiceId: string,
 ) => { adapter: CoverageAdapter; settings: ClaimStatusSettings } | null;
-
-/** The pure claim-status rules the watch calls (STC mapping, fingerprint, which answered claim is ours). */
-export interface ClaimStatusRules {
-  category(statusCategoryCode: string): ClaimCategory;
-  fingerprint(row: ClaimStatusRow): string;
-  match(
-    rows: readonly ClaimStatusRow[],
-    key: {
-      payerClaimControlNumber: string | null;
-      patientControlNumber: string;
-      serviceFrom: IsoDate;
-      serviceTo: IsoDate;
-      billed: Cents;
-    },
-  ): ClaimStatusRow | null;
-}
-
-export type { ClaimStatusAnswer };

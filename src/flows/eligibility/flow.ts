@@ -2,7 +2,7 @@
  * The eligibility flow (`README.md` here): `Patient.eligibility` asks the practice's clearinghouse
  * whether the patient's coverage is active and what she will owe, once per question per 24 h.
  *
- *     const eligibility = createEligibilityFlow({ sql, eligibilityFor, interpret, now });
+ *     const eligibility = createEligibilityFlow({ sql, eligibilityFor, now });
  *     const answer = await eligibility.check({ practiceId, patient, coverages, coverageId: null, asOf: null, refresh: false, today });
  *     // { result, cached } | { unavailable: 'eligibility: …' }
  *
@@ -13,13 +13,14 @@
  */
 import type { EligibilityAnswer } from '../../adapters/coverage/port';
 import { UpstreamError } from '../../adapters/ledger/port';
+import { eligibilityFigures } from '../../ledger/eligibility-benefits';
+import { eligibilityRejectionOutcome } from '../../ledger/eligibility-rejection';
 import type { CoverageRecord, IsoDate, PatientRecord } from '../../ledger/records';
 import type { SqlExecutor } from '../../transactions/sql-client';
 import { cacheKeyOf, dropPending, getCheck, storeAnswer, storePending, type CheckKey } from './check-store';
 import { EligibilityInputError, CoverageNotFound, PayerNotAnswered, PayerSetupRejected } from './errors';
 import { chooseCoverage, eligibilityRequest, payerIdFor, payerLabel, SERVICE_TYPE_CODES } from './request';
-import { rejectionsClass } from './rejections';
-import type { EligibilityResolver, EligibilityResult, EligibilitySettings, InterpretBenefits } from './types';
+import type { EligibilityResolver, EligibilityResult, EligibilitySettings } from './types';
 
 export interface EligibilityFlowOptions {
   /** How long a COMPLETE/PARTIAL answer is served from the store. Default 86 400 000 (24 h). */
@@ -42,7 +43,6 @@ export const ELIGIBILITY_DEFAULTS = {
 export interface EligibilityFlowDeps extends EligibilityFlowOptions {
   sql: SqlExecutor;
   eligibilityFor: EligibilityResolver;
-  interpret: InterpretBenefits;
   now?: () => Date;
   /** Wait `ms` (tests: advance a fake clock). Default: a timer. */
   sleep?: (ms: number) => Promise<void>;
@@ -110,44 +110,23 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
     settings: EligibilitySettings,
     asOfDate: IsoDate,
   ): EligibilityResult {
-    const checkedAt = now().toISOString();
-    const network = settings.inNetwork ? 'IN' : 'OUT';
     if (answer.state === 'REJECTED') {
-      const kind = rejectionsClass(answer.reasons);
+      const outcome = eligibilityRejectionOutcome(answer.reasons);
       const codes = answer.reasons.map((r) => r.code).join(', ');
-      if (kind === 'RETRY') throw new PayerNotAnswered(`the payer could not answer now (AAA ${codes}); try again later`);
-      if (kind === 'SETUP') {
+      if (outcome === 'UPSTREAM_UNAVAILABLE') throw new PayerNotAnswered(`the payer could not answer now (AAA ${codes}); try again later`);
+      if (outcome === 'UPSTREAM_REJECTED') {
         throw new PayerSetupRejected(
           `the payer refused the practice's inquiry (AAA ${codes}): the provider setup (NPI, name, enrollment) needs fixing`,
         );
       }
-      return {
-        status: 'REJECTED',
-        coverageId: coverage.sourceId,
-        coverageActive: null,
-        payerName: coverage.payerName,
-        planName: null,
-        groupNumber: null,
-        asOfDate,
-        officeVisitCopay: null,
-        copayAmbiguous: false,
-        coinsurancePercent: null,
-        deductible: emptyLimits(),
-        outOfPocket: emptyLimits(),
-        network,
-        reasons: answer.reasons,
-        checkedAt,
-      };
     }
-    const figures = deps.interpret(answer.benefits, { inNetwork: settings.inNetwork, asOfDate });
+    const figures = eligibilityFigures(answer, { inNetwork: settings.inNetwork, asOfDate });
     return {
       ...figures,
-      status: answer.benefits.complete ? 'COMPLETE' : 'PARTIAL',
+      // A rejection names no payer: the coverage's own payer name says whom the desk asked.
+      payerName: figures.payerName ?? coverage.payerName,
       coverageId: coverage.sourceId,
-      asOfDate,
-      network,
-      reasons: [],
-      checkedAt,
+      checkedAt: now().toISOString(),
     };
   }
 
@@ -206,21 +185,24 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
         if (answer.state === 'PENDING') await storePending(deps.sql, key, answer.inquiryId, now());
       }
 
-      const started = now().getTime();
+      // The bound counts the waits themselves (not the clock), so a request polls at most
+      // 1 + (pollForMs - pollFirstMs) / pollEveryMs times whatever the upstream's latency or a test's clock.
+      let waited = 0;
       let wait = firstPollAfter;
       while (answer.state === 'PENDING') {
-        if (now().getTime() - started + wait > options.pollForMs) {
+        if (waited + wait > options.pollForMs) {
           throw new PayerNotAnswered(
             `the payer has not answered within ${options.pollForMs / 1000} s; the inquiry is kept and the next request resumes polling it`,
           );
         }
         if (!adapter.pollEligibility) throw new PayerNotAnswered('the clearinghouse answered later but cannot be polled');
         if (wait > 0) await sleep(wait);
+        waited += wait;
         wait = options.pollEveryMs;
         try {
           answer = await adapter.pollEligibility(answer.inquiryId);
         } catch (error) {
-          // The clearinghouse forgot the inquiry (expired): post anew, once, in this request.
+          // The clearinghouse forgot the inquiry (it expired): post anew; the new id is stored before its polls.
           if (!(error instanceof UpstreamError) || error.code !== 'NOT_FOUND') throw error;
           await dropPending(deps.sql, cacheKey, answer.inquiryId);
           answer = await post(request);
@@ -234,9 +216,4 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
       return { result, cached: false };
     },
   };
-}
-
-function emptyLimits() {
-  const none = () => ({ total: null, remaining: null });
-  return { individual: none(), family: none() };
 }

@@ -4,6 +4,7 @@ import { collectPaymentResolvers } from './collect-payment';
 import { collectionResolvers } from './collection';
 import { coverageResolvers } from './coverage';
 import { guarantorResolvers } from './guarantor';
+import { insuranceResolvers } from './insurance';
 import { jobResolvers } from './jobs';
 import { ledgerRowResolvers } from './ledger-rows';
 import { moneyResolvers } from './money';
@@ -24,7 +25,10 @@ export const resolvers: Resolvers = {
   Job: jobResolvers.Job,
   ...practiceResolvers,
   ...patientResolvers,
-  Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient },
+  Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient, ...insuranceResolvers.Patient },
+  Claim: { ...ledgerRowResolvers.Claim, ...insuranceResolvers.Claim },
+  ClaimPayerStatus: insuranceResolvers.ClaimPayerStatus,
+  ClaimStatusChange: insuranceResolvers.ClaimStatusChange,
   ...guarantorResolvers,
   ...ledgerRowResolvers,
   ...transactionResolvers,
@@ -43,11 +47,13 @@ export const resolvers: Resolvers = {
     ...resolveTransactionResolvers.Mutation,
     ...collectionResolvers.Mutation,
     ...reminderResolvers.Mutation,
+    ...insuranceResolvers.Mutation,
   },
   ...subscriptionResolvers,
   Subscription: {
     ...subscriptionResolvers.Subscription,
     ...reminderResolvers.Subscription,
     ...payPageResolvers.Subscription,
+    ...insuranceResolvers.Subscription,
   },
 };

@@ -8,7 +8,7 @@
 import DataLoader from 'dataloader';
 import { DateTime } from 'luxon';
 import { DEFAULT_TIME_ZONE } from '../../config';
-import type { ClaimStatusChange } from '../../flows/claim-watch/context';
+import type { ClaimChange } from '../../flows/claim-watch/context';
 import type { WatchRow } from '../../flows/claim-watch/watch-store';
 import { eligibilityUnknownReason } from '../../flows/eligibility/flow';
 import type { PatientRecord } from '../../ledger/records';
@@ -61,13 +61,6 @@ async function claimModel(ctx: GatewayContext, practiceId: string, patientId: st
 }
 
 export const insuranceResolvers: Resolvers = {
-  Practice: {
-    capabilities: (p, _args, ctx) => ({
-      ...p.capabilities,
-      eligibility: ctx.services.eligibility.supported(p.id),
-      claimStatusInquiry: ctx.services.claimWatch.supported(p.id),
-    }),
-  },
   Patient: {
     eligibility: async (p, args, ctx) => {
       const answer = await ctx.services.eligibility.check({
@@ -137,10 +130,18 @@ export const insuranceResolvers: Resolvers = {
         requirePractice(ctx, practiceId);
         return changesOf(ctx, practiceId, claimId ?? null);
       },
-      resolve: (payload: { claimStatusChanged: ClaimStatusChange }) => payload.claimStatusChanged,
+      resolve: (payload: { claimStatusChanged: ClaimChange }) => payload.claimStatusChanged,
     },
   },
 };
+
+/** The capabilities `eligibility` and `claimStatusInquiry`: the practice's coverage config, not its ledger system. */
+export function insuranceCapabilities(ctx: GatewayContext, practiceId: string) {
+  return {
+    eligibility: ctx.services.eligibility.supported(practiceId),
+    claimStatusInquiry: ctx.services.claimWatch.supported(practiceId),
+  };
+}
 
 /** Patient.unsupported's `eligibility: …` entry, where the practice asks a clearinghouse but nothing is known of the patient's coverage. */
 export async function eligibilityUnsupported(ctx: GatewayContext, practiceId: string, patient: PatientRecord): Promise<string[]> {
@@ -151,7 +152,7 @@ export async function eligibilityUnsupported(ctx: GatewayContext, practiceId: st
 
 /** The practice's changes (of one claim, when `claimId`), as an async iterator that ends when the client leaves. */
 function changesOf(ctx: GatewayContext, practiceId: string, claimId: string | null) {
-  const queue: ClaimStatusChange[] = [];
+  const queue: ClaimChange[] = [];
   let wake: (() => void) | null = null;
   let closed = false;
   const unsubscribe = ctx.services.claimWatch.onChange(practiceId, (change) => {
@@ -159,7 +160,7 @@ function changesOf(ctx: GatewayContext, practiceId: string, claimId: string | nu
     queue.push(change);
     wake?.();
   });
-  const iterator: AsyncIterableIterator<{ claimStatusChanged: ClaimStatusChange }> = {
+  const iterator: AsyncIterableIterator<{ claimStatusChanged: ClaimChange }> = {
     async next() {
       while (!closed && queue.length === 0) {
         await new Promise<void>((resolve) => {
