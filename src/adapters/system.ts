@@ -63,6 +63,11 @@ export interface SandboxPractice {
    * ledger practice that names one.
    */
   processorPaymentTypeId?: string;
+  /**
+   * A coverage sandbox's keys beside `connection` in the practice's `coverage.<service>` entry
+   * (provider, payer ids, network), which are the service's, not the vendor's.
+   */
+  service?: Record<string, unknown>;
 }
 
 /** A system's simulator started for sandbox mode (`npm start` without a config). */

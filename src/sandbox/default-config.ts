@@ -76,6 +76,17 @@ export function sandboxPractices(sandboxes: readonly RunningSystemSandbox[]): Ar
       if (practice && !messaging[key]) practice.messaging = { ...messaging, [key]: { system: descriptor.system, connection } };
     }
   });
+  // A clearinghouse's practices are its service's entry (`coverage.eligibility`, `coverage.claimStatus`) for the ledger practice of the same id.
+  SYSTEMS.forEach((descriptor, i) => {
+    if (descriptor.kind !== 'coverage') return;
+    for (const { id, connection, service } of sandboxes[i]?.practices ?? []) {
+      const practice = practices.get(id);
+      const coverage = (practice?.coverage ?? {}) as Record<string, unknown>;
+      if (practice && !coverage[descriptor.service]) {
+        practice.coverage = { ...coverage, [descriptor.service]: { clearinghouse: descriptor.system, connection, ...service } };
+      }
+    }
+  });
   return [...practices.values()];
 }
 

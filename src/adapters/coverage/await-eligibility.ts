@@ -52,21 +52,23 @@ export async function awaitEligibility(
   const maxWaitMs = options.maxWaitMs ?? 30_000;
   const started = now();
 
+  type Pending = Extract<EligibilityAnswer, { state: 'PENDING' }>;
   let answer: EligibilityAnswer | null = null;
-  let pending: Extract<EligibilityAnswer, { state: 'PENDING' }> | null = null;
   if (options.resumeInquiryId && pollEligibility) {
-    pending = { state: 'PENDING', inquiryId: options.resumeInquiryId, retrying: false, expiresAt: null };
+    const resumed: Pending = { state: 'PENDING', inquiryId: options.resumeInquiryId, retrying: false, expiresAt: null };
     try {
       answer = await pollEligibility.call(adapter, options.resumeInquiryId);
     } catch (err) {
-      if (err instanceof UpstreamError && err.code === 'NOT_FOUND') pending = null;
-      else if (!transient(err)) throw err;
-      else answer = pending;
+      // NOT_FOUND: the clearinghouse forgot it, so post below; a transient failure keeps polling it.
+      if (!(err instanceof UpstreamError && err.code === 'NOT_FOUND')) {
+        if (!transient(err)) throw err;
+        answer = resumed;
+      }
     }
   }
   answer ??= await checkEligibility.call(adapter, request);
   if (answer.state !== 'PENDING' || !pollEligibility) return answer;
-  pending = answer;
+  let pending: Pending = answer;
 
   // Bounded by the clock and, whatever the clock does, by the number of polls the bound allows.
   const maxPolls = 1 + Math.floor(Math.max(0, maxWaitMs - firstPollMs) / pollEveryMs);
@@ -75,7 +77,7 @@ export async function awaitEligibility(
     if (poll >= maxPolls || now() - started + wait > maxWaitMs) return pending;
     await sleep(wait);
     try {
-      const next = await pollEligibility.call(adapter, pending.inquiryId);
+      const next: EligibilityAnswer = await pollEligibility.call(adapter, pending.inquiryId);
       if (next.state !== 'PENDING') return next;
       pending = next;
     } catch (err) {
