@@ -19,37 +19,9 @@ import type { GatewayMetrics } from '../plugins/metrics';
 import { withCircuitBreaker, type CircuitBreakerOptions } from '../resilience';
 import type { UpstreamBudgetRegistry } from '../upstream-budget';
 
-/** The default `claimStatus.minRefreshIntervalSeconds` when the config's block does not give one. */
-const MIN_REFRESH_INTERVAL_SECONDS = 900;
-
 export interface PracticeCoverage {
   eligibility: { adapter: CoverageAdapter; settings: EligibilitySettings } | null;
   claimStatus: { adapter: CoverageAdapter; settings: ClaimStatusSettings } | null;
-}
-
-/** The `coverage` block as the config validates it (the coverage section of the project README). */
-interface CoverageBlock {
-  eligibility?: {
-    clearinghouse: string;
-    connection: unknown;
-    providerNpi: string;
-    providerName: string;
-    payerIds: Record<string, string>;
-    inNetwork?: boolean;
-  };
-  claimStatus?: {
-    clearinghouse: string;
-    connection: unknown;
-    billingProvider: {
-      npi: string;
-      organizationName?: string;
-      lastName?: string;
-      firstName?: string;
-      taxId?: string;
-    };
-    payerIds: Record<string, string>;
-    minRefreshIntervalSeconds?: number;
-  };
 }
 
 export interface CoverageAdapterDeps {
@@ -61,7 +33,7 @@ export interface CoverageAdapterDeps {
 }
 
 export function buildPracticeCoverage(practice: PracticeConfig, deps: CoverageAdapterDeps): PracticeCoverage {
-  const block = (practice as PracticeConfig & { coverage?: CoverageBlock }).coverage;
+  const block = practice.coverage;
   const adapterFor = (service: CoverageService, clearinghouse: string, connection: unknown): CoverageAdapter => {
     const descriptor = coverageSystem(clearinghouse, service);
     const onUpstreamCall = (e: UpstreamCallEvent) => {
@@ -73,7 +45,7 @@ export function buildPracticeCoverage(practice: PracticeConfig, deps: CoverageAd
         ? deps.budgets.forPractice({
             system: clearinghouse,
             practiceId: practice.id,
-            connection: connection as Record<string, unknown>,
+            connection: connection,
             declaration: descriptor.rateLimits,
           })
         : undefined;
@@ -95,7 +67,7 @@ export function buildPracticeCoverage(practice: PracticeConfig, deps: CoverageAd
     eligibility: e
       ? {
           adapter: adapterFor('eligibility', e.clearinghouse, e.connection),
-          settings: { providerNpi: e.providerNpi, providerName: e.providerName, payerIds: e.payerIds, inNetwork: e.inNetwork ?? true },
+          settings: { providerNpi: e.providerNpi, providerName: e.providerName, payerIds: e.payerIds, inNetwork: e.inNetwork },
         }
       : null,
     claimStatus: c
@@ -110,7 +82,7 @@ export function buildPracticeCoverage(practice: PracticeConfig, deps: CoverageAd
               taxId: c.billingProvider.taxId ?? null,
             },
             payerIds: c.payerIds,
-            minRefreshIntervalSeconds: c.minRefreshIntervalSeconds ?? MIN_REFRESH_INTERVAL_SECONDS,
+            minRefreshIntervalSeconds: c.minRefreshIntervalSeconds,
           },
         }
       : null,

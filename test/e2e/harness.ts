@@ -21,6 +21,8 @@ import { startStripeSandbox, type StripeSandbox } from '../../src/sandbox/stripe
 import { stripeSandboxPractices } from '../../src/sandbox/stripe/mode';
 import { startFhirSandbox, type FhirSandbox } from '../../src/sandbox/fhir';
 import { fhirSandboxPractices } from '../../src/sandbox/fhir/mode';
+import { type AvailitySandbox, startAvailitySandbox } from '../../src/sandbox/availity';
+import { availitySandboxPractices } from '../../src/sandbox/availity/mode';
 import { startSendgridSandbox, type SendgridSandbox, type SendgridSandboxOptions } from '../../src/sandbox/sendgrid';
 import { sendgridSandboxPractices } from '../../src/sandbox/sendgrid/mode';
 import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../../src/sandbox/twilio';
@@ -45,6 +47,8 @@ export interface TestGateway {
   square: SquareSandbox;
   /** The FHIR sandbox (summit-health, lakeview-epic, open-fhir), when `fhir: true`. */
   fhir: FhirSandbox | null;
+  /** The Availity sandbox, the FHIR practices' `coverage.eligibility`, when `coverage: true`. */
+  availity: AvailitySandbox | null;
   /** smile-dental's and northside's SMS provider (`messaging.sms`). */
   twilio: TwilioSandbox;
   /** smile-dental's and northside's email provider (`messaging.email`). */
@@ -80,6 +84,8 @@ export interface TestGatewayOptions {
   config?: (raw: Record<string, any>) => void;
   /** Also start the FHIR sandbox and configure its three practices. Default false. */
   fhir?: boolean;
+  /** Also start the coverage sandboxes and give the FHIR practices (`fhir: true`) their `coverage`. Default false. */
+  coverage?: boolean;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -95,6 +101,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const stripe = await startStripeSandbox({ port: 0, retryDelaysMs: [10, 20, 40, 80] });
   const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
   const fhir = options.fhir ? await startFhirSandbox({ port: 0 }) : null;
+  const availity = options.coverage ? await startAvailitySandbox({ port: 0 }) : null;
+  const eligibility = new Map(availity ? availitySandboxPractices(availity).map((p) => [p.id, p] as const) : []);
+  const withCoverage = <P extends { id: string }>(practice: P) => {
+    const e = eligibility.get(practice.id);
+    return e ? { ...practice, coverage: { eligibility: { clearinghouse: 'availity', connection: e.connection, ...e.service } } } : practice;
+  };
   // Short steps and windows: statuses and events reach the gateway within milliseconds.
   const twilio = await startTwilioSandbox({ port: 0, stepDelayMs: 5, connectionRetryDelayMs: 10, ...options.twilio });
   const sendgrid = await startSendgridSandbox({
@@ -147,7 +159,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ],
     practices: [
       ...[...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)].map(withMessaging),
-      ...(fhir ? fhirSandboxPractices(fhir) : []),
+      ...(fhir ? fhirSandboxPractices(fhir).map(withCoverage) : []),
     ],
   };
   options.config?.(raw);
@@ -164,6 +176,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   stripe.requests.length = 0;
   square.resetRequestLog();
   fhir?.resetRequestLog();
+  if (availity) availity.requests.length = 0;
   twilio.requests.length = 0;
   sendgrid.requests.length = 0;
   let url = gateway.url;
@@ -176,6 +189,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     stripe,
     square,
     fhir,
+    availity,
     twilio,
     sendgrid,
     get url() {
@@ -210,6 +224,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         twilio.close(),
         sendgrid.close(),
         fhir?.close(),
+        availity?.close(),
       ]);
     },
   };

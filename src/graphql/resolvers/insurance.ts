@@ -24,6 +24,15 @@ function todayAt(ctx: GatewayContext, practiceId: string): string {
   return DateTime.now().setZone(zone).toISODate()!;
 }
 
+/**
+ * A `Date` argument as `YYYY-MM-DD`: graphql-scalars' Date parses to a JS Date at UTC midnight
+ * (typed as a string by codegen's scalar map), so its UTC calendar date is the date sent.
+ */
+function calendarDate(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+}
+
 /** The patient's coverages, through the request's loader; `null` where the system has no coverage read. */
 async function coveragesOf(ctx: GatewayContext, practiceId: string, patient: PatientRecord) {
   const practice = ctx.services.registry.get(practiceId);
@@ -62,18 +71,19 @@ async function claimModel(ctx: GatewayContext, practiceId: string, patientId: st
 
 export const insuranceResolvers: Resolvers = {
   Patient: {
-    eligibility: async (p, args, ctx) => {
-      const answer = await ctx.services.eligibility.check({
-        practiceId: p.practiceId,
-        patient: p.record,
-        coverages: await coveragesOf(ctx, p.practiceId, p.record),
-        coverageId: args.coverageId ?? null,
-        asOf: args.asOf ?? null,
-        refresh: args.refresh ?? false,
-        today: todayAt(ctx, p.practiceId),
-      });
-      return 'unavailable' in answer ? null : { ...answer.result, cached: answer.cached };
-    },
+    eligibility: (p, args, ctx) =>
+      withStableErrors(async () => {
+        const answer = await ctx.services.eligibility.check({
+          practiceId: p.practiceId,
+          patient: p.record,
+          coverages: await coveragesOf(ctx, p.practiceId, p.record),
+          coverageId: args.coverageId ?? null,
+          asOf: calendarDate(args.asOf),
+          refresh: args.refresh ?? false,
+          today: todayAt(ctx, p.practiceId),
+        });
+        return 'unavailable' in answer ? null : { ...answer.result, cached: answer.cached };
+      }),
   },
   Claim: {
     payerStatus: (c, _args, ctx) => watchLoader(ctx).load({ practiceId: c.practiceId, claimId: c.record.sourceId }),
@@ -146,7 +156,11 @@ export function insuranceCapabilities(ctx: GatewayContext, practiceId: string) {
 /** Patient.unsupported's `eligibility: …` entry, where the practice asks a clearinghouse but nothing is known of the patient's coverage. */
 export async function eligibilityUnsupported(ctx: GatewayContext, practiceId: string, patient: PatientRecord): Promise<string[]> {
   if (!ctx.services.eligibility.supported(practiceId)) return [];
-  const reason = eligibilityUnknownReason(await coveragesOf(ctx, practiceId, patient), patient, null);
+  // A coverage read that fails says nothing here (`unsupported` is non-null): the error travels on
+  // `coverages` / `eligibility`, whichever the client asked for.
+  const coverages = await coveragesOf(ctx, practiceId, patient).catch(() => undefined);
+  if (coverages === undefined) return [];
+  const reason = eligibilityUnknownReason(coverages, patient, null);
   return reason ? [reason] : [];
 }
 
