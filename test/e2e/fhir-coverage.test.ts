@@ -75,7 +75,7 @@ describe('Patient.coverages on FHIR practices', () => {
         status: 'active',
         active: true,
         order: 1,
-        subscriberId: '***1122',
+        subscriberId: '***0001',
         payerName: 'Aetna',
         planName: null,
         groupNumber: 'GRP-7781',

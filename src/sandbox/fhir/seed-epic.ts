@@ -1,6 +1,8 @@
 /**
  * Epic seed: Jane Doe with a Coverage and two CARIN-BB-shaped EOBs (one `complete` with its
  * adjudication, one `queued`), and a patient without EOBs. Ids are opaque, case-sensitive strings.
+ * Jane's name, birth date and member id (`AVL000001`) are the Availity sandbox's first seeded
+ * member, so sandbox mode checks her eligibility end to end.
  */
 import { money, type SeedClock } from './seed-dates';
 import type { MountSeed, Resource } from './store';
@@ -54,13 +56,13 @@ export function createEpicSeed(clock: SeedClock): MountSeed {
   });
   return {
     resources: [
-      patient(jane.patientId, 'Doe', 'Jane', '1985-06-14'),
+      patient(jane.patientId, 'Doe', 'Jane', '1985-04-12'),
       patient(EPIC_SEED.noClaims.patientId, 'Noclaims', 'Sam', '1990-01-01'),
       {
         resourceType: 'Coverage',
         id: jane.coverageId,
         status: 'active',
-        subscriberId: 'AET99001122',
+        subscriberId: 'AVL000001',
         beneficiary: { reference: `Patient/${jane.patientId}` },
         relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'self' }] },
         period: { start: clock.daysAgo(500) },
