@@ -28,11 +28,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Lakeview's Jane Doe (coverage AET99001122) as an Availity member, answering with the seed's AVL000001 benefits. */
-const JANE = { memberId: 'AET99001122', patient: { firstName: 'Jane', lastName: 'Doe', birthDate: '1985-06-14' } };
+/** Lakeview's Jane Doe: her coverage's member id is the Availity sandbox's first member, AVL000001. */
+const JANE = { memberId: 'AVL000001', patient: { firstName: 'Jane', lastName: 'Doe', birthDate: '1985-04-12' } };
 
 beforeEach(() => {
-  t.availity!.addMember({ ...JANE, steps: [{ statusCode: '4', benefitsOf: 'AVL000001' }] });
+  // Only the log: a reset would also expire the gateway's token (its re-POST after the 401 would count).
   t.availity!.requests.length = 0;
   t.fhir!.resetRequestLog();
 });
@@ -82,8 +82,8 @@ describe('Patient.eligibility', () => {
     expect(coldCalls).toMatchObject({ upstream: 1, posts: 1, polls: 0 });
     expect(coldCalls.tokens).toBeLessThanOrEqual(1);
     // The member id went upstream, never into the answer.
-    expect(t.availity!.requests.find((r) => r.route === '/coverages')!.form).toContainEqual(['memberId', 'AET99001122']);
-    expect(JSON.stringify(cold.data)).not.toContain('AET99001122');
+    expect(t.availity!.requests.find((r) => r.route === '/coverages')!.form).toContainEqual(['memberId', 'AVL000001']);
+    expect(JSON.stringify(cold.data)).not.toContain('AVL000001');
 
     const requestsAfterCold = t.availity!.requests.length;
     const cached = await ask({ asOf: '2026-07-30' });
@@ -114,18 +114,19 @@ describe('Patient.eligibility', () => {
     expect(data.patient.eligibility).toBeNull();
     expect(errors).toHaveLength(1);
     expect(errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(errors![0]!.message).toMatch(/no Availity payer id for "Aetna"/);
+    expect(errors![0]!.message).toMatch(/^no Availity payer id for .*"Aetna"/);
     expect(errors![0]!.path).toEqual(['patient', 'eligibility']);
     expect(t.availity!.requests).toHaveLength(0);
   });
 
   it('a payer that never answers: UPSTREAM_UNAVAILABLE after the bound; the next request resumes polling, no second POST', async () => {
-    // Availity answers "in progress" for the first POST and six GETs, then the benefits.
-    t.availity!.addMember({ ...JANE, steps: [...Array(7).fill({ statusCode: '0' }), { statusCode: '4', benefitsOf: 'AVL000001' }] });
+    // Availity answers "in progress" for the first POST and six GETs, then the seeded benefits (AVL000004's are
+    // AVL000001's). The last test that asks about Jane: her script stays changed.
+    t.availity!.addMember({ ...JANE, steps: [...Array(7).fill({ statusCode: '0' }), { statusCode: '4', benefitsOf: 'AVL000004' }] });
     const first = await ask({ asOf: '2026-08-03' });
     expect(first.data.patient.eligibility).toBeNull();
     expect(first.errors![0]!.extensions!.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(first.errors![0]!.message).not.toContain('AET99001122');
+    expect(first.errors![0]!.message).not.toContain('AVL000001');
     expect({ posts: posts(), polls: polls() }).toEqual({ posts: 1, polls: 5 });
 
     const resumed = await ask({ asOf: '2026-08-03' });

@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { ClaimStatusRequest } from '../../adapters/coverage/port';
 import type { ClaimRecord, CoverageRecord, PatientRecord } from '../../ledger/records';
-import { chooseCoverage, payerIdFor, payerLabel } from '../eligibility/request';
+import { payerIdFor } from '../../ledger/payer-id';
+import { chooseCoverage } from '../eligibility/request';
 import type { ClaimStatusSettings } from './types';
 
 export type InquiryKey =
@@ -32,14 +33,9 @@ export function inquiryKey(
   const coverage = chooseCoverage(coverages, null);
   if (!coverage) return missing('no insurance coverage is on file for the patient');
   if (!coverage.subscriberId) return missing(`coverage "${coverage.sourceId}" has no member id`);
-  const payerId = payerIdFor(coverage, settings.payerIds);
-  if (payerId === null) {
-    return {
-      ok: false,
-      kind: 'NO_PAYER_MAPPING',
-      reason: `no claim-status payer id for ${payerLabel(coverage)}: add it to practices[].coverage.claimStatus.payerIds`,
-    };
-  }
+  const mapped = payerIdFor(settings.payerIds, { reference: coverage.payerReference, display: coverage.payerName }, 'claim-status');
+  if ('violation' in mapped) return { ok: false, kind: 'NO_PAYER_MAPPING', reason: mapped.violation.message };
+  const { payerId } = mapped;
   const request: ClaimStatusRequest = {
     claimSourceId: claim.sourceId,
     payerId,

@@ -15,11 +15,12 @@ import type { EligibilityAnswer } from '../../adapters/coverage/port';
 import { UpstreamError } from '../../adapters/ledger/port';
 import { eligibilityFigures } from '../../ledger/eligibility-benefits';
 import { eligibilityRejectionOutcome } from '../../ledger/eligibility-rejection';
+import { payerIdFor } from '../../ledger/payer-id';
 import type { CoverageRecord, IsoDate, PatientRecord } from '../../ledger/records';
 import type { SqlExecutor } from '../../transactions/sql-client';
 import { cacheKeyOf, dropPending, getCheck, storeAnswer, storePending, type CheckKey } from './check-store';
 import { EligibilityInputError, CoverageNotFound, PayerNotAnswered, PayerSetupRejected } from './errors';
-import { chooseCoverage, eligibilityRequest, payerIdFor, payerLabel, SERVICE_TYPE_CODES } from './request';
+import { chooseCoverage, eligibilityRequest, SERVICE_TYPE_CODES } from './request';
 import type { EligibilityResolver, EligibilityResult, EligibilitySettings } from './types';
 
 export interface EligibilityFlowOptions {
@@ -145,13 +146,9 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
       const dateOfBirth = q.patient.dateOfBirth!;
       const { settings, adapter } = connection;
       const post = connection.adapter.checkEligibility.bind(connection.adapter);
-      const payerId = payerIdFor(coverage, settings.payerIds);
-      if (payerId === null) {
-        throw new EligibilityInputError(
-          `no Availity payer id for ${payerLabel(coverage)}: add it to practices[].coverage.eligibility.payerIds of "${q.practiceId}"`,
-          { field: 'payerIds' },
-        );
-      }
+      const mapped = payerIdFor(settings.payerIds, { reference: coverage.payerReference, display: coverage.payerName }, 'Availity');
+      if ('violation' in mapped) throw new EligibilityInputError(mapped.violation.message, { field: 'payerIds' });
+      const { payerId } = mapped;
       const asOfDate = q.asOf ?? q.today;
       const key: CheckKey = {
         practiceId: q.practiceId,

@@ -1,10 +1,11 @@
 /**
  * Building an eligibility inquiry from the patient's record, her coverage and the practice's
- * settings, pure: which coverage is asked about, which payer id it maps to, the relationship's code.
- * Every refusal here happens before any upstream call.
+ * settings, pure: which coverage is asked about, the relationship's code, the request itself.
  *
  *     chooseCoverage(coverages, null)      // the primary: active, lowest `order` first
- *     payerIdFor(coverage, settings)       // by the payor reference, then its display
+ *     relationshipOf('child')              // 'CHILD'
+ *
+ * The payer id comes from the ledger rule `payerIdFor` (`src/ledger/payer-id.ts`).
  */
 import type { EligibilityRequest, SubscriberRelationship } from '../../adapters/coverage/port';
 import type { CoverageRecord, IsoDate, PatientRecord } from '../../ledger/records';
@@ -32,20 +33,6 @@ export function chooseCoverage(
         a.index - b.index,
     );
   return ranked[0]?.c ?? null;
-}
-
-/** The clearinghouse's payer id for a coverage: by its payor reference first, then by its display. */
-export function payerIdFor(coverage: CoverageRecord, payerIds: Readonly<Record<string, string>>): string | null {
-  for (const name of [coverage.payerReference, coverage.payerName]) {
-    if (name && Object.hasOwn(payerIds, name)) return payerIds[name]!;
-  }
-  return null;
-}
-
-/** The payer's name for a message: its display and reference, whichever exist. */
-export function payerLabel(coverage: CoverageRecord): string {
-  const parts = [coverage.payerName, coverage.payerReference].filter((p): p is string => !!p);
-  return parts.length ? parts.map((p) => `"${p}"`).join(' / ') : '(a coverage without a payer)';
 }
 
 /** FHIR's subscriber-relationship code → the port's relationship; unknown → self (the spec's default). */
