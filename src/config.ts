@@ -16,7 +16,13 @@ import { httpUrl, nonEmpty } from './adapters/connection-fields';
 import type { CoverageService } from './adapters/coverage/port';
 import { isValidNpi } from './adapters/coverage/request-checks';
 import type { Channel } from './adapters/messaging/port';
-import { COVERAGE_SYSTEMS, LEDGER_SYSTEMS, MESSAGING_CHANNEL_KEYS, MESSAGING_SYSTEMS, PROCESSOR_SYSTEMS } from './adapters/registry';
+import {
+  COVERAGE_SYSTEMS,
+  LEDGER_SYSTEMS,
+  MESSAGING_CHANNEL_KEYS,
+  MESSAGING_SYSTEMS,
+  PROCESSOR_SYSTEMS,
+} from './adapters/registry';
 import type {
   CoverageSystemDescriptor,
   LedgerSystemDescriptor,
@@ -110,7 +116,10 @@ const COVERAGE_SERVICE_KEYS = {
         organizationName: nonEmpty.optional(),
         lastName: nonEmpty.optional(),
         firstName: nonEmpty.optional(),
-        taxId: z.string().regex(/^\d{9}$/, 'expected a 9-digit tax id').optional(),
+        taxId: z
+          .string()
+          .regex(/^\d{9}$/, 'expected a 9-digit tax id')
+          .optional(),
       })
       .refine((p) => p.organizationName !== undefined || (p.lastName !== undefined && p.firstName !== undefined), {
         message: 'expected organizationName, or lastName and firstName',
@@ -132,7 +141,8 @@ function coverageEntryOf<S extends CoverageService>(descriptor: CoverageSystemDe
 function coverageService<S extends CoverageService>(service: S) {
   type Entry = ReturnType<typeof coverageEntryOf<S>>;
   const systems = COVERAGE_SYSTEMS.filter((d) => d.service === service);
-  if (systems.length === 0) return z.never({ error: `expected no coverage.${service}: no ${service} clearinghouse is registered` });
+  if (systems.length === 0)
+    return z.never({ error: `expected no coverage.${service}: no ${service} clearinghouse is registered` });
   return z.discriminatedUnion('clearinghouse', systems.map((d) => coverageEntryOf(d, service)) as [Entry, ...Entry[]], {
     error: `expected coverage.${service}.clearinghouse to be one of ${systems.map((d) => `"${d.system}"`).join(', ')}`,
   });

@@ -35,7 +35,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** A poll that may be tried again at the next tick: no answer, or a 5xx / 429 that outlived its retries. */
 function transient(err: unknown): boolean {
-  return err instanceof UpstreamError && err.code === 'UPSTREAM_UNAVAILABLE' && (err.status === null || err.status >= 500 || err.status === 429);
+  return (
+    err instanceof UpstreamError &&
+    err.code === 'UPSTREAM_UNAVAILABLE' &&
+    (err.status === null || err.status >= 500 || err.status === 429)
+  );
 }
 
 export async function awaitEligibility(

@@ -15,7 +15,7 @@ export interface EchoSecrets {
   other: ReadonlyArray<string | null | undefined>;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A function that masks every occurrence of the given values (case-insensitively) in a text. */
 export function echoMasker(secrets: EchoSecrets): (text: string) => string {
@@ -25,6 +25,6 @@ export function echoMasker(secrets: EchoSecrets): (text: string) => string {
     ...secrets.memberIds.flatMap((id) => (id ? [[id, maskMemberId(id)] as const] : [])),
     ...secrets.other.flatMap((value) => (value && value.length >= 2 ? [[value, '***'] as const] : [])),
   ].sort((a, b) => b[0].length - a[0].length);
-  for (const [value, masked] of values) replacements.push([new RegExp(escape(value), 'gi'), masked]);
+  for (const [value, masked] of values) replacements.push([new RegExp(escapeRegExp(value), 'gi'), masked]);
   return (text) => replacements.reduce((out, [pattern, masked]) => out.replace(pattern, masked), text);
 }

@@ -57,17 +57,26 @@ describe('Availity eligibility', () => {
   });
 
   it('answers an HDHP dependent without a copay row as null, not 0 (MIA DOE)', async () => {
-    const answer = await t.adapter().checkEligibility({ ...memberRequest('AVL000003', 'MIA', 'DOE', '2015-06-01'), relationship: 'CHILD' });
+    const answer = await t
+      .adapter()
+      .checkEligibility({ ...memberRequest('AVL000003', 'MIA', 'DOE', '2015-06-01'), relationship: 'CHILD' });
     expect(answer.state).toBe('ANSWERED');
     if (answer.state !== 'ANSWERED') return;
     const figures = eligibilityFigures(answer, figuresOptions);
-    expect([figures.officeVisitCopay, figures.coinsurancePercent, figures.deductible.individual]).toEqual([null, 10, { total: 300000, remaining: 300000 }]);
+    expect([figures.officeVisitCopay, figures.coinsurancePercent, figures.deductible.individual]).toEqual([
+      null,
+      10,
+      { total: 300000, remaining: 300000 },
+    ]);
     expect(t.sandbox.requests.find((r) => r.route === '/coverages')!.form).toContainEqual(['subscriberRelationship', '19']);
   });
 
   it('flags an ambiguous copay and takes the largest office one (SAM CHU)', async () => {
     const answer = await t.adapter().checkEligibility(memberRequest('AVL000006', 'SAM', 'CHU', '1988-08-08'));
-    expect(answer.state === 'ANSWERED' && eligibilityFigures(answer, figuresOptions)).toMatchObject({ officeVisitCopay: 4000, copayAmbiguous: true });
+    expect(answer.state === 'ANSWERED' && eligibilityFigures(answer, figuresOptions)).toMatchObject({
+      officeVisitCopay: 4000,
+      copayAmbiguous: true,
+    });
   });
 
   it('maps an invalid complete answer to PARTIAL with unknown coverage (EVA STONE)', async () => {
@@ -108,7 +117,12 @@ describe('Availity eligibility', () => {
     const adapter = t.adapter();
     const request = memberRequest('SLOW00001', 'SLOW', 'PAYER', '1970-01-01');
     let now = 0;
-    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
     const answer = await awaitEligibility(adapter, request, clock);
     expect(answer.state).toBe('PENDING');
     expect(now).toBeLessThanOrEqual(30_000);

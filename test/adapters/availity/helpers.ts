@@ -71,7 +71,8 @@ export function useAvailitySandbox(): Harness {
     };
     harness.requestsTo = (route, method) =>
       harness.sandbox.requests.filter(
-        (r) => (route.endsWith('/') ? r.route.startsWith(route) : r.route === route) && (method === undefined || r.method === method),
+        (r) =>
+          (route.endsWith('/') ? r.route.startsWith(route) : r.route === route) && (method === undefined || r.method === method),
       ).length;
   });
   beforeEach(() => {

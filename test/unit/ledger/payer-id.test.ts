@@ -15,12 +15,19 @@ describe('payerIdFor', () => {
 
   it('is BAD_USER_INPUT naming the payor when the map lacks it', () => {
     expect(payerIdFor(map, { reference: 'Organization/9', display: 'Humana' }, 'Availity')).toEqual({
-      violation: { code: 'BAD_USER_INPUT', message: `no Availity payer id for "Organization/9" / "Humana": add it to the practice's payerIds` },
+      violation: {
+        code: 'BAD_USER_INPUT',
+        message: `no Availity payer id for "Organization/9" / "Humana": add it to the practice's payerIds`,
+      },
     });
-    expect(payerIdFor(map, { reference: null, display: null }, 'Availity')).toMatchObject({ violation: { code: 'BAD_USER_INPUT' } });
+    expect(payerIdFor(map, { reference: null, display: null }, 'Availity')).toMatchObject({
+      violation: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('does not read inherited keys', () => {
-    expect(payerIdFor(map, { reference: 'toString', display: null }, 'Availity')).toMatchObject({ violation: { code: 'BAD_USER_INPUT' } });
+    expect(payerIdFor(map, { reference: 'toString', display: null }, 'Availity')).toMatchObject({
+      violation: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

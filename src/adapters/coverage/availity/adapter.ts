@@ -127,7 +127,10 @@ export function createAvailityAdapter(
       const body = errorResponseSchema.safeParse(safeJson(res.text));
       const errors = body.success ? body.data.errors : [];
       const fields = errors.map((e) => `${portField(e.field) ?? e.field ?? '(request)'}: ${mask(e.errorMessage ?? 'invalid')}`);
-      const summary = fields.length > 0 ? fields.join('; ') : mask(body.success ? (body.data.userMessage ?? 'invalid request') : 'invalid request');
+      const summary =
+        fields.length > 0
+          ? fields.join('; ')
+          : mask(body.success ? (body.data.userMessage ?? 'invalid request') : 'invalid request');
       throw new RuleViolation({
         code: 'BAD_USER_INPUT',
         message: `Availity refused the eligibility inquiry: ${summary}`,
@@ -135,15 +138,35 @@ export function createAvailityAdapter(
       });
     }
     if (res.status === 403) {
-      throw new UpstreamError(`${where}: the application is not subscribed to the Coverages product (HTTP 403)${transactionOf(res)}`, 'UPSTREAM_REJECTED', 403, endpoint);
+      throw new UpstreamError(
+        `${where}: the application is not subscribed to the Coverages product (HTTP 403)${transactionOf(res)}`,
+        'UPSTREAM_REJECTED',
+        403,
+        endpoint,
+      );
     }
     if (res.status === 404) {
-      throw new UpstreamError(`${where}: the coverage is gone (expired); post the inquiry again${transactionOf(res)}`, 'NOT_FOUND', 404, endpoint);
+      throw new UpstreamError(
+        `${where}: the coverage is gone (expired); post the inquiry again${transactionOf(res)}`,
+        'NOT_FOUND',
+        404,
+        endpoint,
+      );
     }
     if (res.status === 415) {
-      throw new UpstreamError(`${where}: HTTP 415, the adapter sent a body Availity does not take (a bug)`, 'UPSTREAM_REJECTED', 415, endpoint);
+      throw new UpstreamError(
+        `${where}: HTTP 415, the adapter sent a body Availity does not take (a bug)`,
+        'UPSTREAM_REJECTED',
+        415,
+        endpoint,
+      );
     }
-    throw new UpstreamError(`${where} answered HTTP ${res.status}${transactionOf(res)}`, 'UPSTREAM_UNAVAILABLE', res.status, endpoint);
+    throw new UpstreamError(
+      `${where} answered HTTP ${res.status}${transactionOf(res)}`,
+      'UPSTREAM_UNAVAILABLE',
+      res.status,
+      endpoint,
+    );
   }
 
   return {
@@ -170,7 +193,10 @@ export function createAvailityAdapter(
 
     async pollEligibility(inquiryId) {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(inquiryId)) {
-        throw new RuleViolation({ code: 'BAD_USER_INPUT', message: 'expected an Availity coverage id (up to 64 letters, digits, _ or -)' });
+        throw new RuleViolation({
+          code: 'BAD_USER_INPUT',
+          message: 'expected an Availity coverage id (up to 64 letters, digits, _ or -)',
+        });
       }
       const context = posted.get(inquiryId) ?? { payerId: '', mask: noEcho };
       const res = await client.call('GET', `/coverages/${encodeURIComponent(inquiryId)}`, '/coverages/{id}');

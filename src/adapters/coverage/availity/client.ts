@@ -80,14 +80,29 @@ export class AvailityClient {
     }).toString();
     const res = await this.send(this.tokenPool, 'POST', this.tokenPath, '/token', body, {});
     if (res.status === 400 || res.status === 401 || res.status === 403) {
-      throw new UpstreamError(`Availity token endpoint refused the client credentials (HTTP ${res.status})`, 'UPSTREAM_REJECTED', res.status, '/token');
+      throw new UpstreamError(
+        `Availity token endpoint refused the client credentials (HTTP ${res.status})`,
+        'UPSTREAM_REJECTED',
+        res.status,
+        '/token',
+      );
     }
     if (res.status !== 200) {
-      throw new UpstreamError(`Availity token endpoint answered HTTP ${res.status}`, 'UPSTREAM_UNAVAILABLE', res.status, '/token');
+      throw new UpstreamError(
+        `Availity token endpoint answered HTTP ${res.status}`,
+        'UPSTREAM_UNAVAILABLE',
+        res.status,
+        '/token',
+      );
     }
     const parsed = tokenResponseSchema.safeParse(safeJson(res.text));
     if (!parsed.success) {
-      throw new UpstreamError('Availity token endpoint answered 200 without an access_token', 'UPSTREAM_UNAVAILABLE', 200, '/token');
+      throw new UpstreamError(
+        'Availity token endpoint answered 200 without an access_token',
+        'UPSTREAM_UNAVAILABLE',
+        200,
+        '/token',
+      );
     }
     const lifeMs = (parsed.data.expires_in ?? 300) * 1000;
     this.token = { value: parsed.data.access_token, until: this.now() + Math.min(TOKEN_REUSE_MS, lifeMs * 0.8) };
@@ -109,7 +124,12 @@ export class AvailityClient {
       const res = await this.send(this.apiPool, method, `${this.apiPrefix}${path}`, endpoint, form, headers, attempt);
       if (res.status === 401) {
         if (retokened) {
-          throw new UpstreamError(`Availity refused a fresh token on ${method} ${endpoint} (HTTP 401)`, 'UPSTREAM_UNAVAILABLE', 401, endpoint);
+          throw new UpstreamError(
+            `Availity refused a fresh token on ${method} ${endpoint} (HTTP 401)`,
+            'UPSTREAM_UNAVAILABLE',
+            401,
+            endpoint,
+          );
         }
         retokened = true;
         if (this.token?.value === token) this.token = null;
@@ -147,7 +167,11 @@ export class AvailityClient {
     const all: Record<string, string> = { accept: 'application/json', ...headers };
     if (form !== undefined) all['content-type'] = 'application/x-www-form-urlencoded';
     try {
-      return await exchange(pool, { method, path, endpoint, headers: all, body: form, timeoutMs: this.timeoutMs, attempt }, this.options);
+      return await exchange(
+        pool,
+        { method, path, endpoint, headers: all, body: form, timeoutMs: this.timeoutMs, attempt },
+        this.options,
+      );
     } catch (err) {
       if (!(err instanceof NoAnswer)) throw err;
       throw new UpstreamError(

@@ -140,7 +140,8 @@ export function benefitsOf(coverage: AvailityCoverage, payerId: string, complete
     if (statusCode !== null) out.rows.push(statusRow(index, statusCode, '30'));
     for (const benefit of plan.benefits) {
       if (benefit.type === null) continue; // rules key on the service type; a benefit without one says nothing usable
-      if (benefit.statusCode !== null && STATUS_CODES.has(benefit.statusCode)) out.rows.push(statusRow(index, benefit.statusCode, benefit.type));
+      if (benefit.statusCode !== null && STATUS_CODES.has(benefit.statusCode))
+        out.rows.push(statusRow(index, benefit.statusCode, benefit.type));
       for (const [kind, code] of AMOUNT_CODES) flattenDetail(index, code, benefit.type, benefit.amounts?.[kind], out);
     }
     return {

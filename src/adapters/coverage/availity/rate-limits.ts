@@ -10,8 +10,6 @@ import type { UpstreamLimits } from '../../../upstream-budget';
 import type { AvailityConnection } from './connection';
 
 export const availityRateLimits: UpstreamLimits<AvailityConnection> = {
-  limits: [
-    { name: 'per-second', limit: 10, windowMs: 1_000 },
-  ],
+  limits: [{ name: 'per-second', limit: 10, windowMs: 1_000 }],
   credential: (connection) => ({ baseUrl: connection.baseUrl, secret: `${connection.clientId}\n${connection.clientSecret}` }),
 };

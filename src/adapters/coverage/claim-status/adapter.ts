@@ -63,7 +63,10 @@ const claimStatusRequestSchema = z
         organizationName: text(60).nullable(),
         lastName: text(60).nullable(),
         firstName: text(35).nullable(),
-        taxId: z.string().regex(/^\d{9}$/, 'expected a 9-digit tax id').nullable(),
+        taxId: z
+          .string()
+          .regex(/^\d{9}$/, 'expected a 9-digit tax id')
+          .nullable(),
       })
       .refine((p) => p.organizationName !== null || (p.lastName !== null && p.firstName !== null), {
         message: 'expected an organizationName, or a lastName and a firstName',
@@ -118,7 +121,11 @@ export function createClaimStatusAdapter(
             method: 'POST',
             path,
             endpoint: CLAIM_STATUS_PATH,
-            headers: { authorization: `Key ${connection.apiKey}`, accept: 'application/json', 'content-type': 'application/json' },
+            headers: {
+              authorization: `Key ${connection.apiKey}`,
+              accept: 'application/json',
+              'content-type': 'application/json',
+            },
             body,
             timeoutMs,
             attempt,
@@ -167,7 +174,12 @@ export function createClaimStatusAdapter(
         if (res.status === 200) {
           const parsed = claimStatusResponseSchema.safeParse(safeJson(res.text));
           if (!parsed.success) {
-            throw new UpstreamError('claim status answered 200 with an unreadable body', 'UPSTREAM_UNAVAILABLE', 200, CLAIM_STATUS_PATH);
+            throw new UpstreamError(
+              'claim status answered 200 with an unreadable body',
+              'UPSTREAM_UNAVAILABLE',
+              200,
+              CLAIM_STATUS_PATH,
+            );
           }
           return answerOf(parsed.data, request, control, mask);
         }
@@ -176,22 +188,52 @@ export function createClaimStatusAdapter(
         if (res.status === 429) {
           const requested = parseRetryAfterMs(res.header('retry-after'));
           const retries = attempt - 1;
-          if (retries >= MAX_429_RETRIES || (requested !== null && requested > MAX_RETRY_AFTER_MS) || closed || !(options.upstreamBudget?.mayRetry() ?? true)) {
-            throw new UpstreamError(`claim status throttled (HTTP 429) ${attempt} times; the claim waits for the next cycle`, 'UPSTREAM_UNAVAILABLE', 429, CLAIM_STATUS_PATH);
+          if (
+            retries >= MAX_429_RETRIES ||
+            (requested !== null && requested > MAX_RETRY_AFTER_MS) ||
+            closed ||
+            !(options.upstreamBudget?.mayRetry() ?? true)
+          ) {
+            throw new UpstreamError(
+              `claim status throttled (HTTP 429) ${attempt} times; the claim waits for the next cycle`,
+              'UPSTREAM_UNAVAILABLE',
+              429,
+              CLAIM_STATUS_PATH,
+            );
           }
           await sleep(requested ?? 2000 * 2 ** retries + Math.floor(random() * 250));
           continue;
         }
         if (res.status === 400) {
-          throw new UpstreamError(`claim status refused the inquiry as invalid (HTTP 400${said}); the claim needs attention`, 'UPSTREAM_REJECTED', 400, CLAIM_STATUS_PATH);
+          throw new UpstreamError(
+            `claim status refused the inquiry as invalid (HTTP 400${said}); the claim needs attention`,
+            'UPSTREAM_REJECTED',
+            400,
+            CLAIM_STATUS_PATH,
+          );
         }
         if (res.status === 401 || res.status === 403) {
-          throw new UpstreamError(`claim status refused the API key (HTTP ${res.status})`, 'UPSTREAM_REJECTED', res.status, CLAIM_STATUS_PATH);
+          throw new UpstreamError(
+            `claim status refused the API key (HTTP ${res.status})`,
+            'UPSTREAM_REJECTED',
+            res.status,
+            CLAIM_STATUS_PATH,
+          );
         }
         if (res.status === 404) {
-          throw new UpstreamError(`claim status does not know payer id ${JSON.stringify(request.payerId)} (HTTP 404${said}); the claim needs attention`, 'UPSTREAM_REJECTED', 404, CLAIM_STATUS_PATH);
+          throw new UpstreamError(
+            `claim status does not know payer id ${JSON.stringify(request.payerId)} (HTTP 404${said}); the claim needs attention`,
+            'UPSTREAM_REJECTED',
+            404,
+            CLAIM_STATUS_PATH,
+          );
         }
-        throw new UpstreamError(`claim status answered HTTP ${res.status}`, 'UPSTREAM_UNAVAILABLE', res.status, CLAIM_STATUS_PATH);
+        throw new UpstreamError(
+          `claim status answered HTTP ${res.status}`,
+          'UPSTREAM_UNAVAILABLE',
+          res.status,
+          CLAIM_STATUS_PATH,
+        );
       }
     },
 

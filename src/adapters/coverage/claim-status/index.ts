@@ -4,7 +4,13 @@ import { createClaimStatusAdapter } from './adapter';
 import { claimStatusConnectionSchema } from './connection';
 import { claimStatusRateLimits } from './rate-limits';
 
-export { CLAIM_STATUS_PATH, claimStatusCapabilities, type ClaimStatusAdapterOptions, createClaimStatusAdapter, MAX_429_RETRIES } from './adapter';
+export {
+  CLAIM_STATUS_PATH,
+  claimStatusCapabilities,
+  type ClaimStatusAdapterOptions,
+  createClaimStatusAdapter,
+  MAX_429_RETRIES,
+} from './adapter';
 export { type ClaimStatusConnection, claimStatusConnectionSchema } from './connection';
 export { answerOf, inquiryBody, rowOf, serviceDates } from './mapping';
 export { CLAIM_STATUS_MAX_IN_FLIGHT, claimStatusRateLimits } from './rate-limits';

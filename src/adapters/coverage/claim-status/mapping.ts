@@ -5,7 +5,14 @@
  * cents; absent stays `null` (absent is not 0).
  */
 import { formatCents, parseWireAmount } from '../../../ledger/money';
-import type { ClaimStatusAnswer, ClaimStatusLine, ClaimStatusRequest, ClaimStatusRow, CoveredPerson, PayerRejection } from '../port';
+import type {
+  ClaimStatusAnswer,
+  ClaimStatusLine,
+  ClaimStatusRequest,
+  ClaimStatusRow,
+  CoveredPerson,
+  PayerRejection,
+} from '../port';
 import type { ClaimStatusClaim, ClaimStatusResponse } from './schemas';
 
 /** `2026-06-20` → `20260620`. */
@@ -78,7 +85,9 @@ function lineOf(detail: ClaimStatusClaim['serviceDetails'][number]): ClaimStatus
     billed: cents(detail.service?.submittedAmount ?? null),
     paid: cents(detail.service?.amountPaid ?? null),
     statuses: detail.status.flatMap((s) =>
-      s.statusCategoryCode === null ? [] : [{ statusCategoryCode: s.statusCategoryCode, statusCode: s.statusCode, effectiveDate: isoDate(s.effectiveDate) }],
+      s.statusCategoryCode === null
+        ? []
+        : [{ statusCategoryCode: s.statusCategoryCode, statusCode: s.statusCode, effectiveDate: isoDate(s.effectiveDate) }],
     ),
   };
 }
@@ -121,10 +130,16 @@ function rejectionsOf(response: ClaimStatusResponse, mask: (text: string) => str
 }
 
 /** A 200 answer: `REJECTED` when the payer sent AAA errors and no claim, else `ANSWERED` with every claim it matched. */
-export function answerOf(response: ClaimStatusResponse, request: ClaimStatusRequest, controlNumber: string, mask: (text: string) => string): ClaimStatusAnswer {
+export function answerOf(
+  response: ClaimStatusResponse,
+  request: ClaimStatusRequest,
+  controlNumber: string,
+  mask: (text: string) => string,
+): ClaimStatusAnswer {
   const claims = response.claims.map(rowOf).filter((row): row is ClaimStatusRow => row !== null);
   const reasons = rejectionsOf(response, mask);
-  if (reasons.length > 0 && claims.length === 0) return { state: 'REJECTED', controlNumber: response.controlNumber ?? controlNumber, reasons };
+  if (reasons.length > 0 && claims.length === 0)
+    return { state: 'REJECTED', controlNumber: response.controlNumber ?? controlNumber, reasons };
   return {
     state: 'ANSWERED',
     controlNumber: response.controlNumber ?? controlNumber,
