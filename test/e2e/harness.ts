@@ -23,6 +23,8 @@ import { startFhirSandbox, type FhirSandbox } from '../../src/sandbox/fhir';
 import { fhirSandboxPractices } from '../../src/sandbox/fhir/mode';
 import { type AvailitySandbox, startAvailitySandbox } from '../../src/sandbox/availity';
 import { availitySandboxPractices } from '../../src/sandbox/availity/mode';
+import { type ClaimStatusSandbox, startClaimStatusSandbox } from '../../src/sandbox/claim-status';
+import { claimStatusSandboxPractices } from '../../src/sandbox/claim-status/mode';
 import { startSendgridSandbox, type SendgridSandbox, type SendgridSandboxOptions } from '../../src/sandbox/sendgrid';
 import { sendgridSandboxPractices } from '../../src/sandbox/sendgrid/mode';
 import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../../src/sandbox/twilio';
@@ -49,6 +51,8 @@ export interface TestGateway {
   fhir: FhirSandbox | null;
   /** The Availity sandbox, the FHIR practices' `coverage.eligibility`, when `coverage: true`. */
   availity: AvailitySandbox | null;
+  /** The claim-status sandbox, the FHIR practices' `coverage.claimStatus`, when `coverage: true`. */
+  claimStatus: ClaimStatusSandbox | null;
   /** smile-dental's and northside's SMS provider (`messaging.sms`). */
   twilio: TwilioSandbox;
   /** smile-dental's and northside's email provider (`messaging.email`). */
@@ -102,10 +106,20 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
   const fhir = options.fhir ? await startFhirSandbox({ port: 0 }) : null;
   const availity = options.coverage ? await startAvailitySandbox({ port: 0 }) : null;
+  const claimStatus = options.coverage ? await startClaimStatusSandbox({ port: 0 }) : null;
   const eligibility = new Map(availity ? availitySandboxPractices(availity).map((p) => [p.id, p] as const) : []);
+  const inquiries = new Map(claimStatus ? claimStatusSandboxPractices(claimStatus).map((p) => [p.id, p] as const) : []);
   const withCoverage = <P extends { id: string }>(practice: P) => {
     const e = eligibility.get(practice.id);
-    return e ? { ...practice, coverage: { eligibility: { clearinghouse: 'availity', connection: e.connection, ...e.service } } } : practice;
+    const c = inquiries.get(practice.id);
+    if (!e || !c) return practice;
+    return {
+      ...practice,
+      coverage: {
+        eligibility: { clearinghouse: 'availity', connection: e.connection, ...e.service },
+        claimStatus: { clearinghouse: 'office-ally', connection: c.connection, ...c.service },
+      },
+    };
   };
   // Short steps and windows: statuses and events reach the gateway within milliseconds.
   const twilio = await startTwilioSandbox({ port: 0, stepDelayMs: 5, connectionRetryDelayMs: 10, ...options.twilio });
@@ -177,6 +191,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   square.resetRequestLog();
   fhir?.resetRequestLog();
   if (availity) availity.requests.length = 0;
+  if (claimStatus) claimStatus.requests.length = 0;
   twilio.requests.length = 0;
   sendgrid.requests.length = 0;
   let url = gateway.url;
@@ -190,6 +205,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     square,
     fhir,
     availity,
+    claimStatus,
     twilio,
     sendgrid,
     get url() {
@@ -225,6 +241,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         sendgrid.close(),
         fhir?.close(),
         availity?.close(),
+        claimStatus?.close(),
       ]);
     },
   };

@@ -43,6 +43,8 @@ export interface ClaimWatchFlow {
   events(practiceId: string, claimId: string): Promise<EventRow[]>;
   /** Be told of every change at a practice; returns the unsubscribe. */
   onChange(practiceId: string, listener: (change: ClaimChange) => void): () => void;
+  /** How many listeners a practice has (operators, and tests waiting for a subscription to be registered). */
+  listeners(practiceId: string): number;
 }
 
 export interface ClaimWatchFlowDeps extends ClaimWatchOptions {
@@ -163,5 +165,6 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
       changes.on(practiceId, listener);
       return () => changes.off(practiceId, listener);
     },
+    listeners: (practiceId) => changes.listenerCount(practiceId),
   };
 }

@@ -26,11 +26,11 @@ export const resolvers: Resolvers = {
   ...practiceResolvers,
   ...patientResolvers,
   Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient, ...insuranceResolvers.Patient },
-  Claim: { ...ledgerRowResolvers.Claim, ...insuranceResolvers.Claim },
   ClaimPayerStatus: insuranceResolvers.ClaimPayerStatus,
   ClaimStatusChange: insuranceResolvers.ClaimStatusChange,
   ...guarantorResolvers,
   ...ledgerRowResolvers,
+  Claim: { ...ledgerRowResolvers.Claim, ...insuranceResolvers.Claim },
   ...transactionResolvers,
   LedgerTransaction: {
     ...transactionResolvers.LedgerTransaction,
