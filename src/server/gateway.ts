@@ -324,7 +324,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const coverage = new Map(
     config.practices.map((p) => [
       p.id,
-      buildPracticeCoverage(p, { adapterOptions: options.adapterOptions, metrics, logger, budgets, circuitBreaker: options.circuitBreaker }),
+      buildPracticeCoverage(p, {
+        adapterOptions: options.adapterOptions,
+        metrics,
+        logger,
+        budgets,
+        circuitBreaker: options.circuitBreaker,
+      }),
     ]),
   );
   const eligibility = createEligibilityFlow({

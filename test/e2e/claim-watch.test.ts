@@ -115,20 +115,36 @@ describe('claim watch', () => {
     const seen = (n: number) => until(() => (events.length >= n ? events[n - 1] : undefined), `event ${n}`);
     const record = (e: any) => {
       const c = e.data.claimStatusChanged;
-      history.push(`${c.event} ${c.previousCategory ?? '—'} → ${c.payerStatus.category} (${c.payerStatus.codes.statusCategoryCode}) balance ${c.balance.total.cents}`);
+      history.push(
+        `${c.event} ${c.previousCategory ?? '—'} → ${c.payerStatus.category} (${c.payerStatus.codes.statusCategoryCode}) balance ${c.balance.total.cents}`,
+      );
       return c;
     };
 
     await nextInquiry();
     const first = record(await seen(1));
-    expect(first).toMatchObject({ event: 'PAYER_UPDATE_RECEIVED', previousCategory: null, claimId: CLAIM, patientId: MARIA, reread: 0 });
-    expect(first.payerStatus).toMatchObject({ category: 'ACKNOWLEDGED', codes: { statusCategoryCode: 'A2' }, maxPatientResponsibility: null });
+    expect(first).toMatchObject({
+      event: 'PAYER_UPDATE_RECEIVED',
+      previousCategory: null,
+      claimId: CLAIM,
+      patientId: MARIA,
+      reread: 0,
+    });
+    expect(first.payerStatus).toMatchObject({
+      category: 'ACKNOWLEDGED',
+      codes: { statusCategoryCode: 'A2' },
+      maxPatientResponsibility: null,
+    });
     expect(first.claim).toMatchObject({ sourceId: CLAIM });
     expect(inquiries()).toBe(1);
 
     await nextInquiry();
     const second = record(await seen(2));
-    expect(second).toMatchObject({ event: 'PAYER_UPDATE_RECEIVED', previousCategory: 'ACKNOWLEDGED', payerStatus: { category: 'PENDING' } });
+    expect(second).toMatchObject({
+      event: 'PAYER_UPDATE_RECEIVED',
+      previousCategory: 'ACKNOWLEDGED',
+      payerStatus: { category: 'PENDING' },
+    });
 
     await nextInquiry();
     const third = record(await seen(3));
@@ -138,7 +154,12 @@ describe('claim watch', () => {
       payerStatus: { category: 'FINALIZED_PAID', paid: { amount: '96.00' }, maxPatientResponsibility: { amount: '54.00' } },
     });
     const processed = (await claimOf()).payerStatus;
-    expect(processed).toMatchObject({ category: 'FINALIZED_PAID', checkNumber: 'EFT0001', billed: { amount: '150.00' }, polling: 'WATCHING' });
+    expect(processed).toMatchObject({
+      category: 'FINALIZED_PAID',
+      checkNumber: 'EFT0001',
+      billed: { amount: '150.00' },
+      polling: 'WATCHING',
+    });
     // The ledger's own status is untouched: payerStatus is additive.
     expect((await claimOf()).status).toBe(ledgerStatus);
     expect(inquiries()).toBe(3);
@@ -172,7 +193,9 @@ describe('claim watch', () => {
     expect(data.refreshClaimStatus.payerStatus.category).toBe('FINALIZED_PAID');
     // The last inquiry was the confirming one, 30 days of fake time ago: this one asks.
     expect(inquiries()).toBe(before + 1);
-    const again = await t.gql(`mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "${CLAIM}") { payerStatus { checkedAt } } }`);
+    const again = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "${CLAIM}") { payerStatus { checkedAt } } }`,
+    );
     expect(again.data.refreshClaimStatus.payerStatus.checkedAt).toBe(data.refreshClaimStatus.payerStatus.checkedAt);
     expect(inquiries()).toBe(before + 1);
     expect(events).toHaveLength(3);
@@ -180,9 +203,13 @@ describe('claim watch', () => {
 
   it('refreshClaimStatus of an unknown claim or without a claim-status clearinghouse is refused before any call', async () => {
     const before = inquiries();
-    const unknown = await t.gql(`mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "nope", patientId: "${MARIA}") { sourceId } }`);
+    const unknown = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "nope", patientId: "${MARIA}") { sourceId } }`,
+    );
     expect(unknown.errors![0]!.extensions!.code).toBe('NOT_FOUND');
-    const unsupported = await t.gql(`mutation { refreshClaimStatus(practiceId: "smile-dental", claimId: "1", patientId: "1") { sourceId } }`);
+    const unsupported = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "smile-dental", claimId: "1", patientId: "1") { sourceId } }`,
+    );
     expect(unsupported.errors![0]!.extensions!.code).toBe('NOT_SUPPORTED');
     expect(inquiries()).toBe(before);
   });

@@ -56,7 +56,8 @@ const ELIGIBILITY = /* GraphQL */ `
 const posts = () => t.availity!.requests.filter((r) => r.method === 'POST' && r.route === '/coverages').length;
 const polls = () => t.availity!.requests.filter((r) => r.method === 'GET' && r.route.startsWith('/coverages/')).length;
 const upstreamCalls = () => t.availity!.requests.filter((r) => r.route !== '/token').length;
-const ask = (variables: Record<string, unknown>) => t.gql(ELIGIBILITY, { practiceId: 'lakeview-epic', patientId: EPIC_SEED.jane.patientId, ...variables });
+const ask = (variables: Record<string, unknown>) =>
+  t.gql(ELIGIBILITY, { practiceId: 'lakeview-epic', patientId: EPIC_SEED.jane.patientId, ...variables });
 
 describe('Patient.eligibility', () => {
   it('cold: one POST to Availity; the same question again within 24 h: zero upstream calls', async () => {
@@ -78,7 +79,12 @@ describe('Patient.eligibility', () => {
       reasons: [],
       cached: false,
     });
-    const coldCalls = { upstream: upstreamCalls(), posts: posts(), polls: polls(), tokens: t.availity!.requests.length - upstreamCalls() };
+    const coldCalls = {
+      upstream: upstreamCalls(),
+      posts: posts(),
+      polls: polls(),
+      tokens: t.availity!.requests.length - upstreamCalls(),
+    };
     expect(coldCalls).toMatchObject({ upstream: 1, posts: 1, polls: 0 });
     expect(coldCalls.tokens).toBeLessThanOrEqual(1);
     // The member id went upstream, never into the answer.
@@ -87,7 +93,11 @@ describe('Patient.eligibility', () => {
 
     const requestsAfterCold = t.availity!.requests.length;
     const cached = await ask({ asOf: '2026-07-30' });
-    expect(cached.data.patient.eligibility).toMatchObject({ status: 'COMPLETE', cached: true, checkedAt: cold.data.patient.eligibility.checkedAt });
+    expect(cached.data.patient.eligibility).toMatchObject({
+      status: 'COMPLETE',
+      cached: true,
+      checkedAt: cold.data.patient.eligibility.checkedAt,
+    });
     expect(t.availity!.requests.length).toBe(requestsAfterCold);
     console.info(
       `eligibility upstream calls: cold ${coldCalls.upstream} (POST /coverages) + ${coldCalls.tokens} token; cached ${t.availity!.requests.length - requestsAfterCold}`,
@@ -122,7 +132,10 @@ describe('Patient.eligibility', () => {
   it('a payer that never answers: UPSTREAM_UNAVAILABLE after the bound; the next request resumes polling, no second POST', async () => {
     // Availity answers "in progress" for the first POST and six GETs, then the seeded benefits (AVL000004's are
     // AVL000001's). The last test that asks about Jane: her script stays changed.
-    t.availity!.addMember({ ...JANE, steps: [...Array(7).fill({ statusCode: '0' }), { statusCode: '4', benefitsOf: 'AVL000004' }] });
+    t.availity!.addMember({
+      ...JANE,
+      steps: [...Array(7).fill({ statusCode: '0' }), { statusCode: '4', benefitsOf: 'AVL000004' }],
+    });
     const first = await ask({ asOf: '2026-08-03' });
     expect(first.data.patient.eligibility).toBeNull();
     expect(first.errors![0]!.extensions!.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -131,7 +144,11 @@ describe('Patient.eligibility', () => {
 
     const resumed = await ask({ asOf: '2026-08-03' });
     expect(resumed.errors).toBeUndefined();
-    expect(resumed.data.patient.eligibility).toMatchObject({ status: 'COMPLETE', officeVisitCopay: { amount: '25.00' }, cached: false });
+    expect(resumed.data.patient.eligibility).toMatchObject({
+      status: 'COMPLETE',
+      officeVisitCopay: { amount: '25.00' },
+      cached: false,
+    });
     expect(posts()).toBe(1);
     expect(polls()).toBeGreaterThan(5);
     // Answered now: the third request is the store's.

@@ -102,9 +102,18 @@ export function nextStep(
   }
   const { category, statusCategoryCode } = outcome;
   if (isFinalized(category)) {
-    if (state.confirming && !changed) return { ...base, polling: 'STOPPED', confirming: false, nextInquiryAt: null, attentionReason: null };
+    if (state.confirming && !changed)
+      return { ...base, polling: 'STOPPED', confirming: false, nextInquiryAt: null, attentionReason: null };
     const days = statusCategoryCode === 'F3F' ? 14 : 7;
-    return { ...base, polling: 'WATCHING', confirming: true, notFoundCount: 0, errorCount: 0, nextInquiryAt: daily(days), attentionReason: null };
+    return {
+      ...base,
+      polling: 'WATCHING',
+      confirming: true,
+      notFoundCount: 0,
+      errorCount: 0,
+      nextInquiryAt: daily(days),
+      attentionReason: null,
+    };
   }
   const reset = { ...base, confirming: false, errorCount: 0 };
   switch (category) {

@@ -62,7 +62,9 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
     const keys = patients.map((p) => ({ practiceId, id: p.sourceId }));
     const [claims, coverages] = await Promise.all([
       Promise.all(keys.map((k) => loaders.claims.load(k))),
-      practice.capabilities.coverage ? Promise.all(keys.map((k) => loaders.coverages.load(k))) : keys.map(() => [] as CoverageRecord[]),
+      practice.capabilities.coverage
+        ? Promise.all(keys.map((k) => loaders.coverages.load(k)))
+        : keys.map(() => [] as CoverageRecord[]),
     ]);
     for (const [i, patient] of patients.entries()) {
       for (const claim of claims[i]!) {

@@ -101,7 +101,8 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
       throw new ClaimNotFound(`no claim "${claimId}" of patient "${owner}" at practice "${practiceId}"`);
     }
     const built = inquiryKey(claim, patient, coverages, connection.settings, existing?.payerClaimNumber ?? null);
-    if (!built.ok) throw new ClaimInquiryInputError(built.reason, { field: built.kind === 'NO_PAYER_MAPPING' ? 'payerIds' : 'claimId' });
+    if (!built.ok)
+      throw new ClaimInquiryInputError(built.reason, { field: built.kind === 'NO_PAYER_MAPPING' ? 'payerIds' : 'claimId' });
     const now = ctx.now();
     const watch = await watchClaim(flow, practiceId, { ...claim, serviceDate: claim.serviceDate }, patient, built.hash, now);
     const minMs = connection.settings.minRefreshIntervalSeconds * 1000;

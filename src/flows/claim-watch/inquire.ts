@@ -50,7 +50,15 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
   const now = ctx.now();
   const stop = async (outcome: InquiryOutcome, reason: string | null = null) => {
     const step = nextStep(claimId, watch, outcome, false, now, timeZone);
-    await storeStep(sql, practiceId, claimId, { ...step, attentionReason: reason ?? step.attentionReason }, null, watch.fingerprint, now);
+    await storeStep(
+      sql,
+      practiceId,
+      claimId,
+      { ...step, attentionReason: reason ?? step.attentionReason },
+      null,
+      watch.fingerprint,
+      now,
+    );
     return { watch: (await getWatch(sql, practiceId, claimId))!, eventId: null, rereadJobId: null, error: null };
   };
   if (!connection?.adapter.inquireClaimStatus || !practice) return null;
@@ -73,7 +81,8 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
     answer = await connection.adapter.inquireClaimStatus(built.request);
   } catch (error) {
     // 400 (validation) and 404 (unknown payer id) need the practice; anything else is the next cycle's.
-    const refused = error instanceof UpstreamError && error.code === 'UPSTREAM_REJECTED' && (error.status === 400 || error.status === 404);
+    const refused =
+      error instanceof UpstreamError && error.code === 'UPSTREAM_REJECTED' && (error.status === 400 || error.status === 404);
     ctx.log.warn('claim-status inquiry failed', { practiceId, claimId, error: errorText(error) });
     const result = await stop(refused ? { kind: 'REQUEST_REFUSED' } : { kind: 'NEXT_CYCLE' }, refused ? errorText(error) : null);
     return { ...result, error };
@@ -158,14 +167,14 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
 export async function inquireJob(flow: ClaimWatchContext, practiceId: string, claimId: string) {
   const { ctx } = flow;
   let watch = await getWatch(ctx.store.sql, practiceId, claimId);
-  if (!watch || watch.polling !== 'WATCHING' || !watch.nextInquiryAt) return 'done' as const;
+  if (watch?.polling !== 'WATCHING' || !watch.nextInquiryAt) return 'done' as const;
   if (Date.parse(watch.nextInquiryAt) > ctx.now().getTime()) {
     return { retryAt: new Date(watch.nextInquiryAt), spendAttempt: false as const, reason: 'next inquiry' };
   }
   const result = await inquireOnce(flow, practiceId, claimId);
   if (result?.rereadJobId) await runRereadNow(flow, result.rereadJobId);
   watch = result?.watch ?? null;
-  if (!watch || watch.polling !== 'WATCHING' || !watch.nextInquiryAt) return 'done' as const;
+  if (watch?.polling !== 'WATCHING' || !watch.nextInquiryAt) return 'done' as const;
   return { retryAt: new Date(watch.nextInquiryAt), spendAttempt: false as const, reason: 'next inquiry' };
 }
 

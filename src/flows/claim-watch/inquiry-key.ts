@@ -26,14 +26,22 @@ export function inquiryKey(
   settings: ClaimStatusSettings,
   payerClaimControlNumber: string | null,
 ): InquiryKey {
-  const missing = (what: string): InquiryKey => ({ ok: false, kind: 'MISSING_DATA', reason: `claim "${claim.sourceId}": ${what}` });
+  const missing = (what: string): InquiryKey => ({
+    ok: false,
+    kind: 'MISSING_DATA',
+    reason: `claim "${claim.sourceId}": ${what}`,
+  });
   if (claim.billed === null) return missing('the ledger states no billed amount');
   if (claim.serviceDate === null) return missing('the ledger states no service date');
   if (patient.dateOfBirth === null) return missing("the patient's birth date is not on file");
   const coverage = chooseCoverage(coverages, null);
   if (!coverage) return missing('no insurance coverage is on file for the patient');
   if (!coverage.subscriberId) return missing(`coverage "${coverage.sourceId}" has no member id`);
-  const mapped = payerIdFor(settings.payerIds, { reference: coverage.payerReference, display: coverage.payerName }, 'claim-status');
+  const mapped = payerIdFor(
+    settings.payerIds,
+    { reference: coverage.payerReference, display: coverage.payerName },
+    'claim-status',
+  );
   if ('violation' in mapped) return { ok: false, kind: 'NO_PAYER_MAPPING', reason: mapped.violation.message };
   const { payerId } = mapped;
   const request: ClaimStatusRequest = {

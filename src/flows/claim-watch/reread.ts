@@ -43,6 +43,12 @@ export async function rereadJob(flow: ClaimWatchContext, eventId: string, step: 
     flow.publish(change);
     if (step === 0 && event.event === 'CLAIM_PROCESSED' && flow.onProcessed) await flow.onProcessed(change);
   }
-  ctx.log.info('claim-status balance re-read', { practiceId: event.practiceId, claimId: event.claimId, eventId, step, announced: announce });
+  ctx.log.info('claim-status balance re-read', {
+    practiceId: event.practiceId,
+    claimId: event.claimId,
+    eventId,
+    step,
+    announced: announce,
+  });
   return 'done' as const;
 }

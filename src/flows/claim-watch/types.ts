@@ -38,6 +38,4 @@ export interface ClaimStatusSettings {
   minRefreshIntervalSeconds: number;
 }
 
-export type ClaimStatusResolver = (
-  practiceId: string,
-) => { adapter: CoverageAdapter; settings: ClaimStatusSettings } | null;
+export type ClaimStatusResolver = (practiceId: string) => { adapter: CoverageAdapter; settings: ClaimStatusSettings } | null;

@@ -121,7 +121,17 @@ export async function upsertWatch(sql: SqlExecutor, w: NewWatch): Promise<{ row:
                                 service_date, next_inquiry_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
      ON CONFLICT (practice_id, claim_id) DO NOTHING RETURNING *`,
-    [w.practiceId, w.claimId, w.patientId, w.guarantorId, w.ledgerStatus, w.inquiryKeyHash, w.serviceDate, w.nextInquiryAt.toISOString(), now],
+    [
+      w.practiceId,
+      w.claimId,
+      w.patientId,
+      w.guarantorId,
+      w.ledgerStatus,
+      w.inquiryKeyHash,
+      w.serviceDate,
+      w.nextInquiryAt.toISOString(),
+      now,
+    ],
   );
   if (inserted.rows[0]) return { row: watchFrom(inserted.rows[0]), created: true, resumed: false };
   const resumed = await sql.query<Record<string, unknown>>(
@@ -181,7 +191,15 @@ export async function storeStep(
 
 export async function insertEvent(
   sql: SqlExecutor,
-  e: { practiceId: string; claimId: string; event: ClaimEvent; category: ClaimCategory; previousCategory: ClaimCategory | null; fingerprint: string; now: Date },
+  e: {
+    practiceId: string;
+    claimId: string;
+    event: ClaimEvent;
+    category: ClaimCategory;
+    previousCategory: ClaimCategory | null;
+    fingerprint: string;
+    now: Date;
+  },
 ): Promise<EventRow> {
   const { rows } = await sql.query<Record<string, unknown>>(
     `INSERT INTO claim_status_events (event_id, practice_id, claim_id, event, category, previous_category, fingerprint, created_at)

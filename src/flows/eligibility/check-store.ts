@@ -57,9 +57,7 @@ function rowFrom(raw: Record<string, unknown>): CheckRow {
 }
 
 export async function getCheck(sql: SqlExecutor, cacheKey: string): Promise<CheckRow | null> {
-  const { rows } = await sql.query<Record<string, unknown>>(`SELECT * FROM eligibility_checks WHERE cache_key = $1`, [
-    cacheKey,
-  ]);
+  const { rows } = await sql.query<Record<string, unknown>>(`SELECT * FROM eligibility_checks WHERE cache_key = $1`, [cacheKey]);
   return rows[0] ? rowFrom(rows[0]) : null;
 }
 

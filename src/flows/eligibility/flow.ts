@@ -114,7 +114,8 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
     if (answer.state === 'REJECTED') {
       const outcome = eligibilityRejectionOutcome(answer.reasons);
       const codes = answer.reasons.map((r) => r.code).join(', ');
-      if (outcome === 'UPSTREAM_UNAVAILABLE') throw new PayerNotAnswered(`the payer could not answer now (AAA ${codes}); try again later`);
+      if (outcome === 'UPSTREAM_UNAVAILABLE')
+        throw new PayerNotAnswered(`the payer could not answer now (AAA ${codes}); try again later`);
       if (outcome === 'UPSTREAM_REJECTED') {
         throw new PayerSetupRejected(
           `the payer refused the practice's inquiry (AAA ${codes}): the provider setup (NPI, name, enrollment) needs fixing`,
@@ -135,8 +136,10 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
     supported: (practiceId) => !!deps.eligibilityFor(practiceId)?.adapter.checkEligibility,
     async check(q) {
       const connection = deps.eligibilityFor(q.practiceId);
-      if (!connection || !connection.adapter.checkEligibility) {
-        return { unavailable: `eligibility: practice "${q.practiceId}" has no eligibility clearinghouse configured (coverage.eligibility)` };
+      if (!connection?.adapter.checkEligibility) {
+        return {
+          unavailable: `eligibility: practice "${q.practiceId}" has no eligibility clearinghouse configured (coverage.eligibility)`,
+        };
       }
       const unknown = eligibilityUnknownReason(q.coverages, q.patient, q.coverageId);
       if (unknown) return { unavailable: unknown };
@@ -146,7 +149,11 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
       const dateOfBirth = q.patient.dateOfBirth!;
       const { settings, adapter } = connection;
       const post = connection.adapter.checkEligibility.bind(connection.adapter);
-      const mapped = payerIdFor(settings.payerIds, { reference: coverage.payerReference, display: coverage.payerName }, 'Availity');
+      const mapped = payerIdFor(
+        settings.payerIds,
+        { reference: coverage.payerReference, display: coverage.payerName },
+        'Availity',
+      );
       if ('violation' in mapped) throw new EligibilityInputError(mapped.violation.message, { field: 'payerIds' });
       const { payerId } = mapped;
       const asOfDate = q.asOf ?? q.today;
@@ -170,7 +177,13 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
         return { result: stored.result, cached: true };
       }
 
-      const request = eligibilityRequest({ ...q.patient, dateOfBirth }, { ...coverage, subscriberId }, payerId, settings, asOfDate);
+      const request = eligibilityRequest(
+        { ...q.patient, dateOfBirth },
+        { ...coverage, subscriberId },
+        payerId,
+        settings,
+        asOfDate,
+      );
       let answer: EligibilityAnswer;
       let firstPollAfter = options.pollFirstMs;
       if (stored?.state === 'PENDING' && stored.inquiryId) {

@@ -28,9 +28,7 @@ export interface EligibilitySettings {
 }
 
 /** A practice's eligibility connection: the adapter and its settings; `null` where none is configured. */
-export type EligibilityResolver = (
-  practiceId: string,
-) => { adapter: CoverageAdapter; settings: EligibilitySettings } | null;
+export type EligibilityResolver = (practiceId: string) => { adapter: CoverageAdapter; settings: EligibilitySettings } | null;
 
 /** What `Patient.eligibility` resolves to: the result and whether it came from the store. */
 export type EligibilityCheckModel = EligibilityResult & { cached: boolean };

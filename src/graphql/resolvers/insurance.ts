@@ -51,7 +51,8 @@ function watchLoader(ctx: GatewayContext) {
         for (const k of keys) byPractice.set(k.practiceId, [...(byPractice.get(k.practiceId) ?? []), k.claimId]);
         const found = new Map<string, WatchRow>();
         for (const [practiceId, ids] of byPractice) {
-          for (const row of await ctx.services.claimWatch.watches(practiceId, ids)) found.set(`${practiceId}\u0000${row.claimId}`, row);
+          for (const row of await ctx.services.claimWatch.watches(practiceId, ids))
+            found.set(`${practiceId}\u0000${row.claimId}`, row);
         }
         return keys.map((k) => found.get(`${k.practiceId}\u0000${k.claimId}`) ?? null);
       },
@@ -63,7 +64,12 @@ function watchLoader(ctx: GatewayContext) {
 }
 
 /** A claim of a patient, through the request's loader, as the API's Claim. */
-async function claimModel(ctx: GatewayContext, practiceId: string, patientId: string, claimId: string): Promise<ClaimModel | null> {
+async function claimModel(
+  ctx: GatewayContext,
+  practiceId: string,
+  patientId: string,
+  claimId: string,
+): Promise<ClaimModel | null> {
   const claims = await ctx.loaders.claims.load({ practiceId, id: patientId });
   const record = claims.find((c) => c.sourceId === claimId);
   return record ? { practiceId, record } : null;

@@ -6,7 +6,14 @@
  */
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { firstInquiryAt, nextStep, nightSlot, withinWatchWindow, type CadenceState, type InquiryOutcome } from '../../../src/flows/claim-watch/cadence';
+import {
+  firstInquiryAt,
+  nextStep,
+  nightSlot,
+  withinWatchWindow,
+  type CadenceState,
+  type InquiryOutcome,
+} from '../../../src/flows/claim-watch/cadence';
 
 const ZONE = 'America/New_York';
 const NOW = new Date('2026-03-10T07:30:00Z'); // 03:30 in New York (EDT since 2026-03-08)
@@ -55,7 +62,14 @@ describe('claim-watch cadence', () => {
     expect(first.nextInquiryAt!.getTime() - NOW.getTime()).toBeGreaterThan(6.8 * DAY);
     expect(first.nextInquiryAt!.getTime() - NOW.getTime()).toBeLessThan(7.2 * DAY);
     expect(nextStep('G1', first, paid, false, NOW, ZONE)).toMatchObject({ polling: 'STOPPED', nextInquiryAt: null });
-    const forwarded = nextStep('G1', fresh, { kind: 'ANSWER', category: 'FINALIZED_OTHER', statusCategoryCode: 'F3F' }, true, NOW, ZONE);
+    const forwarded = nextStep(
+      'G1',
+      fresh,
+      { kind: 'ANSWER', category: 'FINALIZED_OTHER', statusCategoryCode: 'F3F' },
+      true,
+      NOW,
+      ZONE,
+    );
     expect(forwarded.nextInquiryAt!.getTime() - NOW.getTime()).toBeGreaterThan(13.8 * DAY);
     // A confirming inquiry that finds a change confirms again rather than stopping on news.
     expect(nextStep('G1', first, paid, true, NOW, ZONE)).toMatchObject({ polling: 'WATCHING', confirming: true });
@@ -71,9 +85,9 @@ describe('claim-watch cadence', () => {
     }
     expect(gaps.slice(0, 3)).toEqual([4, 4, 4]);
     expect(gaps[3]).toBeGreaterThan(20);
-    expect(nextStep('G1', fresh, { kind: 'PAYER_REJECTED', retry: true }, false, NOW, ZONE).nextInquiryAt!.getTime() - NOW.getTime()).toBe(
-      4 * HOUR,
-    );
+    expect(
+      nextStep('G1', fresh, { kind: 'PAYER_REJECTED', retry: true }, false, NOW, ZONE).nextInquiryAt!.getTime() - NOW.getTime(),
+    ).toBe(4 * HOUR);
   });
 
   it('what the practice must fix stops polling: E0/E3/E4, REJECTED, AAA rejections, refused requests', () => {

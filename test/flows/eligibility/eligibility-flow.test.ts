@@ -43,10 +43,50 @@ const ANSWERED: EligibilityAnswer = {
       },
     ],
     rows: [
-      { plan: 0, code: 'B', serviceTypeCode: '98', network: 'Y', coverageLevelCode: 'IND', timeQualifierCode: '27', amount: 2500, percent: null, placeOfServiceCode: '11' },
-      { plan: 0, code: 'C', serviceTypeCode: '30', network: 'Y', coverageLevelCode: 'IND', timeQualifierCode: '23', amount: 150000, percent: null, placeOfServiceCode: null },
-      { plan: 0, code: 'C', serviceTypeCode: '30', network: 'Y', coverageLevelCode: 'IND', timeQualifierCode: '29', amount: 120000, percent: null, placeOfServiceCode: null },
-      { plan: 0, code: 'A', serviceTypeCode: '98', network: 'Y', coverageLevelCode: 'IND', timeQualifierCode: null, amount: null, percent: 20, placeOfServiceCode: null },
+      {
+        plan: 0,
+        code: 'B',
+        serviceTypeCode: '98',
+        network: 'Y',
+        coverageLevelCode: 'IND',
+        timeQualifierCode: '27',
+        amount: 2500,
+        percent: null,
+        placeOfServiceCode: '11',
+      },
+      {
+        plan: 0,
+        code: 'C',
+        serviceTypeCode: '30',
+        network: 'Y',
+        coverageLevelCode: 'IND',
+        timeQualifierCode: '23',
+        amount: 150000,
+        percent: null,
+        placeOfServiceCode: null,
+      },
+      {
+        plan: 0,
+        code: 'C',
+        serviceTypeCode: '30',
+        network: 'Y',
+        coverageLevelCode: 'IND',
+        timeQualifierCode: '29',
+        amount: 120000,
+        percent: null,
+        placeOfServiceCode: null,
+      },
+      {
+        plan: 0,
+        code: 'A',
+        serviceTypeCode: '98',
+        network: 'Y',
+        coverageLevelCode: 'IND',
+        timeQualifierCode: null,
+        amount: null,
+        percent: 20,
+        placeOfServiceCode: null,
+      },
     ],
   },
 };
@@ -106,7 +146,10 @@ let payerIds: Record<string, string>;
 const flow = () =>
   createEligibilityFlow({
     sql,
-    eligibilityFor: () => ({ adapter: upstream, settings: { providerNpi: '1234567893', providerName: 'Smile', payerIds, inNetwork: true } }),
+    eligibilityFor: () => ({
+      adapter: upstream,
+      settings: { providerNpi: '1234567893', providerName: 'Smile', payerIds, inNetwork: true },
+    }),
     now: () => clock,
     sleep: async (ms) => {
       waits.push(ms);
@@ -192,7 +235,12 @@ describe('eligibility flow', () => {
     const answer = await flow().check(ask());
     expect(answer).toMatchObject({
       cached: false,
-      result: { status: 'REJECTED', coverageActive: null, officeVisitCopay: null, reasons: [{ code: '75', field: 'member.memberId' }] },
+      result: {
+        status: 'REJECTED',
+        coverageActive: null,
+        officeVisitCopay: null,
+        reasons: [{ code: '75', field: 'member.memberId' }],
+      },
     });
     await flow().check(ask());
     expect(upstream.posts).toHaveLength(2);
@@ -215,7 +263,10 @@ describe('eligibility flow', () => {
     expect(waits).toEqual([1000, ...Array(14).fill(2000)]);
     expect(upstream.polls).toEqual(Array(15).fill('INQ-P'));
 
-    upstream.pollAnswers = [{ state: 'PENDING', inquiryId: 'INQ-P', retrying: true, expiresAt: null }, { ...ANSWERED, inquiryId: 'INQ-P' }];
+    upstream.pollAnswers = [
+      { state: 'PENDING', inquiryId: 'INQ-P', retrying: true, expiresAt: null },
+      { ...ANSWERED, inquiryId: 'INQ-P' },
+    ];
     waits = [];
     const resumed = await flow().check(ask());
     expect(resumed).toMatchObject({ cached: false, result: { status: 'COMPLETE', officeVisitCopay: 2500 } });
@@ -227,8 +278,12 @@ describe('eligibility flow', () => {
   });
 
   it('nothing known of the coverage: null with the reason, no upstream call', async () => {
-    expect(await flow().check(ask({ coverages: null }))).toEqual({ unavailable: expect.stringMatching(/^eligibility: .*no insurance coverage read/) });
-    expect(await flow().check(ask({ coverages: [] }))).toEqual({ unavailable: 'eligibility: no insurance coverage is on file for this patient' });
+    expect(await flow().check(ask({ coverages: null }))).toEqual({
+      unavailable: expect.stringMatching(/^eligibility: .*no insurance coverage read/),
+    });
+    expect(await flow().check(ask({ coverages: [] }))).toEqual({
+      unavailable: 'eligibility: no insurance coverage is on file for this patient',
+    });
     expect(await flow().check(ask({ coverages: [{ ...COVERAGE, subscriberId: null }] }))).toEqual({
       unavailable: 'eligibility: coverage "cov-1" has no member id on file',
     });
