@@ -69,5 +69,12 @@ describe('system registry', () => {
     const config = parseConfig({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), practices: ['*'] }], practices });
     expect(config.practices).toHaveLength(7);
     expect(config.practices[0]?.processor?.system).toBe('stripe');
+    // The clearinghouse sandboxes give every ledger practice both coverage services.
+    for (const p of config.practices) {
+      expect([p.coverage?.eligibility?.clearinghouse, p.coverage?.claimStatus?.clearinghouse]).toEqual([
+        'availity',
+        'office-ally',
+      ]);
+    }
   });
 });

@@ -22,4 +22,5 @@ export const claimStatusSystem = defineCoverageSystem({
   connection: claimStatusConnectionSchema,
   createAdapter: (connection, options) => createClaimStatusAdapter(connection, options),
   rateLimits: claimStatusRateLimits,
+  sandbox: { start: async (options) => (await import('../../../sandbox/claim-status/mode')).startSandboxMode(options) },
 });
