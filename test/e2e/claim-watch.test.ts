@@ -10,7 +10,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { GENERIC_SEED } from '../../src/sandbox/fhir';
+import { EPIC_SEED, GENERIC_SEED } from '../../src/sandbox/fhir';
 import { KEYS, startTestGateway, type TestGateway } from './harness';
 
 let t: TestGateway;
@@ -37,7 +37,13 @@ const claimOf = async () => {
   expect(errors).toBeUndefined();
   return data.patient.claims.find((c: { sourceId: string }) => c.sourceId === CLAIM);
 };
-const inquiries = () => t.claimStatus!.requests.filter((r) => r.method === 'POST').length;
+const inquiries = (claimId = CLAIM) =>
+  t.claimStatus!.requests.filter(
+    (r) =>
+      r.method === 'POST' &&
+      (r.body as { encounter?: { patientAccountNumber?: string } })?.encounter?.patientAccountNumber === claimId,
+  ).length;
+const allInquiries = () => t.claimStatus!.requests.filter((r) => r.method === 'POST').length;
 const tick = () => t.gateway.services.transactions.context.jobs.tick();
 
 /** Move the fake clock to the claim's next inquiry and run what is due. */
@@ -202,7 +208,7 @@ describe('claim watch', () => {
   });
 
   it('refreshClaimStatus of an unknown claim or without a claim-status clearinghouse is refused before any call', async () => {
-    const before = inquiries();
+    const before = allInquiries();
     const unknown = await t.gql(
       `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "nope", patientId: "${MARIA}") { sourceId } }`,
     );
@@ -211,6 +217,40 @@ describe('claim watch', () => {
       `mutation { refreshClaimStatus(practiceId: "smile-dental", claimId: "1", patientId: "1") { sourceId } }`,
     );
     expect(unsupported.errors![0]!.extensions!.code).toBe('NOT_SUPPORTED');
-    expect(inquiries()).toBe(before);
+    expect(allInquiries()).toBe(before);
+  });
+
+  it('a claim the payer rejects (A7) needs the practice: NEEDS_ATTENTION, and no inquiry after it (Epic: watched from a refresh)', async () => {
+    const jane = EPIC_SEED.jane.patientId;
+    const claimId = 'eEOB.Jane.Queued.2';
+    const { data } = await t.gql(
+      `{ patient(practiceId: "lakeview-epic", patientId: "${jane}") { claims { sourceId serviceDate } } }`,
+    );
+    const claim = data.patient.claims.find((c: { sourceId: string }) => c.sourceId === claimId);
+    t.claimStatus!.addMember({ memberId: 'AVL000001', firstName: 'Jane', lastName: 'Doe', dateOfBirth: '19850412' });
+    t.claimStatus!.addClaim({
+      memberId: 'AVL000001',
+      patientAccountNumber: claimId,
+      serviceFrom: claim.serviceDate.replaceAll('-', ''),
+      lines: [{ procedureId: '99214', submittedAmount: '150.00' }],
+      script: [{ statusCategoryCode: 'A7', statusCode: '21' }],
+    });
+    const before = inquiries(claimId);
+    const refreshed = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "lakeview-epic", claimId: "${claimId}", patientId: "${jane}") {
+        payerStatus { category polling attentionReason nextInquiryAt codes { statusCategoryCode statusCode } } } }`,
+    );
+    expect(refreshed.errors).toBeUndefined();
+    expect(refreshed.data.refreshClaimStatus.payerStatus).toMatchObject({
+      category: 'REJECTED',
+      polling: 'NEEDS_ATTENTION',
+      nextInquiryAt: null,
+      codes: { statusCategoryCode: 'A7', statusCode: '21' },
+    });
+    expect(refreshed.data.refreshClaimStatus.payerStatus.attentionReason).toMatch(/corrected and resubmitted/);
+    expect(inquiries(claimId)).toBe(before + 1);
+    clock = new Date(clock.getTime() + 10 * 24 * 3_600_000);
+    await tick();
+    expect(inquiries(claimId)).toBe(before + 1);
   });
 });

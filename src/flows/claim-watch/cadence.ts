@@ -102,7 +102,8 @@ export function nextStep(
   }
   const { category, statusCategoryCode } = outcome;
   if (isFinalized(category)) {
-    if (state.confirming && !changed)
+    // Confirmed — or asked again by a refresh once stopped — and unchanged: it stays stopped.
+    if ((state.confirming || state.polling === 'STOPPED') && !changed)
       return { ...base, polling: 'STOPPED', confirming: false, nextInquiryAt: null, attentionReason: null };
     const days = statusCategoryCode === 'F3F' ? 14 : 7;
     return {

@@ -50,7 +50,8 @@ export async function watchClaim(
 export async function discover(flow: ClaimWatchContext, practiceId: string, signal?: AbortSignal): Promise<number> {
   const practice = flow.practices.get(practiceId);
   const connection = flow.claimStatusFor(practiceId);
-  if (!practice || !connection) return 0;
+  // Without a patient listing (Epic, Oracle) watches start from refreshClaimStatus(patientId) instead.
+  if (!practice?.capabilities.patientListing || !connection) return 0;
   const today = DateTime.fromJSDate(flow.ctx.now(), { zone: flow.timeZoneOf(practiceId) }).toISODate()!;
   let after: string | null = null;
   let watched = 0;

@@ -71,7 +71,10 @@ describe('claim-watch cadence', () => {
       ZONE,
     );
     expect(forwarded.nextInquiryAt!.getTime() - NOW.getTime()).toBeGreaterThan(13.8 * DAY);
-    // A confirming inquiry that finds a change confirms again rather than stopping on news.
+    // A refresh of a stopped claim, unchanged, leaves it stopped; a confirming inquiry that finds a
+    // change confirms again rather than stopping on news.
+    const stopped = nextStep('G1', first, paid, false, NOW, ZONE);
+    expect(nextStep('G1', stopped, paid, false, NOW, ZONE)).toMatchObject({ polling: 'STOPPED', nextInquiryAt: null });
     expect(nextStep('G1', first, paid, true, NOW, ZONE)).toMatchObject({ polling: 'WATCHING', confirming: true });
   });
 
