@@ -63,7 +63,7 @@ describe('Patient.eligibility', () => {
   it('cold: one POST to Availity; the same question again within 24 h: zero upstream calls', async () => {
     const cold = await ask({ asOf: '2026-07-30' });
     expect(cold.errors).toBeUndefined();
-    expect(cold.data.practice.capabilities).toEqual({ eligibility: true, claimStatusInquiry: false, coverage: true });
+    expect(cold.data.practice.capabilities).toEqual({ eligibility: true, claimStatusInquiry: true, coverage: true });
     expect(cold.data.patient.eligibility).toMatchObject({
       status: 'COMPLETE',
       coverageId: EPIC_SEED.jane.coverageId,
