@@ -6,6 +6,8 @@ import { callerMayTouch, type Caller } from '../auth/api-keys';
 import type { GatewayConfig } from '../config';
 import type { BillingCycleFlow } from '../flows/billing-cycle/flow';
 import type { BookingFlow } from '../flows/booking/flow';
+import type { ClaimWatchFlow } from '../flows/claim-watch/flow';
+import type { EligibilityFlow } from '../flows/eligibility/flow';
 import type { CollectionFlow } from '../flows/collection/flow';
 import type { Practice, PracticeRegistry } from '../practices';
 import type { PracticeReports } from '../reports/practice-reports';
@@ -31,6 +33,10 @@ export interface GatewayServices {
   accounting: AccountingAdapters;
   /** Practice-wide reports' snapshots, shared by every key of a practice (`src/reports/`). */
   reports: PracticeReports;
+  /** Eligibility checks through the practices' clearinghouses (`src/flows/eligibility/`). */
+  eligibility: EligibilityFlow;
+  /** Claim status from the payers, watched on a cadence (`src/flows/claim-watch/`). */
+  claimWatch: ClaimWatchFlow;
 }
 
 export interface GatewayContext {

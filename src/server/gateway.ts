@@ -48,6 +48,10 @@ import { handleMessagingWebhook, isMessagingRoute } from '../flows/billing-cycle
 import type { BookingFlowOptions, PracticeBooks } from '../flows/booking/context';
 import { createBookingFlow } from '../flows/booking/flow';
 import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
+import type { ClaimWatchOptions } from '../flows/claim-watch/context';
+import { createClaimWatchFlow } from '../flows/claim-watch/flow';
+import { createEligibilityFlow, type EligibilityFlowOptions } from '../flows/eligibility/flow';
+import { buildPracticeCoverage } from './coverage-adapters';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { defaultMessagingAdapterFactory } from './messaging-adapters';
 import { type AccountingAdapterFactory, createAccountingAdapters, defaultAccountingAdapterFactory } from './accounting-adapters';
@@ -91,6 +95,10 @@ export interface GatewayOptions {
   createMessagingAdapter?: (practice: PracticeConfig, channel: Channel) => MessagingAdapter | null;
   /** Billing-cycle flow tuning (tests: short retry and settle delays). */
   billing?: BillingCycleOptions;
+  /** Eligibility tuning (tests: short poll waits; `sleep` replaces the timer between polls). */
+  eligibility?: EligibilityFlowOptions & { sleep?: (ms: number) => Promise<void> };
+  /** Claim-watch tuning (re-read delays, discovery's page size and schedule). */
+  claimWatch?: ClaimWatchOptions;
   /** Upstream budget tuning (tests: small sandbox limits); the store URL comes from the config. */
   upstreamBudget?: Omit<UpstreamBudgetRegistryOptions, 'storeUrl'>;
   /**
@@ -356,6 +364,33 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
   });
   booking.defineJobs();
+  // Insurance: each practice's clearinghouses, the eligibility check and the claim watch (README.md, "Insurance").
+  const coverage = new Map(
+    config.practices.map((p) => [
+      p.id,
+      buildPracticeCoverage(p, {
+        adapterOptions: options.adapterOptions,
+        metrics,
+        logger,
+        budgets,
+        circuitBreaker: options.circuitBreaker,
+      }),
+    ]),
+  );
+  const eligibility = createEligibilityFlow({
+    ...options.eligibility,
+    sql: store.sql,
+    eligibilityFor: (practiceId) => coverage.get(practiceId)?.eligibility ?? null,
+    now: options.transactionOptions?.now,
+  });
+  const claimWatch = createClaimWatchFlow({
+    ...options.claimWatch,
+    transactions,
+    practices: registry,
+    claimStatusFor: (practiceId) => coverage.get(practiceId)?.claimStatus ?? null,
+    timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
+  });
+  claimWatch.defineJobs();
   const services: GatewayServices = {
     config,
     registry,
@@ -367,6 +402,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     booking,
     accounting,
     reports: new PracticeReports(registry, { ttlMs: config.limits.reportSnapshotTtlMs }),
+    eligibility,
+    claimWatch,
   };
   // A practice's own writes (their status changes) make its report snapshots refresh at the next read.
   services.reports.watch(bus);
@@ -470,6 +507,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       logger.error({ err: { message: (error as Error).message } }, 'resuming checkouts failed; a restart retries'),
     );
   await billing.registerSchedules();
+  await claimWatch.registerSchedules();
   await transactions.start();
   await booking.start();
 
@@ -520,6 +558,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       if (options.createAccountingBooks)
         await Promise.allSettled([...accountingBooks.values()].map((books) => books.adapter.close()));
       await accounting.close();
+      await Promise.allSettled(
+        [...coverage.values()].flatMap((c) => [c.eligibility?.adapter.close(), c.claimStatus?.adapter.close()]),
+      );
       await budgets.close();
       await store.close();
     },

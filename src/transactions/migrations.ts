@@ -10,6 +10,7 @@
  */
 import { BILLING_CYCLE_MIGRATION } from '../flows/billing-cycle/migration';
 import { BOOKING_MIGRATION } from '../flows/booking/migration';
+import { COVERAGE_FLOWS_MIGRATION } from '../flows/claim-watch/migration';
 import { IDEMPOTENCY_KEY_HASH_SQL } from './idempotency-key-hash';
 import { applyMigrations, type Migration } from './migration-runner';
 import { REFRESH_TOKENS_MIGRATION } from './refresh-tokens';
@@ -276,6 +277,7 @@ export const MIGRATIONS: readonly Migration[] = [
          CHECK (state IN ('NOT_SENT', 'SETTLING', 'REFUNDED', 'REFUSED'))`,
     ],
   },
+  COVERAGE_FLOWS_MIGRATION,
   REFRESH_TOKENS_MIGRATION,
   BOOKING_MIGRATION,
 ];

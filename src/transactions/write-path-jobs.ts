@@ -55,6 +55,12 @@ export type WritePathJobKinds = {
   'booking.reread': TransactionJobPayload;
   /** A practice's booking catch-up: open bookings, the books' change data capture (`src/flows/booking/catch-up.ts`). */
   'booking.catch-up': { practiceId: string };
+  /** One watched claim's next claim-status inquiry, deferred along its cadence (`src/flows/claim-watch/inquire.ts`). */
+  'claims.inquire': { practiceId: string; claimId: string };
+  /** A patient's balance re-read after a claim-status change, then the announcement (`src/flows/claim-watch/reread.ts`). */
+  'claims.reread': { practiceId: string; claimId: string; eventId: string; step: number };
+  /** A practice's nightly search for claims to watch (`src/flows/claim-watch/discover.ts`). */
+  'claims.discover': { practiceId: string; tickAt: string };
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

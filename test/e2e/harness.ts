@@ -21,6 +21,10 @@ import { startStripeSandbox, type StripeSandbox } from '../../src/sandbox/stripe
 import { stripeSandboxPractices } from '../../src/sandbox/stripe/mode';
 import { startFhirSandbox, type FhirSandbox } from '../../src/sandbox/fhir';
 import { fhirSandboxPractices } from '../../src/sandbox/fhir/mode';
+import { type AvailitySandbox, startAvailitySandbox } from '../../src/sandbox/availity';
+import { availitySandboxPractices } from '../../src/sandbox/availity/mode';
+import { type ClaimStatusSandbox, startClaimStatusSandbox } from '../../src/sandbox/claim-status';
+import { claimStatusSandboxPractices } from '../../src/sandbox/claim-status/mode';
 import { startSendgridSandbox, type SendgridSandbox, type SendgridSandboxOptions } from '../../src/sandbox/sendgrid';
 import { sendgridSandboxPractices } from '../../src/sandbox/sendgrid/mode';
 import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../../src/sandbox/twilio';
@@ -45,6 +49,10 @@ export interface TestGateway {
   square: SquareSandbox;
   /** The FHIR sandbox (summit-health, lakeview-epic, open-fhir), when `fhir: true`. */
   fhir: FhirSandbox | null;
+  /** The Availity sandbox, the FHIR practices' `coverage.eligibility`, when `coverage: true`. */
+  availity: AvailitySandbox | null;
+  /** The claim-status sandbox, the FHIR practices' `coverage.claimStatus`, when `coverage: true`. */
+  claimStatus: ClaimStatusSandbox | null;
   /** smile-dental's and northside's SMS provider (`messaging.sms`). */
   twilio: TwilioSandbox;
   /** smile-dental's and northside's email provider (`messaging.email`). */
@@ -80,6 +88,8 @@ export interface TestGatewayOptions {
   config?: (raw: Record<string, any>) => void;
   /** Also start the FHIR sandbox and configure its three practices. Default false. */
   fhir?: boolean;
+  /** Also start the coverage sandboxes and give the FHIR practices (`fhir: true`) their `coverage`. Default false. */
+  coverage?: boolean;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -95,6 +105,22 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const stripe = await startStripeSandbox({ port: 0, retryDelaysMs: [10, 20, 40, 80] });
   const square = await startSquareSandbox({ port: 0, webhookRetryDelaysMs: [10, 20, 40, 80], refundCompleteDelayMs: 5 });
   const fhir = options.fhir ? await startFhirSandbox({ port: 0 }) : null;
+  const availity = options.coverage ? await startAvailitySandbox({ port: 0 }) : null;
+  const claimStatus = options.coverage ? await startClaimStatusSandbox({ port: 0 }) : null;
+  const eligibility = new Map(availity ? availitySandboxPractices(availity).map((p) => [p.id, p] as const) : []);
+  const inquiries = new Map(claimStatus ? claimStatusSandboxPractices(claimStatus).map((p) => [p.id, p] as const) : []);
+  const withCoverage = <P extends { id: string }>(practice: P) => {
+    const e = eligibility.get(practice.id);
+    const c = inquiries.get(practice.id);
+    if (!e || !c) return practice;
+    return {
+      ...practice,
+      coverage: {
+        eligibility: { clearinghouse: 'availity', connection: e.connection, ...e.service },
+        claimStatus: { clearinghouse: 'office-ally', connection: c.connection, ...c.service },
+      },
+    };
+  };
   // Short steps and windows: statuses and events reach the gateway within milliseconds.
   const twilio = await startTwilioSandbox({ port: 0, stepDelayMs: 5, connectionRetryDelayMs: 10, ...options.twilio });
   const sendgrid = await startSendgridSandbox({
@@ -147,7 +173,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ],
     practices: [
       ...[...nexhealthSandboxPractices(nex).map(withProcessor), ...athenahealthSandboxPractices(athena)].map(withMessaging),
-      ...(fhir ? fhirSandboxPractices(fhir) : []),
+      ...(fhir ? fhirSandboxPractices(fhir).map(withCoverage) : []),
     ],
   };
   options.config?.(raw);
@@ -164,6 +190,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   stripe.requests.length = 0;
   square.resetRequestLog();
   fhir?.resetRequestLog();
+  if (availity) availity.requests.length = 0;
+  if (claimStatus) claimStatus.requests.length = 0;
   twilio.requests.length = 0;
   sendgrid.requests.length = 0;
   let url = gateway.url;
@@ -176,6 +204,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     stripe,
     square,
     fhir,
+    availity,
+    claimStatus,
     twilio,
     sendgrid,
     get url() {
@@ -210,6 +240,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         twilio.close(),
         sendgrid.close(),
         fhir?.close(),
+        availity?.close(),
+        claimStatus?.close(),
       ]);
     },
   };

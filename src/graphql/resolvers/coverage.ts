@@ -7,6 +7,7 @@
 import type { CoverageRecord } from '../../adapters/ledger/port';
 import { maskMemberId } from '../../ledger/coverage';
 import type { Coverage, Resolvers } from '../generated/resolvers-types';
+import { eligibilityUnsupported } from './insurance';
 
 const NO_COVERAGE = 'coverages: the billing system has no insurance coverage read, so coverages is null';
 
@@ -33,10 +34,11 @@ export const coverageResolvers: Resolvers = {
       if (!ctx.services.registry.get(p.practiceId)?.capabilities.coverage) return null;
       return (await ctx.loaders.coverages.load({ practiceId: p.practiceId, id: p.record.sourceId })).map(toCoverage);
     },
-    unsupported: (p, _args, ctx) => {
+    unsupported: async (p, _args, ctx) => {
       const practice = ctx.services.registry.get(p.practiceId);
-      if (!practice || practice.capabilities.coverage) return [];
-      return [practice.unsupported.coverage ?? NO_COVERAGE];
+      if (!practice) return [];
+      const coverage = practice.capabilities.coverage ? [] : [practice.unsupported.coverage ?? NO_COVERAGE];
+      return [...coverage, ...(await eligibilityUnsupported(ctx, p.practiceId, p.record))];
     },
   },
 };

@@ -5,6 +5,7 @@ import { collectPaymentResolvers } from './collect-payment';
 import { collectionResolvers } from './collection';
 import { coverageResolvers } from './coverage';
 import { guarantorResolvers } from './guarantor';
+import { insuranceResolvers } from './insurance';
 import { jobResolvers } from './jobs';
 import { ledgerRowResolvers } from './ledger-rows';
 import { moneyResolvers } from './money';
@@ -28,9 +29,12 @@ export const resolvers: Resolvers = {
   ...practiceResolvers,
   Practice: { ...practiceResolvers.Practice, ...reconciliationResolvers.Practice, ...reportResolvers.Practice },
   ...patientResolvers,
-  Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient },
+  Patient: { ...patientResolvers.Patient, ...coverageResolvers.Patient, ...insuranceResolvers.Patient },
+  ClaimPayerStatus: insuranceResolvers.ClaimPayerStatus,
+  ClaimStatusChange: insuranceResolvers.ClaimStatusChange,
   ...guarantorResolvers,
   ...ledgerRowResolvers,
+  Claim: { ...ledgerRowResolvers.Claim, ...insuranceResolvers.Claim },
   ...transactionResolvers,
   LedgerTransaction: {
     ...transactionResolvers.LedgerTransaction,
@@ -48,11 +52,13 @@ export const resolvers: Resolvers = {
     ...resolveTransactionResolvers.Mutation,
     ...collectionResolvers.Mutation,
     ...reminderResolvers.Mutation,
+    ...insuranceResolvers.Mutation,
   },
   ...subscriptionResolvers,
   Subscription: {
     ...subscriptionResolvers.Subscription,
     ...reminderResolvers.Subscription,
     ...payPageResolvers.Subscription,
+    ...insuranceResolvers.Subscription,
   },
 };

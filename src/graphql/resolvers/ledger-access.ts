@@ -30,7 +30,7 @@ export async function claimStages(ctx: GatewayContext, practiceId: string, patie
 
 /** The computed balance of one patient: Σ charge patient amounts + payments + adjustments. */
 export async function computePatientBalance(
-  ctx: GatewayContext,
+  ctx: Pick<GatewayContext, 'loaders'>,
   practiceId: string,
   patient: PatientRecord,
 ): Promise<PatientBalance> {

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { gatewayError } from '../errors';
 import { adapterHealth } from '../../resilience';
+import { insuranceCapabilities } from './insurance';
 
 const MAX_PAGE = 200;
 
@@ -10,7 +11,7 @@ export const practiceResolvers: Resolvers = {
     id: (p) => p.id,
     name: (p) => p.name,
     system: (p) => p.system,
-    capabilities: (p) => p.capabilities,
+    capabilities: (p, _args, ctx) => ({ ...p.capabilities, ...insuranceCapabilities(ctx, p.id) }),
     processor: (p) => p.processor?.name ?? null,
     status: (p) => adapterHealth(p.adapter),
     patients: async (p, { first, after }, ctx) => {
