@@ -210,6 +210,13 @@ describe('SalesReceipt and RefundReceipt', () => {
     expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
   });
 
+  it('refuses a requestid over 50 characters with 2050 and writes nothing', async () => {
+    const refused = await call('POST', `/salesreceipt?requestid=${'x'.repeat(51)}`, receipt(40));
+    expect(fault(refused.body)).toMatchObject({ code: '2050', element: 'requestid' });
+    expect((await call('POST', `/salesreceipt?requestid=${'x'.repeat(50)}`, receipt(40))).status).toBe(200);
+    expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(1);
+  });
+
   it('an error is not kept under its requestid: the corrected repeat creates', async () => {
     const refused = await call(
       'POST',
@@ -300,5 +307,127 @@ describe('company status knobs', () => {
     const read = await call('GET', '/customer/58');
     expect(read.status).toBe(401);
     expect(read.body.fault.error[0].code).toBe('120');
+  });
+});
+
+describe('query', () => {
+  it('finds a name with an escaped apostrophe, case-insensitive keywords and entity, only active rows by default', async () => {
+    const jane = await query("SELECT * FROM customer WHERE DisplayName = 'Jane O\\'Brien (1042)'");
+    expect(jane.status).toBe(200);
+    expect(jane.body.QueryResponse).toMatchObject({ startPosition: 1, maxResults: 1 });
+    expect(jane.body.QueryResponse.Customer.map((c: any) => c.Id)).toEqual(['58']);
+    expect((await query("select * from Customer where DisplayName = 'Sam Lee (1043)'")).body).toEqual({
+      QueryResponse: {},
+      time: expect.any(String),
+    });
+    const both = await query("select * from Customer where DisplayName = 'Sam Lee (1043)' and Active in (true, false)");
+    expect(both.body.QueryResponse.Customer).toMatchObject([{ Id: '59', Active: false }]);
+    const inactive = await query('select * from Customer where Active = false');
+    expect(inactive.body.QueryResponse.Customer.map((c: any) => c.Id)).toEqual(['59']);
+  });
+
+  it('supports in, like, comparisons, orderby, startposition, maxresults and count(*)', async () => {
+    for (const amount of [10, 20, 30]) await call('POST', '/salesreceipt', receipt(amount));
+    const ids = (r: any) => (r.body.QueryResponse.SalesReceipt ?? []).map((s: any) => s.Id);
+    expect(ids(await query("select * from SalesReceipt where Id in ('145', '147')"))).toEqual(['145', '147']);
+    expect(ids(await query('select * from SalesReceipt where TotalAmt >= 20 orderby TotalAmt desc'))).toEqual(['147', '146']);
+    expect(
+      ids(
+        await query(
+          "select * from SalesReceipt where TxnDate <= '2026-07-30' and CustomerRef = '58' startposition 2 maxresults 1",
+        ),
+      ),
+    ).toEqual(['146']);
+    const paged = await query('select * from SalesReceipt startposition 2 maxresults 5');
+    expect(paged.body.QueryResponse).toMatchObject({ startPosition: 2, maxResults: 2 });
+    expect((await query('select count(*) from SalesReceipt where TotalAmt < 25')).body.QueryResponse).toEqual({ totalCount: 2 });
+    expect((await query("select * from Customer where DisplayName like '%brien%'")).body.QueryResponse.Customer[0].Id).toBe('58');
+    const since = await query(
+      `select * from SalesReceipt where MetaData.LastUpdatedTime >= '${new Date(qbo.clock.now() - 60_000).toISOString()}'`,
+    );
+    expect(ids(since)).toEqual(['145', '146', '147']);
+    const post = await call('POST', '/query', "select * from Item where Name = 'Patient payment'");
+    expect(post.body.QueryResponse.Item).toMatchObject([{ Id: '1', Type: 'Service' }]);
+    expect((await query('select * from PaymentMethod')).body.QueryResponse.PaymentMethod.map((p: any) => p.Name)).toEqual([
+      'Cash',
+      'Credit Card',
+    ]);
+    expect((await query('select * from Account')).body.QueryResponse.Account.map((a: any) => a.Id)).toEqual(['4', '35']);
+  });
+
+  it('answers 4000 to a syntax error (an `or`, an open string) and 4001 to an unknown entity or field', async () => {
+    expect(fault((await query("select * from Customer where Id = '1' or Id = '2'")).body).code).toBe('4000');
+    expect(fault((await query("select * from Customer where DisplayName = 'open")).body).code).toBe('4000');
+    expect(fault((await query('select * from Vendor')).body).code).toBe('4001');
+    expect(fault((await query("select * from SalesReceipt where PrivateNote = 'x'")).body).code).toBe('4001');
+  });
+});
+
+describe('Invoice and Payment', () => {
+  const invoice = (amount: number) => ({
+    CustomerRef: { value: '58' },
+    TxnDate: '2026-07-01',
+    DueDate: '2026-07-31',
+    Line: [
+      {
+        Amount: amount,
+        DetailType: 'SalesItemLineDetail',
+        SalesItemLineDetail: { ItemRef: { value: '1' }, Qty: 1, UnitPrice: amount },
+      },
+    ],
+  });
+  const payment = (invoiceId: string, amount: number, total = amount) => ({
+    CustomerRef: { value: '58' },
+    TotalAmt: total,
+    TxnDate: '2026-07-02',
+    PaymentRefNum: 'LG:2001',
+    DepositToAccountRef: { value: '4' },
+    Line: [{ Amount: amount, LinkedTxn: [{ TxnId: invoiceId, TxnType: 'Invoice' }] }],
+  });
+
+  it('a payment applied to an invoice lowers its balance; over the balance answers 6000; a void gives it back', async () => {
+    const created = (await call('POST', '/invoice?requestid=LG:2001:Invoice', invoice(100))).body.Invoice;
+    expect(created).toMatchObject({ Id: '130', TotalAmt: 100, Balance: 100, DocNumber: '1001', DueDate: '2026-07-31' });
+    const paid = await call('POST', '/payment?requestid=LG:2001:Payment', payment('130', 60));
+    expect(paid.body.Payment).toMatchObject({ Id: '170', TotalAmt: 60, UnappliedAmt: 0 });
+    expect((await call('GET', '/invoice/130')).body.Invoice).toMatchObject({ Balance: 40, SyncToken: '1' });
+    expect(fault((await call('POST', '/payment', payment('130', 40.01))).body).code).toBe('6000');
+    expect(fault((await call('POST', '/payment', payment('999', 1))).body).code).toBe('610');
+    await call('POST', '/payment?operation=void', { Id: '170', SyncToken: '0' });
+    expect((await call('GET', '/invoice/130')).body.Invoice.Balance).toBe(100);
+    expect((await call('GET', '/payment/170')).body.Payment.TotalAmt).toBe(0);
+  });
+});
+
+describe('change data capture', () => {
+  it('lists creates, voids (at 0.00) and deletes (status Deleted) since a time, per entity; ≤ 30 days back', async () => {
+    const since = new Date(qbo.clock.now() - 1_000).toISOString();
+    await call('POST', '/salesreceipt', receipt(10));
+    await call('POST', '/salesreceipt', receipt(20));
+    await call('POST', '/refundreceipt', receipt(5));
+    await call('POST', '/salesreceipt?operation=void', { Id: '145', SyncToken: '0' });
+    await call('POST', '/salesreceipt?operation=delete', { Id: '146', SyncToken: '0' });
+    const cdc = await call('GET', `/cdc?entities=SalesReceipt,RefundReceipt,Payment&changedSince=${encodeURIComponent(since)}`);
+    expect(cdc.status).toBe(200);
+    const [receipts, refunds, payments] = cdc.body.CDCResponse[0].QueryResponse;
+    expect(receipts.SalesReceipt).toEqual([
+      expect.objectContaining({ Id: '145', TotalAmt: 0, SyncToken: '1' }),
+      expect.objectContaining({ Id: '146', status: 'Deleted' }),
+    ]);
+    expect(refunds.RefundReceipt).toMatchObject([{ Id: '210', TotalAmt: 5 }]);
+    expect(payments).toEqual({});
+    const later = new Date(qbo.clock.now() + 1_000).toISOString();
+    expect(
+      (await call('GET', `/cdc?entities=SalesReceipt&changedSince=${encodeURIComponent(later)}`)).body.CDCResponse[0]
+        .QueryResponse,
+    ).toEqual([{}]);
+    const old = new Date(qbo.clock.now() - 31 * 86_400_000).toISOString();
+    expect(fault((await call('GET', `/cdc?entities=SalesReceipt&changedSince=${encodeURIComponent(old)}`)).body).code).toBe(
+      '2010',
+    );
+    expect(fault((await call('GET', '/cdc?entities=SalesReceipt')).body)).toMatchObject({
+      code: '2020',
+      element: 'changedSince',
+    });
   });
 });

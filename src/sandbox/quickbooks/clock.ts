@@ -14,7 +14,7 @@ interface Timer {
   id: number;
   dueAt: number;
   run: () => void;
-  handle: NodeJS.Timeout;
+  handle: NodeJS.Timeout | null;
 }
 
 export interface SandboxClockOptions {
@@ -22,11 +22,18 @@ export interface SandboxClockOptions {
   startAt?: number;
   /** Keep sandbox time still except for `advance` (tests that compare exact times). Default false. */
   frozen?: boolean;
+  /**
+   * Fire timers only on `advance`, never as real time passes: a test that counts webhook retries
+   * then sees exactly the ones its `advance` calls made due, however slow the machine. Default
+   * false (sandbox mode, where nobody advances the clock, retries in real time).
+   */
+  manualTimers?: boolean;
 }
 
 export class SandboxClock {
   private offset: number;
   private readonly frozenAt: number | null;
+  private readonly manualTimers: boolean;
   private timers = new Map<number, Timer>();
   private nextId = 1;
 
@@ -34,6 +41,7 @@ export class SandboxClock {
     const start = options.startAt ?? Date.now();
     this.frozenAt = options.frozen ? start : null;
     this.offset = options.frozen ? 0 : start - Date.now();
+    this.manualTimers = options.manualTimers ?? false;
   }
 
   /** Sandbox time, epoch ms. */
@@ -53,8 +61,8 @@ export class SandboxClock {
     const id = this.nextId++;
     const dueAt = this.now() + delayMs;
     // Real time also reaches it (sandbox mode, where nobody advances the clock).
-    const handle = setTimeout(() => this.fire(id), Math.max(0, delayMs));
-    handle.unref?.();
+    const handle = this.manualTimers ? null : setTimeout(() => this.fire(id), Math.max(0, delayMs));
+    handle?.unref?.();
     this.timers.set(id, { id, dueAt, run, handle });
     return id;
   }
@@ -62,7 +70,7 @@ export class SandboxClock {
   cancel(id: number): void {
     const timer = this.timers.get(id);
     if (!timer) return;
-    clearTimeout(timer.handle);
+    if (timer.handle) clearTimeout(timer.handle);
     this.timers.delete(id);
   }
 

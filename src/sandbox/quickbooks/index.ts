@@ -13,19 +13,35 @@ import { type AccountantEdit, QboBooks } from './books';
 import { SandboxClock, type SandboxClockOptions } from './clock';
 import { addFaultFromJson, createControl } from './controls';
 import { DEFAULT_RATE_LIMITS, type RateLimits, RealmThrottle } from './rate-limit';
-import { QBO_CLIENT, QBO_SANDBOX_REALMS, QBO_SEEDED_IDS, QBO_VERIFIER_TOKEN, type SeededRealm } from './realms';
+import {
+  QBO_CLIENT,
+  QBO_SANDBOX_REALMS,
+  QBO_SEEDED_IDS,
+  QBO_VERIFIER_TOKEN,
+  type QuickBooksConnection,
+  qboConnection,
+  type SeededRealm,
+} from './realms';
 import { createQboServer, type FaultExtras, type QboRecordedRequest } from './server';
 import { type EntityType, entityType, type StoredEntity } from './store';
 import { type WebhookFormat, WebhookHub } from './webhooks';
 
 export type { AccountantEdit } from './books';
 export { SandboxClock } from './clock';
-export { QBO_CLIENT, QBO_SANDBOX_REALMS, QBO_SEEDED_IDS, QBO_VERIFIER_TOKEN, type SeededRealm } from './realms';
+export {
+  QBO_CLIENT,
+  QBO_SANDBOX_REALMS,
+  QBO_SEEDED_IDS,
+  QBO_VERIFIER_TOKEN,
+  type QuickBooksConnection,
+  qboConnection,
+  type SeededRealm,
+} from './realms';
 export type { QboRecordedRequest } from './server';
 export type { EntityType, Operation } from './store';
 export {
   intuitSignature,
-  RETRY_DELAYS_SECONDS,
+  RETRY_DELAYS_MS,
   type WebhookAttempt,
   type WebhookDelivery,
   type WebhookFormat,
@@ -43,6 +59,11 @@ export interface QuickBooksSandboxOptions {
   accessTokenTtlSeconds?: number;
   /** Per-realm throttles. Default 500 requests per minute and 10 in flight, as Intuit. */
   rateLimits?: Partial<RateLimits>;
+  /**
+   * Sandbox-time waits before each retry of an unacknowledged webhook. Default 1 s, 2 s, 4 s, 8 s,
+   * as the spec decides; an end-to-end test that does not move the clock may shorten them.
+   */
+  webhookRetryDelaysMs?: readonly number[];
   /** Where webhooks go from the start. Default: nowhere until set. */
   webhookUrl?: string | null;
   /** Default `cloudevents`. */
@@ -59,6 +80,8 @@ export interface QuickBooksSandbox {
   verifierToken: string;
   realms: typeof QBO_SANDBOX_REALMS;
   seededIds: typeof QBO_SEEDED_IDS;
+  /** A seeded realm's `accounting.connection` (`baseUrl`, `tokenUrl`, client, first refresh token, realm, verifier token). */
+  connection(realmId: string): QuickBooksConnection;
   clock: SandboxClock;
   /** Every API and token request, oldest first (controls are not logged). */
   requests: QboRecordedRequest[];
@@ -79,7 +102,19 @@ export interface QuickBooksSandbox {
     setClosingDate(realmId: string, date: string | null): void;
     /** Expire the access tokens (of one realm, or all) now: the next call answers 401 `3200`. */
     expireAccessTokens(realmId?: string): number;
+    /** A 429 burst: the realm's next `times` API calls answer 429 `3001` (nothing written). Returns the fault id. */
+    throttleNext(realmId: string, times?: number): string;
+    /** The realm's next `times` API calls answer `status` (5xx: `10000` SystemFault), nothing written. */
+    failNext(realmId: string, status: number, times?: number): string;
+    /**
+     * The timeout after commit: the realm's next create of `entity` (e.g. `SalesReceipt`) is written,
+     * then its connection is reset, so the client sees no answer; a retry with the same `requestid`
+     * gets the first answer and no second entity.
+     */
+    loseNextAnswer(realmId: string, entity: EntityType | string): string;
   };
+  /** The most API calls of a realm ever in flight at once (Intuit's limit is 10). */
+  peakInFlight(realmId: string): number;
   /** The accountant's actions in the QuickBooks UI: each changes `SyncToken`, shows in CDC and fires a webhook. */
   accountant: {
     edit(realmId: string, type: EntityType, id: string, edit: AccountantEdit): Record<string, unknown>;
@@ -100,7 +135,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
   const seeds: SeededRealm[] = Object.values(QBO_SANDBOX_REALMS);
   const clock = new SandboxClock(options.clock);
   const now = () => clock.now();
-  const hub = new WebhookHub(clock, QBO_VERIFIER_TOKEN);
+  const hub = new WebhookHub(clock, QBO_VERIFIER_TOKEN, options.webhookRetryDelaysMs);
   const books = new QboBooks(seeds, clock, (change) => hub.emit(change));
   const auth = new TokenAuthority(seeds, now, options.accessTokenTtlSeconds);
   const throttle = new RealmThrottle(now, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
@@ -133,6 +168,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     return type;
   };
   const data = (stored: StoredEntity) => stored.data;
+  const addFault = (json: Record<string, unknown>) => addFaultFromJson({ faults, faultExtras }, json);
   return {
     url,
     tokenUrl: `${url}/oauth2/v1/tokens/bearer`,
@@ -140,6 +176,11 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     verifierToken: QBO_VERIFIER_TOKEN,
     realms: QBO_SANDBOX_REALMS,
     seededIds: QBO_SEEDED_IDS,
+    connection: (realmId) => {
+      const realm = seeds.find((s) => s.realmId === realmId);
+      if (!realm) throw new Error(`no sandbox realm ${realmId}; seeded: ${seeds.map((s) => s.realmId).join(', ')}`);
+      return qboConnection(url, realm);
+    },
     clock,
     requests: log,
     requestsFor: (realmId) => log.filter((r) => r.realmId === realmId),
@@ -162,7 +203,21 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
         books.must(realmId).closingDate = date;
       },
       expireAccessTokens: (realmId) => auth.expireAccessTokens(realmId),
+      throttleNext: (realmId, times = 1) => {
+        books.must(realmId);
+        return addFault({ path: `/v3/company/${realmId}/*`, status: 429, times });
+      },
+      failNext: (realmId, status, times = 1) => {
+        books.must(realmId);
+        return addFault({ path: `/v3/company/${realmId}/*`, status, times });
+      },
+      loseNextAnswer: (realmId, entity) => {
+        books.must(realmId);
+        const path = `/v3/company/${realmId}/${typeOf(entity).toLowerCase()}`;
+        return addFault({ method: 'POST', path, drop: true, afterCommit: true });
+      },
     },
+    peakInFlight: (realmId) => throttle.peak(realmId),
     accountant: {
       edit: (realmId, type, id, edit) => data(books.accountant.edit(realmId, type, id, edit)),
       touch: (realmId, type, id) => data(books.accountant.touch(realmId, type, id)),
@@ -172,7 +227,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     },
     webhooks: hub,
     faults,
-    addFault: (json) => addFaultFromJson({ faults, faultExtras }, json),
+    addFault,
     reset,
     close: async () => {
       hub.close();

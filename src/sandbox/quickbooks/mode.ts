@@ -13,17 +13,7 @@
  * from the code it checks.
  */
 import { faultRulesFromJson } from '../shared/fault-injection';
-import { QBO_CLIENT, QBO_SANDBOX_REALMS, QBO_SEEDED_IDS, QBO_VERIFIER_TOKEN, startQuickBooksSandbox } from './index';
-
-export interface QuickBooksConnection {
-  baseUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-  realmId: string;
-  verifierToken: string;
-}
+import { QBO_SANDBOX_REALMS, QBO_SEEDED_IDS, type QuickBooksConnection, qboConnection, startQuickBooksSandbox } from './index';
 
 export interface QuickBooksSandboxPractice {
   id: string;
@@ -38,15 +28,7 @@ export function quickBooksSandboxPractices(url: string): QuickBooksSandboxPracti
   return Object.values(QBO_SANDBOX_REALMS).map((realm) => ({
     id: realm.practiceId,
     name: `${realm.companyName} (QuickBooks sandbox company ${realm.realmId})`,
-    connection: {
-      baseUrl: url,
-      tokenUrl: `${url}/oauth2/v1/tokens/bearer`,
-      clientId: QBO_CLIENT.clientId,
-      clientSecret: QBO_CLIENT.clientSecret,
-      refreshToken: realm.refreshToken,
-      realmId: realm.realmId,
-      verifierToken: QBO_VERIFIER_TOKEN,
-    },
+    connection: qboConnection(url, realm),
     accounting: {
       depositAccountId: QBO_SEEDED_IDS.depositAccountId,
       itemId: QBO_SEEDED_IDS.itemId,

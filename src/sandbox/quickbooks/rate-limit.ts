@@ -16,6 +16,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = { perMinute: 500, concurrent: 10 
 export class RealmThrottle {
   private readonly recent = new Map<string, number[]>();
   private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
 
   constructor(
     private readonly now: () => number,
@@ -31,6 +32,7 @@ export class RealmThrottle {
     if (window.length >= this.limits.perMinute || flying >= this.limits.concurrent) return null;
     window.push(now);
     this.inFlight.set(realmId, flying + 1);
+    this.peaks.set(realmId, Math.max(this.peaks.get(realmId) ?? 0, flying + 1));
     let released = false;
     return () => {
       if (released) return;
@@ -45,8 +47,14 @@ export class RealmThrottle {
     return (this.recent.get(realmId) ?? []).filter((t) => t > now - 60_000).length;
   }
 
+  /** The most requests of a realm ever in flight at once (a client's queue keeps it ≤ its own limit). */
+  peak(realmId: string): number {
+    return this.peaks.get(realmId) ?? 0;
+  }
+
   reset(): void {
     this.recent.clear();
     this.inFlight.clear();
+    this.peaks.clear();
   }
 }

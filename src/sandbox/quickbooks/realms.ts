@@ -30,6 +30,33 @@ export const QBO_SANDBOX_REALMS = {
   brightDentrix: realm('9130000000000003', 'Bright Family Dentistry', 'bright-dentrix'),
 } as const;
 
+/**
+ * What a practice's `accounting.connection` holds (the gateway's QuickBooks connection config). A
+ * type alias, not an interface, so it fits sandbox mode's `Record<string, unknown>` connections.
+ */
+export type QuickBooksConnection = {
+  baseUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  realmId: string;
+  verifierToken: string;
+};
+
+/** A seeded realm's connection on a sandbox at `url`, starting from its first refresh token. */
+export function qboConnection(url: string, realm: SeededRealm): QuickBooksConnection {
+  return {
+    baseUrl: url,
+    tokenUrl: `${url}/oauth2/v1/tokens/bearer`,
+    clientId: QBO_CLIENT.clientId,
+    clientSecret: QBO_CLIENT.clientSecret,
+    refreshToken: realm.refreshToken,
+    realmId: realm.realmId,
+    verifierToken: QBO_VERIFIER_TOKEN,
+  };
+}
+
 /** The ids a practice's `accounting` config names (`depositAccountId`, `itemId`, `paymentMethodId`). */
 export const QBO_SEEDED_IDS = {
   /** Item "Patient payment" (Service): the one line of every receipt. */

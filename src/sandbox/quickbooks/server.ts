@@ -31,6 +31,7 @@ import {
   businessValidation,
   faultBody,
   invalidProperty,
+  invalidStringLength,
   QboError,
   qboTime,
   systemFault,
@@ -92,6 +93,8 @@ export function defaultFaultError(status: number): QboError {
 
 const COMPANY = /^\/v3\/company\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/;
 const TOKEN_PATH = '/oauth2/v1/tokens/bearer';
+/** Intuit's limit on a `requestid`. */
+const MAX_REQUEST_ID = 50;
 
 export function createQboServer(parts: ServerParts): http.Server {
   const { books, auth, throttle, clock, faults, log } = parts;
@@ -165,7 +168,9 @@ export function createQboServer(parts: ServerParts): http.Server {
     const requestId = method === 'POST' ? url.searchParams.get('requestid') : null;
     const kept = requestId ? realm.kept.get(requestId) : undefined;
     let answer: Answer;
-    if (kept) {
+    if (requestId && requestId.length > MAX_REQUEST_ID) {
+      answer = errorAnswer(invalidStringLength('requestid', MAX_REQUEST_ID, requestId.length));
+    } else if (kept) {
       answer = { status: kept.status, text: JSON.stringify(kept.body) };
     } else {
       try {

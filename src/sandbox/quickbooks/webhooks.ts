@@ -18,8 +18,8 @@ import type { Change } from './store';
 
 export type WebhookFormat = 'cloudevents' | 'legacy';
 
-/** Seconds of sandbox time before each retry of an unacknowledged delivery. */
-export const RETRY_DELAYS_SECONDS = [1, 2, 4, 8] as const;
+/** Sandbox-time waits before each retry of an unacknowledged delivery: 1 s, 2 s, 4 s, 8 s. */
+export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
 const CLOUD_OPERATIONS: Record<Change['operation'], string> = {
@@ -94,6 +94,7 @@ export class WebhookHub {
   constructor(
     private readonly clock: SandboxClock,
     readonly verifierToken: string,
+    private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
   get deliveries(): ReadonlyArray<WebhookDelivery> {
@@ -191,12 +192,12 @@ export class WebhookHub {
     const result = await this.send(delivery, trigger);
     if (delivery.state === 'delivered') return;
     if (result.status !== null && result.status >= 200 && result.status < 300) return;
-    const delay = RETRY_DELAYS_SECONDS[retriesDone];
+    const delay = this.retryDelaysMs[retriesDone];
     if (delay === undefined) {
       delivery.state = 'dropped';
       return;
     }
-    const id = this.clock.schedule(delay * 1000, () => {
+    const id = this.clock.schedule(delay, () => {
       this.timers.delete(id);
       void this.track(this.attempt(delivery, 'retry', retriesDone + 1));
     });
