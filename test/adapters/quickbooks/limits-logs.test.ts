@@ -69,11 +69,14 @@ describe('rate limits', () => {
     const books = adapter(qbo);
     await books.connect();
     qbo.requests.length = 0;
+    // Each receipt takes a while, so the burst piles up against the adapter's queue.
+    qbo.addFault({ method: 'POST', path: `/v3/company/${SMILE}/salesreceipt`, delayMs: 20, times: 1_000 });
     const results = await Promise.all(bookings(40).map((b) => books.bookEntry(b)));
     expect(results.every((r) => r.state === 'BOOKED')).toBe(true);
     const log = apiRequests(qbo);
     expect(log.filter((r) => r.status === 429)).toHaveLength(0);
     expect(maxInFlight(log)).toBeLessThanOrEqual(QUICKBOOKS_MAX_CONCURRENT_PER_REALM);
+    expect(qbo.peakInFlight(SMILE)).toBe(QUICKBOOKS_MAX_CONCURRENT_PER_REALM);
     expect(qbo.entities(SMILE, 'SalesReceipt')).toHaveLength(40);
   });
 
