@@ -69,5 +69,13 @@ describe('system registry', () => {
     const config = parseConfig({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), practices: ['*'] }], practices });
     expect(config.practices).toHaveLength(7);
     expect(config.practices[0]?.processor?.system).toBe('stripe');
+    // The QuickBooks sandbox keeps the books of the practices that collect through a processor.
+    expect(
+      config.practices.filter((p) => p.accounting).map((p) => [p.id, p.accounting?.system, p.accounting?.depositAccountId]),
+    ).toEqual([
+      ['smile-dental', 'quickbooks', '35'],
+      ['bright-dentrix', 'quickbooks', '35'],
+      ['northside', 'quickbooks', '35'],
+    ]);
   });
 });
