@@ -76,5 +76,13 @@ describe('system registry', () => {
         'office-ally',
       ]);
     }
+    // The QuickBooks sandbox keeps the books of the practices that collect through a processor.
+    expect(
+      config.practices.filter((p) => p.accounting).map((p) => [p.id, p.accounting?.system, p.accounting?.depositAccountId]),
+    ).toEqual([
+      ['smile-dental', 'quickbooks', '35'],
+      ['bright-dentrix', 'quickbooks', '35'],
+      ['northside', 'quickbooks', '35'],
+    ]);
   });
 });

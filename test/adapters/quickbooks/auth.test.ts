@@ -122,6 +122,25 @@ describe('QuickBooks tokens', () => {
     expect(apiRequests(qbo)).toHaveLength(0);
   });
 
+  it('repeats a refresh grant that met a 5xx or lost its answer, with the same refresh token', async () => {
+    const tokens = new RecordingTokens(qbo);
+    const books = adapter(tokens);
+    qbo.addFault({ method: 'POST', path: '/oauth2/v1/tokens/bearer', status: 503, times: 1 });
+    await books.connect();
+    qbo.knobs.expireAccessTokens(SMILE);
+    qbo.addFault({ method: 'POST', path: '/oauth2/v1/tokens/bearer', drop: true, times: 1 });
+    await books.connect();
+    const spent = tokenRequests(qbo).map((r) => [new URLSearchParams(r.rawBody).get('refresh_token'), r.status]);
+    const first = qbo.realms.smileDental.refreshToken;
+    expect(spent).toEqual([
+      [first, 503],
+      [first, 200],
+      [`${first}-1`, null],
+      [`${first}-1`, 200],
+    ]);
+    expect(tokens.saves.map((s) => s.token)).toEqual([`${first}-1`, `${first}-2`]);
+  });
+
   it('keeps the rotated refresh token in memory without a store', async () => {
     const books = adapter();
     await books.connect();

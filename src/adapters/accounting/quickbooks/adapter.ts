@@ -76,6 +76,8 @@ export function createQuickbooksAdapter(
 ): AccountingAdapter {
   const tokens = new QuickbooksTokens(connection, {
     timeoutMs: options.timeoutMs ?? QUICKBOOKS_DEFAULTS.timeoutMs,
+    maxRetries: options.maxRetries ?? QUICKBOOKS_DEFAULTS.maxRetries,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? QUICKBOOKS_DEFAULTS.retryBaseDelayMs,
     refreshTokens: options.refreshTokens,
     upstreamBudget: options.upstreamBudget,
     onUpstreamCall: options.onUpstreamCall,

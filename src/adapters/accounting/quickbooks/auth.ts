@@ -13,10 +13,11 @@
  * The SDK is tuned per instance, never globally: its token URL is a static of the class (two
  * companies on two URLs would race), its retries (three, on 429/5xx) would run outside the
  * upstream budget, and its HTTP call has no timeout. `loadResponse(request)` is where it sends, so
- * this instance's override sets the URL and the timeout and sends once; the client above it owns
- * retries.
+ * this instance's override sets the URL and the timeout and sends once; the retries are this
+ * class's (no answer, 429, 5xx), under the credential's retry budget.
  */
 import OAuthClient from 'intuit-oauth';
+import { retry } from '../../http';
 import { UpstreamError } from '../../ledger/port';
 import type { RefreshTokenStore } from '../port';
 import type { AdapterOptions } from '../../system';
@@ -25,8 +26,12 @@ import { QUICKBOOKS_TOKEN_ENDPOINT } from './rate-limits';
 import { tokenResponseSchema } from './schemas';
 
 export interface TokenSourceOptions {
-  /** Total time of one refresh, in ms. */
+  /** Total time of one refresh grant, in ms. */
   timeoutMs: number;
+  /** Retries of a grant that got no answer, a 429 or a 5xx. */
+  maxRetries: number;
+  /** Base of the jittered backoff between those retries, in ms. */
+  retryBaseDelayMs: number;
   refreshTokens?: RefreshTokenStore;
   upstreamBudget?: AdapterOptions['upstreamBudget'];
   onUpstreamCall?: AdapterOptions['onUpstreamCall'];
@@ -43,6 +48,13 @@ interface AxiosLikeError {
 function statusOf(error: unknown): number | null {
   const e = (error ?? {}) as AxiosLikeError;
   return e.authResponse?.response?.status ?? e.response?.status ?? null;
+}
+
+/** What kind of failure left no answer: a system error code (`ECONNRESET`) or `timeout`, never the SDK's message itself. */
+function failureKind(error: unknown): string {
+  const e = (error ?? {}) as AxiosLikeError & { originalMessage?: string };
+  const code = e.code ?? /\b(E[A-Z]{3,}|timeout)\b/.exec(e.originalMessage ?? '')?.[1];
+  return code ?? 'timeout or network';
 }
 
 export class QuickbooksTokens {
@@ -111,41 +123,32 @@ export class QuickbooksTokens {
   private async doRefresh(): Promise<string> {
     const stored = await this.options.refreshTokens?.load();
     const refreshToken = stored ?? this.connection.refreshToken;
-    const endpoint = QUICKBOOKS_TOKEN_ENDPOINT;
-    const done = await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt: 1 });
-    const started = performance.now();
-    let status: number | null = null;
-    let json: unknown;
-    try {
-      const answer = await this.sdk.refreshUsingToken(refreshToken);
-      status = 200;
-      json = answer.json;
-    } catch (error) {
-      status = statusOf(error);
-      // Never the SDK's error as is: it carries the request (Basic credentials, refresh token).
-      throw new UpstreamError(
-        status === null
-          ? `QuickBooks token refresh got no answer (timeout or network, limit ${this.options.timeoutMs} ms)`
-          : `QuickBooks token refresh refused (HTTP ${status}): the refresh token or the app's credentials are not accepted; reconnect the company`,
-        'UPSTREAM_UNAVAILABLE',
-        status,
-        endpoint,
-      );
-    } finally {
-      void done?.(status, null);
-      try {
-        this.options.onUpstreamCall?.({ endpoint, method: 'POST', status, durationMs: performance.now() - started, attempt: 1 });
-      } catch {
-        // an observer's failure is not the upstream's
-      }
-    }
+    const budget = this.options.upstreamBudget;
+    // A refresh whose answer was lost may be repeated: the token spent stays valid a while (Intuit:
+    // 24 h), and the grant changes nothing else. Retried on no answer, 429 and 5xx, under the budget.
+    const json = await retry<unknown>(
+      async (attempt) => {
+        try {
+          return { done: true, value: await this.exchange(refreshToken, attempt) };
+        } catch (error) {
+          if (!(error instanceof UpstreamError)) throw error;
+          const retryable = error.status === null || error.status === 429 || error.status >= 500;
+          return { done: false, error, retryable };
+        }
+      },
+      {
+        maxRetries: this.options.maxRetries,
+        baseDelayMs: this.options.retryBaseDelayMs,
+        mayRetry: budget ? () => budget.mayRetry() : undefined,
+      },
+    );
     const parsed = tokenResponseSchema.safeParse(json);
     if (!parsed.success) {
       throw new UpstreamError(
         'QuickBooks token refresh answered without access_token / refresh_token',
         'UPSTREAM_UNAVAILABLE',
         200,
-        endpoint,
+        QUICKBOOKS_TOKEN_ENDPOINT,
       );
     }
     const { access_token, refresh_token, expires_in = 3600 } = parsed.data;
@@ -157,5 +160,36 @@ export class QuickbooksTokens {
     const margin = Math.min(60, expires_in / 10) * 1000;
     this.access = { token: access_token, expiresAt: this.now() + expires_in * 1000 - margin };
     return access_token;
+  }
+
+  /** One refresh grant through the SDK, reported and counted; its failures as `UpstreamError`s that quote nothing sent. */
+  private async exchange(refreshToken: string, attempt: number): Promise<unknown> {
+    const endpoint = QUICKBOOKS_TOKEN_ENDPOINT;
+    const done = await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt });
+    const started = performance.now();
+    let status: number | null = null;
+    try {
+      const answer = await this.sdk.refreshUsingToken(refreshToken);
+      status = 200;
+      return answer.json;
+    } catch (error) {
+      status = statusOf(error);
+      // Never the SDK's error as is: it carries the request (Basic credentials, refresh token).
+      throw new UpstreamError(
+        status === null
+          ? `QuickBooks token refresh got no answer (${failureKind(error)}, limit ${this.options.timeoutMs} ms)`
+          : `QuickBooks token refresh refused (HTTP ${status}): the refresh token or the app's credentials are not accepted; reconnect the company`,
+        'UPSTREAM_UNAVAILABLE',
+        status,
+        endpoint,
+      );
+    } finally {
+      void done?.(status, null);
+      try {
+        this.options.onUpstreamCall?.({ endpoint, method: 'POST', status, durationMs: performance.now() - started, attempt });
+      } catch {
+        // an observer's failure is not the upstream's
+      }
+    }
   }
 }

@@ -17,11 +17,5 @@ export const quickbooksSystem = defineAccountingSystem({
   connection: quickbooksConnectionSchema,
   createAdapter: (connection, options) => createQuickbooksAdapter(connection, options),
   rateLimits: quickbooksRateLimits,
-  sandbox: {
-    start: async (options) => {
-      const running = await (await import('../../../sandbox/quickbooks/mode')).startSandboxMode(options);
-      // The simulator's own connection type (it imports nothing from here), as a config entry.
-      return { ...running, practices: running.practices.map((p) => ({ ...p, connection: { ...p.connection } })) };
-    },
-  },
+  sandbox: { start: async (options) => (await import('../../../sandbox/quickbooks/mode')).startSandboxMode(options) },
 });
