@@ -15,7 +15,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { DeliveryTracker, isAcknowledged } from '../shared/delivery-tracker';
 import { seededShuffle } from '../shared/seeded-rng';
-import type { Subscription } from './store';
+import type { Subscription } from './records';
 
 /** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
 export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 1_000, 2_000, 4_000];
