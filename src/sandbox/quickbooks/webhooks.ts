@@ -13,7 +13,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { DeliveryTracker, isAcknowledged } from '../shared/delivery-tracker';
+import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
 import type { SandboxClock } from './clock';
 import type { Change } from './store';
 
@@ -136,16 +136,13 @@ export class WebhookHub {
     duplicate?: boolean;
   } = {}): Promise<number> {
     this.holding = false;
-    const held = this.tracker.deliveries.filter((d) => d.state === 'held');
-    if (order === 'reverse') held.reverse();
-    for (const d of held) d.state = 'pending';
-    const sends: Array<Promise<unknown>> = [];
-    for (const d of held) {
-      sends.push(this.tracker.track(this.attempt(d, 'release', 0)));
-      if (duplicate) sends.push(this.tracker.track(this.send(d, 'duplicate')));
-    }
-    await Promise.all(sends);
-    return held.length;
+    const plan = takeHeld(this.tracker.deliveries, { order, duplicate });
+    await Promise.all(
+      plan.map(({ delivery, copy }) =>
+        this.tracker.track<unknown>(copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'release', 0)),
+      ),
+    );
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Resolves with the delivery once an attempt matching `match` is recorded (already, or later). */

@@ -3,7 +3,8 @@
  * retries: the list of deliveries, the attempts in flight, the retry timers, and the two waits tests
  * use instead of sleeping (`idle()`: nothing in flight or scheduled; `waitFor()`: an attempt matching a
  * predicate is recorded). A hub keeps its wire format, its signing, its retry policy and its
- * hold/release knobs; it hands this tracker each delivery, each send and each retry.
+ * hold/release knobs; it hands this tracker each delivery, each send and each retry. `takeHeld()`
+ * plans a release for the hubs that hold deliveries back in their list (state `held`).
  *
  * Retry timers are tracked as promises that settle when the timer fires or is cancelled, so `idle()`
  * waits for a scheduled retry without polling, and `reset()` (which cancels the timers) can never
@@ -18,7 +19,10 @@
  *     tracker.schedule(1_000, () => void tracker.track(send(delivery)));   // a retry
  *     await tracker.idle();                      // in a test: the send and the retry are done
  *     await tracker.waitFor((d, a) => a.status === 200);
+ *     // release: every held delivery becomes pending; send each planned item (a copy: no retries)
+ *     for (const { delivery, copy } of takeHeld(tracker.deliveries, { order: 'reverse', duplicate: true })) …
  */
+import { seededShuffle } from './seeded-rng';
 
 /** The least a delivery must have: the attempts recorded for it, oldest first. */
 export interface TrackedDelivery<A> {
@@ -33,11 +37,50 @@ export interface DeliveryTrackerOptions {
 /** A timer made by `schedule()`, for `cancel()`. */
 export type ScheduledRetry = NodeJS.Timeout;
 
+/** How a release sends what was held. */
+export interface ReleaseOptions {
+  /** `fifo`: oldest first; `reverse`: newest first; `shuffle`: an order only `seed` decides. Default: `'fifo'`. */
+  order?: 'fifo' | 'reverse' | 'shuffle';
+  /** Send each delivery twice: its copy right after it (shuffled in too with `shuffle`). Default: `false`. */
+  duplicate?: boolean;
+  /** The seed of `shuffle`. Default: `1`. */
+  seed?: number;
+}
+
+/** One send of a release: the delivery itself (`copy: false`, retried as usual) or its duplicate. */
+export interface HeldSend<D> {
+  delivery: D;
+  copy: boolean;
+}
+
 type Waiter<D, A> = { match: (delivery: D, attempt: A) => boolean; resolve: (delivery: D) => void };
 
 /** Whether a receiver's answer acknowledges a delivery (any 2xx; `null` is a network error or a timeout). */
 export function isAcknowledged(status: number | null): boolean {
   return status !== null && status >= 200 && status < 300;
+}
+
+/**
+ * Take every `held` delivery for sending: each becomes `pending` (oldest first, or newest first with
+ * `reverse`), and the sends come back in the order to start them.
+ */
+export function takeHeld<D extends { state: string }>(
+  deliveries: ReadonlyArray<D>,
+  options: ReleaseOptions = {},
+): Array<HeldSend<D>> {
+  const held = deliveries.filter((d) => d.state === 'held');
+  if (options.order === 'reverse') held.reverse();
+  // Every hub that holds deliveries has `pending` among its states; the constraint cannot say so.
+  for (const delivery of held) (delivery as { state: string }).state = 'pending';
+  const plan = held.flatMap((delivery) =>
+    options.duplicate
+      ? [
+          { delivery, copy: false },
+          { delivery, copy: true },
+        ]
+      : [{ delivery, copy: false }],
+  );
+  return options.order === 'shuffle' ? seededShuffle(plan, options.seed ?? 1) : plan;
 }
 
 export class DeliveryTracker<D extends TrackedDelivery<A>, A> {

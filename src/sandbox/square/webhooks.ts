@@ -13,8 +13,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { DeliveryTracker, isAcknowledged } from '../shared/delivery-tracker';
-import { seededShuffle } from '../shared/seeded-rng';
+import { DeliveryTracker, isAcknowledged, type ReleaseOptions, takeHeld } from '../shared/delivery-tracker';
 import type { Subscription } from './records';
 
 /** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
@@ -113,23 +112,12 @@ export class SquareWebhookHub {
    * Send the held deliveries (`reverse`: newest first; `shuffle`: an order only `seed` decides, the
    * duplicates shuffled in too), each twice with `duplicate`, and stop holding. All are sent at once.
    */
-  async release(options: { order?: 'fifo' | 'reverse' | 'shuffle'; duplicate?: boolean; seed?: number } = {}): Promise<number> {
+  async release(options: ReleaseOptions = {}): Promise<number> {
     this.holding = false;
-    const held = this.tracker.deliveries.filter((d) => d.state === 'held');
-    if (options.order === 'reverse') held.reverse();
-    for (const delivery of held) delivery.state = 'pending';
-    let plan = held.flatMap((delivery) =>
-      options.duplicate
-        ? [
-            { delivery, copy: false },
-            { delivery, copy: true },
-          ]
-        : [{ delivery, copy: false }],
-    );
-    if (options.order === 'shuffle') plan = seededShuffle(plan, options.seed ?? 1);
+    const plan = takeHeld(this.tracker.deliveries, options);
     const sends = plan.map(({ delivery, copy }) => (copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'first')));
     await Promise.allSettled(sends);
-    return held.length;
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Send every delivery of an event once more (a duplicate); the number sent. */

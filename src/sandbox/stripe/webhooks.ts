@@ -11,8 +11,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { DeliveryTracker, isAcknowledged } from '../shared/delivery-tracker';
-import { seededShuffle } from '../shared/seeded-rng';
+import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
 import type { SandboxClock, StripeEvent } from './sim';
 
 /** Delays before the 2nd…5th attempt: attempts at 0 s, 1 s, 2 s, 4 s and 8 s. */
@@ -108,23 +107,12 @@ export class WebhookHub {
     seed?: number;
   } = {}): Promise<number> {
     this.holding = false;
-    const held = this.tracker.deliveries.filter((d) => d.state === 'held');
-    if (order === 'reverse') held.reverse();
-    for (const delivery of held) delivery.state = 'pending';
-    let plan = held.flatMap((delivery) =>
-      duplicate
-        ? [
-            { delivery, copy: false },
-            { delivery, copy: true },
-          ]
-        : [{ delivery, copy: false }],
-    );
-    if (order === 'shuffle') plan = seededShuffle(plan, seed);
+    const plan = takeHeld(this.tracker.deliveries, { order, duplicate, seed });
     const sends = plan.map(({ delivery, copy }) =>
       copy ? this.tracker.track(this.send(delivery, 'duplicate')) : this.tracker.track(this.attempt(delivery, 'release', 0)),
     );
     await Promise.all(sends);
-    return held.length;
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Send an event once more to each endpoint it was delivered to (a duplicate; no retries). */

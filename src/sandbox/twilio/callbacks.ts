@@ -12,7 +12,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { DeliveryTracker, isAcknowledged } from '../shared/delivery-tracker';
+import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
 
 export const DEFAULT_CONNECTION_RETRY_DELAY_MS = 1_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -95,16 +95,13 @@ export class CallbackHub {
     duplicate?: boolean;
   } = {}): Promise<number> {
     this.holding = false;
-    const held = this.tracker.deliveries.filter((d) => d.state === 'held');
-    if (order === 'reverse') held.reverse();
-    for (const delivery of held) delivery.state = 'pending';
-    const sends: Array<Promise<unknown>> = [];
-    for (const delivery of held) {
-      sends.push(this.tracker.track(this.attempt(delivery, 'release')));
-      if (duplicate) sends.push(this.tracker.track(this.send(delivery, 'duplicate')));
-    }
-    await Promise.all(sends);
-    return held.length;
+    const plan = takeHeld(this.tracker.deliveries, { order, duplicate });
+    await Promise.all(
+      plan.map(({ delivery, copy }) =>
+        this.tracker.track<unknown>(copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'release')),
+      ),
+    );
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Resolves with the delivery once an attempt matching `match` is recorded (already, or later). */
