@@ -13,6 +13,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
 import type { SandboxClock } from './clock';
 import type { Change } from './store';
 
@@ -79,17 +80,13 @@ export interface WebhookDelivery {
   attempts: WebhookAttempt[];
 }
 
-type Waiter = { match: (d: WebhookDelivery, a: WebhookAttempt) => boolean; resolve: (d: WebhookDelivery) => void };
-
 export class WebhookHub {
   url: string | null = null;
   format: WebhookFormat = 'cloudevents';
-  private list: WebhookDelivery[] = [];
+  private readonly tracker = new DeliveryTracker<WebhookDelivery, WebhookAttempt>({ idPrefix: 'wh_' });
   private holding = false;
-  private nextId = 1;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Retries on the sandbox clock: kept out of the tracker, whose `idle()` would wait for a clock nobody advances. */
   private readonly timers = new Set<number>();
-  private waiters: Waiter[] = [];
 
   constructor(
     private readonly clock: SandboxClock,
@@ -98,7 +95,7 @@ export class WebhookHub {
   ) {}
 
   get deliveries(): ReadonlyArray<WebhookDelivery> {
-    return this.list;
+    return this.tracker.deliveries;
   }
 
   get isHolding(): boolean {
@@ -108,8 +105,8 @@ export class WebhookHub {
   /** Announce one change: signed now, sent on the next turn (after the API's answer) unless held. */
   emit(change: Change): WebhookDelivery {
     const body = JSON.stringify(webhookPayload(change, this.format));
-    const delivery: WebhookDelivery = {
-      id: `wh_${this.nextId++}`,
+    const delivery = this.tracker.add({
+      id: this.tracker.nextId(),
       change,
       format: this.format,
       body,
@@ -117,10 +114,11 @@ export class WebhookHub {
       url: this.url,
       state: this.url === null ? 'unsent' : this.holding ? 'held' : 'pending',
       attempts: [],
-    };
-    this.list.push(delivery);
+    });
     if (delivery.state === 'pending') {
-      this.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.attempt(delivery, 'first', 0)));
+      void this.tracker.track(
+        new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.attempt(delivery, 'first', 0)),
+      );
     }
     return delivery;
   }
@@ -138,27 +136,23 @@ export class WebhookHub {
     duplicate?: boolean;
   } = {}): Promise<number> {
     this.holding = false;
-    const held = this.list.filter((d) => d.state === 'held');
-    if (order === 'reverse') held.reverse();
-    for (const d of held) d.state = 'pending';
-    const sends: Array<Promise<unknown>> = [];
-    for (const d of held) {
-      sends.push(this.track(this.attempt(d, 'release', 0)));
-      if (duplicate) sends.push(this.track(this.send(d, 'duplicate')));
-    }
-    await Promise.all(sends);
-    return held.length;
+    const plan = takeHeld(this.tracker.deliveries, { order, duplicate });
+    await Promise.all(
+      plan.map(({ delivery, copy }) =>
+        this.tracker.track<unknown>(copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'release', 0)),
+      ),
+    );
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Resolves with the delivery once an attempt matching `match` is recorded (already, or later). */
   waitFor(match: (d: WebhookDelivery, a: WebhookAttempt) => boolean): Promise<WebhookDelivery> {
-    for (const d of this.list) if (d.attempts.some((a) => match(d, a))) return Promise.resolve(d);
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return this.tracker.waitFor(match);
   }
 
   /** Resolves when no attempt is in flight (scheduled retries wait for the clock: see `retriesPending`). */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.tracker.idle();
   }
 
   /** Retries waiting for the sandbox clock. */
@@ -169,7 +163,7 @@ export class WebhookHub {
   reset(): void {
     for (const id of this.timers) this.clock.cancel(id);
     this.timers.clear();
-    this.list = [];
+    this.tracker.reset();
     this.holding = false;
     this.url = null;
     this.format = 'cloudevents';
@@ -177,21 +171,15 @@ export class WebhookHub {
 
   close(): void {
     this.reset();
-    this.waiters = [];
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
-    return promise;
+    this.tracker.close();
   }
 
   /** One attempt; unacknowledged → the next retry on the clock, or dropped after the last. */
   private async attempt(delivery: WebhookDelivery, trigger: WebhookAttempt['trigger'], retriesDone: number): Promise<void> {
-    if (!this.list.includes(delivery)) return;
+    if (!this.tracker.has(delivery)) return;
     const result = await this.send(delivery, trigger);
     if (delivery.state === 'delivered') return;
-    if (result.status !== null && result.status >= 200 && result.status < 300) return;
+    if (isAcknowledged(result.status)) return;
     const delay = this.retryDelaysMs[retriesDone];
     if (delay === undefined) {
       delivery.state = 'dropped';
@@ -199,7 +187,7 @@ export class WebhookHub {
     }
     const id = this.clock.schedule(delay, () => {
       this.timers.delete(id);
-      void this.track(this.attempt(delivery, 'retry', retriesDone + 1));
+      void this.tracker.track(this.attempt(delivery, 'retry', retriesDone + 1));
     });
     this.timers.add(id);
   }
@@ -208,17 +196,11 @@ export class WebhookHub {
     const attempt: WebhookAttempt = { at: this.clock.now(), status: null, error: null, trigger };
     try {
       attempt.status = await post(delivery.url!, delivery.body, delivery.signature);
-      if (attempt.status >= 200 && attempt.status < 300) delivery.state = 'delivered';
+      if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
     }
-    delivery.attempts.push(attempt);
-    const still: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.match(delivery, attempt)) waiter.resolve(delivery);
-      else still.push(waiter);
-    }
-    this.waiters = still;
+    this.tracker.record(delivery, attempt);
     return attempt;
   }
 }

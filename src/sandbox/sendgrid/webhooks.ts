@@ -14,6 +14,7 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { DeliveryTracker, isAcknowledged, type ScheduledRetry } from '../shared/delivery-tracker';
 import { EVENT_WEBHOOK_PRIVATE_KEY } from './accounts';
 import type { SendgridEventJson } from './mailbox';
 
@@ -58,20 +59,15 @@ export interface WebhookHubOptions {
   now?: () => number;
 }
 
-type Waiter = { match: (d: WebhookDeliveryRecord, a: WebhookAttempt) => boolean; resolve: (d: WebhookDeliveryRecord) => void };
-
 export class SendgridWebhookHub {
-  readonly deliveries: WebhookDeliveryRecord[] = [];
+  private readonly tracker = new DeliveryTracker<WebhookDeliveryRecord, WebhookAttempt>({ idPrefix: 'wh_' });
   /** Events produced with no webhook URL set for their account: kept, never posted. */
   readonly undeliverable: SendgridEventJson[] = [];
   private readonly urls = new Map<string, string>();
-  private readonly windows = new Map<string, { events: SendgridEventJson[]; timer: NodeJS.Timeout }>();
+  /** Open batch windows; their timers are the tracker's, so `idle()` waits for them to close. */
+  private readonly windows = new Map<string, { events: SendgridEventJson[]; timer: ScheduledRetry }>();
   private held: Array<{ account: string; event: SendgridEventJson }> = [];
   private holding = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private waiters: Waiter[] = [];
-  private nextId = 1;
   private readonly retryDelaysMs: readonly number[];
   private readonly batchWindowMs: number;
   private readonly now: () => number;
@@ -80,6 +76,10 @@ export class SendgridWebhookHub {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
     this.now = options.now ?? Date.now;
+  }
+
+  get deliveries(): ReadonlyArray<WebhookDeliveryRecord> {
+    return this.tracker.deliveries;
   }
 
   setUrl(account: string, url: string): void {
@@ -101,7 +101,7 @@ export class SendgridWebhookHub {
       open.events.push(event);
       return;
     }
-    const timer = setTimeout(() => this.closeWindow(account), this.batchWindowMs);
+    const timer = this.tracker.schedule(this.batchWindowMs, () => this.closeWindow(account));
     this.windows.set(account, { events: [event], timer });
   }
 
@@ -136,34 +136,26 @@ export class SendgridWebhookHub {
     for (const { account, event } of held) {
       const delivery = this.record(account, [event]);
       if (!delivery) continue;
-      await this.track(this.attempt(delivery, 'release', 0));
-      if (duplicate) await this.track(this.send(delivery, 'duplicate'));
+      await this.tracker.track(this.attempt(delivery, 'release', 0));
+      if (duplicate) await this.tracker.track(this.send(delivery, 'duplicate'));
     }
     return held.length;
   }
 
+  /** Resolves once an attempt matching `match` is recorded (already, or later). */
   waitFor(match: (d: WebhookDeliveryRecord, a: WebhookAttempt) => boolean): Promise<WebhookDeliveryRecord> {
-    for (const delivery of this.deliveries) {
-      if (delivery.attempts.some((a) => match(delivery, a))) return Promise.resolve(delivery);
-    }
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return this.tracker.waitFor(match);
   }
 
   /** Resolves when no window is open, no attempt is in flight and no retry is scheduled. */
-  async idle(): Promise<void> {
-    while (this.windows.size > 0 || this.inFlight.size > 0 || this.timers.size > 0) {
-      if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-      else await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  idle(): Promise<void> {
+    return this.tracker.idle();
   }
 
   /** Forget every event and delivery; the webhook URLs stay (they are the accounts' settings). */
   reset(): void {
-    for (const { timer } of this.windows.values()) clearTimeout(timer);
-    for (const timer of this.timers) clearTimeout(timer);
+    this.tracker.reset();
     this.windows.clear();
-    this.timers.clear();
-    this.deliveries.length = 0;
     this.undeliverable.length = 0;
     this.held = [];
     this.holding = false;
@@ -171,17 +163,17 @@ export class SendgridWebhookHub {
 
   close(): void {
     this.reset();
+    this.tracker.close();
     this.urls.clear();
-    this.waiters = [];
   }
 
   private closeWindow(account: string): void {
     const open = this.windows.get(account);
     if (!open) return;
-    clearTimeout(open.timer);
+    this.tracker.cancel(open.timer);
     this.windows.delete(account);
     const delivery = this.record(account, open.events);
-    if (delivery) void this.track(this.attempt(delivery, 'first', 0));
+    if (delivery) void this.tracker.track(this.attempt(delivery, 'first', 0));
   }
 
   private record(account: string, events: SendgridEventJson[]): WebhookDeliveryRecord | null {
@@ -190,39 +182,27 @@ export class SendgridWebhookHub {
       this.undeliverable.push(...events);
       return null;
     }
-    const delivery: WebhookDeliveryRecord = {
-      id: `wh_${this.nextId++}`,
+    return this.tracker.add({
+      id: this.tracker.nextId(),
       account,
       url,
       body: JSON.stringify(events),
       events,
       state: 'pending',
       attempts: [],
-    };
-    this.deliveries.push(delivery);
-    return delivery;
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
-    return promise;
+    });
   }
 
   private async attempt(delivery: WebhookDeliveryRecord, trigger: WebhookAttempt['trigger'], retryIndex: number): Promise<void> {
     const result = await this.send(delivery, retryIndex === 0 ? trigger : 'retry');
-    if (result.status !== null && result.status >= 200 && result.status < 300) return;
+    if (isAcknowledged(result.status)) return;
     if (delivery.state === 'delivered') return;
     const delay = this.retryDelaysMs[retryIndex];
     if (delay === undefined) {
       delivery.state = 'dropped';
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.deliveries.includes(delivery)) void this.track(this.attempt(delivery, 'retry', retryIndex + 1));
-    }, delay);
-    this.timers.add(timer);
+    this.tracker.schedule(delay, () => void this.tracker.track(this.attempt(delivery, 'retry', retryIndex + 1)));
   }
 
   private async send(delivery: WebhookDeliveryRecord, trigger: WebhookAttempt['trigger']): Promise<WebhookAttempt> {
@@ -231,17 +211,11 @@ export class SendgridWebhookHub {
     const attempt: WebhookAttempt = { at: this.now(), timestamp, signature, status: null, error: null, trigger };
     try {
       attempt.status = await post(delivery.url, delivery.body, { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature });
-      if (attempt.status >= 200 && attempt.status < 300) delivery.state = 'delivered';
+      if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
     }
-    delivery.attempts.push(attempt);
-    const still: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.match(delivery, attempt)) waiter.resolve(delivery);
-      else still.push(waiter);
-    }
-    this.waiters = still;
+    this.tracker.record(delivery, attempt);
     return attempt;
   }
 }

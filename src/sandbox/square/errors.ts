@@ -1,6 +1,6 @@
 /**
  * Square's error envelope, `{"errors":[{"category","code","detail","field"?}]}`, and the statuses the
- * simulator answers with (`field` only on field errors).
+ * simulator answers with (`field` only on field errors); `Reply` and `ok` for the answers that succeed.
  */
 
 export interface SquareWireError {
@@ -15,6 +15,9 @@ export interface Reply {
   body: unknown;
   headers?: Record<string, string>;
 }
+
+/** A 200 with a JSON body. */
+export const ok = (body: unknown): Reply => ({ status: 200, body });
 
 export class SquareHttpError extends Error {
   constructor(

@@ -18,11 +18,15 @@ import http from 'node:http';
 import { addressUrl, listen } from '../../server/listen';
 import { type FaultControl, FaultInjector, type FaultRule } from '../shared/fault-injection';
 import type { RecordedRequest } from '../shared/request-log';
-import { createSquareServer, faultRuleFromControl } from './server';
-import { type CardAttempt, type PayOutcome, type Seller, SQUARE_SELLERS, SquareStore } from './store';
+import { faultRuleFromControl } from './controls';
+import { createSquareServer } from './server';
+import { type CardAttempt, type PayOutcome, type Seller, SQUARE_SELLERS } from './records';
+import { SquareStore } from './store';
 import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, SquareWebhookHub } from './webhooks';
 
-export { SQUARE_SELLERS, CARD_DECLINE, CARD_SUCCESS, canonicalJson, type Seller } from './store';
+export { SQUARE_SELLERS, type Seller } from './records';
+export { CARD_DECLINE, CARD_SUCCESS } from './cards';
+export { canonicalJson } from './idempotency';
 export { signSquareDelivery, SIGNATURE_HEADER, DEFAULT_WEBHOOK_RETRY_DELAYS_MS, type SquareDelivery } from './webhooks';
 export { SQUARE_VERSION } from './server';
 

@@ -1,136 +1,29 @@
 /**
- * The simulator's state and its decisions: sellers, payment links and their orders, payments made on
- * the hosted page, refunds, webhook subscriptions and idempotency keys. Everything the HTTP layer
- * answers is rendered here in Square's snake_case JSON (`*Json`). Events go to `emit`, which the
- * webhook hub turns into signed deliveries.
+ * The simulator's state and its decisions: payment links and their orders, payments made on the
+ * hosted page, refunds and webhook subscriptions (the records themselves: `records.ts`; idempotency
+ * keys: `idempotency.ts`; test cards: `cards.ts`). Everything the HTTP layer answers is rendered here
+ * in Square's snake_case JSON (`*Json`). Events go to `emit`, which the webhook hub turns into signed
+ * deliveries.
  */
 import { randomBytes } from 'node:crypto';
 import { decimalText } from '../shared/wire-money';
+import { declineCode } from './cards';
 import { invalid, notFound } from './errors';
-
-export interface Seller {
-  token: string;
-  merchantId: string;
-  locationId: string;
-}
-
-/** The sandbox's sellers: one access token, merchant and location each. */
-export const SQUARE_SELLERS: readonly Seller[] = [
-  { token: 'EAAAsandbox_smile_dental', merchantId: 'MSANDBOXSMILE', locationId: 'LSANDBOXSMILE' },
-  { token: 'EAAAsandbox_northside', merchantId: 'MSANDBOXNORTH', locationId: 'LSANDBOXNORTH' },
-];
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-export interface LineItem {
-  uid: string;
-  name: string;
-  quantity: string;
-  base_price_money: Money;
-  total_money: Money;
-}
-
-export interface Tender {
-  id: string;
-  location_id: string;
-  payment_id: string;
-  amount_money: Money;
-  type: 'CARD';
-  created_at: string;
-}
-
-export interface Order {
-  id: string;
-  merchantId: string;
-  location_id: string;
-  reference_id?: string;
-  line_items: LineItem[];
-  state: 'DRAFT' | 'OPEN' | 'COMPLETED' | 'CANCELED';
-  total_money: Money;
-  tenders: Tender[];
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
-
-export interface PaymentLink {
-  id: string;
-  merchantId: string;
-  version: number;
-  description?: string;
-  order_id: string;
-  checkout_options?: Record<string, unknown>;
-  pre_populated_data?: Record<string, unknown>;
-  payment_note?: string;
-  url: string;
-  long_url: string;
-  created_at: string;
-  deleted: boolean;
-}
-
-export interface Payment {
-  id: string;
-  merchantId: string;
-  status: 'APPROVED' | 'PENDING' | 'COMPLETED' | 'CANCELED' | 'FAILED';
-  order_id: string;
-  location_id: string;
-  amount_money: Money;
-  /** Completed refunds, in cents. */
-  refunded: number;
-  note?: string;
-  buyer_email_address?: string;
-  card_status: 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'FAILED';
-  card_errors: Array<{ category: string; code: string; detail: string }>;
-  last_4: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Refund {
-  id: string;
-  merchantId: string;
-  status: 'PENDING' | 'COMPLETED' | 'REJECTED' | 'FAILED';
-  location_id: string;
-  payment_id: string;
-  order_id: string;
-  amount_money: Money;
-  reason?: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Subscription {
-  id: string;
-  merchantId: string;
-  name?: string;
-  enabled: boolean;
-  event_types: string[];
-  notification_url: string;
-  api_version: string;
-  signature_key: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CardAttempt {
-  card: string;
-  cvv?: string;
-  postalCode?: string;
-  /** `MM/YY`; absent from the control endpoint means "a valid one". */
-  expirationDate?: string;
-  buyerEmail?: string;
-}
-
-export type PayOutcome =
-  | { outcome: 'unavailable' }
-  | { outcome: 'declined'; code: string; payment: Payment }
-  | { outcome: 'paid'; payment: Payment; redirectUrl: string | null };
-
-/** What the webhook hub needs to know of an event. */
-export type Emit = (merchantId: string, type: string, dataType: string, id: string, object: Record<string, unknown>) => void;
+import { IdempotencyKeys } from './idempotency';
+import {
+  type CardAttempt,
+  type Emit,
+  type LineItem,
+  type Money,
+  type Order,
+  type Payment,
+  type PaymentLink,
+  type PayOutcome,
+  type Refund,
+  SQUARE_SELLERS,
+  type Seller,
+  type Subscription,
+} from './records';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function randomId(length: number): string {
@@ -140,36 +33,13 @@ function randomId(length: number): string {
   return out;
 }
 
-const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
-
-/** JSON with object keys sorted at every level: two bodies compare equal whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-interface StoredAnswer {
-  body: string;
-  answer: unknown;
-  at: number;
-}
-
-export const CARD_SUCCESS = '4111111111111111';
-export const CARD_DECLINE = '4000000000000002';
-
 export class SquareStore {
   readonly links = new Map<string, PaymentLink>();
   readonly orders = new Map<string, Order>();
   readonly payments = new Map<string, Payment>();
   readonly refunds = new Map<string, Refund>();
   readonly subscriptions = new Map<string, Subscription>();
-  private readonly idempotency = new Map<string, StoredAnswer>();
+  private readonly idempotency: IdempotencyKeys;
   private readonly refundTimers = new Set<NodeJS.Timeout>();
   /** Refunds settle by themselves after `refundCompleteDelayMs` (else only through the settle control). */
   autoCompleteRefunds = true;
@@ -181,7 +51,9 @@ export class SquareStore {
     readonly now: () => number,
     private readonly emit: Emit,
     readonly refundCompleteDelayMs: number,
-  ) {}
+  ) {
+    this.idempotency = new IdempotencyKeys(now);
+  }
 
   iso(): string {
     return new Date(this.now()).toISOString();
@@ -210,28 +82,9 @@ export class SquareStore {
 
   // --- Idempotency ----------------------------------------------------------------------------
 
-  /**
-   * Run `create` once per (seller, endpoint, key): the same key with the same body (key order
-   * ignored) answers the first successful answer; with another body, 400 `IDEMPOTENCY_KEY_REUSED`.
-   * A failed attempt is not remembered. Without a key, every request is independent.
-   */
+  /** `IdempotencyKeys.run`: the first successful answer again for the same key and body. */
   idempotent<T>(seller: Seller, endpoint: string, key: string | undefined, body: unknown, create: () => T): T {
-    if (!key) return create();
-    const id = `${seller.merchantId}\n${endpoint}\n${key}`;
-    const canonical = canonicalJson(body);
-    const stored = this.idempotency.get(id);
-    if (stored && this.now() - stored.at < IDEMPOTENCY_RETENTION_MS) {
-      if (stored.body !== canonical)
-        throw invalid(
-          'IDEMPOTENCY_KEY_REUSED',
-          'The idempotency key was already used with a different request.',
-          'idempotency_key',
-        );
-      return JSON.parse(JSON.stringify(stored.answer)) as T;
-    }
-    const answer = create();
-    this.idempotency.set(id, { body: canonical, answer: JSON.parse(JSON.stringify(answer)), at: this.now() });
-    return answer;
+    return this.idempotency.run(seller, endpoint, key, body, create);
   }
 
   // --- Payment links and orders ---------------------------------------------------------------
@@ -344,7 +197,7 @@ export class SquareStore {
     const order = this.orders.get(link.order_id)!;
     const seller = SQUARE_SELLERS.find((s) => s.merchantId === link.merchantId)!;
     const number = attempt.card.replace(/\s+/g, '');
-    const code = this.declineCode(number, attempt);
+    const code = declineCode(number, attempt, this.now());
     const at = this.iso();
     const payment: Payment = {
       id: randomId(26),
@@ -393,28 +246,6 @@ export class SquareStore {
     });
     const redirect = link.checkout_options?.['redirect_url'];
     return { outcome: 'paid', payment, redirectUrl: typeof redirect === 'string' ? redirect : null };
-  }
-
-  /** The sandbox's test cards: `null` for a success, else the decline code. */
-  private declineCode(number: string, attempt: CardAttempt): string | null {
-    if (number !== CARD_SUCCESS && number !== CARD_DECLINE) return 'INVALID_CARD';
-    if (attempt.expirationDate !== undefined && !this.validExpiry(attempt.expirationDate)) return 'INVALID_EXPIRATION';
-    if (attempt.cvv?.trim() === '911') return 'CVV_FAILURE';
-    if (attempt.postalCode?.trim() === '99999') return 'ADDRESS_VERIFICATION_FAILURE';
-    if (number === CARD_DECLINE) return 'GENERIC_DECLINE';
-    return null;
-  }
-
-  /** `MM/YY` in the future; `01/40` is the test value that always fails. */
-  private validExpiry(text: string): boolean {
-    const match = /^\s*(\d{2})\s*\/\s*(\d{2})\s*$/.exec(text);
-    if (!match) return false;
-    if (`${match[1]}/${match[2]}` === '01/40') return false;
-    const month = Number(match[1]);
-    const year = 2000 + Number(match[2]);
-    if (month < 1 || month > 12) return false;
-    const now = new Date(this.now());
-    return year > now.getUTCFullYear() || (year === now.getUTCFullYear() && month >= now.getUTCMonth() + 1);
   }
 
   payment(seller: Seller, id: string): Payment {

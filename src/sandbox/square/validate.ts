@@ -3,7 +3,7 @@
  * code and the `field` (dotted path) of the first problem.
  */
 import { invalid } from './errors';
-import type { Money } from './store';
+import type { Money } from './records';
 
 export type Json = Record<string, unknown>;
 

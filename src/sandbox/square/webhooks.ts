@@ -13,8 +13,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { seededShuffle } from '../shared/seeded-rng';
-import type { Subscription } from './store';
+import { DeliveryTracker, isAcknowledged, type ReleaseOptions, takeHeld } from '../shared/delivery-tracker';
+import type { Subscription } from './records';
 
 /** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
 export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 1_000, 2_000, 4_000];
@@ -57,20 +57,20 @@ export interface SquareEventRecord {
 }
 
 export class SquareWebhookHub {
-  readonly deliveries: SquareDelivery[] = [];
   readonly events: SquareEventRecord[] = [];
+  private readonly tracker = new DeliveryTracker<SquareDelivery, DeliveryAttempt>({ idPrefix: 'delivery-' });
   private holding = false;
   private closed = false;
-  private nextId = 1;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly wakeOnClose: Array<() => void> = [];
-  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly subscriptions: () => Iterable<Subscription>,
     private readonly now: () => number,
     readonly retryDelaysMs: readonly number[] = DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
   ) {}
+
+  get deliveries(): ReadonlyArray<SquareDelivery> {
+    return this.tracker.deliveries;
+  }
 
   get isHolding(): boolean {
     return this.holding;
@@ -89,8 +89,8 @@ export class SquareWebhookHub {
     this.events.push({ eventId, merchantId, type, rawBody });
     for (const subscription of this.subscriptions()) {
       if (!subscription.enabled || subscription.merchantId !== merchantId || !subscription.event_types.includes(type)) continue;
-      const delivery: SquareDelivery = {
-        id: `delivery-${this.nextId++}`,
+      const delivery = this.tracker.add({
+        id: this.tracker.nextId(),
         eventId,
         type,
         subscriptionId: subscription.id,
@@ -99,9 +99,8 @@ export class SquareWebhookHub {
         signature: signSquareDelivery(subscription.signature_key, subscription.notification_url, rawBody),
         state: this.holding ? 'held' : 'pending',
         attempts: [],
-      };
-      this.deliveries.push(delivery);
-      if (!this.holding) this.track(this.attempt(delivery, 'first'));
+      });
+      if (!this.holding) void this.tracker.track(this.attempt(delivery, 'first'));
     }
   }
 
@@ -113,80 +112,51 @@ export class SquareWebhookHub {
    * Send the held deliveries (`reverse`: newest first; `shuffle`: an order only `seed` decides, the
    * duplicates shuffled in too), each twice with `duplicate`, and stop holding. All are sent at once.
    */
-  async release(options: { order?: 'fifo' | 'reverse' | 'shuffle'; duplicate?: boolean; seed?: number } = {}): Promise<number> {
+  async release(options: ReleaseOptions = {}): Promise<number> {
     this.holding = false;
-    const held = this.deliveries.filter((d) => d.state === 'held');
-    if (options.order === 'reverse') held.reverse();
-    for (const delivery of held) delivery.state = 'pending';
-    let plan = held.flatMap((delivery) =>
-      options.duplicate
-        ? [
-            { delivery, copy: false },
-            { delivery, copy: true },
-          ]
-        : [{ delivery, copy: false }],
-    );
-    if (options.order === 'shuffle') plan = seededShuffle(plan, options.seed ?? 1);
+    const plan = takeHeld(this.tracker.deliveries, options);
     const sends = plan.map(({ delivery, copy }) => (copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'first')));
     await Promise.allSettled(sends);
-    return held.length;
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Send every delivery of an event once more (a duplicate); the number sent. */
   async resend(eventId: string): Promise<number> {
-    const list = this.deliveries.filter((d) => d.eventId === eventId);
+    const list = this.tracker.deliveries.filter((d) => d.eventId === eventId);
     await Promise.allSettled(list.map((d) => this.send(d, 'manual')));
     return list.length;
   }
 
   /** Resolves when no attempt is in flight and no retry is scheduled. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.tracker.idle();
   }
 
   reset(): void {
-    this.clearTimers();
-    this.deliveries.length = 0;
+    this.tracker.reset();
     this.events.length = 0;
     this.holding = false;
   }
 
   close(): void {
     this.closed = true;
-    this.clearTimers();
-  }
-
-  private clearTimers(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    for (const wake of this.wakeOnClose.splice(0)) wake();
-  }
-
-  private track(promise: Promise<unknown>): void {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
+    this.tracker.cancelTimers();
   }
 
   /** One scheduled attempt; on failure, the next retry (tracked for `idle()`), or the drop. */
   private async attempt(delivery: SquareDelivery, trigger: 'first' | 'retry'): Promise<void> {
     const result = await this.send(delivery, trigger);
     if (this.closed || delivery.state !== 'pending') return;
-    if (result.status !== null && result.status >= 200 && result.status < 300) return;
+    if (isAcknowledged(result.status)) return;
     const retries = delivery.attempts.filter((a) => a.trigger === 'first' || a.trigger === 'retry').length - 1;
     const delay = this.retryDelaysMs[retries];
     if (delay === undefined) {
       delivery.state = 'dropped';
       return;
     }
-    const next = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, delay);
-      this.timers.add(timer);
-      this.wakeOnClose.push(resolve);
-    }).then(() => (!this.closed && delivery.state === 'pending' ? this.attempt(delivery, 'retry') : undefined));
-    this.track(next);
+    this.tracker.schedule(delay, () => {
+      if (!this.closed && delivery.state === 'pending') void this.tracker.track(this.attempt(delivery, 'retry'));
+    });
   }
 
   private async send(delivery: SquareDelivery, trigger: DeliveryAttempt['trigger']): Promise<DeliveryAttempt> {
@@ -196,9 +166,8 @@ export class SquareWebhookHub {
     } catch (error) {
       attempt.error = error instanceof Error ? error.message : String(error);
     }
-    delivery.attempts.push(attempt);
-    if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300 && delivery.state !== 'held')
-      delivery.state = 'delivered';
+    this.tracker.record(delivery, attempt);
+    if (isAcknowledged(attempt.status) && delivery.state !== 'held') delivery.state = 'delivered';
     return attempt;
   }
 }

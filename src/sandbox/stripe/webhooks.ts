@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { seededShuffle } from '../shared/seeded-rng';
+import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
 import type { SandboxClock, StripeEvent } from './sim';
 
 /** Delays before the 2nd…5th attempt: attempts at 0 s, 1 s, 2 s, 4 s and 8 s. */
@@ -48,20 +48,14 @@ export interface EndpointTarget {
   secret: string;
 }
 
-type Waiter = { match: (delivery: Delivery, attempt: DeliveryAttempt) => boolean; resolve: (value: Delivery) => void };
-
 export function signPayload(secret: string, t: number, body: string): string {
   return createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest('hex');
 }
 
 export class WebhookHub {
-  private list: Delivery[] = [];
+  private readonly tracker = new DeliveryTracker<Delivery, DeliveryAttempt>({ idPrefix: 'dlv_' });
   private readonly secrets = new Map<string, string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private waiters: Waiter[] = [];
   private holding = false;
-  private nextId = 1;
 
   constructor(
     private readonly clock: SandboxClock,
@@ -69,7 +63,7 @@ export class WebhookHub {
   ) {}
 
   get deliveries(): ReadonlyArray<Delivery> {
-    return this.list;
+    return this.tracker.deliveries;
   }
 
   get isHolding(): boolean {
@@ -81,8 +75,8 @@ export class WebhookHub {
     const body = JSON.stringify(event, null, 2);
     for (const endpoint of endpoints) {
       this.secrets.set(endpoint.id, endpoint.secret);
-      const delivery: Delivery = {
-        id: `dlv_${this.nextId++}`,
+      const delivery = this.tracker.add({
+        id: this.tracker.nextId(),
         eventId: event.id,
         eventType: event.type,
         endpointId: endpoint.id,
@@ -90,9 +84,8 @@ export class WebhookHub {
         body,
         state: this.holding ? 'held' : 'pending',
         attempts: [],
-      };
-      this.list.push(delivery);
-      if (!this.holding) this.track(this.attempt(delivery, 'first', 0));
+      });
+      if (!this.holding) void this.tracker.track(this.attempt(delivery, 'first', 0));
     }
   }
 
@@ -114,70 +107,45 @@ export class WebhookHub {
     seed?: number;
   } = {}): Promise<number> {
     this.holding = false;
-    const held = this.list.filter((d) => d.state === 'held');
-    if (order === 'reverse') held.reverse();
-    for (const delivery of held) delivery.state = 'pending';
-    let plan = held.flatMap((delivery) =>
-      duplicate
-        ? [
-            { delivery, copy: false },
-            { delivery, copy: true },
-          ]
-        : [{ delivery, copy: false }],
-    );
-    if (order === 'shuffle') plan = seededShuffle(plan, seed);
+    const plan = takeHeld(this.tracker.deliveries, { order, duplicate, seed });
     const sends = plan.map(({ delivery, copy }) =>
-      copy ? this.track(this.send(delivery, 'duplicate')) : this.track(this.attempt(delivery, 'release', 0)),
+      copy ? this.tracker.track(this.send(delivery, 'duplicate')) : this.tracker.track(this.attempt(delivery, 'release', 0)),
     );
     await Promise.all(sends);
-    return held.length;
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Send an event once more to each endpoint it was delivered to (a duplicate; no retries). */
   async resend(eventId: string): Promise<number> {
-    const targets = this.list.filter((d) => d.eventId === eventId);
-    await Promise.all(targets.map((d) => this.track(this.send(d, 'resend'))));
+    const targets = this.tracker.deliveries.filter((d) => d.eventId === eventId);
+    await Promise.all(targets.map((d) => this.tracker.track(this.send(d, 'resend'))));
     return targets.length;
   }
 
   /** Resolves with the delivery once an attempt matching `match` is recorded (already, or later). */
   waitFor(match: (delivery: Delivery, attempt: DeliveryAttempt) => boolean): Promise<Delivery> {
-    for (const delivery of this.list) {
-      if (delivery.attempts.some((a) => match(delivery, a))) return Promise.resolve(delivery);
-    }
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return this.tracker.waitFor(match);
   }
 
   /** Resolves when no attempt is in flight and no retry is scheduled. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0 || this.timers.size > 0) {
-      if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-      else await new Promise((resolve) => setImmediate(resolve));
-    }
+  idle(): Promise<void> {
+    return this.tracker.idle();
   }
 
   reset(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    this.list = [];
+    this.tracker.reset();
     this.holding = false;
   }
 
   close(): void {
-    this.reset();
-    this.waiters = [];
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
-    return promise;
+    this.tracker.close();
+    this.holding = false;
   }
 
   /** A scheduled attempt (first, or the n-th retry): on failure, the next retry or `failed`. */
   private async attempt(delivery: Delivery, trigger: DeliveryAttempt['trigger'], retryIndex: number): Promise<void> {
     const result = await this.send(delivery, retryIndex === 0 ? trigger : 'retry');
-    if (result.status !== null && result.status >= 200 && result.status < 300) {
+    if (isAcknowledged(result.status)) {
       delivery.state = 'delivered';
       return;
     }
@@ -187,12 +155,7 @@ export class WebhookHub {
       delivery.state = 'failed';
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.list.includes(delivery)) return;
-      void this.track(this.attempt(delivery, 'retry', retryIndex + 1));
-    }, delay);
-    this.timers.add(timer);
+    this.tracker.schedule(delay, () => void this.tracker.track(this.attempt(delivery, 'retry', retryIndex + 1)));
   }
 
   private async send(delivery: Delivery, trigger: DeliveryAttempt['trigger']): Promise<DeliveryAttempt> {
@@ -202,22 +165,12 @@ export class WebhookHub {
     const attempt: DeliveryAttempt = { at: this.clock.nowMs(), t, signature, status: null, error: null, trigger };
     try {
       attempt.status = await post(delivery.url, delivery.body, signature);
-      if (attempt.status >= 200 && attempt.status < 300) delivery.state = 'delivered';
+      if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
     }
-    delivery.attempts.push(attempt);
-    this.notify(delivery, attempt);
+    this.tracker.record(delivery, attempt);
     return attempt;
-  }
-
-  private notify(delivery: Delivery, attempt: DeliveryAttempt): void {
-    const still: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.match(delivery, attempt)) waiter.resolve(delivery);
-      else still.push(waiter);
-    }
-    this.waiters = still;
   }
 }
 

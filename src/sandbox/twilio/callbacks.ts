@@ -12,6 +12,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
 
 export const DEFAULT_CONNECTION_RETRY_DELAY_MS = 1_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -50,19 +51,10 @@ export interface CallbackDelivery {
   attempts: CallbackAttempt[];
 }
 
-type Waiter = {
-  match: (delivery: CallbackDelivery, attempt: CallbackAttempt) => boolean;
-  resolve: (d: CallbackDelivery) => void;
-};
-
 export class CallbackHub {
-  private list: CallbackDelivery[] = [];
+  private readonly tracker = new DeliveryTracker<CallbackDelivery, CallbackAttempt>({ idPrefix: 'cb_' });
   private readonly tokens = new Map<string, string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private waiters: Waiter[] = [];
   private holding = false;
-  private nextId = 1;
 
   constructor(
     private readonly now: () => number,
@@ -70,7 +62,7 @@ export class CallbackHub {
   ) {}
 
   get deliveries(): ReadonlyArray<CallbackDelivery> {
-    return this.list;
+    return this.tracker.deliveries;
   }
 
   get isHolding(): boolean {
@@ -79,15 +71,14 @@ export class CallbackHub {
 
   /** Queue one signed POST (sent at once unless holding). */
   enqueue(delivery: Omit<CallbackDelivery, 'id' | 'state' | 'attempts'>, authToken: string): CallbackDelivery {
-    const entry: CallbackDelivery = {
+    const entry = this.tracker.add({
       ...delivery,
-      id: `cb_${this.nextId++}`,
+      id: this.tracker.nextId(),
       state: this.holding ? 'held' : 'pending',
       attempts: [],
-    };
+    });
     this.tokens.set(entry.id, authToken);
-    this.list.push(entry);
-    if (!this.holding) this.track(this.attempt(entry, 'first'));
+    if (!this.holding) void this.tracker.track(this.attempt(entry, 'first'));
     return entry;
   }
 
@@ -104,71 +95,52 @@ export class CallbackHub {
     duplicate?: boolean;
   } = {}): Promise<number> {
     this.holding = false;
-    const held = this.list.filter((d) => d.state === 'held');
-    if (order === 'reverse') held.reverse();
-    for (const delivery of held) delivery.state = 'pending';
-    const sends: Array<Promise<unknown>> = [];
-    for (const delivery of held) {
-      sends.push(this.track(this.attempt(delivery, 'release')));
-      if (duplicate) sends.push(this.track(this.send(delivery, 'duplicate')));
-    }
-    await Promise.all(sends);
-    return held.length;
+    const plan = takeHeld(this.tracker.deliveries, { order, duplicate });
+    await Promise.all(
+      plan.map(({ delivery, copy }) =>
+        this.tracker.track<unknown>(copy ? this.send(delivery, 'duplicate') : this.attempt(delivery, 'release')),
+      ),
+    );
+    return plan.filter((send) => !send.copy).length;
   }
 
   /** Resolves with the delivery once an attempt matching `match` is recorded (already, or later). */
   waitFor(match: (delivery: CallbackDelivery, attempt: CallbackAttempt) => boolean): Promise<CallbackDelivery> {
-    for (const delivery of this.list) {
-      if (delivery.attempts.some((a) => match(delivery, a))) return Promise.resolve(delivery);
-    }
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return this.tracker.waitFor(match);
   }
 
   /** Resolves when no attempt is in flight and no retry is scheduled. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0 || this.timers.size > 0) {
-      if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-      else await new Promise((resolve) => setImmediate(resolve));
-    }
+  idle(): Promise<void> {
+    return this.tracker.idle();
   }
 
   reset(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    this.list = [];
+    this.tracker.reset();
     this.tokens.clear();
     this.holding = false;
   }
 
   close(): void {
-    this.reset();
-    this.waiters = [];
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
-    return promise;
+    this.tracker.close();
+    this.tokens.clear();
+    this.holding = false;
   }
 
   /** First attempt (or a release): a connection failure is retried once; an HTTP error answer never. */
   private async attempt(delivery: CallbackDelivery, trigger: 'first' | 'release'): Promise<void> {
     const result = await this.send(delivery, trigger);
     if (result.status !== null) {
-      if (delivery.state !== 'delivered') delivery.state = result.status >= 200 && result.status < 300 ? 'delivered' : 'failed';
+      if (delivery.state !== 'delivered') delivery.state = isAcknowledged(result.status) ? 'delivered' : 'failed';
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.list.includes(delivery)) return;
-      void this.track(
+    this.tracker.schedule(this.connectionRetryDelayMs, () => {
+      void this.tracker.track(
         this.send(delivery, 'retry').then((retried) => {
           if (delivery.state === 'delivered') return;
-          delivery.state = retried.status !== null && retried.status >= 200 && retried.status < 300 ? 'delivered' : 'failed';
+          delivery.state = isAcknowledged(retried.status) ? 'delivered' : 'failed';
         }),
       );
-    }, this.connectionRetryDelayMs);
-    this.timers.add(timer);
+    });
   }
 
   private async send(delivery: CallbackDelivery, trigger: CallbackAttempt['trigger']): Promise<CallbackAttempt> {
@@ -176,17 +148,11 @@ export class CallbackHub {
     const attempt: CallbackAttempt = { at: this.now(), signature, status: null, error: null, trigger };
     try {
       attempt.status = await post(delivery.url, new URLSearchParams(delivery.params).toString(), signature);
-      if (attempt.status >= 200 && attempt.status < 300) delivery.state = 'delivered';
+      if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
     }
-    delivery.attempts.push(attempt);
-    const still: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.match(delivery, attempt)) waiter.resolve(delivery);
-      else still.push(waiter);
-    }
-    this.waiters = still;
+    this.tracker.record(delivery, attempt);
     return attempt;
   }
 }
