@@ -391,6 +391,13 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
   }
 }
 
+/** RSS and V8 heap used now, in MB (after a full GC when node runs with --expose-gc). */
+function memoryMb(): { rss: number; heap: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rss: Math.round(m.rss / 1024 / 1024), heap: Math.round(m.heapUsed / 1024 / 1024) };
+}
+
 async function main() {
   const started = now();
   const machine = {
@@ -403,6 +410,9 @@ async function main() {
   log(`machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}`);
   log(`upstream latency ${LATENCY} ms, ${ITERATIONS} iterations per operation`);
   const loadStart = os.loadavg()[0]!;
+  // Memory of this process (the load generator, then the gateways it starts) per phase; the store
+  // alone, knob by knob in fresh processes: test/bench/store-memory.ts.
+  const memory = { beforeGateway: memoryMb(), afterStart: memoryMb(), afterLoad: memoryMb() };
   const world = await startWorld();
   try {
     // (a) naive per-field baseline counts (no latency needed: only counted)
@@ -446,6 +456,7 @@ async function main() {
 
     // (d) throughput at zero latency, and (e) fan-out, on one gateway with defaults
     const gateway = await world.gateway();
+    memory.afterStart = memoryMb();
     const variables = { practiceId: PRACTICE, patientId: INVOICE_PATIENT_ID };
     const body = JSON.stringify({ query: THREE_LEVEL_QUERY, variables });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
@@ -464,6 +475,7 @@ async function main() {
     const bareUpstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpBareUpstream.requests);
     await Promise.all([bare.close(), bareUpstream.close()]);
     await plain.close();
+    memory.afterLoad = memoryMb();
 
     let fanout: FanoutResult | null = null;
     if (SUBSCRIBERS_WANTED > 0) {
@@ -508,6 +520,12 @@ async function main() {
     );
     lines.push(
       `upstream: every NexHealth sandbox call answered ${LATENCY} ms after it arrived (sandboxes in their own process); ${ITERATIONS} timed runs per operation; store memory://; NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}`,
+    );
+    lines.push(
+      `memory of this process (RSS / V8 heap MB${(globalThis as { gc?: unknown }).gc ? ', after a full GC' : ''}): ` +
+        `before any gateway ${memory.beforeGateway.rss} / ${memory.beforeGateway.heap}, after the (d) gateway started ` +
+        `${memory.afterStart.rss} / ${memory.afterStart.heap}, after the (a–d) load ${memory.afterLoad.rss} / ${memory.afterLoad.heap} ` +
+        '(target ≤ 250 MB RSS; the store alone per phase and its floor: test/bench/store-memory.ts)',
     );
     lines.push('');
     lines.push(
@@ -692,6 +710,7 @@ async function main() {
             ratioToBareWithUpstream: tpUpstreamRatio,
           },
           fanout,
+          memory,
           collection,
           targets: {
             noDuplicateUpstream: cached.every((r) => r.duplicates === 0),
