@@ -37,7 +37,7 @@ export interface BookingWorld {
   t: TestGateway;
   qbo: QuickBooksSandbox;
   realmId: string;
-  /** Move the gateway's clock (not the simulator's). */
+  /** Move the gateway's clock and the Stripe sandbox's (not the QuickBooks simulator's). */
   advance(ms: number): void;
   /** Run the due jobs on the gateway's clock, then let in-flight work finish. */
   tick(): Promise<void>;
@@ -96,6 +96,8 @@ export async function startBookingWorld(): Promise<BookingWorld> {
     realmId: books.connection.realmId,
     advance: (ms) => {
       offsetMs += ms;
+      // The processor agrees on the time: a checkout's expires_at (≤ 24 h) is judged on its clock.
+      t.stripe.clock.advance(ms / 1000);
     },
     tick: async () => {
       await t.gateway.services.transactions.tick();
