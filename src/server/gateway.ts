@@ -50,6 +50,7 @@ import { createBookingFlow } from '../flows/booking/flow';
 import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
 import type { ClaimWatchOptions } from '../flows/claim-watch/context';
 import { createClaimWatchFlow } from '../flows/claim-watch/flow';
+import { createOnClaimProcessed } from '../flows/claim-watch/on-processed';
 import { createEligibilityFlow, type EligibilityFlowOptions } from '../flows/eligibility/flow';
 import { buildPracticeCoverage } from './coverage-adapters';
 import { startHttpServer, type RunningHttpServer } from './http-server';
@@ -383,12 +384,24 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     eligibilityFor: (practiceId) => coverage.get(practiceId)?.eligibility ?? null,
     now: options.transactionOptions?.now,
   });
+  // `billing.onClaimProcessed`: a processed claim's checkout and reminder, one job per event (src/flows/claim-watch/README.md).
+  const onClaimProcessed = createOnClaimProcessed({
+    ctx: transactions.context,
+    practices: registry,
+    collection,
+    billing,
+    messagingFor: (practiceId, channel) => messaging.get(`${practiceId}:${channel}`) ?? null,
+    billingOf: (practiceId) => billing.context.billingOf(practiceId),
+    currency: config.currency,
+  });
+  onClaimProcessed.defineJobs();
   const claimWatch = createClaimWatchFlow({
     ...options.claimWatch,
     transactions,
     practices: registry,
     claimStatusFor: (practiceId) => coverage.get(practiceId)?.claimStatus ?? null,
     timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
+    onProcessed: onClaimProcessed.hook,
   });
   claimWatch.defineJobs();
   const services: GatewayServices = {
