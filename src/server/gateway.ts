@@ -395,6 +395,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     currency: config.currency,
   });
   onClaimProcessed.defineJobs();
+  // claimStatusChanged across instances on a shared postgres:// store: a channel of its own, ids only.
+  const claimBus = /^postgres(ql)?:\/\//i.test(config.store.url)
+    ? await createPgStatusBus({
+        connectionString: config.store.url,
+        channel: 'ledger_claim_status',
+        onError: (error) => logger.warn({ err: { message: error.message } }, 'claim-status bus connection error'),
+      })
+    : undefined;
   const claimWatch = createClaimWatchFlow({
     ...options.claimWatch,
     transactions,
@@ -402,6 +410,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     claimStatusFor: (practiceId) => coverage.get(practiceId)?.claimStatus ?? null,
     timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
     onProcessed: onClaimProcessed.hook,
+    bus: claimBus,
   });
   claimWatch.defineJobs();
   const services: GatewayServices = {
@@ -508,6 +517,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // Nothing listens (e.g. the port is taken): release what was opened, so the caller can exit.
     await apollo.stop();
     await bus.close();
+    await claimBus?.close();
     await registry.close();
     await budgets.close();
     await store.close();
@@ -566,6 +576,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await transactions.stop();
       await apollo.stop();
       await bus.close();
+      await claimBus?.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
       if (options.createAccountingBooks)
