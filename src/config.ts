@@ -212,7 +212,8 @@ const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time
  * - `minBalance`: default `"10.00"`: a scheduled cycle's smallest collectible balance.
  * - `channels`: default `["SMS", "EMAIL"]`: a scheduled cycle's channels.
  * - `reminderEveryDays`: default 7: at most one cycle reminder per guarantor in that many days.
- * - `onClaimProcessed`: default false: reserved (a reminder when a claim is processed; not built).
+ * - `onClaimProcessed`: default false: true, a claim the payer processed with a patient share gets a
+ *   checkout and a reminder, once per claim event (src/flows/claim-watch/README.md).
  */
 export const billingSchema = z.strictObject({
   schedule: z

@@ -50,6 +50,7 @@ import { createBookingFlow } from '../flows/booking/flow';
 import { handleAccountingWebhook, isAccountingRoute } from '../flows/booking/webhook-route';
 import type { ClaimWatchOptions } from '../flows/claim-watch/context';
 import { createClaimWatchFlow } from '../flows/claim-watch/flow';
+import { createOnClaimProcessed } from '../flows/claim-watch/on-processed';
 import { createEligibilityFlow, type EligibilityFlowOptions } from '../flows/eligibility/flow';
 import { buildPracticeCoverage } from './coverage-adapters';
 import { startHttpServer, type RunningHttpServer } from './http-server';
@@ -383,12 +384,33 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     eligibilityFor: (practiceId) => coverage.get(practiceId)?.eligibility ?? null,
     now: options.transactionOptions?.now,
   });
+  // `billing.onClaimProcessed`: a processed claim's checkout and reminder, one job per event (src/flows/claim-watch/README.md).
+  const onClaimProcessed = createOnClaimProcessed({
+    ctx: transactions.context,
+    practices: registry,
+    collection,
+    billing,
+    messagingFor: (practiceId, channel) => messaging.get(`${practiceId}:${channel}`) ?? null,
+    billingOf: (practiceId) => billing.context.billingOf(practiceId),
+    currency: config.currency,
+  });
+  onClaimProcessed.defineJobs();
+  // claimStatusChanged across instances on a shared postgres:// store: a channel of its own, ids only.
+  const claimBus = /^postgres(ql)?:\/\//i.test(config.store.url)
+    ? await createPgStatusBus({
+        connectionString: config.store.url,
+        channel: 'ledger_claim_status',
+        onError: (error) => logger.warn({ err: { message: error.message } }, 'claim-status bus connection error'),
+      })
+    : undefined;
   const claimWatch = createClaimWatchFlow({
     ...options.claimWatch,
     transactions,
     practices: registry,
     claimStatusFor: (practiceId) => coverage.get(practiceId)?.claimStatus ?? null,
     timeZoneOf: (practiceId) => practiceConfigs.get(practiceId)?.timeZone ?? DEFAULT_TIME_ZONE,
+    onProcessed: onClaimProcessed.hook,
+    bus: claimBus,
   });
   claimWatch.defineJobs();
   const services: GatewayServices = {
@@ -495,6 +517,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // Nothing listens (e.g. the port is taken): release what was opened, so the caller can exit.
     await apollo.stop();
     await bus.close();
+    await claimBus?.close();
     await registry.close();
     await budgets.close();
     await store.close();
@@ -553,6 +576,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await transactions.stop();
       await apollo.stop();
       await bus.close();
+      await claimBus?.close();
       await registry.close();
       await Promise.allSettled([...messaging.values()].map((adapter) => adapter.close()));
       if (options.createAccountingBooks)

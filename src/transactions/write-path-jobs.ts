@@ -61,6 +61,8 @@ export type WritePathJobKinds = {
   'claims.reread': { practiceId: string; claimId: string; eventId: string; step: number };
   /** A practice's nightly search for claims to watch (`src/flows/claim-watch/discover.ts`). */
   'claims.discover': { practiceId: string; tickAt: string };
+  /** A processed claim's checkout and reminder (`billing.onClaimProcessed`, `src/flows/claim-watch/on-processed.ts`). */
+  'claims.on-processed': { practiceId: string; claimId: string; patientId: string; eventId: string; amount: number };
 };
 
 export type WritePathQueue = JobQueue<WritePathJobKinds>;

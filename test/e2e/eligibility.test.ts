@@ -129,6 +129,15 @@ describe('Patient.eligibility', () => {
     expect(t.availity!.requests).toHaveLength(0);
   });
 
+  it('two concurrent first requests for the same question: one POST, both answered', async () => {
+    const [x, y] = await Promise.all([ask({ asOf: '2026-08-10' }), ask({ asOf: '2026-08-10' })]);
+    expect(x.errors).toBeUndefined();
+    expect(y.errors).toBeUndefined();
+    expect(x.data.patient.eligibility.status).toBe('COMPLETE');
+    expect(y.data.patient.eligibility.checkedAt).toBe(x.data.patient.eligibility.checkedAt);
+    expect(posts()).toBe(1);
+  });
+
   it('a payer that never answers: UPSTREAM_UNAVAILABLE after the bound; the next request resumes polling, no second POST', async () => {
     // Availity answers "in progress" for the first POST and six GETs, then the seeded benefits (AVL000004's are
     // AVL000001's). The last test that asks about Jane: her script stays changed.

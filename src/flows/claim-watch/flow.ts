@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { createLoaders } from '../../graphql/loaders';
 import type { PracticeRegistry } from '../../practices';
 import type { TransactionService } from '../../transactions/service';
+import type { StatusBus, StatusSubscription } from '../../transactions/status-bus';
 import { runOutsideRequestScope } from '../../upstream-budget/request-scope';
 import { CLAIM_WATCH_DEFAULTS, type ClaimChange, type ClaimWatchContext, type ClaimWatchOptions } from './context';
 import { discover, watchClaim } from './discover';
@@ -19,7 +20,7 @@ import { inquireJob, inquireOnce, inquireSingletonKey, runRereadNow } from './in
 import { inquiryKey } from './inquiry-key';
 import { rereadJob } from './reread';
 import type { ClaimStatusResolver } from './types';
-import { eventsOf, getWatch, watchesOf, type EventRow, type WatchRow } from './watch-store';
+import { eventsOf, getEvent, getWatch, watchesOf, type EventRow, type WatchRow } from './watch-store';
 
 export interface ClaimWatchFlow {
   readonly context: ClaimWatchContext;
@@ -53,6 +54,12 @@ export interface ClaimWatchFlowDeps extends ClaimWatchOptions {
   claimStatusFor: ClaimStatusResolver;
   timeZoneOf: (practiceId: string) => string;
   onProcessed?: ClaimWatchContext['onProcessed'];
+  /**
+   * Where changes travel between instances (the gateway's `ledger_claim_status` PostgreSQL channel on
+   * a shared store). It carries `<eventId>:<step>` ids only; each instance re-reads the event and
+   * tells its own listeners. Default: this instance only.
+   */
+  bus?: StatusBus;
 }
 
 export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
@@ -69,10 +76,54 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
       pageSize: deps.pageSize ?? CLAIM_WATCH_DEFAULTS.pageSize,
       discoverySchedule: deps.discoverySchedule ?? CLAIM_WATCH_DEFAULTS.discoverySchedule,
     },
-    publish: (change) => changes.emit(change.practiceId, change),
+    publish: (change) => {
+      if (!deps.bus) {
+        changes.emit(change.practiceId, change);
+        return;
+      }
+      deps.bus
+        .publish({ practiceId: change.practiceId, transactionId: `${change.eventId}:${change.reread}` })
+        .catch((error: unknown) =>
+          ctx.log.warn('claim-status change not announced to other instances', {
+            practiceId: change.practiceId,
+            eventId: change.eventId,
+            error: (error as Error).message,
+          }),
+        );
+    },
     onProcessed: deps.onProcessed,
   };
   const sql = ctx.store.sql;
+
+  // With a bus: one subscription per practice while it has listeners; each id heard is re-read from
+  // the store (the event and its re-read balance, the claim's record) and told to the listeners here.
+  const heard = new Map<string, StatusSubscription>();
+  async function relay(practiceId: string, subscription: StatusSubscription): Promise<void> {
+    for await (const { transactionId } of subscription) {
+      const cut = transactionId.lastIndexOf(':');
+      const eventId = transactionId.slice(0, cut);
+      const reread = Number(transactionId.slice(cut + 1));
+      try {
+        const event = await getEvent(sql, eventId);
+        const watch = event ? await getWatch(sql, event.practiceId, event.claimId) : null;
+        if (!event?.balance || !watch?.record || event.practiceId !== practiceId) continue;
+        changes.emit(practiceId, {
+          eventId,
+          practiceId,
+          claimId: event.claimId,
+          patientId: watch.patientId,
+          event: event.event,
+          category: event.category,
+          previousCategory: event.previousCategory,
+          record: watch.record,
+          balance: event.balance,
+          reread,
+        } satisfies ClaimChange);
+      } catch (error) {
+        ctx.log.warn('claim-status change not re-read', { practiceId, eventId, error: (error as Error).message });
+      }
+    }
+  }
 
   async function refreshNow(practiceId: string, claimId: string, patientId: string | null): Promise<WatchRow> {
     const connection = flow.claimStatusFor(practiceId);
@@ -164,7 +215,19 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
     events: (practiceId, claimId) => eventsOf(sql, practiceId, claimId),
     onChange(practiceId, listener) {
       changes.on(practiceId, listener);
-      return () => changes.off(practiceId, listener);
+      if (deps.bus && !heard.has(practiceId)) {
+        const subscription = deps.bus.subscribe({ practiceId });
+        heard.set(practiceId, subscription);
+        void relay(practiceId, subscription);
+      }
+      return () => {
+        changes.off(practiceId, listener);
+        const subscription = heard.get(practiceId);
+        if (subscription && changes.listenerCount(practiceId) === 0) {
+          heard.delete(practiceId);
+          void subscription.return?.();
+        }
+      };
     },
     listeners: (practiceId) => changes.listenerCount(practiceId),
   };

@@ -27,22 +27,23 @@ export async function rereadJob(flow: ClaimWatchContext, eventId: string, step: 
   // Thrown upstream errors retry with the job's backoff: the announcement waits for a real balance.
   const balance = await computePatientBalance({ loaders }, event.practiceId, patient);
   const announce = await recordReread(sql, eventId, balance, ctx.now());
-  if (announce) {
-    const change = {
-      eventId,
-      practiceId: event.practiceId,
-      claimId: event.claimId,
-      patientId: watch.patientId,
-      event: event.event,
-      category: event.category,
-      previousCategory: event.previousCategory,
-      record: watch.record,
-      balance,
-      reread: step,
-    };
-    flow.publish(change);
-    if (step === 0 && event.event === 'CLAIM_PROCESSED' && flow.onProcessed) await flow.onProcessed(change);
-  }
+  const change = {
+    eventId,
+    practiceId: event.practiceId,
+    claimId: event.claimId,
+    patientId: watch.patientId,
+    event: event.event,
+    category: event.category,
+    previousCategory: event.previousCategory,
+    record: watch.record,
+    balance,
+    reread: step,
+  };
+  if (announce) flow.publish(change);
+  // Called on every run of the first re-read, announced or not: a run that died after storing the
+  // balance is retried with `announce` false, and the hook's work must still happen (it is idempotent
+  // per event: `on-processed.ts`).
+  if (step === 0 && event.event === 'CLAIM_PROCESSED' && flow.onProcessed) await flow.onProcessed(change);
   ctx.log.info('claim-status balance re-read', {
     practiceId: event.practiceId,
     claimId: event.claimId,

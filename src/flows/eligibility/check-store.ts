@@ -2,7 +2,8 @@
  * The `eligibility_checks` table (migration 9): one row per question, keyed by the hash of what was
  * asked. A row is PENDING (an inquiry the clearinghouse accepted and has not answered: its id is
  * polled by the next request, never posted again), or the last answer (COMPLETE/PARTIAL: the cache;
- * REJECTED: kept for the record, never served from the cache).
+ * REJECTED: kept for the record, never served from the cache). A PENDING row without an inquiry id
+ * is a claimed POST (`claimPost`): one request is posting the question; the others wait on the row.
  */
 import { createHash } from 'node:crypto';
 import { fromJson, toIsoOrNull } from '../../transactions/row-values';
@@ -108,4 +109,53 @@ export async function dropPending(sql: SqlExecutor, cacheKey: string, inquiryId:
     cacheKey,
     inquiryId,
   ]);
+}
+
+/**
+ * Claim the right to POST the question: insert (or take over) the row as PENDING without an inquiry
+ * id. Only one request wins, across instances sharing the store (the primary key and the row lock
+ * of `ON CONFLICT … DO UPDATE … WHERE`). Taken over: a REJECTED row, an answer checked before
+ * `answeredBefore` (too old, or older than a `refresh`), a claim made before `claimedBefore` (its
+ * poster died). A PENDING row with an inquiry id is never taken: it is polled. The old answer stays
+ * in `result` until the new one replaces it, so `releasePost` can put it back. True when claimed.
+ */
+export async function claimPost(
+  sql: SqlExecutor,
+  key: CheckKey,
+  now: Date,
+  answeredBefore: Date,
+  claimedBefore: Date,
+): Promise<boolean> {
+  const { rows } = await sql.query<Record<string, unknown>>(
+    `INSERT INTO eligibility_checks (cache_key, practice_id, patient_id, coverage_id, payer_id, as_of_date, state,
+                                     inquiry_id, result, posted_at, checked_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', NULL, NULL, $7, NULL, $7)
+     ON CONFLICT (cache_key) DO UPDATE SET state = 'PENDING', inquiry_id = NULL, posted_at = $7, updated_at = $7
+       WHERE eligibility_checks.state = 'REJECTED'
+          OR (eligibility_checks.state IN ('COMPLETE', 'PARTIAL') AND eligibility_checks.checked_at < $8)
+          OR (eligibility_checks.state = 'PENDING' AND eligibility_checks.inquiry_id IS NULL AND eligibility_checks.posted_at < $9)
+     RETURNING cache_key`,
+    [
+      cacheKeyOf(key),
+      key.practiceId,
+      key.patientId,
+      key.coverageId,
+      key.payerId,
+      key.asOfDate,
+      now.toISOString(),
+      answeredBefore.toISOString(),
+      claimedBefore.toISOString(),
+    ],
+  );
+  return rows.length === 1;
+}
+
+/** Give back a claim whose POST failed: the answer it covered is served again, or the row goes. */
+export async function releasePost(sql: SqlExecutor, cacheKey: string, claimedAt: Date): Promise<void> {
+  const mine = `cache_key = $1 AND state = 'PENDING' AND inquiry_id IS NULL AND posted_at = $2`;
+  await sql.query(`UPDATE eligibility_checks SET state = result->>'status' WHERE ${mine} AND result IS NOT NULL`, [
+    cacheKey,
+    claimedAt.toISOString(),
+  ]);
+  await sql.query(`DELETE FROM eligibility_checks WHERE ${mine}`, [cacheKey, claimedAt.toISOString()]);
 }

@@ -18,7 +18,17 @@ import { eligibilityRejectionOutcome } from '../../ledger/eligibility-rejection'
 import { payerIdFor } from '../../ledger/payer-id';
 import type { CoverageRecord, IsoDate, PatientRecord } from '../../ledger/records';
 import type { SqlExecutor } from '../../transactions/sql-client';
-import { cacheKeyOf, dropPending, getCheck, storeAnswer, storePending, type CheckKey } from './check-store';
+import {
+  cacheKeyOf,
+  claimPost,
+  dropPending,
+  getCheck,
+  releasePost,
+  storeAnswer,
+  storePending,
+  type CheckKey,
+  type CheckRow,
+} from './check-store';
 import { EligibilityInputError, CoverageNotFound, PayerNotAnswered, PayerSetupRejected } from './errors';
 import { chooseCoverage, eligibilityRequest, SERVICE_TYPE_CODES } from './request';
 import type { EligibilityResolver, EligibilityResult, EligibilitySettings } from './types';
@@ -32,6 +42,11 @@ export interface EligibilityFlowOptions {
   pollEveryMs?: number;
   /** How long one request polls before answering UPSTREAM_UNAVAILABLE (the inquiry kept). Default 30 000 (30 s). */
   pollForMs?: number;
+  /**
+   * How long a claimed POST (another request's, on any instance) is waited on before it counts as
+   * abandoned (its poster died before storing the inquiry id) and may be claimed again. Default 60 000 (60 s).
+   */
+  postClaimMs?: number;
 }
 
 export const ELIGIBILITY_DEFAULTS = {
@@ -39,6 +54,7 @@ export const ELIGIBILITY_DEFAULTS = {
   pollFirstMs: 1_000,
   pollEveryMs: 2_000,
   pollForMs: 30_000,
+  postClaimMs: 60_000,
 } as const;
 
 export interface EligibilityFlowDeps extends EligibilityFlowOptions {
@@ -102,7 +118,10 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
     pollFirstMs: deps.pollFirstMs ?? ELIGIBILITY_DEFAULTS.pollFirstMs,
     pollEveryMs: deps.pollEveryMs ?? ELIGIBILITY_DEFAULTS.pollEveryMs,
     pollForMs: deps.pollForMs ?? ELIGIBILITY_DEFAULTS.pollForMs,
+    postClaimMs: deps.postClaimMs ?? ELIGIBILITY_DEFAULTS.postClaimMs,
   };
+  // This instance's questions being answered: a concurrent same question joins the running one.
+  const running = new Map<string, Promise<EligibilityAnswerOrReason>>();
 
   /** The interpreted result of a final answer; throws for the rejections that are not results. */
   function resultOf(
@@ -167,15 +186,18 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
         serviceTypeCodes: SERVICE_TYPE_CODES,
       };
       const cacheKey = cacheKeyOf(key);
+      const started = now();
+      /** A stored answer this request may serve: fresh, and for a `refresh` made after it started. */
+      const servable = (row: CheckRow | null): row is CheckRow & { result: EligibilityResult } =>
+        !!row?.result &&
+        (row.state === 'COMPLETE' || row.state === 'PARTIAL') &&
+        now().getTime() - Date.parse(row.checkedAt!) < options.cacheMs &&
+        (!q.refresh || Date.parse(row.checkedAt!) >= started.getTime());
       const stored = await getCheck(deps.sql, cacheKey);
-      if (
-        !q.refresh &&
-        stored?.result &&
-        (stored.state === 'COMPLETE' || stored.state === 'PARTIAL') &&
-        now().getTime() - Date.parse(stored.checkedAt!) < options.cacheMs
-      ) {
-        return { result: stored.result, cached: true };
-      }
+      if (servable(stored)) return { result: stored.result, cached: true };
+      // The same question already being answered here: its answer is this one's too (no second POST).
+      const joined = running.get(cacheKey);
+      if (joined) return joined;
 
       const request = eligibilityRequest(
         { ...q.patient, dateOfBirth },
@@ -184,46 +206,88 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
         settings,
         asOfDate,
       );
-      let answer: EligibilityAnswer;
-      let firstPollAfter = options.pollFirstMs;
-      if (stored?.state === 'PENDING' && stored.inquiryId) {
-        // An inquiry the payer has not answered yet: resume polling it, never post a second one.
-        answer = { state: 'PENDING', inquiryId: stored.inquiryId, retrying: false, expiresAt: null };
-        firstPollAfter = 0;
-      } else {
-        answer = await post(request);
-        if (answer.state === 'PENDING') await storePending(deps.sql, key, answer.inquiryId, now());
-      }
+      const work = (async (): Promise<EligibilityAnswerOrReason> => {
+        let answer: EligibilityAnswer;
+        let firstPollAfter = options.pollFirstMs;
+        let waited = 0;
+        let claimedAt: Date | null = null;
+        let row = stored;
+        // Single flight across instances: whoever claims the row posts; the others wait on the row
+        // (another instance's POST in flight), poll its inquiry, or serve its answer.
+        for (;;) {
+          if (servable(row)) return { result: row.result, cached: true };
+          if (row?.state === 'PENDING' && row.inquiryId) {
+            // An inquiry the payer has not answered yet: resume polling it, never post a second one.
+            answer = { state: 'PENDING', inquiryId: row.inquiryId, retrying: false, expiresAt: null };
+            firstPollAfter = 0;
+            break;
+          }
+          const at = now();
+          const answeredBefore = q.refresh ? started : new Date(at.getTime() - options.cacheMs);
+          if (await claimPost(deps.sql, key, at, answeredBefore, new Date(at.getTime() - options.postClaimMs))) {
+            claimedAt = at;
+            try {
+              answer = await post(request);
+              if (answer.state === 'PENDING') await storePending(deps.sql, key, answer.inquiryId, now());
+            } catch (error) {
+              await releasePost(deps.sql, cacheKey, at);
+              throw error;
+            }
+            break;
+          }
+          // Claimed by another request (another instance): its inquiry id or its answer lands in the row.
+          if (waited + options.pollEveryMs > options.pollForMs) {
+            throw new PayerNotAnswered(
+              `another request's inquiry has not been answered within ${options.pollForMs / 1000} s; the next request resumes it`,
+            );
+          }
+          await sleep(options.pollEveryMs);
+          waited += options.pollEveryMs;
+          row = await getCheck(deps.sql, cacheKey);
+        }
 
-      // The bound counts the waits themselves (not the clock), so a request polls at most
-      // 1 + (pollForMs - pollFirstMs) / pollEveryMs times whatever the upstream's latency or a test's clock.
-      let waited = 0;
-      let wait = firstPollAfter;
-      while (answer.state === 'PENDING') {
-        if (waited + wait > options.pollForMs) {
-          throw new PayerNotAnswered(
-            `the payer has not answered within ${options.pollForMs / 1000} s; the inquiry is kept and the next request resumes polling it`,
-          );
+        // The bound counts the waits themselves (not the clock), so a request polls at most
+        // 1 + (pollForMs - pollFirstMs) / pollEveryMs times whatever the upstream's latency or a test's clock.
+        let wait = firstPollAfter;
+        while (answer.state === 'PENDING') {
+          if (waited + wait > options.pollForMs) {
+            throw new PayerNotAnswered(
+              `the payer has not answered within ${options.pollForMs / 1000} s; the inquiry is kept and the next request resumes polling it`,
+            );
+          }
+          if (!adapter.pollEligibility) throw new PayerNotAnswered('the clearinghouse answered later but cannot be polled');
+          if (wait > 0) await sleep(wait);
+          waited += wait;
+          wait = options.pollEveryMs;
+          try {
+            answer = await adapter.pollEligibility(answer.inquiryId);
+          } catch (error) {
+            // The clearinghouse forgot the inquiry (it expired): post anew; the new id is stored before its polls.
+            if (!(error instanceof UpstreamError) || error.code !== 'NOT_FOUND') throw error;
+            await dropPending(deps.sql, cacheKey, answer.inquiryId);
+            answer = await post(request);
+            if (answer.state === 'PENDING') await storePending(deps.sql, key, answer.inquiryId, now());
+          }
         }
-        if (!adapter.pollEligibility) throw new PayerNotAnswered('the clearinghouse answered later but cannot be polled');
-        if (wait > 0) await sleep(wait);
-        waited += wait;
-        wait = options.pollEveryMs;
+        // The inquiry is over whatever it answered: a later request must not poll it again.
+        await dropPending(deps.sql, cacheKey, answer.inquiryId);
+        let result: EligibilityResult;
         try {
-          answer = await adapter.pollEligibility(answer.inquiryId);
+          result = resultOf(answer, coverage, settings, asOfDate);
         } catch (error) {
-          // The clearinghouse forgot the inquiry (it expired): post anew; the new id is stored before its polls.
-          if (!(error instanceof UpstreamError) || error.code !== 'NOT_FOUND') throw error;
-          await dropPending(deps.sql, cacheKey, answer.inquiryId);
-          answer = await post(request);
-          if (answer.state === 'PENDING') await storePending(deps.sql, key, answer.inquiryId, now());
+          // A refusal stores nothing: a claim this request still holds is given back.
+          if (claimedAt) await releasePost(deps.sql, cacheKey, claimedAt);
+          throw error;
         }
+        await storeAnswer(deps.sql, key, answer.inquiryId, result, now());
+        return { result, cached: false };
+      })();
+      running.set(cacheKey, work);
+      try {
+        return await work;
+      } finally {
+        running.delete(cacheKey);
       }
-      // The inquiry is over whatever it answered: a later request must not poll it again.
-      await dropPending(deps.sql, cacheKey, answer.inquiryId);
-      const result = resultOf(answer, coverage, settings, asOfDate);
-      await storeAnswer(deps.sql, key, answer.inquiryId, result, now());
-      return { result, cached: false };
     },
   };
 }

@@ -7,7 +7,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CoverageAdapter, EligibilityAnswer, EligibilityRequest } from '../../../src/adapters/coverage/port';
+import { cacheKeyOf } from '../../../src/flows/eligibility/check-store';
 import { createEligibilityFlow, type EligibilityQuestion } from '../../../src/flows/eligibility/flow';
+import { SERVICE_TYPE_CODES } from '../../../src/flows/eligibility/request';
 import type { CoverageRecord, PatientRecord } from '../../../src/ledger/records';
 import { migrate } from '../../../src/transactions/migrations';
 import { createPgliteClient } from '../../../src/transactions/pglite-client';
@@ -299,5 +301,77 @@ describe('eligibility flow', () => {
     const chosen = await flow().check(ask({ coverages: [secondary, COVERAGE], coverageId: 'cov-2' }));
     expect(upstream.posts[1]!.member.memberId).toBe('AVL000003');
     expect(chosen).toMatchObject({ result: { coverageId: 'cov-2' } });
+  });
+
+  it('two instances on one store, the same first question at once: one POST; the second serves its answer', async () => {
+    // The first POST is held open until the second instance has found the claimed row and waits.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const post = upstream.checkEligibility.bind(upstream);
+    upstream.checkEligibility = async (request) => {
+      const answer = await post(request);
+      await gate;
+      return answer;
+    };
+    const a = flow().check(ask());
+    // B's wait (its fake sleep) releases A's POST and resumes once A has stored the answer.
+    const b = createEligibilityFlow({
+      sql,
+      eligibilityFor: () => ({
+        adapter: upstream,
+        settings: { providerNpi: '1234567893', providerName: 'Smile', payerIds, inNetwork: true },
+      }),
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        openGate();
+        await a;
+      },
+    });
+    // A has claimed the row once its POST is on the wire.
+    while (upstream.posts.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const [first, second] = await Promise.all([a, b.check(ask())]);
+    expect(first).toMatchObject({ cached: false, result: { status: 'COMPLETE' } });
+    expect(second).toMatchObject({ cached: true, result: { status: 'COMPLETE' } });
+    expect(upstream.posts).toHaveLength(1);
+    expect(waits).toEqual([2000]);
+  });
+
+  it('one instance, the same question twice at once: one POST, both answered', async () => {
+    const one = flow();
+    const [x, y] = await Promise.all([one.check(ask()), one.check(ask())]);
+    expect(x).toEqual(y);
+    expect(upstream.posts).toHaveLength(1);
+  });
+
+  it('a POST that failed gives its claim back; a claim abandoned past postClaimMs is taken over', async () => {
+    upstream.checkEligibility = async () => {
+      throw new Error('connection reset');
+    };
+    await expect(flow().check(ask())).rejects.toThrow('connection reset');
+    expect((await sql.query('SELECT * FROM eligibility_checks')).rows).toHaveLength(0);
+    upstream = new FakeClearinghouse();
+    // A poster that died between its claim and the inquiry id: the row waits 60 s, then is claimed again.
+    await sql.query(
+      `INSERT INTO eligibility_checks (cache_key, practice_id, patient_id, coverage_id, payer_id, as_of_date, state, posted_at, updated_at)
+       SELECT cache_key, 'smile', 'p1', 'cov-1', 'SANDBOX1', '2026-07-30', 'PENDING', $2, $2 FROM (SELECT $1::text AS cache_key) k`,
+      [
+        cacheKeyOf({
+          practiceId: 'smile',
+          patientId: 'p1',
+          coverageId: 'cov-1',
+          payerId: 'SANDBOX1',
+          memberId: 'AVL000001',
+          asOfDate: '2026-07-30',
+          serviceTypeCodes: SERVICE_TYPE_CODES,
+        }),
+        new Date(clock.getTime() - 61_000).toISOString(),
+      ],
+    );
+    expect(await flow().check(ask())).toMatchObject({ cached: false, result: { status: 'COMPLETE' } });
+    expect(upstream.posts).toHaveLength(1);
+    expect(waits).toEqual([]);
   });
 });
