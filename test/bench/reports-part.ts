@@ -19,6 +19,7 @@
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
@@ -118,8 +119,9 @@ const ROW_SCHEMAS: Record<string, z.ZodType> = {
  * The recorded requests replayed one after another by a plain client (undici, JSON.parse and the
  * adapter's zod row schemas, no GraphQL, no snapshot): the floor of a cursor walk on this machine.
  */
-async function replayFloor(sandboxUrl: string, recorded: readonly RecordedRequest[]): Promise<number> {
+async function replayFloor(sandboxUrl: string, recorded: readonly RecordedRequest[]): Promise<{ ms: number; pages: PageCost[] }> {
   const started = performance.now();
+  const pages: PageCost[] = [];
   for (const r of dataCalls(recorded)) {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(r.query)) for (const one of Array.isArray(v) ? v : [v]) query.append(k, String(one));
@@ -127,11 +129,25 @@ async function replayFloor(sandboxUrl: string, recorded: readonly RecordedReques
     for (const name of ['authorization', 'nex-api-version'])
       if (typeof r.headers[name] === 'string') headers[name] = r.headers[name] as string;
     const response = await request(`${sandboxUrl}${r.path}?${query}`, { headers, dispatcher: client });
-    const body = JSON.parse(await response.body.text()) as { data?: unknown };
+    const text = await response.body.text();
+    const t0 = performance.now();
+    const body = JSON.parse(text) as { data?: unknown };
+    const t1 = performance.now();
     const schema = ROW_SCHEMAS[r.path];
     if (schema && Array.isArray(body.data)) for (const row of body.data) schema.parse(row);
+    const rows = Array.isArray(body.data) ? body.data.length : 0;
+    pages.push({ path: r.path, rows, bytes: text.length, parseMs: t1 - t0, zodMs: performance.now() - t1 });
   }
-  return performance.now() - started;
+  return { ms: performance.now() - started, pages };
+}
+
+/** One replayed page: its size and what JSON.parse and the zod row schemas cost on this thread. */
+export interface PageCost {
+  path: string;
+  rows: number;
+  bytes: number;
+  parseMs: number;
+  zodMs: number;
 }
 
 interface ReportFigure {
@@ -140,6 +156,8 @@ interface ReportFigure {
   wallMs: number;
   floorMs: number;
   latencyFloorMs: number;
+  /** The costliest page of the replay: JSON.parse and zod ms on one thread, in one go. */
+  worstPage: { rows: number; parseMs: number; zodMs: number };
 }
 
 export interface ReportsRow {
@@ -151,6 +169,9 @@ export interface ReportsRow {
   rssGrowthMb: number;
   patientP95AloneMs: number;
   patientP95DuringMs: number;
+  /** The gateway thread's event-loop delay p99 (and max), ms, while the patient reads ran alone / during reports. */
+  loopDelayAlone: { p99: number; max: number };
+  loopDelayDuring: { p99: number; max: number };
   naive: { calls: number; refused429: number; wallMs: number } | null;
 }
 
@@ -167,18 +188,30 @@ async function coldReport(gateway: RunningGateway, sandbox: Sandbox, query: stri
   const wallMs = performance.now() - started;
   const recorded = await sandbox.requestsFull();
   if (process.env.BENCH_DEBUG) log(recorded.map((x) => `${x.path} ${JSON.stringify(x.query)} ${x.status}`));
-  const floorMs = await replayFloor(sandbox.url, recorded);
-  return { calls: dataCalls(recorded).length, pages, wallMs, floorMs, latencyFloorMs: pages * LATENCY };
+  const floor = await replayFloor(sandbox.url, recorded);
+  const worst = floor.pages.reduce((a, b) => (b.parseMs + b.zodMs > a.parseMs + a.zodMs ? b : a), floor.pages[0]!);
+  return {
+    calls: dataCalls(recorded).length,
+    pages,
+    wallMs,
+    floorMs: floor.ms,
+    latencyFloorMs: pages * LATENCY,
+    worstPage: { rows: worst.rows, parseMs: worst.parseMs, zodMs: worst.zodMs },
+  };
 }
 
-async function patientP95(url: string): Promise<number> {
+/** A patient's balance p95 over ITERATIONS, and the gateway thread's event-loop delay p99 meanwhile. */
+async function patientP95(url: string): Promise<{ p95: number; loopDelayP99: number; loopDelayMax: number }> {
   const times: number[] = [];
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   for (let i = 0; i < ITERATIONS; i++) {
     const started = performance.now();
     await gql(url, BALANCE);
     times.push(performance.now() - started);
   }
-  return summarize(times).p95;
+  delay.disable();
+  return { p95: summarize(times).p95, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6 };
 }
 
 async function naiveWalk(gateway: RunningGateway, sandbox: Sandbox): Promise<ReportsRow['naive']> {
@@ -253,8 +286,10 @@ export async function reportsPart(sizes: readonly number[]): Promise<ReportsRow[
         receivables,
         collections,
         rssGrowthMb: mb(peak - baseline),
-        patientP95AloneMs: alone,
-        patientP95DuringMs: during,
+        patientP95AloneMs: alone.p95,
+        patientP95DuringMs: during.p95,
+        loopDelayAlone: { p99: alone.loopDelayP99, max: alone.loopDelayMax },
+        loopDelayDuring: { p99: during.loopDelayP99, max: during.loopDelayMax },
         naive,
       });
     } finally {
@@ -267,10 +302,43 @@ export async function reportsPart(sizes: readonly number[]): Promise<ReportsRow[
 
 const r = (ms: number) => Math.round(ms);
 
+/** The issue's ceiling: a report's upstream calls (token excluded) are at most its pages + 2. */
+export const callCeiling = (f: Pick<ReportFigure, 'pages'>) => f.pages + 2;
+
+const FIGURES = [
+  ['agingSummary', (row: ReportsRow) => row.agingSummary],
+  ['receivables', (row: ReportsRow) => row.receivables],
+  ['collections', (row: ReportsRow) => row.collections],
+] as const;
+
+/** One sentence per report whose calls exceeded pages + 2 (empty when none did). */
+export function reportCallRises(rows: readonly ReportsRow[]): string[] {
+  const rises: string[] = [];
+  for (const row of rows)
+    for (const [name, figure] of FIGURES) {
+      const f = figure(row);
+      if (f.calls > callCeiling(f))
+        rises.push(`${name} at ${row.patients} patients: expected at most ${callCeiling(f)} upstream calls (${f.pages} pages + 2), measured ${f.calls}`);
+    }
+  return rises;
+}
+
+/**
+ * The sizes of `BENCH_REPORT_SIZES` (comma-separated patient counts; unset or empty: 1000,5000,20000;
+ * `0`: no reports part).
+ */
+export function reportSizesFrom(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return [1_000, 5_000, 20_000];
+  const sizes = raw.split(',').map((one) => Number(one.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 0))
+    throw new Error(`BENCH_REPORT_SIZES must be comma-separated whole patient counts (e.g. 1000,5000), got ${JSON.stringify(raw)}`);
+  return sizes.filter((n) => n > 0);
+}
+
 export function reportsTable(rows: readonly ReportsRow[]): string {
   const lines = [
-    `| patients (guarantors) | report | upstream calls (pages) | wall ms | floor: plain replay + zod ms | pages × ${LATENCY} ms |`,
-    '|---|---|---|---|---|---|',
+    `| patients (guarantors) | report | upstream calls (pages) | wall ms | floor: plain replay + zod ms | pages × ${LATENCY} ms | costliest page: rows, JSON.parse / zod ms |`,
+    '|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     for (const [name, f] of [
@@ -279,19 +347,21 @@ export function reportsTable(rows: readonly ReportsRow[]): string {
       ['collections(PAYMENT_TYPE)', row.collections],
     ] as const) {
       lines.push(
-        `| ${row.patients} (${row.guarantors}) | ${name} | ${f.calls} (${f.pages}) | ${r(f.wallMs)} | ${r(f.floorMs)} | ${f.latencyFloorMs} |`,
+        `| ${row.patients} (${row.guarantors}) | ${name} | ${f.calls} (${f.pages}) ${f.calls <= callCeiling(f) ? '✓' : '✗'} | ${r(f.wallMs)} | ${r(f.floorMs)} | ${f.latencyFloorMs} | ${f.worstPage.rows}, ${f.worstPage.parseMs.toFixed(1)} / ${f.worstPage.zodMs.toFixed(1)} |`,
       );
     }
   }
   lines.push(
     '',
-    '| patients | RSS growth | patient balance p95 alone | p95 during reports | before: naive A/R walk (calls, 429s, wall) |',
-    '|---|---|---|---|---|',
+    '| patients | RSS growth | patient balance p95 alone | p95 during reports | ratio | event-loop delay p99 (max) alone / during | before: naive A/R walk (calls, 429s, wall) |',
+    '|---|---|---|---|---|---|---|',
   );
   for (const row of rows) {
     const naive = row.naive ? `${row.naive.calls} calls, ${row.naive.refused429} × 429, ${r(row.naive.wallMs)} ms` : '—';
     lines.push(
-      `| ${row.patients} | ${row.rssGrowthMb} MB | ${r(row.patientP95AloneMs)} ms | ${r(row.patientP95DuringMs)} ms | ${naive} |`,
+      `| ${row.patients} | ${row.rssGrowthMb} MB | ${r(row.patientP95AloneMs)} ms | ${r(row.patientP95DuringMs)} ms | ` +
+        `${(row.patientP95DuringMs / row.patientP95AloneMs).toFixed(2)}× | ${r(row.loopDelayAlone.p99)} (${r(row.loopDelayAlone.max)}) / ` +
+        `${r(row.loopDelayDuring.p99)} (${r(row.loopDelayDuring.max)}) ms | ${naive} |`,
     );
   }
   return lines.join('\n');
