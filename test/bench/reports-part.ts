@@ -19,16 +19,18 @@
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import type { z } from 'zod';
 import {
-  guarantorBalanceSchema,
-  patientSchema,
-  paymentSchema,
-  paymentTypeSchema,
-} from '../../src/adapters/ledger/nexhealth/schemas';
+  guarantorBalanceRow,
+  patientRow,
+  paymentRow,
+  toWireGuarantorBalance,
+  toWirePatient,
+  toWirePayment,
+} from '../../src/adapters/ledger/nexhealth/scan-rows';
+import { paymentTypeSchema } from '../../src/adapters/ledger/nexhealth/schemas';
 import { parseConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
 import { PracticeReports } from '../../src/reports/practice-reports';
@@ -107,12 +109,12 @@ async function startSandbox(patients: number): Promise<Sandbox> {
 const dataCalls = <T extends { path: string }>(rs: readonly T[]) =>
   rs.filter((r) => r.path !== '/authenticates' && !r.path.startsWith('/webhook_endpoints'));
 
-/** The adapter's own row schemas, so the floor pays the same validation as the gateway. */
-const ROW_SCHEMAS: Record<string, z.ZodType> = {
-  '/guarantor_balances': guarantorBalanceSchema,
-  '/patients': patientSchema,
-  '/payments': paymentSchema,
-  '/payment_types': paymentTypeSchema,
+/** The adapter's own row checks (the scan rows, scan-rows.ts), so the floor pays the same validation as the gateway. */
+const ROW_CHECKS: Record<string, (row: unknown, index: number) => unknown> = {
+  '/guarantor_balances': (row, i) => toWireGuarantorBalance(guarantorBalanceRow.parse(row), i),
+  '/patients': (row) => toWirePatient(patientRow.parse(row)),
+  '/payments': (row, i) => toWirePayment(paymentRow.parse(row), i),
+  '/payment_types': (row) => paymentTypeSchema.parse(row),
 };
 
 /**
@@ -133,8 +135,9 @@ async function replayFloor(sandboxUrl: string, recorded: readonly RecordedReques
     const t0 = performance.now();
     const body = JSON.parse(text) as { data?: unknown };
     const t1 = performance.now();
-    const schema = ROW_SCHEMAS[r.path];
-    if (schema && Array.isArray(body.data)) for (const row of body.data) schema.parse(row);
+    const check = ROW_CHECKS[r.path];
+    if (check && Array.isArray(body.data))
+      body.data.forEach((row, i) => !(row as { deleted_at?: unknown }).deleted_at && check(row, i));
     const rows = Array.isArray(body.data) ? body.data.length : 0;
     pages.push({ path: r.path, rows, bytes: text.length, parseMs: t1 - t0, zodMs: performance.now() - t1 });
   }
@@ -201,9 +204,23 @@ async function coldReport(gateway: RunningGateway, sandbox: Sandbox, query: stri
 }
 
 /** A patient's balance p95 over ITERATIONS, and the gateway thread's event-loop delay p99 meanwhile. */
-async function patientP95(url: string): Promise<{ p95: number; loopDelayP99: number; loopDelayMax: number }> {
+async function patientP95(
+  url: string,
+): Promise<{ p95: number; loopDelayP99: number; loopDelayMax: number; gcMaxMs: number; gcMs: number }> {
   const times: number[] = [];
   const delay = monitorEventLoopDelay({ resolution: 5 });
+  const gc = { max: 0, total: 0, byKind: {} as Record<string, [number, number]> };
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.max = Math.max(gc.max, e.duration);
+      gc.total += e.duration;
+      const kind = String((e as any).detail?.kind);
+      const k = (gc.byKind[kind] ??= [0, 0]);
+      k[0]++;
+      k[1] = Math.max(k[1], e.duration);
+    }
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   delay.enable();
   for (let i = 0; i < ITERATIONS; i++) {
     const started = performance.now();
@@ -211,7 +228,18 @@ async function patientP95(url: string): Promise<{ p95: number; loopDelayP99: num
     times.push(performance.now() - started);
   }
   delay.disable();
-  return { p95: summarize(times).p95, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6 };
+  gcs.disconnect();
+  if (process.env.BENCH_DEBUG)
+    log(
+      `gc during the patient reads: ${Math.round(gc.total)} ms in all, longest pause ${gc.max.toFixed(1)} ms; by kind [count, max] ${JSON.stringify(gc.byKind)}`,
+    );
+  return {
+    p95: summarize(times).p95,
+    loopDelayP99: delay.percentile(99) / 1e6,
+    loopDelayMax: delay.max / 1e6,
+    gcMaxMs: gc.max,
+    gcMs: gc.total,
+  };
 }
 
 async function naiveWalk(gateway: RunningGateway, sandbox: Sandbox): Promise<ReportsRow['naive']> {
@@ -318,7 +346,9 @@ export function reportCallRises(rows: readonly ReportsRow[]): string[] {
     for (const [name, figure] of FIGURES) {
       const f = figure(row);
       if (f.calls > callCeiling(f))
-        rises.push(`${name} at ${row.patients} patients: expected at most ${callCeiling(f)} upstream calls (${f.pages} pages + 2), measured ${f.calls}`);
+        rises.push(
+          `${name} at ${row.patients} patients: expected at most ${callCeiling(f)} upstream calls (${f.pages} pages + 2), measured ${f.calls}`,
+        );
     }
   return rises;
 }
@@ -331,7 +361,9 @@ export function reportSizesFrom(raw: string | undefined): number[] {
   if (raw === undefined || raw.trim() === '') return [1_000, 5_000, 20_000];
   const sizes = raw.split(',').map((one) => Number(one.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n < 0))
-    throw new Error(`BENCH_REPORT_SIZES must be comma-separated whole patient counts (e.g. 1000,5000), got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `BENCH_REPORT_SIZES must be comma-separated whole patient counts (e.g. 1000,5000), got ${JSON.stringify(raw)}`,
+    );
   return sizes.filter((n) => n > 0);
 }
 

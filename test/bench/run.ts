@@ -662,7 +662,10 @@ async function main() {
     lines.push('');
     lines.push(...collectionLines(collection, LATENCY));
     if (reports.length > 0) {
-      lines.push('', `practice-wide reports (BENCH_REPORT_SIZES=${reportSizes.join(',')}; calls ≤ pages + 2 or the bench fails):`);
+      lines.push(
+        '',
+        `practice-wide reports (BENCH_REPORT_SIZES=${reportSizes.join(',')}; calls ≤ pages + 2 or the bench fails):`,
+      );
       lines.push(reportsTable(reports));
     }
     lines.push('');
