@@ -1,20 +1,24 @@
 /**
- * The practice-wide reports bench (issue 18): `npx tsx test/bench/reports-part.ts [sizes…]`
- * (default 1000 5000 20000). For each size, a NexHealth sandbox in a child process
- * (reports-sandbox.ts) grown by that many patients, its real rate limits ON and every call answered
- * BENCH_LATENCY_MS (20) after it arrived; a gateway in this process on a `memory://` store. Measures:
+ * The practice-wide reports bench (issue 18): part of `npm run bench` (run.ts, sizes from
+ * BENCH_REPORT_SIZES), or alone: `npx tsx test/bench/reports-part.ts [sizes…]` (default 1000 5000
+ * 20000). For each size, a NexHealth sandbox in a child process (reports-sandbox.ts) grown by that
+ * many patients, its real rate limits ON and every call answered BENCH_LATENCY_MS (20) after it
+ * arrived; a gateway in this process on a `memory://` store. Measures:
  *
  * - `agingSummary`, `receivables(minBalance: "100.00", first: 50)` and `collections(PAYMENT_TYPE)`,
  *   each cold (an empty snapshot): upstream calls (tokens excluded), pages, wall time;
  * - beside each, the floor: the same upstream requests replayed one after another (a cursor walk
- *   cannot go faster) by a plain undici client with JSON.parse and the adapter's zod row schemas,
- *   and pages × latency;
+ *   cannot go faster) by a plain undici client with JSON.parse and the adapter's own row checks
+ *   (scan-rows.ts), and pages × latency; and the costliest page's JSON.parse and zod ms;
  * - the gateway's RSS growth during the reports (peak over the baseline after warm-up);
- * - a single patient's balance, p95 over BENCH_ITERATIONS (30) alone, then while reports run in a loop;
+ * - a single patient's balance, p95 over BENCH_ITERATIONS (30) alone, then while reports run in a
+ *   loop, with the gateway thread's event-loop delay (p99, max) meanwhile (BENCH_DEBUG=1 also logs
+ *   the garbage collector's pauses);
  * - the "before": the A/R question asked the old way (walk `Practice.patients` pages, each
  *   patient's guarantor aging), at 1,000 patients (and 5,000 with BENCH_NAIVE_5000=1).
  *
- * Prints a table (the README's bench section) and writes `bench-results/reports.json`.
+ * Prints a table (the README's bench section) and writes `bench-results/reports.json`; run.ts fails
+ * when a report's calls exceed its pages + 2 (`reportCallRises`).
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -119,7 +123,7 @@ const ROW_CHECKS: Record<string, (row: unknown, index: number) => unknown> = {
 
 /**
  * The recorded requests replayed one after another by a plain client (undici, JSON.parse and the
- * adapter's zod row schemas, no GraphQL, no snapshot): the floor of a cursor walk on this machine.
+ * adapter's row checks, no GraphQL, no snapshot): the floor of a cursor walk on this machine.
  */
 async function replayFloor(sandboxUrl: string, recorded: readonly RecordedRequest[]): Promise<{ ms: number; pages: PageCost[] }> {
   const started = performance.now();
@@ -137,14 +141,14 @@ async function replayFloor(sandboxUrl: string, recorded: readonly RecordedReques
     const t1 = performance.now();
     const check = ROW_CHECKS[r.path];
     if (check && Array.isArray(body.data))
-      body.data.forEach((row, i) => !(row as { deleted_at?: unknown }).deleted_at && check(row, i));
+      for (const [i, row] of body.data.entries()) if (!(row as { deleted_at?: unknown }).deleted_at) check(row, i);
     const rows = Array.isArray(body.data) ? body.data.length : 0;
     pages.push({ path: r.path, rows, bytes: text.length, parseMs: t1 - t0, zodMs: performance.now() - t1 });
   }
   return { ms: performance.now() - started, pages };
 }
 
-/** One replayed page: its size and what JSON.parse and the zod row schemas cost on this thread. */
+/** One replayed page: its size and what JSON.parse and the row checks cost on this thread. */
 export interface PageCost {
   path: string;
   rows: number;
@@ -215,7 +219,8 @@ async function patientP95(
       gc.max = Math.max(gc.max, e.duration);
       gc.total += e.duration;
       const kind = String((e as any).detail?.kind);
-      const k = (gc.byKind[kind] ??= [0, 0]);
+      const k = gc.byKind[kind] ?? [0, 0];
+      gc.byKind[kind] = k;
       k[0]++;
       k[1] = Math.max(k[1], e.duration);
     }
