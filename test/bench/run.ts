@@ -12,7 +12,9 @@
  *
  * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation), BENCH_SUBSCRIBERS (10000),
  * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events; the
- * subscribers of one event share one store read, see src/graphql/resolvers/event-reads.ts).
+ * subscribers of one event share one store read, see src/graphql/resolvers/event-reads.ts),
+ * BENCH_REPORT_SIZES (1000,5000,20000: the practice-wide reports' sizes in patients, reports-part.ts;
+ * `1000` alone keeps the whole bench quick, `0` leaves the part out).
  */
 import { execSync, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { restBalanceAndInvoice } from './rest-flow';
 import { callCountRises } from './call-ceilings';
 import { fhirCallCountRises, fhirPart } from './fhir-part';
 import { collectionLines, collectionPart } from './collection-latency';
+import { reportCallRises, reportSizesFrom, reportsPart, reportsTable } from './reports-part';
 import { BENCH_KEY, FHIR_PRACTICE, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
@@ -488,6 +491,11 @@ async function main() {
     log('collection: paid webhook → ledger POST');
     const collection = await collectionPart(world, { iterations: ITERATIONS, latencyMs: LATENCY });
 
+    // (g) practice-wide reports at BENCH_REPORT_SIZES patients, each size its own sandbox and gateway (reports-part.ts)
+    const reportSizes = reportSizesFrom(process.env.BENCH_REPORT_SIZES);
+    log(`reports: ${reportSizes.join(', ') || 'none'} patients`);
+    const reports = await reportsPart(reportSizes);
+
     // ----- report -----
     const byKey = (list: OpResult[], key: string) => list.find((r) => r.key === key)!;
     const opRows = OPERATIONS.map((op) => {
@@ -671,6 +679,13 @@ async function main() {
     }
     lines.push('');
     lines.push(...collectionLines(collection, LATENCY));
+    if (reports.length > 0) {
+      lines.push(
+        '',
+        `practice-wide reports (BENCH_REPORT_SIZES=${reportSizes.join(',')}; calls ≤ pages + 2 or the bench fails):`,
+      );
+      lines.push(reportsTable(reports));
+    }
     lines.push('');
     lines.push(`total bench time ${fmt((now() - started) / 1000)} s`);
     console.log(lines.join('\n'));
@@ -712,6 +727,7 @@ async function main() {
           fanout,
           memory,
           collection,
+          reports,
           targets: {
             noDuplicateUpstream: cached.every((r) => r.duplicates === 0),
             p50WithinCriticalPath: Object.fromEntries(cached.map((r) => [r.key, r.latency.p50 <= 1.15 * r.criticalPathMs])),
@@ -726,7 +742,7 @@ async function main() {
       ),
     );
     log(`wrote ${join('bench-results', 'bench.json')}`);
-    const rises = [...callCountRises(cached, uncached), ...fhirCallCountRises(fhirOps)];
+    const rises = [...callCountRises(cached, uncached), ...fhirCallCountRises(fhirOps), ...reportCallRises(reports)];
     if (rises.length > 0) throw new Error(`upstream calls per operation rose (call-ceilings.ts):\n  ${rises.join('\n  ')}`);
   } finally {
     await world.close();
