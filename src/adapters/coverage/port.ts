@@ -317,6 +317,11 @@ export interface ClaimStatusRow extends ClaimStatusCode {
   /** Our trace number echoed back; `null` when none. */
   traceNumber: string | null;
   lines: ClaimStatusLine[];
+  /**
+   * `true` when the payer sent an amount (of the claim or a line) the adapter could not read: that
+   * amount is `null` here, so figures computed from the row would be partial. Absent means `false`.
+   */
+  lossy?: boolean;
 }
 
 /**
