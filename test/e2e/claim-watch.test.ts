@@ -231,6 +231,12 @@ describe('claim watch', () => {
       `mutation { refreshClaimStatus(practiceId: "smile-dental", claimId: "1", patientId: "1") { sourceId } }`,
     );
     expect(unsupported.errors![0]!.extensions!.code).toBe('NOT_SUPPORTED');
+    // An id its GraphQL type lets through but no system could hold: refused before any read or inquiry.
+    const malformed = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "has space", patientId: "${MARIA}") { sourceId } }`,
+    );
+    expect(malformed.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(malformed.errors![0]!.message).toMatch(/claimId/);
     expect(allInquiries()).toBe(before);
   });
 
