@@ -175,6 +175,13 @@ export const collectInput = z
  * Parse or throw BAD_USER_INPUT naming the first bad field (never echoing card data);
  * AMOUNT_OUT_OF_RANGE when that field is an amount too large to hold.
  */
+/**
+ * The ids `refreshClaimStatus` and `Patient.eligibility` send upstream (in a 276 / a coverage
+ * lookup): checked like every other id before any clearinghouse or ledger request.
+ */
+export const refreshClaimStatusInput = z.object({ claimId: sourceId, patientId: sourceId.nullish() });
+export const eligibilityInput = z.object({ coverageId: sourceId.nullish() });
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;

@@ -169,7 +169,9 @@ export function claimPayerStatusFigures(row: ClaimStatusRow, options: ClaimPayer
   const billed = row.billed ?? options.billed;
   const paid = paidOf(row);
   let maxPatientResponsibility: Cents | null = null;
-  if (category === 'FINALIZED_DENIED') maxPatientResponsibility = billed;
+  // A row with an unreadable amount: any bound computed from what remains could be wrong, so none.
+  if (row.lossy === true) maxPatientResponsibility = null;
+  else if (category === 'FINALIZED_DENIED') maxPatientResponsibility = billed;
   else if ((category === 'FINALIZED_PAID' || category === 'FINALIZED_OTHER') && billed !== null && paid !== null) {
     maxPatientResponsibility = Math.max(0, subtractCents(billed, paid));
   }

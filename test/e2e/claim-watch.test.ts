@@ -207,6 +207,20 @@ describe('claim watch', () => {
     expect(events).toHaveLength(3);
   });
 
+  it('two refreshClaimStatus at once, past the minimum interval: one inquiry, both answer the same status', async () => {
+    clock = new Date(clock.getTime() + 3_600_000);
+    const before = inquiries();
+    const refresh = () =>
+      t.gql(
+        `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "${CLAIM}") { payerStatus { category checkedAt } } }`,
+      );
+    const [a, b] = await Promise.all([refresh(), refresh()]);
+    expect([a.errors, b.errors]).toEqual([undefined, undefined]);
+    expect(inquiries()).toBe(before + 1);
+    expect(a.data.refreshClaimStatus.payerStatus).toEqual(b.data.refreshClaimStatus.payerStatus);
+    expect(a.data.refreshClaimStatus.payerStatus).toEqual({ category: 'FINALIZED_PAID', checkedAt: clock.toISOString() });
+  });
+
   it('refreshClaimStatus of an unknown claim or without a claim-status clearinghouse is refused before any call', async () => {
     const before = allInquiries();
     const unknown = await t.gql(
@@ -217,6 +231,12 @@ describe('claim watch', () => {
       `mutation { refreshClaimStatus(practiceId: "smile-dental", claimId: "1", patientId: "1") { sourceId } }`,
     );
     expect(unsupported.errors![0]!.extensions!.code).toBe('NOT_SUPPORTED');
+    // An id its GraphQL type lets through but no system could hold: refused before any read or inquiry.
+    const malformed = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "has space", patientId: "${MARIA}") { sourceId } }`,
+    );
+    expect(malformed.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(malformed.errors![0]!.message).toMatch(/claimId/);
     expect(allInquiries()).toBe(before);
   });
 

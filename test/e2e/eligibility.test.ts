@@ -166,6 +166,20 @@ describe('Patient.eligibility', () => {
     expect(upstreamCalls()).toBe(before);
   });
 
+  it('a malformed coverageId is BAD_USER_INPUT naming it, before any coverage read or clearinghouse call', async () => {
+    const { data, errors } = await t.gql(
+      `query($practiceId: ID!, $patientId: ID!, $coverageId: ID) {
+         patient(practiceId: $practiceId, patientId: $patientId) { eligibility(coverageId: $coverageId) { status } }
+       }`,
+      { practiceId: 'lakeview-epic', patientId: EPIC_SEED.jane.patientId, coverageId: 'not an id' },
+    );
+    expect(data.patient.eligibility).toBeNull();
+    expect(errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(errors![0]!.message).toMatch(/coverageId/);
+    expect(t.availity!.requests).toHaveLength(0);
+    expect(t.fhir!.requests.filter((r) => r.path.endsWith('/Coverage'))).toHaveLength(0);
+  });
+
   it('no coverage read: null with the reason in Patient.unsupported, no upstream call', async () => {
     const { data, errors } = await t.gql(ELIGIBILITY, { practiceId: 'lakeview-epic', patientId: EPIC_SEED.noClaims.patientId });
     expect(errors).toBeUndefined();

@@ -61,7 +61,7 @@ export async function awaitEligibility(
   if (options.resumeInquiryId && pollEligibility) {
     const resumed: Pending = { state: 'PENDING', inquiryId: options.resumeInquiryId, retrying: false, expiresAt: null };
     try {
-      answer = await pollEligibility.call(adapter, options.resumeInquiryId);
+      answer = await pollEligibility.call(adapter, options.resumeInquiryId, request);
     } catch (err) {
       // NOT_FOUND: the clearinghouse forgot it, so post below; a transient failure keeps polling it.
       if (!(err instanceof UpstreamError && err.code === 'NOT_FOUND')) {
@@ -81,7 +81,7 @@ export async function awaitEligibility(
     if (poll >= maxPolls || now() - started + wait > maxWaitMs) return pending;
     await sleep(wait);
     try {
-      const next: EligibilityAnswer = await pollEligibility.call(adapter, pending.inquiryId);
+      const next: EligibilityAnswer = await pollEligibility.call(adapter, pending.inquiryId, request);
       if (next.state !== 'PENDING') return next;
       pending = next;
     } catch (err) {

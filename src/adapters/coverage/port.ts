@@ -317,6 +317,11 @@ export interface ClaimStatusRow extends ClaimStatusCode {
   /** Our trace number echoed back; `null` when none. */
   traceNumber: string | null;
   lines: ClaimStatusLine[];
+  /**
+   * `true` when the payer sent an amount (of the claim or a line) the adapter could not read: that
+   * amount is `null` here, so figures computed from the row would be partial. Absent means `false`.
+   */
+  lossy?: boolean;
 }
 
 /**
@@ -350,9 +355,11 @@ export interface CoverageAdapter {
   /**
    * An accepted inquiry's state now (where `capabilities.asyncPolling`). The cadence (Availity: after
    * 1 s, then every 2 s, 30 s at most) is the flow's. Throws `UpstreamError` `NOT_FOUND` once the
-   * clearinghouse forgot it (then post again).
+   * clearinghouse forgot it (then post again). `request` is the inquiry's request as posted: an
+   * inquiry posted by another instance (or before a restart) is masked with it, so payer texts that
+   * echo the member id, name or birth date never come back in clear; pass it whenever you have it.
    */
-  pollEligibility?(inquiryId: string): Promise<EligibilityAnswer>;
+  pollEligibility?(inquiryId: string, request?: EligibilityRequest): Promise<EligibilityAnswer>;
 
   /** Ask the payer where one claim stands (where `capabilities.claimStatusInquiry`). Real time. */
   inquireClaimStatus?(request: ClaimStatusRequest): Promise<ClaimStatusAnswer>;

@@ -20,7 +20,7 @@ import { inquireJob, inquireOnce, inquireSingletonKey, runRereadNow } from './in
 import { inquiryKey } from './inquiry-key';
 import { rereadJob } from './reread';
 import type { ClaimStatusResolver } from './types';
-import { eventsOf, getEvent, getWatch, watchesOf, type EventRow, type WatchRow } from './watch-store';
+import { claimInquiry, eventsOf, getEvent, getWatch, watchesOf, type EventRow, type WatchRow } from './watch-store';
 
 export interface ClaimWatchFlow {
   readonly context: ClaimWatchContext;
@@ -156,8 +156,9 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
       throw new ClaimInquiryInputError(built.reason, { field: built.kind === 'NO_PAYER_MAPPING' ? 'payerIds' : 'claimId' });
     const now = ctx.now();
     const watch = await watchClaim(flow, practiceId, { ...claim, serviceDate: claim.serviceDate }, patient, built.hash, now);
+    // Claimed in the store, not read-then-acted: a concurrent refresh (or the job) that lost asks nobody.
     const minMs = connection.settings.minRefreshIntervalSeconds * 1000;
-    if (watch.checkedAt && now.getTime() - Date.parse(watch.checkedAt) < minMs) return watch;
+    if (!(await claimInquiry(sql, practiceId, claimId, now, minMs))) return (await getWatch(sql, practiceId, claimId)) ?? watch;
     const result = await inquireOnce(flow, practiceId, claimId);
     if (result?.rereadJobId) await runRereadNow(flow, result.rereadJobId);
     const after = result?.watch ?? watch;

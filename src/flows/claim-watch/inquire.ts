@@ -24,7 +24,7 @@ import {
   matchClaim,
 } from '../../ledger/claim-status';
 import type { ClaimStatusRecord } from './types';
-import { getWatch, storeStep, insertEvent, type WatchRow } from './watch-store';
+import { claimInquiry, getWatch, storeStep, insertEvent, type WatchRow } from './watch-store';
 
 export const inquireSingletonKey = (practiceId: string, claimId: string) => `claim:${practiceId}:${claimId}`;
 
@@ -170,6 +170,12 @@ export async function inquireJob(flow: ClaimWatchContext, practiceId: string, cl
   if (watch?.polling !== 'WATCHING' || !watch.nextInquiryAt) return 'done' as const;
   if (Date.parse(watch.nextInquiryAt) > ctx.now().getTime()) {
     return { retryAt: new Date(watch.nextInquiryAt), spendAttempt: false as const, reason: 'next inquiry' };
+  }
+  // A refresh that inquired within the minimum interval (or is inquiring now) took this turn: come
+  // back once it has stored its outcome, which moves the next inquiry on.
+  const minMs = (flow.claimStatusFor(practiceId)?.settings.minRefreshIntervalSeconds ?? 0) * 1000;
+  if (!(await claimInquiry(ctx.store.sql, practiceId, claimId, ctx.now(), minMs))) {
+    return { retryAt: new Date(ctx.now().getTime() + minMs), spendAttempt: false as const, reason: 'inquired by a refresh' };
   }
   const result = await inquireOnce(flow, practiceId, claimId);
   if (result?.rereadJobId) await runRereadNow(flow, result.rereadJobId);

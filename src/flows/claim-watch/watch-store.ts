@@ -151,6 +151,28 @@ export async function upsertWatch(sql: SqlExecutor, w: NewWatch): Promise<{ row:
   return { row: watchFrom(updated.rows[0]!), created: false, resumed: false };
 }
 
+/**
+ * Take the claim's next clearinghouse inquiry: one conditional UPDATE, so of two callers at once (two
+ * `refreshClaimStatus`, or one and the `claims.inquire` job, on any instances) one wins and the other
+ * answers from the stored status. Wins only when the last inquiry is at least `minIntervalMs` old (or
+ * there was none); the winner's `checked_at` is `now`, which its stored outcome keeps.
+ */
+export async function claimInquiry(
+  sql: SqlExecutor,
+  practiceId: string,
+  claimId: string,
+  now: Date,
+  minIntervalMs: number,
+): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    `UPDATE claim_watches SET checked_at = $3, updated_at = $3
+      WHERE practice_id = $1 AND claim_id = $2
+        AND (checked_at IS NULL OR checked_at <= $3::timestamptz - $4::double precision * interval '1 millisecond')`,
+    [practiceId, claimId, now.toISOString(), minIntervalMs],
+  );
+  return rowCount > 0;
+}
+
 /** Store an inquiry's outcome: the cadence's step, and the record when the payer answered. */
 export async function storeStep(
   sql: SqlExecutor,

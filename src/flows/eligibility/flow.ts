@@ -260,7 +260,7 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
           waited += wait;
           wait = options.pollEveryMs;
           try {
-            answer = await adapter.pollEligibility(answer.inquiryId);
+            answer = await adapter.pollEligibility(answer.inquiryId, request);
           } catch (error) {
             // The clearinghouse forgot the inquiry (it expired): post anew; the new id is stored before its polls.
             if (!(error instanceof UpstreamError) || error.code !== 'NOT_FOUND') throw error;

@@ -14,6 +14,7 @@ import { eligibilityUnknownReason } from '../../flows/eligibility/flow';
 import type { PatientRecord } from '../../ledger/records';
 import { requirePractice, type GatewayContext } from '../context';
 import { gatewayError } from '../errors';
+import { eligibilityInput, parseInput, refreshClaimStatusInput } from '../inputs';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { ClaimModel } from '../models';
 import { withStableErrors } from './write-guards';
@@ -79,11 +80,12 @@ export const insuranceResolvers: Resolvers = {
   Patient: {
     eligibility: (p, args, ctx) =>
       withStableErrors(async () => {
+        const { coverageId } = parseInput(eligibilityInput, { coverageId: args.coverageId });
         const answer = await ctx.services.eligibility.check({
           practiceId: p.practiceId,
           patient: p.record,
           coverages: await coveragesOf(ctx, p.practiceId, p.record),
-          coverageId: args.coverageId ?? null,
+          coverageId: coverageId ?? null,
           asOf: calendarDate(args.asOf),
           refresh: args.refresh ?? false,
           today: todayAt(ctx, p.practiceId),
@@ -133,7 +135,8 @@ export const insuranceResolvers: Resolvers = {
     refreshClaimStatus: (_root, args, ctx) =>
       withStableErrors(async () => {
         const practice = requirePractice(ctx, args.practiceId);
-        const watch = await ctx.services.claimWatch.refresh(practice.id, args.claimId, args.patientId ?? null);
+        const { claimId, patientId } = parseInput(refreshClaimStatusInput, { claimId: args.claimId, patientId: args.patientId });
+        const watch = await ctx.services.claimWatch.refresh(practice.id, claimId, patientId ?? null);
         const claim = await claimModel(ctx, practice.id, watch.patientId, args.claimId);
         if (!claim) throw gatewayError('NOT_FOUND', `no claim "${args.claimId}" at practice "${practice.id}"`);
         watchLoader(ctx).prime({ practiceId: practice.id, claimId: args.claimId }, watch);

@@ -54,6 +54,8 @@ export function parseAmountFilter(name: string, text: string | null | undefined)
   } catch {
     throw new ReportInputError(`expected ${name} to be a decimal amount such as "100.00", got "${text}"`);
   }
+  // A balance filter below zero would silently match credit balances as if they were owed.
+  if (cents < 0) throw new ReportInputError(`expected ${name} to be a non-negative amount such as "100.00", got "${text}"`);
   return cents;
 }
 

@@ -217,4 +217,33 @@ describe('no PHI in errors or upstream-call events', () => {
     for (const phi of ['ECHO12345', 'ROSA', 'PARKS', '1913-02-04']) expect(seen).not.toContain(phi);
     expect(t.calls.every((c) => ['/token', '/coverages', '/coverages/{id}'].includes(c.endpoint))).toBe(true);
   });
+  it('a fresh adapter polling an inquiry another one posted masks what the payer echoes, with the request passed', async () => {
+    t.sandbox.addMember({
+      memberId: 'ECHO54321',
+      patient: { firstName: 'IDA', lastName: 'WELLS', birthDate: '1862-07-16' },
+      relationshipCode: '18',
+      steps: [
+        { statusCode: '0' },
+        {
+          statusCode: '19',
+          validationMessages: [
+            { code: '72', errorMessage: 'member ECHO54321 IDA WELLS 1862-07-16 not found', field: 'memberId' },
+          ],
+        },
+      ],
+    });
+    const request = memberRequest('ECHO54321', 'IDA', 'WELLS', '1862-07-16');
+    const first = await t.adapter().checkEligibility(request);
+    expect(first.state).toBe('PENDING');
+    if (first.state !== 'PENDING') return;
+    // Another instance (or this one after a restart) resumes it: it never saw the POST.
+    const answer = await t.adapter().pollEligibility!(first.inquiryId, request);
+    expect(answer.state).toBe('REJECTED');
+    if (answer.state !== 'REJECTED') return;
+    expect(answer.reasons.map((r) => r.code)).toEqual(['72']);
+    expect(answer.reasons[0]!.description).toContain('not found');
+    const seen = JSON.stringify([answer, t.calls]);
+    for (const phi of ['ECHO54321', 'IDA', 'WELLS', '1862-07-16']) expect(seen).not.toContain(phi);
+    expect([t.requestsTo('/coverages', 'POST'), t.requestsTo('/coverages/', 'GET')]).toEqual([1, 1]);
+  });
 });

@@ -146,6 +146,20 @@ describe('claimPayerStatusFigures', () => {
     ]);
   });
 
+  it('null on a lossy row (an amount the adapter could not read), whatever the rest says', () => {
+    // The lines' paid sum (5000) would give 2500 from partial data: a claim-level paid was unreadable.
+    const lines = [
+      { procedureCode: 'D0120', billed: 5000, paid: 3000, statuses: [] },
+      { procedureCode: 'D1110', billed: 2500, paid: 2000, statuses: [] },
+    ];
+    const lossy = row({ statusCategoryCode: 'F1', billed: 7500, paid: null, lines, lossy: true });
+    expect(claimPayerStatusFigures(lossy, { billed: 7500 }).maxPatientResponsibility).toBeNull();
+    const denied = row({ statusCategoryCode: 'F2', billed: null, lossy: true });
+    expect(claimPayerStatusFigures(denied, { billed: 18000 }).maxPatientResponsibility).toBeNull();
+    // The same rows read whole still bound it.
+    expect(claimPayerStatusFigures({ ...lossy, lossy: false }, { billed: 7500 }).maxPatientResponsibility).toBe(2500);
+  });
+
   it('never below 0 when the payer paid more than billed', () => {
     expect(
       claimPayerStatusFigures(row({ statusCategoryCode: 'F1', paid: 20000 }), { billed: 18000 }).maxPatientResponsibility,

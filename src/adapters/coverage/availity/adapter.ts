@@ -76,7 +76,7 @@ export function createAvailityAdapter(
 ): CoverageAdapterFor<'eligibility'> {
   const client = new AvailityClient(connection, options);
   // Bounded: an inquiry is forgotten here once answered; a poll of an id this process never posted
-  // (another instance, a restart) still works, with nothing of the request to mask.
+  // (another instance, a restart) masks with the request the caller passes, or nothing without one.
   const posted = new Map<string, Posted>();
   const noEcho = echoMasker({ memberIds: [], other: [] });
   const remember = (id: string, context: Posted) => {
@@ -85,6 +85,16 @@ export function createAvailityAdapter(
     // Inquiries the payer never answers are not polled forever: keep the newest only.
     if (posted.size > MAX_REMEMBERED) posted.delete(posted.keys().next().value as string);
   };
+
+  function postedOf(request: EligibilityRequest): Posted {
+    return {
+      payerId: request.payerId,
+      mask: echoMasker({
+        memberIds: [request.member.memberId],
+        other: [request.patient.firstName, request.patient.lastName, request.patient.dateOfBirth],
+      }),
+    };
+  }
 
   function answerOf(res: CoverageHttpResponse, context: Posted, endpoint: string): EligibilityAnswer {
     const parsed = coverageSchema.safeParse(safeJson(res.text));
@@ -179,26 +189,23 @@ export function createAvailityAdapter(
 
     async checkEligibility(request) {
       checkRequest(eligibilityRequestSchema, request, 'eligibility inquiry');
-      const context: Posted = {
-        payerId: request.payerId,
-        mask: echoMasker({
-          memberIds: [request.member.memberId],
-          other: [request.patient.firstName, request.patient.lastName, request.patient.dateOfBirth],
-        }),
-      };
+      const context = postedOf(request);
       const res = await client.call('POST', '/coverages', '/coverages', coverageForm(request));
       if (res.status !== 200 && res.status !== 202) failure(res, '/coverages', context.mask);
       return answerOf(res, context, '/coverages');
     },
 
-    async pollEligibility(inquiryId) {
+    async pollEligibility(inquiryId, request) {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(inquiryId)) {
         throw new RuleViolation({
           code: 'BAD_USER_INPUT',
           message: 'expected an Availity coverage id (up to 64 letters, digits, _ or -)',
         });
       }
-      const context = posted.get(inquiryId) ?? { payerId: '', mask: noEcho };
+      // An inquiry another instance posted (or this one before a restart): the caller's request says
+      // what the payer may echo, so its texts are masked all the same.
+      if (request) checkRequest(eligibilityRequestSchema, request, 'eligibility inquiry');
+      const context = posted.get(inquiryId) ?? (request ? postedOf(request) : { payerId: '', mask: noEcho });
       const res = await client.call('GET', `/coverages/${encodeURIComponent(inquiryId)}`, '/coverages/{id}');
       if (res.status !== 200) failure(res, '/coverages/{id}', context.mask);
       return answerOf(res, context, '/coverages/{id}');

@@ -34,13 +34,24 @@ export function serviceDates(value: string | null): { from: string | null; to: s
   return { from: single, to: single };
 }
 
-function cents(value: string | null): number | null {
-  if (value === null) return null;
-  try {
-    return parseWireAmount(value);
-  } catch {
-    return null;
-  }
+/**
+ * Reads a claim's amounts: one it cannot read is `null` (never a guessed 0) and marks the reader
+ * lossy, so the row says the payer's figures are partial instead of passing them off as absent.
+ */
+function amountReader() {
+  const reader = {
+    lossy: false,
+    cents(value: string | null): number | null {
+      if (value === null) return null;
+      try {
+        return parseWireAmount(value);
+      } catch {
+        reader.lossy = true;
+        return null;
+      }
+    },
+  };
+  return reader;
 }
 
 const person = (p: CoveredPerson) => ({
@@ -79,11 +90,11 @@ export function inquiryBody(request: ClaimStatusRequest, controlNumber: string):
   };
 }
 
-function lineOf(detail: ClaimStatusClaim['serviceDetails'][number]): ClaimStatusLine {
+function lineOf(detail: ClaimStatusClaim['serviceDetails'][number], amounts: ReturnType<typeof amountReader>): ClaimStatusLine {
   return {
     procedureCode: detail.service?.procedureId ?? null,
-    billed: cents(detail.service?.submittedAmount ?? null),
-    paid: cents(detail.service?.amountPaid ?? null),
+    billed: amounts.cents(detail.service?.submittedAmount ?? null),
+    paid: amounts.cents(detail.service?.amountPaid ?? null),
     statuses: detail.status.flatMap((s) =>
       s.statusCategoryCode === null
         ? []
@@ -98,7 +109,9 @@ export function rowOf(claim: ClaimStatusClaim): ClaimStatusRow | null {
   if (!stc || stc.statusCategoryCode === null) return null;
   const dates = serviceDates(stc.claimServiceDate);
   const text = [stc.statusCategoryCodeValue, stc.statusCodeValue].filter((v): v is string => v !== null).join(': ');
-  return {
+  const amounts = amountReader();
+  const lines = claim.serviceDetails.map((detail) => lineOf(detail, amounts));
+  const row: ClaimStatusRow = {
     statusCategoryCode: stc.statusCategoryCode,
     statusCode: stc.statusCode,
     effectiveDate: isoDate(stc.effectiveDate),
@@ -106,8 +119,8 @@ export function rowOf(claim: ClaimStatusClaim): ClaimStatusRow | null {
     statusText: text === '' ? null : text,
     serviceFrom: dates.from,
     serviceTo: dates.to,
-    billed: cents(stc.submittedAmount),
-    paid: cents(stc.amountPaid),
+    billed: amounts.cents(stc.submittedAmount),
+    paid: amounts.cents(stc.amountPaid),
     paidDate: isoDate(stc.paidDate),
     checkIssueDate: isoDate(stc.checkIssueDate),
     checkNumber: stc.checkNumber,
@@ -115,8 +128,9 @@ export function rowOf(claim: ClaimStatusClaim): ClaimStatusRow | null {
     patientControlNumber: stc.patientAccountNumber,
     clearinghouseClaimNumber: stc.clearingHouseClaimNumber,
     traceNumber: stc.trackingNumber,
-    lines: claim.serviceDetails.map(lineOf),
+    lines,
   };
+  return amounts.lossy ? { ...row, lossy: true } : row;
 }
 
 /** The payer's AAA reasons (`errorResponse.errors`), texts masked; the `field` the API gives (`AAA`) is no request field. */

@@ -189,5 +189,7 @@ describe('collections and payments', () => {
     expect(parseAmountFilter('minBalance', '100.00')).toBe(10_000);
     expect(parseAmountFilter('minBalance', null)).toBeNull();
     expect(() => parseAmountFilter('minBalance', '1e3')).toThrow(/expected minBalance to be a decimal amount/);
+    expect(() => parseAmountFilter('maxBalance', '-5.00')).toThrow(/expected maxBalance to be a non-negative amount.*"-5.00"/);
+    expect(parseAmountFilter('minBalance', '0.00')).toBe(0);
   });
 });
