@@ -13,7 +13,7 @@
  *     ], { currency: 'USD' });
  *     // rows[0].mismatches: ['PAID_NOT_POSTED']; totals: { processor: 5000, ledger: 0, accounting: 0 }
  */
-import { MoneyError, subtractCents, sumCents } from './money';
+import { absCents, isCents, MoneyError, subtractCents, sumCents } from './money';
 import type { Cents } from './records';
 
 export type ReconciledKind = 'COLLECTION' | 'REFUND';
@@ -49,6 +49,27 @@ export type ProcessorFact =
 
 /** The ledger: `POSTED` with the amount its rows hold (positive), or nothing posted. */
 export type LedgerFact = { state: 'POSTED'; amount: Cents } | { state: 'NOT_POSTED' } | { state: 'UNAVAILABLE' };
+
+/** A transaction's posting as the ledger fact needs it. */
+export interface LedgerPosting {
+  /** The posting is COMPLETED (final); anything else has posted nothing yet. */
+  completed: boolean;
+  /** The amounts of the rows it wrote (payments and adjustments; a refund's are negative). */
+  rowAmounts: readonly Cents[];
+  /** The transaction's own amount: what a staff resolution without rows posted by hand. */
+  amount: Cents;
+}
+
+/**
+ * What the ledger holds for one transaction: nothing until its posting COMPLETED, then the exact
+ * sum of its rows (the transaction's amount when it wrote none), as a magnitude: the report
+ * compares sizes, and a refund's rows are negative.
+ */
+export function ledgerFactOf(posting: LedgerPosting): LedgerFact {
+  if (!posting.completed) return { state: 'NOT_POSTED' };
+  const held = posting.rowAmounts.length > 0 ? sumCents(posting.rowAmounts) : posting.amount;
+  return { state: 'POSTED', amount: absCents(held) };
+}
 
 /**
  * The books, read live:
@@ -128,7 +149,7 @@ export function reconcileRow(facts: ReconciliationFacts): ReconciledRow {
     ['ledger', ledgerAmount],
     ['accounting', accountingAmount],
   ] as const) {
-    if (cents !== null && (!Number.isSafeInteger(cents) || cents < 0)) {
+    if (cents !== null && (!isCents(cents) || cents < 0)) {
       throw new MoneyError(`${facts.transactionId}: expected the ${what} amount as positive cents, got ${cents}`);
     }
   }

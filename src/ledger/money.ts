@@ -143,3 +143,26 @@ export function subtractCents(a: Cents, b: Cents): Cents {
 export function negateCents(a: Cents): Cents {
   return assertSafe(-assertSafe(a, 'an amount'), 'an amount');
 }
+
+/** Exact `|a|`. */
+export function absCents(a: Cents): Cents {
+  return assertSafe(Math.abs(assertSafe(a, 'an amount')), 'an amount');
+}
+
+/**
+ * Cents as a vendor's JSON number of dollars (`12550` → `125.5`), for wires that take a number
+ * rather than a string. The number is parsed from {@link formatCents}' text, and read back through
+ * {@link parseWireAmount}: past ~15 significant digits a double cannot carry the amount, and that
+ * is a MoneyRangeError rather than a silently different figure on the wire.
+ */
+export function wireNumberOf(cents: Cents): number {
+  const value = Number(formatCents(cents));
+  let back: Cents | null = null;
+  try {
+    back = parseWireAmount(value);
+  } catch {
+    back = null;
+  }
+  if (back !== cents) throw new MoneyRangeError(`expected an amount a JSON number carries exactly, got ${cents} cents`);
+  return value === 0 ? 0 : value;
+}

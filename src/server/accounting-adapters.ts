@@ -81,10 +81,14 @@ export function createAccountingAdapters(options: AccountingAdaptersOptions): Ac
   const methods = UPSTREAM_METHODS.accounting;
   const adapters = new Map<string, AccountingAdapter>();
   const settings = new Map<string, AccountingSettings>();
+  // One token store per connection: practices on one QuickBooks company share its row and its object.
+  const tokenStores = new Map<string, RefreshTokenStore>();
   for (const practice of options.practices) {
     if (!practice.accounting) continue;
     const { connection, ...ids } = practice.accounting;
-    const refreshTokens = storedRefreshTokens(options.sql, refreshTokenKey(practice.accounting.system, connection));
+    const key = refreshTokenKey(practice.accounting.system, connection);
+    const refreshTokens = tokenStores.get(key) ?? storedRefreshTokens(options.sql, key);
+    tokenStores.set(key, refreshTokens);
     const adapter = options.factory(practice, refreshTokens);
     if (!adapter) continue;
     const traced = withTracing(adapter, { practiceId: practice.id, methods });

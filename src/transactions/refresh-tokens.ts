@@ -10,6 +10,7 @@
  *
  *     const tokens = storedRefreshTokens(store.sql, refreshTokenKey('quickbooks', connection));
  *     await tokens.save('RT1-…');   // before the access token that came with it is used
+ *     await tokens.save('RT2-…', 'RT1-…');   // only while the row still holds RT1 (false: a newer one won)
  *     await tokens.load();          // 'RT1-…', or null: use the config's
  */
 import { createHash } from 'node:crypto';
@@ -44,13 +45,27 @@ export function storedRefreshTokens(sql: SqlExecutor, key: string, now: () => Da
       );
       return rows[0]?.refresh_token ?? null;
     },
-    async save(token: string) {
+    async save(token: string, previous?: string | null) {
       if (token === '') throw new RangeError('expected a non-empty refresh token to save');
-      await sql.query(
+      if (previous === undefined) {
+        await sql.query(
+          `INSERT INTO upstream_refresh_tokens (connection_key, refresh_token, updated_at) VALUES ($1, $2, $3::timestamptz)
+           ON CONFLICT (connection_key) DO UPDATE SET refresh_token = EXCLUDED.refresh_token, updated_at = EXCLUDED.updated_at`,
+          [key, token, now().toISOString()],
+        );
+        return true;
+      }
+      // Compare-and-set in one statement: insert when there is no row; update only a row that still
+      // holds `previous` (with `previous` null, `refresh_token = NULL` is never true: an existing
+      // row is kept). A refresh that lost the race never overwrites the newer token.
+      const { rows } = await sql.query<{ saved: number }>(
         `INSERT INTO upstream_refresh_tokens (connection_key, refresh_token, updated_at) VALUES ($1, $2, $3::timestamptz)
-         ON CONFLICT (connection_key) DO UPDATE SET refresh_token = EXCLUDED.refresh_token, updated_at = EXCLUDED.updated_at`,
-        [key, token, now().toISOString()],
+         ON CONFLICT (connection_key) DO UPDATE SET refresh_token = EXCLUDED.refresh_token, updated_at = EXCLUDED.updated_at
+         WHERE upstream_refresh_tokens.refresh_token = $4::text
+         RETURNING 1 AS saved`,
+        [key, token, now().toISOString(), previous],
       );
+      return rows.length > 0;
     },
   };
 }

@@ -233,8 +233,15 @@ export interface AccountingEvent {
 export interface RefreshTokenStore {
   /** The newest token saved for this connection, or `null` (use the config's). */
   load(): Promise<string | null>;
-  /** Save a token the upstream just issued, before using the access token that came with it. */
-  save(token: string): Promise<void>;
+  /**
+   * Save a token the upstream just issued, before using the access token that came with it. With
+   * `previous` (the token it was refreshed from; `null` when none was stored) the save is a
+   * compare-and-set: it happens only while the store still holds `previous` (or nothing), and
+   * answers `false` when another refresh saved first; the store then keeps that newer token, and
+   * the caller reloads it rather than overwrite it with an older one. Without `previous`, it
+   * always saves and answers `true`.
+   */
+  save(token: string, previous?: string | null): Promise<boolean>;
 }
 
 /** What an accounting adapter factory receives besides its connection. */

@@ -15,7 +15,6 @@
  * the ledger posting, which is final before a booking exists.
  */
 import { UpstreamError } from '../../adapters/ledger/port';
-import type { AccountingRefusal } from '../../adapters/accounting/port';
 import type { JobOutcome } from '../../jobs/types';
 import { CircuitOpenError } from '../../resilience';
 import { errorText } from '../../transactions/context';
@@ -24,9 +23,7 @@ import { customerOf, saveCustomer } from './accounting-store';
 import { getBooking, markBooked, markFailed, startAttempt } from './booking-store';
 import { unavailableDelay, type BookingContext } from './context';
 import { composeEntry, NotBookable } from './entry-input';
-
-const refusalText = (refusal: AccountingRefusal) =>
-  `${refusal.cause}${refusal.code ? ` (${refusal.code})` : ''}: ${refusal.reason}`;
+import { refusalText } from './refusal-text';
 
 export async function bookJob(flow: BookingContext, transactionId: string): Promise<JobOutcome> {
   const { ctx } = flow;
@@ -45,13 +42,14 @@ export async function bookJob(flow: BookingContext, transactionId: string): Prom
   });
   const row = await ctx.store.findById(transactionId);
   if (!row) return { fail: `transaction ${transactionId} is gone` };
-  const fail = async (error: string, code: string | null) => {
+  // The log gets the cause and code only: the books' text can quote the customer (the patient's name).
+  const fail = async (error: string, code: string | null, cause: string) => {
     await markFailed(ctx.store.sql, transactionId, { error, code }, ctx.now());
-    ctx.log.warn('booking failed', { practiceId: row.practiceId, transactionId, code, error });
+    ctx.log.warn('booking failed', { practiceId: row.practiceId, transactionId, cause, code });
   };
   try {
     if (booking.kind === 'REFUND' && !books.adapter.capabilities.refundReceipts) {
-      await fail(`${books.adapter.system} books no refund receipts`, null);
+      await fail(`${books.adapter.system} books no refund receipts`, null, 'NO_REFUND_RECEIPTS');
       return { fail: 'the books take no refunds' };
     }
     const composed = await composeEntry(flow, row, books);
@@ -59,7 +57,7 @@ export async function bookJob(flow: BookingContext, transactionId: string): Prom
     const known = await customerOf(ctx.store.sql, row.practiceId, composed.customer.guarantorSourceId);
     const customer = await books.adapter.ensureCustomer({ ...composed.customer, knownCustomerId: known });
     if (customer.state === 'FAILED') {
-      await fail(refusalText(customer), customer.code);
+      await fail(refusalText(customer, composed.customer), customer.code, customer.cause);
       return retryLater(flow.retryEveryMs);
     }
     if (customer.customer.id !== known) {
@@ -67,7 +65,7 @@ export async function bookJob(flow: BookingContext, transactionId: string): Prom
     }
     const booked = await books.adapter.bookEntry({ ...composed.entry, customerId: customer.customer.id });
     if (booked.state === 'FAILED') {
-      await fail(refusalText(booked), booked.code);
+      await fail(refusalText(booked, composed.customer), booked.code, booked.cause);
       return retryLater(flow.retryEveryMs);
     }
     await markBooked(
@@ -80,12 +78,12 @@ export async function bookJob(flow: BookingContext, transactionId: string): Prom
     return 'done';
   } catch (error) {
     if (error instanceof NotBookable) {
-      await fail(error.message, null);
+      await fail(error.message, null, 'NOT_BOOKABLE');
       return { fail: error.message };
     }
     if (error instanceof CircuitOpenError) return deferUntil(ctx, ctx.later(error.retryInMs), 'booking: circuit open');
     if (error instanceof UpstreamError) {
-      await fail(`${error.code}: ${errorText(error)}`, null);
+      await fail(`${error.code}: ${errorText(error)}`, null, error.code);
       return retryLater(unavailableDelay(flow, booking.attempts + 1));
     }
     throw error;

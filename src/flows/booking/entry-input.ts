@@ -13,6 +13,7 @@ import { DateTime } from 'luxon';
 import type { CustomerInput, EntryBooking } from '../../adapters/accounting/port';
 import { getCheckout } from '../../flows/collection/checkout-store';
 import { getRefund } from '../../flows/collection/refund-store';
+import { absCents } from '../../ledger/money';
 import type { StoredTransaction } from '../../transactions/store';
 import type { BookingContext, PracticeBooks } from './context';
 
@@ -37,7 +38,7 @@ async function amounts(
     if (!checkout) {
       return {
         kind: 'SALE',
-        amount: Math.abs(row.amount),
+        amount: absCents(row.amount),
         date: utcDate(row.updatedAt),
         processor: null,
         description: 'Patient payment',

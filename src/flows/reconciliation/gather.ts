@@ -13,8 +13,13 @@
  */
 import type { AccountingAdapter, BookedEntryRecord, EntryKind, EntryRef } from '../../adapters/accounting/port';
 import type { ProcessorAdapter } from '../../adapters/processor/port';
-import type { AccountingFact, LedgerFact, ProcessorFact, ReconciliationFacts } from '../../ledger/books-reconciliation';
-import { sumCents } from '../../ledger/money';
+import {
+  type AccountingFact,
+  type LedgerFact,
+  ledgerFactOf,
+  type ProcessorFact,
+  type ReconciliationFacts,
+} from '../../ledger/books-reconciliation';
 import type { BookingRow } from '../booking/booking-store';
 import type { SqlExecutor } from '../../transactions/sql-client';
 import { UpstreamCallCapExceeded } from '../../upstream-budget/request-scope';
@@ -78,12 +83,13 @@ export async function gatherReconciliation(
   }));
 }
 
-/** What the ledger holds: the posting's rows once COMPLETED (a staff resolution without rows: the amount posted by hand). */
+/** What the ledger holds (the rule: `ledgerFactOf`). */
 function ledgerFact({ row }: ReconciledTransaction): LedgerFact {
-  if (row.status !== 'COMPLETED') return { state: 'NOT_POSTED' };
-  const records = [...row.records.payments, ...row.records.adjustments];
-  const held = records.length > 0 ? sumCents(records.map((r) => r.amount)) : row.amount;
-  return { state: 'POSTED', amount: Math.abs(held) };
+  return ledgerFactOf({
+    completed: row.status === 'COMPLETED',
+    rowAmounts: [...row.records.payments, ...row.records.adjustments].map((r) => r.amount),
+    amount: row.amount,
+  });
 }
 
 async function processorFact(processor: ProcessorAdapter | null, t: ReconciledTransaction): Promise<ProcessorFact> {

@@ -181,4 +181,22 @@ describe('store-backed refresh tokens (migration 10)', () => {
       expect(await reconnected.load()).toBe(`${qbo.realms.smileDental.refreshToken}-1`);
     }
   });
+
+  it('never overwrites a token another refresh saved while this one was under way', async () => {
+    const connection = { ...connectionFor(qbo), refreshToken: qbo.realms.smileDental.refreshToken };
+    const inner = storedRefreshTokens(store.sql, refreshTokenKey('quickbooks', { ...connection, run: 'race' }));
+    // Another practice on this company (or another instance) refreshes and saves right after our load.
+    const racing: typeof inner = {
+      load: async () => {
+        const seen = await inner.load();
+        await inner.save('RT-newer-from-elsewhere');
+        return seen;
+      },
+      save: (token, previous) => inner.save(token, previous),
+    };
+    const books = createQuickbooksAdapter(connection, { refreshTokens: racing });
+    adapters.push(books);
+    await books.connect();
+    expect(await inner.load()).toBe('RT-newer-from-elsewhere');
+  });
 });

@@ -239,6 +239,11 @@ describe('bookEntry', () => {
     });
     expect(await books.bookEntry(saleBooking('58', { idempotencyKey: 'K'.repeat(40) }))).toMatchObject({ state: 'FAILED' });
     expect(await books.bookEntry(saleBooking('58', { amount: 0 }))).toMatchObject({ state: 'FAILED' });
+    // A JSON number cannot carry 90,071,992,547,409.91 exactly: refused, never sent as another figure.
+    expect(await books.bookEntry(saleBooking('58', { amount: Number.MAX_SAFE_INTEGER }))).toMatchObject({
+      state: 'FAILED',
+      cause: 'VALIDATION',
+    });
     expect(apiRequests(qbo)).toHaveLength(0);
   });
 });

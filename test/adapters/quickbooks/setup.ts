@@ -41,10 +41,12 @@ export class RecordingTokens implements RefreshTokenStore {
     return this.token;
   }
 
-  async save(token: string) {
+  async save(token: string, previous?: string | null) {
     if (this.failSaves) throw new Error('the store is down');
+    if (previous !== undefined && this.token !== null && this.token !== previous) return false;
     this.saves.push({ token, apiRequestsBefore: apiRequests(this.qbo).length });
     this.token = token;
+    return true;
   }
 }
 

@@ -5,6 +5,7 @@ import {
   type LedgerFact,
   type ProcessorFact,
   type ReconciliationFacts,
+  ledgerFactOf,
   reconcileBooks,
   reconcileRow,
 } from '../../../src/ledger/books-reconciliation';
@@ -139,6 +140,32 @@ describe('reconcileRow', () => {
   it('refuses amounts that are not positive cents', () => {
     expect(() => reconcileRow(facts({ ledger: posted(-5000) }))).toThrow(MoneyError);
     expect(() => reconcileRow(facts({ processor: paid(50.5) }))).toThrow(MoneyError);
+  });
+});
+
+describe('ledgerFactOf', () => {
+  it('is NOT_POSTED until the posting completed, whatever its rows', () => {
+    expect(ledgerFactOf({ completed: false, rowAmounts: [5_000], amount: 5_000 })).toEqual({ state: 'NOT_POSTED' });
+  });
+
+  it("sums the rows exactly and gives the magnitude (a refund's rows are negative)", () => {
+    expect(ledgerFactOf({ completed: true, rowAmounts: [3_000, 2_000], amount: 9_999 })).toEqual({
+      state: 'POSTED',
+      amount: 5_000,
+    });
+    expect(ledgerFactOf({ completed: true, rowAmounts: [-1_250, -250], amount: -1_500 })).toEqual({
+      state: 'POSTED',
+      amount: 1_500,
+    });
+  });
+
+  it('takes the amount posted by hand when a staff resolution wrote no rows', () => {
+    expect(ledgerFactOf({ completed: true, rowAmounts: [], amount: -700 })).toEqual({ state: 'POSTED', amount: 700 });
+  });
+
+  it('refuses rows that are not cents, or a sum past the safe range, rather than rounding', () => {
+    expect(() => ledgerFactOf({ completed: true, rowAmounts: [0.5], amount: 1 })).toThrow(MoneyError);
+    expect(() => ledgerFactOf({ completed: true, rowAmounts: [Number.MAX_SAFE_INTEGER, 1], amount: 1 })).toThrow(MoneyError);
   });
 });
 

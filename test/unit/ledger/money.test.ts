@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MoneyError,
+  MoneyRangeError,
+  absCents,
   assertCents,
   formatCents,
   isCents,
@@ -10,6 +12,7 @@ import {
   parseWireAmount,
   subtractCents,
   sumCents,
+  wireNumberOf,
 } from '../../../src/ledger/money';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -284,5 +287,52 @@ describe('isCents / assertCents', () => {
     const error = new MoneyError('x');
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('MoneyError');
+  });
+});
+
+describe('absCents', () => {
+  it.each([
+    [0, 0],
+    [-0, 0],
+    [-13850, 13850],
+    [13850, 13850],
+    [-MAX, MAX],
+  ])('|%d| is %d', (cents, abs) => {
+    expect(Object.is(absCents(cents), abs)).toBe(true);
+  });
+
+  it.each([0.5, Number.NaN, MAX + 1])('rejects %d', (value) => {
+    expect(() => absCents(value)).toThrow(MoneyError);
+  });
+});
+
+describe('wireNumberOf (cents as a JSON number of dollars)', () => {
+  it.each([
+    [0, 0],
+    [-0, 0],
+    [1, 0.01],
+    [12550, 125.5],
+    [-13850, -138.5],
+    [10, 0.1],
+    [29, 0.29],
+  ])('%d cents is %d', (cents, dollars) => {
+    expect(Object.is(wireNumberOf(cents), dollars)).toBe(true);
+  });
+
+  it('reads back as the same cents for every amount up to a trillion dollars', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -100_000_000_000_000, max: 100_000_000_000_000 }),
+        (cents) => parseWireAmount(wireNumberOf(cents)) === cents,
+      ),
+    );
+  });
+
+  it('refuses an amount a double cannot carry exactly rather than sending another figure', () => {
+    expect(() => wireNumberOf(MAX)).toThrow(MoneyRangeError);
+  });
+
+  it.each([0.5, Number.NaN])('rejects %d', (value) => {
+    expect(() => wireNumberOf(value)).toThrow(MoneyError);
   });
 });

@@ -8,6 +8,7 @@
  *     const booked = await books.bookEntry({ kind: 'SALE', … });
  */
 import type { z } from 'zod';
+import { MoneyError, isCents, wireNumberOf } from '../../../ledger/money';
 import { UpstreamError } from '../../ledger/port';
 import type {
   AccountingAdapter,
@@ -28,7 +29,6 @@ import type { QuickbooksConnection } from './connection';
 import {
   DISPLAY_NAME_MAX,
   displayNameOf,
-  dollarsOf,
   ENTITY_OF_KIND,
   entryRecordOf,
   inputRefusal,
@@ -46,6 +46,7 @@ import {
   type QboCustomer,
   type QboReceipt,
   queryResponseSchema,
+  isDeleted,
   receiptSchema,
   refundReceiptResponseSchema,
   salesReceiptResponseSchema,
@@ -272,10 +273,16 @@ export function createQuickbooksAdapter(
           `expected a transaction id of at most ${PAYMENT_REF_NUM_MAX} characters (PaymentRefNum), got ${booking.transactionId.length}`,
         );
       }
-      if (!Number.isSafeInteger(booking.amount) || booking.amount <= 0) {
+      if (!isCents(booking.amount) || booking.amount <= 0) {
         return inputRefusal(`expected a positive amount in whole cents, got ${booking.amount}`);
       }
-      const dollars = dollarsOf(booking.amount);
+      let dollars: number;
+      try {
+        dollars = wireNumberOf(booking.amount);
+      } catch (error) {
+        if (error instanceof MoneyError) return inputRefusal(error.message);
+        throw error;
+      }
       const body: Record<string, unknown> = {
         CustomerRef: { value: booking.customerId },
         TxnDate: booking.date,
@@ -360,7 +367,7 @@ export function createQuickbooksAdapter(
       for (const group of answer.CDCResponse[0]?.QueryResponse ?? []) {
         for (const kind of ['SALE', 'REFUND'] as const) {
           for (const receipt of group[ENTITY_OF_KIND[kind]] ?? []) {
-            if (receipt.status?.toLowerCase() === 'deleted') changes.deleted.push({ kind, id: receipt.Id });
+            if (isDeleted(receipt)) changes.deleted.push({ kind, id: receipt.Id });
             else changes.entries.push(entryRecordOf(kind, receipt));
           }
         }

@@ -6,6 +6,8 @@
  *   so the new one is saved through the `RefreshTokenStore` **before** the access token that came
  *   with it is handed out. A failed save fails the call: a token nobody kept would strand the
  *   company at the next restart.
+ * - The save is a compare-and-set against the token spent: when a concurrent refresh saved first,
+ *   its (newer) token stays and is the one the next refresh loads.
  * - Where the store holds none (or no store is given), the config's token is used.
  * - One refresh at a time per adapter: callers that meet an expired token together share it.
  * - The access token is kept until a minute before `expires_in` (or until a 401 drops it).
@@ -153,7 +155,10 @@ export class QuickbooksTokens {
     }
     const { access_token, refresh_token, expires_in = 3600 } = parsed.data;
     if (this.options.refreshTokens && (refresh_token !== refreshToken || stored === null)) {
-      await this.options.refreshTokens.save(refresh_token);
+      // Compare-and-set against the token this refresh spent: a concurrent refresh (another
+      // practice on this company, another instance) that saved first keeps its newer token. Our
+      // access token is still good, and the next refresh loads the newest from the store and spends that.
+      await this.options.refreshTokens.save(refresh_token, stored ?? null);
     }
     // Without a store the rotated token lives in memory only (the config's is older but, per Intuit, valid a while).
     if (!this.options.refreshTokens) this.connection = { ...this.connection, refreshToken: refresh_token };

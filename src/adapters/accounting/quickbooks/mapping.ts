@@ -1,6 +1,6 @@
 /**
  * Pure functions between the port's records and QuickBooks' payloads: display names, query
- * literals, money, request ids, private notes, entry records and refusal causes.
+ * literals, request ids, private notes, entry records and refusal causes.
  */
 import type {
   AccountingRefusal,
@@ -47,16 +47,6 @@ export function queryLiteral(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Cents as QBO's dollar number (`12550` → `125.5`): exact for 2-decimal values. */
-export function dollarsOf(cents: number): number {
-  return cents / 100;
-}
-
-/** QBO's dollar number as integer cents (`125.5` → `12550`). */
-export function centsOf(dollars: number): number {
-  return Math.round(dollars * 100);
-}
-
 /** The upstream key of one entity of one booking: `<idempotencyKey>:<Entity>`. */
 export function requestIdOf(idempotencyKey: string, entity: string): string {
   return `${idempotencyKey}:${entity}`;
@@ -73,9 +63,12 @@ export function privateNoteOf(booking: Pick<EntryBooking, 'transactionId' | 'pro
 /**
  * A receipt as the port's record. QBO keeps a voided receipt with a zero total and a private note
  * that starts with `Voided`; that is what `voided` reads (and its amount is 0 either way).
+ * `TotalAmt` is already integer cents (see `receiptSchema`).
  */
 export function entryRecordOf(kind: EntryKind, receipt: QboReceipt): BookedEntryRecord {
-  const amount = centsOf(receipt.TotalAmt ?? 0);
+  // The schema requires TotalAmt on every receipt that is not deleted (deleted ones never get here).
+  if (receipt.TotalAmt === undefined) throw new TypeError(`expected TotalAmt on ${receipt.Id}, got none`);
+  const amount = receipt.TotalAmt;
   const voided = amount === 0 && /^voided\b/i.test(receipt.PrivateNote ?? '');
   return {
     ref: { kind, id: receipt.Id },

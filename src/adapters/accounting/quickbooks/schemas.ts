@@ -5,6 +5,7 @@
  * adapter reads only what it names here.
  */
 import { z } from 'zod';
+import { MoneyError, parseWireAmount } from '../../../ledger/money';
 
 /** A reference, `{ "value": "<Id>", "name"?: "…" }`. */
 export const refSchema = z.looseObject({ value: z.string(), name: z.string().optional() });
@@ -23,19 +24,47 @@ export const customerSchema = z.looseObject({
 });
 export type QboCustomer = z.output<typeof customerSchema>;
 
-/** A SalesReceipt or a RefundReceipt: the fields the reconciliation reads. Deleted ones (CDC) carry little more than `Id` and `status`. */
-export const receiptSchema = z.looseObject({
-  Id: z.string(),
-  SyncToken: z.string().optional(),
-  TotalAmt: z.number().optional(),
-  TxnDate: z.string().optional(),
-  CustomerRef: refSchema.optional(),
-  PaymentRefNum: z.string().optional(),
-  PrivateNote: z.string().optional(),
-  status: z.string().optional(),
-  MetaData: metaDataSchema.optional(),
+/**
+ * An amount on QBO's wire (a JSON number of dollars) as integer cents, read through its decimal
+ * text. More than two decimals is a malformed payload, never a rounding.
+ */
+const wireCentsSchema = z.number().transform((value, ctx) => {
+  try {
+    return parseWireAmount(value);
+  } catch (error) {
+    if (!(error instanceof MoneyError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+    return z.NEVER;
+  }
 });
+
+/**
+ * A SalesReceipt or a RefundReceipt: the fields the reconciliation reads. `TotalAmt` comes out as
+ * integer cents. Deleted ones (CDC) carry little more than `Id` and `status`; every other one must
+ * carry `TotalAmt`, because a missing total read as 0 would look like an accountant's void.
+ */
+export const receiptSchema = z
+  .looseObject({
+    Id: z.string(),
+    SyncToken: z.string().optional(),
+    TotalAmt: wireCentsSchema.optional(),
+    TxnDate: z.string().optional(),
+    CustomerRef: refSchema.optional(),
+    PaymentRefNum: z.string().optional(),
+    PrivateNote: z.string().optional(),
+    status: z.string().optional(),
+    MetaData: metaDataSchema.optional(),
+  })
+  .refine((r) => r.TotalAmt !== undefined || isDeleted(r), {
+    message: 'expected TotalAmt on a receipt that is not deleted, got none',
+    path: ['TotalAmt'],
+  });
 export type QboReceipt = z.output<typeof receiptSchema>;
+
+/** A CDC row of a deleted entity: `status: "Deleted"`. */
+export function isDeleted(receipt: { status?: string | undefined }): boolean {
+  return receipt.status?.toLowerCase() === 'deleted';
+}
 
 /** `{"Customer": {…}, "time": …}` (a read by id, a create, a sparse update). */
 export const customerResponseSchema = z.looseObject({ Customer: customerSchema });
