@@ -78,7 +78,7 @@ export const tenderInput = z
     checkNumber: tenderText(z.string().regex(/^[0-9]{1,10}$/, 'expected a check number of 1 to 10 digits')),
     // The `Date` scalar (graphql-scalars) hands over a Date at UTC midnight; stored as `YYYY-MM-DD`.
     checkDate: z
-      .preprocess((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v), z.iso.date('expected a check date YYYY-MM-DD'))
+      .preprocess((v) => (v instanceof Date ? dateArgText(v) : v), z.iso.date('expected a check date YYYY-MM-DD'))
       .nullish(),
     tendered: amountText.refine((cents) => cents > 0, 'expected a positive amount tendered').nullish(),
   })
@@ -189,4 +189,14 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const field = issue.path.map(String).join('.') || 'input';
   const code = issue.code === 'custom' && issue.params?.code === OUT_OF_RANGE.code ? OUT_OF_RANGE.code : 'BAD_USER_INPUT';
   throw gatewayError(code, `input.${field}: ${issue.message}`, { field });
+}
+
+/**
+ * A `Date` argument as `YYYY-MM-DD` text: graphql-scalars' `Date` parses to a JS Date at UTC
+ * midnight (typed as a string by codegen's scalar map), so its UTC calendar date is the date sent;
+ * text passes through for the rules to check. `null`/absent stay `null`.
+ */
+export function dateArgText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString().slice(0, 10) : String(value);
 }

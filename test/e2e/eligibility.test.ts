@@ -17,7 +17,7 @@ beforeAll(async () => {
     fhir: true,
     coverage: true,
     gateway: { eligibility: { pollFirstMs: 1, pollEveryMs: 1, pollForMs: 5 } },
-    // summit-health knows no Availity payer id for its patients' payer (Aetna): the mapping test.
+    // summit-health knows no availity payer id for its patients' payer (Aetna): the mapping test.
     config: (raw) => {
       const summit = raw.practices.find((p: { id: string }) => p.id === 'summit-health');
       summit.coverage.eligibility.payerIds = { 'Organization/someone-else': 'SANDBOX1' };
@@ -124,7 +124,7 @@ describe('Patient.eligibility', () => {
     expect(data.patient.eligibility).toBeNull();
     expect(errors).toHaveLength(1);
     expect(errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(errors![0]!.message).toMatch(/^no Availity payer id for .*"Aetna"/);
+    expect(errors![0]!.message).toMatch(/^no availity payer id for .*"Aetna"/);
     expect(errors![0]!.path).toEqual(['patient', 'eligibility']);
     expect(t.availity!.requests).toHaveLength(0);
   });

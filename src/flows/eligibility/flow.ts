@@ -171,7 +171,7 @@ export function createEligibilityFlow(deps: EligibilityFlowDeps): EligibilityFlo
       const mapped = payerIdFor(
         settings.payerIds,
         { reference: coverage.payerReference, display: coverage.payerName },
-        'Availity',
+        adapter.system,
       );
       if ('violation' in mapped) throw new EligibilityInputError(mapped.violation.message, { field: 'payerIds' });
       const { payerId } = mapped;

@@ -14,7 +14,7 @@ import { eligibilityUnknownReason } from '../../flows/eligibility/flow';
 import type { PatientRecord } from '../../ledger/records';
 import { requirePractice, type GatewayContext } from '../context';
 import { gatewayError } from '../errors';
-import { eligibilityInput, parseInput, refreshClaimStatusInput } from '../inputs';
+import { dateArgText, eligibilityInput, parseInput, refreshClaimStatusInput } from '../inputs';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { ClaimModel } from '../models';
 import { withStableErrors } from './write-guards';
@@ -23,15 +23,6 @@ import { withStableErrors } from './write-guards';
 function todayAt(ctx: GatewayContext, practiceId: string): string {
   const zone = ctx.services.config.practices.find((p) => p.id === practiceId)?.timeZone ?? DEFAULT_TIME_ZONE;
   return DateTime.now().setZone(zone).toISODate()!;
-}
-
-/**
- * A `Date` argument as `YYYY-MM-DD`: graphql-scalars' Date parses to a JS Date at UTC midnight
- * (typed as a string by codegen's scalar map), so its UTC calendar date is the date sent.
- */
-function calendarDate(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
 }
 
 /** The patient's coverages, through the request's loader; `null` where the system has no coverage read. */
@@ -86,7 +77,7 @@ export const insuranceResolvers: Resolvers = {
           patient: p.record,
           coverages: await coveragesOf(ctx, p.practiceId, p.record),
           coverageId: coverageId ?? null,
-          asOf: calendarDate(args.asOf),
+          asOf: dateArgText(args.asOf),
           refresh: args.refresh ?? false,
           today: todayAt(ctx, p.practiceId),
         });

@@ -10,13 +10,9 @@ import { reconcileBooks } from '../../ledger/books-reconciliation';
 import { reconciliationWindow } from '../../ledger/reconciliation-range';
 import { RuleViolation } from '../../ledger/violation';
 import { requirePractice } from '../context';
+import { dateArgText } from '../inputs';
 import type { Resolvers } from '../generated/resolvers-types';
 import { withStableErrors } from './write-guards';
-
-/** The `Date` scalar arrives as a `Date` at UTC midnight (graphql-scalars) or as its text. */
-function dateText(value: unknown): string {
-  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
-}
 
 export const reconciliationResolvers: Resolvers = {
   Practice: {
@@ -24,8 +20,8 @@ export const reconciliationResolvers: Resolvers = {
       withStableErrors(async () => {
         // A Practice reaches a client only through the key's practices; checked again as every practice read is.
         const practice = requirePractice(ctx, p.id);
-        const from = dateText(args.from);
-        const to = dateText(args.to);
+        const from = dateArgText(args.from) ?? '';
+        const to = dateArgText(args.to) ?? '';
         const config = ctx.services.config;
         const window = reconciliationWindow({
           from,

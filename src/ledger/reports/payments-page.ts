@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { PaymentRecord } from '../records';
 import { inPeriod } from './collections';
 import { ReportInputError, type Period } from './report-input';
+import { compareIds } from '../invoice';
 
 export interface PaymentsPage {
   items: PaymentRecord[];
@@ -17,11 +18,6 @@ export interface PaymentsPage {
 }
 
 const cursorSchema = z.object({ v: z.literal(1), at: z.string(), id: z.string().min(1) });
-
-function compareIds(a: string, b: string): number {
-  if (/^[0-9]+$/.test(a) && /^[0-9]+$/.test(b) && a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function compare(a: { at: string; id: string }, b: { at: string; id: string }): number {
   return (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) || compareIds(a.id, b.id);

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { AGING_BUCKET_KEYS, guarantorAging, type Aging } from '../aging';
 import type { AgingBuckets, Cents, GuarantorBalanceRecord } from '../records';
 import { ReportInputError } from './report-input';
+import { compareIds } from '../invoice';
 
 export type ReceivablesField = 'TOTAL' | 'OVER_90' | 'NAME';
 export type SortDirection = 'ASC' | 'DESC';
@@ -60,12 +61,6 @@ function sortKey(entry: Receivable, field: ReceivablesField): SortKey {
 }
 
 /** Ids compare as numbers when both are plain integers (NexHealth's are), else as text: a total order either way. */
-function compareIds(a: string, b: string): number {
-  const numeric = /^[0-9]+$/;
-  if (numeric.test(a) && numeric.test(b) && a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function compareKeys(a: SortKey, b: SortKey): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -217,7 +217,7 @@ describe('eligibility flow', () => {
       .check(ask())
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT' });
-    expect((error as Error).message).toContain('no Availity payer id for "Organization/acme" / "Acme"');
+    expect((error as Error).message).toContain('no fake payer id for "Organization/acme" / "Acme"');
     expect(upstream.posts).toHaveLength(0);
   });
 
