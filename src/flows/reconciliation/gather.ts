@@ -24,6 +24,7 @@ import type { BookingRow } from '../booking/booking-store';
 import type { SqlExecutor } from '../../transactions/sql-client';
 import { UpstreamCallCapExceeded } from '../../upstream-budget/request-scope';
 import { type ReconciledTransaction, transactionsInWindow } from './transactions';
+import { createLimiter } from '../../adapters/http/limiter';
 
 /** Where a transaction's booking stands in the booking store (`src/flows/booking/booking-store.ts`). */
 export type BookingState = Pick<BookingRow, 'status' | 'kind' | 'externalId'>;
@@ -65,9 +66,10 @@ export async function gatherReconciliation(
   const transactions = await transactionsInWindow(sources.sql, practiceId, window);
   if (transactions.length === 0) return [];
   const [processorFacts, accountingFacts] = await Promise.all([
-    mapLimited(transactions, options.processorConcurrency ?? DEFAULT_PROCESSOR_CONCURRENCY, (t) =>
-      processorFact(sources.processor, t),
-    ),
+    (() => {
+      const limit = createLimiter(options.processorConcurrency ?? DEFAULT_PROCESSOR_CONCURRENCY);
+      return Promise.all(transactions.map((t) => limit(() => processorFact(sources.processor, t))));
+    })(),
     booksFacts(sources, transactions),
   ]);
   return transactions.map((transaction, i) => ({
@@ -151,18 +153,4 @@ async function booksFacts(
 
 function refKey(kind: EntryKind, id: string): string {
   return `${kind}:${id}`;
-}
-
-/** `fn` over `items` with at most `limit` running at once; answers in the items' order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
