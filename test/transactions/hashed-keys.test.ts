@@ -84,10 +84,12 @@ describe.each(backEnds)('idempotency keys stored hashed ($name)', (backEnd) => {
   });
 
   async function reset() {
-    await sql.query(`DROP TABLE IF EXISTS bookings, accounting_customers, accounting_cursors, accounting_events, reminders, billing_cycle_items, billing_cycles, messaging_recipient_flags, messaging_events, checkout_refunds, checkouts, processor_events, processor_webhook_registrations, pay_page_keys, processor_postings, processor_cursors, idempotency_keys, webhook_receipts, webhook_registrations,
+    await sql.query(`DROP TABLE IF EXISTS eligibility_checks, claim_watches, claim_status_events, upstream_refresh_tokens, bookings, accounting_customers, accounting_cursors, accounting_events, reminders, billing_cycle_items, billing_cycles, messaging_recipient_flags, messaging_events, checkout_refunds, checkouts, processor_events, processor_webhook_registrations, pay_page_keys, processor_postings, processor_cursors, idempotency_keys, webhook_receipts, webhook_registrations,
       ledger_transactions, schema_migrations, jobs, job_schedules, job_schema_migrations CASCADE`);
-    await sql.query('DROP SEQUENCE IF EXISTS ledger_transaction_id_seq, billing_cycle_id_seq, reminder_id_seq');
-    await sql.query('DROP FUNCTION IF EXISTS ledger_transactions_forward_only() CASCADE');
+    await sql.query(
+      'DROP SEQUENCE IF EXISTS ledger_transaction_id_seq, billing_cycle_id_seq, reminder_id_seq, claim_status_event_id_seq',
+    );
+    await sql.query('DROP FUNCTION IF EXISTS ledger_transactions_forward_only(), bookings_on_completion() CASCADE');
   }
 
   it('a write stores the key nowhere in clear; replay and conflict work as before', async () => {

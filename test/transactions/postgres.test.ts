@@ -22,10 +22,12 @@ describe('postgres:// store (several gateway instances on one server)', () => {
   beforeAll(async () => {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(`DROP TABLE IF EXISTS bookings, accounting_customers, accounting_cursors, accounting_events, reminders, billing_cycle_items, billing_cycles, messaging_recipient_flags, messaging_events, checkout_refunds, checkouts, processor_events, processor_webhook_registrations, pay_page_keys, processor_postings, processor_cursors, idempotency_keys, webhook_receipts, webhook_registrations,
+    await admin.query(`DROP TABLE IF EXISTS eligibility_checks, claim_watches, claim_status_events, upstream_refresh_tokens, bookings, accounting_customers, accounting_cursors, accounting_events, reminders, billing_cycle_items, billing_cycles, messaging_recipient_flags, messaging_events, checkout_refunds, checkouts, processor_events, processor_webhook_registrations, pay_page_keys, processor_postings, processor_cursors, idempotency_keys, webhook_receipts, webhook_registrations,
       ledger_transactions, schema_migrations CASCADE`);
-    await admin.query('DROP SEQUENCE IF EXISTS ledger_transaction_id_seq, billing_cycle_id_seq, reminder_id_seq');
-    await admin.query('DROP FUNCTION IF EXISTS ledger_transactions_forward_only() CASCADE');
+    await admin.query(
+      'DROP SEQUENCE IF EXISTS ledger_transaction_id_seq, billing_cycle_id_seq, reminder_id_seq, claim_status_event_id_seq',
+    );
+    await admin.query('DROP FUNCTION IF EXISTS ledger_transactions_forward_only(), bookings_on_completion() CASCADE');
     await admin.end();
     // Two instances starting at once: the advisory lock lets exactly one migrate.
     stores.push(...(await Promise.all([openStore(url), openStore(url), openStore(url)])));
