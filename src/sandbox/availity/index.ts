@@ -92,8 +92,8 @@ export async function startAvailitySandbox(options: AvailitySandboxOptions = {})
   );
   const injector = new FaultInjector();
   for (const rule of options.faults ?? []) addAvailityFault(injector, rule);
-  const parts: ServerParts = { sim, faults: injector, log: [], timers: new Set() };
-  const server = createAvailityServer(parts);
+  const parts: ServerParts = { sim, faults: injector, log: [] };
+  const { server, close } = createAvailityServer(parts);
   const address: AddressInfo = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   const url = addressUrl(address);
   const faults: FaultControl = {
@@ -119,11 +119,6 @@ export async function startAvailitySandbox(options: AvailitySandboxOptions = {})
     addMember: (member) => sim.addMember(memberFromJson(sim, member)),
     coverage: (id) => sim.coverages.get(id),
     reset: () => resetAll(parts),
-    close: async () => {
-      for (const timer of parts.timers) clearTimeout(timer);
-      parts.timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }

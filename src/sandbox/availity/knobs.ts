@@ -14,17 +14,11 @@
  *   POST /_sandbox/reset                 back to the seed (members, coverages, tokens, faults, log, clock)
  */
 import { z } from 'zod';
-import { type FaultInjector, type FaultRule, faultRulesFromJson } from '../shared/fault-injection';
+import type { FaultInjector, FaultRule } from '../shared/fault-injection';
+import { type ControlReply, controlReply as ok, handleControls } from '../shared/sim-controls';
 import type { CoverageStep, SeededMember } from './members';
 import type { AvailitySim } from './sim';
 import type { ServerParts } from './server';
-
-interface Reply {
-  status: number;
-  body: unknown;
-}
-
-const ok = (body: unknown = { ok: true }, status = 200): Reply => ({ status, body });
 
 /** Availity sends no `Retry-After`: a forced 429 carries one only when its rule says so. */
 export function addAvailityFault(faults: FaultInjector, rule: FaultRule): string {
@@ -78,11 +72,16 @@ export function memberFromJson(sim: AvailitySim, json: unknown): SeededMember {
   return { ...rest, ...(subscriberMemberId ? { subscriberMemberId } : {}), steps } as SeededMember;
 }
 
-export async function handleKnob(parts: ServerParts, method: string, path: string, raw: string): Promise<Reply> {
-  const { sim, faults, log } = parts;
-  const json = (): unknown => (raw.trim() ? JSON.parse(raw) : {});
-  const route = `${method} ${path.slice('/_sandbox'.length)}`;
-  try {
+/** The shared controls (`../shared/sim-controls.ts`) and Availity's own. */
+export function handleKnob(parts: ServerParts, method: string, path: string, raw: string): Promise<ControlReply> {
+  const { sim, faults } = parts;
+  const shared = {
+    faults,
+    log: parts.log,
+    reset: () => resetAll(parts),
+    addFault: (rule: FaultRule) => addAvailityFault(faults, rule),
+  };
+  return handleControls(shared, method, path, raw, (route, json) => {
     const expire = /^POST \/coverages\/([^/]+)\/expire$/.exec(route);
     if (expire) {
       const coverage = sim.coverages.get(decodeURIComponent(expire[1]!));
@@ -91,13 +90,6 @@ export async function handleKnob(parts: ServerParts, method: string, path: strin
       return ok({ id: coverage.id });
     }
     switch (route) {
-      case 'POST /faults':
-        return ok({ ids: faultRulesFromJson(raw || '[]').map((rule) => addAvailityFault(faults, rule)) }, 201);
-      case 'GET /faults':
-        return ok(faults.list().map((f) => ({ ...f, rule: { ...f.rule, path: String(f.rule.path ?? '') } })));
-      case 'DELETE /faults':
-        faults.clear();
-        return ok();
       case 'POST /tokens/expire':
         return ok({ expired: sim.expireTokens(Expire.parse(json()).accessToken) });
       case 'GET /rate-limit':
@@ -114,20 +106,10 @@ export async function handleKnob(parts: ServerParts, method: string, path: strin
         return ok({ now: new Date(sim.clock.now()).toISOString() });
       case 'POST /clock/advance':
         return ok({ now: new Date(sim.clock.advance(Advance.parse(json()).ms)).toISOString() });
-      case 'GET /requests':
-        return ok(log);
-      case 'DELETE /requests':
-        log.length = 0;
-        return ok();
-      case 'POST /reset':
-        resetAll(parts);
-        return ok();
       default:
-        return ok({ error: `unknown control ${route}` }, 404);
+        return undefined;
     }
-  } catch (error) {
-    return ok({ error: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message }, 400);
-  }
+  });
 }
 
 export function resetAll(parts: ServerParts): void {

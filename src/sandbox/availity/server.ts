@@ -7,20 +7,20 @@
  *
  * Fault rules match the path **relative to the base** (`/token`, `/coverages`, `/coverages/0000000001`),
  * so one rule covers both prefixes. `/_sandbox/…` is the control surface (`knobs.ts`).
+ * The pipeline itself (log, faults, delays, JSON out) is the shared one, `../shared/sim-server.ts`;
+ * this file brings the routes, the vendor's error shapes and the handlers.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { Socket } from 'node:net';
+import type http from 'node:http';
 import type { FaultInjector } from '../shared/fault-injection';
-import { readBody } from '../shared/http-body';
-import { parseQuery, type RecordedRequest } from '../shared/request-log';
+import { createSimServer, type RoutedRecordedRequest, type SimAnswer, type SimServer } from '../shared/sim-server';
 import { handleKnob } from './knobs';
 import { DEFAULT_SCOPE, type AvailitySim, TOKEN_LIFETIME_SECONDS } from './sim';
 import { parseCoverageForm } from './validate';
 import { coverageJson, errorJson, faultJson, isInFlight, postAnswerJson } from './wire';
 
 /** One request as the sandbox saw it: the shared log entry plus the decoded form pairs and the client. */
-export interface AvailityRecordedRequest extends RecordedRequest {
+export interface AvailityRecordedRequest extends RoutedRecordedRequest {
   /** The path relative to the base (`/token`, `/coverages`, `/coverages/{id}`); the full path is `path`. */
   route: string;
   /** The decoded form pairs in order (`client_secret` masked). */
@@ -33,120 +33,57 @@ export interface ServerParts {
   sim: AvailitySim;
   faults: FaultInjector;
   log: AvailityRecordedRequest[];
-  /** Pending fault delays, so `close()` can end them. */
-  timers: Set<NodeJS.Timeout>;
 }
 
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+type Answer = SimAnswer;
 
 const BASE = /^(\/(?:availity\/)?v1)(\/.*)?$/;
+const ONE = /^\/coverages\/([^/]+)$/;
 
-function send(res: http.ServerResponse, { status, body, headers = {} }: Answer): void {
-  if (body === undefined) {
-    res.writeHead(status, headers).end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+/** The request's form pairs in order; none unless it is form-encoded. */
+function formOf(req: http.IncomingMessage, raw: string): { isForm: boolean; form: Array<[string, string]> } {
+  const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
+  const isForm = contentType.startsWith('application/x-www-form-urlencoded');
+  return { isForm, form: isForm ? [...new URLSearchParams(raw)] : [] };
 }
 
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
-}
-
-export function createAvailityServer(parts: ServerParts): http.Server {
+export function createAvailityServer(parts: ServerParts): SimServer {
   const { sim, faults, log } = parts;
 
-  const wait = (ms: number) =>
-    ms <= 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            parts.timers.delete(timer);
-            resolve();
-          }, ms);
-          parts.timers.add(timer);
-        });
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const arrived = Date.now();
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const path = url.pathname;
-    const method = (req.method ?? 'GET').toUpperCase();
-    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-    if (path.startsWith('/_sandbox/')) {
-      const reply = await handleKnob(parts, method, path, raw);
-      send(res, reply);
-      return;
-    }
-    const base = BASE.exec(path);
-    const route = base?.[2] ?? path;
-    const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
-    const isForm = contentType.startsWith('application/x-www-form-urlencoded');
-    const form: Array<[string, string]> = isForm ? [...new URLSearchParams(raw)] : [];
-    const entry: AvailityRecordedRequest = {
-      method,
-      path,
-      route,
-      query: parseQuery(url.searchParams),
-      headers: { ...req.headers },
-      form: form.map(([k, v]) => [k, k === 'client_secret' ? '***' : v]),
-      body: isForm ? Object.fromEntries(form.map(([k, v]) => [k, k === 'client_secret' ? '***' : v])) : undefined,
-      clientId: null,
-      time: sim.clock.now(),
-      status: null,
-      answeredAt: null,
-    };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = sim.clock.now();
-    });
-    const transaction = { 'x-availity-transaction-id': randomUUID() };
-
-    const isToken = route === '/token' && method === 'POST';
-    const isCreate = route === '/coverages' && method === 'POST';
-    const one = /^\/coverages\/([^/]+)$/.exec(route);
-    if (!base || (!isToken && !isCreate && !(one && (method === 'GET' || method === 'DELETE')))) {
-      send(res, { status: 404, body: errorJson(404, 'Not Found', `No resource ${method} ${path}`), headers: transaction });
-      return;
-    }
-
-    const decision = faults.decide(method, route);
-    await wait(decision.latencyMs);
-    if (decision.effect?.kind === 'reset') {
-      resetSocket(req.socket);
-      return;
-    }
-    let answer: Answer;
-    if (decision.effect?.kind === 'status') {
-      const { status, retryAfterSeconds, errorText } = decision.effect;
-      answer = {
-        status,
-        body: faultJson(status, errorText),
-        headers: retryAfterSeconds === null ? {} : { 'retry-after': String(retryAfterSeconds) },
+  return createSimServer<AvailityRecordedRequest>({
+    faults,
+    log,
+    now: () => sim.clock.now(),
+    controls: (method, path, raw) => handleKnob(parts, method, path, raw),
+    route: (path) => BASE.exec(path)?.[2] ?? path,
+    details: (req, raw) => {
+      const { isForm, form } = formOf(req, raw);
+      return {
+        form: form.map(([k, v]) => [k, k === 'client_secret' ? '***' : v]),
+        body: isForm ? Object.fromEntries(form.map(([k, v]) => [k, k === 'client_secret' ? '***' : v])) : undefined,
+        clientId: null,
       };
-    } else if (isToken) {
-      answer = token(isForm, form, entry);
-    } else {
-      const prefix = `http://${req.headers.host ?? 'sandbox.local'}${base[1]}`;
-      answer = api(req, method, isForm, form, one ? decodeURIComponent(one[1]!) : null, prefix, entry);
-    }
-    await wait(decision.responseTimeMs - (Date.now() - arrived));
-    if (decision.effect?.kind === 'malformed') {
-      res.writeHead(200, { 'content-type': 'application/json', ...transaction });
-      res.end('{"id": "00000');
-      return;
-    }
-    send(res, { ...answer, headers: { ...transaction, ...answer.headers } });
-  }
+    },
+    headers: () => ({ 'x-availity-transaction-id': randomUUID() }),
+    screen: ({ method, entry: { path, route } }) => {
+      const isToken = route === '/token' && method === 'POST';
+      const isCreate = route === '/coverages' && method === 'POST';
+      const one = ONE.exec(route);
+      if (!BASE.test(path) || (!isToken && !isCreate && !(one && (method === 'GET' || method === 'DELETE'))))
+        return { status: 404, body: errorJson(404, 'Not Found', `No resource ${method} ${path}`) };
+      return null;
+    },
+    answer: ({ req, method, raw, entry }) => {
+      const { isForm, form } = formOf(req, raw);
+      if (entry.route === '/token') return token(isForm, form, entry);
+      const one = ONE.exec(entry.route);
+      const prefix = `http://${req.headers.host ?? 'sandbox.local'}${BASE.exec(entry.path)![1]}`;
+      return api(req, method, isForm, form, one ? decodeURIComponent(one[1]!) : null, prefix, entry);
+    },
+    faultBody: faultJson,
+    malformedBody: '{"id": "00000',
+    errorBody: (message) => errorJson(500, 'Internal Server Error', message),
+  });
 
   function token(isForm: boolean, form: Array<[string, string]>, entry: AvailityRecordedRequest): Answer {
     const params = new Map(form);
@@ -242,11 +179,4 @@ export function createAvailityServer(parts: ServerParts): http.Server {
       return { status: 202, body: postAnswerJson(coverage), headers: { location: `${prefix}/coverages/${coverage.id}` } };
     return { status: 200, body: postAnswerJson(coverage) };
   }
-
-  return http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, { status: 500, body: errorJson(500, 'Internal Server Error', (error as Error).message) });
-      else res.destroy();
-    });
-  });
 }

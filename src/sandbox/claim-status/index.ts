@@ -64,8 +64,8 @@ export async function startClaimStatusSandbox(options: ClaimStatusSandboxOptions
   const faults = new FaultInjector();
   for (const rule of options.faults ?? []) faults.add(rule);
   const apiKey = options.apiKey ?? CLAIM_STATUS_SEED.apiKey;
-  const parts: ServerParts = { sim, faults, log: [], apiKey, timers: new Set() };
-  const server = createClaimStatusServer(parts);
+  const parts: ServerParts = { sim, faults, log: [], apiKey };
+  const { server, close } = createClaimStatusServer(parts);
   const address: AddressInfo = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   const only = (account: string): SimClaim => {
     const found = sim.claimsByAccount(account);
@@ -91,11 +91,6 @@ export async function startClaimStatusSandbox(options: ClaimStatusSandboxOptions
     addMember: (json) => sim.addMember(memberFromJson(json)),
     claim: (account) => sim.claimsByAccount(account)[0],
     reset: () => resetAll(parts),
-    close: async () => {
-      for (const timer of parts.timers) clearTimeout(timer);
-      parts.timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }

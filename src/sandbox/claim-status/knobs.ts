@@ -15,18 +15,11 @@
  * Amounts in knob JSON are decimal strings (`"96.00"`), as on the wire.
  */
 import { z } from 'zod';
-import { faultRulesFromJson } from '../shared/fault-injection';
+import { type ControlReply, controlReply as ok, handleControls } from '../shared/sim-controls';
 import { readAmount } from '../shared/wire-money';
 import { type ClaimMember, type ClaimStep, PAYERS, type SeededClaim } from './seed';
 import type { ServerParts } from './server';
 import type { SimClaim } from './sim';
-
-interface Reply {
-  status: number;
-  body: unknown;
-}
-
-const ok = (body: unknown = { ok: true }, status = 200): Reply => ({ status, body });
 
 const Money = z.string().transform((text, ctx) => {
   const cents = readAmount(text);
@@ -145,11 +138,10 @@ export function claimStateJson(claim: SimClaim) {
   };
 }
 
-export async function handleKnob(parts: ServerParts, method: string, path: string, raw: string): Promise<Reply> {
+/** The shared controls (`../shared/sim-controls.ts`) and claim status's own. */
+export function handleKnob(parts: ServerParts, method: string, path: string, raw: string): Promise<ControlReply> {
   const { sim, faults, log } = parts;
-  const json = (): unknown => (raw.trim() ? JSON.parse(raw) : {});
-  const route = `${method} ${path.slice('/_sandbox'.length)}`;
-  try {
+  return handleControls({ faults, log, reset: () => resetAll(parts) }, method, path, raw, (route, json) => {
     const one = /^POST \/claims\/([^/]+)\/(advance|set)$/.exec(route);
     if (one) {
       const found = sim.claimsByAccount(decodeURIComponent(one[1]!));
@@ -160,13 +152,6 @@ export async function handleKnob(parts: ServerParts, method: string, path: strin
       return ok(claimStateJson(claim));
     }
     switch (route) {
-      case 'POST /faults':
-        return ok({ ids: faultRulesFromJson(raw || '[]').map((rule) => faults.add(rule)) }, 201);
-      case 'GET /faults':
-        return ok(faults.list().map((f) => ({ ...f, rule: { ...f.rule, path: String(f.rule.path ?? '') } })));
-      case 'DELETE /faults':
-        faults.clear();
-        return ok();
       case 'GET /claims':
         return ok([...sim.claims.values()].map(claimStateJson));
       case 'POST /claims':
@@ -176,20 +161,10 @@ export async function handleKnob(parts: ServerParts, method: string, path: strin
         sim.addMember(member);
         return ok({ payerId: member.payerId, memberId: member.memberId }, 201);
       }
-      case 'GET /requests':
-        return ok(log);
-      case 'DELETE /requests':
-        log.length = 0;
-        return ok();
-      case 'POST /reset':
-        resetAll(parts);
-        return ok();
       default:
-        return ok({ error: `unknown control ${route}` }, 404);
+        return undefined;
     }
-  } catch (error) {
-    return ok({ error: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message }, 400);
-  }
+  });
 }
 
 export function resetAll(parts: Pick<ServerParts, 'sim' | 'faults' | 'log'>): void {
