@@ -13,8 +13,7 @@
  * network error) is retried after each of `retryDelaysMs`, then the delivery is marked failed.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import { postWebhook } from '../shared/post-webhook';
 import type { RequestContext } from './context';
 import { badRequest, notFound, ok, type Reply } from './envelope';
 import type { InsertionOutcome } from './insertion';
@@ -23,7 +22,6 @@ import type { NexStore } from './store';
 
 /** Spec-like (30 s, 1.5 min, ×3 each time) but capped at five retries. */
 export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [30_000, 90_000, 270_000, 810_000, 2_430_000];
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export interface WebhookEndpoint {
   id: number;
@@ -297,7 +295,12 @@ export class WebhookHub implements WebhookControl {
     const signature = signWebhook(secret, timestamp, delivery.rawBody);
     const attempt: DeliveryAttempt = { at: Date.now(), timestamp, signature, status: null, error: null, trigger };
     try {
-      attempt.status = await post(delivery.targetUrl, delivery.rawBody, { timestamp, signature });
+      attempt.status = await postWebhook(delivery.targetUrl, delivery.rawBody, {
+        headers: { 'user-agent': 'NexHealth-Webhooks (sandbox)', timestamp, signature },
+        timeoutMessage: 'webhook delivery timed out',
+        // Nothing lingers after close.
+        reuseConnections: false,
+      });
     } catch (error) {
       attempt.error = error instanceof Error ? error.message : String(error);
     }
@@ -320,34 +323,4 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** POST without connection reuse (nothing lingers after close); resolves with the status. */
-function post(target: string, body: string, headers: { timestamp: string; signature: string }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(target);
-    const request = (url.protocol === 'https:' ? https : http).request(
-      url,
-      {
-        method: 'POST',
-        agent: false,
-        timeout: ATTEMPT_TIMEOUT_MS,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'user-agent': 'NexHealth-Webhooks (sandbox)',
-          timestamp: headers.timestamp,
-          signature: headers.signature,
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('webhook delivery timed out')));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -11,9 +11,8 @@
  * or until nothing is in flight or scheduled.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
+import { postWebhook } from '../shared/post-webhook';
 import type { SandboxClock } from './clock';
 import type { Change } from './store';
 
@@ -21,7 +20,6 @@ export type WebhookFormat = 'cloudevents' | 'legacy';
 
 /** Sandbox-time waits before each retry of an unacknowledged delivery: 1 s, 2 s, 4 s, 8 s. */
 export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 const CLOUD_OPERATIONS: Record<Change['operation'], string> = {
   Create: 'created',
@@ -195,7 +193,9 @@ export class WebhookHub {
   private async send(delivery: WebhookDelivery, trigger: WebhookAttempt['trigger']): Promise<WebhookAttempt> {
     const attempt: WebhookAttempt = { at: this.clock.now(), status: null, error: null, trigger };
     try {
-      attempt.status = await post(delivery.url!, delivery.body, delivery.signature);
+      attempt.status = await postWebhook(delivery.url!, delivery.body, {
+        headers: { 'intuit-signature': delivery.signature, 'user-agent': 'Intuit-Webhooks-Sandbox/1.0' },
+      });
       if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
@@ -203,31 +203,4 @@ export class WebhookHub {
     this.tracker.record(delivery, attempt);
     return attempt;
   }
-}
-
-function post(url: string, body: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const request = (target.protocol === 'https:' ? https : http).request(
-      target,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'intuit-signature': signature,
-          'user-agent': 'Intuit-Webhooks-Sandbox/1.0',
-        },
-        timeout: ATTEMPT_TIMEOUT_MS,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`timed out after ${ATTEMPT_TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -12,9 +12,8 @@
  * flight or scheduled; `waitFor()` resolves on a matching attempt (no sleeping in tests).
  */
 import { createPrivateKey, sign } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { DeliveryTracker, isAcknowledged, type ScheduledRetry } from '../shared/delivery-tracker';
+import { postWebhook } from '../shared/post-webhook';
 import { EVENT_WEBHOOK_PRIVATE_KEY } from './accounts';
 import type { SendgridEventJson } from './mailbox';
 
@@ -23,7 +22,6 @@ export const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
 /** Gaps before each retry: attempts at 0, 1, 2, 4 and 8 s. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 1_000, 2_000, 4_000];
 export const DEFAULT_BATCH_WINDOW_MS = 500;
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 const signingKey = createPrivateKey({ key: Buffer.from(EVENT_WEBHOOK_PRIVATE_KEY, 'base64'), format: 'der', type: 'pkcs8' });
 
@@ -210,7 +208,9 @@ export class SendgridWebhookHub {
     const signature = signEventBatch(timestamp, delivery.body);
     const attempt: WebhookAttempt = { at: this.now(), timestamp, signature, status: null, error: null, trigger };
     try {
-      attempt.status = await post(delivery.url, delivery.body, { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature });
+      attempt.status = await postWebhook(delivery.url, delivery.body, {
+        headers: { 'user-agent': 'SendGrid Event API', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
+      });
       if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
@@ -218,31 +218,4 @@ export class SendgridWebhookHub {
     this.tracker.record(delivery, attempt);
     return attempt;
   }
-}
-
-function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const request = (target.protocol === 'https:' ? https : http).request(
-      target,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'user-agent': 'SendGrid Event API',
-          ...headers,
-        },
-        timeout: ATTEMPT_TIMEOUT_MS,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`timed out after ${ATTEMPT_TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

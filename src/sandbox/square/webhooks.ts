@@ -11,14 +11,12 @@
  * newest first or shuffled by `seed`, each twice when `duplicate`; `resend(eventId)` sends an event's deliveries again.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { DeliveryTracker, isAcknowledged, type ReleaseOptions, takeHeld } from '../shared/delivery-tracker';
+import { postWebhook } from '../shared/post-webhook';
 import type { Subscription } from './records';
 
 /** Attempts at 0 s, 1 s, 2 s, 4 s and 8 s after the event: the gaps between them. */
 export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 1_000, 2_000, 4_000];
-const ATTEMPT_TIMEOUT_MS = 10_000;
 export const SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
 
 export function signSquareDelivery(signatureKey: string, notificationUrl: string, body: string): string {
@@ -162,7 +160,12 @@ export class SquareWebhookHub {
   private async send(delivery: SquareDelivery, trigger: DeliveryAttempt['trigger']): Promise<DeliveryAttempt> {
     const attempt: DeliveryAttempt = { at: Date.now(), status: null, error: null, trigger };
     try {
-      attempt.status = await post(delivery.notificationUrl, delivery.rawBody, delivery.signature);
+      attempt.status = await postWebhook(delivery.notificationUrl, delivery.rawBody, {
+        headers: { 'user-agent': 'Square Connect v2 (sandbox)', [SIGNATURE_HEADER]: delivery.signature },
+        timeoutMessage: 'webhook delivery timed out',
+        // Nothing lingers after close.
+        reuseConnections: false,
+      });
     } catch (error) {
       attempt.error = error instanceof Error ? error.message : String(error);
     }
@@ -170,33 +173,4 @@ export class SquareWebhookHub {
     if (isAcknowledged(attempt.status) && delivery.state !== 'held') delivery.state = 'delivered';
     return attempt;
   }
-}
-
-/** POST without connection reuse (nothing lingers after close); resolves with the status. */
-function post(target: string, body: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(target);
-    const request = (url.protocol === 'https:' ? https : http).request(
-      url,
-      {
-        method: 'POST',
-        agent: false,
-        timeout: ATTEMPT_TIMEOUT_MS,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'user-agent': 'Square Connect v2 (sandbox)',
-          [SIGNATURE_HEADER]: signature,
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('webhook delivery timed out')));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -9,14 +9,12 @@
  * event; wait (a promise, no sleeping) until an attempt matching a predicate is recorded.
  */
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
+import { postWebhook } from '../shared/post-webhook';
 import type { SandboxClock, StripeEvent } from './sim';
 
 /** Delays before the 2nd…5th attempt: attempts at 0 s, 1 s, 2 s, 4 s and 8 s. */
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 1_000, 2_000, 4_000];
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export interface DeliveryAttempt {
   /** Sandbox clock (ms) when sent. */
@@ -164,7 +162,10 @@ export class WebhookHub {
     const signature = `t=${t},v1=${signPayload(secret, t, delivery.body)}`;
     const attempt: DeliveryAttempt = { at: this.clock.nowMs(), t, signature, status: null, error: null, trigger };
     try {
-      attempt.status = await post(delivery.url, delivery.body, signature);
+      attempt.status = await postWebhook(delivery.url, delivery.body, {
+        contentType: 'application/json; charset=utf-8',
+        headers: { 'stripe-signature': signature, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+      });
       if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
@@ -172,31 +173,4 @@ export class WebhookHub {
     this.tracker.record(delivery, attempt);
     return attempt;
   }
-}
-
-function post(url: string, body: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const request = (target.protocol === 'https:' ? https : http).request(
-      target,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-          'stripe-signature': signature,
-          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-        },
-        timeout: ATTEMPT_TIMEOUT_MS,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`timed out after ${ATTEMPT_TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -10,12 +10,10 @@
  * predicate is recorded, or until nothing is in flight.
  */
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { DeliveryTracker, isAcknowledged, takeHeld } from '../shared/delivery-tracker';
+import { postWebhook } from '../shared/post-webhook';
 
 export const DEFAULT_CONNECTION_RETRY_DELAY_MS = 1_000;
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /** Twilio's signature over a URL and form parameters (code-unit order; a repeated name: its sorted distinct values). */
 export function twilioSignature(authToken: string, url: string, params: ReadonlyArray<[string, string]>): string {
@@ -147,7 +145,10 @@ export class CallbackHub {
     const signature = twilioSignature(this.tokens.get(delivery.id) ?? '', delivery.url, delivery.params);
     const attempt: CallbackAttempt = { at: this.now(), signature, status: null, error: null, trigger };
     try {
-      attempt.status = await post(delivery.url, new URLSearchParams(delivery.params).toString(), signature);
+      attempt.status = await postWebhook(delivery.url, new URLSearchParams(delivery.params).toString(), {
+        contentType: 'application/x-www-form-urlencoded',
+        headers: { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
+      });
       if (isAcknowledged(attempt.status)) delivery.state = 'delivered';
     } catch (error) {
       attempt.error = (error as Error).message;
@@ -155,31 +156,4 @@ export class CallbackHub {
     this.tracker.record(delivery, attempt);
     return attempt;
   }
-}
-
-function post(url: string, body: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const request = (target.protocol === 'https:' ? https : http).request(
-      target,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-          'x-twilio-signature': signature,
-          'user-agent': 'TwilioProxy/1.1',
-        },
-        timeout: ATTEMPT_TIMEOUT_MS,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`timed out after ${ATTEMPT_TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
 }
