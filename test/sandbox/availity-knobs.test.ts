@@ -2,106 +2,15 @@
  * The Availity simulator's knobs over raw HTTP (fetch, no adapter): faults with and without
  * Retry-After, 5xx, timeouts and resets; the rate limit and the clock; members and their scripts
  * (a payer that never answers, any AAA); coverage expiry and DELETE; the request log and reset;
- * sandbox mode's connections. The helpers repeat `availity.test.ts`'s (each file stands alone).
+ * sandbox mode's connections. The helpers (shared with `availity.test.ts`): `availity-helpers.ts`.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AVAILITY_SANDBOX_CLIENTS, type AvailitySandbox, startAvailitySandbox } from '../../src/sandbox/availity';
+import { describe, expect, it } from 'vitest';
+import { AVAILITY_SANDBOX_CLIENTS } from '../../src/sandbox/availity';
 import { availitySandboxPractices } from '../../src/sandbox/availity/mode';
+import { coverageForm, FORM, JANE, T0, useAvailitySimulator } from './availity-helpers';
 
-/** The simulator's time stands still unless a test advances it: windows and expiries are exact. */
-const T0 = Date.UTC(2026, 6, 30, 14, 0, 0);
-let sandbox: AvailitySandbox;
-beforeAll(async () => {
-  sandbox = await startAvailitySandbox({ now: () => T0 });
-});
-afterAll(() => sandbox.close());
-beforeEach(() => sandbox.reset());
-
-const FORM = 'application/x-www-form-urlencoded';
-
-interface Patient {
-  memberId: string;
-  lastName: string;
-  birthDate: string;
-  firstName?: string;
-  relationship?: string;
-}
-
-const JANE: Patient = { memberId: 'AVL000001', firstName: 'Jane', lastName: 'Doe', birthDate: '1985-04-12' };
-
-function coverageForm(patient: Patient, extra: Array<[string, string]> = []): URLSearchParams {
-  return new URLSearchParams([
-    ['payerId', 'SANDBOX1'],
-    ['providerNpi', '1234567893'],
-    ['providerLastName', 'SMILE DENTAL'],
-    ['memberId', patient.memberId],
-    ['patientLastName', patient.lastName],
-    ['patientFirstName', patient.firstName ?? 'X'],
-    ['patientBirthDate', patient.birthDate],
-    ['subscriberRelationship', patient.relationship ?? '18'],
-    ['asOfDate', '2026-07-30'],
-    ['serviceType', '30'],
-    ['serviceType', '98'],
-    ...extra,
-  ]);
-}
-
-async function tokenResponse(params: Record<string, string>, url = sandbox.tokenUrl, contentType = FORM) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: contentType === FORM ? new URLSearchParams(params) : JSON.stringify(params),
-  });
-  return { res, json: (await res.json()) as any };
-}
-
-async function token(client: { clientId: string; clientSecret: string } = AVAILITY_SANDBOX_CLIENTS.main): Promise<string> {
-  const { res, json } = await tokenResponse({
-    grant_type: 'client_credentials',
-    client_id: client.clientId,
-    client_secret: client.clientSecret,
-    scope: 'healthcare-hipaa-transactions',
-  });
-  expect(res.status).toBe(200);
-  return json.access_token;
-}
-
-async function post(bearer: string, body: URLSearchParams | string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sandbox.baseUrl}/coverages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${bearer}`, accept: 'application/json', 'content-type': FORM, ...headers },
-    body,
-  });
-  return { res, json: (await res.json()) as any };
-}
-
-async function get(bearer: string, id: string, base = sandbox.baseUrl) {
-  const res = await fetch(`${base}/coverages/${id}`, {
-    headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' },
-  });
-  return { res, json: (await res.json()) as any };
-}
-
-async function control(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-/** GET until the status leaves 0/R1 (at most `max` polls); the status codes seen, in order. */
-async function pollAll(bearer: string, id: string, max = 10): Promise<{ seen: string[]; last: any }> {
-  const seen: string[] = [];
-  for (let i = 0; i < max; i++) {
-    const { res, json } = await get(bearer, id);
-    expect(res.status).toBe(200);
-    seen.push(json.statusCode);
-    if (json.statusCode !== '0' && json.statusCode !== 'R1') return { seen, last: json };
-  }
-  return { seen, last: null };
-}
+const sim = useAvailitySimulator();
+const { tokenResponse, token, post, get, control, pollAll } = sim;
 
 describe('knobs', () => {
   it('forces a 429 without Retry-After unless the rule sets one, then 503 and 500, counted in the request log', async () => {
@@ -116,27 +25,27 @@ describe('knobs', () => {
     expect([second.res.status, second.res.headers.get('retry-after')]).toEqual([429, '2']);
     await control('POST', 'faults', { path: '/coverages', method: 'POST', status: 503, times: 1 });
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(503);
-    sandbox.faults.add({ path: '/coverages', method: 'POST', status: 500, times: 1 });
+    sim.sandbox.faults.add({ path: '/coverages', method: 'POST', status: 500, times: 1 });
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(500);
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(200);
-    const posts = sandbox.requests.filter((r) => r.route === '/coverages');
+    const posts = sim.sandbox.requests.filter((r) => r.route === '/coverages');
     expect(posts.map((r) => r.status)).toEqual([429, 429, 503, 500, 200]);
     // Faults create nothing: only the last POST made a coverage.
-    expect(sandbox.coverage('0000000001')).toBeDefined();
-    expect(sandbox.coverage('0000000002')).toBeUndefined();
+    expect(sim.sandbox.coverage('0000000001')).toBeDefined();
+    expect(sim.sandbox.coverage('0000000002')).toBeUndefined();
   });
 
   it('delays an answer past a client timeout, and resets a connection', async () => {
     const bearer = await token();
-    sandbox.faults.add({ path: '/coverages', method: 'POST', responseTimeMs: 2_000, times: 1 });
-    const timedOut = fetch(`${sandbox.baseUrl}/coverages`, {
+    sim.sandbox.faults.add({ path: '/coverages', method: 'POST', responseTimeMs: 2_000, times: 1 });
+    const timedOut = fetch(`${sim.sandbox.baseUrl}/coverages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${bearer}`, 'content-type': FORM },
       body: coverageForm(JANE),
       signal: AbortSignal.timeout(50),
     });
     await expect(timedOut).rejects.toThrow();
-    sandbox.faults.add({ path: '/coverages/', method: 'GET', reset: true, times: 1 });
+    sim.sandbox.faults.add({ path: '/coverages/', method: 'GET', reset: true, times: 1 });
     await expect(get(bearer, '0000000001')).rejects.toThrow();
   });
 
@@ -147,12 +56,12 @@ describe('knobs', () => {
     for (let i = 0; i < 3; i++) statuses.push((await post(bearer, coverageForm(JANE))).res);
     expect(statuses.map((r) => r.status)).toEqual([200, 200, 429]);
     expect(statuses[2]!.headers.get('retry-after')).toBeNull();
-    sandbox.clock.advance(1000);
+    sim.sandbox.clock.advance(1000);
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(200);
-    sandbox.setRateLimit({ perSecond: 100, perDay: 3 }); // three counted today so far
-    sandbox.clock.advance(1000);
+    sim.sandbox.setRateLimit({ perSecond: 100, perDay: 3 }); // three counted today so far
+    sim.sandbox.clock.advance(1000);
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(429);
-    sandbox.clock.advance(86_400_000);
+    sim.sandbox.clock.advance(86_400_000);
     expect((await post(await token(), coverageForm(JANE))).res.status).toBe(200);
   });
 
@@ -171,15 +80,15 @@ describe('knobs', () => {
     const { res, json } = await post(bearer, coverageForm(ivy));
     expect(res.status).toBe(202);
     expect((await pollAll(bearer, json.id)).last.validationMessages[0].code).toBe('42');
-    sandbox.addMember({
+    sim.sandbox.addMember({
       memberId: 'AVL100043',
       patient: { firstName: 'Never', lastName: 'ANSWERS', birthDate: '1970-01-01' },
       steps: [{ statusCode: '0' }],
     });
     const never = await post(bearer, coverageForm({ memberId: 'AVL100043', lastName: 'Answers', birthDate: '1970-01-01' }));
     expect((await pollAll(bearer, never.json.id, 20)).last).toBeNull();
-    expect(sandbox.coverage(never.json.id)!.answered).toBe(21);
-    sandbox.addMember({
+    expect(sim.sandbox.coverage(never.json.id)!.answered).toBe(21);
+    sim.sandbox.addMember({
       memberId: 'AVL100044',
       patient: { firstName: 'Copy', lastName: 'CAT', birthDate: '1970-01-01' },
       steps: [{ statusCode: '4', benefitsOf: 'AVL000001' }],
@@ -196,7 +105,7 @@ describe('knobs', () => {
     const third = (await post(bearer, coverageForm(JANE))).json.id;
     expect((await control('POST', `coverages/${first}/expire`)).status).toBe(200);
     expect((await get(bearer, first)).res.status).toBe(404);
-    const deleted = await fetch(`${sandbox.baseUrl}/coverages/${second}`, {
+    const deleted = await fetch(`${sim.sandbox.baseUrl}/coverages/${second}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${bearer}` },
     });
@@ -220,15 +129,15 @@ describe('knobs', () => {
       ['POST', '/coverages', 200],
     ]);
     expect(log.json[1].form).toContainEqual(['serviceType', '98']);
-    sandbox.addMember({
+    sim.sandbox.addMember({
       memberId: 'AVL100045',
       patient: { firstName: 'A', lastName: 'B', birthDate: '1970-01-01' },
       steps: [{ statusCode: '7' }],
     });
-    sandbox.clock.advance(10_000);
+    sim.sandbox.clock.advance(10_000);
     await control('POST', 'reset');
-    expect(sandbox.requests).toHaveLength(0);
-    expect(sandbox.clock.now()).toBe(T0);
+    expect(sim.sandbox.requests).toHaveLength(0);
+    expect(sim.sandbox.clock.now()).toBe(T0);
     const again = await token();
     const { json } = await post(again, coverageForm({ memberId: 'AVL100045', lastName: 'B', birthDate: '1970-01-01' }));
     expect(json.validationMessages[0].code).toBe('75');
@@ -238,7 +147,7 @@ describe('knobs', () => {
 
 describe('sandbox mode', () => {
   it('gives every coverage practice a connection that gets a token and checks AVL000001', async () => {
-    const practices = availitySandboxPractices(sandbox);
+    const practices = availitySandboxPractices(sim.sandbox);
     expect(practices.map((p) => p.id)).toEqual(
       expect.arrayContaining(['summit-health', 'lakeview-epic', 'open-fhir', 'smile-dental', 'northside']),
     );

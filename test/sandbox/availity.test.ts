@@ -4,107 +4,16 @@
  * dependent, polled to completion, never completing, ambiguous copays, partial, payer rejections)
  * and the demo scenario header. Its knobs: `availity-knobs.test.ts`.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AVAILITY_SANDBOX_CLIENTS, type AvailitySandbox, startAvailitySandbox } from '../../src/sandbox/availity';
+import { describe, expect, it } from 'vitest';
+import { AVAILITY_SANDBOX_CLIENTS } from '../../src/sandbox/availity';
+import { coverageForm, JANE, type Patient, useAvailitySimulator } from './availity-helpers';
 
-/** The simulator's time stands still unless a test advances it: windows and expiries are exact. */
-const T0 = Date.UTC(2026, 6, 30, 14, 0, 0);
-let sandbox: AvailitySandbox;
-beforeAll(async () => {
-  sandbox = await startAvailitySandbox({ now: () => T0 });
-});
-afterAll(() => sandbox.close());
-beforeEach(() => sandbox.reset());
-
-const FORM = 'application/x-www-form-urlencoded';
-
-interface Patient {
-  memberId: string;
-  lastName: string;
-  birthDate: string;
-  firstName?: string;
-  relationship?: string;
-}
-
-const JANE: Patient = { memberId: 'AVL000001', firstName: 'Jane', lastName: 'Doe', birthDate: '1985-04-12' };
-
-function coverageForm(patient: Patient, extra: Array<[string, string]> = []): URLSearchParams {
-  return new URLSearchParams([
-    ['payerId', 'SANDBOX1'],
-    ['providerNpi', '1234567893'],
-    ['providerLastName', 'SMILE DENTAL'],
-    ['memberId', patient.memberId],
-    ['patientLastName', patient.lastName],
-    ['patientFirstName', patient.firstName ?? 'X'],
-    ['patientBirthDate', patient.birthDate],
-    ['subscriberRelationship', patient.relationship ?? '18'],
-    ['asOfDate', '2026-07-30'],
-    ['serviceType', '30'],
-    ['serviceType', '98'],
-    ...extra,
-  ]);
-}
-
-async function tokenResponse(params: Record<string, string>, url = sandbox.tokenUrl, contentType = FORM) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: contentType === FORM ? new URLSearchParams(params) : JSON.stringify(params),
-  });
-  return { res, json: (await res.json()) as any };
-}
-
-async function token(client: { clientId: string; clientSecret: string } = AVAILITY_SANDBOX_CLIENTS.main): Promise<string> {
-  const { res, json } = await tokenResponse({
-    grant_type: 'client_credentials',
-    client_id: client.clientId,
-    client_secret: client.clientSecret,
-    scope: 'healthcare-hipaa-transactions',
-  });
-  expect(res.status).toBe(200);
-  return json.access_token;
-}
-
-async function post(bearer: string, body: URLSearchParams | string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sandbox.baseUrl}/coverages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${bearer}`, accept: 'application/json', 'content-type': FORM, ...headers },
-    body,
-  });
-  return { res, json: (await res.json()) as any };
-}
-
-async function get(bearer: string, id: string, base = sandbox.baseUrl) {
-  const res = await fetch(`${base}/coverages/${id}`, {
-    headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' },
-  });
-  return { res, json: (await res.json()) as any };
-}
-
-async function control(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-/** GET until the status leaves 0/R1 (at most `max` polls); the status codes seen, in order. */
-async function pollAll(bearer: string, id: string, max = 10): Promise<{ seen: string[]; last: any }> {
-  const seen: string[] = [];
-  for (let i = 0; i < max; i++) {
-    const { res, json } = await get(bearer, id);
-    expect(res.status).toBe(200);
-    seen.push(json.statusCode);
-    if (json.statusCode !== '0' && json.statusCode !== 'R1') return { seen, last: json };
-  }
-  return { seen, last: null };
-}
+const sim = useAvailitySimulator();
+const { tokenResponse, token, post, get, control, pollAll } = sim;
 
 describe('token endpoint and auth', () => {
   it('issues a 300 s Bearer token for the client credentials, under /availity/v1 and /v1', async () => {
-    for (const url of [sandbox.tokenUrl, `${sandbox.url}/v1/token`]) {
+    for (const url of [sim.sandbox.tokenUrl, `${sim.sandbox.url}/v1/token`]) {
       const { res, json } = await tokenResponse(
         {
           grant_type: 'client_credentials',
@@ -134,7 +43,7 @@ describe('token endpoint and auth', () => {
       client_secret: 'availity-sandbox-secret',
     });
     expect([grant.res.status, grant.json.error]).toEqual([400, 'unsupported_grant_type']);
-    const json = await tokenResponse({ grant_type: 'client_credentials' }, sandbox.tokenUrl, 'application/json');
+    const json = await tokenResponse({ grant_type: 'client_credentials' }, sim.sandbox.tokenUrl, 'application/json');
     expect([json.res.status, json.json.error]).toEqual([400, 'invalid_request']);
     const scope = await tokenResponse({
       grant_type: 'client_credentials',
@@ -144,7 +53,7 @@ describe('token endpoint and auth', () => {
     });
     expect([scope.res.status, scope.json.error]).toEqual([400, 'invalid_scope']);
     // The secret never lands in the request log.
-    expect(sandbox.requests.every((r) => !JSON.stringify(r).includes('availity-sandbox-secret'))).toBe(true);
+    expect(sim.sandbox.requests.every((r) => !JSON.stringify(r).includes('availity-sandbox-secret'))).toBe(true);
   });
 
   it('answers 401 without a token, with an unknown one, and once the clock passes 300 s; 403 for an unsubscribed client', async () => {
@@ -152,9 +61,9 @@ describe('token endpoint and auth', () => {
     expect((await post('f00', coverageForm(JANE))).res.status).toBe(401);
     const bearer = await token();
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(200);
-    sandbox.clock.advance(299_000);
+    sim.sandbox.clock.advance(299_000);
     expect((await post(bearer, coverageForm(JANE))).res.status).toBe(200);
-    sandbox.clock.advance(1_000);
+    sim.sandbox.clock.advance(1_000);
     const expired = await post(bearer, coverageForm(JANE));
     expect(expired.res.status).toBe(401);
     expect(expired.res.headers.get('www-authenticate')).toContain('invalid_token');
@@ -167,7 +76,7 @@ describe('token endpoint and auth', () => {
     expect((await control('POST', 'tokens/expire', {})).json).toEqual({ expired: 1 });
     expect((await post(first, coverageForm(JANE))).res.status).toBe(401);
     const second = await token();
-    expect(sandbox.expireTokens(second)).toBe(1);
+    expect(sim.sandbox.expireTokens(second)).toBe(1);
     expect((await post(second, coverageForm(JANE))).res.status).toBe(401);
   });
 });
@@ -262,10 +171,10 @@ describe('seeded members', () => {
     const bearer = await token();
     const { res, json } = await post(bearer, coverageForm({ memberId: 'AVL000004', lastName: 'Lima', birthDate: '1990-02-02' }));
     expect(res.status).toBe(202);
-    expect(res.headers.get('location')).toBe(`${sandbox.baseUrl}/coverages/${json.id}`);
+    expect(res.headers.get('location')).toBe(`${sim.sandbox.baseUrl}/coverages/${json.id}`);
     expect(json).toMatchObject({ statusCode: '0', status: 'In Progress' });
     expect(json.plans).toBeUndefined();
-    expect((await get(bearer, json.id, `${sandbox.url}/v1`)).json.statusCode).toBe('0');
+    expect((await get(bearer, json.id, `${sim.sandbox.url}/v1`)).json.statusCode).toBe('0');
     const { seen, last } = await pollAll(bearer, json.id);
     expect(seen).toEqual(['0', '4']);
     expect(last.plans[0].planName).toBe('ACME PPO');

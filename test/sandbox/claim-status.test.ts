@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ClaimStatusSandbox, startClaimStatusSandbox } from '../../src/sandbox/claim-status';
 import { claimStatusSandboxPractices } from '../../src/sandbox/claim-status/mode';
+import { sandboxControl } from './control';
 
 const T0 = Date.UTC(2026, 6, 30, 14, 0, 0);
 let now = T0;
@@ -56,14 +57,7 @@ async function status(account: string, overrides: Record<string, unknown> = {}) 
 
 const codes = (claim: any) => `${claim.claimStatus.statusCategoryCode}/${claim.claimStatus.statusCode}`;
 
-async function control(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
+const control = (method: string, path: string, body?: unknown) => sandboxControl(sandbox.url, method, path, body);
 
 describe('auth, content and validation', () => {
   it('takes `Key <apiKey>` and the bare key, under both prefixes; 403 without it', async () => {
