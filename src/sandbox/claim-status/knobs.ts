@@ -30,15 +30,14 @@ const Money = z.string().transform((text, ctx) => {
   return cents;
 });
 const YYYYMMDD = z.string().regex(/^[0-9]{8}$/, 'expected YYYYMMDD');
+/** Names are stored upper-cased, as the seed stores them (and as payers answer them). */
+const Name = z
+  .string()
+  .min(1)
+  .transform((s) => s.toUpperCase());
 const Person = z.object({
-  firstName: z
-    .string()
-    .min(1)
-    .transform((s) => s.toUpperCase()),
-  lastName: z
-    .string()
-    .min(1)
-    .transform((s) => s.toUpperCase()),
+  firstName: Name,
+  lastName: Name,
   dateOfBirth: YYYYMMDD,
 });
 const Step = z.object({
@@ -57,14 +56,8 @@ const Payer = z
 const MemberInput = z.object({
   payerId: Payer,
   memberId: z.string().min(1),
-  firstName: z
-    .string()
-    .min(1)
-    .transform((s) => s.toUpperCase()),
-  lastName: z
-    .string()
-    .min(1)
-    .transform((s) => s.toUpperCase()),
+  firstName: Name,
+  lastName: Name,
   dateOfBirth: YYYYMMDD,
   dependents: z.array(Person).default([]),
   rejection: z

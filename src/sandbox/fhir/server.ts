@@ -8,7 +8,6 @@
  * FHIR answers are `application/fhir+json`; failures are OperationOutcomes (`outcome.ts`).
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import { addressUrl, listen } from '../../server/listen';
 import { parseQuery } from '../shared/request-log';
 import type { FhirRecordedRequest, MountState, SandboxParts } from './context';
@@ -17,6 +16,7 @@ import { handleKnob } from './knobs';
 import { FhirHttpError, notFound, OAuthError, operationOutcome, type Reply } from './outcome';
 import { handleRest } from './rest';
 import { readBody, sleep } from '../shared/http-body';
+import { resetSocket } from '../shared/reset-socket';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -28,12 +28,6 @@ function write(res: http.ServerResponse, reply: Reply, contentType: string): voi
     ...reply.headers,
   });
   res.end(text);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

@@ -13,6 +13,7 @@
  * record coherent with the NexHealth spec's balance rule: its guarantor portion and total are the sum
  * of its patients' balances, aged by the visit's date.
  */
+import { seededRng } from '../shared/seeded-rng';
 import { agingBucket } from './balance';
 import { daysBefore } from './seed-builder';
 import { OD, SEED_AS_OF } from './seed-reference';
@@ -44,24 +45,12 @@ const VISITS = [
 const PAYMENT_TYPE_IDS = [501, 502, 503, 504];
 const PROVIDER_IDS = [301, 302, 303];
 
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG (deterministic for a seed). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function addScalePatients(seed: NexSeed, options: ScaleOptions): void {
   const count = Math.floor(options.patients);
   if (!Number.isSafeInteger(count) || count < 0)
     throw new Error(`expected patients to be a whole number ≥ 0, got ${options.patients}`);
   const location = options.locationId ?? OD;
-  const random = prng(options.seed ?? 1);
+  const random = seededRng(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const stamp = `${SEED_AS_OF}T06:00:00.000Z`;
   let patientId = FIRST_PATIENT_ID;

@@ -8,7 +8,6 @@
  * that cannot reach the in-process API (no version, no auth, not logged, no faults).
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import { addressUrl, listen } from '../../server/listen';
 import { type FaultDecision, type FaultInjector, faultRulesFromJson } from '../shared/fault-injection';
 import { parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
@@ -22,6 +21,7 @@ import type { NexStore } from './store';
 import type { WebhookHub } from './webhooks';
 import { acceptedReply, validateWrite } from './writes';
 import { readBody, sleep } from '../shared/http-body';
+import { resetSocket } from '../shared/reset-socket';
 
 export const API_VERSION = 'v20240412';
 
@@ -109,12 +109,6 @@ function write(res: http.ServerResponse, reply: Reply, text: string): void {
     ...reply.headers,
   });
   res.end(text);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 export function createNexServer(parts: ServerParts): http.Server {

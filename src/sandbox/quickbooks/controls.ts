@@ -15,7 +15,7 @@
  * | `POST /_sandbox/faults {…}`, `DELETE /_sandbox/faults` | see `addFaultFromJson` |
  * | `GET /_sandbox/requests`, `POST /_sandbox/reset` | the request log; everything back to the seeds |
  */
-import type { FaultRule } from '../shared/fault-injection';
+import { controlFaultRule } from '../shared/control-fault';
 import type { ServerParts } from './server';
 import { sendJson } from './server';
 import { entityType } from './store';
@@ -173,21 +173,10 @@ class ControlError extends Error {
  * work (a write done, its answer lost).
  */
 export function addFaultFromJson(parts: Pick<ServerParts, 'faults' | 'faultExtras'>, json: Record<string, unknown>): string {
-  const { method, path, status, body, delayMs, times, drop, afterCommit } = json;
-  if (path !== undefined && typeof path !== 'string') throw new Error('path must be a string');
-  if (method !== undefined && typeof method !== 'string') throw new Error('method must be a string');
-  if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status)))
-    throw new Error('status must be an integer');
-  if (delayMs !== undefined && typeof delayMs !== 'number') throw new Error('delayMs must be a number');
-  if (times !== undefined && typeof times !== 'number') throw new Error('times must be a number');
-  if (afterCommit !== undefined && (afterCommit !== true || drop !== true)) throw new Error('afterCommit goes with drop: true');
-  if (status === undefined && drop !== true && delayMs === undefined) throw new Error('a fault needs status, drop or delayMs');
-  const rule: FaultRule = { times: times ?? 1, retryAfterSeconds: null };
-  if (method) rule.method = method;
-  if (path) rule.path = path.endsWith('*') ? path.slice(0, -1) : new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  if (status !== undefined) rule.status = status;
-  if (delayMs !== undefined) rule.latencyMs = delayMs;
-  if (drop === true) rule.reset = true;
+  const { body, drop, afterCommit } = json;
+  const rule = controlFaultRule(json, () => {
+    if (afterCommit !== undefined && (afterCommit !== true || drop !== true)) throw new Error('afterCommit goes with drop: true');
+  });
   const id = parts.faults.add(rule);
   if (body !== undefined || afterCommit)
     parts.faultExtras.set(id, { ...(body !== undefined ? { body } : {}), ...(afterCommit ? { afterCommit: true } : {}) });

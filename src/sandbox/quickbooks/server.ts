@@ -12,10 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { FaultInjector } from '../shared/fault-injection';
 import { readBody, sleep } from '../shared/http-body';
 import { parseQuery as parseSearch, type RecordedRequest } from '../shared/request-log';
+import { resetSocket } from '../shared/reset-socket';
 import type { TokenAuthority } from './auth';
 import type { QboBooks } from './books';
 import { changeDataCapture } from './cdc';
@@ -75,12 +75,6 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
     intuit_tid: `1-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
   });
   res.end(text);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 /** The failure body of a forced status: QBO's own for 401, 429 and 5xx. */

@@ -9,8 +9,8 @@
  * surface (`controls.ts`: JSON, no auth, not logged, no faults).
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import { parseQuery, type RecordedRequest } from '../shared/request-log';
+import { resetSocket } from '../shared/reset-socket';
 import { accountForKey } from './accounts';
 import { handleControl, type SandboxParts } from './controls';
 import { checkMailSend, type ErrorEntry, isRefusal } from './mail-send';
@@ -41,12 +41,6 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 function bearerKey(req: http.IncomingMessage): string | null {

@@ -25,10 +25,10 @@
  *     await sim.close();
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { FaultInjector } from './fault-injection';
 import { readBody } from './http-body';
 import { parseQuery, type RecordedRequest } from './request-log';
+import { resetSocket } from './reset-socket';
 
 /** What a simulator answers: JSON `body` (none: an empty answer, e.g. 204) and extra headers. */
 export interface SimAnswer {
@@ -98,13 +98,6 @@ export function sendJson(res: http.ServerResponse, { status, body, headers = {} 
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-/** Drop the connection with a TCP RST where Node can (a `reset` fault), else just destroy it. */
-export function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 export function createSimServer<E extends RoutedRecordedRequest>(options: SimServerOptions<E>): SimServer {

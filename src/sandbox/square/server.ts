@@ -8,7 +8,6 @@
  * Every API answer is JSON in Square's snake_case; errors are Square's envelope.
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { FaultDecision, FaultInjector } from '../shared/fault-injection';
 import { parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
 import { controls } from './controls';
@@ -19,6 +18,7 @@ import type { SquareStore } from './store';
 import type { Json } from './validate';
 import type { SquareWebhookHub } from './webhooks';
 import { readBody, sleep } from '../shared/http-body';
+import { resetSocket } from '../shared/reset-socket';
 
 export const SQUARE_VERSION = '2026-09-16';
 
@@ -50,12 +50,6 @@ function sendJson(res: http.ServerResponse, reply: Reply): void {
 function sendHtml(res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), ...headers });
   res.end(html);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 export function createSquareServer(parts: ServerParts): http.Server {

@@ -8,8 +8,7 @@
  * surface (JSON, no auth, not logged, no faults): see `README.md` here.
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
-import type { FaultInjector, FaultRule } from '../shared/fault-injection';
+import type { FaultInjector } from '../shared/fault-injection';
 import { parseQuery, type RecordedRequest } from '../shared/request-log';
 import { type ApiContext, type ApiRoute, apiRoutes, runRoute } from './api';
 import { StripeHttpError, invalid } from './errors';
@@ -18,6 +17,8 @@ import { closedPage, payPage } from './pay-page';
 import { type Account, randomId, sessionJson, intentJson, subscribes, type StripeSim } from './sim';
 import type { WebhookHub } from './webhooks';
 import { readBody, sleep } from '../shared/http-body';
+import { controlFaultRule } from '../shared/control-fault';
+import { resetSocket } from '../shared/reset-socket';
 
 const IDEMPOTENCY_KEY_TTL_S = 24 * 60 * 60;
 
@@ -60,12 +61,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 function sendHtml(res: http.ServerResponse, status: number, html: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
   res.end(html);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -468,22 +463,8 @@ export function createStripeServer(parts: ServerParts): http.Server {
 
 /** `{"method","path","status","body"?,"delayMs"?,"times"?:1,"drop"?:false}`; `path` may end in `*` (a prefix). */
 export function addFaultFromJson(parts: Pick<ServerParts, 'faults' | 'faultBodies'>, json: Record<string, unknown>): string {
-  const { method, path, status, body, delayMs, times, drop } = json;
-  if (path !== undefined && typeof path !== 'string') throw new Error('path must be a string');
-  if (method !== undefined && typeof method !== 'string') throw new Error('method must be a string');
-  if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status)))
-    throw new Error('status must be an integer');
-  if (delayMs !== undefined && typeof delayMs !== 'number') throw new Error('delayMs must be a number');
-  if (times !== undefined && typeof times !== 'number') throw new Error('times must be a number');
-  if (status === undefined && drop !== true && delayMs === undefined) throw new Error('a fault needs status, drop or delayMs');
-  const rule: FaultRule = { times: times ?? 1, retryAfterSeconds: null };
-  if (method) rule.method = method;
-  if (path) {
-    rule.path = path.endsWith('*') ? path.slice(0, -1) : new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  }
-  if (status !== undefined) rule.status = status;
-  if (delayMs !== undefined) rule.latencyMs = delayMs;
-  if (drop === true) rule.reset = true;
+  const { body } = json;
+  const rule = controlFaultRule(json);
   const id = parts.faults.add(rule);
   if (body !== undefined) parts.faultBodies.set(id, body);
   return id;

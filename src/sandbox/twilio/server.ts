@@ -9,8 +9,7 @@
  * logged, no faults): see `README.md` here.
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
-import type { FaultInjector, FaultRule } from '../shared/fault-injection';
+import type { FaultInjector } from '../shared/fault-injection';
 import { parseQuery, type RecordedRequest } from '../shared/request-log';
 import type { SeededAccount } from './accounts';
 import type { CallbackHub } from './callbacks';
@@ -18,6 +17,8 @@ import { listMessages } from './listing';
 import { type TwilioSim, TwilioError } from './sim';
 import { errorJson, messageJson } from './wire';
 import { readBody, sleep } from '../shared/http-body';
+import { controlFaultRule } from '../shared/control-fault';
+import { resetSocket } from '../shared/reset-socket';
 
 /** One request as the sandbox saw it: the shared log entry plus the decoded form pairs, for wire checks. */
 export interface TwilioRecordedRequest extends RecordedRequest {
@@ -41,12 +42,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-function resetSocket(socket: Socket): void {
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else s.destroy();
 }
 
 /** `Basic base64(user:password)` → both; `null` for anything else. */
@@ -266,20 +261,8 @@ export function createTwilioServer(parts: ServerParts): http.Server {
 
 /** `{"method","path","status","body"?,"delayMs"?,"times"?:1,"drop"?:false}`; `path` exact, or a prefix ending in `*`. */
 export function addFaultFromJson(parts: Pick<ServerParts, 'faults' | 'faultBodies'>, json: Record<string, unknown>): string {
-  const { method, path, status, body, delayMs, times, drop } = json;
-  if (path !== undefined && typeof path !== 'string') throw new Error('path must be a string');
-  if (method !== undefined && typeof method !== 'string') throw new Error('method must be a string');
-  if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status)))
-    throw new Error('status must be an integer');
-  if (delayMs !== undefined && typeof delayMs !== 'number') throw new Error('delayMs must be a number');
-  if (times !== undefined && typeof times !== 'number') throw new Error('times must be a number');
-  if (status === undefined && drop !== true && delayMs === undefined) throw new Error('a fault needs status, drop or delayMs');
-  const rule: FaultRule = { times: times ?? 1, retryAfterSeconds: null };
-  if (method) rule.method = method;
-  if (path) rule.path = path.endsWith('*') ? path.slice(0, -1) : new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  if (status !== undefined) rule.status = status;
-  if (delayMs !== undefined) rule.latencyMs = delayMs;
-  if (drop === true) rule.reset = true;
+  const { body } = json;
+  const rule = controlFaultRule(json);
   const id = parts.faults.add(rule);
   if (body !== undefined) parts.faultBodies.set(id, body);
   return id;
