@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import { addressUrl, listen } from '../../server/listen';
-import { parseQuery } from '../shared/request-log';
+import { logRequest, parseQuery } from '../shared/request-log';
 import type { FhirRecordedRequest, MountState, SandboxParts } from './context';
 import { capabilityStatement, smartConfiguration } from './discovery';
 import { handleKnob } from './knobs';
@@ -79,11 +79,7 @@ export function createFhirServer(parts: SandboxParts): http.Server {
       answeredAt: null,
       profile: state?.mount.profile ?? null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = Date.now();
-    });
+    logRequest(log, entry, res);
 
     const decision = faults.decide(method, path);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);

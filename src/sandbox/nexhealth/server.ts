@@ -10,7 +10,7 @@
 import http from 'node:http';
 import { addressUrl, listen } from '../../server/listen';
 import { type FaultDecision, type FaultInjector, faultRulesFromJson } from '../shared/fault-injection';
-import { parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
+import { logRequest, parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
 import type { TokenAuthority } from './auth';
 import type { RequestContext } from './context';
 import { badRequest, failureBody, forbidden, NexHttpError, notFound, ok, type Reply } from './envelope';
@@ -147,11 +147,7 @@ export function createNexServer(parts: ServerParts): http.Server {
       status: null,
       answeredAt: null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = Date.now();
-    });
+    logRequest(log, entry, res);
 
     const decision = faults.decide(method, path);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);

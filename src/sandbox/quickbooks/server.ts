@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { FaultInjector } from '../shared/fault-injection';
 import { readBody, sleep } from '../shared/http-body';
-import { parseQuery as parseSearch, type RecordedRequest } from '../shared/request-log';
+import { logRequest, parseQuery as parseSearch, type RecordedRequest } from '../shared/request-log';
 import { resetSocket } from '../shared/reset-socket';
 import type { TokenAuthority } from './auth';
 import type { QboBooks } from './books';
@@ -127,11 +127,7 @@ export function createQboServer(parts: ServerParts): http.Server {
       status: null,
       answeredAt: null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = clock.now();
-    });
+    logRequest(log, entry, res, () => clock.now());
 
     if (path === TOKEN_PATH && method === 'POST') {
       const decision = faults.decide(method, path);

@@ -9,7 +9,7 @@
  * surface (`controls.ts`: JSON, no auth, not logged, no faults).
  */
 import http from 'node:http';
-import { parseQuery, type RecordedRequest } from '../shared/request-log';
+import { logRequest, parseQuery, type RecordedRequest } from '../shared/request-log';
 import { resetSocket } from '../shared/reset-socket';
 import { accountForKey } from './accounts';
 import { handleControl, type SandboxParts } from './controls';
@@ -107,11 +107,7 @@ export function createSendgridServer(parts: SandboxParts): http.Server {
       status: null,
       answeredAt: null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = parts.now();
-    });
+    logRequest(log, entry, res, () => parts.now());
 
     const headers = rateHeaders();
     if (path !== '/v3/mail/send' || method !== 'POST') {

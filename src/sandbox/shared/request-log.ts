@@ -2,6 +2,7 @@
  * A sandbox's request log, for tests: every request's method, path, parsed query, headers, body,
  * time and the status it was answered with.
  */
+import type { ServerResponse } from 'node:http';
 
 /** A parsed query: keys ending in `[]` are always arrays (`include[]`), other keys the last value sent. */
 export type ParsedQuery = Record<string, string | string[]>;
@@ -34,4 +35,22 @@ export function parseQuery(params: URLSearchParams): ParsedQuery {
     }
   }
   return query;
+}
+
+/**
+ * Log a request as it arrives: push `entry` to `log` and, when its answer is written, fill in the
+ * status and `answeredAt` (by `now`, the simulator's clock; default `Date.now`). A reset connection
+ * never finishes, so its entry keeps `status: null`.
+ */
+export function logRequest<E extends RecordedRequest>(
+  log: E[],
+  entry: E,
+  res: ServerResponse,
+  now: () => number = Date.now,
+): void {
+  log.push(entry);
+  res.on('finish', () => {
+    entry.status = res.statusCode;
+    entry.answeredAt = now();
+  });
 }

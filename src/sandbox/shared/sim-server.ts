@@ -27,7 +27,7 @@
 import http from 'node:http';
 import type { FaultInjector } from './fault-injection';
 import { readBody } from './http-body';
-import { parseQuery, type RecordedRequest } from './request-log';
+import { logRequest, parseQuery, type RecordedRequest } from './request-log';
 import { resetSocket } from './reset-socket';
 
 /** What a simulator answers: JSON `body` (none: an empty answer, e.g. 204) and extra headers. */
@@ -138,11 +138,7 @@ export function createSimServer<E extends RoutedRecordedRequest>(options: SimSer
       status: null,
       answeredAt: null,
     } as E;
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = now();
-    });
+    logRequest(log, entry, res, now);
     const extra = options.headers?.() ?? {};
     const request: SimRequest<E> = { req, method, raw, entry };
     const early = screen(request);

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { FaultDecision, FaultInjector } from '../shared/fault-injection';
-import { parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
+import { logRequest, parseQuery, type ParsedQuery, type RecordedRequest } from '../shared/request-log';
 import { controls } from './controls';
 import { faultErrors, invalid, notFound, type Reply, SquareHttpError, unauthorized } from './errors';
 import { payPageReply } from './hosted-page';
@@ -91,11 +91,7 @@ export function createSquareServer(parts: ServerParts): http.Server {
       status: null,
       answeredAt: null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = Date.now();
-    });
+    logRequest(log, entry, res);
 
     const payMatch = /^\/pay\/([^/]+)$/.exec(path);
     if (payMatch) {

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { FaultInjector } from '../shared/fault-injection';
-import { parseQuery, type RecordedRequest } from '../shared/request-log';
+import { logRequest, parseQuery, type RecordedRequest } from '../shared/request-log';
 import { type ApiContext, type ApiRoute, apiRoutes, runRoute } from './api';
 import { StripeHttpError, invalid } from './errors';
 import { decodeForm, flatten, type FormObject, FormError } from './form';
@@ -138,11 +138,7 @@ export function createStripeServer(parts: ServerParts): http.Server {
       status: null,
       answeredAt: null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = sim.clock.nowMs();
-    });
+    logRequest(log, entry, res, () => sim.clock.nowMs());
     sim.sweep();
 
     const page = /^\/c\/pay\/([^/]+)$/.exec(path);

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import type { FaultInjector } from '../shared/fault-injection';
-import { parseQuery, type RecordedRequest } from '../shared/request-log';
+import { logRequest, parseQuery, type RecordedRequest } from '../shared/request-log';
 import type { SeededAccount } from './accounts';
 import type { CallbackHub } from './callbacks';
 import { listMessages } from './listing';
@@ -89,11 +89,7 @@ export function createTwilioServer(parts: ServerParts): http.Server {
       status: null,
       answeredAt: null,
     };
-    log.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.answeredAt = parts.now();
-    });
+    logRequest(log, entry, res, () => parts.now());
 
     const list = MESSAGES.exec(path);
     const one = MESSAGE.exec(path);
