@@ -2,11 +2,11 @@
  * A fault rule from the simple control JSON the Stripe, Twilio and QuickBooks simulators take
  * (`POST /_sandbox/faults`): `{"method"?, "path"?, "status"?, "body"?, "delayMs"?, "times"?, "drop"?}`.
  * `path` is exact, or a prefix when it ends in `*`; `times` defaults to 1 (once), a forced 429 sends
- * no `Retry-After`, and `drop` resets the connection. `body` is the simulator's to keep (the forced
- * answer's body, by rule id). A simulator's own fields are checked by `check`, after the shared types
- * and before "a fault needs status, drop or delayMs".
+ * no `Retry-After`, and `drop` resets the connection. `body` is the forced answer's body, which the
+ * simulator keeps by rule id (`addControlFault` does both). A simulator's own fields are checked by
+ * `check`, after the shared types and before "a fault needs status, drop or delayMs".
  */
-import type { FaultRule } from './fault-injection';
+import type { FaultControl, FaultRule } from './fault-injection';
 
 export function controlFaultRule(json: Record<string, unknown>, check: () => void = () => {}): FaultRule {
   const { method, path, status, delayMs, times, drop } = json;
@@ -25,4 +25,14 @@ export function controlFaultRule(json: Record<string, unknown>, check: () => voi
   if (delayMs !== undefined) rule.latencyMs = delayMs;
   if (drop === true) rule.reset = true;
   return rule;
+}
+
+/** Add the rule to `faults`; its `body`, if any, goes to `faultBodies` under the rule's id. Returns the id. */
+export function addControlFault(
+  parts: { faults: Pick<FaultControl, 'add'>; faultBodies: Map<string, unknown> },
+  json: Record<string, unknown>,
+): string {
+  const id = parts.faults.add(controlFaultRule(json));
+  if (json.body !== undefined) parts.faultBodies.set(id, json.body);
+  return id;
 }

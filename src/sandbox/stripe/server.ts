@@ -17,7 +17,7 @@ import { closedPage, payPage } from './pay-page';
 import { type Account, randomId, sessionJson, intentJson, subscribes, type StripeSim } from './sim';
 import type { WebhookHub } from './webhooks';
 import { readBody, sleep } from '../shared/http-body';
-import { controlFaultRule } from '../shared/control-fault';
+import { addControlFault } from '../shared/control-fault';
 import { resetSocket } from '../shared/reset-socket';
 
 const IDEMPOTENCY_KEY_TTL_S = 24 * 60 * 60;
@@ -459,11 +459,7 @@ export function createStripeServer(parts: ServerParts): http.Server {
 
 /** `{"method","path","status","body"?,"delayMs"?,"times"?:1,"drop"?:false}`; `path` may end in `*` (a prefix). */
 export function addFaultFromJson(parts: Pick<ServerParts, 'faults' | 'faultBodies'>, json: Record<string, unknown>): string {
-  const { body } = json;
-  const rule = controlFaultRule(json);
-  const id = parts.faults.add(rule);
-  if (body !== undefined) parts.faultBodies.set(id, body);
-  return id;
+  return addControlFault(parts, json);
 }
 
 export function resetAll(parts: ServerParts): void {

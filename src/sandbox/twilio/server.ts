@@ -17,7 +17,7 @@ import { listMessages } from './listing';
 import { type TwilioSim, TwilioError } from './sim';
 import { errorJson, messageJson } from './wire';
 import { readBody, sleep } from '../shared/http-body';
-import { controlFaultRule } from '../shared/control-fault';
+import { addControlFault } from '../shared/control-fault';
 import { resetSocket } from '../shared/reset-socket';
 
 /** One request as the sandbox saw it: the shared log entry plus the decoded form pairs, for wire checks. */
@@ -257,11 +257,7 @@ export function createTwilioServer(parts: ServerParts): http.Server {
 
 /** `{"method","path","status","body"?,"delayMs"?,"times"?:1,"drop"?:false}`; `path` exact, or a prefix ending in `*`. */
 export function addFaultFromJson(parts: Pick<ServerParts, 'faults' | 'faultBodies'>, json: Record<string, unknown>): string {
-  const { body } = json;
-  const rule = controlFaultRule(json);
-  const id = parts.faults.add(rule);
-  if (body !== undefined) parts.faultBodies.set(id, body);
-  return id;
+  return addControlFault(parts, json);
 }
 
 export function resetAll(parts: ServerParts): void {
