@@ -58,12 +58,12 @@ describe('token endpoint', () => {
 
   it('refuses a bad signature, a wrong aud, exp more than 300 s away, a reused jti, another alg and an unknown kid', async () => {
     const other = await generateSandboxKeyPair();
-    // Each assertion is made just before it is sent: made all at once, `exp 301 s` is 300 s away by the
-    // time a loaded machine sends it.
+    // Each assertion is made just before it is sent. The exp case is 330 s, not 301 s: one second of
+    // margin was lost on a loaded machine between signing and the simulator's check.
     const cases: Array<[string, () => Promise<string>]> = [
       ['bad signature', () => assertion(fhir, 'generic', { privateKeyPem: other.privateKeyPem })],
       ['wrong aud', () => assertion(fhir, 'generic', { aud: `${fhir.mounts.generic}/token` })],
-      ['exp 301 s', () => assertion(fhir, 'generic', { expiresInSeconds: 301 })],
+      ['exp 330 s', () => assertion(fhir, 'generic', { expiresInSeconds: 330 })],
       ['unknown kid', () => assertion(fhir, 'generic', { kid: 'nope' })],
       ['RS256', () => assertion(fhir, 'generic', { alg: 'RS256' })],
       ['unknown client', () => assertion(fhir, 'generic', { iss: 'someone-else' })],
