@@ -5,6 +5,7 @@
  * key are refreshed on the way, which is what lets a NEEDS_ATTENTION claim be asked again once the
  * practice fixed it. `refreshClaimStatus` starts a watch for one claim the same way.
  */
+import { scanPages } from '../../adapters/ledger/port';
 import type { ClaimRecord, CoverageRecord, PatientRecord } from '../../ledger/records';
 import { createLoaders } from '../../graphql/loaders';
 import { firstInquiryAt, withinWatchWindow } from './cadence';
@@ -53,11 +54,10 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
   // Without a patient listing (Epic, Oracle) watches start from refreshClaimStatus(patientId) instead.
   if (!practice?.capabilities.patientListing || !connection) return 0;
   const today = DateTime.fromJSDate(flow.ctx.now(), { zone: flow.timeZoneOf(practiceId) }).toISODate()!;
-  let after: string | null = null;
   let watched = 0;
-  do {
+  signal?.throwIfAborted();
+  for await (const page of scanPages((args) => practice.adapter.listPatients(args), { perPage: flow.options.pageSize })) {
     signal?.throwIfAborted();
-    const page = await practice.adapter.listPatients({ first: flow.options.pageSize, after });
     const loaders = createLoaders(flow.practices);
     const patients = page.items.filter((p) => !p.nonPatient);
     const keys = patients.map((p) => ({ practiceId, id: p.sourceId }));
@@ -78,7 +78,6 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
         watched += 1;
       }
     }
-    after = page.hasNextPage ? page.endCursor : null;
-  } while (after);
+  }
   return watched;
 }
