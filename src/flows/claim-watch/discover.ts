@@ -12,7 +12,7 @@ import { firstInquiryAt, withinWatchWindow } from './cadence';
 import type { ClaimWatchContext } from './context';
 import { inquireSingletonKey } from './inquire';
 import { inquiryKey } from './inquiry-key';
-import { getWatch, upsertWatch, type WatchRow } from './watch-store';
+import { upsertWatch, watchesOf, type WatchRow } from './watch-store';
 import { DateTime } from 'luxon';
 
 /** Start or refresh the watch of one claim whose key was built; its job is enqueued while it is WATCHING. */
@@ -67,9 +67,14 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
         ? Promise.all(keys.map((k) => loaders.coverages.load(k)))
         : keys.map(() => [] as CoverageRecord[]),
     ]);
+    // The page's watches in one query (not one per claim): most claims are neither watched nor eligible.
+    const claimIds = claims.flatMap((list) => list.map((c) => c.sourceId));
+    const watches = new Map(
+      (claimIds.length === 0 ? [] : await watchesOf(flow.ctx.store.sql, practiceId, claimIds)).map((w) => [w.claimId, w]),
+    );
     for (const [i, patient] of patients.entries()) {
       for (const claim of claims[i]!) {
-        const existing = await getWatch(flow.ctx.store.sql, practiceId, claim.sourceId);
+        const existing = watches.get(claim.sourceId);
         const eligible = claim.stage === 'PENDING' && claim.serviceDate !== null && withinWatchWindow(claim.serviceDate, today);
         if (!existing && !eligible) continue;
         const built = inquiryKey(claim, patient, coverages[i]!, connection.settings, existing?.payerClaimNumber ?? null);
