@@ -66,7 +66,13 @@ async function until<T>(read: () => T | undefined, what: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  t = await startTestGateway({ fhir: true, coverage: true, gateway: { transactionOptions: { now: () => clock } } });
+  // No background poll of the job queue (every 5 s by default): a poll that claims the discovery or
+  // an inquiry just as the test moves the clock would leave `tick()` nothing to wait for.
+  t = await startTestGateway({
+    fhir: true,
+    coverage: true,
+    gateway: { transactionOptions: { now: () => clock, pollIntervalMs: 3_600_000 } },
+  });
   const { data } = await t.gql(PAYER_STATUS, { patientId: MARIA });
   const claim = data.patient.claims.find((c: { sourceId: string }) => c.sourceId === CLAIM);
   // The payer's side of Maria's claim: her coverage cov-alvarez carries member id BCX-cov-alvarez (the
