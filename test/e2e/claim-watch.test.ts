@@ -66,7 +66,13 @@ async function until<T>(read: () => T | undefined, what: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  t = await startTestGateway({ fhir: true, coverage: true, gateway: { transactionOptions: { now: () => clock } } });
+  // No background poll of the job queue (every 5 s by default): a poll that claims the discovery or
+  // an inquiry just as the test moves the clock would leave `tick()` nothing to wait for.
+  t = await startTestGateway({
+    fhir: true,
+    coverage: true,
+    gateway: { transactionOptions: { now: () => clock, pollIntervalMs: 3_600_000 } },
+  });
   const { data } = await t.gql(PAYER_STATUS, { patientId: MARIA });
   const claim = data.patient.claims.find((c: { sourceId: string }) => c.sourceId === CLAIM);
   // The payer's side of Maria's claim: her coverage cov-alvarez carries member id BCX-cov-alvarez (the
@@ -219,6 +225,33 @@ describe('claim watch', () => {
     expect(inquiries()).toBe(before + 1);
     expect(a.data.refreshClaimStatus.payerStatus).toEqual(b.data.refreshClaimStatus.payerStatus);
     expect(a.data.refreshClaimStatus.payerStatus).toEqual({ category: 'FINALIZED_PAID', checkedAt: clock.toISOString() });
+  });
+
+  it('a refreshClaimStatus that inquires reads the patient, her claims and her coverages once each', async () => {
+    clock = new Date(clock.getTime() + 3_600_000);
+    const before = inquiries();
+    t.fhir!.resetRequestLog();
+    const { errors } = await t.gql(
+      `mutation { refreshClaimStatus(practiceId: "${PRACTICE}", claimId: "${CLAIM}") { payerStatus { category checkedAt } } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(inquiries()).toBe(before + 1);
+    const exchanges = t.fhir!.requests.filter((r) => !r.path.endsWith('/token'));
+    // The FHIR adapter batches its reads: each entry of each batch is one ledger read.
+    const reads = exchanges.flatMap((r) =>
+      r.method === 'POST' && r.path.endsWith('/fhir')
+        ? ((r.body as { entry?: Array<{ request: { url: string } }> })?.entry ?? []).map((e) => e.request.url)
+        : [`${r.method} ${r.path}`],
+    );
+    const count = (prefix: string) => reads.filter((url) => url.startsWith(prefix)).length;
+    // The inquiry builds its key from what the refresh read (was: each read twice).
+    expect(count('Patient/')).toBe(1);
+    expect(count('Coverage?')).toBe(1);
+    expect(count('Account?')).toBe(1);
+    // Her claims: once for the inquiry's key, once more for the Claim the mutation answers.
+    expect(count('Claim?')).toBe(2);
+    expect(reads).toHaveLength(9);
+    console.info(`refreshClaimStatus: ${exchanges.length} FHIR exchanges, ${reads.length} reads`);
   });
 
   it('refreshClaimStatus of an unknown claim or without a claim-status clearinghouse is refused before any call', async () => {

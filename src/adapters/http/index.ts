@@ -12,3 +12,4 @@ export {
   type HttpTransportOptions,
 } from './transport';
 export type { UpstreamCallEvent } from './upstream-call';
+export { sendReported, type ReportedCall, type ReportedOptions } from './reported';

@@ -26,6 +26,11 @@ export interface RetryPolicy {
   maxRetries: number;
   /** Base of the jittered exponential backoff. */
   baseDelayMs: number;
+  /**
+   * The wait before retry `retryIndex` (0 for the first) when the upstream named none: for a vendor
+   * that documents its own schedule. Default: the jittered exponential backoff of `baseDelayMs`.
+   */
+  delayMs?: (retryIndex: number) => number;
   /** Cap of a computed backoff delay. Default 10 s. */
   maxBackoffMs?: number;
   /** Cap of an upstream-requested wait (`Retry-After`). Default 60 s. */
@@ -47,7 +52,9 @@ export async function retry<T>(attempt: (attemptNumber: number) => Promise<Attem
     const delay =
       requested != null
         ? Math.min(requested, policy.maxRetryAfterMs ?? 60_000)
-        : backoffDelayMs(n - 1, policy.baseDelayMs, policy.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS, policy.random);
+        : policy.delayMs
+          ? policy.delayMs(n - 1)
+          : backoffDelayMs(n - 1, policy.baseDelayMs, policy.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS, policy.random);
     await wait(delay);
   }
 }

@@ -18,6 +18,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** A JSON body is serialized and sent with `content-type: application/json`. */
   json?: unknown;
+  /** A body sent as is (a form, say), its `content-type` given in `headers`; ignored when `json` is given. */
+  body?: string;
   /** Total time for the exchange (until the body has been read), in ms. */
   timeoutMs: number;
 }
@@ -79,7 +81,7 @@ export class HttpTransport {
       controller.abort(new Error(`timed out after ${request.timeoutMs} ms`));
     }, request.timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-    let body: string | undefined;
+    let body: string | undefined = request.body;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';

@@ -170,6 +170,25 @@ export async function bookingByEntry(
   return rows[0] ? bookingFrom(rows[0]) : null;
 }
 
+/**
+ * The bookings of some entries of a practice in one query (a change-data-capture batch), keyed
+ * `<kind>:<externalId>`; entries the gateway did not book find nothing.
+ */
+export async function bookingsByEntries(
+  sql: SqlExecutor,
+  practiceId: string,
+  refs: readonly { kind: EntryKind; id: string }[],
+): Promise<Map<string, BookingRow>> {
+  if (refs.length === 0) return new Map();
+  const { rows } = await sql.query<Record<string, unknown>>(
+    `SELECT b.* FROM bookings b JOIN unnest($2::text[], $3::text[]) AS r(kind, external_id)
+        ON b.kind = r.kind AND b.external_id = r.external_id
+      WHERE b.practice_id = $1`,
+    [practiceId, refs.map((r) => r.kind), refs.map((r) => r.id)],
+  );
+  return new Map(rows.map((raw) => [`${String(raw.kind)}:${String(raw.external_id)}`, bookingFrom(raw)] as const));
+}
+
 /** An event said the entry changed upstream: its `books_*` are stale until read again. */
 export async function markRereadPending(sql: SqlExecutor, transactionId: string, now: Date): Promise<void> {
   await sql.query(`UPDATE bookings SET reread_pending = true, updated_at = $2::timestamptz WHERE transaction_id = $1`, [
@@ -209,6 +228,34 @@ export async function recordBooksRead(
     ],
   );
   return rows[0] ? bookingFrom(rows[0]) : null;
+}
+
+/**
+ * {@link recordBooksRead} of many bookings in one statement (a change-data-capture batch). A booking
+ * named twice keeps its last read, as one read after another would. Answers the rows it touched.
+ */
+export async function recordBooksReads(
+  sql: SqlExecutor,
+  reads: readonly { booking: BookingRow; entry: BookedEntryRecord | null }[],
+  now: Date,
+): Promise<BookingRow[]> {
+  const last = new Map(reads.map((r) => [r.booking.transactionId, r] as const));
+  if (last.size === 0) return [];
+  const list = [...last.values()];
+  const { rows } = await sql.query<Record<string, unknown>>(
+    `UPDATE bookings b SET books_state = r.state, books_amount_cents = r.amount, books_version = COALESCE(r.version, b.books_version),
+            books_read_at = $5::timestamptz, reread_pending = false, updated_at = $5::timestamptz
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS r(transaction_id, state, amount, version)
+      WHERE b.transaction_id = r.transaction_id AND b.status = 'BOOKED' RETURNING b.*`,
+    [
+      list.map((r) => r.booking.transactionId),
+      list.map((r) => booksStateOf(r.entry, r.booking.bookedAmount)),
+      list.map((r) => (r.entry ? r.entry.amount : null)),
+      list.map((r) => (r.entry ? r.entry.version : null)),
+      now.toISOString(),
+    ],
+  );
+  return rows.map(bookingFrom);
 }
 
 /**

@@ -19,7 +19,14 @@ import { CircuitOpenError } from '../../resilience';
 import { errorText } from '../../transactions/context';
 import { deferUntil } from '../../transactions/write-path-jobs';
 import { claimEvent, remapCustomer } from './accounting-store';
-import { bookingByEntry, getBooking, markRereadPending, recordBooksRead } from './booking-store';
+import {
+  bookingByEntry,
+  bookingsByEntries,
+  getBooking,
+  markRereadPending,
+  recordBooksRead,
+  recordBooksReads,
+} from './booking-store';
 import { rereadKey, unavailableDelay, type BookingContext } from './context';
 
 export type EventResult = 'applied' | 'duplicate' | 'ignored';
@@ -72,16 +79,22 @@ export async function applyChangedEntries(
   deleted: readonly { kind: 'SALE' | 'REFUND'; id: string }[],
 ): Promise<number> {
   const { ctx } = flow;
-  let applied = 0;
-  for (const entry of entries) {
-    const booking = await bookingByEntry(ctx.store.sql, practiceId, entry.ref.kind, entry.ref.id);
-    if (booking && (await recordBooksRead(ctx.store.sql, booking, entry, ctx.now()))) applied++;
-  }
-  for (const ref of deleted) {
-    const booking = await bookingByEntry(ctx.store.sql, practiceId, ref.kind, ref.id);
-    if (booking && (await recordBooksRead(ctx.store.sql, booking, null, ctx.now()))) applied++;
-  }
-  return applied;
+  const sql = ctx.store.sql;
+  // One query to find the batch's bookings and one to store what the books hold (not two per entry).
+  const reads = [
+    ...entries.map((entry) => ({ ref: entry.ref, entry: entry as BookedEntryRecord | null })),
+    ...deleted.map((ref) => ({ ref, entry: null })),
+  ];
+  const bookings = await bookingsByEntries(
+    sql,
+    practiceId,
+    reads.map((r) => r.ref),
+  );
+  const found = reads.flatMap(({ ref, entry }) => {
+    const booking = bookings.get(`${ref.kind}:${ref.id}`);
+    return booking ? [{ booking, entry }] : [];
+  });
+  return (await recordBooksReads(sql, found, ctx.now())).length;
 }
 
 /** The `booking.reread` job: read the entry live and store what the books hold now. */

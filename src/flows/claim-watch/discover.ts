@@ -5,13 +5,14 @@
  * key are refreshed on the way, which is what lets a NEEDS_ATTENTION claim be asked again once the
  * practice fixed it. `refreshClaimStatus` starts a watch for one claim the same way.
  */
+import { scanPages } from '../../adapters/ledger/port';
 import type { ClaimRecord, CoverageRecord, PatientRecord } from '../../ledger/records';
 import { createLoaders } from '../../graphql/loaders';
 import { firstInquiryAt, withinWatchWindow } from './cadence';
 import type { ClaimWatchContext } from './context';
 import { inquireSingletonKey } from './inquire';
 import { inquiryKey } from './inquiry-key';
-import { getWatch, upsertWatch, type WatchRow } from './watch-store';
+import { upsertWatch, watchesOf, type WatchRow } from './watch-store';
 import { DateTime } from 'luxon';
 
 /** Start or refresh the watch of one claim whose key was built; its job is enqueued while it is WATCHING. */
@@ -53,11 +54,10 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
   // Without a patient listing (Epic, Oracle) watches start from refreshClaimStatus(patientId) instead.
   if (!practice?.capabilities.patientListing || !connection) return 0;
   const today = DateTime.fromJSDate(flow.ctx.now(), { zone: flow.timeZoneOf(practiceId) }).toISODate()!;
-  let after: string | null = null;
   let watched = 0;
-  do {
+  signal?.throwIfAborted();
+  for await (const page of scanPages((args) => practice.adapter.listPatients(args), { perPage: flow.options.pageSize })) {
     signal?.throwIfAborted();
-    const page = await practice.adapter.listPatients({ first: flow.options.pageSize, after });
     const loaders = createLoaders(flow.practices);
     const patients = page.items.filter((p) => !p.nonPatient);
     const keys = patients.map((p) => ({ practiceId, id: p.sourceId }));
@@ -67,9 +67,14 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
         ? Promise.all(keys.map((k) => loaders.coverages.load(k)))
         : keys.map(() => [] as CoverageRecord[]),
     ]);
+    // The page's watches in one query (not one per claim): most claims are neither watched nor eligible.
+    const claimIds = claims.flatMap((list) => list.map((c) => c.sourceId));
+    const watches = new Map(
+      (claimIds.length === 0 ? [] : await watchesOf(flow.ctx.store.sql, practiceId, claimIds)).map((w) => [w.claimId, w]),
+    );
     for (const [i, patient] of patients.entries()) {
       for (const claim of claims[i]!) {
-        const existing = await getWatch(flow.ctx.store.sql, practiceId, claim.sourceId);
+        const existing = watches.get(claim.sourceId);
         const eligible = claim.stage === 'PENDING' && claim.serviceDate !== null && withinWatchWindow(claim.serviceDate, today);
         if (!existing && !eligible) continue;
         const built = inquiryKey(claim, patient, coverages[i]!, connection.settings, existing?.payerClaimNumber ?? null);
@@ -78,7 +83,6 @@ export async function discover(flow: ClaimWatchContext, practiceId: string, sign
         watched += 1;
       }
     }
-    after = page.hasNextPage ? page.endCursor : null;
-  } while (after);
+  }
   return watched;
 }

@@ -8,7 +8,6 @@
  *     const stop = watch.onChange('summit-health', (change) => …);         // claimStatusChanged
  */
 import { EventEmitter } from 'node:events';
-import { createLoaders } from '../../graphql/loaders';
 import type { PracticeRegistry } from '../../practices';
 import type { TransactionService } from '../../transactions/service';
 import type { StatusBus, StatusSubscription } from '../../transactions/status-bus';
@@ -16,7 +15,7 @@ import { runOutsideRequestScope } from '../../upstream-budget/request-scope';
 import { CLAIM_WATCH_DEFAULTS, type ClaimChange, type ClaimWatchContext, type ClaimWatchOptions } from './context';
 import { discover, watchClaim } from './discover';
 import { ClaimInquiryInputError, ClaimNotFound, ClaimStatusNotSupported } from './errors';
-import { inquireJob, inquireOnce, inquireSingletonKey, runRereadNow } from './inquire';
+import { inquireJob, inquireOnce, inquireSingletonKey, readPatient, runRereadNow } from './inquire';
 import { inquiryKey } from './inquiry-key';
 import { rereadJob } from './reread';
 import type { ClaimStatusResolver } from './types';
@@ -140,13 +139,8 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
         field: 'patientId',
       });
     }
-    const loaders = createLoaders(flow.practices);
-    const key = { practiceId, id: owner };
-    const [patient, claims, coverages] = await Promise.all([
-      loaders.patients.load(key),
-      loaders.claims.load(key),
-      practice.capabilities.coverage ? loaders.coverages.load(key) : Promise.resolve([]),
-    ]);
+    const read = await readPatient(flow, practiceId, owner);
+    const { patient, claims, coverages } = read;
     const claim = claims.find((c) => c.sourceId === claimId);
     if (!patient || !claim || claim.serviceDate === null) {
       throw new ClaimNotFound(`no claim "${claimId}" of patient "${owner}" at practice "${practiceId}"`);
@@ -159,7 +153,8 @@ export function createClaimWatchFlow(deps: ClaimWatchFlowDeps): ClaimWatchFlow {
     // Claimed in the store, not read-then-acted: a concurrent refresh (or the job) that lost asks nobody.
     const minMs = connection.settings.minRefreshIntervalSeconds * 1000;
     if (!(await claimInquiry(sql, practiceId, claimId, now, minMs))) return (await getWatch(sql, practiceId, claimId)) ?? watch;
-    const result = await inquireOnce(flow, practiceId, claimId);
+    // The inquiry builds its key from what was just read, rather than reading the patient a second time.
+    const result = await inquireOnce(flow, practiceId, claimId, read);
     if (result?.rereadJobId) await runRereadNow(flow, result.rereadJobId);
     const after = result?.watch ?? watch;
     if (after.polling === 'WATCHING' && after.nextInquiryAt) {

@@ -23,6 +23,7 @@ import {
   claimStatusFingerprint,
   matchClaim,
 } from '../../ledger/claim-status';
+import type { ClaimRecord, CoverageRecord, PatientRecord } from '../../ledger/records';
 import type { ClaimStatusRecord } from './types';
 import { claimInquiry, getWatch, storeStep, insertEvent, type WatchRow } from './watch-store';
 
@@ -38,8 +39,25 @@ export interface InquiryResult {
   error: unknown;
 }
 
-/** Ask once now and store the outcome. `null` when the claim is not watched. */
-export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, claimId: string): Promise<InquiryResult | null> {
+/** What a caller has just read of a patient from the ledger (a refresh builds its key from it first). */
+export interface PatientRead {
+  patientId: string;
+  patient: PatientRecord | null;
+  claims: ClaimRecord[];
+  coverages: CoverageRecord[];
+}
+
+/**
+ * Ask once now and store the outcome. `null` when the claim is not watched. `read`: the claim's
+ * patient as the caller read it moments ago (a refresh), used instead of reading her again when she
+ * is still the watch's patient.
+ */
+export async function inquireOnce(
+  flow: ClaimWatchContext,
+  practiceId: string,
+  claimId: string,
+  read: PatientRead | null = null,
+): Promise<InquiryResult | null> {
   const { ctx } = flow;
   const sql = ctx.store.sql;
   const watch = await getWatch(sql, practiceId, claimId);
@@ -63,14 +81,9 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
   };
   if (!connection?.adapter.inquireClaimStatus || !practice) return null;
 
-  // Fresh reads (a loader set of its own): the watch acts on what the ledger says now.
-  const loaders = createLoaders(flow.practices);
-  const key = { practiceId, id: watch.patientId };
-  const [patient, claims, coverages] = await Promise.all([
-    loaders.patients.load(key),
-    loaders.claims.load(key),
-    practice.capabilities.coverage ? loaders.coverages.load(key) : Promise.resolve([]),
-  ]);
+  // Fresh reads (a loader set of its own, or the caller's of this very moment): the watch acts on what the ledger says now.
+  const { patient, claims, coverages } =
+    read?.patientId === watch.patientId ? read : await readPatient(flow, practiceId, watch.patientId);
   const claim = claims.find((c) => c.sourceId === claimId);
   if (!patient || !claim) return stop({ kind: 'REQUEST_REFUSED' }, 'the claim is no longer in the ledger');
   const built = inquiryKey(claim, patient, coverages, connection.settings, watch.payerClaimNumber);
@@ -161,6 +174,18 @@ export async function inquireOnce(flow: ClaimWatchContext, practiceId: string, c
     });
   }
   return { watch: (await getWatch(sql, practiceId, claimId))!, eventId, rereadJobId: made?.rereadJobId ?? null, error: null };
+}
+
+/** A patient, her claims and (when the ledger has them) her coverages, read fresh from the ledger. */
+export async function readPatient(flow: ClaimWatchContext, practiceId: string, patientId: string): Promise<PatientRead> {
+  const loaders = createLoaders(flow.practices);
+  const key = { practiceId, id: patientId };
+  const [patient, claims, coverages] = await Promise.all([
+    loaders.patients.load(key),
+    loaders.claims.load(key),
+    flow.practices.get(practiceId)?.capabilities.coverage ? loaders.coverages.load(key) : Promise.resolve([]),
+  ]);
+  return { patientId, patient, claims, coverages };
 }
 
 /** The `claims.inquire` handler: inquire when due, then defer to the next inquiry or end. */

@@ -3,7 +3,7 @@
  * the ledger rules, the front desk's figures; polling to completion, bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { awaitEligibility } from '../../../src/adapters/coverage/await-eligibility';
+import { awaitEligibility } from './await-eligibility';
 import { eligibilityFigures } from '../../../src/ledger/eligibility-benefits';
 import { JANE, memberRequest, NPI, useAvailitySandbox } from './helpers';
 

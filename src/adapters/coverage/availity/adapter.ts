@@ -18,7 +18,8 @@
  */
 import { RuleViolation } from '../../../ledger/violation';
 import { UpstreamError } from '../../ledger/port';
-import { safeJson } from '../http';
+import type { HttpResponse } from '../../http';
+import { safeJson } from '../safe-json';
 import type { CoverageAdapterFor, EligibilityAnswer, EligibilityRequest, SubscriberRelationship } from '../port';
 import { echoMasker } from '../privacy';
 import { checkRequest, coveredPersonSchema, isoDateSchema, memberIdSchema, npiSchema, payerIdSchema } from '../request-checks';
@@ -27,7 +28,6 @@ import { AvailityClient, type AvailityClientOptions, transactionOf } from './cli
 import type { AvailityConnection } from './connection';
 import { benefitsOf, portField, rejectionsOf } from './mapping';
 import { type AvailityCoverage, coverageSchema, errorResponseSchema } from './schemas';
-import type { CoverageHttpResponse } from '../http';
 
 export const availityCapabilities = { eligibility: true, claimStatusInquiry: false, asyncPolling: true } as const;
 
@@ -96,7 +96,7 @@ export function createAvailityAdapter(
     };
   }
 
-  function answerOf(res: CoverageHttpResponse, context: Posted, endpoint: string): EligibilityAnswer {
+  function answerOf(res: HttpResponse, context: Posted, endpoint: string): EligibilityAnswer {
     const parsed = coverageSchema.safeParse(safeJson(res.text));
     if (!parsed.success) {
       throw new UpstreamError(
@@ -131,7 +131,7 @@ export function createAvailityAdapter(
     }
   }
 
-  function failure(res: CoverageHttpResponse, endpoint: string, mask: (text: string) => string): never {
+  function failure(res: HttpResponse, endpoint: string, mask: (text: string) => string): never {
     const where = `Availity ${endpoint}`;
     if (res.status === 400) {
       const body = errorResponseSchema.safeParse(safeJson(res.text));

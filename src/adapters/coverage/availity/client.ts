@@ -5,11 +5,18 @@
  * Nothing else is retried here: a POST that timed out may have created a coverage, so it is never
  * sent again (the adapter answers with what it knows); the adapter decides what each status means.
  */
-import { Pool } from 'undici';
-import { parseRetryAfterMs } from '../../http';
+import {
+  type HttpMethod,
+  type HttpResponse,
+  HttpTransport,
+  parseRetryAfterMs,
+  retry,
+  sendReported,
+  TransportError,
+} from '../../http';
 import { UpstreamError } from '../../ledger/port';
 import type { AdapterOptions } from '../../system';
-import { type CoverageHttpResponse, exchange, NoAnswer, safeJson } from '../http';
+import { safeJson } from '../safe-json';
 import type { AvailityConnection } from './connection';
 import { tokenResponseSchema } from './schemas';
 
@@ -31,34 +38,28 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 /** Default total time of one exchange. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class AvailityClient {
-  private readonly apiPool: Pool;
-  private readonly apiPrefix: string;
-  private readonly tokenPool: Pool;
+  private readonly api: HttpTransport;
+  private readonly tokenHttp: HttpTransport;
   private readonly tokenPath: string;
   private token: { value: string; until: number } | null = null;
   private tokenInFlight: Promise<string> | null = null;
   private closed = false;
   readonly timeoutMs: number;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
   constructor(
     private readonly connection: AvailityConnection,
     private readonly options: AvailityClientOptions = {},
   ) {
-    const api = new URL(connection.baseUrl);
     const token = new URL(connection.tokenUrl);
-    this.apiPool = new Pool(api.origin, { connections: 8 });
-    this.apiPrefix = api.pathname.replace(/\/+$/, '');
-    this.tokenPool = token.origin === api.origin ? this.apiPool : new Pool(token.origin, { connections: 2 });
+    this.api = new HttpTransport({ baseUrl: connection.baseUrl, connections: 8 });
+    // The token URL is taken whole (its own path and query), so its transport is rooted at the origin.
+    this.tokenHttp = new HttpTransport({ baseUrl: token.origin, connections: 2 });
     this.tokenPath = `${token.pathname}${token.search}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
   }
 
@@ -78,7 +79,7 @@ export class AvailityClient {
       client_secret: this.connection.clientSecret,
       scope: this.connection.scope,
     }).toString();
-    const res = await this.send(this.tokenPool, 'POST', this.tokenPath, '/token', body, {});
+    const res = await this.send(this.tokenHttp, 'POST', this.tokenPath, '/token', body, {});
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       throw new UpstreamError(
         `Availity token endpoint refused the client credentials (HTTP ${res.status})`,
@@ -114,15 +115,16 @@ export class AvailityClient {
    * rule. Answers whatever status came back; a 401 after a fresh token and a 429 past its retries are
    * `UPSTREAM_UNAVAILABLE`; no answer at all is `UPSTREAM_UNAVAILABLE` (never re-sent).
    */
-  async call(method: 'GET' | 'POST', path: string, endpoint: string, form?: string): Promise<CoverageHttpResponse> {
+  async call(method: 'GET' | 'POST', path: string, endpoint: string, form?: string): Promise<HttpResponse> {
     let retokened = false;
-    let throttled = 0;
-    for (let attempt = 1; ; attempt++) {
-      const token = await this.accessToken();
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (this.connection.customerId) headers['x-availity-customer-id'] = this.connection.customerId;
-      const res = await this.send(this.apiPool, method, `${this.apiPrefix}${path}`, endpoint, form, headers, attempt);
-      if (res.status === 401) {
+    let sent = 0;
+    const authorized = async (): Promise<HttpResponse> => {
+      for (;;) {
+        const token = await this.accessToken();
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (this.connection.customerId) headers['x-availity-customer-id'] = this.connection.customerId;
+        const res = await this.send(this.api, method, path, endpoint, form, headers, ++sent);
+        if (res.status !== 401) return res;
         if (retokened) {
           throw new UpstreamError(
             `Availity refused a fresh token on ${method} ${endpoint} (HTTP 401)`,
@@ -133,49 +135,62 @@ export class AvailityClient {
         }
         retokened = true;
         if (this.token?.value === token) this.token = null;
-        continue;
       }
-      if (res.status === 429) {
+    };
+    // Only a 429 is retried: Availity refused it before doing anything, so even a POST is safe to resend.
+    return retry<HttpResponse>(
+      async (attempt) => {
+        const res = await authorized();
+        if (res.status !== 429) return { done: true, value: res };
         const requested = parseRetryAfterMs(res.header('retry-after'), new Date(this.now()));
-        const mayRetry = throttled < MAX_429_RETRIES && (requested === null || requested <= MAX_RETRY_AFTER_MS);
-        if (!mayRetry || this.closed || !(this.options.upstreamBudget?.mayRetry() ?? true)) {
-          throw new UpstreamError(
-            `Availity throttled ${method} ${endpoint} (HTTP 429) ${throttled + 1} times${transactionOf(res)}`,
+        return {
+          done: false,
+          error: new UpstreamError(
+            `Availity throttled ${method} ${endpoint} (HTTP 429) ${attempt} times${transactionOf(res)}`,
             'UPSTREAM_UNAVAILABLE',
             429,
             endpoint,
-          );
-        }
-        await this.sleep(requested ?? 1000 * 2 ** throttled + Math.floor(this.random() * 250));
-        throttled++;
-        continue;
-      }
-      return res;
-    }
+          ),
+          // A longer wait than the bound fails the call instead of holding it.
+          retryable: !this.closed && (requested === null || requested <= MAX_RETRY_AFTER_MS),
+          retryAfterMs: requested,
+        };
+      },
+      {
+        maxRetries: MAX_429_RETRIES,
+        baseDelayMs: 1000,
+        delayMs: (retryIndex) => 1000 * 2 ** retryIndex + Math.floor(this.random() * 250),
+        maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+        mayRetry: () => this.options.upstreamBudget?.mayRetry() ?? true,
+        sleep: this.options.sleep,
+      },
+    );
   }
 
   private async send(
-    pool: Pool,
-    method: 'GET' | 'POST',
+    http: HttpTransport,
+    method: HttpMethod,
     path: string,
     endpoint: string,
     form: string | undefined,
     headers: Record<string, string>,
     attempt = 1,
-  ): Promise<CoverageHttpResponse> {
+  ): Promise<HttpResponse> {
     if (this.closed) throw new UpstreamError('Availity: the adapter is closed', 'UPSTREAM_UNAVAILABLE', null, endpoint);
     const all: Record<string, string> = { accept: 'application/json', ...headers };
     if (form !== undefined) all['content-type'] = 'application/x-www-form-urlencoded';
     try {
-      return await exchange(
-        pool,
-        { method, path, endpoint, headers: all, body: form, timeoutMs: this.timeoutMs, attempt },
+      return await sendReported(
+        http,
+        { method, path, headers: all, body: form, timeoutMs: this.timeoutMs },
+        { endpoint, attempt },
         this.options,
       );
     } catch (err) {
-      if (!(err instanceof NoAnswer)) throw err;
+      if (!(err instanceof TransportError)) throw err;
+      // The transport's text may quote the request; only the kind of failure is kept.
       throw new UpstreamError(
-        `Availity: no answer to ${method} ${endpoint} (${err.timedOut ? `timed out after ${this.timeoutMs} ms` : 'network error'})`,
+        `Availity: no answer to ${method} ${endpoint} (${err.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : 'network error'})`,
         'UPSTREAM_UNAVAILABLE',
         null,
         endpoint,
@@ -187,12 +202,12 @@ export class AvailityClient {
     if (this.closed) return;
     this.closed = true;
     this.token = null;
-    await Promise.all([this.apiPool.close(), this.tokenPool === this.apiPool ? null : this.tokenPool.close()]);
+    await Promise.all([this.api.close(), this.tokenHttp.close()]);
   }
 }
 
 /** ` (transaction …)` from `X-Availity-Transaction-ID`, for the operator's log; empty when absent. */
-export function transactionOf(res: CoverageHttpResponse): string {
+export function transactionOf(res: HttpResponse): string {
   const id = res.header('x-availity-transaction-id');
   return id ? ` (transaction ${id.slice(0, 64)})` : '';
 }

@@ -18,14 +18,22 @@
  * reach an error text (masked even when echoed).
  */
 import { createHash, randomInt } from 'node:crypto';
-import { Pool } from 'undici';
 import { z } from 'zod';
-import { createLimiter, type Limiter, parseRetryAfterMs } from '../../http';
+import {
+  createLimiter,
+  type HttpResponse,
+  HttpTransport,
+  type Limiter,
+  parseRetryAfterMs,
+  retry,
+  sendReported,
+  TransportError,
+} from '../../http';
 import { UpstreamError } from '../../ledger/port';
 import type { AdapterOptions } from '../../system';
-import { type CoverageHttpResponse, exchange, NoAnswer, safeJson } from '../http';
 import type { ClaimStatusRequest, CoverageAdapterFor } from '../port';
 import { echoMasker } from '../privacy';
+import { safeJson } from '../safe-json';
 import { checkRequest, coveredPersonSchema, isoDateSchema, memberIdSchema, npiSchema, payerIdSchema } from '../request-checks';
 import type { ClaimStatusConnection } from './connection';
 import { answerOf, compactDate, inquiryBody } from './mapping';
@@ -95,48 +103,39 @@ function limiterFor(connection: ClaimStatusConnection): Limiter {
   return limiter;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export function createClaimStatusAdapter(
   connection: ClaimStatusConnection,
   options: ClaimStatusAdapterOptions = {},
 ): CoverageAdapterFor<'claimStatus'> {
-  const base = new URL(connection.baseUrl);
-  const pool = new Pool(base.origin, { connections: CLAIM_STATUS_MAX_IN_FLIGHT });
-  const path = `${base.pathname.replace(/\/+$/, '')}${CLAIM_STATUS_PATH}`;
+  const http = new HttpTransport({ baseUrl: connection.baseUrl, connections: CLAIM_STATUS_MAX_IN_FLIGHT });
   const limit = limiterFor(connection);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
   const controlNumber = options.controlNumber ?? (() => String(randomInt(100_000_000, 1_000_000_000)));
   let closed = false;
 
-  async function post(body: string, attempt: number): Promise<CoverageHttpResponse> {
+  async function post(body: unknown, attempt: number): Promise<HttpResponse> {
     if (closed) throw new UpstreamError('claim status: the adapter is closed', 'UPSTREAM_UNAVAILABLE', null, CLAIM_STATUS_PATH);
     try {
       return await limit(() =>
-        exchange(
-          pool,
+        sendReported(
+          http,
           {
             method: 'POST',
-            path,
-            endpoint: CLAIM_STATUS_PATH,
-            headers: {
-              authorization: `Key ${connection.apiKey}`,
-              accept: 'application/json',
-              'content-type': 'application/json',
-            },
-            body,
+            path: CLAIM_STATUS_PATH,
+            headers: { authorization: `Key ${connection.apiKey}` },
+            json: body,
             timeoutMs,
-            attempt,
           },
+          { endpoint: CLAIM_STATUS_PATH, attempt },
           options,
         ),
       );
     } catch (err) {
-      if (!(err instanceof NoAnswer)) throw err;
+      if (!(err instanceof TransportError)) throw err;
+      // The transport's text may quote the request; only the kind of failure is kept.
       throw new UpstreamError(
-        `claim status: no answer (${err.timedOut ? `timed out after ${timeoutMs} ms` : 'network error'}); the claim keeps its schedule`,
+        `claim status: no answer (${err.kind === 'timeout' ? `timed out after ${timeoutMs} ms` : 'network error'}); the claim keeps its schedule`,
         'UPSTREAM_UNAVAILABLE',
         null,
         CLAIM_STATUS_PATH,
@@ -168,79 +167,80 @@ export function createClaimStatusAdapter(
         ],
       });
       const control = controlNumber();
-      const body = JSON.stringify(inquiryBody(request, control));
-      for (let attempt = 1; ; attempt++) {
-        const res = await post(body, attempt);
-        if (res.status === 200) {
-          const parsed = claimStatusResponseSchema.safeParse(safeJson(res.text));
-          if (!parsed.success) {
-            throw new UpstreamError(
-              'claim status answered 200 with an unreadable body',
-              'UPSTREAM_UNAVAILABLE',
-              200,
-              CLAIM_STATUS_PATH,
-            );
-          }
-          return answerOf(parsed.data, request, control, mask);
-        }
-        const error = errorBodySchema.safeParse(safeJson(res.text));
-        const said = error.success && error.data.message ? `: ${mask(error.data.message).slice(0, 300)}` : '';
-        if (res.status === 429) {
+      const body = inquiryBody(request, control);
+      // Only a 429 is retried: the API refused it before asking the payer.
+      const res = await retry<HttpResponse>(
+        async (attempt) => {
+          const res = await post(body, attempt);
+          if (res.status !== 429) return { done: true, value: res };
           const requested = parseRetryAfterMs(res.header('retry-after'));
-          const retries = attempt - 1;
-          if (
-            retries >= MAX_429_RETRIES ||
-            (requested !== null && requested > MAX_RETRY_AFTER_MS) ||
-            closed ||
-            !(options.upstreamBudget?.mayRetry() ?? true)
-          ) {
-            throw new UpstreamError(
+          return {
+            done: false,
+            error: new UpstreamError(
               `claim status throttled (HTTP 429) ${attempt} times; the claim waits for the next cycle`,
               'UPSTREAM_UNAVAILABLE',
               429,
               CLAIM_STATUS_PATH,
-            );
-          }
-          await sleep(requested ?? 2000 * 2 ** retries + Math.floor(random() * 250));
-          continue;
-        }
-        if (res.status === 400) {
+            ),
+            // A longer wait than the bound leaves the claim to the next cycle.
+            retryable: !closed && (requested === null || requested <= MAX_RETRY_AFTER_MS),
+            retryAfterMs: requested,
+          };
+        },
+        {
+          maxRetries: MAX_429_RETRIES,
+          baseDelayMs: 2000,
+          delayMs: (retryIndex) => 2000 * 2 ** retryIndex + Math.floor(random() * 250),
+          maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+          mayRetry: () => options.upstreamBudget?.mayRetry() ?? true,
+          sleep: options.sleep,
+        },
+      );
+      if (res.status === 200) {
+        const parsed = claimStatusResponseSchema.safeParse(safeJson(res.text));
+        if (!parsed.success) {
           throw new UpstreamError(
-            `claim status refused the inquiry as invalid (HTTP 400${said}); the claim needs attention`,
-            'UPSTREAM_REJECTED',
-            400,
+            'claim status answered 200 with an unreadable body',
+            'UPSTREAM_UNAVAILABLE',
+            200,
             CLAIM_STATUS_PATH,
           );
         }
-        if (res.status === 401 || res.status === 403) {
-          throw new UpstreamError(
-            `claim status refused the API key (HTTP ${res.status})`,
-            'UPSTREAM_REJECTED',
-            res.status,
-            CLAIM_STATUS_PATH,
-          );
-        }
-        if (res.status === 404) {
-          throw new UpstreamError(
-            `claim status does not know payer id ${JSON.stringify(request.payerId)} (HTTP 404${said}); the claim needs attention`,
-            'UPSTREAM_REJECTED',
-            404,
-            CLAIM_STATUS_PATH,
-          );
-        }
+        return answerOf(parsed.data, request, control, mask);
+      }
+      const error = errorBodySchema.safeParse(safeJson(res.text));
+      const said = error.success && error.data.message ? `: ${mask(error.data.message).slice(0, 300)}` : '';
+      if (res.status === 400) {
         throw new UpstreamError(
-          `claim status answered HTTP ${res.status}`,
-          'UPSTREAM_UNAVAILABLE',
+          `claim status refused the inquiry as invalid (HTTP 400${said}); the claim needs attention`,
+          'UPSTREAM_REJECTED',
+          400,
+          CLAIM_STATUS_PATH,
+        );
+      }
+      if (res.status === 401 || res.status === 403) {
+        throw new UpstreamError(
+          `claim status refused the API key (HTTP ${res.status})`,
+          'UPSTREAM_REJECTED',
           res.status,
           CLAIM_STATUS_PATH,
         );
       }
+      if (res.status === 404) {
+        throw new UpstreamError(
+          `claim status does not know payer id ${JSON.stringify(request.payerId)} (HTTP 404${said}); the claim needs attention`,
+          'UPSTREAM_REJECTED',
+          404,
+          CLAIM_STATUS_PATH,
+        );
+      }
+      throw new UpstreamError(`claim status answered HTTP ${res.status}`, 'UPSTREAM_UNAVAILABLE', res.status, CLAIM_STATUS_PATH);
     },
 
     async close() {
       if (closed) return;
       closed = true;
-      await pool.close();
+      await http.close();
     },
   };
 }

@@ -1,5 +1,8 @@
 /**
- * Post an eligibility inquiry and poll it until the payer answers, within a bound; or resume polling
+ * Test helper (the gateway's own post-then-poll lives in the eligibility flow, which stores each
+ * inquiry id before its first poll: `src/flows/eligibility/flow.ts`). It drives an adapter the way
+ * that flow does, so the adapter tests can check its answers over a whole inquiry:
+ * post an eligibility inquiry and poll it until the payer answers, within a bound; or resume polling
  * an inquiry an earlier request left pending. Clearinghouse-neutral (any adapter with
  * `capabilities.asyncPolling`); the cadence is the eligibility README's: the first poll 1 s after
  * the post, then every 2 s, 30 s at most.
@@ -13,8 +16,8 @@
  *     let answer = await awaitEligibility(adapter, request, { resumeInquiryId: stored?.inquiryId ?? null });
  *     if (answer.state === 'PENDING') … // UPSTREAM_UNAVAILABLE "payer has not answered", keep answer.inquiryId
  */
-import { UpstreamError } from '../ledger/port';
-import type { CoverageAdapter, EligibilityAnswer, EligibilityRequest } from './port';
+import { UpstreamError } from '../../../src/adapters/ledger/port';
+import type { CoverageAdapter, EligibilityAnswer, EligibilityRequest } from '../../../src/adapters/coverage/port';
 
 export interface AwaitEligibilityOptions {
   /** An inquiry left pending by an earlier request: polled first, not posted again. Default `null`. */
