@@ -13,12 +13,9 @@ import { Cron } from 'croner';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { httpUrl, nonEmpty, vendorId } from './adapters/connection-fields';
-import type { CoverageService } from './adapters/coverage/port';
-import { isValidNpi } from './adapters/coverage/request-checks';
 import type { Channel } from './adapters/messaging/port';
 import {
   ACCOUNTING_SYSTEMS,
-  COVERAGE_SYSTEMS,
   LEDGER_SYSTEMS,
   MESSAGING_CHANNEL_KEYS,
   MESSAGING_SYSTEMS,
@@ -26,7 +23,6 @@ import {
 } from './adapters/registry';
 import type {
   AccountingSystemDescriptor,
-  CoverageSystemDescriptor,
   LedgerSystemDescriptor,
   MessagingSystemDescriptor,
   ProcessorSystemDescriptor,
