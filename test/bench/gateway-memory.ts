@@ -15,6 +15,10 @@
  * would (run.ts's in-process gateways run without it), so its load is capped by NexHealth's
  * published rates; memory, not throughput, is what this part measures.
  *
+ * In `npm run bench` (run.ts): BENCH_GATEWAY_MEMORY_ROUNDS (2; `0` leaves it out). Alone:
+ * `npx tsx test/bench/gateway-memory.ts` (GATEWAY_MEMORY_ROUNDS, GATEWAY_MEMORY_RUNTIME=tsx to
+ * compare with the gateway under tsx).
+ *
  *     const figures = await gatewayMemoryPart(world, { seconds: 5, concurrency: 16, rounds: 2 });
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
