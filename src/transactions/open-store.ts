@@ -13,13 +13,14 @@
  *     const store = await openStore('pglite://./.data/ledger');
  *     try { … } finally { await store.close(); }
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { migrateJobs } from '../jobs/migrations';
 import { migrate } from './migrations';
 import { createPgClient } from './pg-client';
 import { createPgliteClient, PGLITE_SETTINGS, pgliteOptions } from './pglite-client';
+import { discardTemplate, pgliteTemplate } from './pglite-template';
 import type { SqlClient } from './sql-client';
 import { SqlTransactionStore, type TransactionStore } from './store';
 import { PrivateNodeFS, securePrivateDir } from './store-files';
@@ -56,16 +57,33 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 /**
- * The new cluster the first `memory://` store of this process started from (checkpointed, before
- * any migration), gzipped: about 4.5 MB. A new PGlite runs PostgreSQL's initdb in a second,
- * temporary PGlite whose WASM heap and the copy initdb takes of it (≈ 450 MB) stay reachable until
- * a PostgreSQL timer in it fires (10 s) and the next full GC; every later `memory://` store loads
- * this tarball instead (`loadDataDir`, the path PGlite's own `clone()` takes): no second instance,
- * and a faster open.
+ * A new store starts from the empty cluster `pgliteTemplate` made in a child process (and cached):
+ * the gateway's process never runs PostgreSQL's initdb, whose second, temporary PGlite (≈ 450 MB)
+ * would stay in it until a PostgreSQL timer fires and a full GC runs (pglite-template.ts).
+ * Resolves `undefined` when PGlite could not load it (the template is discarded; the caller runs
+ * initdb itself).
+ */
+async function openFromTemplate(fs?: PrivateNodeFS): Promise<SqlClient | undefined> {
+  const template = await pgliteTemplate();
+  if (!template) return undefined;
+  try {
+    return await createPgliteClient(new PGlite({ ...pgliteOptions(PGLITE_SETTINGS, fs), loadDataDir: template }));
+  } catch {
+    await discardTemplate().catch(() => undefined);
+    return undefined;
+  }
+}
+
+/**
+ * Without a template (no child process could make one): the new cluster the first `memory://`
+ * store of this process started from (checkpointed, before any migration), gzipped; later
+ * `memory://` stores load it rather than run initdb again.
  */
 let memoryTemplate: Promise<Blob | undefined> | undefined;
 
 async function openMemory(): Promise<SqlClient> {
+  const fromTemplate = await openFromTemplate();
+  if (fromTemplate) return fromTemplate;
   const template = await memoryTemplate;
   if (template) return createPgliteClient(new PGlite({ ...pgliteOptions(), loadDataDir: template }));
   const db = new PGlite(pgliteOptions());
@@ -76,6 +94,20 @@ async function openMemory(): Promise<SqlClient> {
   })().catch(() => undefined); // no template: the next store runs initdb, as this one did
   await memoryTemplate;
   return client;
+}
+
+/**
+ * A `pglite://` folder: an empty one (new) starts from the template; one that holds a cluster
+ * resumes it. Should the template fail to load, the files it left are removed (the folder was
+ * empty) and PGlite runs initdb.
+ */
+async function openDirectory(dir: string): Promise<SqlClient> {
+  if ((await readdir(dir)).length === 0) {
+    const fromTemplate = await openFromTemplate(new PrivateNodeFS(dir));
+    if (fromTemplate) return fromTemplate;
+    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+  }
+  return createPgliteClient(new PGlite(pgliteOptions(PGLITE_SETTINGS, new PrivateNodeFS(dir))));
 }
 
 async function openClient(url: string, options: OpenStoreOptions): Promise<SqlClient> {
@@ -90,7 +122,7 @@ async function openClient(url: string, options: OpenStoreOptions): Promise<SqlCl
     const lock = await acquireStoreLock(dir, options.port ? { port: options.port } : {});
     try {
       await securePrivateDir(dir);
-      const client = await createPgliteClient(new PGlite(pgliteOptions(PGLITE_SETTINGS, new PrivateNodeFS(dir))));
+      const client = await openDirectory(dir);
       return {
         ...client,
         async close() {

@@ -34,6 +34,7 @@ import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } fro
 import { restBalanceAndInvoice } from './rest-flow';
 import { callCountRises } from './call-ceilings';
 import { fhirCallCountRises, fhirPart } from './fhir-part';
+import { gatewayMemoryLine, gatewayMemoryPart } from './gateway-memory';
 import { collectionLines, collectionPart } from './collection-latency';
 import { reportCallRises, reportSizesFrom, reportsPart, reportsTable } from './reports-part';
 import { BENCH_KEY, FHIR_PRACTICE, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
@@ -535,6 +536,17 @@ async function main() {
         `${memory.afterStart.rss} / ${memory.afterStart.heap}, after the (a–d) load ${memory.afterLoad.rss} / ${memory.afterLoad.heap} ` +
         '(target ≤ 250 MB RSS; the store alone per phase and its floor: test/bench/store-memory.ts)',
     );
+    // The gateway alone, in its own process as `npm start` runs it, under the (d) load (gateway-memory.ts).
+    const gatewayMemoryRounds = Math.floor(env('BENCH_GATEWAY_MEMORY_ROUNDS', 2));
+    if (gatewayMemoryRounds > 0) {
+      log('memory: the gateway alone (npm start in a child process)');
+      const rounds = await gatewayMemoryPart(world, {
+        seconds: TP_SECONDS,
+        concurrency: CONCURRENCY,
+        rounds: gatewayMemoryRounds,
+      });
+      lines.push(gatewayMemoryLine(rounds));
+    }
     lines.push('');
     lines.push(
       '(a, b, 2) operations — upstream requests per operation and latency in ms (cache on = default referenceTtlMs 300000)',

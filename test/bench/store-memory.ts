@@ -32,13 +32,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const WRITES = Math.max(0, Math.floor(Number(process.env.STORE_MEMORY_WRITES ?? 1000)));
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.STORE_MEMORY_ROUNDS ?? 2)));
 
-type Store = 'floor' | 'memory' | 'memory-template' | 'disk-new' | 'disk-reopen';
+type Store = 'floor' | 'memory' | 'memory-template' | 'disk-new' | 'disk-reopen' | 'open-memory' | 'open-disk-new';
 interface Variant {
   name: string;
   store: Store;
   settings: Readonly<Record<string, string>>;
   /** Extra node flags for the child (V8's WASM tiers, measured, not applied). */
   execArgv?: string[];
+  /** `open-*`: the template cache (pglite-template.ts) already holds the cluster (warm) or is empty (cold). */
+  cache?: 'warm' | 'cold';
 }
 
 const VARIANTS: Variant[] = [
@@ -56,6 +58,30 @@ const VARIANTS: Variant[] = [
     name: 'memory:// by openStore, the 2nd store of the process (from the template)',
     store: 'memory-template',
     settings: PGLITE_SETTINGS,
+  },
+  {
+    name: 'memory:// by openStore, 1st store, template cache cold (child initdb)',
+    store: 'open-memory',
+    settings: PGLITE_SETTINGS,
+    cache: 'cold',
+  },
+  {
+    name: 'memory:// by openStore, 1st store, template cache warm',
+    store: 'open-memory',
+    settings: PGLITE_SETTINGS,
+    cache: 'warm',
+  },
+  {
+    name: 'pglite:// new dir by openStore, template cache cold (child initdb)',
+    store: 'open-disk-new',
+    settings: PGLITE_SETTINGS,
+    cache: 'cold',
+  },
+  {
+    name: 'pglite:// new dir by openStore, template cache warm',
+    store: 'open-disk-new',
+    settings: PGLITE_SETTINGS,
+    cache: 'warm',
   },
   { name: 'pglite:// new dir, PGlite defaults (before)', store: 'disk-new', settings: {} },
   { name: 'pglite:// new dir, PGLITE_SETTINGS (applied)', store: 'disk-new', settings: PGLITE_SETTINGS },
@@ -110,6 +136,14 @@ async function child(variant: Variant, dir: string | undefined): Promise<Report>
     await store.close();
     return { ...phases, openMs };
   }
+  if (variant.store === 'open-memory' || variant.store === 'open-disk-new') {
+    const store = await openStore(variant.store === 'open-memory' ? 'memory://' : `pglite://${dir}`);
+    phases.migrated = sample();
+    const openMs = performance.now() - t0;
+    await writeAndCollect(store.sql, phases);
+    await store.close();
+    return { ...phases, openMs };
+  }
   if (dir) await securePrivateDir(dir);
   const fs = dir ? new PrivateNodeFS(dir) : undefined;
   const client = await createPgliteClient(new PGlite(pgliteOptions(variant.settings, fs)));
@@ -134,11 +168,13 @@ async function writeAndCollect(client: SqlClient, phases: Partial<Record<Phase, 
   phases.gc = sample();
 }
 
-function runChild(index: number, dir: string | undefined): Promise<Report> {
+function runChild(index: number, dir: string | undefined, cacheHome: string): Promise<Report> {
   const variant = VARIANTS[index]!;
   return new Promise((resolve, reject) => {
     const proc = fork(fileURLToPath(import.meta.url), ['--child', String(index), dir ?? ''], {
       execArgv: ['--import', 'tsx', '--expose-gc', ...(variant.execArgv ?? [])],
+      // The template cache (pglite-template.ts) of this run alone: cold or warm as the variant says.
+      env: { ...process.env, XDG_CACHE_HOME: cacheHome },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let report: Report | undefined;
@@ -165,14 +201,18 @@ async function parent(): Promise<void> {
     if (only && !variant.name.includes(only)) continue;
     const rounds: Report[] = [];
     for (let r = 0; r < ROUNDS; r += 1) {
-      const parentDir = variant.store.startsWith('disk') ? mkdtempSync(join(tmpdir(), 'store-memory-')) : undefined;
+      const parentDir = /disk/.test(variant.store) ? mkdtempSync(join(tmpdir(), 'store-memory-')) : undefined;
       const dir = parentDir ? join(parentDir, 'store') : undefined;
+      const cacheHome = mkdtempSync(join(tmpdir(), 'store-memory-cache-'));
       try {
         // An existing store: made (and migrated) by a first process, measured in a second.
-        if (variant.store === 'disk-reopen') await runChild(index, dir);
-        rounds.push(await runChild(index, dir));
+        if (variant.store === 'disk-reopen') await runChild(index, dir, cacheHome);
+        // A warm template cache: filled by a first process (its store in another folder).
+        if (variant.cache === 'warm') await runChild(index, dir && `${dir}-warm`, cacheHome);
+        rounds.push(await runChild(index, dir, cacheHome));
       } finally {
         if (parentDir) rmSync(parentDir, { recursive: true, force: true });
+        rmSync(cacheHome, { recursive: true, force: true });
       }
     }
     results.push({ variant: variant.name, flags: variant.execArgv ?? [], settings: { ...variant.settings }, rounds });
