@@ -16,6 +16,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { Unpack } from 'tar';
 import { migrateJobs } from '../jobs/migrations';
 import { migrate } from './migrations';
 import { createPgClient } from './pg-client';
@@ -57,17 +58,17 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 /**
- * A new store starts from the empty cluster `pgliteTemplate` made in a child process (and cached):
+ * A new `memory://` store starts from the empty cluster `pgliteTemplate` made in a child process (and cached):
  * the gateway's process never runs PostgreSQL's initdb, whose second, temporary PGlite (≈ 450 MB)
  * would stay in it until a PostgreSQL timer fires and a full GC runs (pglite-template.ts).
  * Resolves `undefined` when PGlite could not load it (the template is discarded; the caller runs
  * initdb itself).
  */
-async function openFromTemplate(fs?: PrivateNodeFS): Promise<SqlClient | undefined> {
+async function openFromTemplate(): Promise<SqlClient | undefined> {
   const template = await pgliteTemplate();
   if (!template) return undefined;
   try {
-    return await createPgliteClient(new PGlite({ ...pgliteOptions(PGLITE_SETTINGS, fs), loadDataDir: template }));
+    return await createPgliteClient(new PGlite({ ...pgliteOptions(PGLITE_SETTINGS), loadDataDir: template }));
   } catch {
     await discardTemplate().catch(() => undefined);
     return undefined;
@@ -97,17 +98,51 @@ async function openMemory(): Promise<SqlClient> {
 }
 
 /**
- * A `pglite://` folder: an empty one (new) starts from the template; one that holds a cluster
- * resumes it. Should the template fail to load, the files it left are removed (the folder was
- * empty) and PGlite runs initdb.
+ * A `pglite://` folder: an empty one (new) is filled with the template's files, then opened as an
+ * existing cluster; one that holds a cluster resumes it. Unpacking the tarball into the folder
+ * ourselves, rather than handing it to PGlite's `loadDataDir`, matters for memory: PGlite unpacks it
+ * through its WASM heap, which grows for it and never shrinks (≈ 130 MB more RSS for the life of
+ * the process than the same cluster opened from disk; README "Memory"). Should any of it fail, the
+ * files it left are removed (the folder was empty) and PGlite runs initdb.
  */
 async function openDirectory(dir: string): Promise<SqlClient> {
-  if ((await readdir(dir)).length === 0) {
-    const fromTemplate = await openFromTemplate(new PrivateNodeFS(dir));
-    if (fromTemplate) return fromTemplate;
-    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+  const open = () => createPgliteClient(new PGlite(pgliteOptions(PGLITE_SETTINGS, new PrivateNodeFS(dir))));
+  if ((await readdir(dir)).length > 0) return open();
+  const template = await pgliteTemplate();
+  if (template) {
+    try {
+      await unpackTemplate(template, dir);
+      return await open();
+    } catch {
+      await discardTemplate().catch(() => undefined);
+      for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+    }
   }
-  return createPgliteClient(new PGlite(pgliteOptions(PGLITE_SETTINGS, new PrivateNodeFS(dir))));
+  return open();
+}
+
+/**
+ * The template's files into `dir`, then every folder 0700 and every file 0600. Its entries are
+ * rooted at `/`, the cluster's own folder: tar strips the leading slash (an informational warning)
+ * and refuses any path that would leave `dir`; any other warning fails the unpack. Resolves once
+ * every file is written, so a fallback never races a late write.
+ */
+async function unpackTemplate(template: Blob, dir: string): Promise<void> {
+  const problems: string[] = [];
+  const unpack = new Unpack({
+    cwd: dir,
+    onwarn: (code: string, message: string | Error) => {
+      if (code !== 'TAR_ENTRY_INFO') problems.push(`${code}: ${message instanceof Error ? message.message : message}`);
+    },
+  });
+  const written = new Promise<void>((done, fail) => {
+    unpack.on('close', done);
+    unpack.on('error', fail);
+  });
+  unpack.end(Buffer.from(await template.arrayBuffer()));
+  await written;
+  if (problems.length > 0) throw new Error(`the store template did not unpack: ${problems.slice(0, 3).join('; ')}`);
+  await securePrivateDir(dir);
 }
 
 async function openClient(url: string, options: OpenStoreOptions): Promise<SqlClient> {
