@@ -7,7 +7,7 @@
  * `listGuarantorBalances` when the adapter has it, else per guarantor), else the sum of her
  * family's computed patient balances (a guarantor with no report: 0, not reminded). The rules deciding who is reminded are `selection.ts` (pure).
  */
-import type { LedgerAdapter } from '../../adapters/ledger/port';
+import { type LedgerAdapter, scanPages } from '../../adapters/ledger/port';
 import { claimStageLookup } from '../../ledger/patient-amount';
 import { patientBalanceOfRecords } from '../../ledger/patient-balance';
 import { sumCents } from '../../ledger/money';
@@ -32,14 +32,12 @@ async function listReported(
   options: { pageSize: number; signal?: AbortSignal },
 ): Promise<Map<string, number>> {
   const portions = new Map<string, number>();
-  let after: string | null = null;
-  for (;;) {
+  options.signal?.throwIfAborted();
+  for await (const page of scanPages((args) => adapter.listGuarantorBalances!(args), { perPage: options.pageSize })) {
     options.signal?.throwIfAborted();
-    const page = await adapter.listGuarantorBalances!({ first: options.pageSize, after });
     for (const record of page.items) portions.set(record.guarantorSourceId, record.guarantorPortion);
-    if (!page.hasNextPage || !page.endCursor) return portions;
-    after = page.endCursor;
   }
+  return portions;
 }
 
 export async function readCandidates(
@@ -47,13 +45,12 @@ export async function readCandidates(
   options: { pageSize: number; batchSize: number; signal?: AbortSignal },
 ): Promise<Candidate[]> {
   const patients: PatientRecord[] = [];
-  let after: string | null = null;
-  for (;;) {
+  options.signal?.throwIfAborted();
+  // The shared scan (the next page asked while this one is taken; a next page without a new cursor
+  // is the ledger's error, not the listing's end).
+  for await (const page of scanPages((args) => adapter.listPatients(args), { perPage: options.pageSize })) {
     options.signal?.throwIfAborted();
-    const page = await adapter.listPatients({ first: options.pageSize, after });
     patients.push(...page.items);
-    if (!page.hasNextPage || !page.endCursor) break;
-    after = page.endCursor;
   }
   const byId = new Map(patients.map((p) => [p.sourceId, p]));
   const families = new Map<string, PatientRecord[]>();

@@ -69,6 +69,33 @@ export async function saveCursor(sql: SqlExecutor, practiceId: string, since: st
 }
 
 /**
+ * The cursors of several practices in one query (a company's practices read its change data
+ * capture together): where each stands and when it was last moved; a practice never read is absent.
+ */
+export async function readCursors(
+  sql: SqlExecutor,
+  practiceIds: readonly string[],
+): Promise<Map<string, { since: string; updatedAt: string }>> {
+  if (practiceIds.length === 0) return new Map();
+  const { rows } = await sql.query<{ practice_id: string; since: unknown; updated_at: unknown }>(
+    'SELECT practice_id, since, updated_at FROM accounting_cursors WHERE practice_id = ANY($1::text[])',
+    [[...practiceIds]],
+  );
+  return new Map(rows.map((r) => [r.practice_id, { since: toIso(r.since), updatedAt: toIso(r.updated_at) }] as const));
+}
+
+/** {@link saveCursor} of several practices in one statement: one read of their company covered them all. */
+export async function saveCursors(sql: SqlExecutor, practiceIds: readonly string[], since: string, now: Date): Promise<void> {
+  if (practiceIds.length === 0) return;
+  await sql.query(
+    `INSERT INTO accounting_cursors (practice_id, since, updated_at)
+       SELECT p, $2::timestamptz, $3::timestamptz FROM unnest($1::text[]) AS p
+     ON CONFLICT (practice_id) DO UPDATE SET since = GREATEST(accounting_cursors.since, EXCLUDED.since), updated_at = EXCLUDED.updated_at`,
+    [[...new Set(practiceIds)], since, now.toISOString()],
+  );
+}
+
+/**
  * Record a webhook event as applied, inside the SQL transaction of its effect. `false` when it was
  * recorded before (a redelivery): the caller then applies nothing.
  */

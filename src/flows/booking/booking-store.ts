@@ -197,6 +197,29 @@ export async function markRereadPending(sql: SqlExecutor, transactionId: string,
   ]);
 }
 
+/** {@link markRereadPending} of a delivery's bookings in one statement. */
+export async function markRereadsPending(sql: SqlExecutor, transactionIds: readonly string[], now: Date): Promise<void> {
+  if (transactionIds.length === 0) return;
+  await sql.query(
+    `UPDATE bookings SET reread_pending = true, updated_at = $2::timestamptz WHERE transaction_id = ANY($1::text[])`,
+    [[...transactionIds], now.toISOString()],
+  );
+}
+
+/**
+ * A practice's BOOKED entries waiting for a re-read (`reread_pending`), oldest mark first, at most
+ * `limit`: what one `booking.reread` run reads together. A booking whose flag a read already cleared
+ * (another run, change data capture) is not among them.
+ */
+export async function pendingRereads(sql: SqlExecutor, practiceId: string, limit: number): Promise<BookingRow[]> {
+  const { rows } = await sql.query<Record<string, unknown>>(
+    `SELECT * FROM bookings WHERE practice_id = $1 AND reread_pending AND status = 'BOOKED' AND external_id IS NOT NULL
+      ORDER BY updated_at, transaction_id LIMIT $2`,
+    [practiceId, limit],
+  );
+  return rows.map(bookingFrom);
+}
+
 /** The books' state of an entry as read (`null`: it no longer exists), against what was booked. */
 export function booksStateOf(entry: BookedEntryRecord | null, bookedAmount: number | null): BooksState {
   if (!entry) return 'DELETED';

@@ -65,5 +65,4 @@ export function unavailableDelay(flow: BookingContext, attempt: number): number 
 }
 
 export const bookKey = (transactionId: string) => `booking:${transactionId}`;
-export const rereadKey = (transactionId: string) => `booking-reread:${transactionId}`;
 export const catchUpKey = (practiceId: string) => `booking-catch-up:${practiceId}`;

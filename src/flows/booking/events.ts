@@ -4,7 +4,7 @@
  *
  * | event                                  | effect                                                                 |
  * | -------------------------------------- | ---------------------------------------------------------------------- |
- * | UPDATED / VOIDED of an entry we booked | marked for a re-read (`reread_pending`); the `booking.reread` job reads it live and stores what the books hold (EDITED, VOIDED with 0) |
+ * | UPDATED / VOIDED of an entry we booked | marked for a re-read (`reread_pending`); one `booking.reread` job per delivery reads the marked entries live together and stores what the books hold (EDITED, VOIDED with 0) |
  * | DELETED of an entry we booked          | recorded as DELETED at once (there is nothing left to read)            |
  * | MERGED of a customer                   | every guarantor mapped to the merged-away id maps to the surviving one |
  * | anything else                          | recorded (deduplicated) and ignored                                    |
@@ -19,15 +19,16 @@ import { CircuitOpenError } from '../../resilience';
 import { errorText } from '../../transactions/context';
 import { deferUntil } from '../../transactions/write-path-jobs';
 import { claimEvent, remapCustomer } from './accounting-store';
+import type { SqlExecutor } from '../../transactions/sql-client';
 import {
   bookingByEntry,
   bookingsByEntries,
-  getBooking,
-  markRereadPending,
+  markRereadsPending,
+  pendingRereads,
   recordBooksRead,
   recordBooksReads,
 } from './booking-store';
-import { rereadKey, unavailableDelay, type BookingContext } from './context';
+import { unavailableDelay, type BookingContext } from './context';
 
 export type EventResult = 'applied' | 'duplicate' | 'ignored';
 
@@ -37,38 +38,70 @@ export async function applyAccountingEvent(
   practiceId: string,
   event: AccountingEvent,
 ): Promise<EventResult> {
+  const [result] = await applyAccountingEvents(flow, practiceId, [event]);
+  return result ?? 'ignored';
+}
+
+/**
+ * Apply the verified events of one delivery to a practice, in one SQL transaction: each event id is
+ * claimed (a redelivery claims none and changes nothing), the entries to read again are marked, and
+ * one `booking.reread` job is stored for them all, so the delivery's re-reads are one `entries`
+ * call (one `Id in (…)` query per kind), not one per event. One result per event, in order.
+ */
+export async function applyAccountingEvents(
+  flow: BookingContext,
+  practiceId: string,
+  events: readonly AccountingEvent[],
+): Promise<EventResult[]> {
   const { ctx } = flow;
   const now = ctx.now();
   let rereadJobId: string | null = null;
-  const result = await ctx.store.sql.transaction(async (tx): Promise<EventResult> => {
-    if (!(await claimEvent(tx, practiceId, event.eventId, now))) return 'duplicate';
-    if (event.entity === 'CUSTOMER' && event.operation === 'MERGED' && event.mergedId) {
-      const moved = await remapCustomer(tx, practiceId, event.mergedId, event.entityId, now);
-      if (moved > 0) ctx.log.info('books customer merged: guarantors remapped', { practiceId, moved });
-      return moved > 0 ? 'applied' : 'ignored';
+  const results = await ctx.store.sql.transaction(async (tx): Promise<EventResult[]> => {
+    const rereads: string[] = [];
+    const out: EventResult[] = [];
+    for (const event of events) out.push(await applyInTransaction(flow, tx, practiceId, event, rereads, now));
+    if (rereads.length > 0) {
+      await markRereadsPending(tx, rereads, now);
+      // No singleton: a live job of another delivery may already have passed its read; this one
+      // reads every entry still marked when it runs (the others' marks included).
+      const { job } = await ctx.jobs.enqueue('booking.reread', { practiceId, transactionId: rereads[0]! }, { tx });
+      rereadJobId = job.id;
     }
-    if (event.entity !== 'SALE' && event.entity !== 'REFUND') return 'ignored';
-    if (!['UPDATED', 'VOIDED', 'DELETED'].includes(event.operation)) return 'ignored';
-    const booking = await bookingByEntry(tx, practiceId, event.entity, event.entityId);
-    if (!booking) return 'ignored';
-    if (event.operation === 'DELETED') {
-      await recordBooksRead(tx, booking, null, now);
-      ctx.log.info('booked entry deleted in the books', { practiceId, transactionId: booking.transactionId });
-      return 'applied';
-    }
-    await markRereadPending(tx, booking.transactionId, now);
-    const { job, created } = await ctx.jobs.enqueue(
-      'booking.reread',
-      { practiceId, transactionId: booking.transactionId },
-      { singletonKey: rereadKey(booking.transactionId), tx },
-    );
-    if (created) rereadJobId = job.id;
-    return 'applied';
+    return out;
   });
   // The re-read runs after the commit (and after the route's answer: the books want theirs within 3 s).
   const jobId = rereadJobId;
   if (jobId) void ctx.inFlight.track(() => ctx.jobs.run(jobId)).catch(() => {});
-  return result;
+  return results;
+}
+
+/** One event's effect inside the delivery's SQL transaction; an entry to read again is added to `rereads`. */
+async function applyInTransaction(
+  flow: BookingContext,
+  tx: SqlExecutor,
+  practiceId: string,
+  event: AccountingEvent,
+  rereads: string[],
+  now: Date,
+): Promise<EventResult> {
+  const { ctx } = flow;
+  if (!(await claimEvent(tx, practiceId, event.eventId, now))) return 'duplicate';
+  if (event.entity === 'CUSTOMER' && event.operation === 'MERGED' && event.mergedId) {
+    const moved = await remapCustomer(tx, practiceId, event.mergedId, event.entityId, now);
+    if (moved > 0) ctx.log.info('books customer merged: guarantors remapped', { practiceId, moved });
+    return moved > 0 ? 'applied' : 'ignored';
+  }
+  if (event.entity !== 'SALE' && event.entity !== 'REFUND') return 'ignored';
+  if (!['UPDATED', 'VOIDED', 'DELETED'].includes(event.operation)) return 'ignored';
+  const booking = await bookingByEntry(tx, practiceId, event.entity, event.entityId);
+  if (!booking) return 'ignored';
+  if (event.operation === 'DELETED') {
+    await recordBooksRead(tx, booking, null, now);
+    ctx.log.info('booked entry deleted in the books', { practiceId, transactionId: booking.transactionId });
+    return 'applied';
+  }
+  if (!rereads.includes(booking.transactionId)) rereads.push(booking.transactionId);
+  return 'applied';
 }
 
 /** Store what the books hold for entries read by change data capture (only those the gateway booked). */
@@ -97,22 +130,37 @@ export async function applyChangedEntries(
   return (await recordBooksReads(sql, found, ctx.now())).length;
 }
 
-/** The `booking.reread` job: read the entry live and store what the books hold now. */
-export async function rereadJob(flow: BookingContext, transactionId: string, attempt: number): Promise<JobOutcome> {
+/** Entries one `booking.reread` run reads together (one `entries` call). */
+const REREADS_PER_RUN = 500;
+
+/**
+ * The `booking.reread` job: read live, in one `entries` call, every BOOKED entry of the practice
+ * still marked for a re-read (its delivery's, and any other delivery's not yet read), and store what
+ * the books hold now. An entry whose mark a read already cleared is skipped; a job that finds none
+ * asks the books nothing. Entries the books could not answer stay marked and are read on the retry.
+ */
+export async function rereadJob(flow: BookingContext, practiceId: string, attempt: number): Promise<JobOutcome> {
   const { ctx } = flow;
-  const booking = await getBooking(ctx.store.sql, transactionId);
-  if (!booking?.externalId || booking.status !== 'BOOKED') return 'done';
-  const books = flow.books(booking.practiceId);
+  const books = flow.books(practiceId);
   if (!books) return 'done';
+  const pending = await pendingRereads(ctx.store.sql, practiceId, REREADS_PER_RUN);
+  if (pending.length === 0) return 'done';
   try {
-    const [read] = await books.adapter.entries([{ kind: booking.kind, id: booking.externalId }]);
-    if (read instanceof Error) throw read;
-    const stored = await recordBooksRead(ctx.store.sql, booking, read ?? null, ctx.now());
-    ctx.log.info('booked entry read again', { practiceId: booking.practiceId, transactionId, books: stored?.books?.state });
+    const reads = await books.adapter.entries(pending.map((b) => ({ kind: b.kind, id: b.externalId! })));
+    const found = pending.flatMap((booking, i) => {
+      const read = reads[i];
+      return read instanceof Error ? [] : [{ booking, entry: read ?? null }];
+    });
+    const stored = await recordBooksReads(ctx.store.sql, found, ctx.now());
+    ctx.log.info('booked entries read again', { practiceId, read: stored.length, of: pending.length });
+    const failed = reads.find((read): read is Error => read instanceof Error);
+    if (failed) throw failed;
+    // More were marked than one run reads: the next run takes them at once.
+    if (pending.length === REREADS_PER_RUN) return { retryAt: ctx.now(), spendAttempt: false, reason: 'more re-reads' };
     return 'done';
   } catch (error) {
     if (error instanceof CircuitOpenError) return deferUntil(ctx, ctx.later(error.retryInMs), 'reread: circuit open');
-    ctx.log.warn('reading a booked entry failed', { practiceId: booking.practiceId, transactionId, error: errorText(error) });
+    ctx.log.warn('reading booked entries failed', { practiceId, error: errorText(error) });
     return { retryAt: ctx.later(unavailableDelay(flow, attempt)), spendAttempt: false };
   }
 }

@@ -23,7 +23,7 @@ import {
   type BookingFlowOptions,
   type PracticeBooks,
 } from './context';
-import { applyAccountingEvent, rereadJob, type EventResult } from './events';
+import { applyAccountingEvent, applyAccountingEvents, rereadJob, type EventResult } from './events';
 
 export interface BookingFlowDeps extends BookingFlowOptions {
   transactions: TransactionService;
@@ -56,6 +56,8 @@ export interface BookingFlow {
   booking(practiceId: string, transactionId: string): Promise<BookingView | null>;
   /** Apply one verified webhook event to a practice (`webhook-route.ts`). */
   applyEvent(practiceId: string, event: AccountingEvent): Promise<EventResult>;
+  /** Apply one delivery's verified events to a practice together: their re-reads are one job, one read (`webhook-route.ts`). */
+  applyEvents(practiceId: string, events: readonly AccountingEvent[]): Promise<EventResult[]>;
   /** The practices whose books are this company (QuickBooks realm): where an event is routed. */
   practicesOfCompany(companyId: string): string[];
   /** Run a practice's catch-up now (tests, operators). */
@@ -104,7 +106,7 @@ export function createBookingFlow(deps: BookingFlowDeps): BookingFlow {
     context: flow,
     defineJobs() {
       ctx.jobs.define('booking.book', ({ job }) => bookJob(flow, job.payload.transactionId), { maxAttempts: 10, concurrency: 2 });
-      ctx.jobs.define('booking.reread', ({ job }) => rereadJob(flow, job.payload.transactionId, job.runs), {
+      ctx.jobs.define('booking.reread', ({ job }) => rereadJob(flow, job.payload.practiceId, job.runs), {
         maxAttempts: 10,
         concurrency: 2,
       });
@@ -134,6 +136,7 @@ export function createBookingFlow(deps: BookingFlowDeps): BookingFlow {
       return { system: row.system ?? books.adapter.system, externalId: row.externalId, status: row.status, error: row.error };
     },
     applyEvent: (practiceId, event) => applyAccountingEvent(flow, practiceId, event),
+    applyEvents: (practiceId, events) => applyAccountingEvents(flow, practiceId, events),
     practicesOfCompany: (companyId) => practiceIds().filter((id) => deps.books(id)?.adapter.companyId === companyId),
     catchUp: (practiceId) => catchUpOnce(flow, practiceId),
   };

@@ -6,7 +6,8 @@
  * every practice whose books are that company **and** whose own connection verifies the same
  * delivery (the same app). An event of a company no practice holds is dropped with a 200, as the
  * spec asks. Events are applied durably (deduplicated by event id, in the same SQL transaction as
- * their effect) before the 200; the re-read of a changed entry happens after, in its job.
+ * their effect) before the 200; the re-reads of the changed entries happen after, in one job per
+ * practice and delivery (one read of them all).
  *
  * An unknown practice, a practice without books or without webhooks, and a bad signature answer
  * alike (401, one fixed body, after an HMAC over the body): nothing is stored, and the answer does
@@ -90,6 +91,8 @@ export async function handleAccountingWebhook(
     const counts = { applied: 0, duplicate: 0, ignored: 0, dropped: 0 };
     // Each company's practices, verified once per practice (the same app's token), not per event.
     const verifiedPractices = new Map<string, boolean>();
+    // Each practice's events of the delivery together: one SQL transaction, one re-read job.
+    const byPractice = new Map<string, AccountingEvent[]>();
     for (const event of events) {
       const targets = deps.flow.practicesOfCompany(event.companyId).filter((target) => {
         if (!verifiedPractices.has(target)) {
@@ -98,7 +101,10 @@ export async function handleAccountingWebhook(
         return verifiedPractices.get(target);
       });
       if (targets.length === 0) counts.dropped++;
-      for (const target of targets) counts[await deps.flow.applyEvent(target, event)]++;
+      for (const target of targets) byPractice.set(target, [...(byPractice.get(target) ?? []), event]);
+    }
+    for (const [target, list] of byPractice) {
+      for (const result of await deps.flow.applyEvents(target, list)) counts[result]++;
     }
     return counts.applied > 0 ? 'applied' : counts.duplicate > 0 ? 'duplicate' : counts.ignored > 0 ? 'ignored' : 'dropped';
   });

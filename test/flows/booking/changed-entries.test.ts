@@ -4,61 +4,17 @@
  * them; an entry it did not book, and one whose booking is not BOOKED yet, change nothing. The whole
  * batch is two queries (find the bookings, store the reads), whatever its size.
  */
-import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookedEntryRecord } from '../../../src/adapters/accounting/port';
 import { getBooking, markBooked } from '../../../src/flows/booking/booking-store';
 import type { BookingContext } from '../../../src/flows/booking/context';
 import { applyChangedEntries } from '../../../src/flows/booking/events';
 import { migrate } from '../../../src/transactions/migrations';
-import { createPgClient } from '../../../src/transactions/pg-client';
-import { createPgliteClient } from '../../../src/transactions/pglite-client';
 import type { SqlClient } from '../../../src/transactions/sql-client';
-import { testPostgresUrl } from '../../postgres-url';
+import { backends, type Database } from './backends';
 
 const T0 = new Date('2026-07-30T15:00:00.000Z');
 const PRACTICE = 'smile-dental';
-
-interface Database {
-  sql: SqlClient;
-  close(): Promise<void>;
-}
-
-const backends: Array<{ name: string; open(): Promise<Database> }> = [
-  {
-    name: 'pglite',
-    async open() {
-      const sql = await createPgliteClient(new PGlite());
-      return { sql, close: () => sql.close() };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const base = testPostgresUrl();
-      const schema = `booking_cdc_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-      const admin = new pg.Client({ connectionString: base });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      await admin.end();
-      const url = new URL(base);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      const sql = createPgClient(url.toString(), { max: 2 });
-      return {
-        sql,
-        async close() {
-          await sql.close();
-          const cleanup = new pg.Client({ connectionString: base });
-          await cleanup.connect();
-          await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-          await cleanup.end();
-        },
-      };
-    },
-  },
-];
 
 const entry = (
   kind: 'SALE' | 'REFUND',
