@@ -74,14 +74,14 @@ export function withTracing<A extends { readonly system: string } = LedgerAdapte
   }
 
   // Methods bound once, not at every property read: resolvers read the adapter's methods per call.
-  const bound = new Map<PropertyKey, unknown>();
+  const bound = new Map<PropertyKey, { of: unknown; fn: unknown }>();
   return new Proxy(source, {
     get(target, property) {
       if (typeof property === 'string' && wrapped.has(property)) return wrapped.get(property);
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      const known = bound.get(property) as { of: unknown; fn: unknown } | undefined;
-      if (known?.of === value) return known.fn;
+      const known = bound.get(property);
+      if (known && known.of === value) return known.fn;
       const fn = (value as (...a: unknown[]) => unknown).bind(target);
       bound.set(property, { of: value, fn });
       return fn;
