@@ -9,7 +9,7 @@
  *
  *     const adapter = withTracing(createNexhealthAdapter(conn), { practiceId: 'smile-dental' });
  */
-import { context, isSpanContextValid, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { BATCH_METHODS, UpstreamError, WHOLE_METHODS, type LedgerAdapter } from '../adapters/ledger/port';
 
 export interface WithTracingOptions {
@@ -31,60 +31,38 @@ export function withTracing<A extends { readonly system: string } = LedgerAdapte
     const fn = source[name];
     if (typeof fn !== 'function') continue;
     const batch = methods.batch.includes(name);
-    const call = (...args: unknown[]) => (fn as (...a: unknown[]) => Promise<unknown>).apply(adapter, args);
-    const traced = async (span: Span, args: unknown[]) => {
-      try {
-        const result = await call(...args);
-        const failures = batch && Array.isArray(result) ? result.filter((item) => item instanceof Error).length : 0;
-        if (failures > 0) {
-          span.setAttribute('ledger.failed_keys', failures);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: `${failures} key(s) failed` });
-        }
-        return result;
-      } catch (error) {
-        span.setAttribute('ledger.error_code', error instanceof UpstreamError ? error.code : 'INTERNAL');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof UpstreamError ? error.code : 'error' });
-        throw error;
-      } finally {
-        span.end();
-      }
-    };
-    wrapped.set(name, (...args: unknown[]) => {
-      const span = tracer.startSpan(`ledger.adapter ${name}`, {
-        attributes: {
+    wrapped.set(name, (...args: unknown[]) =>
+      tracer.startActiveSpan(`ledger.adapter ${name}`, async (span) => {
+        span.setAttributes({
           'ledger.practice_id': options.practiceId,
           'ledger.system': adapter.system,
           'ledger.method': name,
           ...(batch && Array.isArray(args[0]) ? { 'ledger.batch_size': args[0].length } : {}),
-        },
-      });
-      // No tracer provider registered (the default): the API hands out a no-op span with an invalid
-      // context, which nothing could record or propagate; skip making it the active span (a context
-      // object and a scope per call) and the bookkeeping around the call. A registered provider
-      // always gets the span made active, as startActiveSpan would, so child spans nest under it.
-      if (!isSpanContextValid(span.spanContext())) {
+        });
         try {
-          return call(...args);
+          const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(adapter, args);
+          const failures = batch && Array.isArray(result) ? result.filter((item) => item instanceof Error).length : 0;
+          if (failures > 0) {
+            span.setAttribute('ledger.failed_keys', failures);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: `${failures} key(s) failed` });
+          }
+          return result;
         } catch (error) {
-          return Promise.reject(error); // as the async span callback answered a synchronous throw
+          span.setAttribute('ledger.error_code', error instanceof UpstreamError ? error.code : 'INTERNAL');
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof UpstreamError ? error.code : 'error' });
+          throw error;
+        } finally {
+          span.end();
         }
-      }
-      return context.with(trace.setSpan(context.active(), span), () => traced(span, args));
-    });
+      }),
+    );
   }
 
-  // Methods bound once, not at every property read: resolvers read the adapter's methods per call.
-  const bound = new Map<PropertyKey, { of: unknown; fn: unknown }>();
   return new Proxy(source, {
     get(target, property) {
       if (typeof property === 'string' && wrapped.has(property)) return wrapped.get(property);
       const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      const known = bound.get(property);
-      if (known && known.of === value) return known.fn;
-      const fn = (value as (...a: unknown[]) => unknown).bind(target);
-      bound.set(property, { of: value, fn });
-      return fn;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   }) as unknown as A;
 }
