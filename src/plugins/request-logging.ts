@@ -85,6 +85,40 @@ function practiceIdValue(value: unknown, out: Set<string>): void {
   if (typeof value === 'string' && PRACTICE_ID.test(value)) out.add(value);
 }
 
+/**
+ * Where a document names a practice: the string literals and the variables of its `practiceId` /
+ * `practice(id:)` arguments (also `input: { practiceId: … }` written inline). A property of the
+ * document alone, so it is found once per document (Apollo hands every request of the same text the
+ * same cached DocumentNode) and only the variables' values are read per request.
+ */
+type PracticeIdSite = { literal: string } | { variable: string };
+
+const sitesByDocument = new WeakMap<DocumentNode, readonly PracticeIdSite[]>();
+
+function practiceIdSites(document: DocumentNode): readonly PracticeIdSite[] {
+  const known = sitesByDocument.get(document);
+  if (known) return known;
+  const sites: PracticeIdSite[] = [];
+  const fromArgument = (value: ValueNode) => {
+    if (value.kind === Kind.STRING) sites.push({ literal: value.value });
+    else if (value.kind === Kind.VARIABLE) sites.push({ variable: value.name.value });
+  };
+  visit(document, {
+    [Kind.FIELD]: (field) => {
+      for (const argument of field.arguments ?? []) {
+        const name = argument.name.value;
+        if (name === 'practiceId' || (name === 'id' && field.name.value === 'practice')) fromArgument(argument.value);
+        // `input: { practiceId: "…" }` written inline.
+        if (argument.value.kind === Kind.OBJECT) {
+          for (const inner of argument.value.fields) if (inner.name.value === 'practiceId') fromArgument(inner.value);
+        }
+      }
+    },
+  });
+  sitesByDocument.set(document, sites);
+  return sites;
+}
+
 /** Practice ids an operation touches, from its variables and its `practiceId` / `practice(id:)` arguments. */
 export function practiceIdsOf(
   document: DocumentNode | undefined,
@@ -97,23 +131,8 @@ export function practiceIdsOf(
   if (input && typeof input === 'object' && !Array.isArray(input)) {
     practiceIdValue((input as Record<string, unknown>).practiceId, found);
   }
-  const fromArgument = (value: ValueNode) => {
-    if (value.kind === Kind.STRING) practiceIdValue(value.value, found);
-    else if (value.kind === Kind.VARIABLE) practiceIdValue(vars[value.name.value], found);
-  };
   if (document) {
-    visit(document, {
-      [Kind.FIELD]: (field) => {
-        for (const argument of field.arguments ?? []) {
-          const name = argument.name.value;
-          if (name === 'practiceId' || (name === 'id' && field.name.value === 'practice')) fromArgument(argument.value);
-          // `input: { practiceId: "…" }` written inline.
-          if (argument.value.kind === Kind.OBJECT) {
-            for (const inner of argument.value.fields) if (inner.name.value === 'practiceId') fromArgument(inner.value);
-          }
-        }
-      },
-    });
+    for (const site of practiceIdSites(document)) practiceIdValue('literal' in site ? site.literal : vars[site.variable], found);
   }
   return [...found];
 }

@@ -181,4 +181,13 @@ describe('helpers', () => {
     ]);
     expect(practiceIdsOf(undefined, { practiceId: { nested: 'object' } })).toEqual([]);
   });
+
+  it('practiceIdsOf reads each request its own variables when the same document comes again (its sites are found once)', async () => {
+    const { parse } = await import('graphql');
+    const document = parse('query Q($p: ID!) { practice(id: $p) { id } other: practice(id: "fixed") { id } }');
+    expect(practiceIdsOf(document, { p: 'east-1' })).toEqual(['east-1', 'fixed']); // in document order
+    expect(practiceIdsOf(document, { p: 'west-2' }).sort()).toEqual(['fixed', 'west-2']);
+    expect(practiceIdsOf(document, { p: 'Not A Practice' })).toEqual(['fixed']);
+    expect(practiceIdsOf(document, {})).toEqual(['fixed']);
+  });
 });

@@ -19,9 +19,10 @@
  */
 import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { defaultLimits, type LimitsConfig } from '../../config';
-import { countTokens, fragmentsOf, measureOperation, type CostModel, type OperationMeasures } from './cost';
+import type { CostModel, OperationMeasures } from './cost';
 import { introspectionRefused, queryTooComplex, rateLimitedError, type CostHint } from './errors';
-import { INTROSPECTION_FIELDS, usesIntrospection } from './introspection';
+import { INTROSPECTION_FIELDS } from './introspection';
+import { createGuardMemo } from './memo';
 import { TokenBuckets } from './rate-limit';
 
 /** Who is calling: what the guard reads of the authenticated API key. */
@@ -137,6 +138,12 @@ export function createOperationGuard(options: OperationGuardOptions = {}): Opera
   const { maxDepth, maxAliases, maxTokens, maxCost } = limits;
   const introspectionFields = options.introspectionFields ?? INTROSPECTION_FIELDS;
   const buckets = new TokenBuckets(options.now ?? Date.now, options.maxKeys);
+  // What depends on the document alone is measured once per document (./memo.ts).
+  const memo = createGuardMemo({
+    measure: { ...options.costModel, costCeiling: maxCost },
+    introspectionFields,
+    stopTokensAfter: limits.maxBodyBytes,
+  });
 
   return {
     limits: Object.freeze(limits),
@@ -150,24 +157,20 @@ export function createOperationGuard(options: OperationGuardOptions = {}): Opera
     checkSource(source, caller) {
       const refused = options.documents?.({ source, caller: caller ?? null });
       if (refused) return refused;
-      const tokens = countTokens(source, limits.maxBodyBytes);
+      const tokens = memo.tokens(source);
       if (tokens > maxTokens) return queryTooComplex('maxTokens', maxTokens, tokens, tokens > limits.maxBodyBytes);
       return undefined;
     },
 
     checkOperation({ schema, document, operation, variables, caller }) {
       if (operation) {
-        const measured = measureOperation(schema, operation, fragmentsOf(document), variables ?? {}, {
-          ...options.costModel,
-          costCeiling: maxCost,
-        });
+        const measured = memo.measure(schema, document, operation, variables ?? {});
         if (measured.depth > maxDepth) return queryTooComplex('maxDepth', maxDepth, measured.depth);
         if (measured.aliases > maxAliases) return queryTooComplex('maxAliases', maxAliases, measured.aliases);
         if (measured.cost > maxCost)
           return queryTooComplex('maxCost', maxCost, measured.cost, measured.costIsLowerBound, costHint(measured, maxCost));
       }
-      if (!caller?.introspection && usesIntrospection(document, introspectionFields))
-        return introspectionRefused(Boolean(caller));
+      if (!caller?.introspection && memo.usesIntrospection(document)) return introspectionRefused(Boolean(caller));
       return undefined;
     },
   };
