@@ -11,6 +11,10 @@
  * different selections are never confused. A result is kept for a few seconds after it is rendered.
  *
  *     useServer({ schema, subscribe: createSharedSubscribe() }, wss);
+ *
+ * The gateway's websocket server goes further for sources that can be shared (./fanout.ts): one
+ * stream, one render and one serialized frame per event and document. This remains the path of
+ * subscriptions whose resolver does not join the fan-out (`createSharedRender`).
  */
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { SHARED_EVENT_KEY } from '../graphql/resolvers/event-reads';

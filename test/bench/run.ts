@@ -314,11 +314,14 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       { type: 'start', url: gateway.url.replace(/^http/, 'ws') + '/graphql', key: BENCH_KEY, n, query },
       'connected',
     );
+    // Subscribers of one document share one group and one bus subscription (src/server/fanout.ts):
+    // registered once the fan-out counts them all.
     const deadline = now() + 60_000;
-    while ((bus.subscriberCount ?? n) < connected.count && now() < deadline) await sleep(100);
+    while (gateway.http.fanout.members < connected.count && now() < deadline) await sleep(100);
     const connectSeconds = (now() - t0) / 1000;
     log(
-      `fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; bus has ${bus.subscriberCount}`,
+      `fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; ` +
+        `${gateway.http.fanout.members} in ${gateway.http.fanout.groups} group(s), bus has ${bus.subscriberCount}`,
     );
     const rssAfter = rss();
 

@@ -17,6 +17,11 @@
  * re-read is not past the last state emitted — one published before or at the first read, a repeated
  * hint, or a read shared with other subscribers that began before a newer state was emitted — is
  * dropped. Nothing is emitted twice and nothing goes back.
+ *
+ * Over the websocket server the subscribers of one practice (or transaction) and one document share
+ * one of these streams (src/server/fanout.ts, ./fanout-source.ts): the group's stream takes the bus
+ * subscription when its first member joins, and each member with a transactionId reads its own first
+ * state after that, then is shown only group states past it. The same argument holds per member.
  */
 import type { TransactionRow } from '../../transactions/types';
 import type { Resolvers } from '../generated/resolvers-types';
