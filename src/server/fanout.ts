@@ -17,9 +17,10 @@
  * for which `onNext` changes nothing.
  *
  * A socket that does not read its frames: when a frame is due and its unsent bytes already exceed
- * `maxBufferedBytes`, the socket is closed with 1013 (try again later) rather than buffered without
- * bound or left to miss events silently; a graphql-ws client reconnects and resubscribes, and a
- * transaction's subscriber gets the current state first.
+ * `maxBufferedBytes` (or, on the iterator's path, 256 results wait behind graphql-ws's send), the
+ * socket is closed with 1013 (try again later) rather than buffered without bound or left to miss
+ * events silently; a graphql-ws client reconnects and resubscribes, and a transaction's subscriber
+ * gets the current state first.
  *
  *     const fanout = createFanout({ maxBufferedBytes: limits.maxWsBufferedBytes });
  *     useServer({ subscribe: fanout.subscribe, context: (ctx, id) => fanout.bind(makeContext(ctx), ctx.extra.socket, id) }, wss);
@@ -60,6 +61,16 @@ export interface Fanout {
 /** ws's `WebSocket.OPEN`. */
 const OPEN = 1;
 const TRY_AGAIN_LATER = 1013;
+/**
+ * Most results one member may have waiting for graphql-ws (which sends one at a time and asks for the
+ * next once the last was written): as many as the status bus queues per subscriber. A socket that
+ * stopped reading stops graphql-ws's sends, not the group's events.
+ */
+const MAX_QUEUED = 256;
+
+function tooSlow(socket: WebSocket, why: string): void {
+  socket.close(TRY_AGAIN_LATER, `subscriber too slow: ${why}`);
+}
 
 interface Link {
   socket: WebSocket;
@@ -74,7 +85,7 @@ export function createFanout(options: FanoutOptions): Fanout {
   const write = (socket: WebSocket, frame: string) => {
     if (socket.readyState !== OPEN) return;
     if (socket.bufferedAmount > options.maxBufferedBytes) {
-      socket.close(TRY_AGAIN_LATER, `subscriber too slow: more than ${options.maxBufferedBytes} bytes unsent`);
+      tooSlow(socket, `more than ${options.maxBufferedBytes} bytes unsent`);
       return;
     }
     socket.send(frame);
@@ -282,6 +293,12 @@ class Member {
   }
 
   private enqueue(result: Promise<ExecutionResult>): void {
+    if (this.queue.length >= MAX_QUEUED) {
+      result.catch(() => undefined);
+      // The close makes graphql-ws return() this member's iterator: it leaves its group.
+      tooSlow(this.link.socket, `${MAX_QUEUED} results waiting`);
+      return;
+    }
     this.queue.push(result);
     this.settle();
   }

@@ -675,6 +675,12 @@ async function main() {
         `floor on this machine: plain ws, one frame per socket to ${f.subscribers} plain sockets of the same process, ${f.events} events: ` +
           `first write → arrival p50 ${fmt(f.delivery.p50)} / p95 ${fmt(f.delivery.p95)} / p99 ${fmt(f.delivery.p99)} ms, ${f.missing} missing`,
       );
+      // Issue #20's fan-out target: the gateway's p99 within 1.5 × this floor's, measured in the same run.
+      const ratio = (p99: number) => `${fmt(p99 / f.delivery.p99)}×`;
+      lines.push(
+        `p99 against the floor: webhook → delivery ${ratio(fanout.webhookToDelivery.p99)}, publish → delivery ` +
+          `${ratio(fanout.publishToDelivery.p99)} (target ≤ 1.5×: ${fanout.webhookToDelivery.p99 <= 1.5 * f.delivery.p99 ? '✓' : '✗'})`,
+      );
       if (fanout.note) lines.push(fanout.note);
       lines.push(
         `(subscriber clients run in a child process: ${fmt(fanout.clientRssMb)} MB RSS; the sandboxes run in their own process)`,

@@ -144,4 +144,26 @@ describe('createFanout', () => {
     expect(w.stream.state.returned).toBe(true);
     expect(fanout.stats).toMatchObject({ groups: 0, members: 0 });
   });
+
+  it('closes a socket with 1013 when 256 results wait behind a graphql-ws send that does not finish', async () => {
+    const w = world();
+    const fanout = createFanout({ maxBufferedBytes: 100 });
+    const socket = fakeSocket();
+    const iterator = (await fanout.subscribe({
+      schema: w.schema,
+      document: w.document,
+      contextValue: fanout.bind({}, socket as unknown as WebSocket, '1'),
+    })) as AsyncIterableIterator<ExecutionResult>;
+    // Rendered per member (not shareable), so they wait for graphql-ws, which never asks again.
+    for (let i = 0; i < 256; i += 1) w.stream.push({ tick: String(i) });
+    await settle();
+    expect(socket.closed).toBeNull();
+    w.stream.push({ tick: 'one too many' });
+    await settle();
+    expect(socket.closed).toEqual({ code: 1013, reason: 'subscriber too slow: 256 results waiting' });
+    // What waited is still handed over in order until graphql-ws returns the iterator on the close.
+    expect(await iterator.next()).toEqual({ done: false, value: { data: { tick: '0' } } });
+    await iterator.return!();
+    expect(fanout.stats).toMatchObject({ groups: 0, members: 0 });
+  });
 });
