@@ -273,6 +273,11 @@ export const limitsSchema = z
     /** A websocket with no operation running and no message from the client this long is closed (1000). */
     wsIdleTimeoutMs: z.number().int().positive().default(300_000),
     /**
+     * A subscriber's websocket holding more unsent bytes than this when an event is due is closed with
+     * 1013 (try again later; src/server/fanout.ts): a client that stopped reading costs a bounded buffer.
+     */
+    maxWsBufferedBytes: z.number().int().positive().default(1_048_576),
+    /**
      * The largest amount any money input of a mutation may carry (a payment, a refund, an adjustment's
      * absolute value, each split, each part of a card collection and its total): a decimal string,
      * parsed to integer cents. Above it: AMOUNT_OUT_OF_RANGE, nothing written (src/ledger/README.md).

@@ -30,7 +30,7 @@ import { graphqlWsOperationGuard, withoutHttpHead, type OperationGuard } from '.
 import { gatewayError } from '../graphql/errors';
 import { formatClientError, upstreamFailureOf, upstreamLogEntry } from '../graphql/upstream-errors';
 import { practiceIdsOf } from '../plugins/request-logging';
-import { createSharedSubscribe } from './shared-subscription-results';
+import { createFanout, type FanoutStats } from './fanout';
 import { addressUrl, listen } from './listen';
 import { createWsConnectionLimits } from './ws-limits';
 import { createCors } from './cors';
@@ -85,7 +85,12 @@ export interface HttpServerDeps {
 
 type WsLimits = Pick<
   LimitsConfig,
-  'maxWsConnectionsPerKey' | 'maxWsConnectionsPerAddress' | 'wsConnectionInitTimeoutMs' | 'wsPingIntervalMs' | 'wsIdleTimeoutMs'
+  | 'maxWsConnectionsPerKey'
+  | 'maxWsConnectionsPerAddress'
+  | 'wsConnectionInitTimeoutMs'
+  | 'wsPingIntervalMs'
+  | 'wsIdleTimeoutMs'
+  | 'maxWsBufferedBytes'
 >;
 
 /** Most upstream failures detailed in one graphql-ws log line (as requestLogging's default). */
@@ -172,6 +177,8 @@ export interface RunningHttpServer {
   url: string;
   /** The `operator.bind` listener's URL, when there is one. */
   operatorUrl?: string;
+  /** The subscription fan-out's groups, members and renders (./fanout.ts). */
+  fanout: FanoutStats;
   close(drainMs?: number): Promise<void>;
 }
 
@@ -263,6 +270,8 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     idleTimeoutMs: wsLimits.wsIdleTimeoutMs,
   });
   const guardOperation = graphqlWsOperationGuard(deps.guard, deps.schema);
+  // Subscribers of one source and document share one stream, render and frame (./fanout.ts).
+  const fanout = createFanout({ maxBufferedBytes: wsLimits.maxWsBufferedBytes });
   /**
    * graphql-ws operations bypass Apollo and its request log line: a result with an upstream failure
    * gets a request id here, the client the safe message with it, and one warn line the details under
@@ -298,7 +307,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
   const ws = useServer<Record<string, unknown>, { caller?: ReturnType<ApiKeyRing['authenticate']> }>(
     {
       schema: deps.schema,
-      subscribe: createSharedSubscribe(),
+      subscribe: fanout.subscribe,
       onConnect: (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.Authorization ?? params.authorization;
@@ -329,7 +338,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
         if ('refusal' in trusted) return [withoutHttpHead(deps.guard.admit(caller) ?? trusted.refusal)];
         return guardOperation(caller, trusted.payload);
       },
-      context: (ctx) => createContext(ctx.extra.caller!, deps.services),
+      context: (ctx, id) => fanout.bind(createContext(ctx.extra.caller!, deps.services), ctx.extra.socket, id),
       // The same formatting as Apollo's formatError: no client-sent value (a card) is echoed back, and
       // an upstream failure is answered in its safe form, its details logged (formatWsErrors).
       onError: (ctx, id, payload, errors) => formatWsErrors(errors, ctx.extra.caller?.keyName, id, payload.variables),
@@ -354,6 +363,7 @@ export async function startHttpServer(deps: HttpServerDeps, port: number, host: 
     server,
     url: addressUrl(address),
     ...(operatorServer ? { operatorUrl: addressUrl(operatorServer.address() as AddressInfo) } : {}),
+    fanout: fanout.stats,
     /**
      * Graceful: stop accepting, close websockets with 1001 (going away), let in-flight HTTP
      * requests finish (up to `drainMs`, default 10 s), then cut what is left.

@@ -11,6 +11,10 @@
  * different selections are never confused. A result is kept for a few seconds after it is rendered.
  *
  *     useServer({ schema, subscribe: createSharedSubscribe() }, wss);
+ *
+ * The gateway's websocket server goes further for sources that can be shared (./fanout.ts): one
+ * stream, one render and one serialized frame per event and document. This remains the path of
+ * subscriptions whose resolver does not join the fan-out (`createSharedRender`).
  */
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { SHARED_EVENT_KEY } from '../graphql/resolvers/event-reads';
@@ -22,17 +26,33 @@ export interface SharedSubscribeOptions {
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
+/**
+ * The iterator graphql-ws runs for one subscriber: `source`'s payloads, each rendered (shared by
+ * event and document where the payload allows). Used by the fan-out (./fanout.ts) for sources that
+ * do not join a group.
+ */
+export type SharedRender = (
+  args: ExecutionArgs,
+  source: AsyncIterableIterator<unknown>,
+) => AsyncIterableIterator<ExecutionResult>;
+
 export function createSharedSubscribe(options: SharedSubscribeOptions = {}) {
+  const results = createSharedRender(options);
+  return async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const stream = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in Object(stream))) return stream as ExecutionResult;
+    return results(args, stream as AsyncIterableIterator<unknown>);
+  };
+}
+
+export function createSharedRender(options: SharedSubscribeOptions = {}): SharedRender {
   const keepMs = options.keepMs ?? 5000;
   // event key → document key → result. Two levels rather than one concatenated key: a subscriber's
   // document key is the same string on every event (its hash computed once), and a concatenation
   // would build and hash a new string of the whole document per subscriber per event.
   const rendered = new Map<string, Map<string, Result>>();
 
-  return async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const stream = await createSourceEventStream(args);
-    if (!(Symbol.asyncIterator in Object(stream))) return stream as ExecutionResult;
-    const source = stream as AsyncIterableIterator<unknown>;
+  return function results(args, source) {
     // One key per subscription, computed once: the document as text, the operation and variables.
     const documentKey = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? null]);
 

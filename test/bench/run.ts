@@ -315,11 +315,14 @@ async function fanoutPart(world: BenchWorld, gateway: RunningGateway): Promise<F
       { type: 'start', url: gateway.url.replace(/^http/, 'ws') + '/graphql', key: BENCH_KEY, n, query },
       'connected',
     );
+    // Subscribers of one document share one group and one bus subscription (src/server/fanout.ts):
+    // registered once the fan-out counts them all.
     const deadline = now() + 60_000;
-    while ((bus.subscriberCount ?? n) < connected.count && now() < deadline) await sleep(100);
+    while (gateway.http.fanout.members < connected.count && now() < deadline) await sleep(100);
     const connectSeconds = (now() - t0) / 1000;
     log(
-      `fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; bus has ${bus.subscriberCount}`,
+      `fan-out: ${connected.count} subscribers (${connected.failed} failed) in ${connectSeconds.toFixed(1)} s; ` +
+        `${gateway.http.fanout.members} in ${gateway.http.fanout.groups} group(s), bus has ${bus.subscriberCount}`,
     );
     const rssAfter = rss();
 
@@ -683,6 +686,12 @@ async function main() {
       lines.push(
         `floor on this machine: plain ws, one frame per socket to ${f.subscribers} plain sockets of the same process, ${f.events} events: ` +
           `first write → arrival p50 ${fmt(f.delivery.p50)} / p95 ${fmt(f.delivery.p95)} / p99 ${fmt(f.delivery.p99)} ms, ${f.missing} missing`,
+      );
+      // Issue #20's fan-out target: the gateway's p99 within 1.5 × this floor's, measured in the same run.
+      const ratio = (p99: number) => `${fmt(p99 / f.delivery.p99)}×`;
+      lines.push(
+        `p99 against the floor: webhook → delivery ${ratio(fanout.webhookToDelivery.p99)}, publish → delivery ` +
+          `${ratio(fanout.publishToDelivery.p99)} (target ≤ 1.5×: ${fanout.webhookToDelivery.p99 <= 1.5 * f.delivery.p99 ? '✓' : '✗'})`,
       );
       if (fanout.note) lines.push(fanout.note);
       lines.push(

@@ -1,12 +1,17 @@
 /**
  * The ordering argument of `transactionStatusChanged` (src/graphql/resolvers/subscription.ts), at
  * the moments a websocket test cannot choose: a change made and announced while the subscription's
- * first read is in flight, and a shared read that began before a newer state was emitted. The store
+ * first read is in flight, and a shared read that began before a newer state was emitted, alone and
+ * through the websocket server's fan-out (src/server/fanout.ts, with fake sockets). The store
  * is a map the test moves forward; the bus is the real in-process one.
  */
+import { parse, type ExecutionResult } from 'graphql';
+import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../src/graphql/context';
 import { subscriptionResolvers } from '../../src/graphql/resolvers/subscription';
+import { createSchema } from '../../src/graphql/schema';
+import { createFanout } from '../../src/server/fanout';
 import { createInProcessStatusBus } from '../../src/transactions/status-bus';
 import type { TransactionRow } from '../../src/transactions/types';
 
@@ -62,6 +67,7 @@ function world() {
   };
   return {
     bus,
+    ctx,
     state,
     subscribe,
     hold: () => {
@@ -140,5 +146,77 @@ describe('transactionStatusChanged with a transactionId', () => {
     await one.return();
     expect((await first).done).toBe(true);
     await practiceWide.return();
+  });
+});
+
+describe('transactionStatusChanged through the fan-out (src/server/fanout.ts)', () => {
+  it('members of one transaction share one bus subscription; each starts from its own read and is shown each later state once', async () => {
+    const w = world();
+    const schema = createSchema();
+    const fanout = createFanout({ maxBufferedBytes: 1 << 20 });
+    const document = parse(
+      `subscription($t: ID) { transactionStatusChanged(practiceId: "${PRACTICE}", transactionId: $t) { status attention } }`,
+    );
+    const frame = (id: string, status: string, attention: string | null) =>
+      JSON.stringify({ id, type: 'next', payload: { data: { transactionStatusChanged: { status, attention } } } });
+    const join = async (id: string) => {
+      const sent: string[] = [];
+      const socket = { readyState: 1, bufferedAmount: 0, send: (data: string) => sent.push(data) } as unknown as WebSocket;
+      // One context per subscription, as graphql-ws makes them.
+      const contextValue = fanout.bind({ ...w.ctx }, socket, id);
+      const iterator = (await fanout.subscribe({
+        schema,
+        document,
+        variableValues: { t: ID },
+        contextValue,
+      })) as AsyncIterableIterator<ExecutionResult>;
+      return { sent, iterator };
+    };
+    const until = async (condition: () => boolean) => {
+      for (let turns = 0; !condition(); turns += 1) {
+        if (turns > 1000) throw new Error(`frames: a ${JSON.stringify(a?.sent)}, b ${JSON.stringify(b?.sent)}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+
+    let a: Awaited<ReturnType<typeof join>> | undefined;
+    let b: Awaited<ReturnType<typeof join>> | undefined;
+    a = await join('a');
+    // The first state is the member's own read, sent through graphql-ws's iterator.
+    expect(await a.iterator.next()).toEqual({
+      done: false,
+      value: { data: { transactionStatusChanged: { status: 'SUBMITTED', attention: null } } },
+    });
+    const aDone = a.iterator.next(); // graphql-ws waits on it; group events are written directly
+    expect(w.bus.subscriberCount).toBe(1);
+
+    // The attention is announced while b joins: the group's re-read and b's first read are both in flight.
+    w.hold();
+    w.state.current = row('SUBMITTED', 'no answer');
+    await w.bus.publish({ practiceId: PRACTICE, transactionId: ID });
+    b = await join('b');
+    expect(w.bus.subscriberCount).toBe(1);
+    w.release();
+    expect(await b.iterator.next()).toEqual({
+      done: false,
+      value: { data: { transactionStatusChanged: { status: 'SUBMITTED', attention: 'no answer' } } },
+    });
+    const bDone = b.iterator.next();
+    await until(() => a.sent.length === 1);
+    expect(a.sent).toEqual([frame('a', 'SUBMITTED', 'no answer')]);
+
+    // A repeated hint is news to no one; the final state reaches both, once.
+    await w.bus.publish({ practiceId: PRACTICE, transactionId: ID });
+    w.state.current = row('COMPLETED');
+    await w.bus.publish({ practiceId: PRACTICE, transactionId: ID });
+    await until(() => a.sent.length === 2 && b.sent.length === 1);
+    expect(a.sent).toEqual([frame('a', 'SUBMITTED', 'no answer'), frame('a', 'COMPLETED', null)]);
+    expect(b.sent).toEqual([frame('b', 'COMPLETED', null)]);
+
+    await a.iterator.return!();
+    await b.iterator.return!();
+    expect(await aDone).toEqual({ done: true, value: undefined });
+    expect(await bDone).toEqual({ done: true, value: undefined });
+    expect(w.bus.subscriberCount).toBe(0);
   });
 });

@@ -11,7 +11,7 @@ import type { TransactionRow } from '../../transactions/types';
 /**
  * Put on a subscription payload: the identity of what it shows (the event and the status), so the
  * websocket server may render one result for every subscriber of that event (see
- * src/server/shared-subscription-results.ts).
+ * src/server/fanout.ts and src/server/shared-subscription-results.ts).
  */
 export const SHARED_EVENT_KEY = Symbol('ledger.sharedEventKey');
 

@@ -17,11 +17,18 @@
  * re-read is not past the last state emitted — one published before or at the first read, a repeated
  * hint, or a read shared with other subscribers that began before a newer state was emitted — is
  * dropped. Nothing is emitted twice and nothing goes back.
+ *
+ * Over the websocket server the subscribers of one practice (or transaction) and one document share
+ * one of these streams (src/server/fanout.ts, ./fanout-source.ts): the group's stream takes the bus
+ * subscription when its first member joins, and each member with a transactionId reads its own first
+ * state after that, then is shown only group states past it. The same argument holds per member.
  */
 import type { TransactionRow } from '../../transactions/types';
 import type { Resolvers } from '../generated/resolvers-types';
 import { requirePractice } from '../context';
 import { readForEvent, SHARED_EVENT_KEY } from './event-reads';
+import { fanoutOf } from './fanout-source';
+import type { StatusSubscription } from '../../transactions/status-bus';
 
 /** Transactions a practice-wide subscription remembers the last emitted state of (oldest forgotten). */
 const MAX_REMEMBERED = 10_000;
@@ -44,58 +51,100 @@ export function stateRank(row: Pick<TransactionRow, 'status' | 'attention'>): nu
 }
 
 type Payload = { transactionStatusChanged: TransactionRow };
+type Read = (practiceId: string, transactionId: string) => Promise<TransactionRow | null>;
 
 export const subscriptionResolvers: Resolvers = {
   Subscription: {
     transactionStatusChanged: {
-      subscribe: (_root, { practiceId, transactionId }, ctx) => {
+      subscribe: (root, { practiceId, transactionId }, ctx) => {
         requirePractice(ctx, practiceId);
+        const filter = { practiceId, transactionId: transactionId ?? null };
+        const read: Read = (p, t) => ctx.services.transactions.get(p, t);
+        const bus = ctx.services.bus;
+        // Over the websocket server: one group per practice/transaction and document, one bus
+        // subscription for all its members (src/server/fanout.ts). A row shows the same to every caller
+        // allowed its practice, which each member was, just above.
+        const fanout = fanoutOf(root);
+        if (fanout) {
+          return fanout.join<Payload>({
+            key: `transactionStatusChanged\u0000${practiceId}\u0000${transactionId ?? ''}`,
+            open: () => statusChanges(bus.subscribe(filter), read, null),
+            join: () => (transactionId ? firstState(read, practiceId, transactionId) : { first: null }),
+          });
+        }
         // First the bus, then the row (see above): the order is what makes it race-free.
-        const events = ctx.services.bus.subscribe({ practiceId, transactionId: transactionId ?? null });
-        const read = (p: string, t: string) => ctx.services.transactions.get(p, t);
-        // The rank each transaction was last emitted with; a state not past it is not a change.
-        const emitted = new Map<string, number>();
-        const remember = (row: TransactionRow) => {
-          emitted.delete(row.transactionId); // re-insert: the map stays in last-emitted order
-          emitted.set(row.transactionId, stateRank(row));
-          if (emitted.size > MAX_REMEMBERED) emitted.delete(emitted.keys().next().value!);
-        };
-        // The current state, read once the bus subscription exists; `null` for an unknown id.
-        let initial: Promise<TransactionRow | null> | null = transactionId ? read(practiceId, transactionId) : null;
-        // A failed read surfaces at the first next(); until then it must not count as unhandled.
-        initial?.catch(() => undefined);
-        const iterator: AsyncIterableIterator<Payload> = {
-          async next() {
-            if (initial) {
-              const row = await initial;
-              initial = null;
-              if (row) {
-                remember(row);
-                return { done: false, value: { transactionStatusChanged: row } };
-              }
-            }
-            for (;;) {
-              const event = await events.next();
-              if (event.done) return { done: true, value: undefined };
-              const row = await readForEvent(event.value, read);
-              if (!row || stateRank(row) <= (emitted.get(row.transactionId) ?? -1)) continue;
-              remember(row);
-              // Subscribers of one event see one durable row: graphql-ws may render it once for all.
-              const shared = event.value.eventId ? `${event.value.eventId}\u0000${row.status}\u0000${stateRank(row)}` : undefined;
-              return { done: false, value: { transactionStatusChanged: row, ...(shared ? { [SHARED_EVENT_KEY]: shared } : {}) } };
-            }
-          },
-          async return() {
-            initial = null;
-            await events.return();
-            return { done: true, value: undefined };
-          },
-          [Symbol.asyncIterator]() {
-            return iterator;
-          },
-        };
-        return iterator;
+        const events = bus.subscribe(filter);
+        return statusChanges(events, read, transactionId ? read(practiceId, transactionId) : null);
       },
     },
   },
 };
+
+/**
+ * A group member's first event: the transaction as it is now, read after the group's bus
+ * subscription exists; then only group states past it (a group event read before this member's
+ * read, or its repeat, is not news to it).
+ */
+function firstState(read: Read, practiceId: string, transactionId: string) {
+  let rank = -1;
+  return {
+    first: read(practiceId, transactionId).then((row): Payload | null => {
+      if (!row) return null;
+      rank = stateRank(row);
+      return { transactionStatusChanged: row };
+    }),
+    accepts: (payload: Payload) => stateRank(payload.transactionStatusChanged) > rank,
+  };
+}
+
+/**
+ * The states of `events`' transactions, each once and never backwards, starting with `initial` (the
+ * current state, read once the bus subscription exists; `null` for an unknown id or none asked).
+ */
+function statusChanges(
+  events: StatusSubscription,
+  read: Read,
+  first: Promise<TransactionRow | null> | null,
+): AsyncIterableIterator<Payload> {
+  let initial = first;
+  // The rank each transaction was last emitted with; a state not past it is not a change.
+  const emitted = new Map<string, number>();
+  const remember = (row: TransactionRow) => {
+    emitted.delete(row.transactionId); // re-insert: the map stays in last-emitted order
+    emitted.set(row.transactionId, stateRank(row));
+    if (emitted.size > MAX_REMEMBERED) emitted.delete(emitted.keys().next().value!);
+  };
+  // A failed read surfaces at the first next(); until then it must not count as unhandled.
+  initial?.catch(() => undefined);
+  const iterator: AsyncIterableIterator<Payload> = {
+    async next() {
+      if (initial) {
+        const row = await initial;
+        initial = null;
+        if (row) {
+          remember(row);
+          return { done: false, value: { transactionStatusChanged: row } };
+        }
+      }
+      for (;;) {
+        const event = await events.next();
+        if (event.done) return { done: true, value: undefined };
+        const row = await readForEvent(event.value, read);
+        if (!row || stateRank(row) <= (emitted.get(row.transactionId) ?? -1)) continue;
+        remember(row);
+        // Subscribers of one event see one durable row: graphql-ws may render it once for all.
+        const shared = event.value.eventId ? `${event.value.eventId}\u0000${row.status}\u0000${stateRank(row)}` : undefined;
+        return { done: false, value: { transactionStatusChanged: row, ...(shared ? { [SHARED_EVENT_KEY]: shared } : {}) } };
+      }
+    },
+    async return() {
+      initial = null;
+      await events.return();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
