@@ -13,11 +13,8 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { LedgerAdapter } from '../adapters/ledger/port';
 import type { ProcessorAdapter } from '../adapters/processor/port';
-import { ledgerSystem, processorSystem } from '../adapters/registry';
-import { UPSTREAM_METHODS } from '../adapters/system';
 import { ApiKeyRing } from '../auth/api-keys';
 import { DEFAULT_TIME_ZONE, type GatewayConfig, type PracticeConfig } from '../config';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
