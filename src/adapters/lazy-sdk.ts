@@ -1,0 +1,47 @@
+/**
+ * A vendor SDK loaded on first use instead of at start. Every vendor folder registers itself in
+ * `registry.ts`, so a static `import … from 'square'` loads every SDK into every gateway, whatever its
+ * config names: the processor and messaging SDKs together hold ≈ 63 MB of RSS (Square's alone ≈ 79 MB
+ * in a fresh process, README "Memory"). Behind `lazySdk` a gateway pays for the SDKs of the systems
+ * its practices use, when their adapter first calls out.
+ *
+ *     const square = lazySdk(() => import('square'));
+ *     const { SquareClient } = await square.load();       // imported once, shared by every caller
+ *     if (error instanceof (square.loaded()?.SquareError ?? NoClass)) …  // sync: an SDK error means it is loaded
+ *
+ * Types stay static (`import type { SquareClient } from 'square'` costs nothing at run time).
+ */
+export interface LazySdk<T> {
+  /** The module, imported on the first call; every later call gets the same promise. */
+  load(): Promise<T>;
+  /** The module when `load` has resolved, else `undefined`: for synchronous checks such as `instanceof` on its errors. */
+  loaded(): T | undefined;
+}
+
+export function lazySdk<T>(importer: () => Promise<T>): LazySdk<T> {
+  let pending: Promise<T> | undefined;
+  let module: T | undefined;
+  return {
+    load() {
+      pending ??= importer().then(
+        (loaded) => {
+          module = loaded;
+          return loaded;
+        },
+        (error: unknown) => {
+          pending = undefined; // a failed import (a missing package) is retried by the next caller
+          throw error;
+        },
+      );
+      return pending;
+    },
+    loaded: () => module,
+  };
+}
+
+/** A class no value is an instance of: the right-hand side of `instanceof` before an SDK is loaded. */
+export class NoClass {
+  static [Symbol.hasInstance](): boolean {
+    return false;
+  }
+}
