@@ -7,7 +7,7 @@
  *
  *     const square = lazySdk(() => import('square'));
  *     const { SquareClient } = await square.load();       // imported once, shared by every caller
- *     if (error instanceof (square.loaded()?.SquareError ?? NoClass)) …  // sync: an SDK error means it is loaded
+ *     if (square.isInstance((m) => m.SquareError, error)) …  // sync: an SDK error means it is loaded
  *
  * Types stay static (`import type { SquareClient } from 'square'` costs nothing at run time).
  */
@@ -16,6 +16,8 @@ export interface LazySdk<T> {
   load(): Promise<T>;
   /** The module when `load` has resolved, else `undefined`: for synchronous checks such as `instanceof` on its errors. */
   loaded(): T | undefined;
+  /** `value instanceof pick(module)` once loaded; before, `false` (no value of the SDK's classes can exist yet). */
+  isInstance<C>(pick: (module: T) => abstract new (...args: never[]) => C, value: unknown): value is C;
 }
 
 export function lazySdk<T>(importer: () => Promise<T>): LazySdk<T> {
@@ -36,12 +38,8 @@ export function lazySdk<T>(importer: () => Promise<T>): LazySdk<T> {
       return pending;
     },
     loaded: () => module,
+    isInstance<C>(pick: (module: T) => abstract new (...args: never[]) => C, value: unknown): value is C {
+      return module !== undefined && value instanceof pick(module);
+    },
   };
-}
-
-/** A class no value is an instance of: the right-hand side of `instanceof` before an SDK is loaded. */
-export class NoClass {
-  static [Symbol.hasInstance](): boolean {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lazySdk, NoClass } from '../../src/adapters/lazy-sdk';
+import { lazySdk } from '../../src/adapters/lazy-sdk';
 
 describe('lazySdk', () => {
   it('imports on the first load only, shares the promise, and reports the module once loaded', async () => {
@@ -31,8 +31,13 @@ describe('lazySdk', () => {
     expect(attempts).toBe(2);
   });
 
-  it('NoClass has no instances', () => {
-    expect(new Error('x') instanceof NoClass).toBe(false);
-    expect({} instanceof NoClass).toBe(false);
+  it('isInstance is false before the load and instanceof after it', async () => {
+    class SdkError extends Error {}
+    const sdk = lazySdk(async () => ({ SdkError }));
+    const error = new SdkError('429');
+    expect(sdk.isInstance((m) => m.SdkError, error)).toBe(false);
+    await sdk.load();
+    expect(sdk.isInstance((m) => m.SdkError, error)).toBe(true);
+    expect(sdk.isInstance((m) => m.SdkError, new Error('other'))).toBe(false);
   });
 });
