@@ -9,7 +9,7 @@ import { createLimiter, type Limiter } from '../../http';
 import { UpstreamError } from '../../ledger/port';
 import type { AdapterOptions, WebhookDelivery } from '../../system';
 import type { MessageStatusRecord, MessagingAdapter, MessagingCapabilities, SendOutcome, SmsMessage } from '../port';
-import { createTwilioClient, DEFAULT_TIMEOUT_MS, UnreadableAnswer } from './client';
+import { createTwilioClient, DEFAULT_TIMEOUT_MS, type TwilioClient, UnreadableAnswer } from './client';
 import { e164, type TwilioConnection } from './connection';
 import { failedBeforeSending, isRestException, networkReason, restText, toUpstreamError } from './errors';
 import { ERROR_MEANINGS, RECIPIENT_REFUSALS, reminderStatusOf, statusRecord } from './mapping';
@@ -65,18 +65,31 @@ function parseMessage(value: unknown, endpoint: string): TwilioMessage {
   return parsed.data;
 }
 
+type Messages = ReturnType<TwilioClient['api']['v2010']['accounts']>['messages'];
+
 export function createTwilioAdapter(connection: TwilioConnection, options: AdapterOptions = {}): MessagingAdapter<'SMS'> {
-  const client = createTwilioClient(connection, options);
-  const messages = client.api.v2010.accounts(connection.accountSid).messages;
+  // Built on the first call, never at construction: that is when the SDK is loaded (`sdk.ts`).
+  let pending: Promise<Messages> | undefined;
+  const messagesOf = (): Promise<Messages> => {
+    pending ??= createTwilioClient(connection, options).then(
+      (client) => client.api.v2010.accounts(connection.accountSid).messages,
+      (error: unknown) => {
+        pending = undefined; // a failed load is retried by the next call
+        throw error;
+      },
+    );
+    return pending;
+  };
   const limit = accountLimiter(connection);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const sender = connection.messagingServiceSid
     ? { messagingServiceSid: connection.messagingServiceSid }
     : { from: connection.from as string };
 
-  async function read<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
+  async function read<T>(endpoint: string, run: (messages: Messages) => Promise<T>): Promise<T> {
+    const messages = await messagesOf();
     try {
-      return await run();
+      return await run(messages);
     } catch (error) {
       throw toUpstreamError(error, endpoint, timeoutMs);
     }
@@ -89,7 +102,7 @@ export function createTwilioAdapter(connection: TwilioConnection, options: Adapt
 
     async connect() {
       // The cheapest call among those the adapter makes anyway; bad credentials answer 401 (20003).
-      await read(LIST, () => messages.page({ pageSize: 1 }));
+      await read(LIST, (messages) => messages.page({ pageSize: 1 }));
     },
 
     async send(message: SmsMessage): Promise<SendOutcome> {
@@ -112,6 +125,7 @@ export function createTwilioAdapter(connection: TwilioConnection, options: Adapt
           CREATE,
         );
       }
+      const messages = await messagesOf();
       let created: unknown;
       try {
         created = await limit(() =>
@@ -138,7 +152,7 @@ export function createTwilioAdapter(connection: TwilioConnection, options: Adapt
     },
 
     async getMessage(providerMessageId: string): Promise<MessageStatusRecord> {
-      const message = parseMessage(await read(FETCH, () => messages(providerMessageId).fetch()), FETCH);
+      const message = parseMessage(await read(FETCH, (messages) => messages(providerMessageId).fetch()), FETCH);
       const record = statusRecord(message);
       if (!record) {
         throw new UpstreamError(
@@ -154,7 +168,7 @@ export function createTwilioAdapter(connection: TwilioConnection, options: Adapt
     async findSent(message: SmsMessage, since: string): Promise<MessageStatusRecord | null> {
       const after = new Date(since);
       if (Number.isNaN(after.getTime())) throw new RangeError(`findSent: expected an ISO 8601 time, got "${since}"`);
-      const listed = await read(LIST, () =>
+      const listed = await read(LIST, (messages) =>
         messages.list({ to: message.to, dateSentAfter: after, pageSize: PAGE_SIZE, limit: PAGE_SIZE }),
       );
       for (const item of listed) {

@@ -9,17 +9,19 @@
  * Reads map the same failures to `UpstreamError`: 404 → `NOT_FOUND`, 429/5xx/network →
  * `UPSTREAM_UNAVAILABLE` (429 keeps its status), other 4xx → `UPSTREAM_REJECTED`.
  */
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import { UpstreamError } from '../../ledger/port';
 import { UnreadableAnswer } from './client';
+import { twilioSdk } from './sdk';
 
 type RestException = InstanceType<typeof twilio.RestException>;
 
 /** Network errors raised while connecting: the request never left, so nothing was sent. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
+/** False until the SDK is loaded (`sdk.ts`): no `RestException` can exist before. */
 export function isRestException(error: unknown): error is RestException {
-  return error instanceof twilio.RestException;
+  return twilioSdk.isInstance((sdk) => sdk.RestException, error);
 }
 
 function networkCode(error: unknown): string | null {

@@ -5,7 +5,7 @@ import { twilioConnectionSchema } from './connection';
 import { twilioRateLimits } from './rate-limits';
 
 export { createTwilioAdapter, statusCallbackFor, twilioCapabilities } from './adapter';
-export { BaseUrlRequestClient, createTwilioClient, endpointTemplate } from './client';
+export { createBaseUrlRequestClient, createTwilioClient, endpointTemplate } from './client';
 export { twilioConnectionSchema, type TwilioConnection } from './connection';
 export { ERROR_MEANINGS, keywordOf, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, reminderStatusOf } from './mapping';
 export { TWILIO_MAX_CONCURRENT_CREATES, twilioRateLimits } from './rate-limits';

@@ -11,13 +11,13 @@
  * connection holds no SharedKey. Callbacks carry no event id and no timestamp, so a delivery's key is
  * `<MessageSid>:<MessageStatus>` (a reply: its `MessageSid`), and `occurredAt` is `null`.
  */
-import twilio from 'twilio';
 import type { z } from 'zod';
 import { WebhookRejected } from '../../ledger/port';
 import type { WebhookDelivery } from '../../system';
 import type { MessagingEvent } from '../port';
 import { failureOf, keywordOf, type KeywordKind, reminderStatusOf } from './mapping';
 import { inboundSchema, statusCallbackSchema } from './schemas';
+import { twilioSdkNow } from './sdk';
 
 /** The form's parameters as the signature reads them: a repeated name keeps all its values. */
 export type FormParams = Record<string, string | string[]>;
@@ -34,7 +34,7 @@ export function formParams(rawBody: Buffer): FormParams {
 
 /** `X-Twilio-Signature` for a request to `url` with `params`, as Twilio computes it (tests, tools). */
 export function signTwilioRequest(authToken: string, url: string, params: FormParams): string {
-  return twilio.getExpectedTwilioSignature(authToken, url, params);
+  return twilioSdkNow().getExpectedTwilioSignature(authToken, url, params);
 }
 
 function header(delivery: WebhookDelivery, name: string): string | undefined {
@@ -46,6 +46,8 @@ function header(delivery: WebhookDelivery, name: string): string | undefined {
 export function checkSignature(delivery: WebhookDelivery, authToken: string, params: FormParams): void {
   const signature = header(delivery, 'x-twilio-signature');
   if (!signature) throw new WebhookRejected('missing X-Twilio-Signature header', 401);
+  // Synchronous like the port's `verifyWebhook`: the first delivery loads the SDK if no call has (`sdk.ts`).
+  const twilio = twilioSdkNow();
   const algorithm = twilio.getSignatureAlgorithm(header(delivery, 'x-twilio-webhooks-signature-settings') ?? '');
   if (algorithm.toUpperCase() !== twilio.HMAC_SHA1) {
     throw new WebhookRejected(

@@ -57,23 +57,33 @@ interface Parsed<T> {
 }
 
 export function createStripeAdapter(connection: StripeConnection, options: AdapterOptions = {}): ProcessorAdapter {
-  const stripe = createStripeClient(connection, options.timeoutMs);
+  // Built on the first call, never at construction: that is when the SDK is loaded (`sdk.ts`).
+  let client: Promise<Stripe> | undefined;
+  const sdkClient = (): Promise<Stripe> => {
+    client ??= createStripeClient(connection, options.timeoutMs).catch((error: unknown) => {
+      client = undefined; // a failed load is retried by the next call
+      throw error;
+    });
+    return client;
+  };
   const subscribed = new Set<string>(STRIPE_EVENTS);
 
   /** One SDK call: reported to `onUpstreamCall`, its failure mapped, its answer parsed at the boundary. */
   async function call<T>(
     endpoint: string,
     schema: Parsed<T>,
-    run: () => Promise<unknown>,
+    run: (stripe: Stripe) => Promise<unknown>,
     notFoundIsMissing = false,
   ): Promise<T> {
+    // Before the budget and the clock: loading the SDK is no exchange with Stripe.
+    const stripe = await sdkClient();
     const [method = 'GET', path = endpoint] = endpoint.split(' ');
     const done = await options.upstreamBudget?.beforeExchange({ endpoint: path, attempt: 1 });
     const started = performance.now();
     let status: number | null = 200;
     let retryAfterMs: number | null = null;
     try {
-      const answer = await run();
+      const answer = await run(stripe);
       try {
         return schema.parse(answer);
       } catch (error) {
@@ -98,12 +108,12 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
     call(
       'GET /v1/checkout/sessions/{id}',
       checkoutSessionSchema,
-      () => stripe.checkout.sessions.retrieve(checkoutId, { expand: ['payment_intent'] }),
+      (stripe) => stripe.checkout.sessions.retrieve(checkoutId, { expand: ['payment_intent'] }),
       true,
     ).then((session) => checkoutRecord(session));
 
   const listWebhooks = async (): Promise<ProcessorWebhookEndpoint[]> => {
-    const list = await call('GET /v1/webhook_endpoints', webhookEndpointListSchema, () =>
+    const list = await call('GET /v1/webhook_endpoints', webhookEndpointListSchema, (stripe) =>
       stripe.webhookEndpoints.list({ limit: PAGE_LIMIT }),
     );
     return list.data.map((endpoint) => ({ endpointId: endpoint.id, url: endpoint.url, enabled: endpoint.status === 'enabled' }));
@@ -144,7 +154,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
       };
       if (request.cancelUrl !== null) params.cancel_url = request.cancelUrl;
       if (request.payerEmail !== null) params.customer_email = request.payerEmail;
-      const session = await call('POST /v1/checkout/sessions', checkoutSessionSchema, () =>
+      const session = await call('POST /v1/checkout/sessions', checkoutSessionSchema, (stripe) =>
         stripe.checkout.sessions.create(params, { idempotencyKey: request.idempotencyKey }),
       );
       return checkoutRecord(session);
@@ -157,7 +167,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
         const session = await call(
           'POST /v1/checkout/sessions/{id}/expire',
           checkoutSessionSchema,
-          () => stripe.checkout.sessions.expire(checkoutId, {}, { idempotencyKey }),
+          (stripe) => stripe.checkout.sessions.expire(checkoutId, {}, { idempotencyKey }),
           true,
         );
         return { ...checkoutRecord(session), status: 'CANCELED', url: null };
@@ -175,14 +185,14 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
       const intent = await call(
         'GET /v1/payment_intents/{id}',
         paymentIntentSchema,
-        () => stripe.paymentIntents.retrieve(paymentId),
+        (stripe) => stripe.paymentIntents.retrieve(paymentId),
         true,
       );
       return paymentRecord(intent);
     },
 
     async refund(request: RefundRequest): Promise<RefundRecord> {
-      const refund = await call('POST /v1/refunds', refundSchema, () =>
+      const refund = await call('POST /v1/refunds', refundSchema, (stripe) =>
         stripe.refunds.create(
           {
             payment_intent: request.paymentId,
@@ -197,7 +207,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
     },
 
     async getRefund(refundId: string): Promise<RefundRecord> {
-      const refund = await call('GET /v1/refunds/{id}', refundSchema, () => stripe.refunds.retrieve(refundId), true);
+      const refund = await call('GET /v1/refunds/{id}', refundSchema, (stripe) => stripe.refunds.retrieve(refundId), true);
       return refundRecord(refund);
     },
 
@@ -212,7 +222,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
       for (let page = 0; hasMore && page < MAX_EVENT_PAGES; page++) {
         const params: Stripe.EventListParams = { created: { gte }, limit: PAGE_LIMIT };
         if (cursor) params.starting_after = cursor;
-        const list = await call('GET /v1/events', eventListSchema, () => stripe.events.list(params));
+        const list = await call('GET /v1/events', eventListSchema, (stripe) => stripe.events.list(params));
         events.push(...list.data);
         hasMore = list.has_more && list.data.length > 0;
         cursor = list.data.at(-1)?.id ?? cursor;
@@ -235,7 +245,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
       };
       const practiceId = practiceIdOf(targetUrl);
       if (practiceId) params.metadata = { lg_practice_id: practiceId };
-      const endpoint = await call('POST /v1/webhook_endpoints', webhookEndpointSchema, () =>
+      const endpoint = await call('POST /v1/webhook_endpoints', webhookEndpointSchema, (stripe) =>
         stripe.webhookEndpoints.create(params, { idempotencyKey }),
       );
       if (!endpoint.secret) {
@@ -256,7 +266,7 @@ export function createStripeAdapter(connection: StripeConnection, options: Adapt
       const header = delivery.headers['stripe-signature'];
       const signature = Array.isArray(header) ? header[0] : header;
       if (!signature) throw new WebhookRejected('missing Stripe-Signature header', 401);
-      const payload = verifyStripeSignature(stripe, {
+      const payload = verifyStripeSignature({
         rawBody: delivery.rawBody,
         header: signature,
         secret: delivery.secret,

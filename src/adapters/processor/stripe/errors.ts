@@ -4,10 +4,11 @@
  * `UPSTREAM_UNAVAILABLE` (429 keeps its status). One 4xx is not a refusal: 409
  * `idempotency_key_in_use` (the first call under the key is still running) is `UPSTREAM_UNAVAILABLE`
  * with status 409, since calling again with the same key gets the first call's answer. The message keeps Stripe's `type`, `code` and
- * words for the log; `UpstreamError` scrubs secrets from it.
+ * words for the log; `UpstreamError` scrubs secrets from it. A Stripe error exists only once the SDK
+ * is loaded, so `stripeSdk.isInstance` (false before) replaces a static `instanceof`.
  */
-import Stripe from 'stripe';
 import { UpstreamError } from '../../ledger/port';
+import { stripeSdk } from './sdk';
 
 export interface ErrorContext {
   /** `METHOD /v1/template`, e.g. `POST /v1/refunds`. */
@@ -16,13 +17,15 @@ export interface ErrorContext {
   notFoundIsMissing?: boolean;
 }
 
+const isStripeError = (error: unknown) => stripeSdk.isInstance((sdk) => sdk.errors.StripeError, error);
+
 export function statusOf(error: unknown): number | null {
-  return error instanceof Stripe.errors.StripeError && typeof error.statusCode === 'number' ? error.statusCode : null;
+  return isStripeError(error) && typeof error.statusCode === 'number' ? error.statusCode : null;
 }
 
 /** A 429's `Retry-After`, in ms, when Stripe sent one. */
 export function retryAfterOf(error: unknown): number | null {
-  if (!(error instanceof Stripe.errors.StripeError)) return null;
+  if (!isStripeError(error)) return null;
   const value = error.headers?.['retry-after'];
   const seconds = Number(Array.isArray(value) ? value[0] : value);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
@@ -31,7 +34,7 @@ export function retryAfterOf(error: unknown): number | null {
 export function toUpstreamError(error: unknown, context: ErrorContext): UpstreamError {
   if (error instanceof UpstreamError) return error;
   const { endpoint } = context;
-  if (!(error instanceof Stripe.errors.StripeError)) {
+  if (!isStripeError(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new UpstreamError(`Stripe ${endpoint} failed: ${message}`, 'UPSTREAM_UNAVAILABLE', null, endpoint);
   }

@@ -3,9 +3,11 @@
  * `v1 = hex(HMAC-SHA256(the whole "whsec_…" secret, "<t>.<raw body>"))`; any `v1` may match
  * (constant-time), `v0` is ignored, and a timestamp older than 300 s is refused (a future one is
  * not). This is the SDK's own `webhooks.constructEvent`, given the delivery's `now` as its clock.
+ * Synchronous like the port's `verifyWebhook`: the SDK is loaded here on the first delivery when no
+ * call has loaded it yet (`sdk.ts`).
  */
-import Stripe from 'stripe';
 import { WebhookRejected } from '../../ledger/port';
+import { stripeSdkNow } from './sdk';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
@@ -18,9 +20,10 @@ export interface SignatureCheck {
 }
 
 /** The verified payload, JSON-parsed; throws `WebhookRejected` 401 (signature, timestamp) or 400 (not JSON). */
-export function verifyStripeSignature(stripe: Stripe, check: SignatureCheck): unknown {
+export function verifyStripeSignature(check: SignatureCheck): unknown {
+  const Stripe = stripeSdkNow();
   try {
-    return stripe.webhooks.constructEvent(
+    return Stripe.webhooks.constructEvent(
       check.rawBody,
       check.header,
       check.secret,
@@ -38,5 +41,5 @@ export function verifyStripeSignature(stripe: Stripe, check: SignatureCheck): un
 
 /** `Stripe-Signature` for `payload` (tests and tools): the header Stripe would send at `timestamp`. */
 export function signStripePayload(payload: string, secret: string, timestamp: number): string {
-  return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+  return stripeSdkNow().webhooks.generateTestHeaderString({ payload, secret, timestamp });
 }
