@@ -17,9 +17,15 @@
  * upstream budget, and its HTTP call has no timeout. `loadResponse(request)` is where it sends, so
  * this instance's override sets the URL and the timeout and sends once; the retries are this
  * class's (no answer, 429, 5xx), under the credential's retry budget.
+ *
+ * The SDK is imported on the first refresh, not at start (`../../lazy-sdk.ts`): every vendor is
+ * registered, and `intuit-oauth` alone holds ≈ 30 MB of RSS in a fresh process (axios, winston,
+ * jsonwebtoken), which a gateway whose practices book nothing should not pay. Its client is built
+ * once per token source, on that first refresh.
  */
-import OAuthClient from 'intuit-oauth';
+import type OAuthClient from 'intuit-oauth';
 import { retry } from '../../http';
+import { lazySdk } from '../../lazy-sdk';
 import { UpstreamError } from '../../ledger/port';
 import type { RefreshTokenStore } from '../port';
 import type { AdapterOptions } from '../../system';
@@ -59,8 +65,10 @@ function failureKind(error: unknown): string {
   return code ?? 'timeout or network';
 }
 
+const intuitOAuthSdk = lazySdk(() => import('intuit-oauth'));
+
 export class QuickbooksTokens {
-  private readonly sdk: OAuthClient;
+  private sdk: Promise<OAuthClient> | null = null;
   private access: { token: string; expiresAt: number } | null = null;
   private refreshing: Promise<string> | null = null;
   private readonly now: () => number;
@@ -70,23 +78,38 @@ export class QuickbooksTokens {
     private readonly options: TokenSourceOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.sdk = new OAuthClient({
-      clientId: connection.clientId,
-      clientSecret: connection.clientSecret,
-      environment: 'production',
-      redirectUri: 'http://127.0.0.1/unused',
-      logging: false,
-    });
-    const send = OAuthClient.prototype.loadResponse;
-    const { tokenUrl } = connection;
-    const timeout = options.timeoutMs;
-    // Per instance (see the header): this URL, a timeout, one attempt.
-    Object.assign(this.sdk, {
-      loadResponse(this: OAuthClient, request: Record<string, unknown>) {
-        return send.call(this, { ...request, url: tokenUrl, timeout });
-      },
-      shouldRetry: () => false,
-    });
+  }
+
+  /** This instance's SDK client, built on the first refresh and shared by every later one. */
+  private client(): Promise<OAuthClient> {
+    if (!this.sdk) {
+      const { connection, options } = this;
+      this.sdk = intuitOAuthSdk.load().then(({ default: OAuthClientClass }) => {
+        const sdk = new OAuthClientClass({
+          clientId: connection.clientId,
+          clientSecret: connection.clientSecret,
+          environment: 'production',
+          redirectUri: 'http://127.0.0.1/unused',
+          logging: false,
+        });
+        const send = OAuthClientClass.prototype.loadResponse;
+        const { tokenUrl } = connection;
+        const timeout = options.timeoutMs;
+        // Per instance (see the header): this URL, a timeout, one attempt.
+        Object.assign(sdk, {
+          loadResponse(this: OAuthClient, request: Record<string, unknown>) {
+            return send.call(this, { ...request, url: tokenUrl, timeout });
+          },
+          shouldRetry: () => false,
+        });
+        return sdk;
+      });
+      // A failed import (a missing package) is not kept: the next refresh tries again.
+      this.sdk.catch(() => {
+        this.sdk = null;
+      });
+    }
+    return this.sdk;
   }
 
   /** A valid access token: the cached one, or a refreshed one. */
@@ -170,11 +193,13 @@ export class QuickbooksTokens {
   /** One refresh grant through the SDK, reported and counted; its failures as `UpstreamError`s that quote nothing sent. */
   private async exchange(refreshToken: string, attempt: number): Promise<unknown> {
     const endpoint = QUICKBOOKS_TOKEN_ENDPOINT;
+    // Before the budget is asked: a refresh that cannot load the SDK spends no exchange.
+    const sdk = await this.client();
     const done = await this.options.upstreamBudget?.beforeExchange({ endpoint, attempt });
     const started = performance.now();
     let status: number | null = null;
     try {
-      const answer = await this.sdk.refreshUsingToken(refreshToken);
+      const answer = await sdk.refreshUsingToken(refreshToken);
       status = 200;
       return answer.json;
     } catch (error) {

@@ -12,16 +12,28 @@
  *
  * The answer is classified, not thrown: what the adapter must know is whether anything may have
  * been sent (`MailExchange`).
+ *
+ * Both SDKs are imported on the first send, not at start (`../../lazy-sdk.ts`): every vendor is
+ * registered, so a static import would load them into gateways whose practices send no email. The
+ * SDK client is built once per adapter, on that first send.
  */
 import { createHash } from 'node:crypto';
-import { Client } from '@sendgrid/client';
+import type { Client } from '@sendgrid/client';
 import type { ClientRequest } from '@sendgrid/client/src/request';
-import { MailService, type MailDataRequired } from '@sendgrid/mail';
+import type { MailDataRequired, MailService } from '@sendgrid/mail';
 import { z } from 'zod';
 import { createLimiter, type Limiter, parseRetryAfterMs } from '../../http';
+import { lazySdk } from '../../lazy-sdk';
 import type { AdapterOptions } from '../../system';
 import type { SendgridConnection } from './connection';
 import { SENDGRID_MAX_CONCURRENT_SENDS } from './rate-limits';
+
+// Both packages `export =` a ready-made instance, so TypeScript types their dynamic import as its
+// `default` alone; Node also gives the classes as named exports, which are what is built here.
+const sendgridClientSdk = lazySdk(() => import('@sendgrid/client') as Promise<unknown> as Promise<{ Client: typeof Client }>);
+const sendgridMailSdk = lazySdk(
+  () => import('@sendgrid/mail') as Promise<unknown> as Promise<{ MailService: typeof MailService }>,
+);
 
 export const MAIL_SEND_ENDPOINT = '/v3/mail/send';
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -120,23 +132,37 @@ export interface SendgridMailClient {
 
 export function createSendgridMailClient(connection: SendgridConnection, options: AdapterOptions = {}): SendgridMailClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new Client();
-  client.setApiKey(connection.apiKey); // resets baseUrl to the public host: set ours after it
-  // `timeout` and `proxy` are axios options the SDK's types do not list; it merges them into every request.
-  const defaults: ClientRequest & { timeout: number; proxy: false } = {
-    url: '',
-    baseUrl: connection.baseUrl,
-    timeout: timeoutMs,
-    proxy: false,
+  let mailService: Promise<MailService> | undefined;
+  /** The SDK's mail service for this connection, built on the first send and shared by every later one. */
+  const mailer = (): Promise<MailService> => {
+    mailService ??= Promise.all([sendgridClientSdk.load(), sendgridMailSdk.load()]).then(([{ Client }, { MailService }]) => {
+      const client = new Client();
+      client.setApiKey(connection.apiKey); // resets baseUrl to the public host: set ours after it
+      // `timeout` and `proxy` are axios options the SDK's types do not list; it merges them into every request.
+      const defaults: ClientRequest & { timeout: number; proxy: false } = {
+        url: '',
+        baseUrl: connection.baseUrl,
+        timeout: timeoutMs,
+        proxy: false,
+      };
+      client.setDefaultRequest(defaults);
+      const mail = new MailService();
+      mail.setClient(client);
+      return mail;
+    });
+    // A failed import (a missing package) is not kept: the next send tries again.
+    mailService.catch(() => {
+      mailService = undefined;
+    });
+    return mailService;
   };
-  client.setDefaultRequest(defaults);
-  const mail = new MailService();
-  mail.setClient(client);
   const limit = keyLimiter(connection);
 
   return {
     send: (request, attempt) =>
       limit(async () => {
+        // Before the budget is asked: a send that cannot load the SDK spends no exchange.
+        const mail = await mailer();
         const done = await options.upstreamBudget?.beforeExchange({ endpoint: MAIL_SEND_ENDPOINT, attempt });
         const started = performance.now();
         let exchange: MailExchange;

@@ -7,13 +7,32 @@
  *
  * A missing or bad signature is `WebhookRejected` 401 (the route answers it 403, as SendGrid asks:
  * `MESSAGING_WEBHOOK_REJECTION`); a verified body that is not a JSON array is 400.
+ *
+ * The library is loaded on the first delivery verified, not at start: every vendor is registered,
+ * so a static import would load it (and `starkbank-ecdsa`) into gateways that receive no SendGrid
+ * events. It is `require`d, synchronously, rather than `import()`ed as the other SDKs are
+ * (`../../lazy-sdk.ts`): the port's `verifyWebhook` is synchronous (no I/O) and the webhook routes
+ * call it so; a CommonJS package loaded once from disk keeps that contract.
  */
-import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
+import { createRequire } from 'node:module';
+import type * as EventWebhookSdk from '@sendgrid/eventwebhook';
 import { WebhookRejected } from '../../ledger/port';
 import type { WebhookDelivery } from '../../system';
 
-export const SIGNATURE_HEADER = EventWebhookHeader.SIGNATURE().toLowerCase();
-export const TIMESTAMP_HEADER = EventWebhookHeader.TIMESTAMP().toLowerCase();
+/** The headers' names as the library spells them (`EventWebhookHeader`), here so that reading them loads nothing. */
+const SIGNATURE_HEADER_NAME = 'X-Twilio-Email-Event-Webhook-Signature';
+const TIMESTAMP_HEADER_NAME = 'X-Twilio-Email-Event-Webhook-Timestamp';
+export const SIGNATURE_HEADER = SIGNATURE_HEADER_NAME.toLowerCase();
+export const TIMESTAMP_HEADER = TIMESTAMP_HEADER_NAME.toLowerCase();
+
+const requireSdk = createRequire(import.meta.url);
+let eventWebhookSdk: typeof EventWebhookSdk | undefined;
+
+/** `@sendgrid/eventwebhook`, loaded on the first call; Node's module cache keeps it for every later one. */
+function eventWebhookModule(): typeof EventWebhookSdk {
+  eventWebhookSdk ??= requireSdk('@sendgrid/eventwebhook') as typeof EventWebhookSdk;
+  return eventWebhookSdk;
+}
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
@@ -22,19 +41,31 @@ function single(value: string | string[] | undefined): string | undefined {
 /** Checks one delivery's signature and answers its events as parsed JSON (not yet mapped). */
 export type EventBatchVerifier = (delivery: Pick<WebhookDelivery, 'headers' | 'rawBody'>) => unknown[];
 
-/** A verifier for one account's key; the key is decoded once (the connection schema has checked it). */
+/**
+ * A verifier for one account's key; the library is loaded and the key decoded on the first delivery,
+ * once (the connection schema has checked the key).
+ */
 export function createEventBatchVerifier(publicKeyBase64: string): EventBatchVerifier {
-  const webhook = new EventWebhook();
-  const publicKey = webhook.convertPublicKeyToECDSA(publicKeyBase64);
+  let verifier:
+    | { webhook: EventWebhookSdk.EventWebhook; publicKey: ReturnType<EventWebhookSdk.EventWebhook['convertPublicKeyToECDSA']> }
+    | undefined;
+  const ready = () => {
+    if (!verifier) {
+      const webhook = new (eventWebhookModule().EventWebhook)();
+      verifier = { webhook, publicKey: webhook.convertPublicKeyToECDSA(publicKeyBase64) };
+    }
+    return verifier;
+  };
   return (delivery) => {
     const signature = single(delivery.headers[SIGNATURE_HEADER]);
     const timestamp = single(delivery.headers[TIMESTAMP_HEADER]);
     if (!signature || !timestamp) {
       throw new WebhookRejected(
-        `SendGrid event batch refused: expected the ${EventWebhookHeader.SIGNATURE()} and ${EventWebhookHeader.TIMESTAMP()} headers once each`,
+        `SendGrid event batch refused: expected the ${SIGNATURE_HEADER_NAME} and ${TIMESTAMP_HEADER_NAME} headers once each`,
         401,
       );
     }
+    const { webhook, publicKey } = ready();
     let valid = false;
     try {
       valid = webhook.verifySignature(publicKey, delivery.rawBody, signature, timestamp);
