@@ -15,17 +15,20 @@
  *     const answer = await client.write('POST /v2/online-checkout/payment-links', createPaymentLinkResponseSchema,
  *       (sq) => sq.checkout.paymentLinks.create(body));
  *
+ * The SDK itself is imported on the first call (`sdk.ts`), not when the adapter is built.
+ *
  * Endpoints are named `<METHOD> <template>` (`GET /v2/payments/{payment_id}`): the template alone is
  * what metrics and the budget see.
  */
 import { createHash } from 'node:crypto';
-import { SquareClient, SquareError, SquareTimeoutError } from 'square';
+import type { SquareClient, SquareError } from 'square';
 import { z } from 'zod';
 import { createLimiter, type Limiter, parseRetryAfterMs, retry } from '../../http';
 import { UpstreamError } from '../../ledger/port';
 import type { AdapterOptions } from '../../system';
 import type { SquareConnection } from './connection';
 import { SQUARE_MAX_CONCURRENT_CALLS } from './rate-limits';
+import { squareSdk } from './sdk';
 
 /** The API version every call sends (`Square-Version`); the SDK's default, written down here. */
 export const SQUARE_API_VERSION = '2026-09-16' as const;
@@ -63,9 +66,10 @@ function squareErrorText(error: SquareError): string {
 /** Any failure of one exchange as the port's `UpstreamError`. */
 export function toUpstreamError(error: unknown, endpoint: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (error instanceof SquareTimeoutError)
+  // `isInstance` is false until the SDK is loaded, when no error of its classes can exist yet.
+  if (squareSdk.isInstance((sq) => sq.SquareTimeoutError, error))
     return new UpstreamError(`Square timed out on ${endpoint}`, 'UPSTREAM_UNAVAILABLE', null, endpoint);
-  if (error instanceof SquareError) {
+  if (isSquareError(error)) {
     const status = error.statusCode ?? null;
     if (status === null)
       return new UpstreamError(`Square unreachable on ${endpoint}: ${error.message}`, 'UPSTREAM_UNAVAILABLE', null, endpoint);
@@ -88,27 +92,44 @@ export function toUpstreamError(error: unknown, endpoint: string): UpstreamError
   return new UpstreamError(`Square call failed on ${endpoint}: ${message}`, 'UPSTREAM_UNAVAILABLE', null, endpoint);
 }
 
+function isSquareError(error: unknown): error is SquareError {
+  return squareSdk.isInstance((sq) => sq.SquareError, error);
+}
+
 function retryAfterOf(error: unknown): number | null {
-  if (!(error instanceof SquareError) || error.statusCode !== 429) return null;
+  if (!isSquareError(error) || error.statusCode !== 429) return null;
   return parseRetryAfterMs(error.rawResponse?.headers.get('retry-after') ?? null);
 }
 
 export class SquareApi {
-  readonly sdk: SquareClient;
   private readonly limit: Limiter;
+  /** The SDK's client, built on the first call (that is when the SDK is imported), then reused. */
+  private client: Promise<SquareClient> | undefined;
 
   constructor(
     readonly connection: SquareConnection,
     private readonly options: AdapterOptions,
   ) {
-    this.sdk = new SquareClient({
-      token: connection.accessToken,
-      baseUrl: connection.baseUrl.replace(/\/+$/, ''),
-      version: SQUARE_API_VERSION,
-      maxRetries: 0,
-      timeoutInSeconds: (options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000,
-    });
     this.limit = sellerLimiter(connection);
+  }
+
+  /** The client, built once; a failed import is not cached, so the next call tries again. */
+  sdk(): Promise<SquareClient> {
+    this.client ??= squareSdk.load().then(
+      ({ SquareClient }) =>
+        new SquareClient({
+          token: this.connection.accessToken,
+          baseUrl: this.connection.baseUrl.replace(/\/+$/, ''),
+          version: SQUARE_API_VERSION,
+          maxRetries: 0,
+          timeoutInSeconds: (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000,
+        }),
+      (error: unknown) => {
+        this.client = undefined;
+        throw error;
+      },
+    );
+    return this.client;
   }
 
   /** A read: retried on `UPSTREAM_UNAVAILABLE` (429 after its `Retry-After`), then thrown. */
@@ -150,12 +171,14 @@ export class SquareApi {
   }
 
   /** One HTTP exchange under the seller's concurrency limit and the budget, reported, then parsed. */
-  private exchange<S extends z.ZodType>(
+  private async exchange<S extends z.ZodType>(
     endpoint: string,
     attempt: number,
     schema: S,
     call: (sdk: SquareClient) => Promise<unknown>,
   ): Promise<z.output<S>> {
+    // The SDK is loaded before the slot and the clock: its import is no part of the exchange's time.
+    const sdk = await this.sdk();
     return this.limit(async () => {
       const budget = this.options.upstreamBudget;
       const [method = '', template = endpoint] = endpoint.split(' ');
@@ -164,11 +187,11 @@ export class SquareApi {
       let status: number | null = null;
       let retryAfterMs: number | null = null;
       try {
-        const data = await call(this.sdk);
+        const data = await call(sdk);
         status = 200;
         return schema.parse(data) as z.output<S>;
       } catch (error) {
-        if (error instanceof SquareError) status = error.statusCode ?? null;
+        if (isSquareError(error)) status = error.statusCode ?? null;
         retryAfterMs = retryAfterOf(error);
         throw error;
       } finally {

@@ -9,16 +9,17 @@
  * by the store's `event_id` dedupe. The legacy `x-square-signature` (HMAC-SHA1) is ignored.
  *
  * The object inside `data.object` goes through the SDK's own serializer (snake_case → camelCase,
- * amounts → bigint), so webhook payloads and API answers meet the same zod schemas.
+ * amounts → bigint), so webhook payloads and API answers meet the same zod schemas. The SDK is
+ * loaded only then, once the signature has been checked (`sdk.ts`): a forged delivery costs no SDK.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { serialization } from 'square';
 import { z } from 'zod';
 import { WebhookRejected } from '../../ledger/port';
 import type { WebhookDelivery } from '../../system';
 import type { ProcessorEvent } from '../port';
 import { toPaymentRecord, toRefundRecord } from './mapping';
 import { paymentSchema, refundSchema, webhookEnvelopeSchema } from './schemas';
+import { squareSdkNow } from './sdk';
 
 export const SQUARE_SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
 
@@ -54,6 +55,7 @@ const SDK_PARSE = {
 function objectOf(kind: 'payment' | 'refund', object: Record<string, unknown> | null | undefined): unknown {
   const raw = object?.[kind];
   if (raw === undefined || raw === null) throw new WebhookRejected(`data.object.${kind} is missing`, 400);
+  const { serialization } = squareSdkNow();
   const parsed =
     kind === 'payment' ? serialization.Payment.parse(raw, SDK_PARSE) : serialization.PaymentRefund.parse(raw, SDK_PARSE);
   if (!parsed.ok) throw new WebhookRejected(`data.object.${kind} is malformed`, 400);
