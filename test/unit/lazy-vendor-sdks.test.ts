@@ -17,11 +17,18 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The vendor SDKs that must stay unloaded until their adapter calls out. The list grows as each
- * vendor's adapter moves behind `lazySdk`: 'stripe', 'twilio', '@sendgrid/client', '@sendgrid/mail'
- * and 'intuit-oauth' are to be added here by the engineers who make them lazy.
+ * The vendor SDKs that must stay unloaded until their adapter calls out (or verifies a webhook): every
+ * processor, messaging and accounting SDK. A new vendor's SDK joins this list.
  */
-const LAZY_SDKS = ['square'] as const;
+const LAZY_SDKS = [
+  'square',
+  'stripe',
+  'twilio',
+  '@sendgrid/client',
+  '@sendgrid/mail',
+  '@sendgrid/eventwebhook',
+  'intuit-oauth',
+] as const;
 
 type Loaded = Record<(typeof LAZY_SDKS)[number], boolean>;
 
