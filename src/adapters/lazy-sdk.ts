@@ -5,12 +5,19 @@
  * in a fresh process, README "Memory"). Behind `lazySdk` a gateway pays for the SDKs of the systems
  * its practices use, when their adapter first calls out.
  *
- *     const square = lazySdk(() => import('square'));
- *     const { SquareClient } = await square.load();       // imported once, shared by every caller
- *     if (square.isInstance((m) => m.SquareError, error)) …  // sync: an SDK error means it is loaded
+ *     const intuit = lazySdk(() => import('intuit-oauth'));
+ *     const OAuthClient = (await intuit.load()).default;   // imported once, shared by every caller
+ *     if (intuit.isInstance((m) => m.default, value)) …     // sync: an SDK object means it is loaded
  *
  * Types stay static (`import type { SquareClient } from 'square'` costs nothing at run time).
+ *
+ * A CommonJS SDK that a synchronous caller may need first (the ports' `verifyWebhook` is synchronous,
+ * and a webhook can arrive before any call) is `lazyRequire('stripe')`: the same surface plus `now()`,
+ * which loads it on the spot; `require` and `import()` of a CommonJS package share Node's one module
+ * cache, so there is one copy of the SDK and of its error classes either way.
  */
+import { createRequire } from 'node:module';
+
 export interface LazySdk<T> {
   /** The module, imported on the first call; every later call gets the same promise. */
   load(): Promise<T>;
@@ -18,6 +25,12 @@ export interface LazySdk<T> {
   loaded(): T | undefined;
   /** `value instanceof pick(module)` once loaded; before, `false` (no value of the SDK's classes can exist yet). */
   isInstance<C>(pick: (module: T) => abstract new (...args: never[]) => C, value: unknown): value is C;
+}
+
+/** A {@link LazySdk} that a synchronous caller can load on the spot. */
+export interface SyncLazySdk<T> extends LazySdk<T> {
+  /** The module, required now if it was not loaded yet (the first webhook of a process may come before any call). */
+  now(): T;
 }
 
 export function lazySdk<T>(importer: () => Promise<T>): LazySdk<T> {
@@ -37,6 +50,26 @@ export function lazySdk<T>(importer: () => Promise<T>): LazySdk<T> {
       );
       return pending;
     },
+    loaded: () => module,
+    isInstance<C>(pick: (module: T) => abstract new (...args: never[]) => C, value: unknown): value is C {
+      return module !== undefined && value instanceof pick(module);
+    },
+  };
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/** A CommonJS SDK by its package name, required on first use (see the top of this file). */
+export function lazyRequire<T>(specifier: string): SyncLazySdk<T> {
+  let module: T | undefined;
+  // A require that throws (a missing package) leaves `module` unset: the next caller tries again.
+  const now = (): T => {
+    module ??= requireHere(specifier) as T;
+    return module;
+  };
+  return {
+    now,
+    load: async () => now(),
     loaded: () => module,
     isInstance<C>(pick: (module: T) => abstract new (...args: never[]) => C, value: unknown): value is C {
       return module !== undefined && value instanceof pick(module);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lazySdk } from '../../src/adapters/lazy-sdk';
+import { lazyRequire, lazySdk } from '../../src/adapters/lazy-sdk';
 
 describe('lazySdk', () => {
   it('imports on the first load only, shares the promise, and reports the module once loaded', async () => {
@@ -39,5 +39,19 @@ describe('lazySdk', () => {
     await sdk.load();
     expect(sdk.isInstance((m) => m.SdkError, error)).toBe(true);
     expect(sdk.isInstance((m) => m.SdkError, new Error('other'))).toBe(false);
+  });
+
+  it('lazyRequire loads a CommonJS package on now() or load(), one copy, and retries a missing one', async () => {
+    const sdk = lazyRequire<typeof import('dataloader')>('dataloader');
+    expect(sdk.loaded()).toBeUndefined();
+    const now = sdk.now();
+    expect(sdk.loaded()).toBe(now);
+    expect(await sdk.load()).toBe(now);
+    const Loader = now as unknown as new (batch: (keys: readonly string[]) => Promise<string[]>) => object;
+    expect(sdk.isInstance((m) => m as unknown as typeof Loader, new Loader(async (keys) => [...keys]))).toBe(true);
+    const missing = lazyRequire('no-such-package-ledger-gateway');
+    expect(() => missing.now()).toThrow(/no-such-package-ledger-gateway/);
+    expect(missing.loaded()).toBeUndefined();
+    await expect(missing.load()).rejects.toThrow(/no-such-package-ledger-gateway/);
   });
 });

@@ -10,12 +10,11 @@
  *
  * The library is loaded on the first delivery verified, not at start: every vendor is registered,
  * so a static import would load it (and `starkbank-ecdsa`) into gateways that receive no SendGrid
- * events. It is `require`d, synchronously, rather than `import()`ed as the other SDKs are
- * (`../../lazy-sdk.ts`): the port's `verifyWebhook` is synchronous (no I/O) and the webhook routes
- * call it so; a CommonJS package loaded once from disk keeps that contract.
+ * events. It is `require`d, synchronously (`lazyRequire`, ../../lazy-sdk.ts): the port's
+ * `verifyWebhook` is synchronous (no I/O) and the webhook routes call it so.
  */
-import { createRequire } from 'node:module';
 import type * as EventWebhookSdk from '@sendgrid/eventwebhook';
+import { lazyRequire } from '../../lazy-sdk';
 import { WebhookRejected } from '../../ledger/port';
 import type { WebhookDelivery } from '../../system';
 
@@ -25,14 +24,8 @@ const TIMESTAMP_HEADER_NAME = 'X-Twilio-Email-Event-Webhook-Timestamp';
 export const SIGNATURE_HEADER = SIGNATURE_HEADER_NAME.toLowerCase();
 export const TIMESTAMP_HEADER = TIMESTAMP_HEADER_NAME.toLowerCase();
 
-const requireSdk = createRequire(import.meta.url);
-let eventWebhookSdk: typeof EventWebhookSdk | undefined;
-
-/** `@sendgrid/eventwebhook`, loaded on the first call; Node's module cache keeps it for every later one. */
-function eventWebhookModule(): typeof EventWebhookSdk {
-  eventWebhookSdk ??= requireSdk('@sendgrid/eventwebhook') as typeof EventWebhookSdk;
-  return eventWebhookSdk;
-}
+const eventWebhookSdk = lazyRequire<typeof EventWebhookSdk>('@sendgrid/eventwebhook');
+const eventWebhookModule = (): typeof EventWebhookSdk => eventWebhookSdk.now();
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;

@@ -7,25 +7,13 @@
  * before any call must load the SDK synchronously (`twilio` is CommonJS only, so `require` and
  * `import()` share one copy either way). Only types are imported statically.
  */
-import { createRequire } from 'node:module';
 import type twilio from 'twilio';
-import { lazySdk } from '../../lazy-sdk';
+import { lazyRequire } from '../../lazy-sdk';
 
 export type TwilioModule = typeof twilio;
 
-const requireSdk = createRequire(import.meta.url);
+/** The SDK: `await twilioSdk.load()` for calls, `twilioSdk.isInstance` for its errors. */
+export const twilioSdk = lazyRequire<TwilioModule>('twilio');
 
-/** The SDK for calls: `await twilioSdk.load()`; `twilioSdk.isInstance` for its errors. */
-export const twilioSdk = lazySdk(async () => requireSdk('twilio') as TwilioModule);
-
-/**
- * The SDK now, synchronously (webhook verification, test signatures): the copy `twilioSdk.load()`
- * resolves to, since `require` caches it.
- */
-export function twilioSdkNow(): TwilioModule {
-  const loaded = twilioSdk.loaded();
-  if (loaded) return loaded;
-  const module = requireSdk('twilio') as TwilioModule;
-  void twilioSdk.load(); // settles on the same cached module, for later `isInstance` checks
-  return module;
-}
+/** The SDK now, synchronously (webhook verification, test signatures). */
+export const twilioSdkNow = (): TwilioModule => twilioSdk.now();

@@ -7,26 +7,12 @@
  *     const { SquareClient } = await squareSdk.load();    // API calls (client.ts)
  *     const { serialization } = squareSdkNow();          // webhook parsing, which the port keeps synchronous
  */
-import { createRequire } from 'node:module';
-import { lazySdk } from '../../lazy-sdk';
+import { lazyRequire } from '../../lazy-sdk';
 
 export type SquareSdk = typeof import('square');
 
-export const squareSdk = lazySdk<SquareSdk>(() => import('square'));
+/** `square` is CommonJS only (its `exports` has no `import` entry): one cached copy however it is loaded. */
+export const squareSdk = lazyRequire<SquareSdk>('square');
 
-// `square` is CommonJS only (its `exports` has no `import` entry), so `require` and `import()` share
-// Node's one module cache: the module either way is the same instance, and `instanceof` still holds.
-const requireHere = createRequire(import.meta.url);
-
-/**
- * The SDK for a synchronous caller: `verifyWebhook` is synchronous in the port, so the first Square
- * webhook of a process, arriving before any API call, loads the SDK with `require`. The import is
- * then started too, so `squareSdk.loaded()` (and `isInstance`) agree with what is in memory.
- */
-export function squareSdkNow(): SquareSdk {
-  const loaded = squareSdk.loaded();
-  if (loaded) return loaded;
-  const required = requireHere('square') as SquareSdk;
-  void squareSdk.load().catch(() => undefined); // already in the module cache: it cannot fail here
-  return required;
-}
+/** The SDK for a synchronous caller: `verifyWebhook` is synchronous in the port. */
+export const squareSdkNow = (): SquareSdk => squareSdk.now();

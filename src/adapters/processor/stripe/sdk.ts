@@ -8,26 +8,13 @@
  * route for both keeps a single copy of the SDK (and of its error classes, for `instanceof`). Only
  * types are imported statically.
  */
-import { createRequire } from 'node:module';
 import type Stripe from 'stripe';
-import { lazySdk } from '../../lazy-sdk';
+import { lazyRequire } from '../../lazy-sdk';
 
 export type StripeModule = typeof Stripe;
 
-const requireSdk = createRequire(import.meta.url);
+/** The SDK: `await stripeSdk.load()` for calls, `stripeSdk.isInstance` for its errors. */
+export const stripeSdk = lazyRequire<StripeModule>('stripe');
 
-/** The SDK for calls: `await stripeSdk.load()`; `stripeSdk.isInstance` for its errors. */
-export const stripeSdk = lazySdk(async () => requireSdk('stripe') as StripeModule);
-
-/**
- * The SDK now, synchronously (webhook verification, test signatures): the copy `stripeSdk.load()`
- * resolves to, since `require` caches it. Its errors are checked against the module returned here,
- * not `stripeSdk.isInstance`, which sees the module only once `load` has settled.
- */
-export function stripeSdkNow(): StripeModule {
-  const loaded = stripeSdk.loaded();
-  if (loaded) return loaded;
-  const module = requireSdk('stripe') as StripeModule;
-  void stripeSdk.load(); // settles on the same cached module, for later `isInstance` checks
-  return module;
-}
+/** The SDK now, synchronously (webhook verification, test signatures). */
+export const stripeSdkNow = (): StripeModule => stripeSdk.now();
