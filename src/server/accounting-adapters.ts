@@ -12,7 +12,6 @@
  *     const ids = accounting.accountingConfigFor('smile-dental');      // { system, depositAccountId, itemId, paymentMethodId? }
  */
 import type { AccountingAdapter, RefreshTokenStore } from '../adapters/accounting/port';
-import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import { accountingSystem } from '../adapters/registry';
 import { type AdapterOptions, UPSTREAM_METHODS } from '../adapters/system';
 import type { AccountingConfig, PracticeConfig } from '../config';
@@ -23,6 +22,7 @@ import { type CircuitBreakerOptions, withCircuitBreaker } from '../resilience';
 import { refreshTokenKey, storedRefreshTokens } from '../transactions/refresh-tokens';
 import type { SqlExecutor } from '../transactions/sql-client';
 import type { UpstreamBudgetRegistry } from '../upstream-budget';
+import { upstreamWiring } from './upstream-wiring';
 
 /** Builds a practice's accounting adapter, or `null` when its config has no `accounting`. */
 export type AccountingAdapterFactory = (practice: PracticeConfig, refreshTokens: RefreshTokenStore) => AccountingAdapter | null;
@@ -40,21 +40,18 @@ export function defaultAccountingAdapterFactory(
   return (practice, refreshTokens) => {
     const entry = practice.accounting;
     if (!entry) return null;
-    const onUpstreamCall = (e: UpstreamCallEvent) => {
-      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
-      logger?.debug({ practiceId: practice.id, upstream: e }, 'accounting upstream call');
-    };
     const descriptor = accountingSystem(entry.system);
-    const upstreamBudget =
-      budgets && descriptor.rateLimits
-        ? budgets.forPractice({
-            system: entry.system,
-            practiceId: practice.id,
-            connection: entry.connection,
-            declaration: descriptor.rateLimits,
-          })
-        : undefined;
-    return descriptor.createAdapter(entry.connection, { ...options, onUpstreamCall, upstreamBudget, refreshTokens });
+    const wiring = upstreamWiring(
+      {
+        practiceId: practice.id,
+        system: entry.system,
+        connection: entry.connection,
+        rateLimits: descriptor.rateLimits,
+        message: 'accounting upstream call',
+      },
+      { metrics, logger, budgets },
+    );
+    return descriptor.createAdapter(entry.connection, { ...options, ...wiring, refreshTokens });
   };
 }
 

@@ -4,7 +4,6 @@
  * tracing span per upstream-touching call, a circuit breaker per connection). `gateway.ts` wires
  * them; tests swap a factory through `GatewayOptions`.
  */
-import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { LedgerAdapter } from '../adapters/ledger/port';
 import type { ProcessorAdapter } from '../adapters/processor/port';
 import { ledgerSystem, processorSystem } from '../adapters/registry';
@@ -16,6 +15,7 @@ import type { GatewayMetrics } from '../plugins/metrics';
 import { withCircuitBreaker } from '../resilience';
 import type { UpstreamBudgetRegistry } from '../upstream-budget';
 import type { GatewayOptions } from './gateway';
+import { upstreamWiring } from './upstream-wiring';
 
 /**
  * Each vendor's adapter, reporting every upstream call (endpoint template, status, duration; never
@@ -30,21 +30,18 @@ export function defaultAdapterFactory(
   budgets?: UpstreamBudgetRegistry,
 ) {
   return (practice: PracticeConfig): LedgerAdapter => {
-    const onUpstreamCall = (e: UpstreamCallEvent) => {
-      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
-      logger?.debug({ practiceId: practice.id, upstream: e }, 'upstream call');
-    };
     const descriptor = ledgerSystem(practice.system);
-    const upstreamBudget =
-      budgets && descriptor.rateLimits
-        ? budgets.forPractice({
-            system: practice.system,
-            practiceId: practice.id,
-            connection: practice.connection,
-            declaration: descriptor.rateLimits,
-          })
-        : undefined;
-    return descriptor.createAdapter(practice.connection, { ...options, onUpstreamCall, upstreamBudget });
+    const wiring = upstreamWiring(
+      {
+        practiceId: practice.id,
+        system: practice.system,
+        connection: practice.connection,
+        rateLimits: descriptor.rateLimits,
+        message: 'upstream call',
+      },
+      { metrics, logger, budgets },
+    );
+    return descriptor.createAdapter(practice.connection, { ...options, ...wiring });
   };
 }
 
@@ -62,21 +59,18 @@ export function defaultProcessorAdapterFactory(
   return (practice: PracticeConfig): ProcessorAdapter => {
     const config = practice.processor;
     if (!config) throw new Error(`expected practice "${practice.id}" to have a processor in its config`);
-    const onUpstreamCall = (e: UpstreamCallEvent) => {
-      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
-      logger?.debug({ practiceId: practice.id, upstream: e }, 'processor upstream call');
-    };
     const descriptor = processorSystem(config.system);
-    const upstreamBudget =
-      budgets && descriptor.rateLimits
-        ? budgets.forPractice({
-            system: config.system,
-            practiceId: practice.id,
-            connection: config.connection,
-            declaration: descriptor.rateLimits,
-          })
-        : undefined;
-    return descriptor.createAdapter(config.connection, { ...options, onUpstreamCall, upstreamBudget });
+    const wiring = upstreamWiring(
+      {
+        practiceId: practice.id,
+        system: config.system,
+        connection: config.connection,
+        rateLimits: descriptor.rateLimits,
+        message: 'processor upstream call',
+      },
+      { metrics, logger, budgets },
+    );
+    return descriptor.createAdapter(config.connection, { ...options, ...wiring });
   };
 }
 

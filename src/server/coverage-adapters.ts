@@ -6,7 +6,6 @@
  * circuit breaker per practice and service (`<practiceId>/eligibility`, `<practiceId>/claimStatus`).
  * The flows read them through `eligibilityFor` / `claimStatusFor`.
  */
-import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import { COVERAGE_METHODS, type CoverageAdapter, type CoverageService } from '../adapters/coverage/port';
 import { coverageSystem } from '../adapters/registry';
 import type { AdapterOptions } from '../adapters/system';
@@ -18,6 +17,7 @@ import { withTracing } from '../observability/with-tracing';
 import type { GatewayMetrics } from '../plugins/metrics';
 import { withCircuitBreaker, type CircuitBreakerOptions } from '../resilience';
 import type { UpstreamBudgetRegistry } from '../upstream-budget';
+import { upstreamWiring } from './upstream-wiring';
 
 export interface PracticeCoverage {
   eligibility: { adapter: CoverageAdapter; settings: EligibilitySettings } | null;
@@ -36,20 +36,18 @@ export function buildPracticeCoverage(practice: PracticeConfig, deps: CoverageAd
   const block = practice.coverage;
   const adapterFor = (service: CoverageService, clearinghouse: string, connection: unknown): CoverageAdapter => {
     const descriptor = coverageSystem(clearinghouse, service);
-    const onUpstreamCall = (e: UpstreamCallEvent) => {
-      deps.metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
-      deps.logger?.debug({ practiceId: practice.id, service, upstream: e }, 'coverage upstream call');
-    };
-    const upstreamBudget =
-      deps.budgets && descriptor.rateLimits
-        ? deps.budgets.forPractice({
-            system: clearinghouse,
-            practiceId: practice.id,
-            connection: connection,
-            declaration: descriptor.rateLimits,
-          })
-        : undefined;
-    const adapter = descriptor.createAdapter(connection as never, { ...deps.adapterOptions, onUpstreamCall, upstreamBudget });
+    const wiring = upstreamWiring(
+      {
+        practiceId: practice.id,
+        system: clearinghouse,
+        connection: connection as never,
+        rateLimits: descriptor.rateLimits,
+        message: 'coverage upstream call',
+        fields: { service },
+      },
+      deps,
+    );
+    const adapter = descriptor.createAdapter(connection as never, { ...deps.adapterOptions, ...wiring });
     const traced = withTracing(adapter, { practiceId: practice.id, methods: COVERAGE_METHODS });
     if (deps.circuitBreaker === false) return traced;
     const name = `${practice.id}/${service}`;

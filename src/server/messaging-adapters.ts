@@ -6,7 +6,6 @@
  * the tracing span and the per-channel circuit breaker around whatever this (or a test's
  * `createMessagingAdapter`) returns.
  */
-import type { UpstreamCallEvent } from '../adapters/http/upstream-call';
 import type { Channel, MessagingAdapter } from '../adapters/messaging/port';
 import { MESSAGING_CHANNEL_KEYS, messagingSystem } from '../adapters/registry';
 import type { AdapterOptions } from '../adapters/system';
@@ -14,6 +13,7 @@ import type { PracticeConfig } from '../config';
 import type { Logger } from '../logging/logger';
 import type { GatewayMetrics } from '../plugins/metrics';
 import type { UpstreamBudgetRegistry } from '../upstream-budget';
+import { upstreamWiring } from './upstream-wiring';
 
 /**
  * The default `GatewayOptions.createMessagingAdapter`: the adapter of the provider the practice's
@@ -29,20 +29,18 @@ export function defaultMessagingAdapterFactory(
   return (practice: PracticeConfig, channel: Channel): MessagingAdapter | null => {
     const entry = practice.messaging?.[MESSAGING_CHANNEL_KEYS[channel]];
     if (!entry) return null;
-    const onUpstreamCall = (e: UpstreamCallEvent) => {
-      metrics?.observeUpstreamCall({ practiceId: practice.id, ...e });
-      logger?.debug({ practiceId: practice.id, channel, upstream: e }, 'messaging upstream call');
-    };
     const descriptor = messagingSystem(entry.system, channel);
-    const upstreamBudget =
-      budgets && descriptor.rateLimits
-        ? budgets.forPractice({
-            system: entry.system,
-            practiceId: practice.id,
-            connection: entry.connection,
-            declaration: descriptor.rateLimits,
-          })
-        : undefined;
-    return descriptor.createAdapter(entry.connection, { ...options, onUpstreamCall, upstreamBudget });
+    const wiring = upstreamWiring(
+      {
+        practiceId: practice.id,
+        system: entry.system,
+        connection: entry.connection,
+        rateLimits: descriptor.rateLimits,
+        message: 'messaging upstream call',
+        fields: { channel },
+      },
+      { metrics, logger, budgets },
+    );
+    return descriptor.createAdapter(entry.connection, { ...options, ...wiring });
   };
 }
