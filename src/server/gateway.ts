@@ -150,7 +150,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metrics,
     ),
   );
-  const store = await openStore(config.store.url, { port: config.server.port }).catch(async (error: unknown) => {
+  const store = await openStore(config.store.url, { port: config.server.port, wasmTierUp: config.store.wasmTierUp }).catch(async (error: unknown) => {
     await budgets.close();
     throw error;
   });

@@ -26,6 +26,7 @@ import type { SqlClient } from './sql-client';
 import { SqlTransactionStore, type TransactionStore } from './store';
 import { PrivateNodeFS, securePrivateDir } from './store-files';
 import { acquireStoreLock } from './store-lock';
+import { applyWasmTier } from './wasm-tier';
 
 export interface OpenStoreOptions {
   /** Pool size for `postgres://` (default 10). */
@@ -34,6 +35,8 @@ export interface OpenStoreOptions {
   onConnectionError?: (error: Error) => void;
   /** `pglite://`: the gateway's port, named to a second process the store lock refuses (default: not named). */
   port?: number;
+  /** `memory://`, `pglite://`: let V8 tier PGlite's WebAssembly up to TurboFan (default `false`; src/transactions/wasm-tier.ts). */
+  wasmTierUp?: boolean;
 }
 
 /** The URL with any password replaced, fit for logs and error messages. */
@@ -146,6 +149,8 @@ async function unpackTemplate(template: Blob, dir: string): Promise<void> {
 }
 
 async function openClient(url: string, options: OpenStoreOptions): Promise<SqlClient> {
+  const embedded = url === 'memory://' || url === 'memory:' || url.startsWith('pglite://');
+  if (embedded) applyWasmTier({ tierUp: options.wasmTierUp ?? false });
   if (url === 'memory://' || url === 'memory:') return openMemory();
   if (url.startsWith('pglite://')) {
     const path = url.slice('pglite://'.length);

@@ -48,6 +48,12 @@ describe('config', () => {
     expect(config.currency).toBe('USD');
     expect(config.apiKeys[0]!.introspection).toBe(true);
     expect(config.practices[1]!.system).toBe('athenahealth');
+    expect(config.store.wasmTierUp).toBe(false);
+  });
+
+  it('takes store.wasmTierUp as a boolean only', () => {
+    expect(parseConfig({ ...valid(), store: { url: 'memory://', wasmTierUp: true } }, {}).store.wasmTierUp).toBe(true);
+    expect(issuesOf({ ...valid(), store: { url: 'memory://', wasmTierUp: 'yes' } }).join('\n')).toMatch(/store\.wasmTierUp/);
   });
 
   it('names the bad key and what was expected', () => {
