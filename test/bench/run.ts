@@ -38,6 +38,7 @@ import { gatewayMemoryLine, gatewayMemoryPart } from './gateway-memory';
 import { collectionLines, collectionPart } from './collection-latency';
 import { reportCallRises, reportSizesFrom, reportsPart, reportsTable } from './reports-part';
 import { BENCH_KEY, FHIR_PRACTICE, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
+import { wasmTierPart } from './wasm-tier';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
 const env = (name: string, fallback: number) => {
@@ -549,6 +550,12 @@ async function main() {
         rounds: gatewayMemoryRounds,
       });
       lines.push(gatewayMemoryLine(rounds));
+    }
+    // What the embedded store's default WebAssembly tier costs and saves (wasm-tier.ts).
+    const wasmTierRounds = Math.floor(env('BENCH_WASM_TIER_ROUNDS', 2));
+    if (wasmTierRounds > 0) {
+      log('memory: the store on Liftoff only and with tier-up (child processes)');
+      lines.push(...wasmTierPart({ rounds: wasmTierRounds }));
     }
     lines.push('');
     lines.push(

@@ -10,10 +10,13 @@
  * WebAssembly too) of a 50-row JSON body from a local server; the first round warms up, the next
  * three are timed. RSS after a full GC.
  *
+ * In `npm run bench` (run.ts): BENCH_WASM_TIER_ROUNDS (2; `0` leaves it out). Alone:
+ *
  *     npx tsx test/bench/wasm-tier.ts            (WASM_TIER_ROUNDS pairs of processes, default 3)
  */
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { openStore } from '../../src/transactions/open-store';
@@ -62,13 +65,16 @@ async function measure(tierUp: boolean): Promise<Figures> {
   return { tierUp, sqlUs: median(sql), httpUs: median(http), rssMb: Math.round(process.memoryUsage().rss / 1048576) };
 }
 
-if (process.env.WASM_TIER_CHILD) {
-  console.log(JSON.stringify(await measure(process.env.WASM_TIER_CHILD === 'up')));
-} else {
-  const rounds = Number(process.env.WASM_TIER_ROUNDS ?? 3);
+export interface WasmTierOptions {
+  /** Pairs of processes, one of each mode (default 2). */
+  rounds?: number;
+}
+
+/** Each mode's figures as min–max over its processes: one line per mode. */
+export function wasmTierPart(options: WasmTierOptions = {}): string[] {
   const self = fileURLToPath(import.meta.url);
   const runs: Figures[] = [];
-  for (let r = 0; r < rounds; r += 1) {
+  for (let r = 0; r < (options.rounds ?? 2); r += 1) {
     for (const mode of ['liftoff', 'up']) {
       const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self], {
         env: { ...process.env, WASM_TIER_CHILD: mode },
@@ -78,16 +84,22 @@ if (process.env.WASM_TIER_CHILD) {
     }
   }
   const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
-  for (const tierUp of [false, true]) {
+  return [false, true].map((tierUp) => {
     const mine = runs.filter((r) => r.tierUp === tierUp);
-    console.log(
-      `${tierUp ? 'tier-up (TurboFan)' : 'Liftoff only     '}: store transaction ${range(mine.map((r) => r.sqlUs))} µs, ` +
-        `HTTP GET ${range(mine.map((r) => r.httpUs))} µs, RSS ${range(mine.map((r) => r.rssMb))} MB (${mine.length} processes)`,
+    return (
+      `store.wasmTierUp ${tierUp ? 'true  (V8 tiers up to TurboFan)' : 'false (default: Liftoff only) '}: store transaction ` +
+      `${range(mine.map((r) => r.sqlUs))} µs, HTTP GET ${range(mine.map((r) => r.httpUs))} µs, ` +
+      `RSS ${range(mine.map((r) => r.rssMb))} MB (${mine.length} processes, a memory:// store each)`
     );
-  }
+  });
+}
+
+if (process.env.WASM_TIER_CHILD) {
+  console.log(JSON.stringify(await measure(process.env.WASM_TIER_CHILD === 'up')));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const line of wasmTierPart({ rounds: Number(process.env.WASM_TIER_ROUNDS ?? 3) })) console.log(line);
   console.log(
-    `load average ${(await import('node:os'))
-      .loadavg()
+    `load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
