@@ -256,26 +256,37 @@ export async function recordBooksRead(
 /**
  * {@link recordBooksRead} of many bookings in one statement (a change-data-capture batch). A booking
  * named twice keeps its last read, as one read after another would. Answers the rows it touched.
+ *
+ * `readStartedAt` (default `now`): when the live read began. Reads and events overlap, so two guards
+ * keep the newest knowledge:
+ * - a re-read mark made after the read began stays (the event it stands for may postdate what the
+ *   read saw; that event's own job reads again), where a plain `reread_pending = false` cleared it;
+ * - a booking whose books were last read after this read began is left as it is (that read, done
+ *   while or after this one ran, is at least as new), so an older read never overwrites a newer.
  */
 export async function recordBooksReads(
   sql: SqlExecutor,
   reads: readonly { booking: BookingRow; entry: BookedEntryRecord | null }[],
   now: Date,
+  readStartedAt: Date = now,
 ): Promise<BookingRow[]> {
   const last = new Map(reads.map((r) => [r.booking.transactionId, r] as const));
   if (last.size === 0) return [];
   const list = [...last.values()];
   const { rows } = await sql.query<Record<string, unknown>>(
     `UPDATE bookings b SET books_state = r.state, books_amount_cents = r.amount, books_version = COALESCE(r.version, b.books_version),
-            books_read_at = $5::timestamptz, reread_pending = false, updated_at = $5::timestamptz
+            books_read_at = $5::timestamptz, reread_pending = (b.reread_pending AND b.updated_at > $6::timestamptz),
+            updated_at = $5::timestamptz
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS r(transaction_id, state, amount, version)
-      WHERE b.transaction_id = r.transaction_id AND b.status = 'BOOKED' RETURNING b.*`,
+      WHERE b.transaction_id = r.transaction_id AND b.status = 'BOOKED'
+        AND (b.books_read_at IS NULL OR b.books_read_at <= $6::timestamptz) RETURNING b.*`,
     [
       list.map((r) => r.booking.transactionId),
       list.map((r) => booksStateOf(r.entry, r.booking.bookedAmount)),
       list.map((r) => (r.entry ? r.entry.amount : null)),
       list.map((r) => (r.entry ? r.entry.version : null)),
       now.toISOString(),
+      readStartedAt.toISOString(),
     ],
   );
   return rows.map(bookingFrom);

@@ -101,7 +101,7 @@ export async function readChanges(flow: BookingContext, practiceId: string): Pro
   const since = new Date(Math.max(wanted, now - maxBackMs)).toISOString();
   const changes = await books.adapter.changesSince(since);
   let applied = 0;
-  for (const id of company) applied += await applyChangedEntries(flow, id, changes.entries, changes.deleted);
+  for (const id of company) applied += await applyChangedEntries(flow, id, changes.entries, changes.deleted, new Date(now));
   await saveCursors(ctx.store.sql, company, changes.asOf, ctx.now());
   if (applied > 0)
     ctx.log.info('books change data capture stored changed entries', { practiceId, practices: company.length, applied });

@@ -104,12 +104,13 @@ async function applyInTransaction(
   return 'applied';
 }
 
-/** Store what the books hold for entries read by change data capture (only those the gateway booked). */
+/** Store what the books hold for entries read by change data capture (only those the gateway booked); `readStartedAt`: when that read began (recordBooksReads). */
 export async function applyChangedEntries(
   flow: BookingContext,
   practiceId: string,
   entries: readonly BookedEntryRecord[],
   deleted: readonly { kind: 'SALE' | 'REFUND'; id: string }[],
+  readStartedAt: Date,
 ): Promise<number> {
   const { ctx } = flow;
   const sql = ctx.store.sql;
@@ -127,7 +128,7 @@ export async function applyChangedEntries(
     const booking = bookings.get(`${ref.kind}:${ref.id}`);
     return booking ? [{ booking, entry }] : [];
   });
-  return (await recordBooksReads(sql, found, ctx.now())).length;
+  return (await recordBooksReads(sql, found, ctx.now(), readStartedAt)).length;
 }
 
 /** Entries one `booking.reread` run reads together (one `entries` call). */
@@ -146,12 +147,13 @@ export async function rereadJob(flow: BookingContext, practiceId: string, attemp
   const pending = await pendingRereads(ctx.store.sql, practiceId, REREADS_PER_RUN);
   if (pending.length === 0) return 'done';
   try {
+    const readStartedAt = ctx.now(); // a mark made from here on may be newer than what this read sees
     const reads = await books.adapter.entries(pending.map((b) => ({ kind: b.kind, id: b.externalId! })));
     const found = pending.flatMap((booking, i) => {
       const read = reads[i];
       return read instanceof Error ? [] : [{ booking, entry: read ?? null }];
     });
-    const stored = await recordBooksReads(ctx.store.sql, found, ctx.now());
+    const stored = await recordBooksReads(ctx.store.sql, found, ctx.now(), readStartedAt);
     ctx.log.info('booked entries read again', { practiceId, read: stored.length, of: pending.length });
     const failed = reads.find((read): read is Error => read instanceof Error);
     if (failed) throw failed;

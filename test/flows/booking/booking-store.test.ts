@@ -22,8 +22,10 @@ import {
   getBooking,
   markBooked,
   markFailed,
+  markRereadPending,
   openBookings,
   recordBooksRead,
+  recordBooksReads,
 } from '../../../src/flows/booking/booking-store';
 import { migrate } from '../../../src/transactions/migrations';
 import { createPgliteClient } from '../../../src/transactions/pglite-client';
@@ -156,5 +158,58 @@ describe('bookings', () => {
     expect(await claimEvent(sql, 'smile-dental', 'ev-1', now)).toBe(true);
     expect(await claimEvent(sql, 'smile-dental', 'ev-1', now)).toBe(false);
     expect(await claimEvent(sql, 'northside', 'ev-1', now)).toBe(true);
+  });
+});
+
+describe('a re-read overlapping an event or another read', () => {
+  const at = (s: number) => new Date(T0.getTime() + 600_000 + s * 1_000);
+  async function bookedRow(id: string, externalId: string) {
+    await insertTransaction(id, 'COLLECTION', 'race-dental');
+    await complete(id, at(0));
+    await markBooked(sql, id, { customerId: '58', amount: 12_500, date: '2026-07-30', entry: entry(externalId, 12_500) }, at(0));
+    return (await getBooking(sql, id))!;
+  }
+
+  it('keeps a mark made after the read began, and clears one the read covers', async () => {
+    const covered = await bookedRow('LG:20', '220');
+    const newer = await bookedRow('LG:21', '221');
+    await markRereadPending(sql, 'LG:20', at(1));
+    await markRereadPending(sql, 'LG:21', at(1));
+    // The read begins at 2; an event marks LG:21 again at 3, while the read runs; it ends at 4.
+    await markRereadPending(sql, 'LG:21', at(3));
+    const stored = await recordBooksReads(
+      sql,
+      [
+        { booking: covered, entry: entry('220', 10_000, { version: '1' }) },
+        { booking: newer, entry: entry('221', 12_500, { version: '1' }) },
+      ],
+      at(4),
+      at(2),
+    );
+    expect(stored.map((b) => [b.transactionId, b.books?.rereadPending])).toEqual(
+      expect.arrayContaining([
+        ['LG:20', false],
+        ['LG:21', true],
+      ]),
+    );
+    // What the read saw is stored either way; the newer mark's own re-read follows.
+    expect((await getBooking(sql, 'LG:21'))?.books).toMatchObject({ state: 'CURRENT', version: '1', rereadPending: true });
+  });
+
+  it('never overwrites a read that finished after this one began', async () => {
+    const row = await bookedRow('LG:22', '222');
+    // Read B began at 5 and stored the voided entry at 6; read A, begun at 4 (before B), ends at 7.
+    await recordBooksReads(sql, [{ booking: row, entry: entry('222', 0, { version: '3', voided: true }) }], at(6), at(5));
+    const late = await recordBooksReads(sql, [{ booking: row, entry: entry('222', 12_500, { version: '2' }) }], at(7), at(4));
+    expect(late).toEqual([]);
+    expect((await getBooking(sql, 'LG:22'))?.books).toMatchObject({ state: 'VOIDED', amount: 0, version: '3' });
+    // A read begun after B finished is stored.
+    const next = await recordBooksReads(
+      sql,
+      [{ booking: row, entry: entry('222', 0, { version: '4', voided: true }) }],
+      at(9),
+      at(8),
+    );
+    expect(next.map((b) => b.books?.version)).toEqual(['4']);
   });
 });

@@ -99,6 +99,7 @@ describe.each(backends)('change data capture stored ($name)', (backend) => {
         entry('SALE', '132', 12_500, { version: '2' }),
       ],
       [{ kind: 'REFUND', id: '40' }],
+      flow.ctx.now(),
     );
     expect(queries).toBe(2);
     expect(applied).toBe(4);
@@ -111,7 +112,7 @@ describe.each(backends)('change data capture stored ($name)', (backend) => {
 
   it('an empty batch asks the store nothing', async () => {
     queries = 0;
-    expect(await applyChangedEntries(flow, PRACTICE, [], [])).toBe(0);
+    expect(await applyChangedEntries(flow, PRACTICE, [], [], flow.ctx.now())).toBe(0);
     expect(queries).toBe(0);
   });
 });
