@@ -9,7 +9,7 @@
  *
  *     const adapter = withTracing(createNexhealthAdapter(conn), { practiceId: 'smile-dental' });
  */
-import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { BATCH_METHODS, UpstreamError, WHOLE_METHODS, type LedgerAdapter } from '../adapters/ledger/port';
 
 export interface WithTracingOptions {
@@ -31,31 +31,42 @@ export function withTracing<A extends { readonly system: string } = LedgerAdapte
     const fn = source[name];
     if (typeof fn !== 'function') continue;
     const batch = methods.batch.includes(name);
-    wrapped.set(name, (...args: unknown[]) =>
-      tracer.startActiveSpan(`ledger.adapter ${name}`, async (span) => {
-        span.setAttributes({
-          'ledger.practice_id': options.practiceId,
-          'ledger.system': adapter.system,
-          'ledger.method': name,
-          ...(batch && Array.isArray(args[0]) ? { 'ledger.batch_size': args[0].length } : {}),
-        });
-        try {
-          const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(adapter, args);
-          const failures = batch && Array.isArray(result) ? result.filter((item) => item instanceof Error).length : 0;
-          if (failures > 0) {
-            span.setAttribute('ledger.failed_keys', failures);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: `${failures} key(s) failed` });
-          }
-          return result;
-        } catch (error) {
-          span.setAttribute('ledger.error_code', error instanceof UpstreamError ? error.code : 'INTERNAL');
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof UpstreamError ? error.code : 'error' });
-          throw error;
-        } finally {
-          span.end();
+    const call = fn as (...a: unknown[]) => Promise<unknown>;
+    const spanName = `ledger.adapter ${name}`;
+    const traced = async (span: Span, args: unknown[]) => {
+      span.setAttributes({
+        'ledger.practice_id': options.practiceId,
+        'ledger.system': adapter.system,
+        'ledger.method': name,
+        ...(batch && Array.isArray(args[0]) ? { 'ledger.batch_size': args[0].length } : {}),
+      });
+      try {
+        const result = await call.apply(adapter, args);
+        const failures = batch && Array.isArray(result) ? result.filter((item) => item instanceof Error).length : 0;
+        if (failures > 0) {
+          span.setAttribute('ledger.failed_keys', failures);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `${failures} key(s) failed` });
         }
-      }),
-    );
+        return result;
+      } catch (error) {
+        span.setAttribute('ledger.error_code', error instanceof UpstreamError ? error.code : 'INTERNAL');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof UpstreamError ? error.code : 'error' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    };
+    wrapped.set(name, (...args: unknown[]) => {
+      const span = tracer.startSpan(spanName);
+      // No SDK registered (the default), or its sampler dropped this trace: nothing records this span
+      // or its attributes, so the call goes straight through under the caller's context (no context
+      // switch, no attributes object: adapter calls are on every request's path).
+      if (!span.isRecording()) {
+        span.end();
+        return call.apply(adapter, args);
+      }
+      return context.with(trace.setSpan(context.active(), span), traced, undefined, span, args);
+    });
   }
 
   return new Proxy(source, {

@@ -185,6 +185,8 @@ export function requestLogging<TContext extends BaseContext = BaseContext>(
           const { outcome, errors } = outcomeOf(context.response);
           const errorCodes = [...new Set(errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
           const level = errorCodes.includes('INTERNAL_SERVER_ERROR') ? 'error' : upstreamFailures ? 'warn' : 'info';
+          // A line the logger would drop (a quieter level) is not built: its practice ids and fields cost per request.
+          if (!logger.isLevelEnabled(level)) return;
           const details = upstreamFailures ? { upstream, upstreamFailures } : {};
           logger[level]({ ...baseFields(context, requestId, startedAt), outcome, errorCodes, ...details }, message);
         },

@@ -138,6 +138,32 @@ describe('requestLogging plugin', () => {
     expect(lastLine()).toMatchObject({ operation: null, outcome: 'error', errorCodes: ['GRAPHQL_PARSE_FAILED'] });
   });
 
+  it('writes only the lines its level lets through: at warn, an internal error and not a success or a parse error', async () => {
+    const out: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        out.push(String(chunk));
+        done();
+      },
+    });
+    const quiet = await startServer([requestLogging({ logger: createLogger({ destination, level: 'warn' }) })]);
+    try {
+      const ok = await quiet.executeOperation(
+        { query: PAYMENT, variables: { input: SECRET_INPUT } },
+        { contextValue: { caller: caller() } },
+      );
+      expect(single(ok).errors).toBeUndefined();
+      expect(out).toHaveLength(0);
+      await quiet.executeOperation({ query: '{ practices {' }, { contextValue: { caller: caller() } });
+      expect(out).toHaveLength(0);
+      await quiet.executeOperation({ query: '{ broken }' }, { contextValue: { caller: caller() } });
+      expect(out).toHaveLength(1);
+      expect(JSON.parse(out[0]!)).toMatchObject({ outcome: 'partial', errorCodes: ['INTERNAL_SERVER_ERROR'] });
+    } finally {
+      await quiet.stop();
+    }
+  });
+
   it('works with the project logger and its redaction', async () => {
     const out: string[] = [];
     const destination = new Writable({
