@@ -150,10 +150,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metrics,
     ),
   );
-  const store = await openStore(config.store.url, { port: config.server.port, wasmTierUp: config.store.wasmTierUp }).catch(async (error: unknown) => {
-    await budgets.close();
-    throw error;
-  });
+  const store = await openStore(config.store.url, { port: config.server.port, wasmTierUp: config.store.wasmTierUp }).catch(
+    async (error: unknown) => {
+      await budgets.close();
+      throw error;
+    },
+  );
   // Several instances share a postgres:// store: their status changes travel by LISTEN/NOTIFY.
   const bus = /^postgres(ql)?:\/\//i.test(config.store.url)
     ? await createPgStatusBus({
