@@ -19,8 +19,8 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
-import { Agent, request } from 'undici';
 import { plainUpstream, startBareApollo } from './bare-apollo';
+import { loadSlices } from './load-slices';
 import { INVOICE_PATIENT_ID, INVOICE_QUERY, THREE_LEVEL_QUERY } from './operations';
 import { plainReads } from './plain-floor';
 import { BENCH_KEY, gql, PRACTICE, startWorld } from './setup';
@@ -41,50 +41,6 @@ const CONCURRENCY = Math.max(1, Math.floor(num('BENCH_CONCURRENCY', 16)));
 const SLICES = Math.max(1, Math.floor(num('OVERHEAD_SLICES', 4)));
 if (!['both', 'invoice', 'throughput'].includes(PHASE))
   throw new Error(`OVERHEAD_PHASE: expected both, invoice or throughput, got ${PHASE}`);
-
-/** Closed-loop load on one server over a kept agent, in slices, so two servers' slices can alternate. */
-function loader(url: string, body: string, headers: Record<string, string>) {
-  const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
-  const total = { requests: 0, cpuUs: 0, seconds: 0 };
-  /** Load for `seconds`; counted unless `warmUp`. */
-  const slice = async (seconds: number, warmUp = false) => {
-    let done = 0;
-    let errors = 0;
-    const cpu = process.cpuUsage();
-    const start = now();
-    const until = start + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (now() < until) {
-          const res = await request(`${url}/graphql`, { method: 'POST', body, headers, dispatcher: agent });
-          const text = await res.body.text();
-          if (res.statusCode !== 200 || text.includes('"errors"')) errors += 1;
-          done += 1;
-        }
-      }),
-    );
-    if (errors) throw new Error(`${url}: ${errors} of ${done} requests failed`);
-    if (warmUp) return;
-    const used = process.cpuUsage(cpu);
-    total.requests += done;
-    total.cpuUs += used.user + used.system;
-    total.seconds += (now() - start) / 1000;
-  };
-  return {
-    slice,
-    /** Requests per second and this process's CPU per request (the server and the load generator, not the sandbox) since the last `take`. */
-    take() {
-      const result = {
-        rps: total.requests / total.seconds,
-        cpuMsPerRequest: total.cpuUs / 1000 / total.requests,
-        requests: total.requests,
-      };
-      Object.assign(total, { requests: 0, cpuUs: 0, seconds: 0 });
-      return result;
-    },
-    close: () => agent.close(),
-  };
-}
 
 /** Starts V8's CPU profiler on this thread; the function it returns stops it and writes the profile to `path`. */
 async function startProfile(): Promise<(path: string) => Promise<void>> {
@@ -136,8 +92,13 @@ async function main() {
     calls?: number;
     load: number;
   }> = [];
-  const gwLoad = loader(gateway.url, body, headers);
-  const bareLoad = loader(bareUpstream.url, body, { 'content-type': 'application/json' });
+  const gwLoad = loadSlices(gateway.url, body, headers, { concurrency: CONCURRENCY, failOnError: true });
+  const bareLoad = loadSlices(
+    bareUpstream.url,
+    body,
+    { 'content-type': 'application/json' },
+    { concurrency: CONCURRENCY, failOnError: true },
+  );
   let calls = 0;
   try {
     for (let round = 1; round <= ROUNDS; round += 1) {
@@ -154,7 +115,7 @@ async function main() {
         await world.nex.removeFault(fault);
       }
       if (PHASE !== 'invoice') {
-        if (round === 1) await Promise.all([gwLoad.slice(2, true), bareLoad.slice(2, true)]); // JIT warm-up
+        if (round === 1) await Promise.all([gwLoad.slice(2, { warmUp: true }), bareLoad.slice(2, { warmUp: true })]); // JIT warm-up
         const profiling = Boolean(process.env.OVERHEAD_PROFILE) && round === ROUNDS;
         // Alternating slices: a change in the machine's load over the round touches both servers alike.
         for (let i = 0; i < SLICES; i += 1) {

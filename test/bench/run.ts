@@ -11,7 +11,7 @@
  * `bench-results/bench.json`.
  *
  * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation), BENCH_SUBSCRIBERS (10000),
- * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events; the
+ * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_THROUGHPUT_SLICES (5: the servers' slices alternate), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events; the
  * subscribers of one event share one store read, see src/graphql/resolvers/event-reads.ts),
  * BENCH_REPORT_SIZES (1000,5000,20000: the practice-wide reports' sizes in patients, reports-part.ts;
  * `1000` alone keeps the whole bench quick, `0` leaves the part out).
@@ -21,7 +21,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
 import { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { NEX_SEED, type RecordedRequest } from '../../src/sandbox/nexhealth';
@@ -39,6 +38,7 @@ import { collectionLines, collectionPart } from './collection-latency';
 import { reportCallRises, reportSizesFrom, reportsPart, reportsTable } from './reports-part';
 import { BENCH_KEY, FHIR_PRACTICE, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
 import { wasmTierPart } from './wasm-tier';
+import { loadSlices } from './load-slices';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
 const env = (name: string, fallback: number) => {
@@ -51,6 +51,7 @@ const LATENCY = env('BENCH_LATENCY_MS', 20);
 const ITERATIONS = Math.max(5, env('BENCH_ITERATIONS', 30));
 const SUBSCRIBERS_WANTED = Math.floor(env('BENCH_SUBSCRIBERS', 10_000));
 const TP_SECONDS = env('BENCH_THROUGHPUT_SECONDS', 5);
+const TP_SLICES = Math.max(1, Math.floor(env('BENCH_THROUGHPUT_SLICES', 5)));
 const CONCURRENCY = Math.max(1, Math.floor(env('BENCH_CONCURRENCY', 16)));
 const EVENTS = Math.max(1, Math.floor(env('BENCH_EVENTS', 2)));
 
@@ -160,42 +161,6 @@ async function readsFloorPart(world: BenchWorld): Promise<FloorResult[]> {
 function floorCell(f: FloorResult | undefined): string {
   if (!f) return '—';
   return `${fmt(f.latency.p50)} (${fmt(f.latency.p50 / f.criticalPathMs)}×, ${f.upstream} calls, ${f.levels} lvl)`;
-}
-
-async function throughput(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  seconds: number,
-  measured: () => Promise<void> = async () => undefined,
-): Promise<{ rps: number; errors: number; p50: number; p99: number; requests: number }> {
-  const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
-  let done = 0;
-  let errors = 0;
-  const times: number[] = [];
-  const run = async (until: number, record: boolean) => {
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (now() < until) {
-          const t0 = now();
-          const res = await request(`${url}/graphql`, { method: 'POST', body, headers, dispatcher: agent });
-          const text = await res.body.text();
-          if (!record) continue;
-          if (res.statusCode !== 200 || text.includes('"errors"')) errors += 1;
-          done += 1;
-          times.push(now() - t0);
-        }
-      }),
-    );
-  };
-  await run(now() + Math.min(1000, seconds * 200), false); // warm-up
-  await measured();
-  const start = now();
-  await run(start + seconds * 1000, true);
-  const elapsed = (now() - start) / 1000;
-  await agent.close();
-  const s = summarize(times);
-  return { rps: done / elapsed, errors, p50: s.p50, p99: s.p99, requests: done };
 }
 
 function fdLimit(): { soft: number; hard: number; text: string } {
@@ -473,14 +438,32 @@ async function main() {
     const bare = await startBareApollo((answer.data as any).patient);
     const plain = await plainUpstream(world.nex, 24);
     const bareUpstream = await startBareApollo((answer.data as any).patient, plain);
-    log(`throughput: ${TP_SECONDS} s each, ${CONCURRENCY} concurrent requests`);
-    const tpGateway = await throughput(gateway.url, body, headers, TP_SECONDS, () => world.nex.resetRequestLog());
-    const upstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpGateway.requests);
-    const tpBare = await throughput(bare.url, body, { 'content-type': 'application/json' }, TP_SECONDS);
-    const tpBareUpstream = await throughput(bareUpstream.url, body, { 'content-type': 'application/json' }, TP_SECONDS, () =>
-      world.nex.resetRequestLog(),
-    );
-    const bareUpstreamPerRequest = upstreamOnly(await world.nex.requests()).length / Math.max(1, tpBareUpstream.requests);
+    log(`throughput: ${TP_SECONDS} s each, ${CONCURRENCY} concurrent requests, in ${TP_SLICES} alternating slices`);
+    const json = { 'content-type': 'application/json' };
+    const loads = {
+      gateway: loadSlices(gateway.url, body, headers, { concurrency: CONCURRENCY }),
+      bare: loadSlices(bare.url, body, json, { concurrency: CONCURRENCY }),
+      bareUpstream: loadSlices(bareUpstream.url, body, json, { concurrency: CONCURRENCY }),
+    };
+    const warmUp = Math.min(1, TP_SECONDS / 5);
+    for (const load of Object.values(loads)) await load.slice(warmUp, { warmUp: true });
+    // The three servers' slices alternate, so a change in the machine's load touches each alike;
+    // the upstream calls of the two that make them are counted from the sandbox's log per slice.
+    let gatewayCalls = 0;
+    let bareUpstreamCalls = 0;
+    for (let i = 0; i < TP_SLICES; i += 1) {
+      await world.nex.resetRequestLog();
+      await loads.gateway.slice(TP_SECONDS / TP_SLICES);
+      gatewayCalls += upstreamOnly(await world.nex.requests()).length;
+      await loads.bare.slice(TP_SECONDS / TP_SLICES);
+      await world.nex.resetRequestLog();
+      await loads.bareUpstream.slice(TP_SECONDS / TP_SLICES);
+      bareUpstreamCalls += upstreamOnly(await world.nex.requests()).length;
+    }
+    const [tpGateway, tpBare, tpBareUpstream] = [loads.gateway.take(), loads.bare.take(), loads.bareUpstream.take()];
+    await Promise.all(Object.values(loads).map((load) => load.close()));
+    const upstreamPerRequest = gatewayCalls / Math.max(1, tpGateway.requests);
+    const bareUpstreamPerRequest = bareUpstreamCalls / Math.max(1, tpBareUpstream.requests);
     await Promise.all([bare.close(), bareUpstream.close()]);
     await plain.close();
     memory.afterLoad = memoryMb();
