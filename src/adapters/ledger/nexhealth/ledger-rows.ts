@@ -1,10 +1,10 @@
 /**
- * zod schemas of NexHealth's ledger, balance and reference rows (re-exported by schemas.ts, which
- * says how they are built): each is the row's wire shape with no transform inside and one plain
- * transform at its top that gives ids as strings, `""` refs as null, money as integer cents and
- * absent strings as null.
+ * zod schemas of NexHealth's ledger, balance and reference rows (re-exported by schemas.ts): each
+ * is `rowSchema(shape, convert)` (wire.ts), the row's wire shape with no transform inside and a
+ * plain conversion that gives ids as strings, `""` refs as null, money as integer cents and absent
+ * strings as null.
  *
- *     const charge = chargeSchema.parse(row);   // charge.fee is cents; a bad fee is an issue at ['fee']
+ *     const charge = parseRow(chargeSchema, row);   // charge.fee is cents; a bad fee is an issue at ['fee']
  */
 import { z } from 'zod';
 import {

@@ -5,12 +5,14 @@
  * a list of strings or null, ids as numbers or strings), strict about money: every monetary field of a
  * read is `{ amount, currency }` and is turned into integer cents with `parseWireAmount`, never a float.
  *
- *     const charge = chargeSchema.parse(row);   // charge.fee is cents
+ *     const charge = parseRow(chargeSchema, row);   // charge.fee is cents; the same as chargeSchema.parse(row)
  *
- * Each row schema is the row's wire shape with no transform inside (wire.ts) and one transform at
- * its top, plain code, that makes the row the adapter reads: zod 4 checks a transform-free shape on
- * its compiled fast path, where a transform per field costs several times more (wire.ts says why
- * this matters). A bad amount is an issue at the field's path, as a field's own transform gave it.
+ * Each row schema (`rowSchema`, wire.ts) is the row's wire shape with no transform inside and a
+ * plain conversion to the row the adapter reads. The adapter reads rows with `parseRow` /
+ * `safeParseRow` (and `parseListData`), which check the shape on zod's fast path and convert
+ * outside zod; as zod schemas they give the same rows and issues, for composition (webhooks) and
+ * tests. A bad amount is a custom issue at the field's path. The ledger, balance and reference
+ * rows are in ledger-rows.ts, re-exported here.
  */
 import { z } from 'zod';
 import { description, idSchema, nullableStringSchema, rowSchema, text, wireDescription, wireId, wireText } from './wire';
@@ -108,10 +110,6 @@ export const patientWithChildrenSchema = rowSchema(
   patientRow.extend({ children: z.array(z.unknown()).nullish() }),
   toWirePatient,
 );
-
-// ---------------------------------------------------------------------------------------------
-// Ledger rows: ledger-rows.ts
-// ---------------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
 // Writes and webhooks
