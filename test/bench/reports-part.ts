@@ -9,7 +9,7 @@
  *   each cold (an empty snapshot): upstream calls (tokens excluded), pages, wall time;
  * - beside each, the floor: the same upstream requests replayed one after another (a cursor walk
  *   cannot go faster) by a plain undici client with JSON.parse and the adapter's own row checks
- *   (scan-rows.ts), and pages × latency; and the costliest page's JSON.parse and zod ms;
+ *   (the row schemas' fast path, wire.ts), and pages × latency; and the costliest page's JSON.parse and zod ms;
  * - the gateway's RSS growth during the reports (peak over the baseline after warm-up);
  * - a single patient's balance, p95 over BENCH_ITERATIONS (30) alone, then while reports run in a
  *   loop, with the gateway thread's event-loop delay (p99, max) meanwhile (BENCH_DEBUG=1 also logs
@@ -27,14 +27,12 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import {
-  guarantorBalanceRow,
-  patientRow,
-  paymentRow,
-  toWireGuarantorBalance,
-  toWirePatient,
-  toWirePayment,
-} from '../../src/adapters/ledger/nexhealth/scan-rows';
-import { paymentTypeSchema } from '../../src/adapters/ledger/nexhealth/schemas';
+  guarantorBalanceSchema,
+  parseRow,
+  patientSchema,
+  paymentSchema,
+  paymentTypeSchema,
+} from '../../src/adapters/ledger/nexhealth/schemas';
 import { parseConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
 import { PracticeReports } from '../../src/reports/practice-reports';
@@ -113,12 +111,12 @@ async function startSandbox(patients: number): Promise<Sandbox> {
 const dataCalls = <T extends { path: string }>(rs: readonly T[]) =>
   rs.filter((r) => r.path !== '/authenticates' && !r.path.startsWith('/webhook_endpoints'));
 
-/** The adapter's own row checks (the scan rows, scan-rows.ts), so the floor pays the same validation as the gateway. */
+/** The adapter's own row checks (the row schemas' fast path, wire.ts), so the floor pays the same validation as the gateway. */
 const ROW_CHECKS: Record<string, (row: unknown, index: number) => unknown> = {
-  '/guarantor_balances': (row, i) => toWireGuarantorBalance(guarantorBalanceRow.parse(row), i),
-  '/patients': (row) => toWirePatient(patientRow.parse(row)),
-  '/payments': (row, i) => toWirePayment(paymentRow.parse(row), i),
-  '/payment_types': (row) => paymentTypeSchema.parse(row),
+  '/guarantor_balances': (row) => parseRow(guarantorBalanceSchema, row),
+  '/patients': (row) => parseRow(patientSchema, row),
+  '/payments': (row) => parseRow(paymentSchema, row),
+  '/payment_types': (row) => parseRow(paymentTypeSchema, row),
 };
 
 /**

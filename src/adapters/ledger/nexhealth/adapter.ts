@@ -57,6 +57,7 @@ import {
   isDeletedRow,
   patientSchema,
   patientWithChildrenSchema,
+  parseRow,
   paymentSchema,
   paymentTypeSchema,
   procedureSchema,
@@ -137,7 +138,7 @@ class NexhealthAdapter implements LedgerAdapter {
         { endpoint: '/patients/{id}', path: `/patients/${encodeURIComponent(id)}` },
         (env) => {
           if (isDeletedRow(env.data)) return null;
-          const row = patientSchema.parse(env.data);
+          const row = parseRow(patientSchema, env.data);
           return this.inLocation(row) ? mapPatient(row) : null;
         },
         'null',
@@ -155,12 +156,12 @@ class NexhealthAdapter implements LedgerAdapter {
         { endpoint: '/patients/{id}', path: `/patients/${encodeURIComponent(id)}`, query: { 'include[]': ['children'] } },
         (env): FamilyRecord | null => {
           if (isDeletedRow(env.data)) return null;
-          const row = patientWithChildrenSchema.parse(env.data);
+          const row = parseRow(patientWithChildrenSchema, env.data);
           if (!this.inLocation(row)) return null;
           const guarantor = mapPatient(row);
           const children = (row.children ?? [])
             .filter((c) => !isDeletedRow(c))
-            .map((c) => patientSchema.parse(c))
+            .map((c) => parseRow(patientSchema, c))
             .filter((c) => this.inLocation(c))
             .map(mapPatient);
           // The guarantor herself and any repeated row are dropped, first occurrence kept.
@@ -335,7 +336,7 @@ class NexhealthAdapter implements LedgerAdapter {
       this.providerCache.get(id, () =>
         this.client.read(
           { endpoint: '/providers/{id}', path: `/providers/${encodeURIComponent(id)}` },
-          (env) => (isDeletedRow(env.data) ? null : mapProvider(providerSchema.parse(env.data))),
+          (env) => (isDeletedRow(env.data) ? null : mapProvider(parseRow(providerSchema, env.data))),
           'null',
         ),
       ),
@@ -347,7 +348,7 @@ class NexhealthAdapter implements LedgerAdapter {
       this.procedureCache.get(id, () =>
         this.client.read(
           { endpoint: '/procedures/{id}', path: `/procedures/${encodeURIComponent(id)}` },
-          (env) => (isDeletedRow(env.data) ? null : mapProcedure(procedureSchema.parse(env.data))),
+          (env) => (isDeletedRow(env.data) ? null : mapProcedure(parseRow(procedureSchema, env.data))),
           'null',
         ),
       ),

@@ -19,7 +19,7 @@ import { HttpTransport, TransportError, retry, createLimiter, withQuery, parseRe
 import type { AttemptOutcome, HttpMethod, HttpResponse, Limiter, Query } from '../../http';
 import { UpstreamError } from '../port';
 import { TokenCache } from './auth';
-import { authDataSchema, envelopeSchema, type Envelope } from './schemas';
+import { authDataSchema, envelopeSchema, safeParseRow, type Envelope } from './schemas';
 import { NEXHEALTH_API_VERSION, type NexhealthConnection, type ResolvedNexhealthOptions } from './types';
 
 export interface CallSpec {
@@ -81,7 +81,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 function parseEnvelope(text: string): Envelope | null {
   const json = parseJson(text);
   if (!json.ok) return null;
-  const env = envelopeSchema.safeParse(json.value);
+  const env = safeParseRow(envelopeSchema, json.value);
   return env.success ? env.data : null;
 }
 
@@ -164,7 +164,7 @@ export class NexhealthClient {
               retryable: true,
             };
           }
-          const env = envelopeSchema.safeParse(json.value);
+          const env = safeParseRow(envelopeSchema, json.value);
           if (!env.success) {
             return {
               done: false,

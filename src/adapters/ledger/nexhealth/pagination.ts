@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { CallSpec, NexhealthClient } from './client';
 import { ShapeError } from './client';
 import { UpstreamError } from '../port';
-import { isDeletedRow, type Envelope } from './schemas';
+import { isDeletedRow, safeParseRow, type Envelope } from './schemas';
 
 export interface ListPage<T> {
   items: T[];
@@ -32,7 +32,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The rows of a list envelope: `data` must be an array; deleted rows are dropped; every other row
- * must match `itemSchema` (a ZodError whose issue paths start at the row's index otherwise).
+ * must match `itemSchema` (a ZodError whose issue paths start at the row's index otherwise). A row
+ * schema of schemas.ts is read by its fast path (`safeParseRow`, wire.ts).
  */
 export async function parseListData<S extends z.ZodType>(envelope: Envelope, itemSchema: S): Promise<Array<z.output<S>>> {
   if (!Array.isArray(envelope.data)) {
@@ -42,7 +43,7 @@ export async function parseListData<S extends z.ZodType>(envelope: Envelope, ite
   const items: Array<z.output<S>> = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     if (i > 0 && i % ROWS_PER_TURN === 0) await nextTurn();
-    const parsed = itemSchema.safeParse(rows[i]);
+    const parsed = safeParseRow(itemSchema, rows[i]);
     if (!parsed.success) {
       throw new z.ZodError(parsed.error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
     }

@@ -8,25 +8,17 @@
  *     const page = await guarantorBalancePage(client, '7', { first: 1000, after: null });
  *     const next = page.hasNextPage ? await guarantorBalancePage(client, '7', { first: 1000, after: page.endCursor }) : null;
  *
- * Pages are zod-checked row by row with the scan-row schemas (scan-rows.ts: the same records as the
- * row schemas, at a fraction of their cost, since a report reads thousands of rows on the event loop
- * that also serves single patients); a row of another location is dropped (a guarantor seen at
- * several locations keeps one record per location).
+ * Pages are zod-checked row by row with the row schemas' fast path (`parseListData`, wire.ts: a
+ * report reads thousands of rows on the event loop that also serves single patients, 100 rows
+ * between two turns of it); a row of another location is dropped (a guarantor seen at several
+ * locations keeps one record per location).
  */
 import { z } from 'zod';
 import type { GuarantorBalanceRecord, Page, PatientRecord, PaymentRecord, ScanArgs, ScanPage } from '../port';
 import type { CallSpec, NexhealthClient } from './client';
 import { mapGuarantorBalance, mapPatient, mapPayment } from './mapping';
-import {
-  guarantorBalanceRow,
-  parseScanRows,
-  patientRow,
-  paymentRow,
-  toWireGuarantorBalance,
-  toWirePatient,
-  toWirePayment,
-} from './scan-rows';
-import { idSchema, isDeletedRow, type Envelope } from './schemas';
+import { parseListData } from './pagination';
+import { guarantorBalanceSchema, idSchema, isDeletedRow, patientSchema, paymentSchema, type Envelope } from './schemas';
 
 /** The documented † filter that turns a list into a location-wide scan of every row. */
 export const LOCATION_SCAN_SINCE = '1970-01-01T00:00:00Z';
@@ -48,7 +40,7 @@ export async function guarantorBalancePage(
 ): Promise<Page<GuarantorBalanceRecord>> {
   const query = { show_zero_balances: true, updated_since: args.updatedSince ?? LOCATION_SCAN_SINCE, location_id: locationId };
   const page = await scanPage(client, { endpoint: '/guarantor_balances', path: '/guarantor_balances', query }, args, (envelope) =>
-    parseScanRows(envelope, guarantorBalanceRow, toWireGuarantorBalance),
+    parseListData(envelope, guarantorBalanceSchema),
   );
   return {
     items: page.items.filter((r) => r.location_id === locationId || r.location_id === null).map(mapGuarantorBalance),
@@ -73,7 +65,7 @@ export async function paymentPage(client: NexhealthClient, locationId: string, a
   const page = await scanPage(client, { endpoint: '/payments', path: '/payments', query }, args, (envelope) => {
     const rows = Array.isArray(envelope.data) ? envelope.data : [];
     removedIds = rows.filter(isDeletedRow).map((row) => deletedRowSchema.parse(row).id);
-    return parseScanRows(envelope, paymentRow, toWirePayment);
+    return parseListData(envelope, paymentSchema);
   });
   return { items: page.items.map(mapPayment), removedIds, endCursor: page.endCursor, hasNextPage: page.hasNextPage };
 }
@@ -82,7 +74,7 @@ export async function paymentPage(client: NexhealthClient, locationId: string, a
 export async function patientPage(client: NexhealthClient, locationId: string, args: ScanArgs): Promise<Page<PatientRecord>> {
   const query = { location_id: locationId, ...(args.updatedSince != null ? { updated_since: args.updatedSince } : {}) };
   const page = await scanPage(client, { endpoint: '/patients', path: '/patients', query }, args, (envelope) =>
-    parseScanRows(envelope, patientRow, toWirePatient),
+    parseListData(envelope, patientSchema),
   );
   return { items: page.items.map(mapPatient), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
 }
