@@ -41,13 +41,20 @@ async function sendAndWait(to: string, lastStatus: string) {
   await sandbox.callbacks.waitFor(
     (d, a) => d.messageSid === outcome.providerMessageId && d.status === lastStatus && a.status !== null,
   );
+  // Each callback is its own request (as Twilio's): an earlier one may still be in flight.
+  await sandbox.callbacks.idle();
   return { message, sid: outcome.providerMessageId };
 }
 
+/** Lifecycle rank of a mapped status: callbacks may arrive in any order (the flow applies precedence). */
+const RANK: Record<string, number> = { QUEUED: 0, SENT: 1 };
+
+/** The STATUS events of one message, in lifecycle order (not arrival order, which a loaded machine shuffles). */
 const statusEvents = (sid: string) =>
   receiver
     .events()
-    .filter((e): e is Extract<MessagingEvent, { type: 'STATUS' }> => e.type === 'STATUS' && e.providerMessageId === sid);
+    .filter((e): e is Extract<MessagingEvent, { type: 'STATUS' }> => e.type === 'STATUS' && e.providerMessageId === sid)
+    .sort((a, b) => (RANK[a.status] ?? 2) - (RANK[b.status] ?? 2));
 
 describe('delivery outcomes by test number, through signed callbacks', () => {
   it('any other number: queued, sent, delivered, each verified, with the reminder id from the URL', async () => {
@@ -125,6 +132,8 @@ describe('delivery outcomes by test number, through signed callbacks', () => {
   it('a forced status (sandbox control) arrives as its event; an unknown status word is IGNORED', async () => {
     const { sid } = await sendAndWait('+15550100004', 'sent');
     await control(sandbox, `/_sandbox/messages/${sid}/status`, { status: 'undelivered', errorCode: 30007 });
+    // Answered before the next is forced: two callbacks in flight may arrive in either order.
+    await sandbox.callbacks.waitFor((d, a) => d.messageSid === sid && d.status === 'undelivered' && a.status !== null);
     await control(sandbox, `/_sandbox/messages/${sid}/status`, { status: 'receiving' });
     await sandbox.callbacks.waitFor((d, a) => d.status === 'receiving' && a.status !== null);
     const events = receiver.events().filter((e) => e.eventId.startsWith(sid));
