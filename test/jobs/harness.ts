@@ -9,15 +9,13 @@
  *   tests never touch the tables of other suites sharing the server. "Another instance" is a second
  *   `pg` pool, as another gateway process would have.
  */
-import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { migrateJobs } from '../../src/jobs/migrations';
 import { createPgClient } from '../../src/transactions/pg-client';
 import { createPgliteClient } from '../../src/transactions/pglite-client';
 import type { SqlClient } from '../../src/transactions/sql-client';
 import type { JobLogger } from '../../src/jobs/types';
-import { testPostgresUrl } from '../postgres-url';
+import { testPostgresUrl, throwAwaySchema } from '../postgres-url';
 
 /** The throw-away PostgreSQL of the tests: a missing one fails these tests, never skips them. */
 export const postgresUrl = testPostgresUrl();
@@ -53,21 +51,10 @@ export const pgliteBackend: Backend = {
   },
 };
 
-function withSearchPath(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
 export const postgresBackend: Backend = {
   name: 'postgres',
   async open() {
-    const schema = `jobs_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const url = withSearchPath(postgresUrl, schema);
+    const { url, drop } = await throwAwaySchema('jobs_test', postgresUrl);
     const sql = createPgClient(url, { max: 4 });
     await migrateJobs(sql);
     let second: SqlClient | null = null;
@@ -81,10 +68,7 @@ export const postgresBackend: Backend = {
       async close() {
         await sql.close();
         await second?.close();
-        const cleanup = new pg.Client({ connectionString: postgresUrl });
-        await cleanup.connect();
-        await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-        await cleanup.end();
+        await drop();
       },
     };
   },

@@ -28,6 +28,7 @@ import { createJobQueue } from '../../../src/jobs/queue';
 import { createPgClient } from '../../../src/transactions/pg-client';
 import { createPgliteClient } from '../../../src/transactions/pglite-client';
 import type { SqlClient } from '../../../src/transactions/sql-client';
+import { throwAwaySchema } from '../../postgres-url';
 
 type Impl = 'pg-boss' | 'ours';
 type BackendName = 'pglite' | 'postgres';
@@ -218,18 +219,12 @@ async function runOurs(backend: BackendName): Promise<Result> {
     sql = await createPgliteClient(db);
     close = () => sql.close();
   } else {
-    const base = process.env.LEDGER_TEST_POSTGRES_URL!;
-    schema = `bench_ours_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const url = new URL(base);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    sql = createPgClient(url.toString(), { max: 10 });
+    const own = await throwAwaySchema('bench_ours', process.env.LEDGER_TEST_POSTGRES_URL!);
+    schema = own.schema;
+    sql = createPgClient(own.url, { max: 10 });
     close = async () => {
-      await sql.query(`DROP SCHEMA ${schema} CASCADE`);
       await sql.close();
+      await own.drop();
     };
   }
   const logger = {
