@@ -10,6 +10,7 @@
  *     const adapter = withTracing(createNexhealthAdapter(conn), { practiceId: 'smile-dental' });
  */
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { decorated } from '../adapters/decorated';
 import { BATCH_METHODS, UpstreamError, WHOLE_METHODS, type LedgerAdapter } from '../adapters/ledger/port';
 
 export interface WithTracingOptions {
@@ -69,11 +70,5 @@ export function withTracing<A extends { readonly system: string } = LedgerAdapte
     });
   }
 
-  return new Proxy(source, {
-    get(target, property) {
-      if (typeof property === 'string' && wrapped.has(property)) return wrapped.get(property);
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as unknown as A;
+  return decorated(adapter, wrapped);
 }

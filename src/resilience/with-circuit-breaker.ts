@@ -16,6 +16,7 @@
  *     });
  *     circuitOf(adapter)?.snapshot(); // { state: 'closed', … }
  */
+import { decorated } from '../adapters/decorated';
 import { BATCH_METHODS, WHOLE_METHODS, type BatchResult, type LedgerAdapter } from '../adapters/ledger/port';
 import {
   createCircuitBreaker,
@@ -107,13 +108,7 @@ export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A,
     wrapped[name] = (...args: unknown[]) => breaker.run(() => fn(...args));
   }
 
-  const proxy = new Proxy(adapter as unknown as Record<string, unknown>, {
-    get(target, property) {
-      if (typeof property === 'string' && property in wrapped) return wrapped[property];
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as unknown as A;
+  const proxy = decorated(adapter, new Map(Object.entries(wrapped)));
   breakers.set(proxy, breaker);
   return proxy;
 }

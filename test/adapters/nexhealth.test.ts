@@ -818,6 +818,32 @@ describe('balances and reference data', () => {
     expect(typeCall.query.get('per_page')).toBe('1000');
   });
 
+  it('cachedProvider / cachedProcedure answer what providers / procedures would, while fresh, without a call', async () => {
+    let now = new Date('2024-01-01T00:00:00Z');
+    await adapter.close();
+    adapter = make({ referenceTtlMs: 1000, now: () => now });
+    fake.handler = (r) => {
+      if (r.path === '/providers/5') return ok({ id: 5, name: 'Dr. Who' });
+      if (r.path === '/procedures/9')
+        return ok({ id: 9, code: 'D1110', name: 'Prophylaxis', status: 'active', start_date: null });
+      return fail(404, 'nope');
+    };
+    // Nothing known before a read: the caller must go through providers / procedures.
+    expect(adapter.cachedProvider!('5')).toBeUndefined();
+    expect(adapter.cachedProcedure!('9')).toBeUndefined();
+    const [provider] = await adapter.providers(['5', '7']);
+    const [procedure] = await adapter.procedures(['9']);
+    const calls = fake.calls().length;
+    expect(adapter.cachedProvider!('5')).toEqual(provider);
+    expect(adapter.cachedProcedure!('9')).toEqual(procedure);
+    // A provider that is not found is not cached (providers reads it again): not known either.
+    expect(adapter.cachedProvider!('7')).toBeUndefined();
+    expect(fake.calls()).toHaveLength(calls);
+    now = new Date(now.getTime() + 1001);
+    expect(adapter.cachedProvider!('5')).toBeUndefined();
+    expect(adapter.cachedProcedure!('9')).toBeUndefined();
+  });
+
   it('referenceTtlMs 0 disables the cache', async () => {
     await adapter.close();
     adapter = make({ referenceTtlMs: 0 });

@@ -14,7 +14,8 @@
  * server per round, in OVERHEAD_SLICES (4) slices alternating between the two servers), BENCH_CONCURRENCY (16), OVERHEAD_PROFILE (a path: CPU profiles of the last round's
  * throughput windows, the gateway's there and bare Apollo's beside it as `*.bare.cpuprofile`; this
  * process's thread, the load generator's part included). Prints one line per round and the min–max of each ratio;
- * the load average is printed with them, as the machine is shared.
+ * the load average is printed with them, as the machine is shared; then the promises each document
+ * creates per request (promise-count.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -23,6 +24,7 @@ import { plainUpstream, startBareApollo } from './bare-apollo';
 import { loadSlices } from './load-slices';
 import { INVOICE_PATIENT_ID, INVOICE_QUERY, THREE_LEVEL_QUERY } from './operations';
 import { plainReads } from './plain-floor';
+import { promisesPerRequest } from './promise-count';
 import { BENCH_KEY, gql, PRACTICE, startWorld } from './setup';
 import { fmt, now, summarize } from './stats';
 
@@ -158,6 +160,13 @@ async function main() {
       console.log(`CPU per request / bare+reads: ${range(tp.map((r) => r.gwCpu! / r.bareCpu!))}×`);
     }
     console.log(`load average over the rounds: ${range(rows.map((r) => r.load))}`);
+    // After the timed rounds: the count's hook would slow every promise of a measure.
+    const viaBare = await promisesPerRequest(() => gql(bareUpstream.url, THREE_LEVEL_QUERY, variables));
+    const viaGateway = await promisesPerRequest(() => gql(gateway.url, THREE_LEVEL_QUERY, variables));
+    const viaInvoice = await promisesPerRequest(() => gql(gateway.url, INVOICE_QUERY, variables));
+    console.log(
+      `promises per request (this process, the client's included): 3-level ${Math.round(viaGateway)} vs bare+reads ${Math.round(viaBare)}; invoice ${Math.round(viaInvoice)}`,
+    );
   } finally {
     await Promise.all([gwLoad.close(), bareLoad.close()]);
     await reads.close();

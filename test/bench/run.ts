@@ -39,6 +39,7 @@ import { reportCallRises, reportSizesFrom, reportsPart, reportsTable } from './r
 import { BENCH_KEY, FHIR_PRACTICE, gql, PRACTICE, startWorld, type BenchWorld } from './setup';
 import { wasmTierPart } from './wasm-tier';
 import { loadSlices } from './load-slices';
+import { promisesPerRequest } from './promise-count';
 import { duplicateRequests, fmt, now, summarize, table, upstreamLevels } from './stats';
 
 const env = (name: string, fallback: number) => {
@@ -464,6 +465,11 @@ async function main() {
     await Promise.all(Object.values(loads).map((load) => load.close()));
     const upstreamPerRequest = gatewayCalls / Math.max(1, tpGateway.requests);
     const bareUpstreamPerRequest = bareUpstreamCalls / Math.max(1, tpBareUpstream.requests);
+    // After the timed slices: the count's hook would slow every promise of a measure.
+    const promises = {
+      gateway: await promisesPerRequest(() => gql(gateway.url, THREE_LEVEL_QUERY, variables)),
+      bareUpstream: await promisesPerRequest(() => gql(bareUpstream.url, THREE_LEVEL_QUERY, variables)),
+    };
     await Promise.all([bare.close(), bareUpstream.close()]);
     await plain.close();
     memory.afterLoad = memoryMb();
@@ -641,6 +647,12 @@ async function main() {
         ],
       ),
     );
+    lines.push(
+      '',
+      `CPU of this process per request (server and load generator): gateway ${tpGateway.cpuMsPerRequest.toFixed(2)} ms, ` +
+        `bare Apollo with the reads ${tpBareUpstream.cpuMsPerRequest.toFixed(2)} ms; promises per request: ` +
+        `gateway ${Math.round(promises.gateway)}, bare Apollo with the reads ${Math.round(promises.bareUpstream)} (promise-count.ts)`,
+    );
     lines.push('');
     if (fanout) {
       lines.push(`(e) subscription fan-out on one instance (in-process bus, memory:// store); fd limit: ${fanout.fdLimit}`);
@@ -734,6 +746,7 @@ async function main() {
             ratio: tpRatio,
             bareWithUpstream: { ...tpBareUpstream, upstreamPerRequest: bareUpstreamPerRequest },
             ratioToBareWithUpstream: tpUpstreamRatio,
+            promisesPerRequest: promises,
           },
           fanout,
           memory,

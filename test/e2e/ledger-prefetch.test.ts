@@ -87,3 +87,27 @@ describe('Query.patient reads its ledger with the patient, not after it', () => 
     expect(paths).toEqual(['/adjustments', '/charges', '/claims', '/patients/999999', '/payments']);
   });
 });
+
+describe("a row's provider and procedure", () => {
+  const ROWS = `
+    query($practiceId: ID!, $patientId: ID!) {
+      patient(practiceId: $practiceId, patientId: $patientId) {
+        charges { sourceId provider { sourceId name } procedure { code name } }
+        payments { sourceId provider { name } }
+      }
+    }`;
+
+  it('once read, answer from the adapter’s reference cache: the next request reads only the ledger, the same names', async () => {
+    const first = await readsOf(ROWS);
+    expect(first.result.errors).toBeUndefined();
+    const charges = first.result.data.patient.charges as Array<{ provider: { name: string } | null; procedure: unknown }>;
+    expect(charges.length).toBeGreaterThanOrEqual(10);
+    expect(charges.filter((c) => c.provider?.name).length).toBeGreaterThan(0);
+    expect(charges.filter((c) => c.procedure).length).toBeGreaterThan(0);
+
+    const second = await readsOf(ROWS);
+    expect(second.result.errors).toBeUndefined();
+    expect(second.paths).toEqual(['/charges', '/patients/1010', '/payments']);
+    expect(second.result.data).toEqual(first.result.data);
+  });
+});

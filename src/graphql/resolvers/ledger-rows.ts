@@ -4,11 +4,12 @@ import type { GatewayContext } from '../context';
 import { encodeGlobalId } from '../global-id';
 import type { ChargeModel } from '../models';
 import { claimStages } from './ledger-access';
+import { whenKnown } from '../maybe-promise';
 
-async function provider(ctx: GatewayContext, practiceId: string, providerId: string | null) {
+/** A row's provider; a value, not a promise, when the adapter already knows it (loaders' `referenceNow`). */
+function provider(ctx: GatewayContext, practiceId: string, providerId: string | null) {
   if (!providerId) return null;
-  const record = await ctx.loaders.providers.load({ practiceId, id: providerId });
-  return record ? { practiceId, record } : null;
+  return whenKnown(ctx.loaders.providerNow({ practiceId, id: providerId }), (record) => (record ? { practiceId, record } : null));
 }
 
 async function charge(ctx: GatewayContext, practiceId: string, patientId: string, chargeId: string | null) {
@@ -35,11 +36,12 @@ export const ledgerRowResolvers: Resolvers = {
     serviceDate: (c) => c.record.serviceDate,
     description: (c) => c.record.description,
     provider: (c, _args, ctx) => provider(ctx, c.practiceId, c.record.providerSourceId),
-    procedure: async (c, _args, ctx) => {
+    procedure: (c, _args, ctx) => {
       const own = { code: c.record.procedureCode, name: c.record.description };
       if (!c.record.procedureSourceId) return own.code || own.name ? own : null;
-      const record = await ctx.loaders.procedures.load({ practiceId: c.practiceId, id: c.record.procedureSourceId });
-      return record ? { code: record.code ?? own.code, name: record.name ?? own.name } : own;
+      return whenKnown(ctx.loaders.procedureNow({ practiceId: c.practiceId, id: c.record.procedureSourceId }), (record) =>
+        record ? { code: record.code ?? own.code, name: record.name ?? own.name } : own,
+      );
     },
     claim: async (c, _args, ctx) => {
       const claimId = c.record.claimSourceId ?? c.record.claimPayouts[0]?.claimSourceId ?? null;

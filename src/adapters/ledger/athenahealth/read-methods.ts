@@ -109,6 +109,8 @@ type AbsentReadMethods = Pick<
   | 'insuranceBalancesByGuarantor'
   | 'providers'
   | 'procedures'
+  | 'cachedProvider'
+  | 'cachedProcedure'
   | 'paymentTypes'
   | 'adjustmentTypes'
 >;
@@ -136,6 +138,10 @@ export function absentReadMethods(): AbsentReadMethods {
     procedures(ids): Promise<BatchResult<ProcedureRecord | null>> {
       return Promise.resolve(ids.map(() => null));
     },
+
+    // athenahealth's ledger rows name no provider or procedure to read: known without a read.
+    cachedProvider: () => null,
+    cachedProcedure: () => null,
 
     async paymentTypes(): Promise<PaymentTypeRecord[]> {
       return [];

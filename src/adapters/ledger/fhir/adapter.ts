@@ -145,6 +145,8 @@ export function createFhirAdapter(connection: FhirConnection, options: FhirAdapt
     // FHIR charges carry their code; there is no procedure catalogue to read.
     procedures: async (ids): Promise<BatchResult<{ sourceId: string; code: string | null; name: string | null } | null>> =>
       ids.map((id) => ({ sourceId: id, code: id, name: null })),
+    cachedProvider: () => null,
+    cachedProcedure: (id) => ({ sourceId: id, code: id, name: null }),
 
     paymentTypes: async () => paymentTypes(),
     adjustmentTypes: async () => adjustmentTypes(),

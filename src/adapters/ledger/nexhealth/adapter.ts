@@ -355,6 +355,14 @@ class NexhealthAdapter implements LedgerAdapter {
     );
   }
 
+  cachedProvider(id: string): ProviderRecord | undefined {
+    return this.providerCache.peek(id) ?? undefined;
+  }
+
+  cachedProcedure(id: string): ProcedureRecord | undefined {
+    return this.procedureCache.peek(id) ?? undefined;
+  }
+
   paymentTypes(): Promise<PaymentTypeRecord[]> {
     return this.paymentTypeCache.get('all', async () => {
       const rows = await listAll(

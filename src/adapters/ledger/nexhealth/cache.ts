@@ -40,6 +40,12 @@ export class TtlCache<K, V> {
     return loading;
   }
 
+  /** The value held for `key` if it is still fresh, without loading: `undefined` otherwise. */
+  peek(key: K): V | undefined {
+    const hit = this.values.get(key);
+    return hit && hit.expiresAt > this.now().getTime() ? hit.value : undefined;
+  }
+
   clear(): void {
     this.values.clear();
   }
