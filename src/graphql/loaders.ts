@@ -64,30 +64,32 @@ function practiceLoader<T>(
         byPractice.set(key.practiceId, list);
       });
       const results: Array<T | Error> = new Array(keys.length);
-      await Promise.all(
-        [...byPractice].map(async ([practiceId, indexes]) => {
-          const practice = registry.get(practiceId);
-          if (!practice) {
-            for (const i of indexes) results[i] = new Error(`unknown practice "${practiceId}"`);
-            return;
+      const answerPractice = async (practiceId: string, indexes: number[]) => {
+        const practice = registry.get(practiceId);
+        if (!practice) {
+          for (const i of indexes) results[i] = new Error(`unknown practice "${practiceId}"`);
+          return;
+        }
+        const ids = indexes.map((i) => keys[i]!.id);
+        observe?.(name, ids.length);
+        try {
+          const answers = await method(practice.adapter, ids, scope);
+          if (answers.length !== ids.length) {
+            throw new Error(`${name}: expected ${ids.length} answers from the adapter, got ${answers.length}`);
           }
-          const ids = indexes.map((i) => keys[i]!.id);
-          observe?.(name, ids.length);
-          try {
-            const answers = await method(practice.adapter, ids, scope);
-            if (answers.length !== ids.length) {
-              throw new Error(`${name}: expected ${ids.length} answers from the adapter, got ${answers.length}`);
-            }
-            indexes.forEach((i, j) => {
-              const answer = answers[j] as T | Error;
-              results[i] = answer instanceof Error ? (toGraphQLError(answer) as Error) : answer;
-            });
-          } catch (error) {
-            const mapped = toGraphQLError(error) as Error;
-            for (const i of indexes) results[i] = mapped;
-          }
-        }),
-      );
+          indexes.forEach((i, j) => {
+            const answer = answers[j] as T | Error;
+            results[i] = answer instanceof Error ? (toGraphQLError(answer) as Error) : answer;
+          });
+        } catch (error) {
+          const mapped = toGraphQLError(error) as Error;
+          for (const i of indexes) results[i] = mapped;
+        }
+      };
+      // One practice (most batches): no Promise.all over one promise.
+      const groups = [...byPractice];
+      if (groups.length === 1) await answerPractice(...groups[0]!);
+      else await Promise.all(groups.map(([practiceId, indexes]) => answerPractice(practiceId, indexes)));
       return results;
     },
     { cacheKeyFn: (key) => `${key.practiceId}\u0000${key.id}` },

@@ -12,20 +12,38 @@ export function createLimiter(concurrency: number): Limiter {
   }
   let active = 0;
   const waiting: Array<() => void> = [];
+  /** A task's end: its slot passes to the first waiting task, or becomes free. */
   const release = () => {
-    active--;
     const next = waiting.shift();
     if (next) next();
+    else active--;
   };
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= concurrency) {
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-    active++;
+  const start = <T>(task: () => Promise<T>): Promise<T> => {
+    let running: Promise<T>;
     try {
-      return await task();
-    } finally {
+      running = task();
+    } catch (error) {
       release();
+      return Promise.reject(error);
     }
+    return running.then(
+      (value) => {
+        release();
+        return value;
+      },
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+  };
+  // A free slot runs the task at once (no await before it: a promise fewer per call, on every
+  // upstream exchange); a full limiter queues it, FIFO, and hands it the slot of the task that ends.
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < concurrency) {
+      active++;
+      return start(task);
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve)).then(() => start(task));
   };
 }

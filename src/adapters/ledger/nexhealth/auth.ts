@@ -14,6 +14,11 @@ export class TokenCache {
 
   constructor(private readonly fetchToken: () => Promise<string>) {}
 
+  /** The cached token, if there is one: lets a caller skip a promise on every call but the first. */
+  current(): string | null {
+    return this.token;
+  }
+
   /** The cached token, or the one being fetched, or a fresh one. */
   get(): Promise<string> {
     if (this.token !== null) return Promise.resolve(this.token);

@@ -142,7 +142,7 @@ export class NexhealthClient {
           );
         let res: HttpResponse;
         try {
-          let token = await this.tokens.get();
+          let token = this.tokens.current() ?? (await this.tokens.get());
           res = await this.exchange('GET', spec, attempt, { authorization: `Bearer ${token}` });
           if (res.status === 401 && !reauthenticated) {
             reauthenticated = true;
@@ -220,7 +220,7 @@ export class NexhealthClient {
   async write(spec: CallSpec, body: unknown): Promise<WriteResponse> {
     const label = `POST ${spec.endpoint}`;
     try {
-      let token = await this.tokens.get();
+      let token = this.tokens.current() ?? (await this.tokens.get());
       let res = await this.exchange('POST', spec, 1, { authorization: `Bearer ${token}` }, body);
       if (res.status === 401) {
         this.tokens.invalidate(token);
