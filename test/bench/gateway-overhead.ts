@@ -60,7 +60,7 @@ async function startProfile(): Promise<(path: string) => Promise<void>> {
 
 /** p50 of `a` and of `b`, their runs alternating (a load change on the machine touches both alike). */
 async function p50s(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
-  for (let i = 0; i < 5; i += 1) await Promise.all([a(), b()]); // warm-up, untimed
+  for (let i = 0; i < 20; i += 1) await Promise.all([a(), b()]); // warm-up (JIT), untimed, as in run.ts
   const times: [number[], number[]] = [[], []];
   for (let i = 0; i < ITERATIONS; i += 1) {
     for (const [j, once] of [a, b].entries()) {

@@ -10,7 +10,8 @@
  * sets NODE_ENV=production, as a deployment does. Prints a table and writes
  * `bench-results/bench.json`.
  *
- * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation), BENCH_SUBSCRIBERS (10000),
+ * Environment: BENCH_LATENCY_MS (20), BENCH_ITERATIONS (30 per operation, after BENCH_WARMUP (20) untimed:
+ * a gateway's steady state, as the JIT leaves it after its first requests), BENCH_SUBSCRIBERS (10000),
  * BENCH_THROUGHPUT_SECONDS (5 per server), BENCH_THROUGHPUT_SLICES (5: the servers' slices alternate), BENCH_CONCURRENCY (16), BENCH_EVENTS (2 fan-out events; the
  * subscribers of one event share one store read, see src/graphql/resolvers/event-reads.ts),
  * BENCH_REPORT_SIZES (1000,5000,20000: the practice-wide reports' sizes in patients, reports-part.ts;
@@ -50,6 +51,7 @@ const env = (name: string, fallback: number) => {
 };
 const LATENCY = env('BENCH_LATENCY_MS', 20);
 const ITERATIONS = Math.max(5, env('BENCH_ITERATIONS', 30));
+const WARMUP = Math.floor(env('BENCH_WARMUP', 20));
 const SUBSCRIBERS_WANTED = Math.floor(env('BENCH_SUBSCRIBERS', 10_000));
 const TP_SECONDS = env('BENCH_THROUGHPUT_SECONDS', 5);
 const TP_SLICES = Math.max(1, Math.floor(env('BENCH_THROUGHPUT_SLICES', 5)));
@@ -87,7 +89,7 @@ async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Oper
   await once();
   const traced = upstreamOnly(await world.nex.requests());
   const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
-  for (let i = 0; i < 3; i += 1) await once(); // warm-up (JIT), untimed
+  for (let i = 0; i < WARMUP; i += 1) await once(); // warm-up (JIT), untimed
   const times: number[] = [];
   for (let i = 0; i < ITERATIONS; i += 1) {
     const t0 = now();
@@ -139,7 +141,7 @@ async function readsFloorPart(world: BenchWorld): Promise<FloorResult[]> {
     ];
     const results: FloorResult[] = [];
     for (const [key, once] of cases) {
-      for (let i = 0; i < 3; i += 1) await once(); // warm-up, untimed
+      for (let i = 0; i < WARMUP; i += 1) await once(); // warm-up, untimed, as the gateway's
       await world.nex.resetRequestLog();
       await once();
       const traced = upstreamOnly(await world.nex.requests());
@@ -724,6 +726,7 @@ async function main() {
           settings: {
             latencyMs: LATENCY,
             iterations: ITERATIONS,
+            warmup: WARMUP,
             subscribers: SUBSCRIBERS_WANTED,
             throughputSeconds: TP_SECONDS,
             concurrency: CONCURRENCY,
