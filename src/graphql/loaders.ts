@@ -33,6 +33,7 @@ import {
 } from '../adapters/ledger/port';
 import type { PracticeRegistry } from '../practices';
 import { toGraphQLError } from './errors';
+import { SettledCache, withSettledCache } from './settled-cache';
 
 export interface PracticeKey {
   practiceId: string;
@@ -54,8 +55,11 @@ function practiceLoader<T>(
   scope: RequestScope,
   method: BatchMethod<T>,
   observe?: BatchObserver,
+  /** Keep resolved values for `loadNow` (settled-cache.ts): for the lists that rows read back. */
+  settled = false,
 ): DataLoader<PracticeKey, T, string> {
-  return new DataLoader<PracticeKey, T, string>(
+  const cache = settled ? new SettledCache<T>() : undefined;
+  const loader = new DataLoader<PracticeKey, T, string>(
     async (keys) => {
       const byPractice = new Map<string, number[]>();
       keys.forEach((key, index) => {
@@ -92,9 +96,13 @@ function practiceLoader<T>(
       else await Promise.all(groups.map(([practiceId, indexes]) => answerPractice(practiceId, indexes)));
       return results;
     },
-    { cacheKeyFn: (key) => `${key.practiceId}\u0000${key.id}` },
+    { cacheKeyFn: practiceKeyOf, ...(cache ? { cacheMap: cache } : {}) },
   );
+  return cache ? withSettledCache(loader, cache, practiceKeyOf) : loader;
 }
+
+/** A loader's cache key for (practice, id). */
+const practiceKeyOf = (key: PracticeKey) => `${key.practiceId}\u0000${key.id}`;
 
 /** A loader of one whole list per practice (reference data such as payment types). */
 function practiceListLoader<T>(
@@ -141,17 +149,19 @@ function referenceNow<T>(
 
 export function createLoaders(registry: PracticeRegistry, observe?: BatchObserver) {
   const scope = createRequestScope();
-  const make = <T>(name: string, method: BatchMethod<T>) => practiceLoader<T>(name, registry, scope, method, observe);
+  const make = <T>(name: string, method: BatchMethod<T>, settled = false) =>
+    practiceLoader<T>(name, registry, scope, method, observe, settled);
   const providers = make<ProviderRecord | null>('providers', (a, ids, s) => a.providers(ids, s));
   const procedures = make<ProcedureRecord | null>('procedures', (a, ids, s) => a.procedures(ids, s));
   return {
     scope,
     patients: make<PatientRecord | null>('patients', (a, ids, s) => a.patients(ids, s)),
     families: make<FamilyRecord | null>('families', (a, ids, s) => a.families(ids, s)),
-    charges: make<ChargeRecord[]>('charges', (a, ids, s) => a.chargesByPatient(ids, s)),
+    // Read back by rows (a payment's charge; a charge's patient amount and claim): `loadNow` answers them.
+    charges: make<ChargeRecord[]>('charges', (a, ids, s) => a.chargesByPatient(ids, s), true),
     payments: make<PaymentRecord[]>('payments', (a, ids, s) => a.paymentsByPatient(ids, s)),
     adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s)),
-    claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s)),
+    claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s), true),
     // A family's rows by guarantor id, where the adapter declares these (ledger-prefetch.ts).
     chargesByGuarantor: make<ChargeRecord[]>('chargesByGuarantor', (a, ids, s) =>
       a.chargesByGuarantor ? a.chargesByGuarantor(ids, s) : absent('chargesByGuarantor', ids),

@@ -111,3 +111,50 @@ describe("a row's provider and procedure", () => {
     expect(second.result.data).toEqual(first.result.data);
   });
 });
+
+describe("a charge's patient amount and claim, read from the patient's claims", () => {
+  it('complete with their rows once the claims are in, and match the invoice’s patient amounts', async () => {
+    const { result, paths } = await readsOf(`
+      query($practiceId: ID!, $patientId: ID!) {
+        patient(practiceId: $practiceId, patientId: $patientId) {
+          charges { sourceId patientAmount { cents } claim { sourceId } }
+          invoice(groupBy: SERVICE_DATE) { groups { lines { charge { sourceId } patientAmount { cents } } } }
+        }
+      }`);
+    expect(result.errors).toBeUndefined();
+    expect(paths).toEqual(['/charges', '/claims', '/patients/1010']);
+    const rows = result.data.patient.charges as Array<{ sourceId: string; patientAmount: { cents: number } }>;
+    const lines = result.data.patient.invoice.groups.flatMap(
+      (g: { lines: Array<{ charge: { sourceId: string }; patientAmount: { cents: number } }> }) => g.lines,
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.sourceId, r.patientAmount.cents]))).toEqual(
+      Object.fromEntries(
+        lines.map((l: { charge: { sourceId: string }; patientAmount: { cents: number } }) => [
+          l.charge.sourceId,
+          l.patientAmount.cents,
+        ]),
+      ),
+    );
+  });
+
+  it('when the claims read fails, only the fields that need it fail: the rows and their fees still answer', async () => {
+    t.nex.faults.add({ path: '/claims', method: 'GET', status: 503 });
+    // `claim` is nullable, so its failure stays on it (a non-null `patientAmount` would null the list).
+    const { result } = await readsOf(`
+      query($practiceId: ID!, $patientId: ID!) {
+        patient(practiceId: $practiceId, patientId: $patientId) { charges { sourceId fee { cents } claim { sourceId } } }
+      }`);
+    const charges = result.data.patient.charges as Array<{ sourceId: string; fee: { cents: number }; claim: unknown }>;
+    expect(charges.length).toBeGreaterThanOrEqual(10);
+    for (const charge of charges) {
+      expect(charge.fee.cents).toEqual(expect.any(Number));
+      expect(charge.claim).toBeNull();
+    }
+    const errors = result.errors ?? [];
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error.path?.filter((p) => typeof p === 'string')).toEqual(['patient', 'charges', 'claim']);
+      expect(error.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    }
+  });
+});

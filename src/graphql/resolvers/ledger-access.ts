@@ -3,12 +3,14 @@
  * and the claim-stage lookup the ledger rules need. Kept in one place so every field that shows a
  * number computes it from the same rows, the same way.
  */
-import type { PatientRecord } from '../../adapters/ledger/port';
+import type { ClaimRecord, PatientRecord } from '../../adapters/ledger/port';
 import { asOutOfRange } from '../../ledger/amount-range';
 import { claimStageLookup, type ClaimStageLookup } from '../../ledger/patient-amount';
 import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patient-balance';
 import type { GatewayContext } from '../context';
 import { toGraphQLError } from '../errors';
+import { whenKnown, type MaybePromise } from '../maybe-promise';
+import { loadNow } from '../settled-cache';
 
 /**
  * A computed figure (a balance, an aging, a reconciliation) for one field: a sum past the
@@ -23,9 +25,24 @@ export async function exactFigure<T>(what: string, compute: () => Promise<T> | T
   }
 }
 
-export async function claimStages(ctx: GatewayContext, practiceId: string, patientId: string): Promise<ClaimStageLookup> {
-  const claims = await ctx.loaders.claims.load({ practiceId, id: patientId });
-  return claimStageLookup(claims);
+/** Each claims list's stage lookup, built once however many of its charges ask. */
+const stageLookups = new WeakMap<readonly ClaimRecord[], ClaimStageLookup>();
+
+function stageLookupOf(claims: readonly ClaimRecord[]): ClaimStageLookup {
+  let lookup = stageLookups.get(claims);
+  if (!lookup) {
+    lookup = claimStageLookup(claims);
+    stageLookups.set(claims, lookup);
+  }
+  return lookup;
+}
+
+/**
+ * The patient's claim-stage lookup: a value, not a promise, once the request holds her claims
+ * (`loadNow`), so a charge's `patientAmount` completes with its row.
+ */
+export function claimStages(ctx: GatewayContext, practiceId: string, patientId: string): MaybePromise<ClaimStageLookup> {
+  return whenKnown(loadNow(ctx.loaders.claims, { practiceId, id: patientId }), stageLookupOf);
 }
 
 /** The computed balance of one patient: Σ charge patient amounts + payments + adjustments. */

@@ -5,6 +5,7 @@ import { encodeGlobalId } from '../global-id';
 import type { ChargeModel } from '../models';
 import { claimStages } from './ledger-access';
 import { whenKnown } from '../maybe-promise';
+import { loadNow } from '../settled-cache';
 
 /** A row's provider; a value, not a promise, when the adapter already knows it (loaders' `referenceNow`). */
 function provider(ctx: GatewayContext, practiceId: string, providerId: string | null) {
@@ -12,15 +13,19 @@ function provider(ctx: GatewayContext, practiceId: string, providerId: string | 
   return whenKnown(ctx.loaders.providerNow({ practiceId, id: providerId }), (record) => (record ? { practiceId, record } : null));
 }
 
-async function charge(ctx: GatewayContext, practiceId: string, patientId: string, chargeId: string | null) {
+/** A payment's or adjustment's charge; a value once the request holds the patient's charges. */
+function charge(ctx: GatewayContext, practiceId: string, patientId: string, chargeId: string | null) {
   if (!chargeId) return null;
-  const charges = await ctx.loaders.charges.load({ practiceId, id: patientId });
-  const record = charges.find((c) => c.sourceId === chargeId);
-  return record ? { practiceId, record } : null;
+  return whenKnown(loadNow(ctx.loaders.charges, { practiceId, id: patientId }), (charges) => {
+    const record = charges.find((c) => c.sourceId === chargeId);
+    return record ? { practiceId, record } : null;
+  });
 }
 
-async function figures(ctx: GatewayContext, c: ChargeModel) {
-  return chargeInsuranceFigures(c.record, await claimStages(ctx, c.practiceId, c.record.patientSourceId));
+function figures(ctx: GatewayContext, c: ChargeModel) {
+  return whenKnown(claimStages(ctx, c.practiceId, c.record.patientSourceId), (stages) =>
+    chargeInsuranceFigures(c.record, stages),
+  );
 }
 
 export const ledgerRowResolvers: Resolvers = {
@@ -28,11 +33,11 @@ export const ledgerRowResolvers: Resolvers = {
     id: (c) => encodeGlobalId('Charge', c.practiceId, [c.record.patientSourceId, c.record.sourceId]),
     sourceId: (c) => c.record.sourceId,
     fee: (c) => c.record.fee,
-    paymentEstimate: async (c, _args, ctx) => (await figures(ctx, c)).paymentEstimate,
-    writeOffEstimate: async (c, _args, ctx) => (await figures(ctx, c)).writeOffEstimate,
-    writeOff: async (c, _args, ctx) => (await figures(ctx, c)).writeOff,
-    patientAmount: async (c, _args, ctx) =>
-      chargePatientAmount(c.record, await claimStages(ctx, c.practiceId, c.record.patientSourceId)),
+    paymentEstimate: (c, _args, ctx) => whenKnown(figures(ctx, c), (f) => f.paymentEstimate),
+    writeOffEstimate: (c, _args, ctx) => whenKnown(figures(ctx, c), (f) => f.writeOffEstimate),
+    writeOff: (c, _args, ctx) => whenKnown(figures(ctx, c), (f) => f.writeOff),
+    patientAmount: (c, _args, ctx) =>
+      whenKnown(claimStages(ctx, c.practiceId, c.record.patientSourceId), (stages) => chargePatientAmount(c.record, stages)),
     serviceDate: (c) => c.record.serviceDate,
     description: (c) => c.record.description,
     provider: (c, _args, ctx) => provider(ctx, c.practiceId, c.record.providerSourceId),
@@ -43,12 +48,13 @@ export const ledgerRowResolvers: Resolvers = {
         record ? { code: record.code ?? own.code, name: record.name ?? own.name } : own,
       );
     },
-    claim: async (c, _args, ctx) => {
+    claim: (c, _args, ctx) => {
       const claimId = c.record.claimSourceId ?? c.record.claimPayouts[0]?.claimSourceId ?? null;
       if (!claimId) return null;
-      const claims = await ctx.loaders.claims.load({ practiceId: c.practiceId, id: c.record.patientSourceId });
-      const record = claims.find((claim) => claim.sourceId === claimId);
-      return record ? { practiceId: c.practiceId, record } : null;
+      return whenKnown(loadNow(ctx.loaders.claims, { practiceId: c.practiceId, id: c.record.patientSourceId }), (claims) => {
+        const record = claims.find((claim) => claim.sourceId === claimId);
+        return record ? { practiceId: c.practiceId, record } : null;
+      });
     },
   },
   Payment: {

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { collectibleBalance } from '../../ledger/collectible';
 import { encodeGlobalId } from '../global-id';
+import { afterHeld } from '../settled-cache';
 import { computePatientBalance, exactFigure } from './ledger-access';
 import { buildInvoiceFor } from './invoice';
 
@@ -17,11 +18,15 @@ export const patientResolvers: Resolvers = {
       const family = await ctx.loaders.families.load({ practiceId: p.practiceId, id: p.record.guarantorSourceId });
       return family ? { practiceId: p.practiceId, record: family.guarantor, role: 'guarantor' as const } : null;
     },
-    charges: async (p, _args, ctx) =>
-      (await ctx.loaders.charges.load({ practiceId: p.practiceId, id: p.record.sourceId })).map((record) => ({
-        practiceId: p.practiceId,
-        record,
-      })),
+    charges: async (p, _args, ctx) => {
+      const key = { practiceId: p.practiceId, id: p.record.sourceId };
+      const records = await ctx.loaders.charges.load(key);
+      // The rows' patient amounts and claims read her claims: when the request is reading them
+      // (ledger-prefetch.ts asked for them with this list), the rows wait for them here, once,
+      // and then complete synchronously (settled-cache.ts).
+      await afterHeld(ctx.loaders.claims, key);
+      return records.map((record) => ({ practiceId: p.practiceId, record }));
+    },
     payments: async (p, _args, ctx) =>
       (await ctx.loaders.payments.load({ practiceId: p.practiceId, id: p.record.sourceId })).map((record) => ({
         practiceId: p.practiceId,
