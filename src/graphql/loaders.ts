@@ -157,10 +157,11 @@ export function createLoaders(registry: PracticeRegistry, observe?: BatchObserve
     scope,
     patients: make<PatientRecord | null>('patients', (a, ids, s) => a.patients(ids, s)),
     families: make<FamilyRecord | null>('families', (a, ids, s) => a.families(ids, s)),
-    // Read back by rows (a payment's charge; a charge's patient amount and claim): `loadNow` answers them.
+    // The per-patient lists: read back by rows (a payment's charge; a charge's patient amount and
+    // claim) and by the balance and invoice, which `loadNow` answers once they are in.
     charges: make<ChargeRecord[]>('charges', (a, ids, s) => a.chargesByPatient(ids, s), true),
-    payments: make<PaymentRecord[]>('payments', (a, ids, s) => a.paymentsByPatient(ids, s)),
-    adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s)),
+    payments: make<PaymentRecord[]>('payments', (a, ids, s) => a.paymentsByPatient(ids, s), true),
+    adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s), true),
     claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s), true),
     // A family's rows by guarantor id, where the adapter declares these (ledger-prefetch.ts).
     chargesByGuarantor: make<ChargeRecord[]>('chargesByGuarantor', (a, ids, s) =>

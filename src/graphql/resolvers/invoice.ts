@@ -8,6 +8,9 @@ import { chargePatientAmount } from '../../ledger/patient-amount';
 import type { GatewayContext } from '../context';
 import type { ChargeModel, PatientModel } from '../models';
 import { claimStages } from './ledger-access';
+import { whenKnown, type MaybePromise } from '../maybe-promise';
+import { loadNow } from '../settled-cache';
+import type { ClaimStageLookup } from '../../ledger/patient-amount';
 
 export interface InvoiceModel {
   groupBy: InvoiceGroupBy;
@@ -20,24 +23,44 @@ export interface InvoiceModel {
   }>;
 }
 
-export async function buildInvoiceFor(
+/**
+ * The invoice of `patients`: a value when the request already holds their charges and claims and
+ * every group label is known (`loadNow`, `providerNow`), else a promise of it.
+ */
+export function buildInvoiceFor(
   ctx: GatewayContext,
   practiceId: string,
   patients: readonly PatientRecord[],
   groupBy: InvoiceGroupBy,
-): Promise<InvoiceModel> {
-  const withLedgers = await Promise.all(
-    patients
-      .filter((p) => !p.nonPatient)
-      .map(async (patient) => {
-        const key = { practiceId, id: patient.sourceId };
-        const [charges, stageOf] = await Promise.all([
-          ctx.loaders.charges.load(key),
-          claimStages(ctx, practiceId, patient.sourceId),
-        ]);
-        return { patient, charges, stageOf };
-      }),
-  );
+): MaybePromise<InvoiceModel> {
+  const ledgers = patients
+    .filter((p) => !p.nonPatient)
+    .map((patient) => {
+      const key = { practiceId, id: patient.sourceId };
+      const charges = loadNow(ctx.loaders.charges, key);
+      const stageOf = claimStages(ctx, practiceId, patient.sourceId);
+      return charges instanceof Promise || stageOf instanceof Promise
+        ? Promise.all([charges, stageOf]).then(([c, s]) => ({ patient, charges: c, stageOf: s }))
+        : { patient, charges, stageOf };
+    });
+  return ledgers.some((l) => l instanceof Promise)
+    ? Promise.all(ledgers).then((known) => invoiceOf(ctx, practiceId, patients, groupBy, known))
+    : invoiceOf(ctx, practiceId, patients, groupBy, ledgers as PatientLedger[]);
+}
+
+interface PatientLedger {
+  patient: PatientRecord;
+  charges: readonly ChargeRecord[];
+  stageOf: ClaimStageLookup;
+}
+
+function invoiceOf(
+  ctx: GatewayContext,
+  practiceId: string,
+  patients: readonly PatientRecord[],
+  groupBy: InvoiceGroupBy,
+  withLedgers: readonly PatientLedger[],
+): MaybePromise<InvoiceModel> {
   const byCharge = new Map<string, { charge: ChargeRecord; patient: PatientRecord }>();
   const lines: InvoiceLine[] = [];
   for (const { patient, charges, stageOf } of withLedgers) {
@@ -55,10 +78,13 @@ export async function buildInvoiceFor(
   }
   const invoice = buildItemizedInvoice(lines, groupBy);
   const patientNames = new Map(patients.map((p) => [p.sourceId, `${p.firstName} ${p.lastName}`]));
-  const groups = await Promise.all(
-    invoice.groups.map(async (group) => ({
+  const labels = invoice.groups.map((group) => groupLabel(ctx, practiceId, groupBy, group.key, patientNames));
+  const assemble = (known: ReadonlyArray<string | null>): InvoiceModel => ({
+    groupBy,
+    total: invoice.total,
+    groups: invoice.groups.map((group, i) => ({
       key: group.key,
-      label: await groupLabel(ctx, practiceId, groupBy, group.key, patientNames),
+      label: known[i]!,
       subtotal: group.subtotal,
       lines: group.lines.map((line) => {
         const found = byCharge.get(`${line.patientSourceId}\u0000${line.chargeSourceId}`)!;
@@ -70,22 +96,19 @@ export async function buildInvoiceFor(
         };
       }),
     })),
-  );
-  return { groupBy, total: invoice.total, groups };
+  });
+  return labels.some((l) => l instanceof Promise) ? Promise.all(labels).then(assemble) : assemble(labels as Array<string | null>);
 }
 
-async function groupLabel(
+function groupLabel(
   ctx: GatewayContext,
   practiceId: string,
   groupBy: InvoiceGroupBy,
   key: string | null,
   patientNames: Map<string, string>,
-): Promise<string | null> {
+): MaybePromise<string | null> {
   if (key === null) return null;
   if (groupBy === 'PATIENT') return patientNames.get(key) ?? key;
-  if (groupBy === 'PROVIDER') {
-    const provider = await ctx.loaders.providers.load({ practiceId, id: key });
-    return provider?.name ?? key;
-  }
+  if (groupBy === 'PROVIDER') return whenKnown(ctx.loaders.providerNow({ practiceId, id: key }), (p) => p?.name ?? key);
   return key;
 }

@@ -10,19 +10,25 @@ import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patie
 import type { GatewayContext } from '../context';
 import { toGraphQLError } from '../errors';
 import { whenKnown, type MaybePromise } from '../maybe-promise';
-import { loadNow } from '../settled-cache';
+import { afterHeld, loadNow } from '../settled-cache';
 
 /**
  * A computed figure (a balance, an aging, a reconciliation) for one field: a sum past the
  * safe-integer range becomes AMOUNT_OUT_OF_RANGE on that field, never INTERNAL_SERVER_ERROR, and
  * upstream failures keep their codes. `what` names the figure for the client (ids only).
  */
-export async function exactFigure<T>(what: string, compute: () => Promise<T> | T): Promise<T> {
-  try {
-    return await compute();
-  } catch (error) {
+export function exactFigure<T>(what: string, compute: () => MaybePromise<T>): MaybePromise<T> {
+  const fail = (error: unknown): never => {
     throw toGraphQLError(asOutOfRange(what, error));
+  };
+  let figure: MaybePromise<T>;
+  try {
+    figure = compute();
+  } catch (error) {
+    return fail(error);
   }
+  // A figure computed from lists the request already holds is a value: no promise for it.
+  return figure instanceof Promise ? figure.catch(fail) : figure;
 }
 
 /** Each claims list's stage lookup, built once however many of its charges ask. */
@@ -45,19 +51,47 @@ export function claimStages(ctx: GatewayContext, practiceId: string, patientId: 
   return whenKnown(loadNow(ctx.loaders.claims, { practiceId, id: patientId }), stageLookupOf);
 }
 
-/** The computed balance of one patient: Σ charge patient amounts + payments + adjustments. */
-export async function computePatientBalance(
+/**
+ * The computed balance of one patient: Σ charge patient amounts + payments + adjustments. A value
+ * when the request already holds her four lists (`loadNow`), else a promise of it.
+ */
+export function computePatientBalance(
   ctx: Pick<GatewayContext, 'loaders'>,
   practiceId: string,
   patient: PatientRecord,
-): Promise<PatientBalance> {
+): MaybePromise<PatientBalance> {
   const key = { practiceId, id: patient.sourceId };
   if (patient.nonPatient) return patientBalanceOfRecords({ charges: [], payments: [], adjustments: [] }, () => undefined);
-  const [charges, payments, adjustments, claims] = await Promise.all([
-    ctx.loaders.charges.load(key),
-    ctx.loaders.payments.load(key),
-    ctx.loaders.adjustments.load(key),
-    ctx.loaders.claims.load(key),
-  ]);
-  return patientBalanceOfRecords({ charges, payments, adjustments }, claimStageLookup(claims));
+  const charges = loadNow(ctx.loaders.charges, key);
+  const payments = loadNow(ctx.loaders.payments, key);
+  const adjustments = loadNow(ctx.loaders.adjustments, key);
+  const claims = loadNow(ctx.loaders.claims, key);
+  if (charges instanceof Promise || payments instanceof Promise || adjustments instanceof Promise || claims instanceof Promise) {
+    return Promise.all([charges, payments, adjustments, claims]).then(([c, p, a, cl]) =>
+      patientBalanceOfRecords({ charges: c, payments: p, adjustments: a }, stageLookupOf(cl)),
+    );
+  }
+  return patientBalanceOfRecords({ charges, payments, adjustments }, stageLookupOf(claims));
+}
+
+/**
+ * A wait for the patient's ledger lists this request is still reading (it resolves when they have
+ * arrived or failed: failures are left to their fields), or `undefined` when none is in flight. A
+ * resolver that returns the patient after it lets her balance, invoice and rows complete
+ * synchronously instead of each field waiting on its own (settled-cache.ts).
+ */
+export function afterLedgerHeld(
+  ctx: Pick<GatewayContext, 'loaders'>,
+  practiceId: string,
+  patientId: string,
+): Promise<unknown> | undefined {
+  const key = { practiceId, id: patientId };
+  const pending = [
+    afterHeld(ctx.loaders.charges, key),
+    afterHeld(ctx.loaders.payments, key),
+    afterHeld(ctx.loaders.adjustments, key),
+    afterHeld(ctx.loaders.claims, key),
+  ].filter((p) => p !== undefined);
+  // Nothing in flight: nothing to wait for (and no promise made for it).
+  return pending.length === 0 ? undefined : pending.length === 1 ? pending[0] : Promise.all(pending);
 }

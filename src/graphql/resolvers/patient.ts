@@ -24,7 +24,8 @@ export const patientResolvers: Resolvers = {
       // The rows' patient amounts and claims read her claims: when the request is reading them
       // (ledger-prefetch.ts asked for them with this list), the rows wait for them here, once,
       // and then complete synchronously (settled-cache.ts).
-      await afterHeld(ctx.loaders.claims, key);
+      const claims = afterHeld(ctx.loaders.claims, key);
+      if (claims) await claims;
       return records.map((record) => ({ practiceId: p.practiceId, record }));
     },
     payments: async (p, _args, ctx) =>

@@ -4,6 +4,7 @@ import { decodeGlobalId, type GlobalId } from '../global-id';
 import { gatewayError } from '../errors';
 import { callerMayTouch } from '../../auth/api-keys';
 import { familyReadsSelected, ledgerListsSelected, prefetchFamily, prefetchLedger } from '../ledger-prefetch';
+import { afterLedgerHeld } from './ledger-access';
 
 async function loadPatient(ctx: GatewayContext, practiceId: string, patientId: string) {
   const record = await ctx.loaders.patients.load({ practiceId, id: patientId });
@@ -78,11 +79,17 @@ export const queryResolvers: Resolvers = {
   Query: {
     practices: (_root, _args, ctx) => visiblePractices(ctx),
     practice: (_root, { id }, ctx) => requirePractice(ctx, id),
-    patient: (_root, { practiceId, patientId }, ctx, info) => {
+    patient: async (_root, { practiceId, patientId }, ctx, info) => {
       requirePractice(ctx, practiceId);
       // The ledger reads this selection will make go out with the patient read, not after it.
       prefetchLedger(ctx, practiceId, patientId, ledgerListsSelected(info));
-      return loadPatient(ctx, practiceId, patientId);
+      const patient = await loadPatient(ctx, practiceId, patientId);
+      // Her fields read those lists: once they are in, her balance, invoice and rows complete
+      // synchronously (settled-cache.ts). The response waits for them either way (unless she is
+      // not found: then it goes at once, as before).
+      const lists = patient ? afterLedgerHeld(ctx, practiceId, patientId) : undefined;
+      if (lists) await lists;
+      return patient;
     },
     guarantor: (_root, { practiceId, guarantorId }, ctx, info) => {
       requirePractice(ctx, practiceId);
