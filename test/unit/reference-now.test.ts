@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerAdapter, ProviderRecord } from '../../src/adapters/ledger/port';
 import { createLoaders } from '../../src/graphql/loaders';
-import { whenKnown } from '../../src/graphql/maybe-promise';
+import { whenAllKnown, whenKnown } from '../../src/graphql/maybe-promise';
 import type { PracticeRegistry } from '../../src/practices';
 
 function loadersOver(adapter: Partial<LedgerAdapter>) {
@@ -63,5 +63,17 @@ describe('whenKnown', () => {
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toBe(6);
     await expect(whenKnown(Promise.reject(new Error('upstream down')), (n: number) => n)).rejects.toThrow('upstream down');
+  });
+});
+
+describe('whenAllKnown', () => {
+  it('maps known values at once, waits when any is promised, and passes the first rejection on', async () => {
+    expect(whenAllKnown([1, 2] as const, ([a, b]) => a + b)).toBe(3);
+    const later = whenAllKnown([1, Promise.resolve(2)] as const, ([a, b]) => a + b);
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toBe(3);
+    // A map that itself answers a promise is flattened.
+    expect(await whenAllKnown([Promise.resolve(1)] as const, ([a]) => Promise.resolve(a * 10))).toBe(10);
+    await expect(whenAllKnown([1, Promise.reject(new Error('claims down'))] as const, ([a]) => a)).rejects.toThrow('claims down');
   });
 });

@@ -4,13 +4,12 @@
  */
 import type { ChargeRecord, PatientRecord } from '../../adapters/ledger/port';
 import { buildItemizedInvoice, type InvoiceGroupBy, type InvoiceLine } from '../../ledger/invoice';
-import { chargePatientAmount } from '../../ledger/patient-amount';
+import { chargePatientAmount, type ClaimStageLookup } from '../../ledger/patient-amount';
 import type { GatewayContext } from '../context';
 import type { ChargeModel, PatientModel } from '../models';
 import { claimStages } from './ledger-access';
-import { whenKnown, type MaybePromise } from '../maybe-promise';
+import { whenAllKnown, whenKnown, type MaybePromise } from '../maybe-promise';
 import { loadNow } from '../settled-cache';
-import type { ClaimStageLookup } from '../../ledger/patient-amount';
 
 export interface InvoiceModel {
   groupBy: InvoiceGroupBy;
@@ -35,17 +34,16 @@ export function buildInvoiceFor(
 ): MaybePromise<InvoiceModel> {
   const ledgers = patients
     .filter((p) => !p.nonPatient)
-    .map((patient) => {
-      const key = { practiceId, id: patient.sourceId };
-      const charges = loadNow(ctx.loaders.charges, key);
-      const stageOf = claimStages(ctx, practiceId, patient.sourceId);
-      return charges instanceof Promise || stageOf instanceof Promise
-        ? Promise.all([charges, stageOf]).then(([c, s]) => ({ patient, charges: c, stageOf: s }))
-        : { patient, charges, stageOf };
-    });
-  return ledgers.some((l) => l instanceof Promise)
-    ? Promise.all(ledgers).then((known) => invoiceOf(ctx, practiceId, patients, groupBy, known))
-    : invoiceOf(ctx, practiceId, patients, groupBy, ledgers as PatientLedger[]);
+    .map((patient) =>
+      whenAllKnown(
+        [
+          loadNow(ctx.loaders.charges, { practiceId, id: patient.sourceId }),
+          claimStages(ctx, practiceId, patient.sourceId),
+        ] as const,
+        ([charges, stageOf]): PatientLedger => ({ patient, charges, stageOf }),
+      ),
+    );
+  return whenAllKnown(ledgers, (known) => invoiceOf(ctx, practiceId, patients, groupBy, known));
 }
 
 interface PatientLedger {
@@ -97,7 +95,7 @@ function invoiceOf(
       }),
     })),
   });
-  return labels.some((l) => l instanceof Promise) ? Promise.all(labels).then(assemble) : assemble(labels as Array<string | null>);
+  return whenAllKnown(labels, assemble);
 }
 
 function groupLabel(

@@ -9,7 +9,7 @@ import { claimStageLookup, type ClaimStageLookup } from '../../ledger/patient-am
 import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patient-balance';
 import type { GatewayContext } from '../context';
 import { toGraphQLError } from '../errors';
-import { whenKnown, type MaybePromise } from '../maybe-promise';
+import { whenAllKnown, whenKnown, type MaybePromise } from '../maybe-promise';
 import { afterHeld, loadNow } from '../settled-cache';
 
 /**
@@ -47,7 +47,11 @@ function stageLookupOf(claims: readonly ClaimRecord[]): ClaimStageLookup {
  * The patient's claim-stage lookup: a value, not a promise, once the request holds her claims
  * (`loadNow`), so a charge's `patientAmount` completes with its row.
  */
-export function claimStages(ctx: GatewayContext, practiceId: string, patientId: string): MaybePromise<ClaimStageLookup> {
+export function claimStages(
+  ctx: Pick<GatewayContext, 'loaders'>,
+  practiceId: string,
+  patientId: string,
+): MaybePromise<ClaimStageLookup> {
   return whenKnown(loadNow(ctx.loaders.claims, { practiceId, id: patientId }), stageLookupOf);
 }
 
@@ -62,16 +66,16 @@ export function computePatientBalance(
 ): MaybePromise<PatientBalance> {
   const key = { practiceId, id: patient.sourceId };
   if (patient.nonPatient) return patientBalanceOfRecords({ charges: [], payments: [], adjustments: [] }, () => undefined);
-  const charges = loadNow(ctx.loaders.charges, key);
-  const payments = loadNow(ctx.loaders.payments, key);
-  const adjustments = loadNow(ctx.loaders.adjustments, key);
-  const claims = loadNow(ctx.loaders.claims, key);
-  if (charges instanceof Promise || payments instanceof Promise || adjustments instanceof Promise || claims instanceof Promise) {
-    return Promise.all([charges, payments, adjustments, claims]).then(([c, p, a, cl]) =>
-      patientBalanceOfRecords({ charges: c, payments: p, adjustments: a }, stageLookupOf(cl)),
-    );
-  }
-  return patientBalanceOfRecords({ charges, payments, adjustments }, stageLookupOf(claims));
+  return whenAllKnown(
+    [
+      loadNow(ctx.loaders.charges, key),
+      loadNow(ctx.loaders.payments, key),
+      loadNow(ctx.loaders.adjustments, key),
+      loadNow(ctx.loaders.claims, key),
+    ] as const,
+    ([charges, payments, adjustments, claims]) =>
+      patientBalanceOfRecords({ charges, payments, adjustments }, stageLookupOf(claims)),
+  );
 }
 
 /**
