@@ -69,9 +69,9 @@ export function adapterHealth(adapter: object): PracticeHealth {
 export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A, options: WithCircuitBreakerOptions = {}): A {
   const breaker = options.breaker ?? createCircuitBreaker(options);
   const isFailure = options.isFailure ?? isUpstreamUnavailable;
-  // Own properties shadow the prototype's methods; everything else (system, capabilities,
-  // verifyWebhook, close) is the adapter's own, bound to it.
-  const wrapped = Object.create(null) as Record<string, unknown>;
+  // These methods shadow the adapter's; everything else (system, capabilities, verifyWebhook,
+  // close) is the adapter's own, bound to it (../adapters/decorated.ts).
+  const wrapped = new Map<string, unknown>();
   const source = adapter as unknown as Record<string, unknown>;
   const bound = (name: string) => {
     const fn = source[name];
@@ -82,7 +82,7 @@ export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A,
   for (const name of methods.batch) {
     const fn = bound(name) as ((keys: readonly string[], ...rest: unknown[]) => Promise<BatchResult<unknown>>) | undefined;
     if (typeof fn !== 'function') continue;
-    wrapped[name] = async (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
+    wrapped.set(name, async (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
       let ticket: ReturnType<typeof breaker.acquire>;
       try {
         ticket = breaker.acquire();
@@ -100,15 +100,15 @@ export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A,
       if (failed) ticket.failure(failed);
       else ticket.success();
       return result;
-    };
+    });
   }
   for (const name of methods.whole) {
     const fn = bound(name) as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (typeof fn !== 'function') continue;
-    wrapped[name] = (...args: unknown[]) => breaker.run(() => fn(...args));
+    wrapped.set(name, (...args: unknown[]) => breaker.run(() => fn(...args)));
   }
 
-  const proxy = decorated(adapter, new Map(Object.entries(wrapped)));
+  const proxy = decorated(adapter, wrapped);
   breakers.set(proxy, breaker);
   return proxy;
 }
