@@ -34,31 +34,67 @@ export type LedgerList = 'charges' | 'payments' | 'adjustments' | 'claims';
 /** `Charge` fields whose value depends on the patient's claims (see resolvers/ledger-rows.ts). */
 const CHARGE_FIELDS_READING_CLAIMS = new Set(['paymentEstimate', 'writeOffEstimate', 'writeOff', 'patientAmount', 'claim']);
 
+/** Whether a walk met a selection whose presence depends on the request (`@skip`/`@include`). */
+interface Walk {
+  directed: boolean;
+}
+
 /** The fields of these selection sets, through fragments, leaving out what `@skip`/`@include` drop. */
-function* fieldsOf(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNode | undefined>): Generator<FieldNode> {
+function* fieldsOf(
+  info: GraphQLResolveInfo,
+  sets: ReadonlyArray<SelectionSetNode | undefined>,
+  walk: Walk,
+): Generator<FieldNode> {
   for (const set of sets) {
     for (const selection of set?.selections ?? []) {
-      if (getDirectiveValues(GraphQLSkipDirective, selection, info.variableValues)?.if === true) continue;
-      if (getDirectiveValues(GraphQLIncludeDirective, selection, info.variableValues)?.if === false) continue;
+      if (selection.directives?.length) {
+        walk.directed = true;
+        if (getDirectiveValues(GraphQLSkipDirective, selection, info.variableValues)?.if === true) continue;
+        if (getDirectiveValues(GraphQLIncludeDirective, selection, info.variableValues)?.if === false) continue;
+      }
       if (selection.kind === Kind.FIELD) yield selection;
-      else if (selection.kind === Kind.INLINE_FRAGMENT) yield* fieldsOf(info, [selection.selectionSet]);
-      else yield* fieldsOf(info, [info.fragments[selection.name.value]?.selectionSet]);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) yield* fieldsOf(info, [selection.selectionSet], walk);
+      else yield* fieldsOf(info, [info.fragments[selection.name.value]?.selectionSet], walk);
     }
   }
 }
 
-/** The ledger lists the `Patient` selection of this field (e.g. `Query.patient`) will read. */
-export function ledgerListsSelected(info: GraphQLResolveInfo): Set<LedgerList> {
-  return listsOfPatientSelection(
-    info,
-    info.fieldNodes.map((node) => node.selectionSet),
-  );
+/**
+ * `read(info)` once per document: Apollo hands every request of a cached document the same parsed
+ * nodes, so a selection without `@skip`/`@include` reads the same on each, and walking it again per
+ * request was measurable on small queries. Keyed by the field's first node and checked against all
+ * of them (a fragment's field may merge with different siblings in different operations).
+ */
+function perDocument<T>(read: (info: GraphQLResolveInfo, walk: Walk) => T): (info: GraphQLResolveInfo) => T {
+  const memo = new WeakMap<FieldNode, { nodes: readonly FieldNode[]; value: T }>();
+  return (info) => {
+    const nodes = info.fieldNodes;
+    const hit = memo.get(nodes[0]!);
+    if (hit && hit.nodes.length === nodes.length && hit.nodes.every((node, i) => node === nodes[i])) return hit.value;
+    const walk: Walk = { directed: false };
+    const value = read(info, walk);
+    if (!walk.directed) memo.set(nodes[0]!, { nodes, value });
+    return value;
+  };
 }
 
+/** The ledger lists the `Patient` selection of this field (e.g. `Query.patient`) will read. */
+export const ledgerListsSelected: (info: GraphQLResolveInfo) => ReadonlySet<LedgerList> = perDocument((info, walk) =>
+  listsOfPatientSelection(
+    info,
+    info.fieldNodes.map((node) => node.selectionSet),
+    walk,
+  ),
+);
+
 /** The ledger lists these `Patient` selection sets will read. */
-function listsOfPatientSelection(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNode | undefined>): Set<LedgerList> {
+function listsOfPatientSelection(
+  info: GraphQLResolveInfo,
+  sets: ReadonlyArray<SelectionSetNode | undefined>,
+  walk: Walk,
+): Set<LedgerList> {
   const lists = new Set<LedgerList>();
-  for (const field of fieldsOf(info, sets)) {
+  for (const field of fieldsOf(info, sets, walk)) {
     switch (field.name.value) {
       case 'balance': // resolvers/ledger-access.ts: computePatientBalance
         for (const list of ['charges', 'payments', 'adjustments', 'claims'] as const) lists.add(list);
@@ -69,7 +105,7 @@ function listsOfPatientSelection(info: GraphQLResolveInfo, sets: ReadonlyArray<S
         break;
       case 'charges':
         lists.add('charges');
-        for (const chargeField of fieldsOf(info, [field.selectionSet])) {
+        for (const chargeField of fieldsOf(info, [field.selectionSet], walk)) {
           if (CHARGE_FIELDS_READING_CLAIMS.has(chargeField.name.value)) lists.add('claims');
         }
         break;
@@ -98,26 +134,27 @@ export function prefetchLedger(ctx: GatewayContext, practiceId: string, patientI
 
 const ALL_LISTS: readonly LedgerList[] = ['charges', 'payments', 'adjustments', 'claims'];
 
-/** What a `Guarantor` selection will read besides the family itself. */
+/** What a `Guarantor` selection will read besides the family itself (shared by the document's requests: read only). */
 export interface FamilyReads {
   /** Ledger lists of the family's patients. */
-  lists: Set<LedgerList>;
+  readonly lists: ReadonlySet<LedgerList>;
   /** The guarantor A/R record (`aging`, `outOfPocketAging`, `reconciliation`). */
-  guarantorBalance: boolean;
+  readonly guarantorBalance: boolean;
   /** The insurance A/R records (`insuranceAging`, `outOfPocketAging`). */
-  insuranceBalances: boolean;
+  readonly insuranceBalances: boolean;
 }
 
 /** The reads the `Guarantor` selection of this field (`Query.guarantor`) will make (resolvers/guarantor.ts). */
-export function familyReadsSelected(info: GraphQLResolveInfo): FamilyReads {
-  const reads: FamilyReads = { lists: new Set(), guarantorBalance: false, insuranceBalances: false };
+export const familyReadsSelected: (info: GraphQLResolveInfo) => FamilyReads = perDocument((info, walk) => {
+  const reads = { lists: new Set<LedgerList>(), guarantorBalance: false, insuranceBalances: false };
   for (const field of fieldsOf(
     info,
     info.fieldNodes.map((node) => node.selectionSet),
+    walk,
   )) {
     switch (field.name.value) {
       case 'patients':
-        for (const list of listsOfPatientSelection(info, [field.selectionSet])) reads.lists.add(list);
+        for (const list of listsOfPatientSelection(info, [field.selectionSet], walk)) reads.lists.add(list);
         break;
       case 'reconciliation': // every patient's balance against the A/R record
         for (const list of ALL_LISTS) reads.lists.add(list);
@@ -140,7 +177,7 @@ export function familyReadsSelected(info: GraphQLResolveInfo): FamilyReads {
     }
   }
   return reads;
-}
+});
 
 /** Each list's by-guarantor loader; used only where the adapter declares the by-guarantor method. */
 const BY_GUARANTOR = {

@@ -130,83 +130,165 @@ async function absent<T>(method: string, ids: readonly string[]): Promise<BatchR
 }
 
 /**
- * A reference record (provider, procedure) as a value when the practice's adapter already knows it
- * (`cachedProvider` / `cachedProcedure`), else the loader's promise. A resolver that returns the
- * value lets graphql-js complete the row synchronously: no promise for the field and none for the
- * row or its list (the bench's 3-level document: 404 promises per request before, 243 after).
+ * The loaders of one request (or one job). Each is built on first use: a document reads a handful
+ * of the twenty, and building all of them for every request was a measurable share of its cost
+ * (the bench's 3-level document uses three).
  */
-function referenceNow<T>(
-  registry: PracticeRegistry,
-  loader: DataLoader<PracticeKey, T | null, string>,
-  known: (adapter: LedgerAdapter, id: string) => T | null | undefined,
-): (key: PracticeKey) => T | null | Promise<T | null> {
-  return (key) => {
-    const adapter = registry.get(key.practiceId)?.adapter;
-    const value = adapter ? known(adapter, key.id) : undefined;
-    return value === undefined ? loader.load(key) : value;
-  };
-}
+export class RequestLoaders {
+  /** The adapters' per-request memo (port.ts), shared by every loader of this request. */
+  readonly scope: RequestScope = createRequestScope();
+  #patients?: DataLoader<PracticeKey, PatientRecord | null, string>;
+  #families?: DataLoader<PracticeKey, FamilyRecord | null, string>;
+  #charges?: DataLoader<PracticeKey, ChargeRecord[], string>;
+  #payments?: DataLoader<PracticeKey, PaymentRecord[], string>;
+  #adjustments?: DataLoader<PracticeKey, AdjustmentRecord[], string>;
+  #claims?: DataLoader<PracticeKey, ClaimRecord[], string>;
+  #chargesByGuarantor?: DataLoader<PracticeKey, ChargeRecord[], string>;
+  #paymentsByGuarantor?: DataLoader<PracticeKey, PaymentRecord[], string>;
+  #adjustmentsByGuarantor?: DataLoader<PracticeKey, AdjustmentRecord[], string>;
+  #claimsByGuarantor?: DataLoader<PracticeKey, ClaimRecord[], string>;
+  #guarantorBalances?: DataLoader<PracticeKey, GuarantorBalanceRecord | null, string>;
+  #insuranceBalances?: DataLoader<PracticeKey, InsuranceBalanceRecord[], string>;
+  #providers?: DataLoader<PracticeKey, ProviderRecord | null, string>;
+  #procedures?: DataLoader<PracticeKey, ProcedureRecord | null, string>;
+  #copays?: DataLoader<PracticeKey, CopayRecord | null, string>;
+  #coverages?: DataLoader<PracticeKey, CoverageRecord[], string>;
+  #patientPages?: DataLoader<{ practiceId: string; first: number; after: string | null }, Page<PatientRecord>, string>;
+  #paymentTypes?: DataLoader<string, PaymentTypeRecord[]>;
+  #adjustmentTypes?: DataLoader<string, AdjustmentTypeRecord[]>;
 
-export function createLoaders(registry: PracticeRegistry, observe?: BatchObserver) {
-  const scope = createRequestScope();
-  const make = <T>(name: string, method: BatchMethod<T>, settled = false) =>
-    practiceLoader<T>(name, registry, scope, method, observe, settled);
-  const providers = make<ProviderRecord | null>('providers', (a, ids, s) => a.providers(ids, s));
-  const procedures = make<ProcedureRecord | null>('procedures', (a, ids, s) => a.procedures(ids, s));
-  return {
-    scope,
-    patients: make<PatientRecord | null>('patients', (a, ids, s) => a.patients(ids, s)),
-    families: make<FamilyRecord | null>('families', (a, ids, s) => a.families(ids, s)),
-    // The per-patient lists: read back by rows (a payment's charge; a charge's patient amount and
-    // claim) and by the balance and invoice, which `loadNow` answers once they are in.
-    charges: make<ChargeRecord[]>('charges', (a, ids, s) => a.chargesByPatient(ids, s), true),
-    payments: make<PaymentRecord[]>('payments', (a, ids, s) => a.paymentsByPatient(ids, s), true),
-    adjustments: make<AdjustmentRecord[]>('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s), true),
-    claims: make<ClaimRecord[]>('claims', (a, ids, s) => a.claimsByPatient(ids, s), true),
-    // A family's rows by guarantor id, where the adapter declares these (ledger-prefetch.ts).
-    chargesByGuarantor: make<ChargeRecord[]>('chargesByGuarantor', (a, ids, s) =>
+  constructor(
+    private readonly registry: PracticeRegistry,
+    private readonly observe?: BatchObserver,
+  ) {}
+
+  private make<T>(name: string, method: BatchMethod<T>, settled = false): DataLoader<PracticeKey, T, string> {
+    return practiceLoader<T>(name, this.registry, this.scope, method, this.observe, settled);
+  }
+
+  get patients() {
+    this.#patients ??= this.make('patients', (a, ids, s) => a.patients(ids, s));
+    return this.#patients;
+  }
+  get families() {
+    this.#families ??= this.make('families', (a, ids, s) => a.families(ids, s));
+    return this.#families;
+  }
+  // The per-patient lists: read back by rows (a payment's charge; a charge's patient amount and
+  // claim) and by the balance and invoice, which `loadNow` answers once they are in.
+  get charges() {
+    this.#charges ??= this.make('charges', (a, ids, s) => a.chargesByPatient(ids, s), true);
+    return this.#charges;
+  }
+  get payments() {
+    this.#payments ??= this.make('payments', (a, ids, s) => a.paymentsByPatient(ids, s), true);
+    return this.#payments;
+  }
+  get adjustments() {
+    this.#adjustments ??= this.make('adjustments', (a, ids, s) => a.adjustmentsByPatient(ids, s), true);
+    return this.#adjustments;
+  }
+  get claims() {
+    this.#claims ??= this.make('claims', (a, ids, s) => a.claimsByPatient(ids, s), true);
+    return this.#claims;
+  }
+  // A family's rows by guarantor id, where the adapter declares these (ledger-prefetch.ts).
+  get chargesByGuarantor() {
+    this.#chargesByGuarantor ??= this.make('chargesByGuarantor', (a, ids, s) =>
       a.chargesByGuarantor ? a.chargesByGuarantor(ids, s) : absent('chargesByGuarantor', ids),
-    ),
-    paymentsByGuarantor: make<PaymentRecord[]>('paymentsByGuarantor', (a, ids, s) =>
+    );
+    return this.#chargesByGuarantor;
+  }
+  get paymentsByGuarantor() {
+    this.#paymentsByGuarantor ??= this.make('paymentsByGuarantor', (a, ids, s) =>
       a.paymentsByGuarantor ? a.paymentsByGuarantor(ids, s) : absent('paymentsByGuarantor', ids),
-    ),
-    adjustmentsByGuarantor: make<AdjustmentRecord[]>('adjustmentsByGuarantor', (a, ids, s) =>
+    );
+    return this.#paymentsByGuarantor;
+  }
+  get adjustmentsByGuarantor() {
+    this.#adjustmentsByGuarantor ??= this.make('adjustmentsByGuarantor', (a, ids, s) =>
       a.adjustmentsByGuarantor ? a.adjustmentsByGuarantor(ids, s) : absent('adjustmentsByGuarantor', ids),
-    ),
-    claimsByGuarantor: make<ClaimRecord[]>('claimsByGuarantor', (a, ids, s) =>
+    );
+    return this.#adjustmentsByGuarantor;
+  }
+  get claimsByGuarantor() {
+    this.#claimsByGuarantor ??= this.make('claimsByGuarantor', (a, ids, s) =>
       a.claimsByGuarantor ? a.claimsByGuarantor(ids, s) : absent('claimsByGuarantor', ids),
-    ),
-    guarantorBalances: make<GuarantorBalanceRecord | null>('guarantorBalances', (a, ids, s) => a.guarantorBalances(ids, s)),
-    insuranceBalances: make<InsuranceBalanceRecord[]>('insuranceBalances', (a, ids, s) => a.insuranceBalancesByGuarantor(ids, s)),
-    providers,
-    procedures,
-    /** `providers.load(key)`, or its value without a promise when the adapter knows it (`referenceNow`). */
-    providerNow: referenceNow(registry, providers, (a, id) => a.cachedProvider?.(id)),
-    /** `procedures.load(key)`, or its value without a promise when the adapter knows it. */
-    procedureNow: referenceNow(registry, procedures, (a, id) => a.cachedProcedure?.(id)),
-    copays: make<CopayRecord | null>('copays', async (a, ids, s) => (a.copays ? a.copays(ids, s) : ids.map(() => null))),
-    // Asked only where capabilities.coverage (resolvers/coverage.ts); an adapter without the method answers none.
-    coverages: make<CoverageRecord[]>('coverages', async (a, ids, s) =>
+    );
+    return this.#claimsByGuarantor;
+  }
+  get guarantorBalances() {
+    this.#guarantorBalances ??= this.make('guarantorBalances', (a, ids, s) => a.guarantorBalances(ids, s));
+    return this.#guarantorBalances;
+  }
+  get insuranceBalances() {
+    this.#insuranceBalances ??= this.make('insuranceBalances', (a, ids, s) => a.insuranceBalancesByGuarantor(ids, s));
+    return this.#insuranceBalances;
+  }
+  get providers() {
+    this.#providers ??= this.make('providers', (a, ids, s) => a.providers(ids, s));
+    return this.#providers;
+  }
+  get procedures() {
+    this.#procedures ??= this.make('procedures', (a, ids, s) => a.procedures(ids, s));
+    return this.#procedures;
+  }
+  /**
+   * A provider as a value when the practice's adapter already knows it (`cachedProvider`), else
+   * `providers.load(key)`. A resolver that returns the value lets graphql-js complete the row
+   * synchronously: no promise for the field and none for the row or its list (the bench's 3-level
+   * document: 404 promises per request before, 243 after).
+   */
+  providerNow(key: PracticeKey): ProviderRecord | null | Promise<ProviderRecord | null> {
+    const known = this.registry.get(key.practiceId)?.adapter.cachedProvider?.(key.id);
+    return known === undefined ? this.providers.load(key) : known;
+  }
+  /** A procedure as a value when the adapter knows it (`cachedProcedure`), else `procedures.load(key)`. */
+  procedureNow(key: PracticeKey): ProcedureRecord | null | Promise<ProcedureRecord | null> {
+    const known = this.registry.get(key.practiceId)?.adapter.cachedProcedure?.(key.id);
+    return known === undefined ? this.procedures.load(key) : known;
+  }
+  get copays() {
+    this.#copays ??= this.make('copays', async (a, ids, s) => (a.copays ? a.copays(ids, s) : ids.map(() => null)));
+    return this.#copays;
+  }
+  // Asked only where capabilities.coverage (resolvers/coverage.ts); an adapter without the method answers none.
+  get coverages() {
+    this.#coverages ??= this.make('coverages', async (a, ids, s) =>
       a.coveragesByPatient ? a.coveragesByPatient(ids, s) : ids.map(() => []),
-    ),
-    patientPages: new DataLoader<{ practiceId: string; first: number; after: string | null }, Page<PatientRecord>, string>(
-      (keys) =>
+    );
+    return this.#coverages;
+  }
+  get patientPages() {
+    this.#patientPages ??= new DataLoader(
+      (keys: readonly { practiceId: string; first: number; after: string | null }[]) =>
         Promise.all(
           keys.map(async ({ practiceId, first, after }) => {
-            const practice = registry.get(practiceId);
+            const practice = this.registry.get(practiceId);
             if (!practice) return new Error(`unknown practice "${practiceId}"`);
             try {
-              return await practice.adapter.listPatients({ first, after }, scope);
+              return await practice.adapter.listPatients({ first, after }, this.scope);
             } catch (error) {
               return toGraphQLError(error) as Error;
             }
           }),
         ),
       { cacheKeyFn: (key) => JSON.stringify([key.practiceId, key.first, key.after]) },
-    ),
-    paymentTypes: practiceListLoader<PaymentTypeRecord>(registry, (a) => a.paymentTypes()),
-    adjustmentTypes: practiceListLoader<AdjustmentTypeRecord>(registry, (a) => a.adjustmentTypes()),
-  };
+    );
+    return this.#patientPages;
+  }
+  get paymentTypes() {
+    this.#paymentTypes ??= practiceListLoader<PaymentTypeRecord>(this.registry, (a) => a.paymentTypes());
+    return this.#paymentTypes;
+  }
+  get adjustmentTypes() {
+    this.#adjustmentTypes ??= practiceListLoader<AdjustmentTypeRecord>(this.registry, (a) => a.adjustmentTypes());
+    return this.#adjustmentTypes;
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export function createLoaders(registry: PracticeRegistry, observe?: BatchObserver): RequestLoaders {
+  return new RequestLoaders(registry, observe);
+}
+
+export type Loaders = RequestLoaders;

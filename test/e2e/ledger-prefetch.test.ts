@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNexSeed, patientBalanceCents } from '../../src/sandbox/nexhealth';
-import { requestKeys, startTestGateway, type TestGateway } from './harness';
+import { KEYS, requestKeys, startTestGateway, type TestGateway } from './harness';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -75,6 +75,38 @@ describe('Query.patient reads its ledger with the patient, not after it', () => 
       const { result, paths } = await readsOf(query, variables);
       expect(result.errors, selection).toBeUndefined();
       expect(paths, selection).toEqual([...ledgerPaths, `/patients/${PATIENT}`].sort());
+    }
+  });
+
+  it('a document read again asks by its variables each time, and a shared fragment by its operation', async () => {
+    // The lists a selection reads are remembered per document (ledger-prefetch.ts, perDocument),
+    // but never across what a request can change: @include's variable, or the operation run. Each
+    // pair starts with the request that reads more: a memo reused wrongly shows as an extra read.
+    const directed = `query($practiceId: ID!, $patientId: ID!, $withBalance: Boolean!) {
+      patient(practiceId: $practiceId, patientId: $patientId) { firstName balance @include(if: $withBalance) { total { cents } } } }`;
+    for (const withBalance of [true, false, true, false]) {
+      const { result, paths } = await readsOf(directed, { withBalance });
+      expect(result.errors).toBeUndefined();
+      const lists = withBalance ? ['/adjustments', '/charges', '/claims', '/payments'] : [];
+      expect(paths, `withBalance ${withBalance}`).toEqual([...lists, `/patients/${PATIENT}`].sort());
+    }
+    // One document, two operations: the fragment's `patient` merges with a sibling in B only.
+    const document = `
+      query A($practiceId: ID!, $patientId: ID!) { ...P }
+      query B($practiceId: ID!, $patientId: ID!) { ...P patient(practiceId: $practiceId, patientId: $patientId) { payments { sourceId } } }
+      fragment P on Query { patient(practiceId: $practiceId, patientId: $patientId) { charges { sourceId } } }`;
+    for (const operationName of ['B', 'A', 'B', 'A']) {
+      t.nex.resetRequestLog();
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.all}` },
+        body: JSON.stringify({ query: document, operationName, variables: { practiceId: 'smile-dental', patientId: PATIENT } }),
+      });
+      const body = (await response.json()) as { errors?: unknown };
+      expect(body.errors, operationName).toBeUndefined();
+      const paths = t.nex.requests.filter((r) => r.path !== '/authenticates').map((r) => r.path);
+      const lists = operationName === 'A' ? ['/charges'] : ['/charges', '/payments'];
+      expect(paths.sort(), operationName).toEqual([...lists, `/patients/${PATIENT}`].sort());
     }
   });
 
