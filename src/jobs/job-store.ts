@@ -106,6 +106,19 @@ export interface ClaimParams {
 }
 
 /**
+ * The kinds with at least one queued job due at `now`: a pass claims only those. One read of the
+ * `jobs_due` index in place of a claim per defined kind (two dozen) every pass, which an idle
+ * gateway made every second on every instance.
+ */
+export async function dueKinds(sql: SqlExecutor, now: Date): Promise<Set<string>> {
+  const { rows } = await sql.query<{ kind: string }>(
+    `SELECT DISTINCT kind FROM jobs WHERE state = 'queued' AND run_at <= $1::timestamptz`,
+    [now.toISOString()],
+  );
+  return new Set(rows.map((row) => row.kind));
+}
+
+/**
  * Claim up to `limit` due queued jobs of `kind` for this worker: `active`, a lease, one more attempt
  * and one more run, committed before any handler runs. `SKIP LOCKED` lets several instances claim at
  * once without waiting on each other or taking the same row. Oldest `run_at` first.

@@ -7,7 +7,7 @@ import { DEFAULTS, emptySummary, later, type Definition, type QueueContext, type
 import { definitionOf } from './definitions';
 import { message } from './errors';
 import { housekeeping } from './housekeeping';
-import { claimById, claimDue, getJob } from './job-store';
+import { claimById, claimDue, dueKinds, getJob } from './job-store';
 import { runJob } from './run-job';
 import type { JobRecord, TickSummary } from './types';
 import { positiveInt } from './arguments';
@@ -19,10 +19,12 @@ export function serially<T>(ctx: QueueContext, work: () => Promise<T>): Promise<
   return run;
 }
 
-/** Claim due jobs for every kind with free slots and start them. */
+/** Claim due jobs for every kind with some due and free slots, and start them. */
 async function claimAndStart(ctx: QueueContext, at: Date, summary: TickSummary, background: boolean): Promise<Promise<void>[]> {
   const launched: Promise<void>[] = [];
+  const due = await dueKinds(ctx.sql, at);
   for (const def of ctx.definitions.values()) {
+    if (!due.has(def.kind)) continue;
     const free = def.concurrency - (ctx.runningPerKind.get(def.kind) ?? 0);
     if (free <= 0) continue;
     const jobs = await claimDue(ctx.sql, def.kind, free, {

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createJobQueue, type JobQueueOptions } from '../../src/jobs/queue';
 import type { JobQueue } from '../../src/jobs/types';
+import type { SqlClient } from '../../src/transactions/sql-client';
 import { backends, fakeClock, gate, type TestDatabase } from './harness';
 
 type Kinds = {
@@ -85,6 +86,36 @@ describe.each(backends)('job queue on $name', (backend) => {
     clock.advance(1);
     await q.tick();
     expect(runs).toBe(1);
+  });
+
+  it('claims only the kinds with a job due: a pass over nothing due makes no claim', async () => {
+    const statements: string[] = [];
+    const sql: SqlClient = {
+      dialect: db.sql.dialect,
+      transaction: (fn) => db.sql.transaction(fn),
+      close: () => db.sql.close(),
+      query(text, params) {
+        statements.push(text);
+        return db.sql.query(text, params);
+      },
+    };
+    const q = queue({ sql });
+    const ran: string[] = [];
+    for (const kind of ['work', 'poll', 'cycle'] as const) {
+      q.define(kind, async () => {
+        ran.push(kind);
+        return 'done';
+      });
+    }
+    await q.enqueue('poll', { transactionId: 't1' }, { runAt: new Date('2030-01-01T10:05:00.000Z') });
+    const claims = () => statements.filter((s) => s.includes("SET state = 'active'")).length;
+    statements.length = 0;
+    await q.tick();
+    expect(claims()).toBe(0);
+    clock.advance(5 * 60 * SECOND);
+    await q.tick();
+    expect(ran).toEqual(['poll']);
+    expect(claims()).toBe(1); // the poll kind's, not one per defined kind
   });
 
   it('retries a throwing handler after the listed delays (the last repeats), then fails with the error text', async () => {
