@@ -8,8 +8,17 @@
 export type QueryValue = string | number | boolean | null | undefined | ReadonlyArray<string | number | boolean>;
 export type Query = Record<string, QueryValue>;
 
+/** Encoded keys: adapters use a few dozen, written in their code, on every request. */
+const encodedKeys = new Map<string, string>();
+const MAX_ENCODED_KEYS = 1_000;
+
 function encodeKey(key: string): string {
-  return encodeURIComponent(key).replace(/%5B/gi, '[').replace(/%5D/gi, ']');
+  let encoded = encodedKeys.get(key);
+  if (encoded === undefined) {
+    encoded = encodeURIComponent(key).replace(/%5B/gi, '[').replace(/%5D/gi, ']');
+    if (encodedKeys.size < MAX_ENCODED_KEYS) encodedKeys.set(key, encoded);
+  }
+  return encoded;
 }
 
 /** Keys whose value is `undefined` or `null` are left out; arrays repeat the key. */
