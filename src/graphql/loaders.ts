@@ -192,6 +192,19 @@ export class RequestLoaders {
     this.#claims ??= this.make('claims', (a, ids, s) => a.claimsByPatient(ids, s), true);
     return this.#claims;
   }
+  /** A per-patient list's loader if this request has used it; `undefined` (and none built) otherwise. */
+  usedList(list: 'charges' | 'payments' | 'adjustments' | 'claims'): DataLoader<PracticeKey, unknown, string> | undefined {
+    switch (list) {
+      case 'charges':
+        return this.#charges;
+      case 'payments':
+        return this.#payments;
+      case 'adjustments':
+        return this.#adjustments;
+      case 'claims':
+        return this.#claims;
+    }
+  }
   // A family's rows by guarantor id, where the adapter declares these (ledger-prefetch.ts).
   get chargesByGuarantor() {
     this.#chargesByGuarantor ??= this.make('chargesByGuarantor', (a, ids, s) =>

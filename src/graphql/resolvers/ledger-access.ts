@@ -78,6 +78,8 @@ export function computePatientBalance(
   );
 }
 
+const LEDGER_LISTS = ['charges', 'payments', 'adjustments', 'claims'] as const;
+
 /**
  * A wait for the patient's ledger lists this request is still reading (it resolves when they have
  * arrived or failed: failures are left to their fields), or `undefined` when none is in flight. A
@@ -90,12 +92,12 @@ export function afterLedgerHeld(
   patientId: string,
 ): Promise<unknown> | undefined {
   const key = { practiceId, id: patientId };
-  const pending = [
-    afterHeld(ctx.loaders.charges, key),
-    afterHeld(ctx.loaders.payments, key),
-    afterHeld(ctx.loaders.adjustments, key),
-    afterHeld(ctx.loaders.claims, key),
-  ].filter((p) => p !== undefined);
+  const pending: Promise<void>[] = [];
+  for (const list of LEDGER_LISTS) {
+    const loader = ctx.loaders.usedList(list); // a list nobody asked for is not in flight
+    const held = loader && afterHeld(loader, key);
+    if (held) pending.push(held);
+  }
   // Nothing in flight: nothing to wait for (and no promise made for it).
   return pending.length === 0 ? undefined : pending.length === 1 ? pending[0] : Promise.all(pending);
 }

@@ -24,7 +24,8 @@ export const patientResolvers: Resolvers = {
       // The rows' patient amounts and claims read her claims: when the request is reading them
       // (ledger-prefetch.ts asked for them with this list), the rows wait for them here, once,
       // and then complete synchronously (settled-cache.ts).
-      const claims = afterHeld(ctx.loaders.claims, key);
+      const claimsLoader = ctx.loaders.usedList('claims');
+      const claims = claimsLoader && afterHeld(claimsLoader, key);
       if (claims) await claims;
       return records.map((record) => ({ practiceId: p.practiceId, record }));
     },
