@@ -36,11 +36,20 @@ import type {
   WirePayment,
 } from './schemas';
 
-/** The `YYYY-MM-DD` a date or date-time starts with, else `null`. */
+/**
+ * The `YYYY-MM-DD` a date or date-time starts with (after any leading whitespace), else `null`.
+ * Read character by character: every row has a date or two, and a regex match made an array and
+ * two strings for each (measured: a tenth of the NexHealth adapter's own CPU on a charges page).
+ */
 export function toIsoDate(value: string | null | undefined): IsoDate | null {
   if (!value) return null;
-  const match = /^(\d{4}-\d{2}-\d{2})/.exec(value.trim());
-  return match ? match[1]! : null;
+  const text = value.trimStart();
+  if (text.length < 10) return null;
+  for (let i = 0; i < 10; i++) {
+    const c = text.charCodeAt(i);
+    if (i === 4 || i === 7 ? c !== 0x2d /* - */ : c < 0x30 || c > 0x39 /* 0-9 */) return null;
+  }
+  return text.length === 10 ? text : text.slice(0, 10);
 }
 
 /** `guarantor_id` equal to the patient's own id, `0`, `"0"`, `""` or null all mean "own guarantor". */
