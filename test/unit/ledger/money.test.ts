@@ -161,6 +161,35 @@ describe('parseWireAmount (tolerant vendor input, never rounds)', () => {
     );
   });
 
+  it('reads any string as the definition does: the plain form read by hand, the rest by regex, one answer', () => {
+    // The definition, as the regex alone reads it: cents through BigInt, or a refusal.
+    const byDefinition = (text: string): number | 'refused' => {
+      const match = /^([-+])?([0-9]+)(?:\.([0-9]*))?$/.exec(text.trim());
+      if (!match) return 'refused';
+      const frac = (match[3] ?? '').replace(/0+$/, '');
+      if (frac.length > 2) return 'refused';
+      const cents = BigInt(match[2]!) * 100n + BigInt(frac.padEnd(2, '0'));
+      if (cents > BigInt(Number.MAX_SAFE_INTEGER)) return 'refused';
+      return match[1] === '-' && cents !== 0n ? -Number(cents) : Number(cents);
+    };
+    const read = (text: string): number | 'refused' => {
+      try {
+        return parseWireAmount(text);
+      } catch (error) {
+        if (error instanceof MoneyError) return 'refused';
+        throw error;
+      }
+    };
+    const amountish = fc.oneof(
+      fc.stringMatching(/^[-+]?[0-9]{1,16}(\.[0-9]{0,4})?$/), // mostly well formed, some too long or too precise
+      fc.string({ unit: fc.constantFrom(...'0123456789.-+ '), maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(amountish, (text) => Object.is(read(text), byDefinition(text))),
+      { numRuns: 20_000 },
+    );
+  });
+
   it('reads a JSON number through its decimal text, exactly', () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e12, max: 1e12 }), (cents) => {
