@@ -24,7 +24,7 @@ import {
   type GraphQLResolveInfo,
   type SelectionSetNode,
 } from 'graphql';
-import { adapterHealth } from '../resilience';
+import { circuitClosed } from '../resilience';
 import type DataLoader from 'dataloader';
 import type { GatewayContext } from './context';
 import type { PracticeKey } from './loaders';
@@ -126,7 +126,7 @@ function listsOfPatientSelection(
  */
 export function prefetchLedger(ctx: GatewayContext, practiceId: string, patientId: string, lists: ReadonlySet<LedgerList>): void {
   const practice = ctx.services.registry.get(practiceId);
-  if (lists.size === 0 || !practice || adapterHealth(practice.adapter).circuit !== 'CLOSED') return;
+  if (lists.size === 0 || !practice || !circuitClosed(practice.adapter)) return;
   for (const list of lists) {
     ctx.loaders[list].load({ practiceId, id: patientId }).catch(() => undefined);
   }
@@ -204,7 +204,7 @@ const BY_GUARANTOR = {
  */
 export function prefetchFamily(ctx: GatewayContext, practiceId: string, guarantorId: string, reads: FamilyReads): void {
   const practice = ctx.services.registry.get(practiceId);
-  if (!practice || adapterHealth(practice.adapter).circuit !== 'CLOSED') return;
+  if (!practice || !circuitClosed(practice.adapter)) return;
   const key = { practiceId, id: guarantorId };
   const ignore = () => undefined;
   // The family read first: loaders dispatch in the order they were first asked, and every other

@@ -66,6 +66,12 @@ export function adapterHealth(adapter: object): PracticeHealth {
   return healthOf(circuitOf(adapter)?.snapshot());
 }
 
+/** Whether the adapter's circuit is closed (or it has none): `adapterHealth(a).circuit === 'CLOSED'` without building the health. */
+export function circuitClosed(adapter: object): boolean {
+  const breaker = circuitOf(adapter);
+  return breaker === undefined || breaker.state === 'closed';
+}
+
 export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A, options: WithCircuitBreakerOptions = {}): A {
   const breaker = options.breaker ?? createCircuitBreaker(options);
   const isFailure = options.isFailure ?? isUpstreamUnavailable;
