@@ -35,6 +35,21 @@ describe('TokenBuckets', () => {
     for (let i = 0; i < 10; i += 1) expect(buckets.take('c', 10).allowed).toBe(true);
     expect(buckets.take('c', 10).allowed).toBe(false);
   });
+
+  it('keeps the least-recently-used order through repeated takes of one key, and sweeps idle ones past a minute', () => {
+    let now = 0;
+    const buckets = new TokenBuckets(() => now, 2);
+    for (const key of ['a', 'b', 'b', 'a', 'c']) buckets.take(key, 10);
+    expect(buckets.size).toBe(2); // 'b' was touched before 'a': it is the one dropped
+    for (let i = 0; i < 8; i += 1) expect(buckets.take('a', 10).allowed).toBe(true); // 'a' kept its count: 10 - 2
+    expect(buckets.take('a', 10).allowed).toBe(false);
+    now = 59_999; // 'c' (taken at 0) is a millisecond short of idle, 'a' busy throughout
+    buckets.take('a', 10);
+    expect(buckets.size).toBe(2);
+    now = 60_000;
+    buckets.take('a', 10);
+    expect(buckets.size).toBe(1); // 'c' idle for a minute
+  });
 });
 
 describe('the operation guard: rate limit per key', () => {

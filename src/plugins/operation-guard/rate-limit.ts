@@ -23,6 +23,13 @@ const MINUTE_MS = 60_000;
 export class TokenBuckets {
   /** In least-recently-used order: a touched bucket is moved to the end. */
   private readonly buckets = new Map<string, Bucket>();
+  /** The key touched last: already at the end, so touching it again moves nothing. */
+  private newest: string | undefined;
+  /**
+   * No bucket was touched before this: a lower bound of the oldest `updatedAt`, exact after each
+   * sweep. Until a minute past it no bucket can be idle, so no sweep walks the map.
+   */
+  private oldestAt = Number.POSITIVE_INFINITY;
 
   /**
    * @param now clock in milliseconds
@@ -40,14 +47,18 @@ export class TokenBuckets {
   /** Take one token from `key`'s bucket of `perMinute` capacity, if there is one. */
   take(key: string, perMinute: number): RateDecision {
     const now = this.now();
-    this.evictIdle(now);
+    if (now - this.oldestAt >= MINUTE_MS) this.evictIdle(now);
+    if (now < this.oldestAt) this.oldestAt = now;
     const existing = this.buckets.get(key);
     const bucket = existing ?? { tokens: perMinute, updatedAt: now };
     const elapsed = Math.max(0, now - bucket.updatedAt);
     bucket.tokens = Math.min(perMinute, bucket.tokens + (elapsed * perMinute) / MINUTE_MS);
     bucket.updatedAt = now;
-    this.buckets.delete(key);
-    this.buckets.set(key, bucket);
+    if (key !== this.newest || existing === undefined) {
+      this.buckets.delete(key);
+      this.buckets.set(key, bucket);
+      this.newest = key;
+    }
     while (this.buckets.size > this.maxKeys) {
       const oldest = this.buckets.keys().next();
       if (oldest.done) break;
@@ -63,8 +74,12 @@ export class TokenBuckets {
 
   /** Drop buckets untouched for a minute: they have refilled, so they are no different from none. */
   private evictIdle(now: number): void {
+    this.oldestAt = Number.POSITIVE_INFINITY;
     for (const [key, bucket] of this.buckets) {
-      if (now - bucket.updatedAt < MINUTE_MS) break; // LRU order: the rest are more recent
+      if (now - bucket.updatedAt < MINUTE_MS) {
+        this.oldestAt = bucket.updatedAt; // LRU order: the rest are more recent
+        break;
+      }
       this.buckets.delete(key);
     }
   }
