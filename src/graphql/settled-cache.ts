@@ -17,7 +17,11 @@ import type DataLoader from 'dataloader';
 import type { MaybePromise } from './maybe-promise';
 
 export class SettledCache<V> extends Map<string, Promise<V>> {
-  private readonly resolved = new WeakMap<Promise<V>, V>();
+  /**
+   * What each promise held resolved to. A plain Map, not a WeakMap: the cache lives as long as its
+   * request's loader, and a WeakMap's entries cost the garbage collector more on every request.
+   */
+  private readonly resolved = new Map<Promise<V>, V>();
 
   override set(key: string, promise: Promise<V>): this {
     super.set(key, promise);
@@ -27,6 +31,17 @@ export class SettledCache<V> extends Map<string, Promise<V>> {
       () => undefined,
     );
     return this;
+  }
+
+  override delete(key: string): boolean {
+    const promise = super.get(key);
+    if (promise) this.resolved.delete(promise);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.resolved.clear();
+    super.clear();
   }
 
   /** The promise held for `key` while it is still pending; `undefined` once settled or when none is held. */
