@@ -179,7 +179,8 @@ export class NexhealthClient {
             return { done: false, error: this.rejected(label, spec, status, upstreamErrorText(env.data)), retryable: false };
           }
           try {
-            return { done: true, value: await parse(env.data) };
+            const parsed = parse(env.data); // most parses are synchronous: no await (and no tick) for those
+            return { done: true, value: parsed instanceof Promise ? await parsed : parsed };
           } catch (err) {
             if (err instanceof z.ZodError) {
               return {
