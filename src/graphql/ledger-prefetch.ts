@@ -27,9 +27,7 @@ import {
 import { circuitClosed } from '../resilience';
 import type DataLoader from 'dataloader';
 import type { GatewayContext } from './context';
-import type { PracticeKey } from './loaders';
-
-export type LedgerList = 'charges' | 'payments' | 'adjustments' | 'claims';
+import { LEDGER_LISTS, type LedgerList, type PracticeKey } from './loaders';
 
 /** `Charge` fields whose value depends on the patient's claims (see resolvers/ledger-rows.ts). */
 const CHARGE_FIELDS_READING_CLAIMS = new Set(['paymentEstimate', 'writeOffEstimate', 'writeOff', 'patientAmount', 'claim']);
@@ -97,7 +95,7 @@ function listsOfPatientSelection(
   for (const field of fieldsOf(info, sets, walk)) {
     switch (field.name.value) {
       case 'balance': // resolvers/ledger-access.ts: computePatientBalance
-        for (const list of ['charges', 'payments', 'adjustments', 'claims'] as const) lists.add(list);
+        for (const list of LEDGER_LISTS) lists.add(list);
         break;
       case 'invoice': // resolvers/invoice.ts: charges and their claim stages
         lists.add('charges');
@@ -132,8 +130,6 @@ export function prefetchLedger(ctx: GatewayContext, practiceId: string, patientI
   }
 }
 
-const ALL_LISTS: readonly LedgerList[] = ['charges', 'payments', 'adjustments', 'claims'];
-
 /** What a `Guarantor` selection will read besides the family itself (shared by the document's requests: read only). */
 export interface FamilyReads {
   /** Ledger lists of the family's patients. */
@@ -157,7 +153,7 @@ export const familyReadsSelected: (info: GraphQLResolveInfo) => FamilyReads = pe
         for (const list of listsOfPatientSelection(info, [field.selectionSet], walk)) reads.lists.add(list);
         break;
       case 'reconciliation': // every patient's balance against the A/R record
-        for (const list of ALL_LISTS) reads.lists.add(list);
+        for (const list of LEDGER_LISTS) reads.lists.add(list);
         reads.guarantorBalance = true;
         break;
       case 'invoice': // resolvers/invoice.ts: charges and their claim stages

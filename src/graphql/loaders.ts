@@ -35,6 +35,10 @@ import type { PracticeRegistry } from '../practices';
 import { toGraphQLError } from './errors';
 import { SettledCache, withSettledCache } from './settled-cache';
 
+/** The per-patient ledger lists, a loader each (read ahead by ledger-prefetch.ts, waited on by resolvers/ledger-access.ts). */
+export const LEDGER_LISTS = ['charges', 'payments', 'adjustments', 'claims'] as const;
+export type LedgerList = (typeof LEDGER_LISTS)[number];
+
 export interface PracticeKey {
   practiceId: string;
   id: string;
@@ -193,7 +197,7 @@ export class RequestLoaders {
     return this.#claims;
   }
   /** A per-patient list's loader if this request has used it; `undefined` (and none built) otherwise. */
-  usedList(list: 'charges' | 'payments' | 'adjustments' | 'claims'): DataLoader<PracticeKey, unknown, string> | undefined {
+  usedList(list: LedgerList): DataLoader<PracticeKey, unknown, string> | undefined {
     switch (list) {
       case 'charges':
         return this.#charges;

@@ -9,6 +9,7 @@ import { claimStageLookup, type ClaimStageLookup } from '../../ledger/patient-am
 import { patientBalanceOfRecords, type PatientBalance } from '../../ledger/patient-balance';
 import type { GatewayContext } from '../context';
 import { toGraphQLError } from '../errors';
+import { LEDGER_LISTS } from '../loaders';
 import { whenAllKnown, whenKnown, type MaybePromise } from '../maybe-promise';
 import { afterHeld, loadNow } from '../settled-cache';
 
@@ -77,8 +78,6 @@ export function computePatientBalance(
       patientBalanceOfRecords({ charges, payments, adjustments }, stageLookupOf(claims)),
   );
 }
-
-const LEDGER_LISTS = ['charges', 'payments', 'adjustments', 'claims'] as const;
 
 /**
  * A wait for the patient's ledger lists this request is still reading (it resolves when they have
