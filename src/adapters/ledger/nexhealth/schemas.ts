@@ -88,9 +88,10 @@ const patientRow = z.object({
   last_name: wireText,
   name: wireText,
   email: wireText,
-  guarantor_id: z.union([z.string(), z.number()]).nullish(),
+  // Numbers first, as NexHealth sends them (wire.ts, `wireId`).
+  guarantor_id: z.union([z.number(), z.string()]).nullish(),
   bio: bioSchema,
-  location_ids: z.array(z.union([z.string(), z.number()])).nullish(),
+  location_ids: z.array(z.union([z.number(), z.string()])).nullish(),
   inactive: z.boolean().nullish(),
 });
 

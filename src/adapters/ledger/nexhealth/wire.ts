@@ -21,11 +21,15 @@
 import { z } from 'zod';
 import { parseWireAmount } from '../../../ledger/money';
 
-/** An id, sent as a JSON number or string. */
-export const wireId = z.union([z.string().min(1), z.number().int()]);
+/**
+ * An id, sent as a JSON number or string. The number comes first: NexHealth sends numbers, and a
+ * union tries its options in order, so a string first meant a failed check (and its issue) before
+ * every id: the charge rows' shape check took 9.5 µs per 11 rows with it, 5.3 without.
+ */
+export const wireId = z.union([z.number().int(), z.string().min(1)]);
 
-/** An optional reference to another row (`""`, `null` and absent mean none: see `ref`). */
-export const wireRef = z.union([z.string(), z.number().int()]).nullish();
+/** An optional reference to another row (`""`, `null` and absent mean none: see `ref`); a number first, as `wireId`. */
+export const wireRef = z.union([z.number().int(), z.string()]).nullish();
 
 /** An optional string. */
 export const wireText = z.string().nullish();
