@@ -88,24 +88,33 @@ export function withCircuitBreaker<A extends object = LedgerAdapter>(adapter: A,
   for (const name of methods.batch) {
     const fn = bound(name) as ((keys: readonly string[], ...rest: unknown[]) => Promise<BatchResult<unknown>>) | undefined;
     if (typeof fn !== 'function') continue;
-    wrapped.set(name, async (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
+    // One `then` on the adapter's promise, not an async wrapper awaiting it: a promise fewer per batch read.
+    wrapped.set(name, (keys: readonly string[], ...rest: unknown[]): Promise<BatchResult<unknown>> => {
       let ticket: ReturnType<typeof breaker.acquire>;
       try {
         ticket = breaker.acquire();
       } catch (open) {
-        return keys.map(() => open as Error);
+        return Promise.resolve(keys.map(() => open as Error));
       }
-      let result: BatchResult<unknown>;
+      let answer: Promise<BatchResult<unknown>>;
       try {
-        result = await fn(keys, ...rest);
+        answer = fn(keys, ...rest);
       } catch (error) {
         ticket.failure(error);
-        throw error;
+        return Promise.reject(error);
       }
-      const failed = Array.isArray(result) ? result.find((item) => item instanceof Error && isFailure(item)) : undefined;
-      if (failed) ticket.failure(failed);
-      else ticket.success();
-      return result;
+      return answer.then(
+        (result) => {
+          const failed = Array.isArray(result) ? result.find((item) => item instanceof Error && isFailure(item)) : undefined;
+          if (failed) ticket.failure(failed);
+          else ticket.success();
+          return result;
+        },
+        (error: unknown) => {
+          ticket.failure(error);
+          throw error;
+        },
+      );
     });
   }
   for (const name of methods.whole) {

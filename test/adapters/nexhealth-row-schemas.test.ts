@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseListData } from '../../src/adapters/ledger/nexhealth/pagination';
+import { parseListData, parseListDataNow } from '../../src/adapters/ledger/nexhealth/pagination';
 import * as schemas from '../../src/adapters/ledger/nexhealth/schemas';
 import { parseRow, safeParseRow } from '../../src/adapters/ledger/nexhealth/schemas';
 import { addScalePatients, createNexSeed } from '../../src/sandbox/nexhealth';
@@ -187,5 +187,37 @@ describe('NexHealth row schemas', () => {
     expect((payout as z.ZodError).issues[0]?.path).toEqual([0, 'claim_payouts', 0, 'write_off']);
 
     await expect(parseListData(envelope({ rows: [] }), schemas.paymentSchema)).rejects.toThrow(/expected "data" to be an array/);
+  });
+
+  it('parseListDataNow: a page of up to 100 rows as a value (a fault thrown at once), a longer one as a promise, the same rows and paths', async () => {
+    const good = wire.guarantorBalanceJson(seed.guarantorBalances[0]!);
+    const schema = schemas.guarantorBalanceSchema;
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ ...good, id: i + 1 }));
+
+    const short = parseListDataNow(envelope(rows(100)), schema);
+    expect(Array.isArray(short)).toBe(true);
+    expect(short).toEqual(await parseListData(envelope(rows(100)), schema));
+
+    const long = parseListDataNow(envelope(rows(250)), schema);
+    expect(long).toBeInstanceOf(Promise);
+    const longRows = await long;
+    expect(longRows.map((r) => r.id)).toEqual(rows(250).map((r) => String(r.id)));
+
+    const badAt = (n: number, at: number) => {
+      const list: unknown[] = rows(n);
+      list[at] = { ...good, total_balance: 12 };
+      return envelope(list);
+    };
+    expect(() => parseListDataNow(badAt(100, 99), schema)).toThrow(z.ZodError);
+    const thrown = (() => {
+      try {
+        return parseListDataNow(badAt(100, 99), schema);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect((thrown as z.ZodError).issues[0]?.path).toEqual([99, 'total_balance']);
+    const late = await (parseListDataNow(badAt(250, 201), schema) as Promise<unknown>).catch((e: unknown) => e);
+    expect((late as z.ZodError).issues[0]?.path).toEqual([201, 'total_balance']);
   });
 });

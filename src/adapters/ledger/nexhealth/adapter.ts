@@ -185,43 +185,53 @@ class NexhealthAdapter implements LedgerAdapter {
   /**
    * Up to `locationScanThreshold` patients: one list call per patient (under the concurrency limit).
    * More (and the list documents `updated_since`): ONE location-wide scan, grouped by patient.
+   * Not async, nor its per-patient reads: a promise and a turn fewer on every list read.
    */
-  private async byPatient<S extends z.ZodType, R>(ids: readonly string[], kind: ByPatientKind<S, R>): Promise<BatchResult<R[]>> {
-    const unique = [...new Set(ids)];
+  private byPatient<S extends z.ZodType, R>(ids: readonly string[], kind: ByPatientKind<S, R>): Promise<BatchResult<R[]>> {
     const include = kind.include ? { 'include[]': kind.include } : {};
-    if (kind.scannable && unique.length > this.options.locationScanThreshold) {
-      try {
-        const rows = await listAll(
-          this.client,
-          {
-            endpoint: kind.endpoint,
-            path: kind.endpoint,
-            query: { ...this.location, updated_since: LOCATION_SCAN_SINCE, ...include },
-          },
-          kind.schema,
-          this.options.perPage,
-        );
-        const wanted = new Set(unique);
-        const groups = new Map<string, R[]>(unique.map((id) => [id, []]));
-        for (const row of rows) {
-          const patientId = kind.patientOf(row);
-          if (wanted.has(patientId)) groups.get(patientId)!.push(kind.map(row));
-        }
-        return ids.map((id) => groups.get(id)!);
-      } catch (err) {
-        const error = toError(err);
-        return ids.map(() => error);
-      }
+    if (kind.scannable && ids.length > this.options.locationScanThreshold) {
+      const unique = [...new Set(ids)];
+      if (unique.length > this.options.locationScanThreshold) return this.scanByPatient(ids, unique, kind, include);
     }
-    return perKey(ids, async (id) => {
-      const rows = await listAll(
+    return perKey(ids, (id) =>
+      listAll(
         this.client,
         { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, patient_id: id, ...include } },
         kind.schema,
         this.options.perPage,
+      ).then((rows) => rows.filter((row) => kind.patientOf(row) === id).map(kind.map)),
+    );
+  }
+
+  /** More patients than `locationScanThreshold`: ONE location-wide scan, grouped by patient. */
+  private async scanByPatient<S extends z.ZodType, R>(
+    ids: readonly string[],
+    unique: readonly string[],
+    kind: ByPatientKind<S, R>,
+    include: Record<string, unknown>,
+  ): Promise<BatchResult<R[]>> {
+    try {
+      const rows = await listAll(
+        this.client,
+        {
+          endpoint: kind.endpoint,
+          path: kind.endpoint,
+          query: { ...this.location, updated_since: LOCATION_SCAN_SINCE, ...include },
+        },
+        kind.schema,
+        this.options.perPage,
       );
-      return rows.filter((row) => kind.patientOf(row) === id).map(kind.map);
-    });
+      const wanted = new Set(unique);
+      const groups = new Map<string, R[]>(unique.map((id) => [id, []]));
+      for (const row of rows) {
+        const patientId = kind.patientOf(row);
+        if (wanted.has(patientId)) groups.get(patientId)!.push(kind.map(row));
+      }
+      return ids.map((id) => groups.get(id)!);
+    } catch (err) {
+      const error = toError(err);
+      return ids.map(() => error);
+    }
   }
 
   chargesByPatient(patientIds: readonly string[]): Promise<BatchResult<ChargeRecord[]>> {

@@ -123,7 +123,9 @@ export class NexhealthClient {
    */
   read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound: 'null'): Promise<T | null>;
   read<T>(spec: CallSpec, parse: (envelope: Envelope) => T | Promise<T>, notFound?: 'error'): Promise<T>;
-  async read<T>(
+  // Not `async`: it returns retry's promise as is (an async wrapper would add a promise and two
+  // microtask turns to every upstream read).
+  read<T>(
     spec: CallSpec,
     parse: (envelope: Envelope) => T | Promise<T>,
     notFound: 'null' | 'error' = 'error',
@@ -331,7 +333,7 @@ export class NexhealthClient {
    * is asked first (the request's call cap, then a token in the credential's fair queue) and told the
    * answer (a 429 pauses every practice on the credential).
    */
-  private async exchange(
+  private exchange(
     method: HttpMethod,
     spec: CallSpec,
     attempt: number,

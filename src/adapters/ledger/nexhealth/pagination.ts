@@ -36,20 +36,51 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * schema of schemas.ts is read by its fast path (`safeParseRow`, wire.ts).
  */
 export async function parseListData<S extends z.ZodType>(envelope: Envelope, itemSchema: S): Promise<Array<z.output<S>>> {
+  return parseListDataNow(envelope, itemSchema);
+}
+
+/**
+ * `parseListData`, with the rows as a value when they fit in one turn (up to `ROWS_PER_TURN`, so
+ * every per-patient list): a page that is parsed at once needs no promise, and the read it answers
+ * no extra turn. A fault is thrown at once then. Longer pages yield between turns, as a promise.
+ */
+export function parseListDataNow<S extends z.ZodType>(
+  envelope: Envelope,
+  itemSchema: S,
+): Array<z.output<S>> | Promise<Array<z.output<S>>> {
   if (!Array.isArray(envelope.data)) {
     throw new ShapeError(`expected "data" to be an array of rows, got ${envelope.data === null ? 'null' : typeof envelope.data}`);
   }
   const rows = envelope.data.filter((row) => !isDeletedRow(row));
   const items: Array<z.output<S>> = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % ROWS_PER_TURN === 0) await nextTurn();
+  if (rows.length <= ROWS_PER_TURN) {
+    parseRows(rows, itemSchema, items, 0, rows.length);
+    return items;
+  }
+  return (async () => {
+    for (let from = 0; from < rows.length; from += ROWS_PER_TURN) {
+      if (from > 0) await nextTurn();
+      parseRows(rows, itemSchema, items, from, Math.min(rows.length, from + ROWS_PER_TURN));
+    }
+    return items;
+  })();
+}
+
+/** Rows `from` to `to` (exclusive) into `items`; a ZodError with the row's index in its paths otherwise. */
+function parseRows<S extends z.ZodType>(
+  rows: unknown[],
+  itemSchema: S,
+  items: Array<z.output<S>>,
+  from: number,
+  to: number,
+): void {
+  for (let i = from; i < to; i++) {
     const parsed = safeParseRow(itemSchema, rows[i]);
     if (!parsed.success) {
       throw new z.ZodError(parsed.error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
     }
     items[i] = parsed.data;
   }
-  return items;
 }
 
 /**
@@ -57,7 +88,7 @@ export async function parseListData<S extends z.ZodType>(envelope: Envelope, ite
  * page's cursor as soon as the envelope is read, before its rows are parsed, so the next page can
  * already be on its way.
  */
-export async function listPage<S extends z.ZodType>(
+export function listPage<S extends z.ZodType>(
   client: NexhealthClient,
   spec: CallSpec,
   itemSchema: S,
@@ -66,12 +97,16 @@ export async function listPage<S extends z.ZodType>(
   onPageInfo?: (info: { endCursor: string | null; hasNextPage: boolean }) => void,
 ): Promise<ListPage<z.output<S>>> {
   const query = { ...spec.query, per_page: perPage, ...(after !== null ? { end_cursor: after } : {}) };
-  return client.read({ ...spec, query }, async (envelope) => {
+  // The page as a value when its rows parse at once (parseListDataNow): no promise of its own.
+  return client.read({ ...spec, query }, (envelope): ListPage<z.output<S>> | Promise<ListPage<z.output<S>>> => {
     const info = envelope.page_info;
     const endCursor = info?.end_cursor == null || info.end_cursor === '' ? null : String(info.end_cursor);
     const hasNextPage = info?.has_next_page === true;
     if (Array.isArray(envelope.data)) onPageInfo?.({ endCursor, hasNextPage });
-    return { items: await parseListData(envelope, itemSchema), endCursor, hasNextPage };
+    const items = parseListDataNow(envelope, itemSchema);
+    return items instanceof Promise
+      ? items.then((rows) => ({ items: rows, endCursor, hasNextPage }))
+      : { items, endCursor, hasNextPage };
   });
 }
 

@@ -10,16 +10,26 @@ export function toError(reason: unknown): Error {
 }
 
 /** Answer each unique key once, and align the answers with the input (an Error for a failed key). */
-export async function perKey<T>(ids: readonly string[], fetch: (id: string) => Promise<T>): Promise<BatchResult<T>> {
+export function perKey<T>(ids: readonly string[], fetch: (id: string) => Promise<T>): Promise<BatchResult<T>> {
   // One key (a batch of one patient, the common case): its answer or its error, without the
-  // bookkeeping below (each promise it saves is one fewer on every request's path).
+  // bookkeeping below, and one `then` rather than an async function's promise and its await (each
+  // promise it saves is one fewer on every request's path).
   if (ids.length === 1) {
+    let answer: Promise<T>;
     try {
-      return [await fetch(ids[0]!)];
+      answer = fetch(ids[0]!);
     } catch (reason) {
-      return [toError(reason)];
+      return Promise.resolve([toError(reason)]);
     }
+    return answer.then(
+      (value) => [value],
+      (reason: unknown) => [toError(reason)],
+    );
   }
+  return perUniqueKey(ids, fetch);
+}
+
+async function perUniqueKey<T>(ids: readonly string[], fetch: (id: string) => Promise<T>): Promise<BatchResult<T>> {
   const unique = [...new Set(ids)];
   const settled = await Promise.allSettled(unique.map((id) => fetch(id)));
   const byId = new Map(unique.map((id, i) => [id, settled[i]!] as const));
