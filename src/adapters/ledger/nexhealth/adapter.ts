@@ -29,7 +29,6 @@ import type {
   WriteOutcome,
 } from '../port';
 import { UpstreamError } from '../port';
-import type { z } from 'zod';
 import { formatCents } from '../../../ledger/money';
 import { TtlCache } from './cache';
 import { nexhealthCapabilities } from './capabilities';
@@ -45,10 +44,10 @@ import {
   mapProcedure,
   mapProvider,
 } from './mapping';
-import { perKey, toError } from './per-key';
-import { ADJUSTMENTS, type ByPatientKind, CHARGES, CLAIMS, PAYMENTS } from './list-kinds';
+import { perKey } from './per-key';
+import { ADJUSTMENTS, CHARGES, CLAIMS, type ListReader, PAYMENTS, readByGuarantor, readByPatient } from './list-kinds';
 import { listAll } from './pagination';
-import { guarantorBalancePage, LOCATION_SCAN_SINCE, patientPage, paymentPage } from './scans';
+import { guarantorBalancePage, patientPage, paymentPage } from './scans';
 import {
   adjustmentSchema,
   adjustmentTypeSchema,
@@ -119,6 +118,16 @@ class NexhealthAdapter implements LedgerAdapter {
     return { location_id: this.connection.locationId };
   }
 
+  /** How the four ledger lists are read (list-kinds.ts). */
+  private get lists(): ListReader {
+    return {
+      client: this.client,
+      locationId: this.connection.locationId,
+      perPage: this.options.perPage,
+      locationScanThreshold: this.options.locationScanThreshold,
+    };
+  }
+
   // -------------------------------------------------------------------------------------------
   // Patients
   // -------------------------------------------------------------------------------------------
@@ -182,68 +191,16 @@ class NexhealthAdapter implements LedgerAdapter {
   // Ledger rows by patient
   // -------------------------------------------------------------------------------------------
 
-  /**
-   * Up to `locationScanThreshold` patients: one list call per patient (under the concurrency limit).
-   * More (and the list documents `updated_since`): ONE location-wide scan, grouped by patient.
-   * Not async, nor its per-patient reads: a promise and a turn fewer on every list read.
-   */
-  private byPatient<S extends z.ZodType, R>(ids: readonly string[], kind: ByPatientKind<S, R>): Promise<BatchResult<R[]>> {
-    const include = kind.include ? { 'include[]': kind.include } : {};
-    if (kind.scannable && ids.length > this.options.locationScanThreshold) {
-      const unique = [...new Set(ids)];
-      if (unique.length > this.options.locationScanThreshold) return this.scanByPatient(ids, unique, kind, include);
-    }
-    return perKey(ids, (id) =>
-      listAll(
-        this.client,
-        { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, patient_id: id, ...include } },
-        kind.schema,
-        this.options.perPage,
-      ).then((rows) => rows.filter((row) => kind.patientOf(row) === id).map(kind.map)),
-    );
-  }
-
-  /** More patients than `locationScanThreshold`: ONE location-wide scan, grouped by patient. */
-  private async scanByPatient<S extends z.ZodType, R>(
-    ids: readonly string[],
-    unique: readonly string[],
-    kind: ByPatientKind<S, R>,
-    include: Record<string, unknown>,
-  ): Promise<BatchResult<R[]>> {
-    try {
-      const rows = await listAll(
-        this.client,
-        {
-          endpoint: kind.endpoint,
-          path: kind.endpoint,
-          query: { ...this.location, updated_since: LOCATION_SCAN_SINCE, ...include },
-        },
-        kind.schema,
-        this.options.perPage,
-      );
-      const wanted = new Set(unique);
-      const groups = new Map<string, R[]>(unique.map((id) => [id, []]));
-      for (const row of rows) {
-        const patientId = kind.patientOf(row);
-        if (wanted.has(patientId)) groups.get(patientId)!.push(kind.map(row));
-      }
-      return ids.map((id) => groups.get(id)!);
-    } catch (err) {
-      const error = toError(err);
-      return ids.map(() => error);
-    }
-  }
-
   chargesByPatient(patientIds: readonly string[]): Promise<BatchResult<ChargeRecord[]>> {
-    return this.byPatient(patientIds, CHARGES);
+    return readByPatient(this.lists, patientIds, CHARGES);
   }
 
   paymentsByPatient(patientIds: readonly string[]): Promise<BatchResult<PaymentRecord[]>> {
-    return this.byPatient(patientIds, PAYMENTS);
+    return readByPatient(this.lists, patientIds, PAYMENTS);
   }
 
   adjustmentsByPatient(patientIds: readonly string[]): Promise<BatchResult<AdjustmentRecord[]>> {
-    return this.byPatient(patientIds, ADJUSTMENTS);
+    return readByPatient(this.lists, patientIds, ADJUSTMENTS);
   }
 
   /**
@@ -251,47 +208,27 @@ class NexhealthAdapter implements LedgerAdapter {
    * patient_id, guarantor_id, provider_id, date_of_service), so a location-wide scan is impossible.
    */
   claimsByPatient(patientIds: readonly string[]): Promise<BatchResult<ClaimRecord[]>> {
-    return this.byPatient(patientIds, CLAIMS);
+    return readByPatient(this.lists, patientIds, CLAIMS);
   }
 
   // -------------------------------------------------------------------------------------------
   // Ledger rows by guarantor (the port's optional by-guarantor lists)
   // -------------------------------------------------------------------------------------------
 
-  /**
-   * One list call per guarantor with the documented † filter `guarantor_id`: every row of her family,
-   * hers included. The filter selects by the patient's guarantor, and a guarantor's own rows may
-   * carry `guarantor_id` equal to her id, `0` or `null` (all three mean "own guarantor", see
-   * src/sandbox/nexhealth/README.md), so rows are never filtered on that field here: a row's
-   * `patient_id` alone says whose ledger it belongs to, and the caller keeps the family's patients.
-   */
-  private byGuarantor<S extends z.ZodType, R>(ids: readonly string[], kind: ByPatientKind<S, R>): Promise<BatchResult<R[]>> {
-    const include = kind.include ? { 'include[]': kind.include } : {};
-    return perKey(ids, async (id) => {
-      const rows = await listAll(
-        this.client,
-        { endpoint: kind.endpoint, path: kind.endpoint, query: { ...this.location, guarantor_id: id, ...include } },
-        kind.schema,
-        this.options.perPage,
-      );
-      return rows.map(kind.map);
-    });
-  }
-
   chargesByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<ChargeRecord[]>> {
-    return this.byGuarantor(guarantorIds, CHARGES);
+    return readByGuarantor(this.lists, guarantorIds, CHARGES);
   }
 
   paymentsByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<PaymentRecord[]>> {
-    return this.byGuarantor(guarantorIds, PAYMENTS);
+    return readByGuarantor(this.lists, guarantorIds, PAYMENTS);
   }
 
   adjustmentsByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<AdjustmentRecord[]>> {
-    return this.byGuarantor(guarantorIds, ADJUSTMENTS);
+    return readByGuarantor(this.lists, guarantorIds, ADJUSTMENTS);
   }
 
   claimsByGuarantor(guarantorIds: readonly string[]): Promise<BatchResult<ClaimRecord[]>> {
-    return this.byGuarantor(guarantorIds, CLAIMS);
+    return readByGuarantor(this.lists, guarantorIds, CLAIMS);
   }
 
   // -------------------------------------------------------------------------------------------
