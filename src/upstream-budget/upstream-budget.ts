@@ -32,13 +32,15 @@ export function practiceBudget(budget: CredentialBudget, practiceId: string): Up
   return {
     // Not `async` (a promise fewer before every exchange); the cap's throw still arrives as a rejection.
     beforeExchange({ endpoint, attempt }) {
+      let granted: Promise<() => void>;
       try {
         countUpstreamCall();
+        const apiKey = currentRequestScope()?.apiKey ?? BACKGROUND_KEY;
+        granted = budget.acquire({ practiceId, apiKey, endpoint, firstAttempt: attempt <= 1 });
       } catch (error) {
         return Promise.reject(error);
       }
-      const apiKey = currentRequestScope()?.apiKey ?? BACKGROUND_KEY;
-      return budget.acquire({ practiceId, apiKey, endpoint, firstAttempt: attempt <= 1 }).then(
+      return granted.then(
         (answered): ExchangeDone =>
           (status, retryAfterMs) => {
             answered();

@@ -86,6 +86,8 @@ class NexhealthAdapter implements LedgerAdapter {
   readonly system = 'NEXHEALTH' as const;
   readonly capabilities: Capabilities;
   private readonly client: NexhealthClient;
+  /** How the four ledger lists are read (list-kinds.ts). */
+  private readonly lists: ListReader;
   private readonly options: ResolvedNexhealthOptions;
   private readonly providerCache: TtlCache<string, ProviderRecord | null>;
   private readonly procedureCache: TtlCache<string, ProcedureRecord | null>;
@@ -99,6 +101,12 @@ class NexhealthAdapter implements LedgerAdapter {
     this.options = resolveOptions(options);
     this.capabilities = nexhealthCapabilities(connection.pms);
     this.client = new NexhealthClient(connection, this.options);
+    this.lists = {
+      client: this.client,
+      locationId: connection.locationId,
+      perPage: this.options.perPage,
+      locationScanThreshold: this.options.locationScanThreshold,
+    };
     const { referenceTtlMs: ttl, now } = this.options;
     this.providerCache = new TtlCache(ttl, now, (v) => v !== null);
     this.procedureCache = new TtlCache(ttl, now, (v) => v !== null);
@@ -116,16 +124,6 @@ class NexhealthAdapter implements LedgerAdapter {
 
   private get location() {
     return { location_id: this.connection.locationId };
-  }
-
-  /** How the four ledger lists are read (list-kinds.ts). */
-  private get lists(): ListReader {
-    return {
-      client: this.client,
-      locationId: this.connection.locationId,
-      perPage: this.options.perPage,
-      locationScanThreshold: this.options.locationScanThreshold,
-    };
   }
 
   // -------------------------------------------------------------------------------------------
