@@ -66,8 +66,19 @@ export interface ListReader {
   locationScanThreshold: number;
 }
 
-function includeOf(kind: ByPatientKind<z.ZodType, unknown>): Record<string, string[]> {
-  return kind.include ? { 'include[]': kind.include } : {};
+/** Every row of `kind` at the reader's location that `filter` selects (all its pages). */
+function rowsOf<S extends z.ZodType, R>(
+  reader: ListReader,
+  kind: ByPatientKind<S, R>,
+  filter: Record<string, string>,
+): Promise<Array<z.output<S>>> {
+  const include = kind.include ? { 'include[]': kind.include } : {};
+  return listAll(
+    reader.client,
+    { endpoint: kind.endpoint, path: kind.endpoint, query: { location_id: reader.locationId, ...filter, ...include } },
+    kind.schema,
+    reader.perPage,
+  );
 }
 
 /**
@@ -84,14 +95,8 @@ export function readByPatient<S extends z.ZodType, R>(
     const unique = [...new Set(ids)];
     if (unique.length > reader.locationScanThreshold) return scanByPatient(reader, ids, unique, kind);
   }
-  const include = includeOf(kind);
   return perKey(ids, (id) =>
-    listAll(
-      reader.client,
-      { endpoint: kind.endpoint, path: kind.endpoint, query: { location_id: reader.locationId, patient_id: id, ...include } },
-      kind.schema,
-      reader.perPage,
-    ).then((rows) => rows.filter((row) => kind.patientOf(row) === id).map(kind.map)),
+    rowsOf(reader, kind, { patient_id: id }).then((rows) => rows.filter((row) => kind.patientOf(row) === id).map(kind.map)),
   );
 }
 
@@ -103,16 +108,7 @@ async function scanByPatient<S extends z.ZodType, R>(
   kind: ByPatientKind<S, R>,
 ): Promise<BatchResult<R[]>> {
   try {
-    const rows = await listAll(
-      reader.client,
-      {
-        endpoint: kind.endpoint,
-        path: kind.endpoint,
-        query: { location_id: reader.locationId, updated_since: LOCATION_SCAN_SINCE, ...includeOf(kind) },
-      },
-      kind.schema,
-      reader.perPage,
-    );
+    const rows = await rowsOf(reader, kind, { updated_since: LOCATION_SCAN_SINCE });
     const wanted = new Set(unique);
     const groups = new Map<string, R[]>(unique.map((id) => [id, []]));
     for (const row of rows) {
@@ -138,13 +134,5 @@ export function readByGuarantor<S extends z.ZodType, R>(
   ids: readonly string[],
   kind: ByPatientKind<S, R>,
 ): Promise<BatchResult<R[]>> {
-  const include = includeOf(kind);
-  return perKey(ids, (id) =>
-    listAll(
-      reader.client,
-      { endpoint: kind.endpoint, path: kind.endpoint, query: { location_id: reader.locationId, guarantor_id: id, ...include } },
-      kind.schema,
-      reader.perPage,
-    ).then((rows) => rows.map(kind.map)),
-  );
+  return perKey(ids, (id) => rowsOf(reader, kind, { guarantor_id: id }).then((rows) => rows.map(kind.map)));
 }
