@@ -24,10 +24,15 @@ export class SettledCache<V> extends Map<string, Promise<V>> {
   private readonly resolved = new Map<Promise<V>, V>();
 
   override set(key: string, promise: Promise<V>): this {
+    const replaced = super.get(key);
+    if (replaced !== undefined && replaced !== promise) this.resolved.delete(replaced);
     super.set(key, promise);
     // A rejection stays the loader's to report (load() hands out the same promise): ignored here.
+    // A promise no longer held (cleared or replaced before it resolved) is not kept.
     promise.then(
-      (value) => this.resolved.set(promise, value),
+      (value) => {
+        if (super.get(key) === promise) this.resolved.set(promise, value);
+      },
       () => undefined,
     );
     return this;

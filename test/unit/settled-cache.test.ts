@@ -77,4 +77,31 @@ describe('afterHeld', () => {
     await expect(waiting).resolves.toBeUndefined();
     await expect(read).rejects.toThrow('upstream down');
   });
+
+  it('keeps no value for a promise cleared or replaced before it resolved, and drops one on delete', async () => {
+    const cache = new SettledCache<string>();
+    const kept = () => (cache as unknown as { resolved: Map<unknown, unknown> }).resolved.size;
+    let resolveFirst!: (v: string) => void;
+    const first = new Promise<string>((resolve) => {
+      resolveFirst = resolve;
+    });
+    cache.set('a', first);
+    cache.delete('a'); // cleared while in flight
+    resolveFirst('late');
+    await first;
+    expect(kept()).toBe(0);
+    expect(cache.settled('a')).toBeUndefined();
+
+    const old = Promise.resolve('old');
+    cache.set('b', old);
+    await old;
+    expect(cache.settled('b')).toEqual(['old']);
+    const fresh = Promise.resolve('fresh');
+    cache.set('b', fresh); // primed anew: the old value goes with its promise
+    await fresh;
+    expect(cache.settled('b')).toEqual(['fresh']);
+    expect(kept()).toBe(1);
+    cache.delete('b');
+    expect(kept()).toBe(0);
+  });
 });
