@@ -123,12 +123,14 @@ async function main() {
         for (let i = 0; i < SLICES; i += 1) {
           await world.nex.resetRequestLog();
           const profile = profiling && i === 0 ? await startProfile() : undefined;
-          await gwLoad.slice(TP_SECONDS / SLICES);
+          const gwDone = await gwLoad.slice(TP_SECONDS / SLICES);
           await profile?.(process.env.OVERHEAD_PROFILE!);
           calls += (await world.nex.requests()).filter((r) => r.path !== '/authenticates').length;
           const bareProfile = profiling && i === 0 ? await startProfile() : undefined;
-          await bareLoad.slice(TP_SECONDS / SLICES);
+          const bareDone = await bareLoad.slice(TP_SECONDS / SLICES);
           await bareProfile?.(process.env.OVERHEAD_PROFILE!.replace(/(\.cpuprofile)?$/, '.bare.cpuprofile'));
+          // The profiles' windows: per-request figures divide by these.
+          if (bareProfile) console.log(`profiled windows: gateway ${gwDone} requests, bare ${bareDone} requests`);
         }
         const gw = gwLoad.take();
         const bare = bareLoad.take();

@@ -35,8 +35,8 @@ export function loadSlices(url: string, body: string, headers: Record<string, st
   const concurrency = options.concurrency ?? 16;
   const agent = new Agent({ connections: concurrency, pipelining: 1 });
   const total = { requests: 0, errors: 0, cpuUs: 0, seconds: 0, times: [] as number[] };
-  /** Load for `seconds`; counted unless `warmUp`. */
-  const slice = async (seconds: number, { warmUp = false } = {}) => {
+  /** Load for `seconds`; counted unless `warmUp`. Resolves to the requests completed in the slice. */
+  const slice = async (seconds: number, { warmUp = false } = {}): Promise<number> => {
     let done = 0;
     let errors = 0;
     const times: number[] = [];
@@ -56,13 +56,14 @@ export function loadSlices(url: string, body: string, headers: Record<string, st
       }),
     );
     if (errors && options.failOnError) throw new Error(`${url}: ${errors} of ${done} requests failed`);
-    if (warmUp) return;
+    if (warmUp) return done;
     const used = process.cpuUsage(cpu);
     total.requests += done;
     total.errors += errors;
     total.cpuUs += used.user + used.system;
     total.seconds += (now() - start) / 1000;
     total.times.push(...times);
+    return done;
   };
   return {
     slice,
