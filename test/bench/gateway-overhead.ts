@@ -2,7 +2,8 @@
  * The gateway's own per-request cost, alone and quickly (issue #20, targets 2 and 3), each figure
  * beside its floor measured in the same round:
  *
- * - invoice p50 at `BENCH_LATENCY_MS` (20) beside the same five reads made plainly (plain-floor.ts);
+ * - invoice p50 at `BENCH_LATENCY_MS` (20) beside the same five reads made plainly, directly and behind
+ *   a plain node:http server (plain-floor.ts);
  * - requests per second on the 3-level document at 0 ms beside a bare Apollo Server making the same
  *   two upstream reads (bare-apollo.ts).
  *
@@ -23,7 +24,7 @@ import os from 'node:os';
 import { plainUpstream, startBareApollo } from './bare-apollo';
 import { loadSlices } from './load-slices';
 import { INVOICE_PATIENT_ID, INVOICE_QUERY, THREE_LEVEL_QUERY } from './operations';
-import { plainReads } from './plain-floor';
+import { plainReads, servedReads } from './plain-floor';
 import { promisesPerRequest } from './promise-count';
 import { BENCH_KEY, gql, PRACTICE, startWorld } from './setup';
 import { fmt, now, summarize } from './stats';
@@ -58,18 +59,18 @@ async function startProfile(): Promise<(path: string) => Promise<void>> {
   };
 }
 
-/** p50 of `a` and of `b`, their runs alternating (a load change on the machine touches both alike). */
-async function p50s(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
-  for (let i = 0; i < 20; i += 1) await Promise.all([a(), b()]); // warm-up (JIT), untimed, as in run.ts
-  const times: [number[], number[]] = [[], []];
+/** p50 of each of `runs`, their runs alternating (a load change on the machine touches them alike). */
+async function p50s(...runs: Array<() => Promise<unknown>>): Promise<number[]> {
+  for (let i = 0; i < 20; i += 1) await Promise.all(runs.map((once) => once())); // warm-up (JIT), untimed, as in run.ts
+  const times = runs.map((): number[] => []);
   for (let i = 0; i < ITERATIONS; i += 1) {
-    for (const [j, once] of [a, b].entries()) {
+    for (const [j, once] of runs.entries()) {
       const t0 = now();
       await once();
       times[j]!.push(now() - t0);
     }
   }
-  return [summarize(times[0]).p50, summarize(times[1]).p50];
+  return times.map((t) => summarize(t).p50);
 }
 
 async function main() {
@@ -81,11 +82,14 @@ async function main() {
   const plain = await plainUpstream(world.nex, 24);
   const bareUpstream = await startBareApollo((answer.data as any).patient, plain);
   const reads = await plainReads(world.nex);
+  const served = await servedReads(reads);
   const body = JSON.stringify({ query: THREE_LEVEL_QUERY, variables });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
   const rows: Array<{
     invoice?: number;
     floor?: number;
+    /** The floor's reads behind a plain node:http server. */
+    served?: number;
     gw?: number;
     bare?: number;
     gwCpu?: number;
@@ -107,8 +111,9 @@ async function main() {
       const row: (typeof rows)[number] = { load: os.loadavg()[0]! };
       if (PHASE !== 'throughput') {
         const fault = await world.nex.addFault({ responseTimeMs: LATENCY });
-        [row.floor, row.invoice] = await p50s(
+        [row.floor, row.served, row.invoice] = await p50s(
           () => reads.invoice(INVOICE_PATIENT_ID),
+          () => served.invoice(INVOICE_PATIENT_ID),
           async () => {
             const r = await gql(gateway.url, INVOICE_QUERY, variables);
             if (r.errors) throw new Error(JSON.stringify(r.errors));
@@ -142,7 +147,7 @@ async function main() {
       console.log(
         `round ${round}: load ${fmt(row.load)}` +
           (row.invoice !== undefined
-            ? ` | invoice p50 ${fmt(row.invoice)} ms = ${fmt(row.invoice / LATENCY)}× path (floor ${fmt(row.floor!)} = ${fmt(row.floor! / LATENCY)}×)`
+            ? ` | invoice p50 ${fmt(row.invoice)} ms = ${fmt(row.invoice / LATENCY)}× path (floor ${fmt(row.floor!)} = ${fmt(row.floor! / LATENCY)}×, served over HTTP ${fmt(row.served!)} = ${fmt(row.served! / LATENCY)}×)`
             : '') +
           (row.gw !== undefined
             ? ` | 3-level ${Math.round(row.gw)} req/s vs bare+reads ${Math.round(row.bare!)} = ${fmt(row.gw / row.bare!)}×` +
@@ -155,7 +160,7 @@ async function main() {
     const tp = rows.filter((r) => r.gw !== undefined);
     if (inv.length)
       console.log(
-        `invoice p50 / path: ${range(inv.map((r) => r.invoice! / LATENCY))}×, floor ${range(inv.map((r) => r.floor! / LATENCY))}×`,
+        `invoice p50 / path: ${range(inv.map((r) => r.invoice! / LATENCY))}×, floor ${range(inv.map((r) => r.floor! / LATENCY))}×, served over HTTP ${range(inv.map((r) => r.served! / LATENCY))}×`,
       );
     if (tp.length) {
       console.log(`throughput / bare+reads: ${range(tp.map((r) => r.gw! / r.bare!))}×`);
@@ -171,6 +176,7 @@ async function main() {
     );
   } finally {
     await Promise.all([gwLoad.close(), bareLoad.close()]);
+    await served.close();
     await reads.close();
     await bareUpstream.close();
     await plain.close();

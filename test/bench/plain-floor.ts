@@ -4,6 +4,8 @@
  * the gateway (the reads that need an earlier answer wait for it, the rest go out at once). Its p50
  * over the critical path is the least overhead any server has on this machine for that operation.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { API_VERSION, type NexhealthSandbox } from '../../src/sandbox/nexhealth';
 
@@ -86,5 +88,53 @@ export async function plainReads(
       return calls - before;
     },
     close: () => client.close(),
+  };
+}
+
+/**
+ * The same reads behind a plain `node:http` server: the client POSTs `{"id": …}` to `/invoice` or
+ * `/family` over one keep-alive connection and the server answers `{"calls": n}` once the reads are
+ * in. What the direct floor leaves out and every GraphQL server pays: the request to the server and
+ * its answer back. The least a server making these reads costs its client on this machine.
+ */
+export async function servedReads(reads: Pick<PlainReads, 'invoice' | 'family'>): Promise<PlainReads> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const { id } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string };
+      const read = req.url === '/family' ? reads.family(id) : reads.invoice(id);
+      read.then(
+        (calls) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ calls }));
+        },
+        (error: Error) => {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: error.message }));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
+  const ask = async (path: string, id: string) => {
+    const res = await pool.request({
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`POST ${path}: HTTP ${res.statusCode} ${text}`);
+    return (JSON.parse(text) as { calls: number }).calls;
+  };
+  return {
+    invoice: (patientId) => ask('/invoice', patientId),
+    family: (guarantorId) => ask('/family', guarantorId),
+    async close() {
+      await pool.close();
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    },
   };
 }

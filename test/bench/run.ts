@@ -27,7 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { NEX_SEED, type RecordedRequest } from '../../src/sandbox/nexhealth';
 import type { RunningGateway } from '../../src/server/gateway';
 import { plainUpstream, startBareApollo } from './bare-apollo';
-import { plainReads } from './plain-floor';
+import { type PlainReads, plainReads, servedReads } from './plain-floor';
 import { naiveFamily, naiveInvoice, naivePracticePage } from './naive';
 import { nexRest } from './nex-rest';
 import { INVOICE_PATIENT_ID, OPERATIONS, THREE_LEVEL_QUERY, type Operation } from './operations';
@@ -128,42 +128,64 @@ interface FloorResult {
   levels: number;
   criticalPathMs: number;
   latency: { p50: number; p95: number; p99: number; n: number };
+  /** The same reads behind a plain node:http server, timed from its client (servedReads). */
+  served: { p50: number; p95: number; p99: number; n: number };
 }
 
 /** (b)'s floor: the same upstream reads made plainly (plain-floor.ts), timed like the gateway's. */
 async function readsFloorPart(world: BenchWorld): Promise<FloorResult[]> {
   const reads = await plainReads(world.nex);
+  const served = await servedReads(reads);
   const fault = await world.nex.addFault({ responseTimeMs: LATENCY });
+  const warm = async (once: () => Promise<number>) => {
+    for (let i = 0; i < WARMUP; i += 1) await once(); // warm-up, untimed, as the gateway's
+  };
+  const timed = async (once: () => Promise<number>) => {
+    const times: number[] = [];
+    for (let i = 0; i < ITERATIONS; i += 1) {
+      const t0 = now();
+      await once();
+      times.push(now() - t0);
+    }
+    return summarize(times);
+  };
   try {
-    const cases: Array<[Operation['key'], () => Promise<number>]> = [
-      ['family', () => reads.family(NEX_SEED.families.alvarez.guarantorId)],
-      ['invoice', () => reads.invoice(INVOICE_PATIENT_ID)],
+    const cases: Array<[Operation['key'], (via: Omit<PlainReads, 'close'>) => Promise<number>]> = [
+      ['family', (via) => via.family(NEX_SEED.families.alvarez.guarantorId)],
+      ['invoice', (via) => via.invoice(INVOICE_PATIENT_ID)],
     ];
     const results: FloorResult[] = [];
     for (const [key, once] of cases) {
-      for (let i = 0; i < WARMUP; i += 1) await once(); // warm-up, untimed, as the gateway's
+      await warm(() => once(reads));
       await world.nex.resetRequestLog();
-      await once();
+      await once(reads);
       const traced = upstreamOnly(await world.nex.requests());
       const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
-      const times: number[] = [];
-      for (let i = 0; i < ITERATIONS; i += 1) {
-        const t0 = now();
-        await once();
-        times.push(now() - t0);
-      }
-      results.push({ key, upstream: traced.length, levels, criticalPathMs: levels * LATENCY, latency: summarize(times) });
+      const latency = await timed(() => once(reads));
+      await warm(() => once(served));
+      results.push({
+        key,
+        upstream: traced.length,
+        levels,
+        criticalPathMs: levels * LATENCY,
+        latency,
+        served: await timed(() => once(served)),
+      });
     }
     return results;
   } finally {
     await world.nex.removeFault(fault);
+    await served.close();
     await reads.close();
   }
 }
 
 function floorCell(f: FloorResult | undefined): string {
   if (!f) return '—';
-  return `${fmt(f.latency.p50)} (${fmt(f.latency.p50 / f.criticalPathMs)}×, ${f.upstream} calls, ${f.levels} lvl)`;
+  return (
+    `${fmt(f.latency.p50)} (${fmt(f.latency.p50 / f.criticalPathMs)}×, ${f.upstream} calls, ${f.levels} lvl); ` +
+    `served over HTTP ${fmt(f.served.p50)} (${fmt(f.served.p50 / f.criticalPathMs)}×)`
+  );
 }
 
 function fdLimit(): { soft: number; hard: number; text: string } {
@@ -573,7 +595,8 @@ async function main() {
       'levels = dependent upstream round trips, measured from the sandbox log (a request is one level deeper than the deepest one answered before it arrived).',
     );
     lines.push(
-      "floor = the operation's upstream reads with a plain undici pool and JSON.parse, no GraphQL (plain-floor.ts): the least any server spends here.",
+      "floor = the operation's upstream reads with a plain undici pool and JSON.parse, no GraphQL (plain-floor.ts): the least any server spends here; " +
+        'served over HTTP = the same reads behind a plain node:http server, timed from its client: plus the hop every server pays.',
     );
     lines.push('');
     lines.push(
