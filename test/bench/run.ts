@@ -75,6 +75,18 @@ interface OpResult {
   latency: { p50: number; p95: number; p99: number; n: number };
 }
 
+/** `once`'s latency: WARMUP untimed runs (the JIT), then ITERATIONS timed one after another. */
+async function timeSeries(once: () => Promise<unknown>): Promise<OpResult['latency']> {
+  for (let i = 0; i < WARMUP; i += 1) await once();
+  const times: number[] = [];
+  for (let i = 0; i < ITERATIONS; i += 1) {
+    const t0 = now();
+    await once();
+    times.push(now() - t0);
+  }
+  return summarize(times);
+}
+
 async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Operation): Promise<OpResult> {
   const once = async () => {
     const response = await gql(gateway.url, op.query, op.variables);
@@ -89,13 +101,7 @@ async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Oper
   await once();
   const traced = upstreamOnly(await world.nex.requests());
   const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
-  for (let i = 0; i < WARMUP; i += 1) await once(); // warm-up (JIT), untimed
-  const times: number[] = [];
-  for (let i = 0; i < ITERATIONS; i += 1) {
-    const t0 = now();
-    await once();
-    times.push(now() - t0);
-  }
+  const latency = await timeSeries(once);
   return {
     key: op.key,
     label: op.label,
@@ -104,7 +110,7 @@ async function runOperation(world: BenchWorld, gateway: RunningGateway, op: Oper
     duplicates: duplicateRequests(traced),
     levels,
     criticalPathMs: levels * LATENCY,
-    latency: summarize(times),
+    latency,
   };
 }
 
@@ -137,39 +143,26 @@ async function readsFloorPart(world: BenchWorld): Promise<FloorResult[]> {
   const reads = await plainReads(world.nex);
   const served = await servedReads(reads);
   const fault = await world.nex.addFault({ responseTimeMs: LATENCY });
-  const warm = async (once: () => Promise<number>) => {
-    for (let i = 0; i < WARMUP; i += 1) await once(); // warm-up, untimed, as the gateway's
-  };
-  const timed = async (once: () => Promise<number>) => {
-    const times: number[] = [];
-    for (let i = 0; i < ITERATIONS; i += 1) {
-      const t0 = now();
-      await once();
-      times.push(now() - t0);
-    }
-    return summarize(times);
-  };
   try {
-    const cases: Array<[Operation['key'], (via: Omit<PlainReads, 'close'>) => Promise<number>]> = [
+    const cases: Array<[Operation['key'], (via: Pick<PlainReads, 'invoice' | 'family'>) => Promise<number>]> = [
       ['family', (via) => via.family(NEX_SEED.families.alvarez.guarantorId)],
       ['invoice', (via) => via.invoice(INVOICE_PATIENT_ID)],
     ];
     const results: FloorResult[] = [];
     for (const [key, once] of cases) {
-      await warm(() => once(reads));
+      await once(reads); // untimed first run, as the gateway's cold one
       await world.nex.resetRequestLog();
       await once(reads);
       const traced = upstreamOnly(await world.nex.requests());
       const levels = LATENCY > 0 ? upstreamLevels(traced, LATENCY) : NaN;
-      const latency = await timed(() => once(reads));
-      await warm(() => once(served));
+      const latency = await timeSeries(() => once(reads));
       results.push({
         key,
         upstream: traced.length,
         levels,
         criticalPathMs: levels * LATENCY,
         latency,
-        served: await timed(() => once(served)),
+        served: await timeSeries(() => once(served)),
       });
     }
     return results;
